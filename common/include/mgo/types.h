@@ -1,0 +1,154 @@
+/* The domain types the pipeline passes between processes.
+ *
+ * They hold what the pipeline needs, not whole API objects: the watcher fills
+ * them from JSON, the IPC codec carries them, the validator and launcher read
+ * them. Every string is owned by the struct that holds it (heap, NUL-ended);
+ * NULL means "unset" and is distinct from "". Free with the matching *_free(),
+ * which accepts a zeroed struct and leaves the struct zeroed. */
+#ifndef MGO_TYPES_H
+#define MGO_TYPES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Bounds shared by every decoder (IPC, JSON) so they agree on what is valid. */
+#define MGO_NAME_MAX 253        /* DNS subdomain: namespaces, object names */
+#define MGO_STR_MAX 4096        /* any other string field (proxy URLs, messages) */
+#define MGO_ALLOWLIST_MAX 1024  /* entries in MustGatherImage/cluster spec.images */
+
+/* MustGather.spec, as written by the user (not yet validated). */
+struct mgo_mg_spec {
+	char *service_account;  /* serviceAccountRef.name */
+	char *image;            /* mustGatherImage */
+	bool audit;             /* additionalConfig.audit */
+	char *http_proxy;       /* proxyConfig.httpProxy */
+	char *https_proxy;      /* proxyConfig.httpsProxy */
+	char *no_proxy;         /* proxyConfig.noProxy */
+	char *timeout;          /* mustGatherTimeout, as written ("90s", "1.5h") */
+	bool retain;            /* retainResourcesOnCompletion */
+	char *upload_type;      /* uploadTarget.type; NULL: no upload target */
+	bool has_sftp;          /* uploadTarget.sftp present */
+	char *sftp_case_id;     /* uploadTarget.sftp.caseID */
+	char *sftp_secret;      /* uploadTarget.sftp.caseManagementAccountSecretRef.name */
+	char *sftp_host;        /* uploadTarget.sftp.host */
+	bool sftp_internal_user;/* uploadTarget.sftp.internalUser */
+	char *storage_type;     /* storage.type; NULL: no storage */
+	char *pvc_claim;        /* storage.persistentVolume.claim.name */
+	char *pvc_subpath;      /* storage.persistentVolume.subPath */
+};
+
+/* Where a MustGather's own status says it is. */
+enum mgo_mg_phase {
+	MGO_MG_NEW = 0,         /* no status written by us yet */
+	MGO_MG_RUNNING,         /* Job launched, not finished */
+	MGO_MG_COMPLETED,       /* terminal: status.status == Completed */
+	MGO_MG_FAILED,          /* terminal: status.status == Failed */
+};
+
+struct mgo_mg {
+	char *ns;
+	char *name;
+	char *uid;
+	int64_t generation;
+	bool deleting;          /* metadata.deletionTimestamp is set */
+	enum mgo_mg_phase phase;
+	struct mgo_mg_spec spec;
+};
+
+/* The allowlist as the watcher last saw MustGatherImage/cluster. */
+struct mgo_allowlist {
+	bool present;           /* false: the object does not exist */
+	int64_t generation;
+	size_t n_images;
+	char **images;          /* spec.images as written, n_images entries */
+};
+
+/* The state of the Job a MustGather owns, folded with its Pod. */
+enum mgo_job_phase {
+	MGO_JOB_NONE = 0,       /* no Job owned by this MustGather */
+	MGO_JOB_ACTIVE,
+	MGO_JOB_SUCCEEDED,      /* condition Complete=True */
+	MGO_JOB_FAILED,         /* condition Failed=True */
+};
+
+struct mgo_job_state {
+	enum mgo_job_phase phase;
+	char *name;
+	char *uid;
+	char *reason;           /* Job Failed condition reason (DeadlineExceeded, ...) */
+	char *message;
+	char *pod_container;    /* container the pod_reason is about */
+	char *pod_reason;       /* waiting/terminated reason (ImagePullBackOff, Error, ...) */
+	char *pod_message;
+	int32_t gather_exit;    /* gather container exit code; -1 unknown */
+	int32_t upload_exit;    /* upload container exit code; -1 unknown */
+};
+
+/* Whether the ServiceAccount the MustGather names exists, as the watcher knows it. */
+enum mgo_presence {
+	MGO_PRESENCE_UNKNOWN = 0,
+	MGO_PRESENCE_PRESENT,
+	MGO_PRESENCE_ABSENT,
+};
+
+/* watcher -> validator: everything needed to decide about one MustGather. */
+struct mgo_observe {
+	struct mgo_mg mg;
+	struct mgo_allowlist allowlist;
+	struct mgo_job_state job;
+	enum mgo_presence service_account;
+	enum mgo_presence pvc;          /* the storage claim, when storage is set */
+};
+
+/* validator -> launcher: the only things the launcher will do. */
+enum mgo_act_kind {
+	MGO_ACT_LAUNCH = 1,     /* create the Job (idempotent), mark Running */
+	MGO_ACT_DENY,           /* no Job: mark Failed with reason, Warning event */
+	MGO_ACT_FINISH,         /* Job ended: record Completed/Failed, then clean up */
+	MGO_ACT_CLEANUP,        /* outcome already recorded: delete the leftover Job */
+};
+
+/* The validated intent of a LAUNCH: what the Job will be made of. */
+struct mgo_job_intent {
+	char *image;            /* exactly the image to run (requested or default) */
+	bool custom_image;      /* image came from spec.mustGatherImage */
+	char *service_account;
+	bool audit;
+	int64_t timeout_seconds;/* 0: no limit */
+	char *http_proxy;
+	char *https_proxy;
+	char *no_proxy;
+	bool retain;
+	bool upload;            /* SFTP upload step present */
+	char *sftp_case_id;
+	char *sftp_secret;
+	char *sftp_host;
+	bool sftp_internal_user;
+	char *pvc_claim;        /* NULL: ephemeral storage */
+	char *pvc_subpath;
+};
+
+struct mgo_act {
+	enum mgo_act_kind kind;
+	char *ns;
+	char *name;
+	char *uid;
+	int64_t generation;
+	bool succeeded;         /* FINISH: Completed (true) or Failed (false) */
+	char *reason;           /* condition reason (InvalidImage, ...); NULL for LAUNCH */
+	char *message;          /* human message for the condition and the Event */
+	char *job_name;         /* FINISH/CLEANUP: the Job to delete */
+	char *job_uid;          /* FINISH/CLEANUP: delete precondition */
+	struct mgo_job_intent intent; /* LAUNCH only */
+};
+
+void mgo_mg_spec_free(struct mgo_mg_spec *s);
+void mgo_mg_free(struct mgo_mg *m);
+void mgo_allowlist_free(struct mgo_allowlist *a);
+void mgo_job_state_free(struct mgo_job_state *j);
+void mgo_observe_free(struct mgo_observe *o);
+void mgo_job_intent_free(struct mgo_job_intent *i);
+void mgo_act_free(struct mgo_act *a);
+
+#endif

@@ -1,0 +1,2 @@
+/* placeholder until the types module lands */
+#include "mgo/types.h"
