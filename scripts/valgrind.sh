@@ -25,6 +25,7 @@ for bin in "${tests[@]}"; do
   mkdir -p "$logs/$name"
   if ! valgrind --quiet --leak-check=full --errors-for-leak-kinds=definite,indirect \
         --show-leak-kinds=definite,indirect --trace-children=yes \
+        --trace-children-skip='/usr/*,/bin/*,/sbin/*' \
         --suppressions="$root/tests/valgrind.supp" \
         --log-file="$logs/$name/%p.log" "$bin" >"$logs/$name/out" 2>&1; then
     echo "valgrind: $name: the test failed under valgrind" >&2
