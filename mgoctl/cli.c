@@ -70,6 +70,8 @@ int mgoctl_operands(const struct mgoctl_cmd *self, int argc, char **argv, int *f
 	return -1;
 }
 
+/* stdio's error flag is sticky, so this one check covers every write the
+ * subcommand made to stdout. */
 int mgoctl_finish(int code)
 {
 	if (fflush(stdout) != 0 || ferror(stdout)) {

@@ -42,7 +42,7 @@ static int drain(int fd, struct output *o)
 	o->n += (size_t)k;
 	o->buf[o->n] = '\0';
 	if (k == 0) {
-		close(fd);
+		cr_assert_eq(close(fd), 0);
 		return -1;
 	}
 	return fd;
@@ -74,8 +74,8 @@ static void run_mgoctl(const char *const *args, struct result *res)
 		execv(MGO_MGOCTL_BIN, argv);
 		_exit(127);
 	}
-	close(out[1]);
-	close(err[1]);
+	cr_assert_eq(close(out[1]), 0);
+	cr_assert_eq(close(err[1]), 0);
 	p[0] = (struct pollfd){ .fd = out[0], .events = POLLIN };
 	p[1] = (struct pollfd){ .fd = err[0], .events = POLLIN };
 	while (p[0].fd >= 0 || p[1].fd >= 0) {
@@ -83,8 +83,8 @@ static void run_mgoctl(const char *const *args, struct result *res)
 		int rc;
 
 		if (left <= 0) {
-			kill(pid, SIGKILL);
-			waitpid(pid, NULL, 0);
+			cr_expect_eq(kill(pid, SIGKILL), 0);
+			cr_expect_eq(waitpid(pid, NULL, 0), pid);
 			cr_assert_fail("mgoctl did not finish within %d ms", RUN_TIMEOUT_MS);
 		}
 		rc = poll(p, 2, (int)left);
