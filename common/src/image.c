@@ -75,6 +75,11 @@ static bool is_lower_hex(char c)
 	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
 }
 
+static bool is_upper_hex(char c)
+{
+	return c >= 'A' && c <= 'F';
+}
+
 static bool span_eq(struct span s, const char *lit)
 {
 	return s.n == strlen(lit) && memcmp(s.p, lit, s.n) == 0;
@@ -83,6 +88,14 @@ static bool span_eq(struct span s, const char *lit)
 static bool span_has(struct span s, char c)
 {
 	return memchr(s.p, c, s.n) != NULL;
+}
+
+static bool span_all(struct span s, char c)
+{
+	for (size_t i = 0; i < s.n; i++)
+		if (s.p[i] != c)
+			return false;
+	return true;
 }
 
 static bool span_has_upper(struct span s)
@@ -152,7 +165,7 @@ static int check_ipv6(struct span host, char *err, size_t errlen)
 		char c = inner.p[i];
 
 		/* Distribution's set: no zone (%), no embedded IPv4 (.). */
-		if (!(is_lower_hex(c) || (c >= 'A' && c <= 'F') || c == ':'))
+		if (!(is_lower_hex(c) || is_upper_hex(c) || c == ':'))
 			return fail(err, errlen, "IPv6 address " QFMT " has invalid character '%c' at position %zu",
 				    QARG(inner), c, i + 1);
 	}
@@ -251,15 +264,13 @@ static int check_path_component(struct span c, char *err, size_t errlen)
 			run++;
 		if (run > i) {
 			struct span sep = { c.p + i, run - i };
-			bool dashes = strspn(sep.p, "-") >= sep.n;
-
 			if (i == 0)
 				return fail(err, errlen, "path component " QFMT " must start with a lowercase letter or digit",
 					    QARG(c));
 			if (run == c.n)
 				return fail(err, errlen, "path component " QFMT " must end with a lowercase letter or digit",
 					    QARG(c));
-			if (!dashes && !span_eq(sep, ".") && !span_eq(sep, "_") && !span_eq(sep, "__"))
+			if (!span_all(sep, '-') && !span_eq(sep, ".") && !span_eq(sep, "_") && !span_eq(sep, "__"))
 				return fail(err, errlen, "path component " QFMT " has invalid separator " QFMT
 					    " at position %zu (use '.', '_', '__' or dashes)", QARG(c), QARG(sep), i + 1);
 			i = run;
@@ -360,7 +371,7 @@ static int check_digest(struct span d, char *err, size_t errlen)
 	for (size_t i = 0; i < hex.n; i++) {
 		char c = hex.p[i];
 
-		if (c >= 'A' && c <= 'F')
+		if (is_upper_hex(c))
 			return fail(err, errlen, "digest hex must be lowercase, found '%c' at position %zu", c, i + 1);
 		if (!is_lower_hex(c))
 			return fail(err, errlen, "digest hex has invalid character '%c' at position %zu", c, i + 1);
