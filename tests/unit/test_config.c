@@ -10,22 +10,9 @@
 #include "mgo/config.h"
 #include "testenv.h"
 
-static char *tmp;
 static char err[1024];
 
-static void setup(void)
-{
-	tmp = mgo_test_tmpdir();
-	err[0] = '\0';
-}
-
-static void teardown(void)
-{
-	mgo_test_rmtree(tmp);
-	free(tmp);
-}
-
-TestSuite(config, .init = setup, .fini = teardown);
+TestSuite(config, .init = mgo_test_tmp_init, .fini = mgo_test_tmp_fini);
 
 #define HEAD                                                                 \
 	"namespace: mgo\n"                                                   \
@@ -179,14 +166,14 @@ Test(config, refusals)
 Test(config, files)
 {
 	struct mgo_config c;
-	char *path = mgo_test_write(tmp, "mgo.yaml", HEAD ROLES "bogus: 1\n"), *want = NULL;
+	char *path = mgo_test_write(mgo_test_dir, "mgo.yaml", HEAD ROLES "bogus: 1\n"), *want = NULL;
 
 	cr_assert_eq(mgo_cfg_load(path, &c, err, sizeof(err)), -EINVAL);
 	cr_assert(asprintf(&want, "config %s:7:1: bogus: unknown key", path) > 0);
 	cr_assert_str_eq(err, want);
 	free(want);
-	cr_assert_eq(mgo_cfg_load(tmp, &c, err, sizeof(err)), -EINVAL);
-	cr_assert(asprintf(&want, "config %s: not a regular file", tmp) > 0);
+	cr_assert_eq(mgo_cfg_load(mgo_test_dir, &c, err, sizeof(err)), -EINVAL);
+	cr_assert(asprintf(&want, "config %s: not a regular file", mgo_test_dir) > 0);
 	cr_assert_str_eq(err, want);
 	free(want);
 	free(path);
@@ -200,9 +187,9 @@ Test(config, role_creds)
 {
 	struct mgo_config c;
 	struct mgo_kube_creds k;
-	char *tok = mgo_test_write(tmp, "token", "watcher-token\n");
-	char *ca = mgo_test_write(tmp, "ca.crt", CA);
-	char *kc = mgo_test_write(tmp, "kubeconfig",
+	char *tok = mgo_test_write(mgo_test_dir, "token", "watcher-token\n");
+	char *ca = mgo_test_write(mgo_test_dir, "ca.crt", CA);
+	char *kc = mgo_test_write(mgo_test_dir, "kubeconfig",
 	                          "clusters: [{name: c, cluster: {server: 'https://127.0.0.1:6443'}}]\n"
 	                          "users: [{name: u, user: {token: launcher-token}}]\n"
 	                          "contexts: [{name: a, context: {cluster: c, user: u}},"

@@ -44,22 +44,9 @@ static const char KEY[] =
 #define KEY_B64 \
 	"LS0tLS1CRUdJTiBQUklWQVRFIEtFWS0tLS0tCk1JR0hBZ0VBTUJNR0J5cUdTTTQ5QWdFR0NDcUdTTTQ5QXdFSEJHMHdhd0lCQVFRZ09PdmgvMFdhTnpGOW9lNnAKTzBNVXpxNXAvczBaRDBLTVBGMlFRcjRrZWp1aFJBTkNBQVFZV2ZHSm5IZzhGSE8vNVVjQjlteW5MVWR3OU9QOQo4T1dpcGZRbU5XTENzWHl5RzBKT3NCbmRZWDB6NmVwOHF4bWQyZDhLYnBtZTRLRzBCb1p6T3pTTgotLS0tLUVORCBQUklWQVRFIEtFWS0tLS0tCg=="
 
-static char *tmp;
 static char err[1024];
 
-static void setup(void)
-{
-	tmp = mgo_test_tmpdir();
-	err[0] = '\0';
-}
-
-static void teardown(void)
-{
-	mgo_test_rmtree(tmp);
-	free(tmp);
-}
-
-TestSuite(kubecreds, .init = setup, .fini = teardown);
+TestSuite(kubecreds, .init = mgo_test_tmp_init, .fini = mgo_test_tmp_fini);
 
 static int load_mem(const char *yaml, const char *basedir, const char *context,
                     struct mgo_kube_creds *c)
@@ -119,9 +106,9 @@ Test(kubecreds, inline_data)
 Test(kubecreds, absolute_files)
 {
 	struct mgo_kube_creds c;
-	char *ca = mgo_test_write(tmp, "ca.crt", CERT);
-	char *crt = mgo_test_write(tmp, "client.crt", CERT);
-	char *key = mgo_test_write(tmp, "client.key", KEY);
+	char *ca = mgo_test_write(mgo_test_dir, "ca.crt", CERT);
+	char *crt = mgo_test_write(mgo_test_dir, "client.crt", CERT);
+	char *key = mgo_test_write(mgo_test_dir, "client.key", KEY);
 	char *cl = NULL, *us = NULL, *y;
 
 	cr_assert(asprintf(&cl, "    server: https://10.0.0.1\n    certificate-authority: %s\n", ca) > 0);
@@ -151,7 +138,7 @@ Test(kubecreds, relative_files_resolve_against_the_kubeconfig_dir)
 	                     "    tokenFile: tok\n    client-certificate: ./c.crt\n"
 	                     "    client-key: c.key\n");
 
-	cr_assert(asprintf(&sub, "%s/sub", tmp) > 0);
+	cr_assert(asprintf(&sub, "%s/sub", mgo_test_dir) > 0);
 	cr_assert_eq(mkdir(sub, 0700), 0);
 	ca = mgo_test_write(sub, "ca.crt", CERT);
 	tok = mgo_test_write(sub, "tok", "  s3cret-token\n\n");
@@ -193,12 +180,12 @@ Test(kubecreds, missing_file_error_names_file_and_key_path)
 	char *us = NULL, *y, *cfg, *want = NULL;
 
 	cr_assert(asprintf(&us, "    client-certificate-data: %s\n    client-key: %s/key.pem\n",
-	                   CERT_B64, tmp) > 0);
+	                   CERT_B64, mgo_test_dir) > 0);
 	y = kubeconfig("    server: https://h\n", us);
-	cfg = mgo_test_write(tmp, "config", y);
+	cfg = mgo_test_write(mgo_test_dir, "config", y);
 	cr_assert_eq(mgo_kube_creds_from_kubeconfig(cfg, NULL, &c, err, sizeof(err)), -ENOENT);
 	cr_assert(asprintf(&want, "kubeconfig %s:11:17: users[0].user.client-key: file %s/key.pem: "
-	                   "No such file or directory", cfg, tmp) > 0);
+	                   "No such file or directory", cfg, mgo_test_dir) > 0);
 	cr_assert_str_eq(err, want);
 	cr_assert_null(c.server, "out is zeroed on failure");
 	free(want);
@@ -265,13 +252,13 @@ Test(kubecreds, kubeconfig_env_merges_like_kubectl)
 	char *a, *b, *bdir = NULL, *env = NULL, *tok, *want = NULL;
 
 	/* a: defines cluster "shared" and context "first", sets no current-context. */
-	a = mgo_test_write(tmp, "a.yaml",
+	a = mgo_test_write(mgo_test_dir, "a.yaml",
 	                   "clusters:\n- name: shared\n  cluster: {server: 'https://from-a'}\n"
 	                   "contexts:\n- name: first\n  context: {cluster: shared, user: u, namespace: ns-a}\n"
 	                   "current-context: \"\"\n");
 	/* b: redefines "shared" (loses), adds the user, whose token file is
 	 * relative to b's own directory, and names the current context. */
-	cr_assert(asprintf(&bdir, "%s/b", tmp) > 0);
+	cr_assert(asprintf(&bdir, "%s/b", mgo_test_dir) > 0);
 	cr_assert_eq(mkdir(bdir, 0700), 0);
 	tok = mgo_test_write(bdir, "token", "tok-b\n");
 	b = mgo_test_write(bdir, "config",
@@ -280,7 +267,7 @@ Test(kubecreds, kubeconfig_env_merges_like_kubectl)
 	                   "contexts:\n- name: first\n  context: {cluster: shared, namespace: ns-b}\n"
 	                   "current-context: first\n");
 	/* Empty entries, a missing file and a repeated file are skipped. */
-	cr_assert(asprintf(&env, "%s::%s/missing:%s:%s", a, tmp, b, a) > 0);
+	cr_assert(asprintf(&env, "%s::%s/missing:%s:%s", a, mgo_test_dir, b, a) > 0);
 	cr_assert_eq(setenv("KUBECONFIG", env, 1), 0);
 	cr_assert_eq(mgo_kube_creds_from_kubeconfig(NULL, NULL, &c, err, sizeof(err)), 0, "%s", err);
 	cr_assert_str_eq(c.server, "https://from-a", "the first file to define a name wins");
@@ -306,10 +293,10 @@ Test(kubecreds, kubeconfig_env_merges_like_kubectl)
 
 	/* Without $KUBECONFIG: ~/.kube/config. */
 	cr_assert_eq(unsetenv("KUBECONFIG"), 0);
-	cr_assert_eq(setenv("HOME", tmp, 1), 0);
+	cr_assert_eq(setenv("HOME", mgo_test_dir, 1), 0);
 	cr_assert_eq(mgo_kube_creds_from_kubeconfig(NULL, NULL, &c, err, sizeof(err)), -ENOENT);
 	free(want);
-	cr_assert(asprintf(&want, "kubeconfig %s/.kube/config: No such file or directory", tmp) > 0);
+	cr_assert(asprintf(&want, "kubeconfig %s/.kube/config: No such file or directory", mgo_test_dir) > 0);
 	cr_assert_str_eq(err, want);
 	free(want);
 	free(env);
@@ -344,20 +331,20 @@ Test(kubecreds, in_cluster)
 		{ "bad host", "443", NULL },
 	};
 	struct mgo_kube_creds c;
-	char *tok = mgo_test_write(tmp, "token", "eyJhbGciOi.payload.sig\n");
-	char *ca = mgo_test_write(tmp, "ca.crt", CERT);
+	char *tok = mgo_test_write(mgo_test_dir, "token", "eyJhbGciOi.payload.sig\n");
+	char *ca = mgo_test_write(mgo_test_dir, "ca.crt", CERT);
 	char *ns;
 	size_t i;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		set_service_env(cases[i].host, cases[i].port);
 		if (!cases[i].server) {
-			cr_assert_neq(mgo_kube_creds_in_cluster(tmp, &c, err, sizeof(err)), 0,
+			cr_assert_neq(mgo_kube_creds_in_cluster(mgo_test_dir, &c, err, sizeof(err)), 0,
 			              "host %s port %s", cases[i].host, cases[i].port);
 			cr_assert(strstr(err, "in-cluster config: KUBERNETES_SERVICE_"), "%s", err);
 			continue;
 		}
-		cr_assert_eq(mgo_kube_creds_in_cluster(tmp, &c, err, sizeof(err)), 0, "%s", err);
+		cr_assert_eq(mgo_kube_creds_in_cluster(mgo_test_dir, &c, err, sizeof(err)), 0, "%s", err);
 		cr_assert_str_eq(c.server, cases[i].server);
 		cr_assert_str_eq(c.token, "eyJhbGciOi.payload.sig");
 		cr_assert_str_eq(c.token_file, tok);
@@ -367,25 +354,25 @@ Test(kubecreds, in_cluster)
 	}
 
 	set_service_env("10.96.0.1", "443");
-	ns = mgo_test_write(tmp, "namespace", "must-gather-operator\n");
-	cr_assert_eq(mgo_kube_creds_in_cluster(tmp, &c, err, sizeof(err)), 0, "%s", err);
+	ns = mgo_test_write(mgo_test_dir, "namespace", "must-gather-operator\n");
+	cr_assert_eq(mgo_kube_creds_in_cluster(mgo_test_dir, &c, err, sizeof(err)), 0, "%s", err);
 	cr_assert_str_eq(c.namespace, "must-gather-operator");
 	mgo_kube_creds_free(&c);
-	free(mgo_test_write(tmp, "namespace", "../etc\n"));
-	cr_assert_eq(mgo_kube_creds_in_cluster(tmp, &c, err, sizeof(err)), -EINVAL);
+	free(mgo_test_write(mgo_test_dir, "namespace", "../etc\n"));
+	cr_assert_eq(mgo_kube_creds_in_cluster(mgo_test_dir, &c, err, sizeof(err)), -EINVAL);
 	cr_assert(strstr(err, "not a namespace name"), "%s", err);
 
 	cr_assert_eq(unsetenv("KUBERNETES_SERVICE_PORT"), 0);
-	cr_assert_eq(mgo_kube_creds_in_cluster(tmp, &c, err, sizeof(err)), -EINVAL);
+	cr_assert_eq(mgo_kube_creds_in_cluster(mgo_test_dir, &c, err, sizeof(err)), -EINVAL);
 	cr_assert(strstr(err, "must be set"), "%s", err);
 
 	/* The CA is required in-cluster; so is the token. */
 	set_service_env("10.96.0.1", "443");
 	cr_assert_eq(unlink(ca), 0);
-	cr_assert_eq(mgo_kube_creds_in_cluster(tmp, &c, err, sizeof(err)), -ENOENT);
+	cr_assert_eq(mgo_kube_creds_in_cluster(mgo_test_dir, &c, err, sizeof(err)), -ENOENT);
 	cr_assert(strstr(err, "ca.crt: No such file or directory"), "%s", err);
 	cr_assert_eq(unlink(tok), 0);
-	cr_assert_eq(mgo_kube_creds_in_cluster(tmp, &c, err, sizeof(err)), -ENOENT);
+	cr_assert_eq(mgo_kube_creds_in_cluster(mgo_test_dir, &c, err, sizeof(err)), -ENOENT);
 	cr_assert(strstr(err, "token: No such file or directory"), "%s", err);
 	free(ns);
 	free(ca);
@@ -395,19 +382,19 @@ Test(kubecreds, in_cluster)
 /* Replaces the token the way kubelet does: a new file renamed over the old. */
 static void rotate(const char *dir, const char *token)
 {
-	char *tmpfile = mgo_test_write(dir, "token.new", token), *dst = NULL;
+	char *fresh = mgo_test_write(dir, "token.new", token), *dst = NULL;
 
 	cr_assert(asprintf(&dst, "%s/token", dir) > 0);
-	cr_assert_eq(rename(tmpfile, dst), 0);
+	cr_assert_eq(rename(fresh, dst), 0);
 	free(dst);
-	free(tmpfile);
+	free(fresh);
 }
 
 Test(kubecreds, token_reload)
 {
 	struct mgo_kube_creds c;
 	bool changed = true;
-	char *tok = mgo_test_write(tmp, "token", "first\n");
+	char *tok = mgo_test_write(mgo_test_dir, "token", "first\n");
 
 	cr_assert_eq(mgo_kube_creds_from_token_file("https://api:6443", tok, NULL, &c, err,
 	                                            sizeof(err)), 0, "%s", err);
@@ -417,7 +404,7 @@ Test(kubecreds, token_reload)
 	cr_assert_eq(mgo_kube_creds_reload_token(&c, &changed, err, sizeof(err)), 0, "%s", err);
 	cr_assert_not(changed, "same token: unchanged");
 
-	rotate(tmp, "second");
+	rotate(mgo_test_dir, "second");
 	cr_assert_eq(mgo_kube_creds_reload_token(&c, &changed, err, sizeof(err)), 0, "%s", err);
 	cr_assert(changed);
 	cr_assert_str_eq(c.token, "second");
@@ -429,15 +416,15 @@ Test(kubecreds, token_reload)
 	cr_assert_str_eq(c.token, "second");
 	cr_assert(strstr(err, "token: No such file or directory"), "%s", err);
 
-	rotate(tmp, "\n \n");
+	rotate(mgo_test_dir, "\n \n");
 	cr_assert_eq(mgo_kube_creds_reload_token(&c, &changed, err, sizeof(err)), -EINVAL);
 	cr_assert(strstr(err, "empty token"), "%s", err);
-	rotate(tmp, "two words");
+	rotate(mgo_test_dir, "two words");
 	cr_assert_eq(mgo_kube_creds_reload_token(&c, &changed, err, sizeof(err)), -EINVAL);
 	cr_assert(strstr(err, "cannot go in an HTTP header"), "%s", err);
 	cr_assert_str_eq(c.token, "second");
 
-	rotate(tmp, "third");
+	rotate(mgo_test_dir, "third");
 	cr_assert_eq(mgo_kube_creds_reload_token(&c, &changed, err, sizeof(err)), 0, "%s", err);
 	cr_assert(changed);
 	cr_assert_str_eq(c.token, "third");
@@ -692,7 +679,7 @@ Test(kubecreds, bounds)
 	big = malloc(MGO_KUBE_FILE_MAX + 2);
 	memset(big, '#', MGO_KUBE_FILE_MAX + 1);
 	big[MGO_KUBE_FILE_MAX + 1] = '\0';
-	path = mgo_test_write(tmp, "huge", big);
+	path = mgo_test_write(mgo_test_dir, "huge", big);
 	cr_assert_eq(mgo_kube_creds_from_kubeconfig(path, NULL, &c, err, sizeof(err)), -EFBIG);
 	cr_assert(strstr(err, "larger than 1048576 bytes"), "%s", err);
 	cr_assert_eq(load_mem(big, NULL, NULL, &c), -EINVAL);
@@ -701,7 +688,7 @@ Test(kubecreds, bounds)
 	free(big);
 
 	/* A directory is not a kubeconfig. */
-	cr_assert_eq(mgo_kube_creds_from_kubeconfig(tmp, NULL, &c, err, sizeof(err)), -EINVAL);
+	cr_assert_eq(mgo_kube_creds_from_kubeconfig(mgo_test_dir, NULL, &c, err, sizeof(err)), -EINVAL);
 	cr_assert(strstr(err, "not a regular file"), "%s", err);
 }
 
@@ -721,7 +708,7 @@ static int kubectl(const char *kc, char *const argv[])
 		int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
 
 		if (null < 0 || dup2(null, STDOUT_FILENO) < 0 || setenv("KUBECONFIG", kc, 1) ||
-		    setenv("HOME", tmp, 1))
+		    setenv("HOME", mgo_test_dir, 1))
 			_exit(126);
 		alarm(60);
 		execvp("kubectl", argv);
@@ -761,8 +748,8 @@ Test(kubecreds, written_by_kubectl)
 	 * binary it cannot check cleanly; the normal and ASan runs cover this. */
 	if (RUNNING_ON_VALGRIND)
 		cr_skip_test("under valgrind, which would trace into kubectl");
-	ca = mgo_test_write(tmp, "ca.crt", CERT);
-	cr_assert(asprintf(&kc, "%s/kubeconfig", tmp) > 0);
+	ca = mgo_test_write(mgo_test_dir, "ca.crt", CERT);
+	cr_assert(asprintf(&kc, "%s/kubeconfig", mgo_test_dir) > 0);
 	cr_assert(asprintf(&ca_arg, "--certificate-authority=%s", ca) > 0);
 	{
 		char *set_cluster[] = { "kubectl", "config", "set-cluster", "lab",

@@ -49,3 +49,17 @@ void mgo_test_rmtree(const char *dir)
 {
 	cr_assert(nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS) == 0, "rm -r %s", dir);
 }
+
+char *mgo_test_dir;
+
+void mgo_test_tmp_init(void)
+{
+	mgo_test_dir = mgo_test_tmpdir();
+}
+
+void mgo_test_tmp_fini(void)
+{
+	mgo_test_rmtree(mgo_test_dir);
+	free(mgo_test_dir);
+	mgo_test_dir = NULL;
+}

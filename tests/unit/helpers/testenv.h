@@ -16,4 +16,10 @@ char *mgo_test_write(const char *dir, const char *name, const char *content);
 /* Removes dir and everything under it, without following symlinks. */
 void mgo_test_rmtree(const char *dir);
 
+/* A suite fixture: TestSuite(x, .init = mgo_test_tmp_init, .fini =
+ * mgo_test_tmp_fini) gives each test a fresh mgo_test_dir, removed after. */
+extern char *mgo_test_dir;
+void mgo_test_tmp_init(void);
+void mgo_test_tmp_fini(void);
+
 #endif
