@@ -149,8 +149,11 @@ Test(job_script, success_packs_result_and_marks_done)
 	}
 	close(p[1]);
 	char list[4096];
-	ssize_t n = read(p[0], list, sizeof(list) - 1);
-	list[n > 0 ? n : 0] = '\0';
+	size_t used = 0;
+	ssize_t n;
+	while (used < sizeof(list) - 1 && (n = read(p[0], list + used, sizeof(list) - 1 - used)) > 0)
+		used += (size_t)n;
+	list[used] = '\0';
 	close(p[0]);
 	waitpid(pid, NULL, 0);
 	cr_assert(strstr(list, "./data.txt"), "tar lists: %s", list);
