@@ -4,6 +4,8 @@
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 #include <zmq.h>
 
 #include "mgo/log.h"
@@ -39,6 +41,15 @@ int mgo_ipc_bind_pull(void *zctx, const char *endpoint, void **out)
 	}
 	*out = s;
 	return 0;
+}
+
+void mgo_ipc_close_bound(void *sock, const char *endpoint)
+{
+	if (!sock)
+		return;
+	zmq_close(sock);
+	if (strncmp(endpoint, "ipc://", 6) == 0 && unlink(endpoint + 6) != 0 && errno != ENOENT)
+		mgo_warn("ipc.unlink", "cannot remove %s: %s", endpoint + 6, strerror(errno));
 }
 
 int mgo_ipc_connect_push(void *zctx, const char *endpoint, void **out)

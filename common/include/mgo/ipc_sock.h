@@ -22,6 +22,10 @@
  * errno on failure. */
 int mgo_ipc_bind_pull(void *zctx, const char *endpoint, void **out);
 
+/* Closes a socket opened by mgo_ipc_bind_pull and removes its socket file,
+ * which libzmq (4.3) leaves behind. NULL sock is fine. */
+void mgo_ipc_close_bound(void *sock, const char *endpoint);
+
 /* Opens the sending end, connected to `endpoint`; connection happens in the
  * background, so this succeeds before the peer exists. */
 int mgo_ipc_connect_push(void *zctx, const char *endpoint, void **out);
