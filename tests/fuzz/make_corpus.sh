@@ -12,3 +12,15 @@ ipc="$root/tests/fuzz/corpus/fuzz_ipc"
 rm -rf "$ipc" && mkdir -p "$ipc"
 MGO_WRITE_CORPUS="$ipc" "$build/tests/unit/test_ipc_codec" --filter 'ipc_codec/fuzz_corpus_is_current'
 echo "fuzz_ipc: $(ls "$ipc" | wc -l) frames" >&2
+
+fixtures="$root/tests/unit/fixtures/apiobj"
+api="$root/tests/fuzz/corpus/fuzz_apiobj"
+rm -rf "$api" && mkdir -p "$api"
+cp "$fixtures"/*.json "$api"/
+for j in "$fixtures"/job-*.json; do
+  for p in "$fixtures"/pod-*.json; do
+    { printf '['; cat "$j"; printf ','; cat "$p"; printf ']\n'; } \
+      >"$api/$(basename "$j" .json)+$(basename "$p")"
+  done
+done
+echo "fuzz_apiobj: $(ls "$api" | wc -l) documents" >&2
