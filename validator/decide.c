@@ -22,7 +22,7 @@ static int act_init(struct mgo_act *act, enum mgo_act_kind kind, const struct mg
 	act->kind = kind;
 	act->generation = mg->generation;
 	if (dup_str(&act->ns, mg->ns) || dup_str(&act->name, mg->name) ||
-	    dup_str(&act->uid, mg->uid))
+	    dup_str(&act->uid, mg->uid) || dup_str(&act->resource_version, mg->resource_version))
 		return -ENOMEM;
 	return 0;
 }
@@ -151,10 +151,11 @@ static int decide_live(const struct mgo_policy *policy, const struct mgo_observe
 
 	switch (job->phase) {
 	case MGO_JOB_NONE:
-		if (obs->mg.phase == MGO_MG_RUNNING)
-			return finish(obs, act, false, MGO_REASON_JOB_DELETED,
-				      "the Job was deleted before it finished; create a new "
-				      "MustGather to gather again");
+		/* New, or Running with its Job gone (deleted by hand, or the
+		 * launcher stopped between recording Running and creating it):
+		 * either way the Job should exist, as for any controller. A
+		 * finished MustGather never gets here, and the launcher's write
+		 * conditional on resourceVersion refuses a stale view. */
 		return decide_new(policy, obs, act);
 	case MGO_JOB_ACTIVE:
 		if ((reason = pod_failure(job, msg, sizeof(msg))))

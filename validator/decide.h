@@ -25,7 +25,6 @@
 #define MGO_REASON_IMAGE_PULL_FAILED "ImagePullFailed"
 #define MGO_REASON_POD_CONFIG_ERROR "PodConfigError"
 #define MGO_REASON_JOB_FAILED "JobFailed"
-#define MGO_REASON_JOB_DELETED "JobDeleted"
 
 /* What the validator is told at start (from the operator's configuration). */
 struct mgo_policy {

@@ -22,6 +22,7 @@ static const struct mgo_field mg_fields[] = {
 	MGO_FSTR("metadata.name", MG, name, MGO_NAME_MAX, REQ),
 	MGO_FSTR("metadata.uid", MG, uid, MGO_NAME_MAX, REQ),
 	MGO_FI64("metadata.generation", MG, generation, 0, INT64_MAX, REQ),
+	MGO_FSTR("metadata.resourceVersion", MG, resource_version, MGO_NAME_MAX, 0),
 	MGO_FFLAG("metadata.deletionTimestamp", MG, deleting),
 	MGO_FENUM("status.status", MG, phase, phase_names, 0),
 	MGO_FSTR("spec.serviceAccountRef.name", MG, spec.service_account, MGO_NAME_MAX, 0),

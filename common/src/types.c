@@ -34,6 +34,7 @@ void mgo_mg_free(struct mgo_mg *m)
 	free(m->ns);
 	free(m->name);
 	free(m->uid);
+	free(m->resource_version);
 	memset(m, 0, sizeof(*m));
 }
 
@@ -96,6 +97,7 @@ void mgo_act_free(struct mgo_act *a)
 	free(a->ns);
 	free(a->name);
 	free(a->uid);
+	free(a->resource_version);
 	free(a->reason);
 	free(a->message);
 	free(a->job_name);

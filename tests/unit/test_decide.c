@@ -353,14 +353,13 @@ Test(decide, pod_that_cannot_start_fails_the_must_gather)
 	expect_finish(&o, false, "PodConfigError", "secret \"case-creds\" not found", true);
 }
 
-Test(decide, job_deleted_while_running_is_reported)
+Test(decide, job_gone_while_running_is_launched_again)
 {
 	struct mgo_observe o = base();
 	o.mg.phase = MGO_MG_RUNNING;
-	struct mgo_act act = decide_ok(&o, MGO_DECIDE_ACT);
-	cr_assert_eq(act.kind, MGO_ACT_FINISH);
-	cr_assert_not(act.succeeded);
-	cr_assert_str_eq(act.reason, "JobDeleted");
+	o.mg.resource_version = "42";
+	struct mgo_act act = expect_launch(&o, policy.default_image);
+	cr_assert_str_eq(act.resource_version, "42", "the launcher's write is conditional on it");
 	mgo_act_free(&act);
 }
 
