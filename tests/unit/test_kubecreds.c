@@ -235,6 +235,9 @@ Test(kubecreds, multiple_contexts)
 	cr_assert_null(c.cert_pem);
 	mgo_kube_creds_free(&c);
 
+	cr_assert_eq(load_mem(MULTI, NULL, "", &c), 0, "an empty name means current-context");
+	cr_assert_str_eq(c.token, "dev-token");
+	mgo_kube_creds_free(&c);
 	cr_assert_eq(load_mem(MULTI, NULL, "nope", &c), -ENOENT);
 	cr_assert_str_eq(err, "kubeconfig <memory>: context \"nope\" not found");
 	cr_assert_eq(load_mem(MULTI, NULL, "lost", &c), -ENOENT);
@@ -637,6 +640,13 @@ Test(kubecreds, hostile_yaml)
 		  "contexts[0].context.cluster: required" },
 		{ "contexts: [{name: x, context: {cluster: c, namespace: Bad_NS}}]\ncurrent-context: x\n",
 		  "contexts[0].context.namespace: not a namespace name" },
+		{ "contexts: [{name: x, context: {cluster: \"c\\e[31m\"}}]\ncurrent-context: x\n",
+		  "contexts[0].context.cluster: must be printable ASCII" },
+		{ "contexts: [{name: x, context: {cluster: c, user: \"u\\r\"}}]\ncurrent-context: x\n",
+		  "contexts[0].context.user: must be printable ASCII" },
+		{ "clusters: [{name: c, cluster: {server: 'https://h', certificate-authority: \"a\\nb\"}}]\n"
+		  "contexts: [{name: x, context: {cluster: c}}]\ncurrent-context: x\n",
+		  "clusters[0].cluster.certificate-authority: path holds control bytes" },
 	};
 	struct mgo_kube_creds c;
 	size_t i;
