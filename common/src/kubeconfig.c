@@ -218,7 +218,8 @@ static int kc_resolve(const struct kc_entry *e, const char *key, const char *ref
 		*abs = strdup(ref);
 	else if (!e->f->dir)
 		return kc_fail(e, key, -EINVAL, "relative path %s with no base directory", ref);
-	else if (asprintf(abs, "%s/%s", e->f->dir, ref) < 0)
+	else if (asprintf(abs, "%s%s%s", e->f->dir, e->f->dir[strlen(e->f->dir) - 1] == '/' ? "" : "/",
+	                  ref) < 0)
 		*abs = NULL;
 	if (!*abs)
 		return kc_fail(e, key, -ENOMEM, "out of memory");
