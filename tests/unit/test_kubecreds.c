@@ -747,7 +747,9 @@ static bool kubectl_on_path(void)
 	return found;
 }
 
-Test(kubecreds, written_by_kubectl)
+/* Its own suite: the fixture directory is made only once the skips are
+ * past, since a skipped test does not run the suite's .fini. */
+Test(kubectl, written_by_kubectl)
 {
 	struct mgo_kube_creds c;
 	char *ca, *kc = NULL, *ca_arg = NULL;
@@ -758,6 +760,7 @@ Test(kubecreds, written_by_kubectl)
 	 * binary it cannot check cleanly; the normal and ASan runs cover this. */
 	if (RUNNING_ON_VALGRIND)
 		cr_skip_test("under valgrind, which would trace into kubectl");
+	mgo_test_tmp_init();
 	ca = mgo_test_write(mgo_test_dir, "ca.crt", CERT);
 	cr_assert(asprintf(&kc, "%s/kubeconfig", mgo_test_dir) > 0);
 	cr_assert(asprintf(&ca_arg, "--certificate-authority=%s", ca) > 0);
@@ -795,4 +798,5 @@ Test(kubecreds, written_by_kubectl)
 	free(ca_arg);
 	free(kc);
 	free(ca);
+	mgo_test_tmp_fini();
 }
