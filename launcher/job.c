@@ -241,13 +241,13 @@ json_t *mgo_job_render(const struct mgo_act *act, const struct mgo_job_config *c
 		" s:{s:i, s:{s:{s:{s:s, s:s}}, s:o}}}",
 		"apiVersion", "batch/v1", "kind", "Job",
 		"metadata", "name", name, "namespace", act->ns,
-		"labels", MGO_LABEL_MANAGED_BY, "mgo", MGO_LABEL_UID, act->uid,
+		"labels", MGO_LABEL_MANAGED_BY, MGO_MANAGED_BY, MGO_LABEL_UID, act->uid,
 		"annotations", MGO_ANNOTATION_NAME, act->name, MGO_ANNOTATION_TRACE, trace,
 		"ownerReferences", "apiVersion", "operator.openshift.io/v1alpha1", "kind",
 		"MustGather", "name", act->name, "uid", act->uid, "controller", 1,
 		"blockOwnerDeletion", 1,
 		"spec", "backoffLimit", 0, "template", "metadata", "labels", MGO_LABEL_MANAGED_BY,
-		"mgo", MGO_LABEL_UID, act->uid, "spec", pod);
+		MGO_MANAGED_BY, MGO_LABEL_UID, act->uid, "spec", pod);
 	if (job && act->intent.timeout_seconds > 0)
 		json_object_set_new(json_object_get(job, "spec"), "activeDeadlineSeconds",
 				    json_integer(act->intent.timeout_seconds +

@@ -17,14 +17,9 @@
 #include <jansson.h>
 #include <stddef.h>
 
+#include "mgo/labels.h"
 #include "mgo/types.h"
 
-/* Labels and annotations the operator puts on what it creates; the watcher
- * selects Jobs and Pods by MGO_LABEL_UID. */
-#define MGO_LABEL_MANAGED_BY "app.kubernetes.io/managed-by"
-#define MGO_LABEL_UID "must-gather.openshift.io/uid"
-#define MGO_ANNOTATION_NAME "must-gather.openshift.io/name"
-#define MGO_ANNOTATION_TRACE "must-gather.openshift.io/trace"
 
 /* Where the gather writes inside the pod, and the files it leaves there. */
 #define MGO_OUTPUT_DIR "/must-gather"
