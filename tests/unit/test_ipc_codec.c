@@ -527,6 +527,8 @@ static const struct bad_json {
 	{ ACT("finish", ",'reason':'r','message':'m','job_name':'j'"), -EBADMSG,
 	  "body.job_uid: required for finish" },
 	{ ACT("cleanup", ",'job_uid':'j'"), -EBADMSG, "body.job_name: required for cleanup" },
+	{ ACT("deny", ",'reason':'r','message':'m','job_uid':'j'"), -EBADMSG,
+	  "body.job_uid: not allowed for deny" },
 	{ ACT("cleanup", ",'job_name':'j','job_uid':'j','reason':'r'"), -EBADMSG,
 	  "body.reason: not allowed for cleanup" },
 	{ OBS("'image':'@4097'", ""), -EBADMSG, "body.mg.spec.image: string longer than 4096" },
