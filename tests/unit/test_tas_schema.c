@@ -12,22 +12,7 @@
 #include "pattern.h"
 #include "schema.h"
 #include "strfmt.h"
-
-static json_t *J(const char *text)
-{
-    char *s = strdup(text);
-    json_error_t err;
-    json_t *v;
-
-    cr_assert_not_null(s);
-    for (char *p = s; *p; p++)
-        if (*p == '\'')
-            *p = '"';
-    v = json_loads(s, JSON_DECODE_ANY, &err);
-    cr_assert_not_null(v, "bad test JSON (%s at %d): %s", err.text, err.position, s);
-    free(s);
-    return v;
-}
+#include "tas_json.h"
 
 static char *dump(const json_t *v)
 {
