@@ -776,7 +776,7 @@ Test(ipc_codec, encoder_refuses_oversize)
 	expect_encode_refused(&m, -EMSGSIZE, "exceeds 1048576");
 }
 
-/* The largest allowlist the CRD admits (1024 entries of 512 bytes) fits a
+/* The largest allowlist the CRD admits (1024 entries of 600 bytes) fits a
  * frame and decodes: the structural limits do not cut below the schema's. */
 Test(ipc_codec, full_allowlist_round_trips)
 {
@@ -784,7 +784,7 @@ Test(ipc_codec, full_allowlist_round_trips)
 	char err[256], *buf;
 	size_t len;
 
-	big_allowlist(&m, MGO_ALLOWLIST_MAX, 512);
+	big_allowlist(&m, MGO_ALLOWLIST_MAX, 600);
 	encode_ok(&m, &buf, &len);
 	cr_assert_eq(mgo_ipc_decode(buf, len, &d, err, sizeof(err)), 0, "%s", err);
 	eq_msg(&m, &d);
