@@ -23,7 +23,7 @@ static const struct mgo_field mg_fields[] = {
 	MGO_FSTR("metadata.uid", MG, uid, MGO_NAME_MAX, REQ),
 	MGO_FI64("metadata.generation", MG, generation, 0, INT64_MAX, REQ),
 	MGO_FSTR("metadata.resourceVersion", MG, resource_version, MGO_NAME_MAX, 0),
-	MGO_FFLAG("metadata.deletionTimestamp", MG, deleting),
+	MGO_FFLAG("metadata.deletionTimestamp", MG, deleting, JSON_STRING),
 	MGO_FENUM("status.status", MG, phase, phase_names, 0),
 	MGO_FSTR("spec.serviceAccountRef.name", MG, spec.service_account, MGO_NAME_MAX, 0),
 	MGO_FSTR("spec.mustGatherImage", MG, spec.image, MGO_STR_MAX, 0),
@@ -34,7 +34,7 @@ static const struct mgo_field mg_fields[] = {
 	MGO_FSTR("spec.mustGatherTimeout", MG, spec.timeout, MGO_STR_MAX, 0),
 	MGO_FBOOL("spec.retainResourcesOnCompletion", MG, spec.retain, 0),
 	MGO_FSTR("spec.uploadTarget.type", MG, spec.upload_type, MGO_STR_MAX, 0),
-	MGO_FFLAG("spec.uploadTarget.sftp", MG, spec.has_sftp),
+	MGO_FFLAG("spec.uploadTarget.sftp", MG, spec.has_sftp, JSON_OBJECT),
 	MGO_FSTR("spec.uploadTarget.sftp.caseID", MG, spec.sftp_case_id, MGO_STR_MAX, 0),
 	MGO_FSTR("spec.uploadTarget.sftp.caseManagementAccountSecretRef.name", MG,
 		 spec.sftp_secret, MGO_NAME_MAX, 0),
@@ -87,7 +87,7 @@ struct cstate {
 static const struct mgo_field cstate_fields[] = {
 	MGO_FSTR("state.waiting.reason", CS, waiting_reason, MGO_STR_MAX, 0),
 	MGO_FSTR("state.waiting.message", CS, waiting_message, MGO_STR_MAX, 0),
-	MGO_FFLAG("state.terminated", CS, terminated),
+	MGO_FFLAG("state.terminated", CS, terminated, JSON_OBJECT),
 	MGO_FI32("state.terminated.exitCode", CS, exit_code, INT32_MIN, INT32_MAX, -1, 0),
 	MGO_FSTR("state.terminated.reason", CS, terminated_reason, MGO_STR_MAX, 0),
 	MGO_FSTR("state.terminated.message", CS, terminated_message, MGO_STR_MAX, 0),
@@ -104,11 +104,9 @@ static const struct mgo_field pod_fields[] = {
 };
 static const struct mgo_schema pod_schema = MGO_SCHEMA(pod_fields);
 
-static const char *jtype(const json_t *j)
+static const char *type_name(json_type t)
 {
-	if (!j)
-		return "nothing";
-	switch (json_typeof(j)) {
+	switch (t) {
 	case JSON_OBJECT:
 		return "object";
 	case JSON_ARRAY:
@@ -126,6 +124,11 @@ static const char *jtype(const json_t *j)
 		return "null";
 	}
 	return "?";
+}
+
+static const char *jtype(const json_t *j)
+{
+	return j ? type_name(json_typeof(j)) : "nothing";
 }
 
 static int want(bool ok, const char *name, const json_t *j, const struct mgo_fpath *p,
@@ -197,8 +200,10 @@ static int decode_value(const json_t *v, const struct mgo_field *f, void *base,
 			*(bool *)at = json_is_true(v);
 		return ret;
 	case MGO_F_FLAG:
-		*(bool *)at = true;
-		return 0;
+		ret = want(json_typeof(v) == (json_type)f->json_type,
+			   type_name((json_type)f->json_type), v, p, err, errlen);
+		*(bool *)at = ret == 0;
+		return ret;
 	case MGO_F_I32:
 	case MGO_F_I64:
 		ret = want(json_is_integer(v), "integer", v, p, err, errlen);

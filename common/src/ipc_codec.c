@@ -106,24 +106,24 @@ static const struct mgo_field observe_fields[] = {
 };
 static const struct mgo_schema observe_schema = MGO_SCHEMA(observe_fields);
 
-#define INT struct mgo_job_intent
+#define INTENT struct mgo_job_intent
 static const struct mgo_field intent_fields[] = {
-	STR(INT, image, MGO_STR_MAX, 0),
-	BOOL(INT, custom_image),
-	STR(INT, service_account, MGO_NAME_MAX, 0),
-	BOOL(INT, audit),
-	I64(INT, timeout_seconds, 0),
-	STR(INT, http_proxy, MGO_STR_MAX, 0),
-	STR(INT, https_proxy, MGO_STR_MAX, 0),
-	STR(INT, no_proxy, MGO_STR_MAX, 0),
-	BOOL(INT, retain),
-	BOOL(INT, upload),
-	STR(INT, sftp_case_id, MGO_STR_MAX, 0),
-	STR(INT, sftp_secret, MGO_NAME_MAX, 0),
-	STR(INT, sftp_host, MGO_STR_MAX, 0),
-	BOOL(INT, sftp_internal_user),
-	STR(INT, pvc_claim, MGO_NAME_MAX, 0),
-	STR(INT, pvc_subpath, MGO_STR_MAX, 0),
+	STR(INTENT, image, MGO_STR_MAX, 0),
+	BOOL(INTENT, custom_image),
+	STR(INTENT, service_account, MGO_NAME_MAX, 0),
+	BOOL(INTENT, audit),
+	I64(INTENT, timeout_seconds, 0),
+	STR(INTENT, http_proxy, MGO_STR_MAX, 0),
+	STR(INTENT, https_proxy, MGO_STR_MAX, 0),
+	STR(INTENT, no_proxy, MGO_STR_MAX, 0),
+	BOOL(INTENT, retain),
+	BOOL(INTENT, upload),
+	STR(INTENT, sftp_case_id, MGO_STR_MAX, 0),
+	STR(INTENT, sftp_secret, MGO_NAME_MAX, 0),
+	STR(INTENT, sftp_host, MGO_STR_MAX, 0),
+	BOOL(INTENT, sftp_internal_user),
+	STR(INTENT, pvc_claim, MGO_NAME_MAX, 0),
+	STR(INTENT, pvc_subpath, MGO_STR_MAX, 0),
 };
 static const struct mgo_schema intent_schema = MGO_SCHEMA(intent_fields);
 
@@ -297,7 +297,7 @@ static int check_act(const struct mgo_act *a, struct mgo_fpath *p, char *err, si
 	unsigned extra = has & ~act_rules[a->kind].allowed;
 
 	/* The uid is the delete precondition: a name alone could hit a newer Job. */
-	if (has & (A_JOB_NAME | A_JOB_UID))
+	if ((has & (A_JOB_NAME | A_JOB_UID)) && (act_rules[a->kind].allowed & A_JOB_NAME))
 		missing |= (A_JOB_NAME | A_JOB_UID) & ~has;
 	snprintf(ctx, sizeof(ctx), "for %s", act_kind_names[a->kind]);
 	for (size_t b = 0; b < MGO_ARRAY_SIZE(act_bit_keys); b++) {

@@ -6,9 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mgo/types.h"
+
 /* The enums the tables describe are stored and read as int; that holds only
  * while the compiler gives them int's size, which these asserts pin down. */
-#include "mgo/types.h"
 _Static_assert(sizeof(enum mgo_mg_phase) == sizeof(int), "enum size");
 _Static_assert(sizeof(enum mgo_job_phase) == sizeof(int), "enum size");
 _Static_assert(sizeof(enum mgo_presence) == sizeof(int), "enum size");

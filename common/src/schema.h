@@ -13,7 +13,8 @@
 enum mgo_fkind {
 	MGO_F_STR,      /* char *, NULL = unset; max: bytes */
 	MGO_F_BOOL,     /* bool */
-	MGO_F_FLAG,     /* bool, true when the key is present (JSON only) */
+	MGO_F_FLAG,     /* bool, true when the key is present (JSON only); the value
+			 * must have JSON type json_type */
 	MGO_F_I32,      /* int32_t in [min, imax], absent = dflt */
 	MGO_F_I64,      /* int64_t in [min, imax], absent = dflt */
 	MGO_F_U64,      /* uint64_t, absent = 0 */
@@ -38,6 +39,7 @@ struct mgo_field {
 	const char *const *names;  /* ENUM: NULL entries are values never on the wire */
 	size_t n_names;
 	const struct mgo_schema *sub;
+	int json_type;          /* FLAG: a jansson json_type */
 };
 
 struct mgo_schema {
@@ -53,8 +55,8 @@ struct mgo_schema {
 	{ .key = (k), .kind = MGO_F_STR, .flags = (fl), .off = offsetof(T, m), .max = (lim) }
 #define MGO_FBOOL(k, T, m, fl) \
 	{ .key = (k), .kind = MGO_F_BOOL, .flags = (fl), .off = offsetof(T, m) }
-#define MGO_FFLAG(k, T, m) \
-	{ .key = (k), .kind = MGO_F_FLAG, .off = offsetof(T, m) }
+#define MGO_FFLAG(k, T, m, jt) \
+	{ .key = (k), .kind = MGO_F_FLAG, .off = offsetof(T, m), .json_type = (jt) }
 #define MGO_FI32(k, T, m, lo, hi, d, fl) \
 	{ .key = (k), .kind = MGO_F_I32, .flags = (fl), .off = offsetof(T, m), \
 	  .min = (lo), .imax = (hi), .dflt = (d) }

@@ -243,6 +243,7 @@ static const struct mutation {
 	  "spec.storage.persistentVolume.subPath: string contains a NUL byte" },
 	{ "spec", "[]", "spec: expected object, got array" },
 	{ "metadata", "[]", "metadata: expected object, got array" },
+	{ "metadata.deletionTimestamp", "5", "metadata.deletionTimestamp: expected string, got integer" },
 	{ "metadata.uid", NULL, "metadata.uid: required" },
 	{ "metadata.namespace", "null", "metadata.namespace: required" },
 	{ "metadata.name", "\"@254\"", "metadata.name: string longer than 253" },
@@ -498,6 +499,8 @@ static const struct job_mutation {
 	{ true, "status.initContainerStatuses", "\"gather\"",
 	  "pod.status.initContainerStatuses: expected array, got string" },
 	{ true, "status.reason", "1", "pod.status.reason: expected string, got integer" },
+	{ true, "status.containerStatuses[1].state.terminated", "\"yes\"",
+	  "pod.status.containerStatuses[1].state.terminated: expected object, got string" },
 };
 
 Test(apiobj, job_refuses_bad_fields)

@@ -527,6 +527,8 @@ static const struct bad_json {
 	{ ACT("finish", ",'reason':'r','message':'m','job_name':'j'"), -EBADMSG,
 	  "body.job_uid: required for finish" },
 	{ ACT("cleanup", ",'job_uid':'j'"), -EBADMSG, "body.job_name: required for cleanup" },
+	{ ACT("deny", ",'reason':'r','message':'m','job_uid':'j'"), -EBADMSG,
+	  "body.job_uid: not allowed for deny" },
 	{ ACT("cleanup", ",'job_name':'j','job_uid':'j','reason':'r'"), -EBADMSG,
 	  "body.reason: not allowed for cleanup" },
 	{ OBS("'image':'@4097'", ""), -EBADMSG, "body.mg.spec.image: string longer than 4096" },
@@ -658,7 +660,7 @@ Test(ipc_codec, refuses_oversized_frame)
 
 	cr_assert(buf);
 	cr_assert_eq(mgo_ipc_decode(buf, len, &d, err, sizeof(err)), -EMSGSIZE);
-	cr_assert(strstr(err, "exceeds 262144"), "%s", err);
+	cr_assert(strstr(err, "exceeds 1048576"), "%s", err);
 	free(buf);
 }
 
@@ -769,20 +771,20 @@ Test(ipc_codec, encoder_refuses_oversize)
 
 	big_allowlist(&m, MGO_ALLOWLIST_MAX + 1, 8);
 	expect_encode_refused(&m, -EBADMSG, "body.allowlist.images: more than 1024 entries");
-	/* Each entry is within bounds, the whole is not: 1024 * 300 bytes. */
-	big_allowlist(&m, MGO_ALLOWLIST_MAX, 300);
-	expect_encode_refused(&m, -EMSGSIZE, "exceeds 262144");
+	/* Each entry is within bounds, the whole is not: 1024 * 1100 bytes. */
+	big_allowlist(&m, MGO_ALLOWLIST_MAX, 1100);
+	expect_encode_refused(&m, -EMSGSIZE, "exceeds 1048576");
 }
 
-/* The largest allowlist that fits a frame decodes: the structural limits do
- * not cut below the schema's own. */
+/* The largest allowlist the CRD admits (1024 entries of 600 bytes) fits a
+ * frame and decodes: the structural limits do not cut below the schema's. */
 Test(ipc_codec, full_allowlist_round_trips)
 {
 	struct mgo_ipc_msg m, d;
 	char err[256], *buf;
 	size_t len;
 
-	big_allowlist(&m, MGO_ALLOWLIST_MAX, 200);
+	big_allowlist(&m, MGO_ALLOWLIST_MAX, 600);
 	encode_ok(&m, &buf, &len);
 	cr_assert_eq(mgo_ipc_decode(buf, len, &d, err, sizeof(err)), 0, "%s", err);
 	eq_msg(&m, &d);

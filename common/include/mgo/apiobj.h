@@ -51,7 +51,8 @@ int mgo_allowlist_from_json(const json_t *obj, struct mgo_allowlist *out,
  * (Evicted, DeadlineExceeded: it explains why the containers stopped) with no
  * pod_container; else from the first of gather, upload that is waiting or
  * exited non-zero, named in pod_container.
- * Conditions and containers of other types and names are not read. Errors
+ * Of other conditions and containers only the type or name is checked, so
+ * their messages cannot fail the decode. Errors
  * name the field as "job.<path>" or "pod.<path>". Ownership and returns as
  * mgo_mg_from_json. */
 int mgo_job_state_from_json(const json_t *job, const json_t *pod, struct mgo_job_state *out,

@@ -26,7 +26,10 @@
 #include "mgo/types.h"
 
 #define MGO_IPC_VERSION 1
-#define MGO_IPC_MAX_FRAME (256 * 1024)
+/* Room for the largest Observe the CRDs admit: an allowlist of 1024 entries
+ * of at most 600 bytes each (a maximal reference, name:tag@sha512, is 520),
+ * plus the MustGather. */
+#define MGO_IPC_MAX_FRAME (1024 * 1024)
 /* Structural limits checked on the raw bytes before anything is allocated.
  * They are generous next to the schema (at most 5 levels, 17 keys per map),
  * which then applies each field's own bound. */
