@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kube_transport.h"
 #include "mgo/types.h"
 
 /* Selectors and continue tokens are the longest values we send; anything far
@@ -153,6 +154,50 @@ int mgo_kube_path(char **out, const struct mgo_kube_resource *r, const char *ns,
 		rc = put_query(f, query, err, errlen);
 out:
 	if (f && fclose(f) != 0 && !rc)
+		rc = -ENOMEM;
+	if (rc)
+		free(buf);
+	else
+		*out = buf;
+	return rc;
+}
+
+/* A caller's own path ("/version", "/apis"): one that could not mean
+ * another URL than it says. */
+static bool raw_path_ok(const char *path)
+{
+	size_t len = strlen(path);
+
+	if (path[0] != '/' || len > 4096 || strstr(path, "//") || strstr(path, "/./") ||
+	    strstr(path, "/../") || (len >= 2 && strcmp(path + len - 2, "/.") == 0) ||
+	    (len >= 3 && strcmp(path + len - 3, "/..") == 0))
+		return false;
+	for (const char *p = path; *p; p++)
+		if (*p <= ' ' || *p == '?' || *p == '#' || *p == '%' || *p == 0x7f)
+			return false;
+	return true;
+}
+
+int mgo_kube__raw_path(char **out, const char *path, const char *const *query, char *err,
+		       size_t errlen)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = NULL;
+	int rc;
+
+	*out = NULL;
+	if (!path || !raw_path_ok(path)) {
+		snprintf(err, errlen, "path must be absolute, plain and without a query");
+		return -EINVAL;
+	}
+	f = open_memstream(&buf, &len);
+	if (!f)
+		return -ENOMEM;
+	rc = fputs(path, f) < 0 ? -ENOMEM : 0;
+	if (!rc)
+		rc = put_query(f, query, err, errlen);
+	if (fclose(f) != 0 && !rc)
 		rc = -ENOMEM;
 	if (rc)
 		free(buf);
