@@ -183,6 +183,16 @@ static void remove_at(struct mgo_keyset *ks, size_t i)
 	}
 }
 
+bool mgo_keyset_touch(struct mgo_keyset *ks, const char *uid, uint32_t gen)
+{
+	size_t i = find(ks, uid, hash_uid(ks->seed, uid));
+
+	if (!ks->slots[i])
+		return false;
+	ks->slots[i]->gen = gen;
+	return true;
+}
+
 bool mgo_keyset_del(struct mgo_keyset *ks, const char *uid)
 {
 	size_t i = find(ks, uid, hash_uid(ks->seed, uid));

@@ -180,6 +180,11 @@ const struct mgo_kube_stats *mgo_kube_client_stats(const struct mgo_kube_client 
 	return &c->stats;
 }
 
+struct mgo_loop *mgo_kube_client_loop(const struct mgo_kube_client *c)
+{
+	return c->loop;
+}
+
 size_t mgo_kube_client_pending(const struct mgo_kube_client *c)
 {
 	return c->n_reqs;

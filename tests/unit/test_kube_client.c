@@ -1,321 +1,26 @@
-/* The API client against a scripted HTTP server (libmicrohttpd in a thread):
- * each test says how the server answers, then checks what the client sent
- * and what its callbacks saw. The scripted server produces the faults the
- * test API server cannot be asked for so precisely (a body over the limit,
- * a stream that stalls, a connection dropped after the request was sent). */
+/* The API client against a scripted HTTP server (fakeapi.h): each test says
+ * how the server answers, then checks what the client sent and what its
+ * callbacks saw. */
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <jansson.h>
-#include <microhttpd.h>
-#include <pthread.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <netinet/in.h>
 #include <unistd.h>
 
+#include "fakeapi.h"
 #include "mgo/kube.h"
 #include "mgo/kubecreds.h"
-#include "mgo/log.h"
 #include "mgo/loop.h"
 #include "testenv.h"
-
-#define DEADLINE_MS 30000 /* generous: valgrind and a busy machine */
-#define MAX_REQS 512
-
-/* ---- the scripted server ---- */
-
-struct fake_req {
-	char method[16];
-	char path[256];
-	char query[1024];       /* decoded "k=v&k=v", in arrival order */
-	char auth[256];
-	char ctype[128];
-	char accept[128];
-	char body[4096];
-	uint64_t at_ms;
-};
-
-struct fake_reply {
-	int status;
-	const char *header, *header_value;      /* one extra header, or NULL */
-	const char *body;                       /* NULL: empty */
-	const char *const *chunks;              /* a chunked stream instead of body */
-	unsigned gap_ms;                        /* between chunks */
-	bool hang;                              /* keep the stream open after the chunks */
-	bool cut;                               /* end the stream without its terminator */
-	bool drop;                              /* close without any response */
-};
-
-struct fake;
-typedef void (*fake_fn)(struct fake *f, const struct fake_req *req, int n, struct fake_reply *out);
-
-struct fake {
-	struct MHD_Daemon *d;
-	int port;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	bool stopping;
-	struct fake_req reqs[MAX_REQS];
-	int n;
-	fake_fn fn;
-	void *ctx;
-};
-
-struct conn {
-	struct fake_req req;
-	size_t body_len;
-};
-
-struct stream {
-	struct fake *f;
-	const char *const *chunks;
-	size_t idx, off;
-	unsigned gap_ms;
-	bool hang, cut, started;
-};
-
-static void wait_ms(struct fake *f, unsigned ms)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += ms / 1000;
-	ts.tv_nsec += (long)(ms % 1000) * 1000000;
-	if (ts.tv_nsec >= 1000000000) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000;
-	}
-	pthread_mutex_lock(&f->mu);
-	if (!f->stopping)
-		pthread_cond_timedwait(&f->cv, &f->mu, &ts);
-	pthread_mutex_unlock(&f->mu);
-}
-
-static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
-{
-	struct stream *s = cls;
-
-	if (s->chunks[s->idx] && s->off == 0 && (s->started || s->idx > 0))
-		wait_ms(s->f, s->gap_ms);
-	s->started = true;
-	if (s->chunks[s->idx]) {
-		const char *c = s->chunks[s->idx];
-		size_t left = strlen(c) - s->off, n = left < max ? left : max;
-		memcpy(buf, c + s->off, n);
-		s->off += n;
-		if (s->off == strlen(c)) {
-			s->idx++;
-			s->off = 0;
-		}
-		return (ssize_t)n;
-	}
-	if (s->hang) {
-		pthread_mutex_lock(&s->f->mu);
-		while (!s->f->stopping)
-			pthread_cond_wait(&s->f->cv, &s->f->mu);
-		pthread_mutex_unlock(&s->f->mu);
-	}
-	return s->cut ? MHD_CONTENT_READER_END_WITH_ERROR : MHD_CONTENT_READER_END_OF_STREAM;
-}
-
-static enum MHD_Result add_arg(void *cls, enum MHD_ValueKind kind, const char *key,
-			       const char *value)
-{
-	struct fake_req *r = cls;
-	size_t len = strlen(r->query);
-
-	snprintf(r->query + len, sizeof(r->query) - len, "%s%s=%s", len ? "&" : "", key,
-		 value ? value : "");
-	return MHD_YES;
-}
-
-static void copy_header(struct MHD_Connection *conn, const char *name, char *dst, size_t len)
-{
-	const char *v = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, name);
-	snprintf(dst, len, "%s", v ? v : "");
-}
-
-static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-				  const char *method, const char *version,
-				  const char *upload, size_t *upload_size, void **con_cls)
-{
-	struct fake *f = cls;
-	struct conn *c = *con_cls;
-	struct fake_reply reply = {.status = 200};
-	struct MHD_Response *resp;
-	enum MHD_Result ret;
-	int n;
-
-	if (!c) {
-		c = calloc(1, sizeof(*c));
-		*con_cls = c;
-		return c ? MHD_YES : MHD_NO;
-	}
-	if (*upload_size) {
-		size_t room = sizeof(c->req.body) - 1 - c->body_len;
-		size_t take = *upload_size < room ? *upload_size : room;
-		memcpy(c->req.body + c->body_len, upload, take);
-		c->body_len += take;
-		*upload_size = 0;
-		return MHD_YES;
-	}
-	snprintf(c->req.method, sizeof(c->req.method), "%s", method);
-	snprintf(c->req.path, sizeof(c->req.path), "%s", url);
-	MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, add_arg, &c->req);
-	copy_header(conn, "Authorization", c->req.auth, sizeof(c->req.auth));
-	copy_header(conn, "Content-Type", c->req.ctype, sizeof(c->req.ctype));
-	copy_header(conn, "Accept", c->req.accept, sizeof(c->req.accept));
-	c->req.at_ms = mgo_now_ms();
-	pthread_mutex_lock(&f->mu);
-	n = f->n;
-	if (f->n < MAX_REQS)
-		f->reqs[f->n++] = c->req;
-	pthread_mutex_unlock(&f->mu);
-	f->fn(f, &c->req, n, &reply);
-	if (reply.drop)
-		return MHD_NO;
-	if (reply.chunks) {
-		struct stream *s = calloc(1, sizeof(*s));
-		if (!s)
-			return MHD_NO;
-		*s = (struct stream){.f = f, .chunks = reply.chunks, .gap_ms = reply.gap_ms,
-				     .hang = reply.hang, .cut = reply.cut};
-		resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, stream_read, s,
-							 free);
-	} else {
-		const char *b = reply.body ? reply.body : "";
-		resp = MHD_create_response_from_buffer(strlen(b), (void *)b,
-						       MHD_RESPMEM_MUST_COPY);
-	}
-	if (!resp)
-		return MHD_NO;
-	MHD_add_response_header(resp, "Content-Type", "application/json");
-	if (reply.header)
-		MHD_add_response_header(resp, reply.header, reply.header_value);
-	ret = MHD_queue_response(conn, (unsigned)reply.status, resp);
-	MHD_destroy_response(resp);
-	return ret;
-}
-
-static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
-			 enum MHD_RequestTerminationCode toe)
-{
-	free(*con_cls);
-	*con_cls = NULL;
-}
-
-static void fake_start(struct fake *f, fake_fn fn, void *ctx)
-{
-	memset(f, 0, sizeof(*f));
-	pthread_mutex_init(&f->mu, NULL);
-	pthread_cond_init(&f->cv, NULL);
-	f->fn = fn;
-	f->ctx = ctx;
-	f->d = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL, on_request, f, MHD_OPTION_NOTIFY_COMPLETED,
-				on_completed, f, MHD_OPTION_END);
-	cr_assert_not_null(f->d);
-	const union MHD_DaemonInfo *info = MHD_get_daemon_info(f->d, MHD_DAEMON_INFO_BIND_PORT);
-	cr_assert_not_null(info);
-	f->port = info->port;
-}
-
-static void fake_stop(struct fake *f)
-{
-	pthread_mutex_lock(&f->mu);
-	f->stopping = true;
-	pthread_cond_broadcast(&f->cv);
-	pthread_mutex_unlock(&f->mu);
-	MHD_stop_daemon(f->d);
-}
-
-static int fake_count(struct fake *f)
-{
-	pthread_mutex_lock(&f->mu);
-	int n = f->n;
-	pthread_mutex_unlock(&f->mu);
-	return n;
-}
-
-/* ---- the client side ---- */
-
-struct env {
-	struct fake fake;
-	struct mgo_loop *loop;
-	struct mgo_kube_creds creds;
-	struct mgo_kube_client *client;
-};
-
-/* On the heap: the request log is too big for a thread's stack. */
-static struct env *env_start(fake_fn fn, void *ctx, const struct mgo_kube_client_opts *o)
-{
-	char server[64], err[256];
-	struct env *e = calloc(1, sizeof(*e));
-
-	cr_assert_not_null(e);
-	mgo_log_init("test", getenv("KUBE_TEST_DEBUG") ? MGO_LOG_DEBUG : MGO_LOG_ERROR);
-	fake_start(&e->fake, fn, ctx);
-	snprintf(server, sizeof(server), "http://127.0.0.1:%d", e->fake.port);
-	e->creds = (struct mgo_kube_creds){.server = strdup(server), .token = strdup("tok-1")};
-	cr_assert_eq(mgo_loop_new(&e->loop), 0);
-	cr_assert_eq(mgo_kube_client_new(e->loop, &e->creds, o, &e->client, err, sizeof(err)), 0,
-		     "%s", err);
-	return e;
-}
-
-static void env_stop(struct env *e)
-{
-	mgo_kube_client_free(e->client);
-	mgo_loop_free(e->loop);
-	mgo_kube_creds_free(&e->creds);
-	fake_stop(&e->fake);
-	free(e);
-}
-
-/* Runs the loop until *flag or the deadline; true if the flag was set. */
-static bool run_until(struct env *e, const bool *flag, uint64_t deadline_ms)
-{
-	uint64_t end = mgo_now_ms() + deadline_ms;
-
-	while (!*flag && mgo_now_ms() < end)
-		cr_assert_eq(mgo_loop_run_once(e->loop, 50), 0);
-	return *flag;
-}
-
-struct outcome {
-	bool done;
-	int calls;
-	long http;
-	json_t *body;
-	struct mgo_kube_error err;
-	bool failed;
-	unsigned attempts;
-	uint64_t at_ms;
-};
-
-static void on_done(void *ctx, const struct mgo_kube_result *res)
-{
-	struct outcome *o = ctx;
-
-	o->calls++;
-	o->done = true;
-	o->http = res->http_code;
-	o->body = json_incref(res->body);
-	o->failed = res->error != NULL;
-	if (res->error)
-		o->err = *res->error;
-	o->attempts = res->attempts;
-	o->at_ms = mgo_now_ms();
-}
 
 static const struct mgo_kube_resource pods = {"", "v1", "pods", true};
 static const struct mgo_kube_resource mgs = {"operator.openshift.io", "v1alpha1",
 					     "mustgathers", true};
 
-static const struct mgo_kube_client_opts fast = {
-	.backoff_base_ms = 10, .backoff_cap_ms = 50, .max_retries = 3, .qps = -1,
-};
 
 /* ---- tests ---- */
 
@@ -329,7 +34,7 @@ Test(kube_client, get_sends_token_and_accept_and_parses_the_body)
 	struct env *e;
 	struct outcome o = {0};
 
-	e = env_start(reply_pod, NULL, &fast);
+	e = env_start(reply_pod, NULL, &fast_opts);
 	cr_assert_eq(mgo_kube_get(e->client, &pods, "default", "web-0", on_done, &o, NULL), 0);
 	cr_assert(run_until(e, &o.done, DEADLINE_MS));
 	cr_assert_not(o.failed, "%s", o.err.message);
@@ -387,7 +92,7 @@ Test(kube_client, api_errors_carry_the_status_and_are_not_retried)
 		struct env *e;
 		struct outcome o = {0};
 		json_t *obj = json_pack("{s:{s:s}}", "metadata", "name", "x");
-		e = env_start(reply_status, (void *)t[i].which, &fast);
+		e = env_start(reply_status, (void *)t[i].which, &fast_opts);
 		if (t[i].verb == MGO_KUBE_GET)
 			cr_assert_eq(mgo_kube_get(e->client, &pods, "ns", "x", on_done, &o, NULL), 0);
 		else if (t[i].verb == MGO_KUBE_PATCH)
@@ -480,7 +185,7 @@ Test(kube_client, too_many_requests_waits_retry_after_even_for_a_post)
 	struct outcome o = {0};
 	json_t *obj = json_pack("{s:s}", "kind", "Pod");
 
-	e = env_start(reply_429_once, NULL, &fast);
+	e = env_start(reply_429_once, NULL, &fast_opts);
 	cr_assert_eq(mgo_kube_create(e->client, &pods, "ns", obj, 0, on_done, &o, NULL), 0);
 	cr_assert(run_until(e, &o.done, DEADLINE_MS));
 	cr_assert_not(o.failed, "%s", o.err.message);
@@ -532,7 +237,7 @@ Test(kube_client, connection_refused_retries_only_what_is_safe)
 	struct mgo_kube_creds creds = {.server = server};
 	mgo_log_init("test", MGO_LOG_ERROR);
 	cr_assert_eq(mgo_loop_new(&loop), 0);
-	cr_assert_eq(mgo_kube_client_new(loop, &creds, &fast, &c, err, sizeof(err)), 0);
+	cr_assert_eq(mgo_kube_client_new(loop, &creds, &fast_opts, &c, err, sizeof(err)), 0);
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
 		struct outcome o = {0};
 		struct mgo_kube_call call = {.verb = t[i].verb, .res = &pods, .ns = "ns",
@@ -570,7 +275,7 @@ Test(kube_client, post_that_reached_the_server_is_not_retried_even_when_allowed)
 	struct outcome o = {0};
 	json_t *obj = json_pack("{s:s}", "kind", "Pod");
 
-	e = env_start(reply_drop, NULL, &fast);
+	e = env_start(reply_drop, NULL, &fast_opts);
 	cr_assert_eq(mgo_kube_create(e->client, &pods, "ns", obj, MGO_KUBE_F_RETRY_CONNECT, on_done,
 				     &o, NULL),
 		     0);
@@ -625,7 +330,7 @@ Test(kube_client, bad_arguments_start_nothing)
 	const struct mgo_kube_call both = {.verb = MGO_KUBE_GET, .path = "/api", .res = &pods};
 	const struct mgo_kube_call watch = {.verb = MGO_KUBE_WATCH, .res = &pods};
 
-	e = env_start(reply_pod, NULL, &fast);
+	e = env_start(reply_pod, NULL, &fast_opts);
 	mgo_log_init("test", MGO_LOG_ERROR + 1);
 	cr_assert_eq(mgo_kube_get(e->client, &pods, "ns", "..", on_done, &o, &r), -EINVAL);
 	cr_assert_null(r);
@@ -670,7 +375,7 @@ Test(kube_client, list_merges_every_page)
 	const struct mgo_kube_list_opts lo = {.label_selector = "app=web", .page_size = 2,
 					      .resource_version = "0"};
 
-	e = env_start(reply_pages, NULL, &fast);
+	e = env_start(reply_pages, NULL, &fast_opts);
 	cr_assert_eq(mgo_kube_list(e->client, &pods, NULL, &lo, on_done, &o, NULL), 0);
 	cr_assert(run_until(e, &o.done, DEADLINE_MS));
 	cr_assert_not(o.failed, "%s", o.err.message);
@@ -718,7 +423,7 @@ Test(kube_client, list_hands_out_pages_and_stops_when_told)
 		struct env *e;
 		struct pages p = {.stop_at = stop_at};
 		const struct mgo_kube_list_opts lo = {.page_size = 2, .on_page = on_page};
-		e = env_start(reply_pages, NULL, &fast);
+		e = env_start(reply_pages, NULL, &fast_opts);
 		cr_assert_eq(mgo_kube_list(e->client, &pods, "ns", &lo, on_pages_done, &p, NULL), 0);
 		cr_assert(run_until(e, &p.o.done, DEADLINE_MS));
 		cr_assert_null(p.o.body);
@@ -792,15 +497,6 @@ static void on_many(void *ctx, const struct mgo_kube_result *res)
 	m->last_ms = mgo_now_ms();
 }
 
-static bool run_until_count(struct env *e, const int *count, int want)
-{
-	uint64_t end = mgo_now_ms() + DEADLINE_MS;
-
-	while (*count < want && mgo_now_ms() < end)
-		cr_assert_eq(mgo_loop_run_once(e->loop, 50), 0);
-	return *count >= want;
-}
-
 Test(kube_client, rate_limit_queues_instead_of_failing)
 {
 	struct env *e;
@@ -828,7 +524,7 @@ Test(kube_client, many_concurrent_requests_share_the_loop)
 	struct env *e;
 	struct many m = {0};
 
-	e = env_start(reply_pod, NULL, &fast);
+	e = env_start(reply_pod, NULL, &fast_opts);
 	for (int i = 0; i < 100; i++) {
 		char name[16];
 		snprintf(name, sizeof(name), "p%d", i);
@@ -899,7 +595,7 @@ Test(kube_client, delete_sends_options_and_retries_only_with_a_precondition)
 						  .uid = "u-1", .resource_version = "9"};
 	const struct mgo_kube_delete_opts bad = {.propagation = 7};
 
-	e = env_start(reply_delete, NULL, &fast);
+	e = env_start(reply_delete, NULL, &fast_opts);
 	cr_assert_eq(mgo_kube_delete(e->client, &mgs, "ns", "g", &bad, 0, on_done, &o, NULL),
 		     -EINVAL);
 	cr_assert_eq(mgo_kube_delete(e->client, &mgs, "ns", "g", &with, 0, on_done, &o, NULL), 0);
@@ -1000,7 +696,7 @@ Test(kube_client, watch_streams_bytes_and_reports_how_it_ended)
 						       .bookmarks = true, .label_selector = "a=b",
 						       .idle_timeout_ms = t[i].idle_ms,
 						       .on_data = on_data};
-		e = env_start(reply_stream, (void *)t[i].mode, &fast);
+		e = env_start(reply_stream, (void *)t[i].mode, &fast_opts);
 		uint64_t start = mgo_now_ms();
 		cr_assert_eq(mgo_kube_watch(e->client, &pods, "ns", &wo, on_watch_done, &w, NULL), 0);
 		cr_assert(run_until(e, &w.o.done, DEADLINE_MS), "row %zu", i);

@@ -84,6 +84,10 @@ static void model_check(int universe, int steps, int check_every)
 			cr_assert_eq(mgo_keyset_put(ks, uid, i % 3 ? "ns" : NULL, name, m.rv[i], gen), 0);
 			m.present[i] = true;
 			m.gen[i] = gen;
+		} else if (op < 70) {
+			cr_assert_eq(mgo_keyset_touch(ks, uid, gen), m.present[i]);
+			if (m.present[i])
+				m.gen[i] = gen;
 		} else if (op < 95) {
 			cr_assert_eq(mgo_keyset_del(ks, uid), m.present[i]);
 			m.present[i] = false;

@@ -37,6 +37,9 @@ bool mgo_keyset_get(const struct mgo_keyset *ks, const char *uid, struct mgo_key
  * then unchanged). */
 int mgo_keyset_put(struct mgo_keyset *ks, const char *uid, const char *ns, const char *name,
 		   const char *rv, uint32_t gen);
+/* Marks `uid` as seen by relist generation `gen` without copying anything;
+ * returns whether it was there. */
+bool mgo_keyset_touch(struct mgo_keyset *ks, const char *uid, uint32_t gen);
 /* Returns whether it was there. */
 bool mgo_keyset_del(struct mgo_keyset *ks, const char *uid);
 size_t mgo_keyset_count(const struct mgo_keyset *ks);

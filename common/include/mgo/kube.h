@@ -133,6 +133,9 @@ int mgo_kube_client_new(struct mgo_loop *loop, struct mgo_kube_creds *creds,
  * callback of the client. */
 void mgo_kube_client_free(struct mgo_kube_client *c);
 
+/* The loop it was bound to. */
+struct mgo_loop *mgo_kube_client_loop(const struct mgo_kube_client *c);
+
 /* Requests that have neither finished nor been cancelled. */
 size_t mgo_kube_client_pending(const struct mgo_kube_client *c);
 
