@@ -15,21 +15,18 @@ step "dependencies"
 bash scripts/deps.sh
 
 step "build (gcc, RelWithDebInfo)"
-cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=gcc >/dev/null
-cmake --build build -j"$jobs"
+cmake --preset default >/dev/null
+cmake --build --preset default -j"$jobs"
 
 step "tests (gcc build)"
-ctest --test-dir build -j"$jobs" --output-on-failure
+ctest --preset default -j"$jobs"
 
 step "build (clang, ASan+UBSan, fuzzers)"
-cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_COMPILER=clang \
-      -DMGO_SANITIZE=ON -DMGO_FUZZ=ON >/dev/null
-cmake --build build-asan -j"$jobs"
+cmake --preset asan >/dev/null
+cmake --build --preset asan -j"$jobs"
 
 step "tests (ASan+UBSan build)"
-ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1 \
-UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-  ctest --test-dir build-asan -j"$jobs" --output-on-failure
+ctest --preset asan -j"$jobs"
 
 step "valgrind (tests labelled valgrind, gcc build)"
 bash scripts/valgrind.sh build
