@@ -100,7 +100,7 @@ void tas_audit_write(struct tas_server *s, const struct tas_req *r, const char *
 			 ri->subresource, "namespace", ri->ns, "name", ri->name, "requestURI", uri,
 			 "code", code, "latencyMs", latency_ms, "userAgent",
 			 r->user_agent ? r->user_agent : "");
-	text = line ? json_dumps(line, JSON_COMPACT) : NULL;
+	text = line ? json_dumps(line, JSON_COMPACT | JSON_REAL_PRECISION(6)) : NULL;
 	if (text) {
 		pthread_mutex_lock(&s->audit_mu);
 		fprintf(s->audit, "%s\n", text);

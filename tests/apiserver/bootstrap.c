@@ -10,7 +10,7 @@
 #include "controllers.h"
 #include "objects.h"
 #include "util.h"
-#include "yamldoc.h"
+#include "manifest.h"
 
 #define MAX_MANIFEST (16L * 1024 * 1024)
 
@@ -263,7 +263,7 @@ int tas_load_dir(struct tas_server *s, const char *dir, char *err, size_t errlen
 		rc = read_file(path, &text, &len, err, errlen);
 		if (rc)
 			break;
-		docs = tas_yaml_documents(text, len, yerr, sizeof(yerr));
+		docs = tas_manifest_documents(text, len, yerr, sizeof(yerr));
 		free(text);
 		if (!docs) {
 			snprintf(err, errlen, "%s: %s", path, yerr);

@@ -7,7 +7,7 @@
 #include <time.h>
 
 #include "crd.h"
-#include "log.h"
+#include "mgo/log.h"
 #include "objects.h"
 #include "util.h"
 
@@ -413,7 +413,8 @@ static int crd_changed(struct tas_server *s, struct tas_bucket *b, const json_t 
 		return tas_obj_commit(s, b, next);
 	err = tas_registry_set_crd(&s->reg, crd);
 	if (err == -EINVAL) {
-		tas_log("warning", "CRD %s: cannot serve its kinds", tas_meta(crd, "name") ?: "");
+		mgo_warn("crd.unservable", "CRD %s: cannot serve its kinds",
+			 tas_meta(crd, "name") ?: "");
 		err = 0;
 	}
 	return err;
@@ -547,6 +548,6 @@ int tas_controllers_settle(struct tas_server *s)
 		if (rc)
 			return rc;
 	}
-	tas_log("error", "controllers did not settle after a million events");
+	mgo_error("controllers.unsettled", "controllers did not settle after a million events");
 	return 0;
 }

@@ -14,7 +14,7 @@
 
 #include "audit.h"
 #include "handler.h"
-#include "log.h"
+#include "mgo/log.h"
 #include "stats.h"
 #include "status.h"
 #include "util.h"
@@ -242,7 +242,7 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 	n = strlen(msg);
 	while (n && msg[n - 1] == '\n')
 		msg[--n] = '\0';
-	tas_log("warning", "http: %s", msg);
+	mgo_warn("http.error", "%s", msg);
 }
 
 static int listen_socket(const char *host, unsigned short port, unsigned short *bound,

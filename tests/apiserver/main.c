@@ -4,7 +4,7 @@
 
 #include "config.h"
 #include "instance.h"
-#include "log.h"
+#include "mgo/log.h"
 
 int main(int argc, char **argv)
 {
@@ -14,6 +14,7 @@ int main(int argc, char **argv)
 	sigset_t stop;
 	int rc, sig;
 
+	mgo_log_init("apiserver", MGO_LOG_INFO);
 	rc = tas_config_parse(argc, argv, &cfg, err, sizeof(err));
 	if (rc) {
 		fputs(err, rc > 0 ? stdout : stderr);
@@ -30,17 +31,17 @@ int main(int argc, char **argv)
 	if (!rc)
 		rc = tas_server_start(&server, url, sizeof(url), err, sizeof(err));
 	if (rc) {
-		tas_log("error", "%s", err);
+		mgo_error("apiserver.start", "%s", err);
 		tas_server_stop(&server);
 		tas_server_free(&server);
 		return 1;
 	}
 	printf("listening %s\n", url);
 	fflush(stdout);
-	tas_log("info", "listening %s", url);
+	mgo_info("apiserver.listening", "listening %s", url);
 
 	sigwait(&stop, &sig);
-	tas_log("info", "stopping on signal %d", sig);
+	mgo_info("apiserver.stop", "stopping on signal %d", sig);
 	tas_server_stop(&server);
 	tas_server_free(&server);
 	return 0;

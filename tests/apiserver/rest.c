@@ -10,6 +10,7 @@
 #include "filter.h"
 #include "jsonpatch.h"
 #include "objects.h"
+#include "patch.h"
 #include "protobuf.h"
 #include "review.h"
 #include "status.h"
@@ -257,7 +258,7 @@ static int decode_continue(const char *tok, struct continue_token *ct)
 
 	if (tas_b64_decode(tok, &raw, &len))
 		goto out;
-	t = json_loadb((const char *)raw, len, 0, NULL);
+	t = json_loadb((const char *)raw, len, JSON_ALLOW_NUL, NULL);
 	start = json_object_get(t, "start");
 	if (!t || strcmp(tas_jstr(t, "v") ?: "", "meta.k8s.io/v1") ||
 	    !json_is_integer(json_object_get(t, "rv")) ||
@@ -583,20 +584,41 @@ static json_t *apply_patch(const struct tas_restype *rt, const struct tas_req *r
 {
 	const char *ct = r->content_type;
 	json_t *patch = NULL, *out = NULL;
-	char err[512];
-	int bad;
+	char err[512] = "";
+	int bad, rc;
 
+	if (!media_is(ct, "application/json-patch+json") &&
+	    !media_is(ct, "application/merge-patch+json") &&
+	    !media_is(ct, "application/strategic-merge-patch+json")) {
+		/* server-side apply (application/apply-patch+yaml) is not served */
+		tas_resp_set(resp, 415, tas_status_unsupported_patch());
+		return NULL;
+	}
+	if (media_is(ct, "application/strategic-merge-patch+json") &&
+	    ((rt->flags & TAS_RT_CUSTOM) || !tas_strategic_merge_supported(rt->kind))) {
+		tas_resp_set(resp, 415, tas_status(415, "UnsupportedMediaType",
+						   TAS_PATCH_SMP_UNSUPPORTED, NULL));
+		return NULL;
+	}
+	patch = decode_body(r, false, resp);
+	if (!patch)
+		return NULL;
 	if (media_is(ct, "application/json-patch+json")) {
-		patch = decode_body(r, false, resp);
-		if (!patch)
-			return NULL;
 		out = tas_json_patch(current, patch, err, sizeof(err), &bad);
 		if (!out)
 			tas_resp_set(resp, bad ? 400 : 422,
 				     bad ? tas_status_bad_request(err)
 					 : tas_status(422, "Invalid", err, NULL));
+	} else if (media_is(ct, "application/merge-patch+json")) {
+		out = tas_merge_patch(current, patch);
+		if (!out)
+			tas_resp_set(resp, 500, tas_status_internal("out of memory"));
 	} else {
-		tas_resp_set(resp, 415, tas_status_unsupported_patch());
+		rc = tas_strategic_merge_patch_ex(current, patch, rt->kind, &out, err, sizeof(err));
+		if (rc)
+			tas_resp_set(resp, rc == -ENOMEM ? 500 : 400,
+				     rc == -ENOMEM ? tas_status_internal("out of memory")
+						   : tas_status_bad_request(err));
 	}
 	json_decref(patch);
 	return out;

@@ -167,10 +167,12 @@ json_t *tas_status_method_not_allowed(const char *group, const char *resource,
 
 json_t *tas_status_unsupported_patch(void)
 {
+	/* kube would also take application/apply-patch+yaml (server-side apply) */
 	return tas_status(415, "UnsupportedMediaType",
 			  "the body of the request was in an unknown format - accepted media "
 			  "types include: application/json-patch+json, "
-			  "application/merge-patch+json, application/apply-patch+yaml",
+			  "application/merge-patch+json, application/strategic-merge-patch+json "
+			  "(server-side apply is not served by mgo-test-apiserver)",
 			  NULL);
 }
 

@@ -1,4 +1,4 @@
-#include "yamldoc.h"
+#include "manifest.h"
 
 #include <errno.h>
 #include <math.h>
@@ -194,7 +194,7 @@ static json_t *node(struct ctx *c, yaml_event_t *e, int depth)
 	return v;
 }
 
-json_t *tas_yaml_documents(const char *text, size_t len, char *err, size_t errlen)
+json_t *tas_manifest_documents(const char *text, size_t len, char *err, size_t errlen)
 {
 	struct ctx c = {.err = err, .errlen = errlen};
 	json_t *docs = json_array();
