@@ -1,2 +1,11 @@
-#include <stdio.h>
-int main(void) { fputs("mgoctl: not implemented yet\n", stderr); return 2; }
+/* mgoctl: the operator's command-line tool. One line per subcommand. */
+#include "cli.h"
+
+static const struct mgoctl_cmd commands[] = {
+	{ "image", "REF...", 1, "check image references and print their canonical form", mgoctl_image },
+};
+
+int main(int argc, char **argv)
+{
+	return mgoctl_dispatch(commands, (int)(sizeof(commands) / sizeof(commands[0])), argc, argv);
+}

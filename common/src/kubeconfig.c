@@ -32,6 +32,7 @@ struct kc_entry {
 	const struct kc_file *f;
 	const struct mgo_yaml_node *item;
 	const struct mgo_yaml_node *body;
+	const char *kind;           /* "cluster", "user", "context" */
 	const char *name;
 	char path[48];              /* "users[3].user" */
 };
@@ -167,6 +168,7 @@ static bool kc_find(const struct kc_file *files, size_t n, const struct kc_list 
 			e->f = &files[i];
 			e->item = seq->kids[j];
 			e->body = mgo_yaml_get(seq->kids[j], l->body);
+			e->kind = l->body;
 			e->name = nm->str;
 			snprintf(e->path, sizeof(e->path), "%s[%zu].%s", l->list, j, l->body);
 			return true;
@@ -200,18 +202,24 @@ static int kc_refuse(const struct kc_entry *e, const char *key, const char *what
 {
 	if (mgo_yaml_is_null(mgo_yaml_get(e->body, key)))
 		return 0;
-	return kc_fail(e, key, -ENOTSUP, "%s \"%s\": %s not supported", e->path[0] == 'u' ? "user" :
-	               "cluster", e->name, what);
+	return kc_fail(e, key, -ENOTSUP, "%s \"%s\": %s not supported", e->kind, e->name, what);
 }
 
 static int kc_resolve(const struct kc_entry *e, const char *key, const char *ref, char **abs)
 {
+	const char *p;
+
 	*abs = NULL;
+	/* The path is quoted in messages that get logged. */
+	for (p = ref; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			return kc_fail(e, key, -EINVAL, "path holds control bytes");
 	if (ref[0] == '/')
 		*abs = strdup(ref);
 	else if (!e->f->dir)
 		return kc_fail(e, key, -EINVAL, "relative path %s with no base directory", ref);
-	else if (asprintf(abs, "%s/%s", e->f->dir, ref) < 0)
+	else if (asprintf(abs, "%s%s%s", e->f->dir, e->f->dir[strlen(e->f->dir) - 1] == '/' ? "" : "/",
+	                  ref) < 0)
 		*abs = NULL;
 	if (!*abs)
 		return kc_fail(e, key, -ENOMEM, "out of memory");
@@ -417,6 +425,10 @@ static int kc_context(const struct kc_entry *e, char **cluster, char **user,
 	rc = kc_str(e, "user", KC_NAME_MAX, user);
 	if (rc)
 		return rc;
+	/* Both are quoted in messages; names themselves were checked likewise. */
+	if (!printable_name(*cluster) || (*user && !printable_name(*user)))
+		return kc_fail(e, printable_name(*cluster) ? "user" : "cluster", -EINVAL,
+		               "must be printable ASCII");
 	rc = kc_str(e, "namespace", 63, &c->namespace);
 	if (rc)
 		return rc;
@@ -443,6 +455,8 @@ static int kc_creds(const struct kc_file *files, size_t n, const char *what_all,
 		if (rc)
 			goto out;
 	}
+	if (context && !*context)
+		context = NULL;
 	for (i = 0; !context && i < n; i++) {
 		const struct mgo_yaml_node *cc = mgo_yaml_get(files[i].root, "current-context");
 

@@ -235,6 +235,9 @@ Test(kubecreds, multiple_contexts)
 	cr_assert_null(c.cert_pem);
 	mgo_kube_creds_free(&c);
 
+	cr_assert_eq(load_mem(MULTI, NULL, "", &c), 0, "an empty name means current-context");
+	cr_assert_str_eq(c.token, "dev-token");
+	mgo_kube_creds_free(&c);
 	cr_assert_eq(load_mem(MULTI, NULL, "nope", &c), -ENOENT);
 	cr_assert_str_eq(err, "kubeconfig <memory>: context \"nope\" not found");
 	cr_assert_eq(load_mem(MULTI, NULL, "lost", &c), -ENOENT);
@@ -637,6 +640,13 @@ Test(kubecreds, hostile_yaml)
 		  "contexts[0].context.cluster: required" },
 		{ "contexts: [{name: x, context: {cluster: c, namespace: Bad_NS}}]\ncurrent-context: x\n",
 		  "contexts[0].context.namespace: not a namespace name" },
+		{ "contexts: [{name: x, context: {cluster: \"c\\e[31m\"}}]\ncurrent-context: x\n",
+		  "contexts[0].context.cluster: must be printable ASCII" },
+		{ "contexts: [{name: x, context: {cluster: c, user: \"u\\r\"}}]\ncurrent-context: x\n",
+		  "contexts[0].context.user: must be printable ASCII" },
+		{ "clusters: [{name: c, cluster: {server: 'https://h', certificate-authority: \"a\\nb\"}}]\n"
+		  "contexts: [{name: x, context: {cluster: c}}]\ncurrent-context: x\n",
+		  "clusters[0].cluster.certificate-authority: path holds control bytes" },
 	};
 	struct mgo_kube_creds c;
 	size_t i;
@@ -737,7 +747,9 @@ static bool kubectl_on_path(void)
 	return found;
 }
 
-Test(kubecreds, written_by_kubectl)
+/* Its own suite: the fixture directory is made only once the skips are
+ * past, since a skipped test does not run the suite's .fini. */
+Test(kubectl, written_by_kubectl)
 {
 	struct mgo_kube_creds c;
 	char *ca, *kc = NULL, *ca_arg = NULL;
@@ -748,6 +760,7 @@ Test(kubecreds, written_by_kubectl)
 	 * binary it cannot check cleanly; the normal and ASan runs cover this. */
 	if (RUNNING_ON_VALGRIND)
 		cr_skip_test("under valgrind, which would trace into kubectl");
+	mgo_test_tmp_init();
 	ca = mgo_test_write(mgo_test_dir, "ca.crt", CERT);
 	cr_assert(asprintf(&kc, "%s/kubeconfig", mgo_test_dir) > 0);
 	cr_assert(asprintf(&ca_arg, "--certificate-authority=%s", ca) > 0);
@@ -785,4 +798,5 @@ Test(kubecreds, written_by_kubectl)
 	free(ca_arg);
 	free(kc);
 	free(ca);
+	mgo_test_tmp_fini();
 }
