@@ -22,4 +22,83 @@ extern char *mgo_test_dir;
 void mgo_test_tmp_init(void);
 void mgo_test_tmp_fini(void);
 
+/* --- the test API server ------------------------------------------------
+ *
+ * testenv_start() runs MGO_APISERVER_BIN on 127.0.0.1:0 in a fresh private
+ * directory with a token file holding the users below, waits (with a
+ * deadline) for its "listening" line, and leaves the kubeconfig, CA and
+ * audit log paths in the struct. testenv_stop() terminates and reaps it and
+ * removes the directory. Each helper fails the running test on setup
+ * errors; request helpers report HTTP results for the test to assert. */
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+/* Users of the token file every test server gets. */
+#define TESTENV_ALICE_TOKEN "alice-token-0123456789"  /* user alice, group dev */
+#define TESTENV_BOB_TOKEN "bob-token-0123456789"      /* user bob, no groups */
+#define TESTENV_SA_TOKEN "sa-token-0123456789"        /* system:serviceaccount:ops:robot */
+
+struct testenv_opts {
+	const char *load_dir;          /* --load, or NULL */
+	unsigned bookmark_interval_ms; /* 0: the server's default */
+	unsigned long event_window;    /* 0: the server's default */
+};
+
+struct testenv {
+	pid_t pid;
+	char *dir;
+	char url[128];
+	char admin_token[128];
+	char *kubeconfig, *ca, *audit_log, *server_log;
+};
+
+void testenv_start(struct testenv *env, const struct testenv_opts *opts);
+void testenv_stop(struct testenv *env);
+
+struct testenv_resp {
+	long code;
+	char *body;    /* NUL-ended */
+	json_t *json;  /* body parsed, or NULL */
+	char *headers; /* raw response headers */
+};
+
+/* One HTTPS request with the bearer token (NULL: none), verifying the
+ * server against its CA. body may be NULL. Fails the test only when the
+ * request could not be made at all. */
+void testenv_request(const struct testenv *env, const char *token, const char *method,
+		     const char *path, const char *content_type, const char *body,
+		     struct testenv_resp *out);
+void testenv_resp_free(struct testenv_resp *r);
+/* The value of response header name (case-insensitive) into buf, or false. */
+bool testenv_header(const struct testenv_resp *r, const char *name, char *buf, size_t len);
+/* Lines of the audit log whose JSON has key == value, joined by '\n'
+ * (caller frees). */
+char *testenv_audit_grep(const struct testenv *env, const char *key, const char *value);
+
+/* Whether kubectl is on PATH (tests skip with a message otherwise). */
+bool testenv_have_kubectl(void);
+/* Runs kubectl argv[] (without "kubectl", NULL-terminated) with KUBECONFIG
+ * and HOME set for env, never through a shell; *out gets stdout and stderr
+ * (caller frees), *exitcode the exit status. Killed after 60 seconds. */
+void run_kubectl(const struct testenv *env, const char *const argv[], char **out,
+		 int *exitcode);
+/* /usr/bin/python3 script args... the same way. */
+void run_python(const struct testenv *env, const char *script, const char *const args[],
+		char **out, int *exitcode);
+
+/* A program left running (kubectl get -w) whose output is read as it comes. */
+struct testenv_proc {
+	pid_t pid;
+	int fd;
+	char *buf;
+	size_t len, cap;
+};
+void testenv_spawn_kubectl(const struct testenv *env, const char *const argv[],
+			   struct testenv_proc *p);
+/* Reads until the output contains needle or timeout_ms pass; true if found. */
+bool testenv_proc_wait_for(struct testenv_proc *p, const char *needle, int timeout_ms);
+void testenv_proc_stop(struct testenv_proc *p);
+
 #endif

@@ -1,0 +1,91 @@
+/* An informer: list (page by page), then watch from the list's
+ * resourceVersion, and keep watching across dropped connections, server
+ * timeouts and compaction, so that the consumer sees each change of each
+ * object once, in order, and never a duplicate.
+ *
+ *   - a watch that ends or breaks resumes from the last resourceVersion seen
+ *     (an event's or a bookmark's), without a relist;
+ *   - 410 Gone (as the watch's HTTP status or as an ERROR event) relists;
+ *     the relist delivers only the difference: ADDED for new objects,
+ *     MODIFIED for a changed resourceVersion, DELETED for objects that
+ *     vanished meanwhile (with only their metadata: namespace, name, uid,
+ *     resourceVersion), nothing for unchanged objects;
+ *   - restarts after errors back off exponentially with jitter.
+ * It remembers only uid -> namespace/name/resourceVersion of each object
+ * (mgo/keyset.h), not the objects: a consumer that wants a cache keeps its
+ * own.
+ *
+ * Callbacks run from the loop; they may use the client (start and cancel
+ * requests) but must not free the informer. */
+#ifndef MGO_INFORMER_H
+#define MGO_INFORMER_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mgo/kube.h"
+
+struct mgo_informer;
+
+enum mgo_informer_event {
+	MGO_INFORMER_ADDED,
+	MGO_INFORMER_MODIFIED,
+	MGO_INFORMER_DELETED,
+};
+
+const char *mgo_informer_event_name(enum mgo_informer_event ev);  /* "ADDED", ... */
+
+/* `obj` is borrowed for the call (json_incref to keep it). */
+typedef void (*mgo_informer_event_fn)(void *ctx, enum mgo_informer_event ev, const json_t *obj);
+/* Once, after the first complete list has been delivered. */
+typedef void (*mgo_informer_synced_fn)(void *ctx);
+
+/* Zero fields take the defaults in brackets. Strings are copied; `res` is
+ * borrowed and must outlive the informer. */
+struct mgo_informer_opts {
+	const struct mgo_kube_resource *res;
+	const char *ns;                 /* NULL: all namespaces */
+	const char *label_selector;
+	const char *field_selector;
+	unsigned page_size;             /* [500] */
+	unsigned watch_timeout_s;       /* [a random 300..599 per watch, as
+					 * client-go, so watches do not all end
+					 * together] */
+	uint64_t idle_timeout_ms;       /* [timeoutSeconds + 30 s] a watch silent
+					 * that long is dead */
+	size_t max_line;                /* [4 MiB] longest watch event */
+	uint64_t backoff_base_ms;       /* [500] */
+	uint64_t backoff_cap_ms;        /* [30000] */
+	mgo_informer_event_fn on_event; /* required */
+	mgo_informer_synced_fn on_synced;
+	void *ctx;
+};
+
+/* Creates it stopped. `client` is borrowed and must outlive it. */
+int mgo_informer_new(struct mgo_kube_client *client, const struct mgo_informer_opts *opts,
+		     struct mgo_informer **out);
+/* Starts the first list. */
+int mgo_informer_start(struct mgo_informer *inf);
+/* Cancels its requests (no further callbacks). Not from its own callbacks. */
+void mgo_informer_free(struct mgo_informer *inf);
+
+struct mgo_informer_stats {
+	uint64_t lists;                 /* complete lists, the first included */
+	uint64_t relists;               /* lists after the first (410 Gone) */
+	uint64_t watches;               /* watch requests started */
+	uint64_t restarts;              /* watches resumed from a resourceVersion */
+	uint64_t added, modified, deleted;      /* events delivered */
+	uint64_t bookmarks;
+	uint64_t duplicates;            /* events not delivered: nothing new */
+	uint64_t errors;                /* failed lists and watches */
+	size_t objects;                 /* objects known now */
+	size_t key_bytes;               /* memory of what it knows */
+};
+void mgo_informer_get_stats(const struct mgo_informer *inf, struct mgo_informer_stats *out);
+bool mgo_informer_synced(const struct mgo_informer *inf);
+/* The resourceVersion a watch would resume from; "" before the first list. */
+const char *mgo_informer_resource_version(const struct mgo_informer *inf);
+
+#endif

@@ -1,0 +1,97 @@
+#include "handler.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "admin.h"
+#include "authz.h"
+#include "discovery.h"
+#include "faults.h"
+#include "rest.h"
+#include "selector.h"
+#include "status.h"
+#include "util.h"
+
+const char *tas_query_get(const struct tas_req *r, const char *k)
+{
+	size_t i;
+
+	for (i = 0; i < r->n_query; i++)
+		if (strcmp(r->query[i].k, k) == 0)
+			return r->query[i].v ? r->query[i].v : "";
+	return NULL;
+}
+
+/* Bearer tokens only; a missing header is the anonymous user. */
+static const struct tas_user *authenticate(struct tas_server *s, const char *header)
+{
+	const char *tok;
+
+	if (!header || !*header)
+		return &tas_anonymous;
+	if (strncasecmp(header, "Bearer ", 7))
+		return NULL;
+	tok = header + 7;
+	while (*tok == ' ')
+		tok++;
+	if (!*tok)
+		return NULL;
+	return tas_tokens_find(&s->tokens, tok);
+}
+
+void tas_handle(struct tas_server *s, struct tas_req *r, struct tas_resp *resp)
+{
+	struct tas_rbac_attrs a;
+	const char *watch = tas_query_get(r, "watch");
+	const char *fsq = tas_query_get(r, "fieldSelector");
+	const char *selected = NULL;
+	struct tas_fieldsel *fs = NULL;
+	bool w = false;
+	char why[1024];
+	bool ok;
+	int rc;
+
+	r->user = authenticate(s, r->authorization);
+	if (watch && !tas_parse_bool(watch, &w))
+		w = false;
+	if (fsq && *fsq && tas_fieldsel_parse(fsq, &fs, why, sizeof(why)) == 0)
+		selected = tas_fieldsel_requires_exact(fs, "metadata.name");
+	rc = tas_reqinfo_parse(&r->ri, r->method, r->path, w, selected);
+	if (fs)
+		tas_fieldsel_free(fs);
+	if (rc) {
+		tas_resp_set(resp, 414, tas_status(414, "RequestURITooLong",
+						   "the request URI is too long", NULL));
+		return;
+	}
+	if (!r->user) {
+		tas_resp_set(resp, 401, tas_status_unauthorized());
+		return;
+	}
+	tas_attrs_from_request(&a, r->user, &r->ri);
+	if (strncmp(r->path, "/mgo-test/", 10) == 0) {
+		if (!tas_user_in_group(r->user, "system:masters")) {
+			tas_resp_set(resp, 403, tas_forbidden(&a, NULL));
+			return;
+		}
+		tas_admin(s, r, resp);
+		return;
+	}
+	if (tas_faults_apply(s->faults, r->user, &r->ri, resp))
+		return;
+	pthread_mutex_lock(&s->store.mu);
+	ok = tas_authorize(s, NULL, &a, why, sizeof(why));
+	pthread_mutex_unlock(&s->store.mu);
+	if (!ok) {
+		tas_resp_set(resp, 403, tas_forbidden(&a, why));
+		return;
+	}
+	if (tas_discovery(s, r, resp))
+		return;
+	if (r->ri.resource_request) {
+		tas_rest(s, r, resp);
+		return;
+	}
+	tas_resp_set(resp, 404, tas_status_no_route());
+}
