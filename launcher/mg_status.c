@@ -1,4 +1,4 @@
-#include "status.h"
+#include "mg_status.h"
 
 #include <ctype.h>
 #include <stdio.h>

@@ -2,7 +2,7 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
-#include "status.h"
+#include "mg_status.h"
 
 static const char *now = "2026-11-24T01:02:03Z";
 
