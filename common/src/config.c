@@ -37,6 +37,7 @@ void mgo_cfg_free(struct mgo_config *c)
 	free(c->https_proxy);
 	free(c->no_proxy);
 	free(c->socket_dir);
+	free(c->sftp_known_hosts);
 	for (i = 0; i < c->n_operator_sas; i++)
 		free(c->operator_sas[i]);
 	free(c->operator_sas);
@@ -86,6 +87,22 @@ static int get_image(const struct mgo_yaml_ctx *cx, const struct mgo_yaml_node *
 	if (!rc && !clean(*out, false))
 		rc = mgo_yaml_fail(cx, mgo_yaml_get(root, key), NULL, key, -EINVAL,
 		                   "must not contain spaces or control bytes");
+	return rc;
+}
+
+/* known_hosts lines for the upload step: public keys, so plain text in the
+ * config is fine; one line an entry, printable ASCII otherwise. */
+static int get_known_hosts(const struct mgo_yaml_ctx *cx, const struct mgo_yaml_node *root,
+                           struct mgo_config *c)
+{
+	int rc = mgo_yaml_str(cx, root, NULL, "sftpKnownHosts", MGO_CFG_KNOWN_HOSTS_MAX,
+	                      &c->sftp_known_hosts);
+
+	for (const char *s = c->sftp_known_hosts; !rc && s && *s; s++)
+		if ((*s < 0x20 && *s != '\n') || *s > 0x7e)
+			rc = mgo_yaml_fail(cx, mgo_yaml_get(root, "sftpKnownHosts"), NULL,
+			                   "sftpKnownHosts", -EINVAL,
+			                   "must be known_hosts lines of printable ASCII");
 	return rc;
 }
 
@@ -204,7 +221,7 @@ static int load_tree(const struct mgo_yaml_ctx *cx, const struct mgo_yaml_node *
 {
 	static const char *const keys[] = { "namespace", "defaultImage", "operatorImage", "proxy",
 		                            "resyncSeconds", "socketDir", "operatorServiceAccounts",
-		                            "roles", NULL };
+		                            "sftpKnownHosts", "roles", NULL };
 	static const char *const role_keys[] = { "watcher", "launcher", NULL };
 	const struct mgo_yaml_node *roles;
 	long long resync = MGO_CFG_DEFAULT_RESYNC;
@@ -242,6 +259,8 @@ static int load_tree(const struct mgo_yaml_ctx *cx, const struct mgo_yaml_node *
 	if (!c->socket_dir && !(c->socket_dir = strdup(MGO_CFG_DEFAULT_SOCKET_DIR)))
 		return mgo_yaml_fail(cx, NULL, NULL, NULL, -ENOMEM, "out of memory");
 	rc = load_sas(cx, root, c);
+	if (!rc)
+		rc = get_known_hosts(cx, root, c);
 	if (rc)
 		return rc;
 	roles = mgo_yaml_get(root, "roles");

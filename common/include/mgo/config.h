@@ -30,6 +30,10 @@
  *                    subdomains, at most MGO_CFG_SA_MAX, no duplicates) that a
  *                    MustGather may not run as: the operator's own. Default
  *                    [mgo-watcher, mgo-launcher]; [] refuses none.
+ *   sftpKnownHosts   optional string: OpenSSH known_hosts lines for the SFTP
+ *                    servers uploads go to (sftp.access.redhat.com's keys).
+ *                    The upload step refuses a server whose key is not
+ *                    listed, so uploads fail until this is set.
  *   roles            required mapping with exactly the keys watcher and
  *                    launcher: the API credentials of each process that talks
  *                    to the API server. Each is one of
@@ -53,6 +57,7 @@
 #define MGO_CFG_SOCKET_DIR_MAX 80 /* sun_path is 108 bytes; leaves room for names */
 #define MGO_CFG_DEFAULT_SOCKET_DIR "/run/mgo"
 #define MGO_CFG_DEFAULT_RESYNC 300
+#define MGO_CFG_KNOWN_HOSTS_MAX (64u << 10)
 
 /* One role's credentials: token_file set, or kubeconfig set, never both. */
 struct mgo_cfg_role {
@@ -73,6 +78,7 @@ struct mgo_config {
 	char *no_proxy;
 	unsigned resync_seconds;
 	char *socket_dir;
+	char *sftp_known_hosts;
 	char **operator_sas;
 	size_t n_operator_sas;
 	struct mgo_cfg_role watcher;

@@ -1,0 +1,28 @@
+/* The launcher's loop work: obey each Act from the validator with
+ * idempotent API writes, and nothing else. Every API write the operator
+ * makes is in launcher.c (and the Lease's in lease.c). */
+#ifndef MGO_LAUNCHER_H
+#define MGO_LAUNCHER_H
+
+#include "job.h"
+#include "lease.h"
+#include "mgo/kubecreds.h"
+#include "mgo/proc.h"
+
+struct exec;
+
+struct mgo_launcher {
+	struct mgo_proc *proc;
+	struct mgo_kube_creds creds;
+	struct mgo_kube_client *client;
+	struct mgo_lease *lease;
+	struct mgo_job_config job_cfg;
+	char identity[128];
+	void *pull;                     /* from the validator */
+	struct exec *inflight;          /* by MustGather UID: one act at a time */
+};
+
+int mgo_launcher_open(struct mgo_launcher *l, struct mgo_proc *proc);
+void mgo_launcher_close(struct mgo_launcher *l);
+
+#endif

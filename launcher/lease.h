@@ -1,0 +1,52 @@
+/* Leader election on a coordination.k8s.io/v1 Lease, so that of several
+ * operator replicas only one launcher writes. Timings as client-go's
+ * defaults: a lease lasts 15 s, the leader renews every 2 s and steps down
+ * if it could not renew for 10 s; a follower takes over a lease whose record
+ * has not changed for 15 s by its own clock (no trust in remote clocks). */
+#ifndef MGO_LAUNCHER_LEASE_H
+#define MGO_LAUNCHER_LEASE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "mgo/kube.h"
+#include "mgo/loop.h"
+
+#define MGO_LEASE_NAME "mgo-launcher"
+#define MGO_LEASE_DURATION_S 15
+#define MGO_LEASE_RENEW_DEADLINE_MS 10000
+#define MGO_LEASE_RETRY_MS 2000
+
+/* ---- the pure part: what to do with what we last saw ---- */
+
+struct mgo_lease_view {
+	bool exists;
+	char holder[256];               /* "" when nobody holds it */
+	char rv[64];
+	int64_t transitions;
+	uint64_t observed_ms;           /* when holder/rv last changed, our clock */
+};
+
+enum mgo_lease_step {
+	MGO_LEASE_CREATE,               /* nobody has made it: create, holding it */
+	MGO_LEASE_RENEW,                /* ours: renew it */
+	MGO_LEASE_ACQUIRE,              /* free or expired: take it over */
+	MGO_LEASE_FOLLOW,               /* somebody else's, still alive */
+};
+
+enum mgo_lease_step mgo_lease_next(const struct mgo_lease_view *v, const char *me,
+				   uint64_t now_ms);
+
+/* ---- the elector ---- */
+
+struct mgo_lease;
+typedef void (*mgo_lease_change_fn)(void *ctx, bool leader);
+
+/* Starts electing in `ns` as `identity` (copied). `client` is borrowed. */
+int mgo_lease_start(struct mgo_loop *loop, struct mgo_kube_client *client, const char *ns,
+		    const char *identity, mgo_lease_change_fn changed, void *ctx,
+		    struct mgo_lease **out);
+bool mgo_lease_is_leader(const struct mgo_lease *l);
+void mgo_lease_stop(struct mgo_lease *l);
+
+#endif

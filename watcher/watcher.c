@@ -1,0 +1,350 @@
+#include "watcher.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uthash.h>
+#include <zmq.h>
+
+#include "mgo/ipc_sock.h"
+#include "mgo/kube.h"
+#include "mgo/labels.h"
+#include "mgo/log.h"
+
+/* What was last sent for one MustGather and when to send it again. The
+ * pipeline is level-triggered: the watcher re-sends an unchanged Observe
+ * with growing pauses until the MustGather's state moves on, so a message
+ * lost to a restarting peer costs a delay, never the MustGather. */
+struct pending {
+	char *uid;
+	uint64_t sent_hash;             /* of the last Observe sent; 0: none */
+	uint64_t backoff_ms;
+	struct mgo_timer *timer;
+	struct mgo_watcher *w;
+	UT_hash_handle hh;
+};
+
+#define SELECT_OURS MGO_LABEL_MANAGED_BY "=" MGO_MANAGED_BY
+
+static const struct mgo_kube_resource res_mustgathers = {"operator.openshift.io", "v1alpha1",
+							 "mustgathers", true};
+static const struct mgo_kube_resource res_allowlist = {"operator.openshift.io", "v1alpha1",
+						       "mustgatherimages", false};
+static const struct mgo_kube_resource res_jobs = {"batch", "v1", "jobs", true};
+static const struct mgo_kube_resource res_pods = {"", "v1", "pods", true};
+static const struct mgo_kube_resource res_sas = {"", "v1", "serviceaccounts", true};
+
+static bool all_synced(const struct mgo_watcher *w)
+{
+	return w->synced == (1u << MGO_INF_N) - 1;
+}
+
+/* FNV-1a over the encoded Observe: equal hashes, nothing new to say. */
+static uint64_t hash_bytes(const char *p, size_t n)
+{
+	uint64_t h = 1469598103934665603ull;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)p[i]) * 1099511628211ull;
+	return h ? h : 1;
+}
+
+static void pending_drop(struct mgo_watcher *w, struct pending *p)
+{
+	HASH_DEL(w->pending, p);
+	mgo_timer_remove(p->timer);
+	free(p->uid);
+	free(p);
+}
+
+static void on_resend(struct mgo_loop *loop, struct mgo_timer *t, void *ctx);
+
+static struct pending *pending_get(struct mgo_watcher *w, const char *uid)
+{
+	struct pending *p = NULL;
+
+	HASH_FIND_STR(w->pending, uid, p);
+	if (p)
+		return p;
+	p = calloc(1, sizeof(*p));
+	if (!p || !(p->uid = strdup(uid)) ||
+	    mgo_timer_new(w->proc->loop, on_resend, p, &p->timer) != 0) {
+		if (p)
+			free(p->uid);
+		free(p);
+		return NULL;
+	}
+	p->w = w;
+	HASH_ADD_KEYPTR(hh, w->pending, p->uid, strlen(p->uid), p);
+	return p;
+}
+
+/* Sends the Observe of `uid` if it changed since the last send, or if
+ * `again` (a resend timer fired); schedules the next resend. */
+static void observe(struct mgo_watcher *w, const char *uid, bool again)
+{
+	struct mgo_ipc_msg msg = {.version = MGO_IPC_VERSION, .type = MGO_IPC_OBSERVE};
+	struct pending *p = NULL;
+	char err[256], *buf = NULL;
+	size_t len;
+	int rc;
+
+	HASH_FIND_STR(w->pending, uid, p);
+	if (!mgo_wcache_observe(w->cache, uid, &msg.u.observe)) {
+		if (p)
+			pending_drop(w, p); /* finished, or gone */
+		return;
+	}
+	if (!p && !(p = pending_get(w, uid))) {
+		mgo_error("watcher.oom", "cannot track MustGather %s", uid);
+		return;
+	}
+	msg.trace_uid = msg.u.observe.mg.uid;
+	msg.trace_gen = msg.u.observe.mg.generation;
+	rc = mgo_ipc_encode(&msg, &buf, &len, err, sizeof(err));
+	if (rc) {
+		/* ours to fix: the cache holds only what decoded within bounds */
+		mgo_error("watcher.encode", "cannot encode the Observe of %s: %s", uid, err);
+		return;
+	}
+	uint64_t h = hash_bytes(buf, len);
+	free(buf);
+	if (h == p->sent_hash && !again)
+		return; /* nothing new; the resend timer is running */
+	if (h != p->sent_hash)
+		p->backoff_ms = w->first_resend_ms;
+	else if ((p->backoff_ms *= 2) > w->max_resend_ms)
+		p->backoff_ms = w->max_resend_ms;
+	msg.seq = ++w->seq;
+	rc = mgo_ipc_send(w->push, &msg, err, sizeof(err));
+	if (rc == 0) {
+		p->sent_hash = h;
+		mgo_debug("watcher.sent", "observe %s seq %llu", uid, (unsigned long long)msg.seq);
+	} else {
+		p->sent_hash = 0; /* send it as soon as anything happens */
+		mgo_debug("watcher.unsent", "observe %s: %s", uid,
+			  rc == -EAGAIN ? "validator unavailable" : err);
+	}
+	mgo_timer_start(p->timer, p->backoff_ms);
+}
+
+static void on_resend(struct mgo_loop *loop, struct mgo_timer *t, void *ctx)
+{
+	struct pending *p = ctx;
+
+	observe(p->w, p->uid, true);
+}
+
+static void on_touched(void *ctx, const char *uid)
+{
+	struct mgo_watcher *w = ctx;
+
+	/* a partial view (Jobs not listed yet, say) must not reach a decision */
+	if (all_synced(w))
+		observe(w, uid, false);
+}
+
+static void resend_all(struct mgo_watcher *w)
+{
+	struct pending *p, *tmp;
+
+	HASH_ITER(hh, w->pending, p, tmp)
+		p->sent_hash = 0;
+	mgo_wcache_each(w->cache, on_touched, w);
+}
+
+/* ---- informers ---- */
+
+static const char *meta_str(const json_t *obj, const char *key)
+{
+	const char *s = json_string_value(json_object_get(json_object_get(obj, "metadata"), key));
+	return s ? s : "";
+}
+
+static void log_bad(const char *what, const json_t *obj, const char *err)
+{
+	mgo_warn("watcher.undecodable", "%s %s/%s ignored: %s", what, meta_str(obj, "namespace"),
+		 meta_str(obj, "name"), err);
+}
+
+static void on_event(void *ctx, enum mgo_informer_event ev, const json_t *obj)
+{
+	struct mgo_inf_ctx *ic = ctx;
+	struct mgo_wcache *c = ic->w->cache;
+	bool del = ev == MGO_INFORMER_DELETED;
+	char err[256] = "";
+	int rc = 0;
+
+	switch (ic->which) {
+	case MGO_INF_MUSTGATHERS:
+		if (del)
+			mgo_wcache_mg_del(c, obj);
+		else if ((rc = mgo_wcache_mg_put(c, obj, err, sizeof(err))))
+			log_bad("MustGather", obj, err);
+		break;
+	case MGO_INF_ALLOWLIST:
+		if (del)
+			mgo_wcache_allowlist_del(c);
+		else if ((rc = mgo_wcache_allowlist_put(c, obj, err, sizeof(err))))
+			log_bad("MustGatherImage", obj, err);
+		break;
+	case MGO_INF_JOBS:
+		if (del)
+			mgo_wcache_job_del(c, obj);
+		else if ((rc = mgo_wcache_job_put(c, obj, err, sizeof(err))))
+			log_bad("Job", obj, err);
+		break;
+	case MGO_INF_PODS:
+		if (del)
+			mgo_wcache_pod_del(c, obj);
+		else if ((rc = mgo_wcache_pod_put(c, obj, err, sizeof(err))))
+			log_bad("Pod", obj, err);
+		break;
+	case MGO_INF_SERVICEACCOUNTS:
+		if (del)
+			mgo_wcache_sa_del(c, obj);
+		else
+			rc = mgo_wcache_sa_put(c, obj);
+		break;
+	}
+	(void)rc; /* each failure is logged where it happens */
+}
+
+static void on_synced(void *ctx)
+{
+	struct mgo_inf_ctx *ic = ctx;
+	struct mgo_watcher *w = ic->w;
+
+	w->synced |= 1u << ic->which;
+	if (ic->which == MGO_INF_SERVICEACCOUNTS)
+		mgo_wcache_sa_synced(w->cache);
+	if (all_synced(w)) {
+		mgo_info("watcher.ready", "informers synced: %zu MustGathers known",
+			 mgo_wcache_count(w->cache));
+		resend_all(w);
+	}
+}
+
+static int open_informers(struct mgo_watcher *w)
+{
+	static const struct {
+		const struct mgo_kube_resource *res;
+		const char *label, *field;
+	} specs[MGO_INF_N] = {
+		[MGO_INF_MUSTGATHERS] = {&res_mustgathers, NULL, NULL},
+		[MGO_INF_ALLOWLIST] = {&res_allowlist, NULL, "metadata.name=cluster"},
+		[MGO_INF_JOBS] = {&res_jobs, SELECT_OURS, NULL},
+		[MGO_INF_PODS] = {&res_pods, SELECT_OURS, NULL},
+		[MGO_INF_SERVICEACCOUNTS] = {&res_sas, NULL, NULL},
+	};
+	int rc;
+
+	for (int i = 0; i < MGO_INF_N; i++) {
+		w->inf_ctx[i] = (struct mgo_inf_ctx){w, i};
+		struct mgo_informer_opts o = {
+			.res = specs[i].res, .label_selector = specs[i].label,
+			.field_selector = specs[i].field, .on_event = on_event,
+			.on_synced = on_synced, .ctx = &w->inf_ctx[i],
+		};
+		if ((rc = mgo_informer_new(w->client, &o, &w->inf[i])) ||
+		    (rc = mgo_informer_start(w->inf[i])))
+			return rc;
+	}
+	return 0;
+}
+
+/* ---- the validator's end of the link ---- */
+
+/* libzmq reports connections of `push` on an inproc PAIR: a validator that
+ * (re)connects has lost whatever was sent before, so everything unfinished
+ * is sent again at once instead of waiting for the resend timers. */
+static void on_monitor(struct mgo_loop *loop, int fd, void *zsock, short revents, void *ctx)
+{
+	struct mgo_watcher *w = ctx;
+	unsigned char frame[64];
+	bool connected = false;
+	int n;
+
+	/* each event is two frames: uint16 event + uint32 value, then the
+	 * peer's address, which we do not need */
+	while ((n = zmq_recv(zsock, frame, sizeof(frame), ZMQ_DONTWAIT)) >= 0) {
+		uint16_t ev = 0;
+		if (n >= 2)
+			memcpy(&ev, frame, sizeof(ev));
+		if (ev == ZMQ_EVENT_CONNECTED || ev == ZMQ_EVENT_HANDSHAKE_SUCCEEDED)
+			connected = true;
+		(void)zmq_recv(zsock, frame, sizeof(frame), ZMQ_DONTWAIT);
+	}
+	if (connected && all_synced(w)) {
+		mgo_info("watcher.peer", "validator connected: sending every unfinished MustGather");
+		resend_all(w);
+	}
+}
+
+static int open_socket(struct mgo_watcher *w)
+{
+	struct mgo_proc *proc = w->proc;
+	char ep[64];
+	int rc;
+
+	if ((rc = mgo_ipc_connect_push(proc->zctx, proc->validator_endpoint, &w->push)))
+		return rc;
+	snprintf(ep, sizeof(ep), "inproc://watcher-monitor");
+	if (zmq_socket_monitor(w->push, ep, ZMQ_EVENT_CONNECTED | ZMQ_EVENT_HANDSHAKE_SUCCEEDED))
+		return -errno;
+	w->monitor = zmq_socket(proc->zctx, ZMQ_PAIR);
+	if (!w->monitor || zmq_connect(w->monitor, ep) != 0)
+		return -errno;
+	return mgo_loop_add_zmq(proc->loop, w->monitor, ZMQ_POLLIN, on_monitor, w, NULL);
+}
+
+int mgo_watcher_open(struct mgo_watcher *w, struct mgo_proc *proc)
+{
+	char err[512];
+	int rc;
+
+	memset(w, 0, sizeof(*w));
+	w->proc = proc;
+	w->first_resend_ms = 1000;
+	w->max_resend_ms = (uint64_t)proc->cfg.resync_seconds * 1000;
+	if ((rc = mgo_cfg_role_creds(&proc->cfg, "watcher", &w->creds, err, sizeof(err)))) {
+		mgo_error("watcher.credentials", "%s", err);
+		return rc;
+	}
+	if ((rc = mgo_kube_client_new(proc->loop, &w->creds, NULL, &w->client, err, sizeof(err)))) {
+		mgo_error("watcher.client", "%s", err);
+		return rc;
+	}
+	if ((rc = mgo_wcache_new(on_touched, w, &w->cache)))
+		return rc;
+	if ((rc = open_socket(w))) {
+		mgo_error("watcher.ipc", "cannot connect to the validator: %s", zmq_strerror(-rc));
+		return rc;
+	}
+	if ((rc = open_informers(w))) {
+		mgo_error("watcher.informers", "cannot start the informers: %s", strerror(-rc));
+		return rc;
+	}
+	return 0;
+}
+
+void mgo_watcher_close(struct mgo_watcher *w)
+{
+	struct pending *p, *tmp;
+
+	for (int i = 0; i < MGO_INF_N; i++)
+		mgo_informer_free(w->inf[i]);
+	HASH_ITER(hh, w->pending, p, tmp)
+		pending_drop(w, p);
+	mgo_wcache_free(w->cache);
+	mgo_kube_client_free(w->client);
+	mgo_kube_creds_free(&w->creds);
+	if (w->monitor)
+		zmq_close(w->monitor);
+	if (w->push) {
+		zmq_socket_monitor(w->push, NULL, 0);
+		zmq_close(w->push);
+	}
+	memset(w, 0, sizeof(*w));
+}
