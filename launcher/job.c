@@ -138,10 +138,12 @@ static json_t *gather_container(const struct mgo_act *act, const char *base)
 			 "securityContext", container_security());
 }
 
+/* At most 64 + 13 + 100 + 1 + 8 + 7 = 193 bytes: the upload step refuses
+ * names over 200 so that its temporary ".NAME.part" fits every server. */
 static char *remote_name(const struct mgo_act *act, char *buf, size_t len)
 {
-	snprintf(buf, len, "%s_must-gather-%s-%.8s.tar.gz", act->intent.sftp_case_id, act->name,
-		 act->uid ? act->uid : "");
+	snprintf(buf, len, "%.64s_must-gather-%.100s-%.8s.tar.gz", act->intent.sftp_case_id,
+		 act->name, act->uid ? act->uid : "");
 	return buf;
 }
 

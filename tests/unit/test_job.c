@@ -164,6 +164,20 @@ Test(job, upload_step_only_with_a_target_and_after_the_gather)
 	cr_assert_str_eq(env(u, "MGO_SFTP_PASSWORD"), "case-creds/password");
 	cr_assert_str_eq(env(u, "MGO_SFTP_HOST"), "sftp.access.redhat.com");
 	cr_assert_str_eq(env(u, "MGO_REMOTE_NAME"), "01234567_must-gather-mg1-6f1c2d3e.tar.gz");
+	json_decref(job);
+
+	char longname[254];
+	memset(longname, 'n', 253);
+	longname[253] = '\0';
+	act.name = longname;
+	job = mgo_job_render(&act, &cfg);
+	u = at(job, "spec.template.spec.containers.0");
+	cr_assert_leq(strlen(env(u, "MGO_REMOTE_NAME")), 200, "the upload step's limit");
+	json_decref(job);
+	act.name = "mg1";
+	job = mgo_job_render(&act, &cfg);
+	pod = at(job, "spec.template.spec");
+	u = at(pod, "containers.0");
 	cr_assert_str_eq(env(u, "MGO_INTERNAL_USER"), "false");
 	cr_assert_str_eq(env(u, "MGO_SFTP_KNOWN_HOSTS"), cfg.sftp_known_hosts);
 	cr_assert_str_eq(env(u, "HTTP_PROXY"), "http://mine:8080", "the spec's proxy wins");
