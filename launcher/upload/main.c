@@ -80,6 +80,9 @@ int main(void)
 		goto out;
 	}
 	curl_ready = true;
+	status = mgo_upload_check_backend(msg, sizeof(msg));
+	if (status != MGO_UPLOAD_EXIT_OK)
+		goto out;
 	status = load_config(&cfg, msg, sizeof(msg));
 	if (status != MGO_UPLOAD_EXIT_OK)
 		goto out;

@@ -14,6 +14,11 @@
 #include "mgo/loop.h"
 #include "mgo/upload.h"
 
+/* CURLOPT_SSH_HOSTKEYFUNCTION came in 7.84, CURLOPT_PROTOCOLS_STR in 7.85 */
+#if LIBCURL_VERSION_NUM < 0x075500
+#error "mgo-upload needs libcurl 7.85 or later"
+#endif
+
 #define CONNECT_TIMEOUT_S 30L
 /* a transfer slower than this for that long is stalled: abort and retry */
 #define LOW_SPEED_BYTES 1024L
@@ -212,8 +217,8 @@ static void describe(const struct mgo_upload_config *cfg, const struct attempt *
 		break;
 	case MGO_UPLOAD_EXIT_HOST_KEY:
 		if (!hk->seen)
-			snprintf(msg, msglen, "%s sent no host key that could be checked: %s", where,
-				 a->error);
+			snprintf(msg, msglen, "the host key of %s was not checked: %s", where,
+				 a->error[0] ? a->error : "libcurl did not hand it over");
 		else if (hk->verdict == MGO_KH_UNKNOWN_HOST)
 			snprintf(msg, msglen,
 				 "no %s entry for %s, which offered the %s key %s; if that "
@@ -300,6 +305,19 @@ static uint32_t jitter(void)
 	return r;
 }
 
+int mgo_upload_check_backend(char *msg, size_t msglen)
+{
+	const curl_version_info_data *v = curl_version_info(CURLVERSION_NOW);
+	const char *ssh = v && v->libssh_version ? v->libssh_version : "none";
+
+	if (strncmp(ssh, "libssh2/", strlen("libssh2/")) == 0)
+		return MGO_UPLOAD_EXIT_OK;
+	return mgo_upload_fail(MGO_UPLOAD_EXIT_USAGE, msg, msglen,
+			       "libcurl's SSH backend is %s, not libssh2: it would not let us check "
+			       "the server's host key, so nothing is uploaded",
+			       ssh);
+}
+
 int mgo_upload_run(const struct mgo_upload_config *cfg, const struct mgo_upload_tarball *tb,
 		   char *msg, size_t msglen)
 {
@@ -321,6 +339,9 @@ int mgo_upload_run(const struct mgo_upload_config *cfg, const struct mgo_upload_
 		struct mgo_upload_outcome out = mgo_upload_classify(a.rc, a.key.seen);
 		if (a.rc == CURLE_OK && a.src.offset != a.src.size)
 			out = (struct mgo_upload_outcome){MGO_UPLOAD_EXIT_TRANSFER, true};
+		/* never reported as a success unless we checked the key ourselves */
+		if (a.rc == CURLE_OK && !a.key.seen)
+			out = (struct mgo_upload_outcome){MGO_UPLOAD_EXIT_HOST_KEY, false};
 		status = out.exit_status;
 		describe(cfg, &a, status, msg, msglen);
 		/* the file is whole on the server, but renaming was refused:
