@@ -12,6 +12,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pwd.h>
@@ -42,9 +43,9 @@
 #define OTHER_KEY "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFEN3Lzko9CBPOBqLa6RjSGcPCh9U8u+PKRrRgqEoncs"
 
 static struct {
-	char dir[64];
-	char result[128];       /* MGO_RESULT_DIR */
-	char remote[128];       /* the SFTP login directory */
+	char *dir;              /* owned */
+	char result[PATH_MAX];  /* MGO_RESULT_DIR */
+	char remote[PATH_MAX];  /* the SFTP login directory */
 	unsigned port;          /* sshd's */
 	pid_t sshd;
 	pid_t proxy;
@@ -154,6 +155,15 @@ ReportHook(PRE_ALL)(struct criterion_test_set *set)
 
 /* ---- files ---- */
 
+/* Writes dir/name into buf, which holds PATH_MAX bytes; returns buf. */
+static char *join(char *buf, const char *dir, const char *name)
+{
+	int n = snprintf(buf, PATH_MAX, "%s/%s", dir, name);
+
+	cr_assert(n > 0 && n < PATH_MAX, "path too long: %s/%s", dir, name);
+	return buf;
+}
+
 static void write_file(const char *path, const void *data, size_t len)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -211,9 +221,9 @@ static const char *list_dir(const char *dir)
 
 static void set_marker(const char *text)
 {
-	char path[256];
+	char path[PATH_MAX];
 
-	snprintf(path, sizeof(path), "%s/.mgo-gather-done", fx.result);
+	join(path, fx.result, ".mgo-gather-done");
 	write_file(path, text, strlen(text));
 }
 
@@ -259,12 +269,12 @@ static int connect_loopback(unsigned port)
 
 static void make_host_key(void)
 {
-	char key[128], pub[160], out[512], type[64], b64[256];
+	char key[PATH_MAX], pub[PATH_MAX], out[512], type[64], b64[256];
 	char *keygen[] = {"ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "", "-f", key, NULL};
 	char *fp[] = {"ssh-keygen", "-l", "-E", "sha256", "-f", pub, NULL};
 
-	snprintf(key, sizeof(key), "%s/hostkey", fx.dir);
-	snprintf(pub, sizeof(pub), "%s/hostkey.pub", fx.dir);
+	join(key, fx.dir, "hostkey");
+	join(pub, fx.dir, "hostkey.pub");
 	cr_assert_eq(run_program(keygen, NULL, NULL, 0), 0, "ssh-keygen failed");
 	size_t n = read_file(pub, out, sizeof(out) - 1);
 	out[n] = '\0';
@@ -281,7 +291,7 @@ static void make_host_key(void)
  * accepts connections. */
 static void start_server(const char *sftp_flags)
 {
-	char config[160], log[160], text[2048];
+	char config[PATH_MAX], log[PATH_MAX], text[2048 + 3 * PATH_MAX];
 	const char *err;
 
 	if (geteuid() != 0)
@@ -296,8 +306,8 @@ static void start_server(const char *sftp_flags)
 	fx.port = closed_port();
 	snprintf(fx.host, sizeof(fx.host), "127.0.0.1:%u", fx.port);
 	make_host_key();
-	snprintf(config, sizeof(config), "%s/sshd_config", fx.dir);
-	snprintf(log, sizeof(log), "%s/sshd.log", fx.dir);
+	join(config, fx.dir, "sshd_config");
+	join(log, fx.dir, "sshd.log");
 	snprintf(text, sizeof(text),
 		 "ListenAddress 127.0.0.1\nPort %u\nHostKey %s/hostkey\nPidFile %s/sshd.pid\n"
 		 "UsePAM no\nPasswordAuthentication yes\nKbdInteractiveAuthentication no\n"
@@ -508,16 +518,15 @@ static int count(const char *text, const char *needle)
 
 static void setup(void)
 {
-	char tarball[256];
+	char tarball[PATH_MAX];
 	static char data[TARBALL_SIZE];
 
 	memset(&fx, 0, sizeof(fx));
-	snprintf(fx.dir, sizeof(fx.dir), "/tmp/mgo-upload-XXXXXX");
-	cr_assert_not_null(mkdtemp(fx.dir));
+	fx.dir = mgo_test_tmpdir();
 	/* the SFTP account must get through to its directory */
 	cr_assert_eq(chmod(fx.dir, 0755), 0);
-	snprintf(fx.result, sizeof(fx.result), "%s/out", fx.dir);
-	snprintf(fx.remote, sizeof(fx.remote), "%s/remote", fx.dir);
+	join(fx.result, fx.dir, "out");
+	join(fx.remote, fx.dir, "remote");
 	cr_assert_eq(mkdir(fx.result, 0755), 0);
 	cr_assert_eq(mkdir(fx.remote, 0755), 0);
 	for (size_t off = 0; off < sizeof(data);) {
@@ -525,18 +534,17 @@ static void setup(void)
 		cr_assert(n > 0);
 		off += (size_t)n;
 	}
-	snprintf(tarball, sizeof(tarball), "%s/must-gather.tar.gz", fx.result);
+	join(tarball, fx.result, "must-gather.tar.gz");
 	write_file(tarball, data, sizeof(data));
 	set_marker("0\n");
 }
 
 static void teardown(void)
 {
-	char *rm[] = {"rm", "-rf", fx.dir, NULL};
-
 	stop(&fx.proxy);
 	stop(&fx.sshd);
-	run_program(rm, NULL, NULL, 0);
+	mgo_test_rmtree(fx.dir);
+	free(fx.dir);
 }
 
 TestSuite(upload, .init = setup, .fini = teardown);
@@ -598,11 +606,11 @@ Test(upload, missing_result_files_mean_no_upload)
 	};
 	struct run r;
 	struct env env = job_env();
-	char path[256];
+	char path[PATH_MAX];
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		set_marker("0\n");
-		snprintf(path, sizeof(path), "%s/%s", fx.result, cases[i].file);
+		join(path, fx.result, cases[i].file);
 		cr_assert_eq(unlink(path), 0);
 		run_upload(&env, &r);
 		cr_assert_eq(r.status, MGO_UPLOAD_EXIT_NO_TARBALL, "%s", r.log);
@@ -616,7 +624,7 @@ Test(upload, missing_result_files_mean_no_upload)
 Test(upload, tarball_arrives_whole_under_its_name)
 {
 	struct run r;
-	char local[256], remote[256];
+	char local[PATH_MAX], remote[PATH_MAX];
 
 	start_server("");
 	struct env env = job_env();
@@ -624,8 +632,8 @@ Test(upload, tarball_arrives_whole_under_its_name)
 	cr_assert_eq(r.status, MGO_UPLOAD_EXIT_OK, "%s", r.log);
 	/* the temporary name is gone: only the finished file is there */
 	cr_assert_str_eq(list_dir(fx.remote), REMOTE_NAME);
-	snprintf(local, sizeof(local), "%s/must-gather.tar.gz", fx.result);
-	snprintf(remote, sizeof(remote), "%s/" REMOTE_NAME, fx.remote);
+	join(local, fx.result, "must-gather.tar.gz");
+	join(remote, fx.remote, REMOTE_NAME);
 	assert_same_file(local, remote);
 	cr_assert_eq(count(r.log, ATTEMPT), 1, "%s", r.log);
 	cr_assert(strstr(r.log, "\"event\":\"upload.done\""), "%s", r.log);
@@ -636,12 +644,12 @@ Test(upload, tarball_arrives_whole_under_its_name)
 Test(upload, internal_user_uploads_into_their_directory)
 {
 	struct run r;
-	char local[256], dir[256], remote[320];
+	char local[PATH_MAX], dir[PATH_MAX], remote[PATH_MAX];
 	struct passwd *pw;
 
 	start_server("");
 	pw = getpwnam(SFTP_USER);
-	snprintf(dir, sizeof(dir), "%s/" SFTP_USER, fx.remote);
+	join(dir, fx.remote, SFTP_USER);
 	cr_assert_eq(mkdir(dir, 0755), 0);
 	cr_assert_eq(chown(dir, pw->pw_uid, pw->pw_gid), 0);
 	struct env env = job_env();
@@ -650,8 +658,8 @@ Test(upload, internal_user_uploads_into_their_directory)
 	cr_assert_eq(r.status, MGO_UPLOAD_EXIT_OK, "%s", r.log);
 	cr_assert_str_eq(list_dir(dir), REMOTE_NAME);
 	cr_assert_str_eq(list_dir(fx.remote), SFTP_USER);
-	snprintf(local, sizeof(local), "%s/must-gather.tar.gz", fx.result);
-	snprintf(remote, sizeof(remote), "%s/" REMOTE_NAME, dir);
+	join(local, fx.result, "must-gather.tar.gz");
+	join(remote, dir, REMOTE_NAME);
 	assert_same_file(local, remote);
 }
 
@@ -734,7 +742,7 @@ Test(upload, closed_port_is_unreachable_after_retries)
 Test(upload, refused_rename_falls_back_to_the_final_name)
 {
 	struct run r;
-	char local[256], remote[256];
+	char local[PATH_MAX], remote[PATH_MAX];
 
 	start_server("-P rename,posix-rename");
 	struct env env = job_env();
@@ -743,8 +751,8 @@ Test(upload, refused_rename_falls_back_to_the_final_name)
 	cr_assert(strstr(r.log, "\"event\":\"upload.rename_refused\""), "%s", r.log);
 	/* the stranded temporary file was removed before the second upload */
 	cr_assert_str_eq(list_dir(fx.remote), REMOTE_NAME);
-	snprintf(local, sizeof(local), "%s/must-gather.tar.gz", fx.result);
-	snprintf(remote, sizeof(remote), "%s/" REMOTE_NAME, fx.remote);
+	join(local, fx.result, "must-gather.tar.gz");
+	join(remote, fx.remote, REMOTE_NAME);
 	assert_same_file(local, remote);
 }
 

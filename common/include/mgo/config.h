@@ -1,0 +1,100 @@
+/* The operator's configuration: one strict YAML file read by every process.
+ *
+ * Strict means an unknown key, a wrong type, an out-of-range value or a
+ * missing required key is an error naming the file, line:column and key path
+ * ("config /etc/mgo/config.yaml:7:5: roles.watcher.tokenFle: unknown key"):
+ * a typo must stop the operator at start, not quietly change what it does.
+ * Anchors are harmless but aliases and explicit tags are refused (see
+ * mgo/yamldoc.h). deploy/config/mgo.yaml is a complete example.
+ *
+ * Keys:
+ *   namespace        required. The operator's own namespace (RFC 1123 label):
+ *                    its Lease, its Events' fallback, the credentials'
+ *                    default namespace.
+ *   defaultImage     required. The must-gather image used when a MustGather
+ *                    names none. Checked here only for stray bytes; the image
+ *                    grammar is the validator's.
+ *   operatorImage    required. The image of the Job's upload step (our own
+ *                    upload program).
+ *   proxy            optional mapping: the cluster-wide proxy a MustGather's
+ *                    upload uses when its spec.proxyConfig is empty.
+ *     httpProxy, httpsProxy, noProxy   strings; "" or absent means unset.
+ *   resyncSeconds    optional integer 10..86400, default 300: how often the
+ *                    watcher re-sends every non-terminal MustGather.
+ *   socketDir        optional absolute path, default /run/mgo: where the
+ *                    supervisor creates its private 0700 IPC directory. At
+ *                    most MGO_CFG_SOCKET_DIR_MAX bytes, so that socket paths
+ *                    inside it fit sun_path.
+ *   operatorServiceAccounts
+ *                    optional list of service account names (RFC 1123
+ *                    subdomains, at most MGO_CFG_SA_MAX, no duplicates) that a
+ *                    MustGather may not run as: the operator's own. Default
+ *                    [mgo-watcher, mgo-launcher]; [] refuses none.
+ *   roles            required mapping with exactly the keys watcher and
+ *                    launcher: the API credentials of each process that talks
+ *                    to the API server. Each is one of
+ *     {tokenFile, caFile, server}  a projected service account token (re-read
+ *                    while running) and its CA bundle; tokenFile required,
+ *                    caFile optional (absent: system trust store), server
+ *                    optional (absent: https://KUBERNETES_SERVICE_HOST:PORT).
+ *     {kubeconfig, context}        a kubeconfig file; context optional
+ *                    (absent: its current-context).
+ *                    Paths must be absolute.
+ */
+#ifndef MGO_CONFIG_H
+#define MGO_CONFIG_H
+
+#include <stddef.h>
+
+#include "mgo/kubecreds.h"
+
+#define MGO_CFG_FILE_MAX (256u << 10)
+#define MGO_CFG_SA_MAX 64
+#define MGO_CFG_SOCKET_DIR_MAX 80 /* sun_path is 108 bytes; leaves room for names */
+#define MGO_CFG_DEFAULT_SOCKET_DIR "/run/mgo"
+#define MGO_CFG_DEFAULT_RESYNC 300
+
+/* One role's credentials: token_file set, or kubeconfig set, never both. */
+struct mgo_cfg_role {
+	char *token_file;
+	char *ca_file;            /* NULL: system trust store */
+	char *server;             /* NULL: from KUBERNETES_SERVICE_HOST/PORT */
+	char *kubeconfig;
+	char *context;            /* NULL: the kubeconfig's current-context */
+};
+
+/* Every string is owned by the struct; NULL means unset. */
+struct mgo_config {
+	char *namespace;
+	char *default_image;
+	char *operator_image;
+	char *http_proxy;
+	char *https_proxy;
+	char *no_proxy;
+	unsigned resync_seconds;
+	char *socket_dir;
+	char **operator_sas;
+	size_t n_operator_sas;
+	struct mgo_cfg_role watcher;
+	struct mgo_cfg_role launcher;
+};
+
+/* Reads and validates the file at path (at most MGO_CFG_FILE_MAX bytes).
+ * *out is overwritten; on success the caller owns it (mgo_cfg_free), on
+ * failure it is left zeroed and err holds the reason. */
+int mgo_cfg_load(const char *path, struct mgo_config *out, char *err, size_t errlen);
+
+/* The same for a document in memory; name stands for the file in messages. */
+int mgo_cfg_load_mem(const char *yaml, size_t len, const char *name, struct mgo_config *out,
+                     char *err, size_t errlen);
+
+/* Frees every member and leaves *c zeroed; accepts a zeroed struct. */
+void mgo_cfg_free(struct mgo_config *c);
+
+/* Loads the credentials of role ("watcher" or "launcher") with the loaders of
+ * mgo/kubecreds.h. The namespace defaults to the config's. *out as with those
+ * loaders; -ENOENT for an unknown role. */
+int mgo_cfg_role_creds(const struct mgo_config *c, const char *role, struct mgo_kube_creds *out,
+                       char *err, size_t errlen);
+
+#endif

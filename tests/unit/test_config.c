@@ -1,0 +1,240 @@
+/* The operator config: the shipped example, defaults, every refusal, and
+ * turning a role into credentials. */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "mgo/config.h"
+#include "testenv.h"
+
+static char err[1024];
+
+TestSuite(config, .init = mgo_test_tmp_init, .fini = mgo_test_tmp_fini);
+
+#define HEAD                                                                 \
+	"namespace: mgo\n"                                                   \
+	"defaultImage: quay.io/openshift/origin-must-gather:latest\n"        \
+	"operatorImage: quay.io/openshift/must-gather-operator:latest\n"
+#define ROLES                                                                \
+	"roles:\n"                                                           \
+	"  watcher: {tokenFile: /w/token}\n"                                 \
+	"  launcher: {kubeconfig: /l/kubeconfig}\n"
+
+static int load(const char *yaml, struct mgo_config *c)
+{
+	return mgo_cfg_load_mem(yaml, strlen(yaml), "test.yaml", c, err, sizeof(err));
+}
+
+Test(config, shipped_example)
+{
+	struct mgo_config c;
+	char *path = NULL;
+
+	cr_assert(asprintf(&path, "%s/deploy/config/mgo.yaml", MGO_SOURCE_DIR) > 0);
+	cr_assert_eq(mgo_cfg_load(path, &c, err, sizeof(err)), 0, "%s", err);
+	cr_assert_str_eq(c.namespace, "must-gather-operator");
+	cr_assert_str_eq(c.default_image, "quay.io/openshift/origin-must-gather:latest");
+	cr_assert_str_eq(c.operator_image, "quay.io/openshift/must-gather-operator:latest");
+	cr_assert_null(c.http_proxy, "\"\" means unset");
+	cr_assert_null(c.no_proxy);
+	cr_assert_eq(c.resync_seconds, 300);
+	cr_assert_str_eq(c.socket_dir, "/run/mgo");
+	cr_assert_eq(c.n_operator_sas, 2);
+	cr_assert_str_eq(c.operator_sas[0], "mgo-watcher");
+	cr_assert_str_eq(c.operator_sas[1], "mgo-launcher");
+	cr_assert_str_eq(c.watcher.token_file, "/var/run/secrets/mgo/watcher/token");
+	cr_assert_str_eq(c.watcher.ca_file, "/var/run/secrets/mgo/watcher/ca.crt");
+	cr_assert_str_eq(c.watcher.server, "https://kubernetes.default.svc");
+	cr_assert_null(c.launcher.server);
+	cr_assert_null(c.launcher.kubeconfig);
+	mgo_cfg_free(&c);
+	cr_assert_null(c.namespace, "free leaves the struct zeroed");
+	free(path);
+}
+
+Test(config, defaults_and_values)
+{
+	struct mgo_config c;
+
+	cr_assert_eq(load(HEAD ROLES, &c), 0, "%s", err);
+	cr_assert_eq(c.resync_seconds, MGO_CFG_DEFAULT_RESYNC);
+	cr_assert_str_eq(c.socket_dir, MGO_CFG_DEFAULT_SOCKET_DIR);
+	cr_assert_eq(c.n_operator_sas, 2);
+	cr_assert_str_eq(c.operator_sas[1], "mgo-launcher");
+	cr_assert_null(c.https_proxy);
+	cr_assert_str_eq(c.launcher.kubeconfig, "/l/kubeconfig");
+	cr_assert_null(c.launcher.context);
+	mgo_cfg_free(&c);
+
+	cr_assert_eq(load(HEAD ROLES
+	                  "proxy: {httpProxy: 'http://proxy:3128', httpsProxy: 'http://proxy:3128',"
+	                  " noProxy: '.cluster.local, .svc'}\n"
+	                  "resyncSeconds: 10\nsocketDir: /run/x\noperatorServiceAccounts: []\n", &c),
+	             0, "%s", err);
+	cr_assert_str_eq(c.http_proxy, "http://proxy:3128");
+	cr_assert_str_eq(c.no_proxy, ".cluster.local, .svc");
+	cr_assert_eq(c.resync_seconds, 10);
+	cr_assert_str_eq(c.socket_dir, "/run/x");
+	cr_assert_eq(c.n_operator_sas, 0, "[] refuses none");
+	mgo_cfg_free(&c);
+}
+
+Test(config, unknown_key_has_line_and_column)
+{
+	struct mgo_config c;
+
+	cr_assert_eq(load(HEAD "roles:\n  watcher:\n    tokenFle: /w/token\n"
+	                       "  launcher: {kubeconfig: /l}\n", &c), -EINVAL);
+	cr_assert_str_eq(err, "config test.yaml:6:5: roles.watcher.tokenFle: unknown key");
+	cr_assert_null(c.namespace, "out is zeroed on failure");
+	cr_assert_eq(load(HEAD ROLES "resync: 30\n", &c), -EINVAL);
+	cr_assert_str_eq(err, "config test.yaml:7:1: resync: unknown key");
+}
+
+Test(config, refusals)
+{
+	static const struct {
+		const char *yaml, *msg;
+	} cases[] = {
+		{ "", "config test.yaml: namespace: required" },
+		{ "- a\n", "config test.yaml:1:1: must be a mapping, not a sequence" },
+		{ "defaultImage: x\noperatorImage: y\n" ROLES, "namespace: required" },
+		{ "namespace: My_NS\ndefaultImage: x\noperatorImage: y\n" ROLES,
+		  ":1:12: namespace: not a namespace name" },
+		{ "namespace: [a]\n", "namespace: must be a scalar, not a sequence" },
+		{ "namespace: mgo\noperatorImage: y\n" ROLES, "defaultImage: required" },
+		{ "namespace: mgo\ndefaultImage: x\n" ROLES, "operatorImage: required" },
+		{ "namespace: mgo\ndefaultImage: 'a b'\noperatorImage: y\n" ROLES,
+		  "defaultImage: must not contain spaces" },
+		{ HEAD ROLES "resyncSeconds: 9\n", "resyncSeconds: must be an integer from 10 to 86400" },
+		{ HEAD ROLES "resyncSeconds: 86401\n", "resyncSeconds: must be an integer" },
+		{ HEAD ROLES "resyncSeconds: '300'\n", "resyncSeconds: must be an integer" },
+		{ HEAD ROLES "resyncSeconds: 0300\n", "resyncSeconds: must be an integer" },
+		{ HEAD ROLES "resyncSeconds: 3e2\n", "resyncSeconds: must be an integer" },
+		{ HEAD ROLES "resyncSeconds: 99999999999999999999\n", "resyncSeconds: must be an integer" },
+		{ HEAD ROLES "socketDir: run/mgo\n", "socketDir: must be an absolute path" },
+		{ HEAD ROLES "socketDir: /aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n",
+		  "socketDir: longer than 80 bytes" },
+		{ HEAD ROLES "operatorServiceAccounts: mgo\n",
+		  "operatorServiceAccounts: must be a sequence, not a scalar" },
+		{ HEAD ROLES "operatorServiceAccounts: [a, B]\n",
+		  ":7:30: operatorServiceAccounts[1]: not a service account name" },
+		{ HEAD ROLES "operatorServiceAccounts: [a, b, a]\n",
+		  ":7:33: operatorServiceAccounts: duplicate name \"a\"" },
+		{ HEAD ROLES "operatorServiceAccounts: [a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a,"
+		  " a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a,"
+		  " a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a, a]\n",
+		  "operatorServiceAccounts: more than 64 entries" },
+		{ HEAD ROLES "proxy: {httpProxy: \"http://p\\n:1\"}\n",
+		  "proxy.httpProxy: must not contain control bytes" },
+		{ HEAD ROLES "proxy: {ftpProxy: x}\n", "proxy.ftpProxy: unknown key" },
+		{ HEAD, "config test.yaml: roles: required" },
+		{ HEAD "roles: {watcher: {tokenFile: /t}}\n", "config test.yaml: roles.launcher: required" },
+		{ HEAD "roles: {watcher: {tokenFile: /t}, launcher: {tokenFile: /t}, validator: {}}\n",
+		  "roles.validator: unknown key" },
+		{ HEAD "roles: {watcher: {}, launcher: {tokenFile: /t}}\n",
+		  ":4:18: roles.watcher: needs exactly one of tokenFile or kubeconfig" },
+		{ HEAD "roles: {watcher: {tokenFile: /t, kubeconfig: /k}, launcher: {tokenFile: /t}}\n",
+		  "roles.watcher: needs exactly one of tokenFile or kubeconfig" },
+		{ HEAD "roles: {watcher: {kubeconfig: /k, caFile: /c}, launcher: {tokenFile: /t}}\n",
+		  "roles.watcher.caFile: goes with tokenFile, not kubeconfig" },
+		{ HEAD "roles: {watcher: {kubeconfig: /k, server: 'https://h'}, launcher: {tokenFile: /t}}\n",
+		  "roles.watcher.server: goes with tokenFile, not kubeconfig" },
+		{ HEAD "roles: {watcher: {tokenFile: /t, context: c}, launcher: {tokenFile: /t}}\n",
+		  "roles.watcher.context: goes with kubeconfig, not tokenFile" },
+		{ HEAD "roles: {watcher: {tokenFile: t}, launcher: {tokenFile: /t}}\n",
+		  "roles.watcher.tokenFile: must be an absolute path" },
+		{ HEAD "roles: {watcher: {tokenFile: /t}, launcher: {tokenFile: /t, server: 'http://a@b'}}\n",
+		  "roles.launcher.server: must not contain" },
+		{ HEAD "roles: {watcher: {tokenFile: /t}, launcher: [x]}\n",
+		  "roles.launcher: must be a mapping, not a sequence" },
+		{ HEAD "x: &a 1\ny: *a\n", "config test.yaml:5:4: aliases are not supported" },
+	};
+	struct mgo_config c;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		cr_assert_neq(load(cases[i].yaml, &c), 0, "case %zu accepted", i);
+		cr_assert(strstr(err, cases[i].msg), "case %zu: %s", i, err);
+		cr_assert_null(c.namespace);
+	}
+}
+
+Test(config, files)
+{
+	struct mgo_config c;
+	char *path = mgo_test_write(mgo_test_dir, "mgo.yaml", HEAD ROLES "bogus: 1\n"), *want = NULL;
+
+	cr_assert_eq(mgo_cfg_load(path, &c, err, sizeof(err)), -EINVAL);
+	cr_assert(asprintf(&want, "config %s:7:1: bogus: unknown key", path) > 0);
+	cr_assert_str_eq(err, want);
+	free(want);
+	cr_assert_eq(mgo_cfg_load(mgo_test_dir, &c, err, sizeof(err)), -EINVAL);
+	cr_assert(asprintf(&want, "config %s: not a regular file", mgo_test_dir) > 0);
+	cr_assert_str_eq(err, want);
+	free(want);
+	free(path);
+	cr_assert_eq(mgo_cfg_load("/nonexistent/mgo.yaml", &c, err, sizeof(err)), -ENOENT);
+	cr_assert_str_eq(err, "config /nonexistent/mgo.yaml: No such file or directory");
+}
+
+static const char CA[] = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+
+Test(config, role_creds)
+{
+	struct mgo_config c;
+	struct mgo_kube_creds k;
+	char *tok = mgo_test_write(mgo_test_dir, "token", "watcher-token\n");
+	char *ca = mgo_test_write(mgo_test_dir, "ca.crt", CA);
+	char *kc = mgo_test_write(mgo_test_dir, "kubeconfig",
+	                          "clusters: [{name: c, cluster: {server: 'https://127.0.0.1:6443'}}]\n"
+	                          "users: [{name: u, user: {token: launcher-token}}]\n"
+	                          "contexts: [{name: a, context: {cluster: c, user: u}},"
+	                          " {name: b, context: {cluster: c, user: u, namespace: elsewhere}}]\n"
+	                          "current-context: a\n");
+	char *yaml = NULL;
+
+	cr_assert(asprintf(&yaml, HEAD "roles:\n  watcher: {tokenFile: %s, caFile: %s}\n"
+	                          "  launcher: {kubeconfig: %s}\n", tok, ca, kc) > 0);
+	cr_assert_eq(load(yaml, &c), 0, "%s", err);
+
+	cr_assert_eq(setenv("KUBERNETES_SERVICE_HOST", "fd00::1", 1), 0);
+	cr_assert_eq(setenv("KUBERNETES_SERVICE_PORT", "443", 1), 0);
+	cr_assert_eq(mgo_cfg_role_creds(&c, "watcher", &k, err, sizeof(err)), 0, "%s", err);
+	cr_assert_str_eq(k.server, "https://[fd00::1]:443");
+	cr_assert_str_eq(k.token, "watcher-token");
+	cr_assert_str_eq(k.token_file, tok, "a role's token is re-read");
+	cr_assert_eq(k.ca_len, strlen(CA));
+	cr_assert_str_eq(k.namespace, "mgo", "the config's namespace by default");
+	mgo_kube_creds_free(&k);
+
+	cr_assert_eq(mgo_cfg_role_creds(&c, "launcher", &k, err, sizeof(err)), 0, "%s", err);
+	cr_assert_str_eq(k.server, "https://127.0.0.1:6443");
+	cr_assert_str_eq(k.token, "launcher-token");
+	cr_assert_null(k.token_file);
+	cr_assert_str_eq(k.namespace, "mgo");
+	mgo_kube_creds_free(&k);
+
+	free(c.launcher.context);
+	c.launcher.context = strdup("b");
+	cr_assert_eq(mgo_cfg_role_creds(&c, "launcher", &k, err, sizeof(err)), 0, "%s", err);
+	cr_assert_str_eq(k.namespace, "elsewhere", "a context's own namespace wins");
+	mgo_kube_creds_free(&k);
+
+	cr_assert_eq(mgo_cfg_role_creds(&c, "validator", &k, err, sizeof(err)), -ENOENT);
+	cr_assert_str_eq(err, "role validator: no such role");
+
+	cr_assert_eq(unlink(tok), 0);
+	cr_assert_eq(mgo_cfg_role_creds(&c, "watcher", &k, err, sizeof(err)), -ENOENT);
+	cr_assert(strstr(err, "role watcher: token file "), "%s", err);
+	cr_assert(strstr(err, ": No such file or directory"), "%s", err);
+	cr_assert_null(k.server);
+	mgo_cfg_free(&c);
+	free(yaml);
+	free(kc);
+	free(ca);
+	free(tok);
+}
