@@ -17,8 +17,8 @@ static const struct mgo_policy policy = {
 
 static char *allowed[] = {
 	"quay.io/my-org/my-custom-must-gather:latest",
-	"registry.example.com/team-a/debug-must-gather@sha256:"
-	"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+	("registry.example.com/team-a/debug-must-gather@sha256:"
+	 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"),
 	"Not A Valid Entry",
 	"busybox",
 };
