@@ -16,6 +16,7 @@
 #include "job.h"
 #include "mgo/loop.h"
 #include "mgo/upload.h"
+#include "testenv.h"
 
 static char dir[64];
 
@@ -101,25 +102,13 @@ static struct run run_script(const char *timeout_s, const char *audit, int deadl
 	}
 	close(p[1]);
 	/* read until every writer is gone (EOF), within the deadline */
-	size_t used = 0;
-	uint64_t end = mgo_now_ms() + (uint64_t)deadline_s * 1000;
-	for (;;) {
-		uint64_t now = mgo_now_ms();
-		struct pollfd pfd = {.fd = p[0], .events = POLLIN};
-		if (now >= end || poll(&pfd, 1, (int)(end - now)) == 0) {
-			kill(pid, SIGKILL);
-			waitpid(pid, NULL, 0);
-			cr_assert_fail("the gather script outlived its %d s deadline", deadline_s);
-		}
-		ssize_t n = read(p[0], r.output + used, sizeof(r.output) - 1 - used);
-		if (n <= 0)
-			break;
-		used += (size_t)n;
-	}
+	ssize_t used = mgo_test_drain(p[0], pid, r.output, sizeof(r.output),
+				      (uint64_t)deadline_s * 1000);
+	if (used < 0)
+		cr_assert_fail("the gather script outlived its %d s deadline", deadline_s);
 	int st;
 	cr_assert_eq(waitpid(pid, &st, 0), pid);
 	r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-	r.output[used] = '\0';
 	close(p[0]);
 	return r;
 }

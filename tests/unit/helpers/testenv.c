@@ -15,6 +15,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "mgo/loop.h"
+
 char *mgo_test_tmpdir(void)
 {
 	const char *base = getenv("TMPDIR");
@@ -511,4 +513,31 @@ void testenv_proc_stop(struct testenv_proc *p)
 		close(p->fd);
 	free(p->buf);
 	memset(p, 0, sizeof(*p));
+}
+
+ssize_t mgo_test_drain(int fd, pid_t pid, char *buf, size_t len, uint64_t deadline_ms)
+{
+	uint64_t end = mgo_now_ms() + deadline_ms;
+	size_t used = 0;
+
+	for (;;) {
+		uint64_t now = mgo_now_ms();
+		struct pollfd pfd = {.fd = fd, .events = POLLIN};
+		if (now >= end || poll(&pfd, 1, (int)(end - now)) == 0) {
+			kill(pid, SIGKILL);
+			waitpid(pid, NULL, 0);
+			buf[used] = '\0';
+			return -ETIMEDOUT;
+		}
+		char chunk[4096];
+		ssize_t n = read(fd, chunk, sizeof(chunk));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		for (ssize_t i = 0; i < n && used + 1 < len; i++)
+			buf[used++] = chunk[i];
+	}
+	buf[used] = '\0';
+	return (ssize_t)used;
 }

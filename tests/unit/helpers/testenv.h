@@ -2,6 +2,10 @@
 #ifndef MGO_TESTENV_H
 #define MGO_TESTENV_H
 
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
 /* Temporary fixture trees. Each helper fails the running test (cr_assert)
  * instead of returning an error. */
 
@@ -100,5 +104,10 @@ void testenv_spawn_kubectl(const struct testenv *env, const char *const argv[],
 /* Reads until the output contains needle or timeout_ms pass; true if found. */
 bool testenv_proc_wait_for(struct testenv_proc *p, const char *needle, int timeout_ms);
 void testenv_proc_stop(struct testenv_proc *p);
+/* Reads fd until every writer has closed it, into buf (NUL-terminated,
+ * the excess dropped). If that takes longer than deadline_ms, kills pid
+ * with SIGKILL, reaps it and returns -ETIMEDOUT; otherwise returns the
+ * bytes kept. Does not close fd or reap pid on success. */
+ssize_t mgo_test_drain(int fd, pid_t pid, char *buf, size_t len, uint64_t deadline_ms);
 
 #endif
