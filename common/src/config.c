@@ -170,6 +170,46 @@ static int load_sas(const struct mgo_yaml_ctx *cx, const struct mgo_yaml_node *r
 	return 0;
 }
 
+static int load_supervisor(const struct mgo_yaml_ctx *cx, const struct mgo_yaml_node *root,
+                           struct mgo_cfg_supervisor *sv)
+{
+	static const char *const keys[] = { "gracePeriodMs", "heartbeatIntervalMs",
+		                             "heartbeatTimeoutMs", "readyTimeoutMs", "restartDelayMs",
+		                             "restartDelayMaxMs", "healthyAfterMs", "crashLoopLimit",
+		                             NULL };
+	/* in the order of keys[]: default, min, max */
+	static const long long bounds[][3] = {
+		{ 20000, 100, 600000 }, { 1000, 50, 60000 },   { 10000, 100, 600000 },
+		{ 120000, 100, 3600000 }, { 500, 10, 600000 }, { 30000, 10, 3600000 },
+		{ 60000, 100, 86400000 }, { 5, 1, 1000 },
+	};
+	unsigned *dst[] = { &sv->grace_ms, &sv->heartbeat_ms, &sv->heartbeat_timeout_ms,
+		            &sv->ready_timeout_ms, &sv->restart_delay_ms, &sv->restart_delay_max_ms,
+		            &sv->healthy_after_ms, &sv->crash_loop_limit };
+	const struct mgo_yaml_node *m = mgo_yaml_get(root, "supervisor");
+	int rc = mgo_yaml_want(cx, m, NULL, "supervisor", MGO_YAML_MAP);
+
+	if (!rc)
+		rc = mgo_yaml_check_keys(cx, m, "supervisor", keys);
+	for (size_t i = 0; !rc && keys[i]; i++) {
+		long long v = bounds[i][0];
+		rc = mgo_yaml_int(cx, m, "supervisor", keys[i], bounds[i][1], bounds[i][2], &v);
+		*dst[i] = (unsigned)v;
+	}
+	if (rc)
+		return rc;
+	/* one late heartbeat on a busy node must not get a healthy child killed */
+	if (sv->heartbeat_timeout_ms < 2 * sv->heartbeat_ms)
+		return mgo_yaml_fail(cx, mgo_yaml_get(m, "heartbeatTimeoutMs"), "supervisor",
+		                     "heartbeatTimeoutMs", -EINVAL,
+		                     "must be at least twice heartbeatIntervalMs (%u)", sv->heartbeat_ms);
+	if (sv->restart_delay_max_ms < sv->restart_delay_ms)
+		return mgo_yaml_fail(cx, mgo_yaml_get(m, "restartDelayMaxMs"), "supervisor",
+		                     "restartDelayMaxMs", -EINVAL,
+		                     "must be at least restartDelayMs (%u)", sv->restart_delay_ms);
+	return 0;
+}
+
 static int load_role(const struct mgo_yaml_ctx *cx, const struct mgo_yaml_node *roles,
                      const char *name, struct mgo_cfg_role *r)
 {
@@ -221,7 +261,7 @@ static int load_tree(const struct mgo_yaml_ctx *cx, const struct mgo_yaml_node *
 {
 	static const char *const keys[] = { "namespace", "defaultImage", "operatorImage", "proxy",
 		                            "resyncSeconds", "socketDir", "operatorServiceAccounts",
-		                            "sftpKnownHosts", "roles", NULL };
+		                            "sftpKnownHosts", "roles", "supervisor", NULL };
 	static const char *const role_keys[] = { "watcher", "launcher", NULL };
 	const struct mgo_yaml_node *roles;
 	long long resync = MGO_CFG_DEFAULT_RESYNC;
@@ -261,6 +301,8 @@ static int load_tree(const struct mgo_yaml_ctx *cx, const struct mgo_yaml_node *
 	rc = load_sas(cx, root, c);
 	if (!rc)
 		rc = get_known_hosts(cx, root, c);
+	if (!rc)
+		rc = load_supervisor(cx, root, &c->supervisor);
 	if (rc)
 		return rc;
 	roles = mgo_yaml_get(root, "roles");

@@ -50,6 +50,8 @@ Test(config, shipped_example)
 	cr_assert_str_eq(c.watcher.server, "https://kubernetes.default.svc");
 	cr_assert_null(c.launcher.server);
 	cr_assert_null(c.launcher.kubeconfig);
+	cr_assert_eq(c.supervisor.grace_ms, 20000);
+	cr_assert_eq(c.supervisor.crash_loop_limit, 5);
 	mgo_cfg_free(&c);
 	cr_assert_null(c.namespace, "free leaves the struct zeroed");
 	free(path);
@@ -79,6 +81,37 @@ Test(config, defaults_and_values)
 	cr_assert_eq(c.resync_seconds, 10);
 	cr_assert_str_eq(c.socket_dir, "/run/x");
 	cr_assert_eq(c.n_operator_sas, 0, "[] refuses none");
+	mgo_cfg_free(&c);
+}
+
+Test(config, supervisor_defaults_and_values)
+{
+	struct mgo_config c;
+	const struct mgo_cfg_supervisor *sv = &c.supervisor;
+
+	cr_assert_eq(load(HEAD ROLES, &c), 0, "%s", err);
+	cr_assert_eq(sv->grace_ms, 20000);
+	cr_assert_eq(sv->heartbeat_ms, 1000);
+	cr_assert_eq(sv->heartbeat_timeout_ms, 10000);
+	cr_assert_eq(sv->ready_timeout_ms, 120000);
+	cr_assert_eq(sv->restart_delay_ms, 500);
+	cr_assert_eq(sv->restart_delay_max_ms, 30000);
+	cr_assert_eq(sv->healthy_after_ms, 60000);
+	cr_assert_eq(sv->crash_loop_limit, 5);
+	mgo_cfg_free(&c);
+
+	cr_assert_eq(load(HEAD ROLES "supervisor:\n  gracePeriodMs: 3000\n  heartbeatIntervalMs: 100\n"
+	                  "  heartbeatTimeoutMs: 200\n  readyTimeoutMs: 5000\n  restartDelayMs: 50\n"
+	                  "  restartDelayMaxMs: 50\n  healthyAfterMs: 1000\n  crashLoopLimit: 2\n", &c),
+	             0, "%s", err);
+	cr_assert_eq(sv->grace_ms, 3000);
+	cr_assert_eq(sv->heartbeat_ms, 100);
+	cr_assert_eq(sv->heartbeat_timeout_ms, 200);
+	cr_assert_eq(sv->ready_timeout_ms, 5000);
+	cr_assert_eq(sv->restart_delay_ms, 50);
+	cr_assert_eq(sv->restart_delay_max_ms, 50);
+	cr_assert_eq(sv->healthy_after_ms, 1000);
+	cr_assert_eq(sv->crash_loop_limit, 2);
 	mgo_cfg_free(&c);
 }
 
@@ -152,6 +185,19 @@ Test(config, refusals)
 		{ HEAD "roles: {watcher: {tokenFile: /t}, launcher: [x]}\n",
 		  "roles.launcher: must be a mapping, not a sequence" },
 		{ HEAD "x: &a 1\ny: *a\n", "config test.yaml:5:4: aliases are not supported" },
+		{ HEAD ROLES "supervisor: 5\n", "supervisor: must be a mapping, not a scalar" },
+		{ HEAD ROLES "supervisor: {graceMs: 5}\n", "supervisor.graceMs: unknown key" },
+		{ HEAD ROLES "supervisor: {gracePeriodMs: 99}\n",
+		  "supervisor.gracePeriodMs: must be an integer from 100 to 600000" },
+		{ HEAD ROLES "supervisor: {crashLoopLimit: 0}\n", "supervisor.crashLoopLimit: must be" },
+		{ HEAD ROLES "supervisor: {heartbeatIntervalMs: 49}\n",
+		  "supervisor.heartbeatIntervalMs: must be an integer from 50" },
+		{ HEAD ROLES "supervisor: {heartbeatIntervalMs: 1000, heartbeatTimeoutMs: 1999}\n",
+		  ":7:61: supervisor.heartbeatTimeoutMs: must be at least twice heartbeatIntervalMs (1000)" },
+		{ HEAD ROLES "supervisor: {heartbeatIntervalMs: 6000}\n",
+		  "config test.yaml: supervisor.heartbeatTimeoutMs: must be at least twice" },
+		{ HEAD ROLES "supervisor: {restartDelayMs: 2000, restartDelayMaxMs: 1000}\n",
+		  "supervisor.restartDelayMaxMs: must be at least restartDelayMs (2000)" },
 	};
 	struct mgo_config c;
 	size_t i;

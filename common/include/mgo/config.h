@@ -44,6 +44,26 @@
  *     {kubeconfig, context}        a kubeconfig file; context optional
  *                    (absent: its current-context).
  *                    Paths must be absolute.
+ *   supervisor       optional mapping: how mgo-supervisor runs the three
+ *                    processes (all in milliseconds but crashLoopLimit). The
+ *                    children read it too: they heartbeat at its interval.
+ *     gracePeriodMs        100..600000, default 20000: from SIGTERM to
+ *                    SIGKILL of whatever still runs; keep it below the pod's
+ *                    terminationGracePeriodSeconds.
+ *     heartbeatIntervalMs  50..60000, default 1000: how often a child says
+ *                    it is alive on its notification fd.
+ *     heartbeatTimeoutMs   at least twice the interval, at most 600000,
+ *                    default 10000: silence after which a child is hung.
+ *     readyTimeoutMs       100..3600000, default 120000: from spawn to
+ *                    readiness (the watcher lists everything first).
+ *     restartDelayMs       10..600000, default 500: the first restart's
+ *                    delay; each failure in a row doubles it (with jitter)...
+ *     restartDelayMaxMs    ...up to this, at least restartDelayMs, at most
+ *                    3600000, default 30000.
+ *     healthyAfterMs       100..86400000, default 60000: ready this long and
+ *                    a child's failures are forgiven (the delay starts over).
+ *     crashLoopLimit       1..1000, default 5: restarts in a row without a
+ *                    healthy period after which the supervisor gives up.
  */
 #ifndef MGO_CONFIG_H
 #define MGO_CONFIG_H
@@ -58,6 +78,18 @@
 #define MGO_CFG_DEFAULT_SOCKET_DIR "/run/mgo"
 #define MGO_CFG_DEFAULT_RESYNC 300
 #define MGO_CFG_KNOWN_HOSTS_MAX (64u << 10)
+
+/* The supervisor's timings; see the `supervisor` key above. */
+struct mgo_cfg_supervisor {
+	unsigned grace_ms;
+	unsigned heartbeat_ms;
+	unsigned heartbeat_timeout_ms;
+	unsigned ready_timeout_ms;
+	unsigned restart_delay_ms;
+	unsigned restart_delay_max_ms;
+	unsigned healthy_after_ms;
+	unsigned crash_loop_limit;
+};
 
 /* One role's credentials: token_file set, or kubeconfig set, never both. */
 struct mgo_cfg_role {
@@ -83,6 +115,7 @@ struct mgo_config {
 	size_t n_operator_sas;
 	struct mgo_cfg_role watcher;
 	struct mgo_cfg_role launcher;
+	struct mgo_cfg_supervisor supervisor;
 };
 
 /* Reads and validates the file at path (at most MGO_CFG_FILE_MAX bytes).
