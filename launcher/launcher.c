@@ -330,7 +330,12 @@ int mgo_launcher_open(struct mgo_launcher *l, struct mgo_proc *proc)
 	l->proc = proc;
 	if (!pod && gethostname(host, sizeof(host)) == 0)
 		host[sizeof(host) - 1] = '\0';
-	snprintf(l->identity, sizeof(l->identity), "%s_%d", pod ? pod : host, (int)getpid());
+	/* Under a supervisor the identity is the supervisor's, so a launcher it
+	 * restarted renews the Lease its predecessor held at once instead of
+	 * waiting 15 s for it to expire; it only ever restarts one after the
+	 * last is reaped, so two never share it. */
+	snprintf(l->identity, sizeof(l->identity), "%s_%d", pod ? pod : host,
+		 (int)(mgo_proc_supervised(proc) ? getppid() : getpid()));
 	l->job_cfg = (struct mgo_job_config){
 		.operator_image = cfg->operator_image,
 		.http_proxy = cfg->http_proxy,
@@ -346,7 +351,7 @@ int mgo_launcher_open(struct mgo_launcher *l, struct mgo_proc *proc)
 		mgo_error("launcher.client", "%s", err);
 		return rc;
 	}
-	if ((rc = mgo_ipc_bind_pull(proc->zctx, proc->launcher_endpoint, &l->pull)) ||
+	if ((rc = mgo_proc_bind(proc, proc->launcher_endpoint, MGO_ROLE_VALIDATOR, &l->pull)) ||
 	    (rc = mgo_loop_add_zmq(proc->loop, l->pull, ZMQ_POLLIN, on_act, l, NULL))) {
 		mgo_error("launcher.ipc", "cannot bind %s: %s", proc->launcher_endpoint,
 			  zmq_strerror(-rc));

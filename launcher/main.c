@@ -12,6 +12,8 @@ int main(int argc, char **argv)
 
 	if (status == 0 && mgo_launcher_open(&l, &proc) != 0)
 		status = 1;
+	if (status == 0)
+		mgo_proc_ready(&proc); /* bound; leadership is not readiness */
 	if (status == 0 && mgo_loop_run(proc.loop) != 0)
 		status = 1;
 	mgo_launcher_close(&l);

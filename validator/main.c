@@ -16,6 +16,7 @@ int main(int argc, char **argv)
 		status = 1;
 	if (status == 0) {
 		mgo_info("validator.ready", "validating observations from the watcher");
+		mgo_proc_ready(&proc);
 		if (mgo_loop_run(proc.loop) != 0)
 			status = 1;
 	}

@@ -71,11 +71,11 @@ int mgo_validator_open(struct mgo_validator *v, struct mgo_proc *proc)
 		.operator_sas = (const char *const *)proc->cfg.operator_sas,
 		.n_operator_sas = proc->cfg.n_operator_sas,
 	};
-	if ((rc = mgo_ipc_bind_pull(proc->zctx, proc->validator_endpoint, &v->pull))) {
+	if ((rc = mgo_proc_bind(proc, proc->validator_endpoint, MGO_ROLE_WATCHER, &v->pull))) {
 		mgo_error("ipc.bind", "cannot bind %s: %s", proc->validator_endpoint, strerror(-rc));
 		return rc;
 	}
-	if ((rc = mgo_ipc_connect_push(proc->zctx, proc->launcher_endpoint, &v->push))) {
+	if ((rc = mgo_proc_connect(proc, proc->launcher_endpoint, MGO_ROLE_LAUNCHER, &v->push))) {
 		mgo_error("ipc.connect", "cannot connect %s: %s", proc->launcher_endpoint,
 			  strerror(-rc));
 		return rc;

@@ -26,6 +26,8 @@ struct pending {
 };
 
 #define SELECT_OURS MGO_LABEL_MANAGED_BY "=" MGO_MANAGED_BY
+#define HANDSHAKE_FAILED (ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL | \
+			  ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH)
 
 static const struct mgo_kube_resource res_mustgathers = {"operator.openshift.io", "v1alpha1",
 							 "mustgathers", true};
@@ -222,6 +224,7 @@ static void on_synced(void *ctx)
 	if (all_synced(w)) {
 		mgo_info("watcher.ready", "informers synced: %zu MustGathers known",
 			 mgo_wcache_count(w->cache));
+		mgo_proc_ready(w->proc);
 		resend_all(w);
 	}
 }
@@ -256,25 +259,24 @@ static int open_informers(struct mgo_watcher *w)
 
 /* ---- the validator's end of the link ---- */
 
-/* libzmq reports connections of `push` on an inproc PAIR: a validator that
- * (re)connects has lost whatever was sent before, so everything unfinished
- * is sent again at once instead of waiting for the resend timers. */
+/* libzmq reports the handshakes of `push` on an inproc PAIR: a validator
+ * that (re)connects has lost whatever was sent before, so everything
+ * unfinished is sent again at once instead of waiting for the resend timers.
+ * Only a completed CURVE handshake counts: before it, ZMQ_IMMEDIATE refuses
+ * to queue. A failed one means a validator with the wrong key (or none). */
 static void on_monitor(struct mgo_loop *loop, int fd, void *zsock, short revents, void *ctx)
 {
 	struct mgo_watcher *w = ctx;
-	unsigned char frame[64];
 	bool connected = false;
-	int n;
+	uint16_t ev;
+	uint32_t value;
 
-	/* each event is two frames: uint16 event + uint32 value, then the
-	 * peer's address, which we do not need */
-	while ((n = zmq_recv(zsock, frame, sizeof(frame), ZMQ_DONTWAIT)) >= 0) {
-		uint16_t ev = 0;
-		if (n >= 2)
-			memcpy(&ev, frame, sizeof(ev));
-		if (ev == ZMQ_EVENT_CONNECTED || ev == ZMQ_EVENT_HANDSHAKE_SUCCEEDED)
+	while (mgo_ipc_monitor_recv(zsock, &ev, &value) == 0) {
+		if (ev == ZMQ_EVENT_HANDSHAKE_SUCCEEDED)
 			connected = true;
-		(void)zmq_recv(zsock, frame, sizeof(frame), ZMQ_DONTWAIT);
+		else if (ev & HANDSHAKE_FAILED)
+			mgo_log_kv(MGO_LOG_WARN, NULL, "ipc.handshake.failed", "{s:s, s:i}", "peer",
+				   "validator", "code", (int)value);
 	}
 	if (connected && all_synced(w)) {
 		mgo_info("watcher.peer", "validator connected: sending every unfinished MustGather");
@@ -288,10 +290,10 @@ static int open_socket(struct mgo_watcher *w)
 	char ep[64];
 	int rc;
 
-	if ((rc = mgo_ipc_connect_push(proc->zctx, proc->validator_endpoint, &w->push)))
+	if ((rc = mgo_proc_connect(proc, proc->validator_endpoint, MGO_ROLE_VALIDATOR, &w->push)))
 		return rc;
 	snprintf(ep, sizeof(ep), "inproc://watcher-monitor");
-	if (zmq_socket_monitor(w->push, ep, ZMQ_EVENT_CONNECTED | ZMQ_EVENT_HANDSHAKE_SUCCEEDED))
+	if (zmq_socket_monitor(w->push, ep, ZMQ_EVENT_HANDSHAKE_SUCCEEDED | HANDSHAKE_FAILED))
 		return -errno;
 	w->monitor = zmq_socket(proc->zctx, ZMQ_PAIR);
 	if (!w->monitor || zmq_connect(w->monitor, ep) != 0)

@@ -8,7 +8,15 @@
 #include <unistd.h>
 #include <zmq.h>
 
+#include "ipc_zap.h"
 #include "mgo/log.h"
+
+/* A DRAFT option in libzmq 4.3's header but part of its ABI since 4.2.3;
+ * Debian builds libzmq with it. Setting it fails on a library without it,
+ * and the bind fails with it: never a silent fallback to no authentication. */
+#ifndef ZMQ_ZAP_ENFORCE_DOMAIN
+#define ZMQ_ZAP_ENFORCE_DOMAIN 93
+#endif
 
 /* Options every link shares: no lingering on close (a restarted process
  * must not block on messages for a dead peer), bounded frames and queues. */
@@ -25,7 +33,41 @@ static int common_opts(void *s)
 	return 0;
 }
 
-int mgo_ipc_bind_pull(void *zctx, const char *endpoint, void **out)
+/* CURVE server options; the ZAP handler then guards the socket. */
+static int curve_server(void *s, const struct mgo_ipc_auth *auth)
+{
+	const struct mgo_ipc_keys *k = auth->keys;
+	const char *domain = mgo_role_name(k->self);
+	int one = 1;
+
+	if (!auth->zap)
+		return -EINVAL;
+	if (!mgo_ipc_keys_has_peer(k, auth->peer))
+		return -ENOKEY;
+	if (zmq_setsockopt(s, ZMQ_ZAP_DOMAIN, domain, strlen(domain)) ||
+	    zmq_setsockopt(s, ZMQ_ZAP_ENFORCE_DOMAIN, &one, sizeof(one)) ||
+	    zmq_setsockopt(s, ZMQ_CURVE_SERVER, &one, sizeof(one)) ||
+	    zmq_setsockopt(s, ZMQ_CURVE_SECRETKEY, k->secret_key, MGO_IPC_KEY_LEN))
+		return -errno;
+	return mgo_ipc_zap_guard(auth->zap, s, domain, k->peer[auth->peer],
+				 mgo_role_name(auth->peer));
+}
+
+static int curve_client(void *s, const struct mgo_ipc_auth *auth)
+{
+	const struct mgo_ipc_keys *k = auth->keys;
+
+	if (!mgo_ipc_keys_has_peer(k, auth->peer))
+		return -ENOKEY;
+	if (zmq_setsockopt(s, ZMQ_CURVE_SERVERKEY, k->peer[auth->peer], MGO_IPC_KEY_LEN) ||
+	    zmq_setsockopt(s, ZMQ_CURVE_PUBLICKEY, k->public_key, MGO_IPC_KEY_LEN) ||
+	    zmq_setsockopt(s, ZMQ_CURVE_SECRETKEY, k->secret_key, MGO_IPC_KEY_LEN))
+		return -errno;
+	return 0;
+}
+
+int mgo_ipc_bind_pull(void *zctx, const char *endpoint, const struct mgo_ipc_auth *auth,
+		      void **out)
 {
 	void *s = zmq_socket(zctx, ZMQ_PULL);
 	int rc;
@@ -33,9 +75,12 @@ int mgo_ipc_bind_pull(void *zctx, const char *endpoint, void **out)
 	if (!s)
 		return -errno;
 	rc = common_opts(s);
+	if (!rc && auth)
+		rc = curve_server(s, auth);
 	if (!rc && zmq_bind(s, endpoint) != 0)
 		rc = -errno;
 	if (rc) {
+		zmq_socket_monitor(s, NULL, 0);
 		zmq_close(s);
 		return rc;
 	}
@@ -47,12 +92,14 @@ void mgo_ipc_close_bound(void *sock, const char *endpoint)
 {
 	if (!sock)
 		return;
+	zmq_socket_monitor(sock, NULL, 0); /* the ZAP handler's, if any */
 	zmq_close(sock);
 	if (strncmp(endpoint, "ipc://", 6) == 0 && unlink(endpoint + 6) != 0 && errno != ENOENT)
 		mgo_warn("ipc.unlink", "cannot remove %s: %s", endpoint + 6, strerror(errno));
 }
 
-int mgo_ipc_connect_push(void *zctx, const char *endpoint, void **out)
+int mgo_ipc_connect_push(void *zctx, const char *endpoint, const struct mgo_ipc_auth *auth,
+			 void **out)
 {
 	void *s = zmq_socket(zctx, ZMQ_PUSH);
 	int one = 1, rc;
@@ -60,6 +107,8 @@ int mgo_ipc_connect_push(void *zctx, const char *endpoint, void **out)
 	if (!s)
 		return -errno;
 	rc = common_opts(s);
+	if (!rc && auth)
+		rc = curve_client(s, auth);
 	/* queue only to a connected peer: with none, send says EAGAIN at once
 	 * instead of piling messages up for a process that may never come */
 	if (!rc && zmq_setsockopt(s, ZMQ_IMMEDIATE, &one, sizeof(one)))
@@ -117,6 +166,25 @@ int mgo_ipc_recv(void *sock, struct mgo_ipc_msg *m, char *err, size_t errlen)
 	rc = mgo_ipc_decode(zmq_msg_data(&frame), zmq_msg_size(&frame), m, err, errlen);
 	zmq_msg_close(&frame);
 	return rc;
+}
+
+int mgo_ipc_monitor_recv(void *monitor, uint16_t *event, uint32_t *value)
+{
+	unsigned char frame[64];
+	int n = zmq_recv(monitor, frame, sizeof(frame), ZMQ_DONTWAIT);
+
+	if (n < 0)
+		return -errno;
+	/* libzmq 4.x: uint16 event and uint32 value in host order, then the
+	 * address in a frame of its own */
+	*event = 0;
+	*value = 0;
+	if (n >= 6) {
+		memcpy(event, frame, sizeof(*event));
+		memcpy(value, frame + 2, sizeof(*value));
+	}
+	(void)zmq_recv(monitor, frame, sizeof(frame), ZMQ_DONTWAIT);
+	return 0;
 }
 
 const char *mgo_ipc_verdict(const struct mgo_ipc_msg *m, char *buf, size_t len)

@@ -1,8 +1,11 @@
 #include "mgo/proc.h"
 
+#include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <zmq.h>
 
@@ -19,8 +22,64 @@ static void on_stop_signal(struct mgo_loop *loop, int signo, void *ctx)
 
 static int usage(const char *role)
 {
-	fprintf(stderr, "usage: mgo-%s --config FILE [--log-level debug|info|warn|error]\n", role);
+	fprintf(stderr,
+		"usage: mgo-%s --config FILE [--log-level debug|info|warn|error]\n"
+		"       (--keys-fd N | --insecure-ipc) [--notify-fd N]\n",
+		role);
 	return 2;
+}
+
+/* An inherited descriptor's number: 3 and up, stdio is not one. */
+static int parse_fd(const char *s)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < 3 || v > INT_MAX)
+		return -1;
+	return (int)v;
+}
+
+static enum mgo_role role_of(const char *name)
+{
+	for (enum mgo_role r = MGO_ROLE_WATCHER; r <= MGO_IPC_ROLE_MAX; r++)
+		if (strcmp(mgo_role_name(r), name) == 0)
+			return r;
+	return 0;
+}
+
+/* The keys come first, before the configuration is even read: the pipe
+ * holding them is closed as soon as possible and nothing else can fail
+ * first and leave them unread in it. */
+static int take_keys(struct mgo_proc *p, int keys_fd)
+{
+	char err[256];
+	int rc;
+
+	if (keys_fd < 0) {
+		if (!p->insecure_ipc) {
+			mgo_error("ipc.unauthenticated",
+				  "no --keys-fd: refusing to run without IPC authentication "
+				  "(--insecure-ipc, for development only, overrides this)");
+			return 2;
+		}
+		mgo_warn("ipc.insecure",
+			 "--insecure-ipc: IPC is NOT authenticated; any process that can reach the "
+			 "socket directory can talk to this one. Never run like this in a cluster.");
+		return 0;
+	}
+	if (p->insecure_ipc) {
+		mgo_error("ipc.args", "--keys-fd and --insecure-ipc exclude each other");
+		return 2;
+	}
+	rc = mgo_supervised_read_keys(keys_fd, p->role_id, &p->keys, err, sizeof(err));
+	if (rc) {
+		mgo_error("ipc.keys", "%s", err);
+		return 2;
+	}
+	return 0;
 }
 
 int mgo_proc_start(struct mgo_proc *p, const char *role, int argc, char **argv)
@@ -28,15 +87,20 @@ int mgo_proc_start(struct mgo_proc *p, const char *role, int argc, char **argv)
 	static const struct option opts[] = {
 		{"config", required_argument, NULL, 'c'},
 		{"log-level", required_argument, NULL, 'l'},
+		{"keys-fd", required_argument, NULL, 'k'},
+		{"notify-fd", required_argument, NULL, 'n'},
+		{"insecure-ipc", no_argument, NULL, 'i'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
 	const char *config = NULL;
-	int level = MGO_LOG_INFO, c, rc;
+	int level = MGO_LOG_INFO, keys_fd = -1, notify_fd = -1, c, rc;
 	char err[512];
 
 	memset(p, 0, sizeof(*p));
+	p->sup.fd = -1;
 	p->role = role;
+	p->role_id = role_of(role);
 	mgo_log_init(role, MGO_LOG_INFO);
 	while ((c = getopt_long(argc, argv, "c:l:h", opts, NULL)) != -1) {
 		switch (c) {
@@ -47,13 +111,32 @@ int mgo_proc_start(struct mgo_proc *p, const char *role, int argc, char **argv)
 			if ((level = mgo_log_level_parse(optarg)) < 0)
 				return usage(role);
 			break;
+		case 'k':
+			if ((keys_fd = parse_fd(optarg)) < 0)
+				return usage(role);
+			break;
+		case 'n':
+			if ((notify_fd = parse_fd(optarg)) < 0)
+				return usage(role);
+			break;
+		case 'i':
+			p->insecure_ipc = true;
+			break;
 		default:
 			return usage(role);
 		}
 	}
-	if (!config || optind != argc)
+	if (!config || optind != argc || !p->role_id)
 		return usage(role);
 	mgo_log_init(role, (enum mgo_log_level)level);
+	if ((rc = take_keys(p, keys_fd)))
+		return rc;
+	/* a supervisor that went away must not kill us mid-write: EPIPE is
+	 * handled where it happens (heartbeats, log lines) */
+	if (notify_fd >= 0 && signal(SIGPIPE, SIG_IGN) == SIG_ERR) {
+		mgo_error("proc.signals", "cannot ignore SIGPIPE: %s", strerror(errno));
+		return 2;
+	}
 	if (mgo_cfg_load(config, &p->cfg, err, sizeof(err)) != 0) {
 		mgo_error("config.invalid", "%s", err);
 		return 2;
@@ -68,7 +151,14 @@ int mgo_proc_start(struct mgo_proc *p, const char *role, int argc, char **argv)
 		mgo_error("proc.loop", "cannot set up the event loop: %s", strerror(-rc));
 		return 2;
 	}
-	/* after the signals are blocked: libzmq's I/O thread inherits the mask */
+	if (notify_fd >= 0 && (rc = mgo_supervised_start(&p->sup, p->loop, notify_fd, p->role_id,
+							 p->cfg.supervisor.heartbeat_ms))) {
+		mgo_error("proc.notify", "cannot use --notify-fd %d: %s", notify_fd, strerror(-rc));
+		return 2;
+	}
+	/* The sandbox (mgo/sandbox.h, issue 4 item 3) is applied here, before
+	 * the first ZeroMQ socket; of the inherited descriptors its policy's
+	 * keep_fds must list p->sup.fd (the keys' pipe is closed by now). */
 	p->zctx = zmq_ctx_new();
 	if (!p->zctx) {
 		mgo_error("proc.zmq", "cannot create the ZeroMQ context: %s", zmq_strerror(errno));
@@ -78,11 +168,52 @@ int mgo_proc_start(struct mgo_proc *p, const char *role, int argc, char **argv)
 	return 0;
 }
 
+/* NULL when --insecure-ipc: mgo_ipc_* then make plain sockets. */
+static const struct mgo_ipc_auth *auth_for(struct mgo_proc *p, enum mgo_role peer,
+					   struct mgo_ipc_auth *buf)
+{
+	if (p->insecure_ipc)
+		return NULL;
+	*buf = (struct mgo_ipc_auth){.keys = &p->keys, .peer = peer, .zap = p->zap};
+	return buf;
+}
+
+int mgo_proc_bind(struct mgo_proc *p, const char *endpoint, enum mgo_role peer, void **out)
+{
+	struct mgo_ipc_auth a;
+	int rc;
+
+	if (!p->insecure_ipc && !p->zap && (rc = mgo_ipc_zap_open(p->zctx, p->loop, &p->zap)))
+		return rc;
+	return mgo_ipc_bind_pull(p->zctx, endpoint, auth_for(p, peer, &a), out);
+}
+
+int mgo_proc_connect(struct mgo_proc *p, const char *endpoint, enum mgo_role peer, void **out)
+{
+	struct mgo_ipc_auth a;
+
+	return mgo_ipc_connect_push(p->zctx, endpoint, auth_for(p, peer, &a), out);
+}
+
+void mgo_proc_ready(struct mgo_proc *p)
+{
+	mgo_supervised_ready(&p->sup);
+}
+
+bool mgo_proc_supervised(const struct mgo_proc *p)
+{
+	return p->sup.fd >= 0;
+}
+
 void mgo_proc_finish(struct mgo_proc *p)
 {
+	mgo_supervised_stop(&p->sup);
+	mgo_ipc_zap_close(p->zap);
 	if (p->zctx)
 		zmq_ctx_term(p->zctx);
 	mgo_loop_free(p->loop);
 	mgo_cfg_free(&p->cfg);
+	mgo_ipc_keys_wipe(&p->keys);
 	memset(p, 0, sizeof(*p));
+	p->sup.fd = -1;
 }

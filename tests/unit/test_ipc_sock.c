@@ -77,8 +77,8 @@ Test(ipc_sock, message_crosses_intact)
 	struct mgo_ipc_msg in = observe(7), out;
 	char err[256];
 
-	cr_assert_eq(mgo_ipc_bind_pull(zctx, endpoint, &pull), 0);
-	cr_assert_eq(mgo_ipc_connect_push(zctx, endpoint, &push), 0);
+	cr_assert_eq(mgo_ipc_bind_pull(zctx, endpoint, NULL, &pull), 0);
+	cr_assert_eq(mgo_ipc_connect_push(zctx, endpoint, NULL, &push), 0);
 	send_when_connected(push, &in);
 	cr_assert_eq(recv_within(pull, &out, err, sizeof(err), 5000), 0, "%s", err);
 	cr_assert_eq(out.type, MGO_IPC_OBSERVE);
@@ -98,7 +98,7 @@ Test(ipc_sock, send_without_peer_never_blocks)
 	struct mgo_ipc_msg in = observe(1);
 	char err[256];
 
-	cr_assert_eq(mgo_ipc_connect_push(zctx, endpoint, &push), 0);
+	cr_assert_eq(mgo_ipc_connect_push(zctx, endpoint, NULL, &push), 0);
 	uint64_t start = mgo_now_ms();
 	cr_assert_eq(mgo_ipc_send(push, &in, err, sizeof(err)), -EAGAIN);
 	cr_assert_lt(mgo_now_ms() - start, 1000);
@@ -123,8 +123,8 @@ Test(ipc_sock, malformed_frames_refused_and_receiver_survives)
 	char err[256];
 	static const unsigned char garbage[] = {0x85, 0xa1, 'v', 0x02, 0xc1, 0xff};
 
-	cr_assert_eq(mgo_ipc_bind_pull(zctx, endpoint, &pull), 0);
-	cr_assert_eq(mgo_ipc_connect_push(zctx, endpoint, &push), 0);
+	cr_assert_eq(mgo_ipc_bind_pull(zctx, endpoint, NULL, &pull), 0);
+	cr_assert_eq(mgo_ipc_connect_push(zctx, endpoint, NULL, &push), 0);
 
 	send_raw(push, garbage, sizeof(garbage), 0);
 	cr_assert_eq(recv_within(pull, &out, err, sizeof(err), 5000), -EBADMSG);
@@ -151,7 +151,7 @@ Test(ipc_sock, oversized_frame_never_reaches_the_receiver)
 	size_t big = MGO_IPC_MAX_FRAME + 1;
 	char *blob = calloc(1, big);
 
-	cr_assert_eq(mgo_ipc_bind_pull(zctx, endpoint, &pull), 0);
+	cr_assert_eq(mgo_ipc_bind_pull(zctx, endpoint, NULL, &pull), 0);
 	/* a raw PUSH without our options: the sender is the attacker here */
 	push = zmq_socket(zctx, ZMQ_PUSH);
 	cr_assert_eq(zmq_connect(push, endpoint), 0);
@@ -164,7 +164,7 @@ Test(ipc_sock, oversized_frame_never_reaches_the_receiver)
 	/* a well-behaved sender still gets through */
 	void *good;
 	struct mgo_ipc_msg in = observe(11);
-	cr_assert_eq(mgo_ipc_connect_push(zctx, endpoint, &good), 0);
+	cr_assert_eq(mgo_ipc_connect_push(zctx, endpoint, NULL, &good), 0);
 	send_when_connected(good, &in);
 	cr_assert_eq(recv_within(pull, &out, err, sizeof(err), 5000), 0, "%s", err);
 	mgo_ipc_msg_free(&out);

@@ -45,13 +45,14 @@ static void setup(void)
 	zctx = zmq_ctx_new();
 	/* the stand-in launcher binds first, as the real one would */
 	snprintf(endpoint, sizeof(endpoint), "ipc://%s/launcher", dir);
-	cr_assert_eq(mgo_ipc_bind_pull(zctx, endpoint, &from_validator), 0);
-	const char *argv[] = {MGO_VALIDATOR_BIN, "--config", config, NULL};
+	cr_assert_eq(mgo_ipc_bind_pull(zctx, endpoint, NULL, &from_validator), 0);
+	/* stand-ins without keys: the links' authentication is test_ipc_auth's */
+	const char *argv[] = {MGO_VALIDATOR_BIN, "--config", config, "--insecure-ipc", NULL};
 	validator = spawn_logged(argv, NULL, logpath);
 	cr_assert_gt(validator, 0);
 	cr_assert(wait_for_text(logpath, "validator.ready", 10000), "validator never ready");
 	snprintf(endpoint, sizeof(endpoint), "ipc://%s/validator", dir);
-	cr_assert_eq(mgo_ipc_connect_push(zctx, endpoint, &to_validator), 0);
+	cr_assert_eq(mgo_ipc_connect_push(zctx, endpoint, NULL, &to_validator), 0);
 }
 
 static void teardown(void)
@@ -163,7 +164,7 @@ Test(validator_proc, bad_configuration_refused)
 	FILE *f = fopen(bad, "w");
 	fputs("namespace: x\ndefaultImag: typo\n", f);
 	fclose(f);
-	const char *argv[] = {MGO_VALIDATOR_BIN, "--config", bad, NULL};
+	const char *argv[] = {MGO_VALIDATOR_BIN, "--config", bad, "--insecure-ipc", NULL};
 	pid_t pid = spawn_logged(argv, NULL, badlog);
 	int status;
 	cr_assert_eq(waitpid(pid, &status, 0), pid);

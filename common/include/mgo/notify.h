@@ -1,0 +1,47 @@
+/* The notification fd between a supervised child and mgo-supervisor, in the
+ * manner of s6: readiness is something the child writes, not something the
+ * supervisor guesses.
+ *
+ * The child writes heartbeats (struct mgo_heartbeat, encoded by the IPC codec
+ * of mgo/ipc.h as a message of type heartbeat), each framed by its length in
+ * 4 bytes big-endian. The first one with ready=true is readiness; then one
+ * comes every heartbeat interval from the child's loop, so silence means the
+ * loop is stuck. A whole frame is far below PIPE_BUF, so a non-blocking write
+ * on a pipe puts all of it or nothing: frames never tear. */
+#ifndef MGO_NOTIFY_H
+#define MGO_NOTIFY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mgo/ipc.h"
+
+/* A heartbeat encodes to well under 100 bytes; anything longer is not one. */
+#define MGO_NOTIFY_FRAME_MAX 128
+#define MGO_NOTIFY_WIRE_MAX (4 + MGO_NOTIFY_FRAME_MAX)
+
+/* Frames hb (with sequence number seq) into buf. Returns 0 with *len set,
+ * -ENOSPC when cap < MGO_NOTIFY_WIRE_MAX, or the encoder's error. */
+int mgo_notify_encode(const struct mgo_heartbeat *hb, uint64_t seq, uint8_t *buf, size_t cap,
+		      size_t *len);
+
+/* The supervisor's end: reassembles frames from a byte stream cut anywhere. */
+struct mgo_notify_reader {
+	uint8_t buf[MGO_NOTIFY_WIRE_MAX];
+	size_t len;
+};
+
+/* Called per decoded heartbeat; a nonzero return stops the feed and is
+ * returned by it. hb is valid for the call only. */
+typedef int (*mgo_notify_fn)(void *ctx, const struct mgo_heartbeat *hb);
+
+/* Feeds n bytes. Returns 0 (an unfinished frame is kept for the next feed),
+ * the first nonzero value of fn, or for the first bad frame -EMSGSIZE (a
+ * length of 0 or over MGO_NOTIFY_FRAME_MAX), -EBADMSG (not a heartbeat, or
+ * undecodable) or -EPROTONOSUPPORT, with err saying why. After an error the
+ * stream is out of step: the writer is broken, and the reader must be
+ * reset (zeroed) before reuse. */
+int mgo_notify_feed(struct mgo_notify_reader *r, const void *data, size_t n, mgo_notify_fn fn,
+		    void *ctx, char *err, size_t errlen);
+
+#endif

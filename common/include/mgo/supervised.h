@@ -1,0 +1,44 @@
+/* The child's half of supervision: its keys from the supervisor, and the
+ * heartbeats and readiness it owes it (mgo/notify.h). mgo_proc_start drives
+ * this; a process calls mgo_proc_ready (mgo/proc.h) when it is ready. */
+#ifndef MGO_SUPERVISED_H
+#define MGO_SUPERVISED_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "mgo/ipc.h"
+#include "mgo/ipc_keys.h"
+#include "mgo/loop.h"
+
+/* Reads the key bundle (mgo/ipc_keys.h) meant for role `self` from fd until
+ * end of file, then closes fd whatever happens. fd must be a pipe: keys never
+ * come from a file. Every copy of the bytes is wiped. Returns 0 with *out
+ * filled (the caller wipes it), or a negative errno with err set. */
+int mgo_supervised_read_keys(int fd, enum mgo_role self, struct mgo_ipc_keys *out, char *err,
+			     size_t errlen);
+
+struct mgo_supervised {
+	int fd;                         /* the notification fd; -1: not supervised */
+	struct mgo_heartbeat hb;
+	uint64_t seq;
+	unsigned interval_ms;
+	struct mgo_timer *timer;
+	bool write_failed;              /* logged once, not at every beat */
+};
+
+/* Takes over the notification fd (a pipe's write end; made non-blocking),
+ * sends a first heartbeat (not ready) and then one every interval_ms from
+ * the loop's timer. Negative errno on failure; s is then inert but must
+ * still be stopped. */
+int mgo_supervised_start(struct mgo_supervised *s, struct mgo_loop *loop, int fd,
+			 enum mgo_role role, unsigned interval_ms);
+
+/* Reports readiness at once (a heartbeat with ready=true); later calls do
+ * nothing. */
+void mgo_supervised_ready(struct mgo_supervised *s);
+
+/* Stops the heartbeats and closes the fd. A zeroed struct with fd -1 is fine. */
+void mgo_supervised_stop(struct mgo_supervised *s);
+
+#endif

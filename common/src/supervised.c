@@ -1,0 +1,122 @@
+#include "mgo/supervised.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "mgo/log.h"
+#include "mgo/notify.h"
+
+int mgo_supervised_read_keys(int fd, enum mgo_role self, struct mgo_ipc_keys *out, char *err,
+			     size_t errlen)
+{
+	/* one byte more than a bundle may have, so an over-long one is seen */
+	uint8_t buf[MGO_IPC_BUNDLE_MAX + 1];
+	size_t len = 0;
+	struct stat st;
+	int rc = 0;
+
+	mgo_ipc_keys_wipe(out);
+	if (fstat(fd, &st) != 0) {
+		rc = -errno;
+		snprintf(err, errlen, "key fd %d: %s", fd, strerror(-rc));
+		return rc; /* nothing to close */
+	}
+	if (!S_ISFIFO(st.st_mode)) {
+		rc = -EINVAL;
+		snprintf(err, errlen, "key fd %d is not a pipe", fd);
+		goto out;
+	}
+	while (len < sizeof(buf)) {
+		ssize_t n = read(fd, buf + len, sizeof(buf) - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			rc = -errno;
+			snprintf(err, errlen, "key fd %d: %s", fd, strerror(-rc));
+			goto out;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	rc = mgo_ipc_bundle_decode(buf, len, self, out, err, errlen);
+out:
+	explicit_bzero(buf, sizeof(buf));
+	close(fd);
+	return rc;
+}
+
+static void beat(struct mgo_supervised *s)
+{
+	uint8_t frame[MGO_NOTIFY_WIRE_MAX];
+	size_t len = 0;
+	int rc;
+
+	s->hb.mono_ms = mgo_now_ms();
+	rc = mgo_notify_encode(&s->hb, ++s->seq, frame, sizeof(frame), &len);
+	if (rc) {
+		mgo_error("supervised.encode", "cannot encode a heartbeat: %s", strerror(-rc));
+		return;
+	}
+	/* atomic on a pipe (len < PIPE_BUF): all of it or EAGAIN, never a torn
+	 * frame. A full pipe means the supervisor is not reading; skipping a
+	 * beat is then the honest signal. */
+	if (write(s->fd, frame, len) == (ssize_t)len) {
+		s->write_failed = false;
+		return;
+	}
+	if (!s->write_failed)
+		mgo_warn("supervised.heartbeat", "cannot write a heartbeat: %s", strerror(errno));
+	s->write_failed = true;
+}
+
+static void on_tick(struct mgo_loop *loop, struct mgo_timer *t, void *ctx)
+{
+	struct mgo_supervised *s = ctx;
+
+	beat(s);
+	mgo_timer_start(t, s->interval_ms);
+}
+
+int mgo_supervised_start(struct mgo_supervised *s, struct mgo_loop *loop, int fd,
+			 enum mgo_role role, unsigned interval_ms)
+{
+	int flags, rc;
+
+	memset(s, 0, sizeof(*s));
+	s->fd = fd;
+	s->interval_ms = interval_ms;
+	s->hb = (struct mgo_heartbeat){.role = role, .pid = (int32_t)getpid()};
+	flags = fcntl(fd, F_GETFL);
+	if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) != 0 ||
+	    fcntl(fd, F_SETFD, FD_CLOEXEC) != 0)
+		return -errno;
+	if ((rc = mgo_timer_new(loop, on_tick, s, &s->timer)))
+		return rc;
+	beat(s);
+	mgo_timer_start(s->timer, interval_ms);
+	return 0;
+}
+
+void mgo_supervised_ready(struct mgo_supervised *s)
+{
+	if (s->fd < 0 || s->hb.ready)
+		return;
+	s->hb.ready = true;
+	beat(s);
+	if (s->timer)
+		mgo_timer_start(s->timer, s->interval_ms);
+}
+
+void mgo_supervised_stop(struct mgo_supervised *s)
+{
+	mgo_timer_remove(s->timer);
+	if (s->fd >= 0)
+		close(s->fd);
+	memset(s, 0, sizeof(*s));
+	s->fd = -1;
+}
