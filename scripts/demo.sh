@@ -2,8 +2,8 @@
 # The demo: the whole operator against the test API server.
 #
 # Builds, starts mgo-test-apiserver on loopback, installs the CRDs and the
-# per-process RBAC with kubectl, starts the operator's processes with one
-# token per role, then shows the three outcomes of the custom-image feature:
+# per-process RBAC with kubectl, starts the operator under mgo-supervisor (its
+# three processes, one token per role, authenticated IPC), then shows the three outcomes of the custom-image feature:
 # a MustGather with the default image, one with an allowed custom image, and
 # one with an image the allowlist does not list. The Jobs are completed the
 # way the Job controller would (there are no nodes here), and everything is
@@ -75,7 +75,7 @@ kubectl wait --for condition=established --timeout=30s crd/mustgathers.operator.
   crd/mustgatherimages.operator.openshift.io >/dev/null
 kubectl apply -f deploy/rbac/
 
-say "starting the operator: launcher, validator, watcher (one token per role)"
+say "starting the operator: mgo-supervisor runs validator, launcher, watcher (one token per role)"
 cat >"$work/config.yaml" <<EOF
 namespace: $ns
 defaultImage: quay.io/openshift/origin-must-gather:latest
@@ -85,14 +85,15 @@ roles:
   watcher: {tokenFile: $work/watcher.token, caFile: $work/ca.crt, server: "$server"}
   launcher: {tokenFile: $work/launcher.token, caFile: $work/ca.crt, server: "$server"}
 EOF
-for role in launcher validator watcher; do
-  "$bin/$role/mgo-$role" --config "$work/config.yaml" --insecure-ipc >"$work/$role.log" 2>&1 &
-  pids+=($!)
-done
-wait_for "$work/launcher.log" launcher.active
-wait_for "$work/validator.log" validator.ready
-wait_for "$work/watcher.log" watcher.ready
+# the supervisor's own lines go to stderr, its children's to stdout: one log
+"$bin/supervisor/mgo-supervisor" --config "$work/config.yaml" \
+  --validator "$bin/validator/mgo-validator" --launcher "$bin/launcher/mgo-launcher" \
+  --watcher "$bin/watcher/mgo-watcher" >"$work/operator.log" 2>&1 &
+pids+=($!)
+wait_for "$work/operator.log" supervisor.ready
+wait_for "$work/operator.log" launcher.active
 echo "all three ready; the watcher holds a read-only token, the validator none"
+echo "IPC is CURVE-authenticated with keys the supervisor minted and handed over on pipes"
 
 say "an administrator allows one custom image"
 kubectl create namespace team-a >/dev/null
@@ -150,7 +151,7 @@ say "why the unlisted image was refused (kubectl describe mg not-allowed)"
 kubectl -n team-a describe mg not-allowed | sed -n '/^Status:/,$p'
 
 say "what crossed the processes for not-allowed (the IPC log)"
-grep -h '"event":"ipc"' "$work"/validator.log "$work"/launcher.log | grep '"mg":"team-a/not-allowed"' |
+grep -h '"event":"ipc"' "$work"/operator.log | grep '"mg":"team-a/not-allowed"' |
   /usr/bin/python3 -c 'import json, sys
 for line in sys.stdin:
     e = json.loads(line)

@@ -31,7 +31,7 @@ int mgo_log_level_parse(const char *s)
 	return -1;
 }
 
-static void format_time(char *buf, size_t len)
+void mgo_log_timestamp(char *buf, size_t len)
 {
 	struct timespec ts;
 	struct tm tm;
@@ -87,7 +87,7 @@ static void emit(enum mgo_log_level level, const char *func, const char *event,
 	char ts[64];
 	json_t *line;
 
-	format_time(ts, sizeof(ts));
+	mgo_log_timestamp(ts, sizeof(ts));
 	line = json_pack("{s:s, s:s, s:s, s:i, s:s}", "ts", ts, "level",
 			 level_names[level], "role", log_role, "pid", (int)getpid(),
 			 "event", event ? event : "unnamed");

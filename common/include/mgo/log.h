@@ -10,6 +10,7 @@
 #define MGO_LOG_H
 
 #include <stdarg.h>
+#include <stddef.h>
 
 enum mgo_log_level {
 	MGO_LOG_DEBUG = 0,
@@ -24,6 +25,10 @@ void mgo_log_init(const char *role, enum mgo_log_level min_level);
 
 /* Parses "debug", "info", "warn", "error"; returns -1 for anything else. */
 int mgo_log_level_parse(const char *s);
+
+/* The current time as log lines stamp it, "2026-11-24T01:02:03.456Z", for
+ * writers of other JSON lines (the supervisor wrapping a child's output). */
+void mgo_log_timestamp(char *buf, size_t len);
 
 /* Writes one line to fd 2 with a single write(2). fmt is printf-style. */
 void mgo_log_msg(enum mgo_log_level level, const char *func, const char *event,

@@ -1,0 +1,126 @@
+/* mgo-supervisor: one state machine per child, in the manner of s6 (down,
+ * starting, ready, stopping, backoff), all driven by the one event loop:
+ * signals through a signalfd (SIGCHLD reaps, SIGTERM/SIGINT stop), each
+ * child's notification pipe (heartbeats, readiness) and output pipe (its log
+ * lines), and a deadline timer per child.
+ *
+ *   down ----start----> starting --ready beat--> ready
+ *                          |  no beat / not ready  |  no beat, bad frame
+ *                          +-------> stopping <----+  (SIGKILL)
+ *   backoff <--exit, not the crash-loop limit yet--+--- any exit
+ *      \--delay--> starting         exit past the limit: stop all, exit 1
+ *
+ * Shutdown (SIGTERM, SIGINT, crash loop): backoffs are cancelled, running
+ * children get SIGTERM one at a time in stop order, and whatever still runs
+ * when the grace period ends gets SIGKILL. */
+#ifndef MGO_SUP_H
+#define MGO_SUP_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "logmux.h"
+#include "mgo/backoff.h"
+#include "mgo/config.h"
+#include "mgo/ipc_keys.h"
+#include "mgo/loop.h"
+#include "mgo/notify.h"
+#include "policy.h"
+
+enum mgo_child_state {
+	MGO_CHILD_DOWN = 0,     /* not running, nothing scheduled */
+	MGO_CHILD_STARTING,     /* spawned, not ready yet */
+	MGO_CHILD_READY,
+	MGO_CHILD_STOPPING,     /* signalled, not reaped yet */
+	MGO_CHILD_BACKOFF,      /* failed; restarts when `deadline` fires */
+};
+
+struct mgo_sup;
+
+struct mgo_child {
+	struct mgo_sup *sup;
+	enum mgo_role role;
+	const char *name;               /* mgo_role_name(role) */
+	char path[PATH_MAX];            /* its program */
+	enum mgo_child_state state;
+	pid_t pid;                      /* 0 when not running */
+	unsigned failures;              /* in a row, since the last healthy period */
+	uint64_t started_ms, beat_ms;   /* spawn, last heartbeat (mgo_now_ms) */
+	char why[256];                  /* why it was killed, for its exit line */
+	struct mgo_timer *deadline;     /* starting/ready: silence; backoff: restart */
+	struct mgo_timer *healthy;      /* ready long enough: failures forgiven */
+	int notify_fd;
+	struct mgo_watch *notify_w;
+	struct mgo_notify_reader notify;
+	int out_fd;
+	struct mgo_watch *out_w;
+	struct mgo_logmux mux;
+};
+
+struct mgo_sup_pair {
+	uint8_t pub[MGO_IPC_KEY_LEN];
+	uint8_t sec[MGO_IPC_KEY_LEN];
+};
+
+struct mgo_sup {
+	const char *config_path;
+	const char *log_level;          /* passed on to the children; NULL: theirs */
+	struct mgo_config cfg;
+	struct mgo_loop *loop;
+	struct mgo_rng rng;
+	struct mgo_child kids[MGO_SUP_CHILDREN];        /* in mgo_sup_start_order */
+	/* Minted once per supervisor start, handed to a child at each of its
+	 * starts: see mgo_sup_open for why not per child start. */
+	struct mgo_sup_pair keys[MGO_IPC_ROLE_MAX + 1];
+	bool sockdir_made, sockdir_created;
+	bool stopping, ready_logged;
+	int status;                     /* the exit status once stopped */
+	struct mgo_timer *grace;
+};
+
+/* ---- sup.c: the supervisor's life, in main's order ---- */
+
+/* `--config FILE [--log-level L] [--watcher P] [--validator P] [--launcher P]`:
+ * a child's program defaults to mgo-<role> beside the supervisor's own. Loads
+ * the configuration. Returns 0 or 2 (usage or configuration error, printed). */
+int mgo_sup_args(struct mgo_sup *s, int argc, char **argv);
+/* PID 1, or the subreaper of everything below us when not; not dumpable,
+ * since it holds every child's secret key. Returns 0 or 1. */
+int mgo_sup_become_init(struct mgo_sup *s);
+/* The private socket directory, the loop and its signals, the keys. 0, 1 or
+ * 2 (the socket directory refused). */
+int mgo_sup_open(struct mgo_sup *s);
+/* Starts the children and supervises them until shut down; the exit status. */
+int mgo_sup_run(struct mgo_sup *s);
+/* Kills and reaps what still runs, removes the sockets, wipes the keys. */
+void mgo_sup_close(struct mgo_sup *s);
+
+/* ---- sup.c: what children report up ---- */
+
+/* A child became ready: start the next one in order, if any. */
+void mgo_sup_child_ready(struct mgo_sup *s);
+/* A child failed past the crash-loop limit: log it and stop everything. */
+void mgo_sup_crash_loop(struct mgo_sup *s, struct mgo_child *c, const char *last);
+/* The key bundle of role (mgo/ipc_keys.h) into buf. */
+int mgo_sup_bundle(const struct mgo_sup *s, enum mgo_role role, uint8_t *buf, size_t cap,
+		   size_t *len);
+
+/* ---- child.c: one child's state machine ---- */
+
+/* Gives a child (role, name, path and fds -1 set by mgo_sup_args) its
+ * timers on s's loop. Negative errno. */
+int mgo_child_attach(struct mgo_child *c, struct mgo_sup *s);
+/* Spawns it (starting), or on failure counts a failure like an exit would. */
+void mgo_child_launch(struct mgo_child *c);
+/* It was reaped with wait status `wstatus`. */
+void mgo_child_exited(struct mgo_child *c, int wstatus);
+/* Shutdown: SIGTERM if running (stopping), cancel a pending restart (down). */
+void mgo_child_stop(struct mgo_child *c);
+/* The grace period is over: SIGKILL if still running. */
+void mgo_child_kill_now(struct mgo_child *c);
+/* Releases descriptors, buffers and timers; the process must be gone. */
+void mgo_child_free(struct mgo_child *c);
+
+#endif
