@@ -12,6 +12,7 @@
 #include <zmq.h>
 
 #include "mgo/ipc_sock.h"
+#include "operator.h"
 #include "spawn.h"
 
 static char dir[64], endpoint[128], logpath[128];
@@ -23,8 +24,7 @@ static size_t n_sockets;
 static struct mgo_loop *loop;
 static struct mgo_ipc_zap *zap;
 /* the launcher's keys as the supervisor hands them, and the other parties' */
-static struct mgo_ipc_keys launcher_keys;
-static uint8_t validator_pub[32], validator_sec[32], watcher_pub[32], watcher_sec[32];
+static struct mgo_test_keys keys;
 
 static void setup(void)
 {
@@ -37,12 +37,7 @@ static void setup(void)
 	cr_assert_geq(fd, 0);
 	cr_assert_eq(dup2(fd, 2), 2);
 	close(fd);
-	cr_assert_eq(mgo_ipc_keypair(validator_pub, validator_sec), 0);
-	cr_assert_eq(mgo_ipc_keypair(watcher_pub, watcher_sec), 0);
-	launcher_keys = (struct mgo_ipc_keys){.self = MGO_ROLE_LAUNCHER,
-					      .peers = 1u << MGO_ROLE_VALIDATOR};
-	cr_assert_eq(mgo_ipc_keypair(launcher_keys.public_key, launcher_keys.secret_key), 0);
-	memcpy(launcher_keys.peer[MGO_ROLE_VALIDATOR], validator_pub, 32);
+	mgo_test_keys_mint(&keys);
 	zctx = zmq_ctx_new();
 	cr_assert_not_null(zctx);
 	cr_assert_eq(mgo_loop_new(&loop), 0);
@@ -74,7 +69,7 @@ TestSuite(ipc_auth, .init = setup, .fini = teardown, .timeout = 60);
 
 static void bind_launcher(void)
 {
-	struct mgo_ipc_auth a = {.keys = &launcher_keys, .peer = MGO_ROLE_VALIDATOR};
+	struct mgo_ipc_auth a = {.keys = &keys.launcher, .peer = MGO_ROLE_VALIDATOR};
 
 	cr_assert_eq(mgo_ipc_zap_open(zctx, loop, &zap), 0);
 	a.zap = zap;
@@ -156,7 +151,7 @@ static uint64_t received(void)
 Test(ipc_auth, only_the_expected_key_gets_in)
 {
 	bind_launcher();
-	void *good = client(validator_pub, validator_sec, launcher_keys.public_key);
+	void *good = client(keys.validator_pub, keys.validator_sec, keys.launcher.public_key);
 	cr_assert(pump(good, GOOD_SEQ, NULL));
 	cr_assert_eq(received(), GOOD_SEQ);
 	cr_assert(log_has("\"event\":\"ipc.zap.allowed\""));
@@ -168,7 +163,7 @@ static void assert_refused(const uint8_t *pub, const uint8_t *sec, const char *n
 	char tag[MGO_IPC_KEY_TAG_LEN + 1], want[64];
 
 	bind_launcher();
-	void *bad = client(pub, sec, launcher_keys.public_key);
+	void *bad = client(pub, sec, keys.launcher.public_key);
 	cr_assert_not(pump(bad, BAD_SEQ, needle), "a send went through");
 	if (pub) {
 		mgo_ipc_key_tag(pub, tag);
@@ -177,7 +172,7 @@ static void assert_refused(const uint8_t *pub, const uint8_t *sec, const char *n
 		cr_assert(log_has("\"expected\":\"validator\""));
 	}
 	/* the socket still works for the right peer, and got nothing before */
-	void *good = client(validator_pub, validator_sec, launcher_keys.public_key);
+	void *good = client(keys.validator_pub, keys.validator_sec, keys.launcher.public_key);
 	cr_assert(pump(good, GOOD_SEQ, NULL));
 	cr_assert_eq(received(), GOOD_SEQ, "the first message is the right peer's");
 	struct mgo_ipc_msg m;
@@ -194,7 +189,7 @@ Test(ipc_auth, a_fresh_key_is_refused_and_logged)
 
 Test(ipc_auth, the_watchers_key_is_refused_and_logged)
 {
-	assert_refused(watcher_pub, watcher_sec, "\"event\":\"ipc.zap.denied\"");
+	assert_refused(keys.watcher_pub, keys.watcher_sec, "\"event\":\"ipc.zap.denied\"");
 }
 
 Test(ipc_auth, a_client_without_curve_is_refused_and_logged)
@@ -208,7 +203,7 @@ Test(ipc_auth, a_client_trusting_another_server_key_talks_to_nobody)
 
 	bind_launcher();
 	cr_assert_eq(mgo_ipc_keypair(other_pub, other_sec), 0);
-	void *push = client(validator_pub, validator_sec, other_pub);
+	void *push = client(keys.validator_pub, keys.validator_sec, other_pub);
 	cr_assert_not(pump(push, BAD_SEQ, "\"event\":\"ipc.handshake.failed\""));
 }
 
@@ -227,7 +222,7 @@ Test(ipc_auth, no_handler_fails_closed)
 	cr_assert_eq(zmq_setsockopt(s, 93 /* ZMQ_ZAP_ENFORCE_DOMAIN */, &one, sizeof(one)), 0);
 	cr_assert_eq(zmq_setsockopt(s, ZMQ_ZAP_DOMAIN, "launcher", 8), 0);
 	cr_assert_eq(zmq_setsockopt(s, ZMQ_CURVE_SERVER, &one, sizeof(one)), 0);
-	cr_assert_eq(zmq_setsockopt(s, ZMQ_CURVE_SECRETKEY, launcher_keys.secret_key, 32), 0);
+	cr_assert_eq(zmq_setsockopt(s, ZMQ_CURVE_SECRETKEY, keys.launcher.secret_key, 32), 0);
 	cr_assert_eq(zmq_socket_monitor(s, "inproc://no-handler",
 					ZMQ_EVENT_HANDSHAKE_SUCCEEDED |
 						ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL |
@@ -235,7 +230,7 @@ Test(ipc_auth, no_handler_fails_closed)
 						ZMQ_EVENT_HANDSHAKE_FAILED_AUTH), 0);
 	cr_assert_eq(zmq_connect(mon, "inproc://no-handler"), 0);
 	cr_assert_eq(zmq_bind(s, endpoint), 0);
-	void *push = client(validator_pub, validator_sec, launcher_keys.public_key);
+	void *push = client(keys.validator_pub, keys.validator_sec, keys.launcher.public_key);
 	/* the handshake ends one way or the other; wait for that */
 	cr_assert_eq(mgo_ipc_send(push, &m, NULL, 0), -EAGAIN);
 	cr_assert_eq(zmq_poll(&item, 1, 10000), 1, "no handshake outcome in 10 s");
@@ -246,7 +241,7 @@ Test(ipc_auth, no_handler_fails_closed)
 
 Test(ipc_auth, bind_refusals)
 {
-	struct mgo_ipc_auth a = {.keys = &launcher_keys, .peer = MGO_ROLE_VALIDATOR};
+	struct mgo_ipc_auth a = {.keys = &keys.launcher, .peer = MGO_ROLE_VALIDATOR};
 	void *s = NULL;
 
 	cr_assert_eq(mgo_ipc_bind_pull(zctx, endpoint, &a, &s), -EINVAL, "no ZAP handler");
@@ -261,6 +256,6 @@ Test(ipc_auth, bind_refusals)
 	char other[160];
 	snprintf(other, sizeof(other), "ipc://%s/other", dir);
 	cr_assert_eq(mgo_ipc_bind_pull(zctx, other, &a, &s), -EBUSY, "one socket per handler");
-	struct mgo_ipc_auth c = {.keys = &launcher_keys, .peer = MGO_ROLE_WATCHER};
+	struct mgo_ipc_auth c = {.keys = &keys.launcher, .peer = MGO_ROLE_WATCHER};
 	cr_assert_eq(mgo_ipc_connect_push(zctx, endpoint, &c, &s), -ENOKEY);
 }

@@ -1,0 +1,281 @@
+#include "operator.h"
+
+#include <criterion/criterion.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "mgo/loop.h"
+#include "spawn.h"
+
+extern char **environ;
+
+static const char test_bindings[] =
+	"apiVersion: rbac.authorization.k8s.io/v1\n"
+	"kind: ClusterRoleBinding\n"
+	"metadata: {name: mgo-test-watcher}\n"
+	"roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: mgo-watcher}\n"
+	"subjects: [{apiGroup: rbac.authorization.k8s.io, kind: User, name: alice}]\n"
+	"---\n"
+	"apiVersion: rbac.authorization.k8s.io/v1\n"
+	"kind: ClusterRoleBinding\n"
+	"metadata: {name: mgo-test-launcher}\n"
+	"roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: mgo-launcher}\n"
+	"subjects: [{apiGroup: rbac.authorization.k8s.io, kind: User, name: bob}]\n"
+	"---\n"
+	"apiVersion: rbac.authorization.k8s.io/v1\n"
+	"kind: RoleBinding\n"
+	"metadata: {name: mgo-test-launcher-lease, namespace: " MGO_TEST_OPERATOR_NS "}\n"
+	"roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: mgo-launcher-lease}\n"
+	"subjects: [{apiGroup: rbac.authorization.k8s.io, kind: User, name: bob}]\n";
+
+/* Copies every .yaml of MGO_SOURCE_DIR/sub into dir, prefixed to keep names apart. */
+static void copy_manifests(const char *dir, const char *sub)
+{
+	char src[1024];
+	struct dirent *de;
+	DIR *d;
+
+	snprintf(src, sizeof(src), "%s/deploy/%s", MGO_SOURCE_DIR, sub);
+	d = opendir(src);
+	cr_assert_not_null(d, "opendir %s", src);
+	while ((de = readdir(d))) {
+		size_t n = strlen(de->d_name);
+		char path[1300], name[300];
+		if (n < 5 || strcmp(de->d_name + n - 5, ".yaml") != 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", src, de->d_name);
+		snprintf(name, sizeof(name), "%s-%s", sub, de->d_name);
+		char *text = slurp(path);
+		cr_assert_not_null(text, "read %s", path);
+		free(mgo_test_write(dir, name, text));
+		free(text);
+	}
+	closedir(d);
+}
+
+void mgo_test_operator_env(struct testenv *env)
+{
+	char *dir = mgo_test_tmpdir();
+	struct testenv_opts opts = {.load_dir = dir};
+
+	copy_manifests(dir, "crds");
+	copy_manifests(dir, "rbac");
+	free(mgo_test_write(dir, "zz-test-bindings.yaml", test_bindings));
+	testenv_start(env, &opts); /* reads the manifests before it listens */
+	mgo_test_rmtree(dir);
+	free(dir);
+}
+
+char *mgo_test_operator_config(const char *dir, const struct mgo_test_operator_opts *o)
+{
+	char *wtok, *ltok = NULL, *yaml = NULL, *path, server[300] = "", ca[1100] = "";
+
+	wtok = mgo_test_write(dir, "watcher.token",
+			      o->watcher_token ? o->watcher_token : MGO_TEST_WATCHER_TOKEN);
+	if (!o->launcher_token_file)
+		ltok = mgo_test_write(dir, "launcher.token",
+				      o->launcher_token ? o->launcher_token : MGO_TEST_LAUNCHER_TOKEN);
+	if (o->env) {
+		snprintf(server, sizeof(server), ", server: \"%s\"", o->env->url);
+		snprintf(ca, sizeof(ca), ", caFile: %s", o->env->ca);
+	} else {
+		/* nothing listens there: the children that get so far retry */
+		snprintf(server, sizeof(server), ", server: \"https://127.0.0.1:9\"");
+	}
+	cr_assert(asprintf(&yaml,
+			   "namespace: " MGO_TEST_OPERATOR_NS "\n"
+			   "defaultImage: quay.io/openshift/origin-must-gather:latest\n"
+			   "operatorImage: quay.io/openshift/must-gather-operator:latest\n"
+			   "socketDir: %s/run\n"
+			   "roles:\n"
+			   "  watcher: {tokenFile: %s%s%s}\n"
+			   "  launcher: {tokenFile: %s%s%s}\n"
+			   "%s%s%s",
+			   dir, wtok, ca, server, ltok ? ltok : o->launcher_token_file, ca, server,
+			   o->supervisor_yaml ? "supervisor: " : "",
+			   o->supervisor_yaml ? o->supervisor_yaml : "",
+			   o->supervisor_yaml ? "\n" : "") > 0);
+	path = mgo_test_write(dir, "config.yaml", yaml);
+	free(yaml);
+	free(wtok);
+	free(ltok);
+	return path;
+}
+
+void mgo_test_operator_spawn(struct mgo_test_operator *op, const struct mgo_test_operator_opts *o)
+{
+	memset(op, 0, sizeof(*op));
+	op->dir = mgo_test_tmpdir();
+	op->config = mgo_test_operator_config(op->dir, o);
+	cr_assert(asprintf(&op->log, "%s/operator.log", op->dir) > 0);
+	cr_assert(asprintf(&op->socket_dir, "%s/run", op->dir) > 0);
+	const char *argv[] = {MGO_SUPERVISOR_BIN, "--config", op->config,
+			      "--validator", MGO_VALIDATOR_BIN, "--launcher", MGO_LAUNCHER_BIN,
+			      "--watcher", MGO_WATCHER_BIN, NULL};
+	op->pid = spawn_logged(argv, NULL, op->log);
+	cr_assert_gt(op->pid, 0, "cannot start mgo-supervisor");
+}
+
+void mgo_test_operator_start(struct mgo_test_operator *op, const struct mgo_test_operator_opts *o)
+{
+	mgo_test_operator_spawn(op, o);
+	if (!wait_for_text(op->log, "\"event\":\"supervisor.ready\"", 30000)) {
+		char *text = slurp(op->log);
+		cr_assert_fail("the operator did not get ready:\n%s", text ? text : "(no log)");
+	}
+	if (o->env)
+		cr_assert(wait_for_text(op->log, "\"event\":\"launcher.active\"", 30000),
+			  "the launcher never led");
+}
+
+int mgo_test_operator_stop(struct mgo_test_operator *op, int timeout_ms)
+{
+	int st;
+
+	if (op->pid <= 0)
+		return -1;
+	st = stop_process(op->pid, SIGTERM, timeout_ms);
+	op->pid = 0;
+	return st;
+}
+
+int mgo_test_operator_wait_exit(struct mgo_test_operator *op, int timeout_ms)
+{
+	uint64_t end = mgo_now_ms() + (uint64_t)timeout_ms;
+	struct timespec pause = {0, 10 * 1000 * 1000};
+	int st;
+
+	while (op->pid > 0) {
+		pid_t w = waitpid(op->pid, &st, WNOHANG);
+		if (w == op->pid) {
+			op->pid = 0;
+			return st;
+		}
+		cr_assert_eq(w, 0, "waitpid: %s", strerror(errno));
+		if (mgo_now_ms() >= end)
+			break;
+		nanosleep(&pause, NULL); /* no descriptor to wait on for a child's exit */
+	}
+	return -1;
+}
+
+void mgo_test_operator_free(struct mgo_test_operator *op)
+{
+	if (op->pid > 0)
+		stop_process(op->pid, SIGKILL, 5000);
+	if (op->dir) {
+		mgo_test_rmtree(op->dir);
+		free(op->dir);
+	}
+	free(op->config);
+	free(op->log);
+	free(op->socket_dir);
+	memset(op, 0, sizeof(*op));
+}
+
+json_t *mgo_test_operator_events(const struct mgo_test_operator *op, const char *event,
+				 const char *child)
+{
+	char *text = slurp(op->log), *save = NULL, *line;
+	json_t *out = json_array();
+
+	cr_assert_not_null(out);
+	for (line = text ? strtok_r(text, "\n", &save) : NULL; line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		json_t *j = json_loads(line, 0, NULL);
+		const char *ev = json_string_value(json_object_get(j, "event"));
+		const char *ch = json_string_value(json_object_get(j, "child"));
+		if (ev && strcmp(ev, event) == 0 && (!child || (ch && strcmp(ch, child) == 0)))
+			json_array_append(out, j);
+		json_decref(j);
+	}
+	free(text);
+	return out;
+}
+
+pid_t mgo_test_operator_child(const struct mgo_test_operator *op, const char *role)
+{
+	json_t *ready = mgo_test_operator_events(op, "supervisor.child.ready", role);
+	size_t n = json_array_size(ready);
+	pid_t pid = n ? (pid_t)json_integer_value(
+				json_object_get(json_array_get(ready, n - 1), "child_pid"))
+		      : 0;
+
+	json_decref(ready);
+	return pid;
+}
+
+pid_t mgo_test_operator_wait_ready(const struct mgo_test_operator *op, const char *role,
+				   pid_t old, int timeout_ms)
+{
+	uint64_t end = mgo_now_ms() + (uint64_t)timeout_ms;
+	struct timespec pause = {0, 10 * 1000 * 1000};
+
+	do {
+		pid_t pid = mgo_test_operator_child(op, role);
+		if (pid > 0 && pid != old)
+			return pid;
+		nanosleep(&pause, NULL); /* the log is a file: re-read it until the deadline */
+	} while (mgo_now_ms() < end);
+	return 0;
+}
+
+pid_t mgo_test_operator_replace_child(const struct mgo_test_operator *op, const char *role,
+				      int sig, int timeout_ms)
+{
+	pid_t old = mgo_test_operator_child(op, role), now;
+
+	cr_assert_gt(old, 0, "no %s running", role);
+	cr_assert_eq(kill(old, sig), 0, "kill %s: %s", role, strerror(errno));
+	now = mgo_test_operator_wait_ready(op, role, old, timeout_ms);
+	cr_assert_gt(now, 0, "%s not back within %d ms after signal %d", role, timeout_ms, sig);
+	cr_assert(kill(old, 0) != 0 && errno == ESRCH, "the old %s (%d) is still there", role,
+		  (int)old);
+	return now;
+}
+
+void mgo_test_keys_mint(struct mgo_test_keys *k)
+{
+	memset(k, 0, sizeof(*k));
+	cr_assert_eq(mgo_ipc_keypair(k->validator_pub, k->validator_sec), 0);
+	cr_assert_eq(mgo_ipc_keypair(k->watcher_pub, k->watcher_sec), 0);
+	k->launcher.self = MGO_ROLE_LAUNCHER;
+	k->launcher.peers = 1u << MGO_ROLE_VALIDATOR;
+	cr_assert_eq(mgo_ipc_keypair(k->launcher.public_key, k->launcher.secret_key), 0);
+	memcpy(k->launcher.peer[MGO_ROLE_VALIDATOR], k->validator_pub, MGO_IPC_KEY_LEN);
+}
+
+pid_t mgo_test_spawn_with_keys(const char *const argv[], const struct mgo_ipc_keys *keys,
+			       const char *logpath)
+{
+	uint8_t bundle[MGO_IPC_BUNDLE_MAX];
+	size_t len = 0;
+	int p[2];
+	pid_t pid;
+
+	cr_assert_eq(mgo_ipc_bundle_encode(keys, bundle, sizeof(bundle), &len), 0);
+	cr_assert_eq(pipe2(p, O_CLOEXEC), 0);
+	cr_assert_eq(write(p[1], bundle, len), (ssize_t)len);
+	close(p[1]);
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		int log = open(logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+		int keyfd = fcntl(p[0], F_DUPFD_CLOEXEC, 10);
+		if (log < 0 || keyfd < 0 || dup2(log, 1) < 0 || dup2(log, 2) < 0 ||
+		    dup2(keyfd, 3) != 3)
+			_exit(127);
+		execve(argv[0], (char *const *)argv, environ);
+		_exit(127);
+	}
+	close(p[0]);
+	return pid;
+}

@@ -1,0 +1,341 @@
+/* mgo-supervisor running the real processes: ordered start and stop,
+ * restarts of a killed or hung child while MustGathers are in flight, the
+ * crash-loop limit, and nothing left behind. */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "mgo/loop.h"
+#include "operator.h"
+#include "spawn.h"
+#include "testenv.h"
+
+/* Fast enough for tests, slow enough for a loaded CI machine (and the
+ * sanitizer build). */
+#define FAST "{gracePeriodMs: 10000, heartbeatIntervalMs: 100, heartbeatTimeoutMs: 3000," \
+	     " restartDelayMs: 200, restartDelayMaxMs: 400}"
+
+static struct testenv env;
+static struct mgo_test_operator op;
+
+static void teardown(void)
+{
+	mgo_test_operator_free(&op);
+	if (env.pid)
+		testenv_stop(&env);
+}
+
+TestSuite(supervisor, .fini = teardown, .timeout = 180);
+
+static const char *str(json_t *j, const char *key)
+{
+	return json_string_value(json_object_get(j, key));
+}
+
+static bool alive(pid_t pid)
+{
+	return kill(pid, 0) == 0 || errno != ESRCH;
+}
+
+Test(supervisor, sigterm_stops_in_order_and_leaves_nothing_behind)
+{
+	struct mgo_test_operator_opts o = {.env = &env, .supervisor_yaml = FAST};
+	pid_t kids[3];
+	static const char *const roles[] = {"validator", "launcher", "watcher"};
+	char path[600];
+	struct stat st;
+
+	mgo_test_operator_env(&env);
+	mgo_test_operator_start(&op, &o);
+	/* started in order, each once the one before was ready */
+	json_t *ev = mgo_test_operator_events(&op, "supervisor.child.ready", NULL);
+	cr_assert_eq(json_array_size(ev), 3);
+	for (size_t i = 0; i < 3; i++) {
+		cr_assert_str_eq(str(json_array_get(ev, i), "child"), roles[i]);
+		kids[i] = mgo_test_operator_child(&op, roles[i]);
+		cr_assert(alive(kids[i]));
+	}
+	json_decref(ev);
+	snprintf(path, sizeof(path), "%s/launcher", op.socket_dir);
+	cr_assert_eq(stat(path, &st), 0, "the launcher's socket exists while it runs");
+	cr_assert_eq(stat(op.socket_dir, &st), 0);
+	cr_assert_eq(st.st_mode & 07777, 0700, "the socket directory is private");
+
+	uint64_t t0 = mgo_now_ms();
+	int status = mgo_test_operator_stop(&op, 10000);
+	uint64_t took = mgo_now_ms() - t0;
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %#x", status);
+	cr_assert_lt(took, 10000, "within the grace period (%llu ms)", (unsigned long long)took);
+
+	/* stopped one at a time: watcher, validator, launcher */
+	static const char *const order[] = {"watcher", "validator", "launcher"};
+	json_t *stopping = mgo_test_operator_events(&op, "supervisor.child.stopping", NULL);
+	json_t *stopped = mgo_test_operator_events(&op, "supervisor.child.stopped", NULL);
+	cr_assert_eq(json_array_size(stopping), 3);
+	cr_assert_eq(json_array_size(stopped), 3);
+	for (size_t i = 0; i < 3; i++) {
+		cr_assert_str_eq(str(json_array_get(stopping, i), "child"), order[i]);
+		cr_assert_str_eq(str(json_array_get(stopped, i), "child"), order[i]);
+		cr_assert_str_eq(str(json_array_get(stopped, i), "status"), "exit status 0");
+		if (i > 0) /* each stop starts once the one before is done */
+			cr_assert_geq(strcmp(str(json_array_get(stopping, i), "ts"),
+					     str(json_array_get(stopped, i - 1), "ts")), 0);
+	}
+	json_decref(stopping);
+	json_decref(stopped);
+	for (size_t i = 0; i < 3; i++)
+		cr_assert_not(alive(kids[i]), "%s (%d) left running", roles[i], (int)kids[i]);
+	cr_assert_neq(stat(path, &st), 0, "socket file left behind");
+	cr_assert_neq(stat(op.socket_dir, &st), 0, "the directory it made is gone too");
+	/* the output stayed JSON lines, children's tagged with their role */
+	char *text = slurp(op.log), *save = NULL;
+	size_t lines = 0, from_children = 0;
+	for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		json_t *j = json_loads(line, 0, NULL);
+		cr_assert_not_null(j, "not a JSON line: %s", line);
+		const char *role = str(j, "role");
+		cr_assert_not_null(role, "%s", line);
+		from_children += strcmp(role, "supervisor") != 0;
+		lines++;
+		json_decref(j);
+	}
+	free(text);
+	cr_assert_gt(from_children, 5, "%zu of %zu lines from the children", from_children, lines);
+}
+
+Test(supervisor, a_crash_loop_gives_up_naming_the_child)
+{
+	char missing[600];
+	struct mgo_test_operator_opts o = {
+		.supervisor_yaml = "{restartDelayMs: 20, restartDelayMaxMs: 40, crashLoopLimit: 2}",
+		.launcher_token_file = missing,
+	};
+
+	snprintf(missing, sizeof(missing), "/nonexistent/mgo-test/%d/token", (int)getpid());
+	mgo_test_operator_spawn(&op, &o);
+	int status = mgo_test_operator_wait_exit(&op, 30000);
+	cr_assert_neq(status, -1, "the supervisor did not give up");
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 1, "status %#x", status);
+
+	json_t *loop = mgo_test_operator_events(&op, "supervisor.crashloop", NULL);
+	cr_assert_eq(json_array_size(loop), 1, "one clear line");
+	json_t *line = json_array_get(loop, 0);
+	cr_assert_str_eq(str(line, "child"), "launcher");
+	cr_assert_str_eq(str(line, "level"), "error");
+	cr_assert(strstr(str(line, "msg"), "launcher failed 3 times in a row"), "%s", str(line, "msg"));
+	json_decref(loop);
+	json_t *started = mgo_test_operator_events(&op, "supervisor.child.started", "launcher");
+	cr_assert_eq(json_array_size(started), 3, "the first start and crashLoopLimit restarts");
+	json_decref(started);
+	json_t *w = mgo_test_operator_events(&op, "supervisor.child.started", "watcher");
+	cr_assert_eq(json_array_size(w), 0, "the watcher waits for a ready launcher");
+	json_decref(w);
+	json_t *v = mgo_test_operator_events(&op, "supervisor.child.stopped", "validator");
+	cr_assert_eq(json_array_size(v), 1, "the rest is stopped");
+	json_decref(v);
+	cr_assert(wait_for_text(op.log, "launcher.credentials", 1000),
+		  "the child's own reason is in the log too");
+}
+
+Test(supervisor, a_hung_child_is_found_by_its_silence_and_restarted)
+{
+	struct mgo_test_operator_opts o = {.env = &env, .supervisor_yaml = FAST};
+	static const char *const roles[] = {"validator", "launcher", "watcher"};
+
+	mgo_test_operator_env(&env);
+	mgo_test_operator_start(&op, &o);
+	for (size_t i = 0; i < 3; i++) {
+		/* the stopped process is killed and reaped, its successor ready */
+		mgo_test_operator_replace_child(&op, roles[i], SIGSTOP, 30000);
+		json_t *broken = mgo_test_operator_events(&op, "supervisor.child.broken", roles[i]);
+		cr_assert_eq(json_array_size(broken), 1);
+		cr_assert(strstr(str(json_array_get(broken, 0), "why"), "no heartbeat for"),
+			  "%s", str(json_array_get(broken, 0), "why"));
+		json_decref(broken);
+	}
+	cr_assert_eq(WEXITSTATUS(mgo_test_operator_stop(&op, 10000)), 0);
+}
+
+/* ---- SIGKILL while MustGathers are in flight ---- */
+
+static void create_mg(const char *ns, const char *name, const char *image)
+{
+	struct testenv_resp r;
+	char path[256], body[512];
+
+	snprintf(path, sizeof(path), "/apis/operator.openshift.io/v1alpha1/namespaces/%s/mustgathers",
+		 ns);
+	snprintf(body, sizeof(body),
+		 "{\"apiVersion\":\"operator.openshift.io/v1alpha1\",\"kind\":\"MustGather\","
+		 "\"metadata\":{\"name\":\"%s\",\"namespace\":\"%s\"},\"spec\":{%s%s%s}}",
+		 name, ns, image ? "\"mustGatherImage\":\"" : "", image ? image : "",
+		 image ? "\"" : "");
+	testenv_request(&env, env.admin_token, "POST", path, NULL, body, &r);
+	cr_assert_eq(r.code, 201, "create %s: %ld %s", name, r.code, r.body);
+	testenv_resp_free(&r);
+}
+
+/* The MustGather's status.status, or "" (caller frees). */
+static char *mg_state(const char *ns, const char *name)
+{
+	struct testenv_resp r;
+	char path[256];
+	const char *s;
+	char *out;
+
+	snprintf(path, sizeof(path),
+		 "/apis/operator.openshift.io/v1alpha1/namespaces/%s/mustgathers/%s", ns, name);
+	testenv_request(&env, env.admin_token, "GET", path, NULL, NULL, &r);
+	cr_assert_eq(r.code, 200, "get %s: %ld", name, r.code);
+	s = json_string_value(json_object_get(json_object_get(r.json, "status"), "status"));
+	out = strdup(s ? s : "");
+	testenv_resp_free(&r);
+	return out;
+}
+
+static void wait_state(const char *ns, const char *name, const char *want, int timeout_ms)
+{
+	uint64_t end = mgo_now_ms() + (uint64_t)timeout_ms;
+	char *got = NULL;
+
+	do {
+		free(got);
+		got = mg_state(ns, name);
+		if (strcmp(got, want) == 0) {
+			free(got);
+			return;
+		}
+		nanosleep(&(struct timespec){0, 50 * 1000 * 1000}, NULL); /* polling the API */
+	} while (mgo_now_ms() < end);
+	char *log = slurp(op.log);
+	cr_assert_fail("%s/%s is \"%s\", not \"%s\", after %d ms\n%s", ns, name, got, want,
+		       timeout_ms, log);
+	free(log);
+	free(got);
+}
+
+static void complete_job(const char *ns, const char *name)
+{
+	struct testenv_resp r;
+	char path[256];
+
+	snprintf(path, sizeof(path), "/apis/batch/v1/namespaces/%s/jobs/%s/status", ns, name);
+	testenv_request(&env, env.admin_token, "PATCH", path, "application/merge-patch+json",
+			"{\"status\":{\"succeeded\":1,\"conditions\":[{\"type\":\"Complete\","
+			"\"status\":\"True\"}]}}",
+			&r);
+	cr_assert_eq(r.code, 200, "complete Job %s: %ld %s", name, r.code, r.body);
+	testenv_resp_free(&r);
+}
+
+static void post(const char *path, const char *body)
+{
+	struct testenv_resp r;
+
+	testenv_request(&env, env.admin_token, "POST", path, NULL, body, &r);
+	cr_assert_eq(r.code, 201, "POST %s: %ld %s", path, r.code, r.body);
+	testenv_resp_free(&r);
+}
+
+/* Job creations that succeeded, from the audit log (a create's audit line
+ * has no name: it is in the body). */
+static int jobs_created(void)
+{
+	char *lines = testenv_audit_grep(&env, "resource", "jobs"), *save = NULL;
+	int n = 0;
+
+	for (char *l = strtok_r(lines, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		json_t *j = json_loads(l, 0, NULL);
+		if (str(j, "verb") && strcmp(str(j, "verb"), "create") == 0 &&
+		    json_integer_value(json_object_get(j, "code")) == 201)
+			n++;
+		json_decref(j);
+	}
+	free(lines);
+	return n;
+}
+
+/* The names of the Jobs in ns, each with the MustGather that controls it. */
+static json_t *jobs_by_owner(const char *ns)
+{
+	struct testenv_resp r;
+	char path[256];
+	json_t *out = json_object(), *job;
+	size_t i;
+
+	snprintf(path, sizeof(path), "/apis/batch/v1/namespaces/%s/jobs", ns);
+	testenv_request(&env, env.admin_token, "GET", path, NULL, NULL, &r);
+	cr_assert_eq(r.code, 200);
+	json_array_foreach(json_object_get(r.json, "items"), i, job) {
+		json_t *meta = json_object_get(job, "metadata");
+		json_t *owner = json_array_get(json_object_get(meta, "ownerReferences"), 0);
+		const char *mg = str(owner, "name");
+		cr_assert_not_null(mg, "Job %s has no owner", str(meta, "name"));
+		cr_assert_null(json_object_get(out, mg), "%s owns two Jobs", mg);
+		json_object_set_new(out, mg, json_string(str(meta, "name")));
+	}
+	testenv_resp_free(&r);
+	return out;
+}
+
+Test(supervisor, sigkill_of_each_child_with_mustgathers_in_flight)
+{
+	struct mgo_test_operator_opts o = {.env = &env, .supervisor_yaml = FAST};
+	static const char *const roles[] = {"validator", "launcher", "watcher"};
+	static const char *const ns = "chaos";
+	char allowed[16][32], denied[8][32];
+	size_t n_allowed = 0, n_denied = 0;
+
+	mgo_test_operator_env(&env);
+	mgo_test_operator_start(&op, &o);
+	post("/api/v1/namespaces",
+	     "{\"apiVersion\":\"v1\",\"kind\":\"Namespace\",\"metadata\":{\"name\":\"chaos\"}}");
+	post("/apis/operator.openshift.io/v1alpha1/mustgatherimages",
+	     "{\"apiVersion\":\"operator.openshift.io/v1alpha1\",\"kind\":\"MustGatherImage\","
+	     "\"metadata\":{\"name\":\"cluster\"},\"spec\":{\"images\":[\"quay.io/ok/gather:v1\"]}}");
+	for (size_t i = 0; i < 3; i++) {
+		/* a burst, then the kill while the pipeline works on it */
+		snprintf(allowed[n_allowed], sizeof(allowed[0]), "default-%zu", i);
+		create_mg(ns, allowed[n_allowed++], NULL);
+		snprintf(allowed[n_allowed], sizeof(allowed[0]), "custom-%zu", i);
+		create_mg(ns, allowed[n_allowed++], "quay.io/ok/gather:v1");
+		snprintf(denied[n_denied], sizeof(denied[0]), "denied-%zu", i);
+		create_mg(ns, denied[n_denied++], "quay.io/evil/gather:v1");
+		mgo_test_operator_replace_child(&op, roles[i], SIGKILL, 30000);
+		json_t *r = mgo_test_operator_events(&op, "supervisor.child.restarting", roles[i]);
+		cr_assert_eq(json_array_size(r), 1);
+		json_int_t in = json_integer_value(json_object_get(json_array_get(r, 0), "in_ms"));
+		cr_assert(in >= 100 && in <= 200, "%s back after %lld ms, not within the first "
+			  "backoff (restartDelayMs 200, halved at most by jitter)", roles[i],
+			  (long long)in);
+		json_decref(r);
+		snprintf(allowed[n_allowed], sizeof(allowed[0]), "after-%zu", i);
+		create_mg(ns, allowed[n_allowed++], NULL);
+	}
+	for (size_t i = 0; i < n_denied; i++)
+		wait_state(ns, denied[i], "Failed", 60000);
+	for (size_t i = 0; i < n_allowed; i++)
+		wait_state(ns, allowed[i], "Running", 60000);
+	json_t *jobs = jobs_by_owner(ns);
+	cr_assert_eq(json_object_size(jobs), n_allowed, "one Job per launchable MustGather");
+	for (size_t i = 0; i < n_allowed; i++) {
+		const char *job = str(jobs, allowed[i]);
+		cr_assert_not_null(job, "no Job for %s", allowed[i]);
+		complete_job(ns, job);
+	}
+	json_decref(jobs);
+	for (size_t i = 0; i < n_allowed; i++)
+		wait_state(ns, allowed[i], "Completed", 60000);
+	cr_assert_eq(jobs_created(), (int)n_allowed, "exactly one Job was ever created for each");
+	for (size_t i = 0; i < n_denied; i++)
+		cr_assert_str_eq(mg_state(ns, denied[i]), "Failed");
+	int status = mgo_test_operator_stop(&op, 15000);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %#x", status);
+}
