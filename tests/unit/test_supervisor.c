@@ -24,10 +24,15 @@
 
 static struct testenv env;
 static struct mgo_test_operator op;
+static char *scratch;
 
 static void teardown(void)
 {
 	mgo_test_operator_free(&op);
+	if (scratch) {
+		mgo_test_rmtree(scratch);
+		free(scratch);
+	}
 	if (env.pid)
 		testenv_stop(&env);
 }
@@ -161,6 +166,73 @@ Test(supervisor, a_hung_child_is_found_by_its_silence_and_restarted)
 		json_decref(broken);
 	}
 	cr_assert_eq(WEXITSTATUS(mgo_test_operator_stop(&op, 10000)), 0);
+}
+
+/* A program that does `misdeed` (shell) the first time it runs, then
+ * becomes `real` with the supervisor's arguments and descriptors. In
+ * `scratch`, which teardown removes. */
+static char *wrapper(const char *name, const char *misdeed, const char *real)
+{
+	char *script = NULL, *path;
+
+	if (!scratch)
+		scratch = mgo_test_tmpdir();
+	cr_assert(asprintf(&script,
+			   "#!/bin/sh\n"
+			   "if [ ! -e \"$0.done\" ]; then : >\"$0.done\"; %s; fi\n"
+			   "exec '%s' \"$@\"\n",
+			   misdeed, real) > 0);
+	path = mgo_test_write(scratch, name, script);
+	cr_assert_eq(chmod(path, 0700), 0);
+	free(script);
+	return path;
+}
+
+Test(supervisor, a_bad_notification_frame_gets_a_child_killed_and_restarted)
+{
+	char *bin = wrapper("validator", "printf 'garbage!' >&4", MGO_VALIDATOR_BIN);
+	struct mgo_test_operator_opts o = {.supervisor_yaml = FAST, .validator_bin = bin};
+
+	mgo_test_operator_spawn(&op, &o);
+	cr_assert(wait_for_text(op.log, "\"event\":\"supervisor.child.broken\"", 30000));
+	pid_t now = mgo_test_operator_wait_ready(&op, "validator", 0, 30000);
+	cr_assert_gt(now, 0, "no validator ready after the restart");
+	json_t *broken = mgo_test_operator_events(&op, "supervisor.child.broken", "validator");
+	cr_assert_eq(json_array_size(broken), 1);
+	cr_assert(strstr(str(json_array_get(broken, 0), "why"),
+			 "bad notification: frame length 1734439522 out of range"),
+		  "%s", str(json_array_get(broken, 0), "why"));
+	json_decref(broken);
+	json_t *started = mgo_test_operator_events(&op, "supervisor.child.started", "validator");
+	cr_assert_eq(json_array_size(started), 2, "killed, then started again");
+	json_decref(started);
+	int status = mgo_test_operator_stop(&op, 10000);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %#x", status);
+	free(bin);
+}
+
+Test(supervisor, orphans_are_reaped)
+{
+	/* a grandchild whose parent is gone at once: the kernel hands it to
+	 * the nearest subreaper, the supervisor, which must reap it */
+	char *bin = wrapper("validator", "(sleep 0.2 </dev/null >/dev/null 2>&1 3<&- 4>&- &)",
+			    MGO_VALIDATOR_BIN);
+	struct mgo_test_operator_opts o = {.supervisor_yaml = FAST, .validator_bin = bin};
+
+	mgo_test_operator_spawn(&op, &o);
+	cr_assert(wait_for_text(op.log, "\"event\":\"supervisor.reaped\"", 30000),
+		  "the orphan was not reaped");
+	json_t *reaped = mgo_test_operator_events(&op, "supervisor.reaped", NULL);
+	cr_assert_eq(json_array_size(reaped), 1);
+	pid_t orphan = (pid_t)json_integer_value(json_object_get(json_array_get(reaped, 0),
+								  "orphan_pid"));
+	cr_assert_str_eq(str(json_array_get(reaped, 0), "status"), "exit status 0");
+	json_decref(reaped);
+	cr_assert_gt(orphan, 0);
+	cr_assert_not(alive(orphan), "no zombie left");
+	int status = mgo_test_operator_stop(&op, 10000);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %#x", status);
+	free(bin);
 }
 
 /* ---- SIGKILL while MustGathers are in flight ---- */

@@ -118,8 +118,9 @@ void mgo_test_operator_spawn(struct mgo_test_operator *op, const struct mgo_test
 	cr_assert(asprintf(&op->log, "%s/operator.log", op->dir) > 0);
 	cr_assert(asprintf(&op->socket_dir, "%s/run", op->dir) > 0);
 	const char *argv[] = {MGO_SUPERVISOR_BIN, "--config", op->config,
-			      "--validator", MGO_VALIDATOR_BIN, "--launcher", MGO_LAUNCHER_BIN,
-			      "--watcher", MGO_WATCHER_BIN, NULL};
+			      "--validator", o->validator_bin ? o->validator_bin : MGO_VALIDATOR_BIN,
+			      "--launcher", o->launcher_bin ? o->launcher_bin : MGO_LAUNCHER_BIN,
+			      "--watcher", o->watcher_bin ? o->watcher_bin : MGO_WATCHER_BIN, NULL};
 	op->pid = spawn_logged(argv, NULL, op->log);
 	cr_assert_gt(op->pid, 0, "cannot start mgo-supervisor");
 }

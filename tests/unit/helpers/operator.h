@@ -47,6 +47,9 @@ struct mgo_test_operator_opts {
 					   that does not exist), or NULL */
 	const char *supervisor_yaml;    /* flow mapping for the config's
 					   `supervisor` key, or NULL */
+	const char *validator_bin;      /* programs instead of the built ones */
+	const char *launcher_bin;       /* (a wrapper that misbehaves first), */
+	const char *watcher_bin;        /* or NULL */
 };
 
 struct mgo_test_operator {
