@@ -323,6 +323,18 @@ Test(store, snapshots_undo_later_changes)
 	cr_assert_str_eq(snap.items[1].key, "b/w");
 	tas_snapshot_free(&snap);
 
+	{
+		size_t first, last;
+		/* "a-b" sorts between "a" and "a/": ranges must not mix them up */
+		cr_assert_eq(tas_store_put(&s, b, obj("a-b", "q", 1)), 0);
+		tas_store_ns_range(b, "a", &first, &last);
+		cr_assert_eq(last - first, 2);
+		cr_assert_str_eq(b->items[first].key, "a/x");
+		tas_store_ns_range(b, "a-b", &first, &last);
+		cr_assert_eq(last - first, 1);
+		tas_store_ns_range(b, "c", &first, &last);
+		cr_assert_eq(last, first);
+	}
 	tas_store_compact(&s);
 	cr_assert_eq(tas_store_snapshot(&s, b, at, NULL, NULL, &snap, &expired), 0);
 	cr_assert(expired);
