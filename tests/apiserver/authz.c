@@ -1,10 +1,10 @@
-#include "authz.h"
+#include "tas_authz.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#include "status.h"
-#include "util.h"
+#include "tas_status.h"
+#include "tas_util.h"
 
 /* The stored objects of a bucket, all or those of one namespace, as a
  * borrowed-contents array (new reference). */

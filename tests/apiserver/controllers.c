@@ -1,4 +1,4 @@
-#include "controllers.h"
+#include "tas_controllers.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -6,10 +6,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "crd.h"
+#include "tas_crd.h"
 #include "mgo/log.h"
-#include "objects.h"
-#include "util.h"
+#include "tas_objects.h"
+#include "tas_util.h"
 
 /* --- the dependents index: owner uid -> {"group\x1fresource\x1fkey": true} */
 

@@ -1,4 +1,4 @@
-#include "http.h"
+#include "tas_http.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -12,13 +12,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "audit.h"
-#include "handler.h"
+#include "tas_audit.h"
+#include "tas_handler.h"
 #include "mgo/log.h"
-#include "stats.h"
-#include "status.h"
-#include "util.h"
-#include "watch.h"
+#include "tas_stats.h"
+#include "tas_status.h"
+#include "tas_util.h"
+#include "tas_watch.h"
 
 /* kube-apiserver's request body limit (3 MiB). */
 #define MAX_BODY (3L * 1024 * 1024)

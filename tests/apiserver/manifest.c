@@ -1,4 +1,4 @@
-#include "manifest.h"
+#include "tas_manifest.h"
 
 #include <errno.h>
 #include <math.h>

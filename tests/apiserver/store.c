@@ -1,11 +1,11 @@
-#include "store.h"
+#include "tas_store.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "util.h"
+#include "tas_util.h"
 
 int tas_store_init(struct tas_store *s, size_t window)
 {

@@ -1,4 +1,4 @@
-#include "watch.h"
+#include "tas_watch.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -8,10 +8,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "objects.h"
-#include "status.h"
-#include "table.h"
-#include "util.h"
+#include "tas_objects.h"
+#include "tas_status.h"
+#include "tas_table.h"
+#include "tas_util.h"
 
 struct tas_watch {
 	struct tas_server *s;

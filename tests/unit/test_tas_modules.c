@@ -7,13 +7,13 @@
 #include <jansson.h>
 #include <string.h>
 
-#include "discovery.h"
-#include "jsonpatch.h"
-#include "manifest.h"
-#include "protobuf.h"
-#include "reqinfo.h"
-#include "store.h"
-#include "table.h"
+#include "tas_discovery.h"
+#include "tas_jsonpatch.h"
+#include "tas_manifest.h"
+#include "tas_protobuf.h"
+#include "tas_reqinfo.h"
+#include "tas_store.h"
+#include "tas_table.h"
 #include "tas_json.h"
 
 /* --- request attributes ---------------------------------------------------- */

@@ -13,7 +13,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 
-#include "server.h"
+#include "tas_server.h"
 
 enum tas_field_validation { TAS_FV_WARN = 0, TAS_FV_IGNORE, TAS_FV_STRICT };
 
