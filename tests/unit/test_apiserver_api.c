@@ -477,3 +477,33 @@ Test(api, field_selectors_and_json_patch)
 		"[{\"op\":\"test\",\"path\":\"/data/a\",\"value\":\"2\"}]", 422);
 	json_decref(o);
 }
+
+Test(api, immutable_data_and_job_templates)
+{
+	json_t *st;
+
+	json_decref(req("POST", "/api/v1/namespaces/default/secrets", NULL,
+			"{\"metadata\":{\"name\":\"frozen\"},\"immutable\":true,"
+			"\"stringData\":{\"k\":\"v\"}}", 201));
+	/* metadata may change; data may not */
+	json_decref(req("PATCH", "/api/v1/namespaces/default/secrets/frozen", MERGE,
+			"{\"metadata\":{\"labels\":{\"a\":\"b\"}}}", 200));
+	st = req("PATCH", "/api/v1/namespaces/default/secrets/frozen", MERGE,
+		 "{\"data\":{\"k\":\"eHg=\"}}", 422);
+	status_is(st, 422, "Invalid", NULL);
+	cr_assert(strstr(str_at(st, "message"), "data: Forbidden: field is immutable when `immutable` is set"),
+		  "%s", str_at(st, "message"));
+	json_decref(st);
+
+	json_decref(req("POST", "/apis/batch/v1/namespaces/default/jobs", NULL,
+			"{\"metadata\":{\"name\":\"t\"},\"spec\":{\"template\":{\"spec\":{"
+			"\"restartPolicy\":\"Never\",\"containers\":[{\"name\":\"c\",\"image\":"
+			"\"busybox\"}]}}}}", 201));
+	json_decref(req("PATCH", "/apis/batch/v1/namespaces/default/jobs/t", MERGE,
+			"{\"metadata\":{\"labels\":{\"a\":\"b\"}}}", 200));
+	st = req("PATCH", "/apis/batch/v1/namespaces/default/jobs/t", MERGE,
+		 "{\"spec\":{\"template\":{\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"other\"}]}}}}",
+		 422);
+	cr_assert(strstr(str_at(st, "message"), "spec.template"), "%s", str_at(st, "message"));
+	json_decref(st);
+}

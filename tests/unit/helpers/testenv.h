@@ -41,7 +41,8 @@ void mgo_test_tmp_fini(void);
 #define TESTENV_SA_TOKEN "sa-token-0123456789"        /* system:serviceaccount:ops:robot */
 
 struct testenv_opts {
-	const char *load_dir;          /* --load, or NULL */
+	const char *load_dirs[4];      /* --load directories, NULL-terminated */
+	const char *extra_tokens;      /* more token-file lines, or NULL */
 	unsigned bookmark_interval_ms; /* 0: the server's default */
 	unsigned long event_window;    /* 0: the server's default */
 };
