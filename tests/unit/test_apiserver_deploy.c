@@ -35,17 +35,16 @@ static void teardown(void)
 
 TestSuite(deploy, .init = setup, .fini = teardown, .timeout = 120);
 
+/* The code, and the Status message into *msg (caller frees) when msg is set. */
 static long call(const char *token, const char *method, const char *path, const char *ct,
 		 const char *body, char **msg)
 {
-	struct testenv_resp r;
-	long code;
+	json_t *j = NULL;
+	long code = testenv_call(&env, token, method, path, ct, body, msg ? &j : NULL);
 
-	testenv_request(&env, token, method, path, ct, body, &r);
-	code = r.code;
 	if (msg)
-		*msg = strdup(json_string_value(json_object_get(r.json, "message")) ?: r.body);
-	testenv_resp_free(&r);
+		*msg = strdup(json_string_value(json_object_get(j, "message")) ?: "");
+	json_decref(j);
 	return code;
 }
 

@@ -391,6 +391,20 @@ void testenv_resp_free(struct testenv_resp *r)
 	memset(r, 0, sizeof(*r));
 }
 
+long testenv_call(const struct testenv *env, const char *token, const char *method,
+		  const char *path, const char *content_type, const char *body, json_t **json)
+{
+	struct testenv_resp r;
+	long code;
+
+	testenv_request(env, token, method, path, content_type, body, &r);
+	code = r.code;
+	if (json)
+		*json = json_incref(r.json);
+	testenv_resp_free(&r);
+	return code;
+}
+
 bool testenv_header(const struct testenv_resp *r, const char *name, char *buf, size_t len)
 {
 	const char *p = r->headers;
