@@ -196,7 +196,8 @@ int mgoctl_ipc(const struct mgoctl_cmd *self, int argc, char **argv)
 		code = MGOCTL_EXIT_USAGE;
 		goto out;
 	}
-	qsort(entries, n, sizeof(*entries), by_time);
+	if (n > 1) /* qsort may not be given NULL, even for nothing */
+		qsort(entries, n, sizeof(*entries), by_time);
 	if (n > 0 && (flt.mg || flt.trace)) {
 		char mg[2 * 253 + 2], trace[160];
 		printf("MustGather %s  trace %s\n", col(entries[0].line, "mg", mg, sizeof(mg)),
