@@ -86,6 +86,7 @@ struct mgo_kube_client {
 	struct dlist ready;             /* streams with bytes to hand out */
 	struct dlist socks;
 	size_t n_reqs;
+	unsigned inflight;              /* non-watch requests in the multi */
 	bool tls;                       /* https:// */
 	bool global_init;
 	struct mgo_kube_stats stats;
@@ -136,6 +137,7 @@ static const struct mgo_kube_client_opts defaults = {
 	.qps = 20,
 	.burst = 40,
 	.max_retries = 8,
+	.max_inflight = 32,
 	.backoff_base_ms = 250,
 	.backoff_cap_ms = 30000,
 	.retry_after_cap_ms = 120000,
@@ -192,11 +194,26 @@ size_t mgo_kube_client_pending(const struct mgo_kube_client *c)
 
 /* ---- request lifetime ---- */
 
+/* A request left the multi: whoever waits for its slot may go. */
+static void leave_multi(struct mgo_kube_req *r)
+{
+	struct mgo_kube_client *c = r->c;
+
+	if (r->state != REQ_RUNNING)
+		return;
+	curl_multi_remove_handle(c->multi, r->easy);
+	r->state = REQ_IDLE;
+	if (r->on_data)
+		return;
+	c->inflight--;
+	if (!dl_empty(&c->queue) && !mgo_timer_armed(c->queue_timer))
+		mgo_timer_start(c->queue_timer, 0);
+}
+
 /* Takes the request out of whatever it is waiting in. */
 static void detach(struct mgo_kube_req *r)
 {
-	if (r->state == REQ_RUNNING)
-		curl_multi_remove_handle(r->c->multi, r->easy);
+	leave_multi(r);
 	dl_del(&r->qlink);
 	dl_del(&r->rlink);
 	if (r->retry_timer)
@@ -383,6 +400,8 @@ static int start_attempt(struct mgo_kube_req *r)
 	if (curl_multi_add_handle(c->multi, r->easy) != CURLM_OK)
 		return -ENOMEM;
 	r->state = REQ_RUNNING;
+	if (!r->on_data)
+		c->inflight++;
 	r->attempts++;
 	r->attempt_start = mgo_now_ms();
 	if (r->idle_timer)
@@ -395,12 +414,15 @@ static void on_queue_timer(struct mgo_loop *loop, struct mgo_timer *t, void *ctx
 	struct mgo_kube_client *c = ctx;
 
 	while (!dl_empty(&c->queue)) {
+		struct mgo_kube_req *r = REQ_OF(c->queue.next, qlink);
+		/* no free slot: the next request to finish calls us again */
+		if (!r->on_data && c->inflight >= c->o.max_inflight)
+			return;
 		uint64_t wait = mgo_ratelimit_take(&c->rl, mgo_now_ms());
 		if (wait) {
 			mgo_timer_start(c->queue_timer, wait);
 			return;
 		}
-		struct mgo_kube_req *r = REQ_OF(c->queue.next, qlink);
 		dl_del(&r->qlink);
 		r->state = REQ_IDLE;
 		int rc = start_attempt(r);
@@ -409,18 +431,21 @@ static void on_queue_timer(struct mgo_loop *loop, struct mgo_timer *t, void *ctx
 	}
 }
 
-/* Starts the attempt now or queues it behind the rate limit. */
+/* Starts the attempt now, or queues it behind the rate limit and the cap
+ * on requests in flight (watches do not count: each holds a connection
+ * for minutes, and they are few). */
 static int submit(struct mgo_kube_req *r)
 {
 	struct mgo_kube_client *c = r->c;
+	bool slot = r->on_data || c->inflight < c->o.max_inflight;
 	uint64_t wait = 0;
 
-	if (dl_empty(&c->queue) && (wait = mgo_ratelimit_take(&c->rl, mgo_now_ms())) == 0)
+	if (dl_empty(&c->queue) && slot && (wait = mgo_ratelimit_take(&c->rl, mgo_now_ms())) == 0)
 		return start_attempt(r);
 	dl_add_tail(&c->queue, &r->qlink);
 	r->state = REQ_QUEUED;
 	c->stats.throttled++;
-	if (!mgo_timer_armed(c->queue_timer))
+	if (slot && !mgo_timer_armed(c->queue_timer))
 		mgo_timer_start(c->queue_timer, wait ? wait : 1);
 	return 0;
 }
@@ -697,7 +722,6 @@ static void attempt_done(struct mgo_kube_req *r, CURLcode res)
 	int rc;
 
 	curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &code);
-	r->state = REQ_IDLE;
 	if (r->idle_timer)
 		mgo_timer_stop(r->idle_timer);
 	count_exchange(c, r->verb, code);
@@ -785,8 +809,7 @@ static void process(struct mgo_kube_client *c)
 		curl_easy_getinfo(easy, CURLINFO_PRIVATE, &priv);
 		struct mgo_kube_req *r = (struct mgo_kube_req *)priv;
 		/* removing it also drops any other message of it; `m` is dead now */
-		curl_multi_remove_handle(c->multi, easy);
-		r->state = REQ_IDLE;
+		leave_multi(r);
 		attempt_done(r, res);
 	}
 }
@@ -1063,6 +1086,7 @@ static void apply_defaults(struct mgo_kube_client_opts *o, const struct mgo_kube
 	DEF(qps);
 	DEF(burst);
 	DEF(max_retries);
+	DEF(max_inflight);
 	DEF(backoff_base_ms);
 	DEF(backoff_cap_ms);
 	DEF(retry_after_cap_ms);
