@@ -13,6 +13,7 @@
 #include "mgo/kube.h"
 #include "mgo/kubecreds.h"
 #include "mgo/log.h"
+#include "kubetest.h"
 #include "mgo/loop.h"
 #include "testenv.h"
 
@@ -94,34 +95,6 @@ static bool run_until_n(const int *n, int want)
 	while (*n < want && mgo_now_ms() < end)
 		cr_assert_eq(mgo_loop_run_once(L.loop, 50), 0);
 	return *n >= want;
-}
-
-struct outcome {
-	bool done;
-	long http;
-	json_t *body;
-	bool failed;
-	struct mgo_kube_error err;
-	unsigned attempts;
-};
-
-static void on_done(void *ctx, const struct mgo_kube_result *res)
-{
-	struct outcome *o = ctx;
-
-	o->done = true;
-	o->http = res->http_code;
-	o->body = json_incref(res->body);
-	o->failed = res->error != NULL;
-	if (res->error)
-		o->err = *res->error;
-	o->attempts = res->attempts;
-}
-
-static void outcome_free(struct outcome *o)
-{
-	json_decref(o->body);
-	memset(o, 0, sizeof(*o));
 }
 
 /* Waits for a request started with `rc`; the outcome is in *o. */

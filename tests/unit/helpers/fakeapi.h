@@ -22,6 +22,7 @@
 #include "mgo/kube.h"
 #include "mgo/kubecreds.h"
 #include "mgo/log.h"
+#include "kubetest.h"
 #include "mgo/loop.h"
 
 #define DEADLINE_MS 30000 /* generous: valgrind and a busy machine */
@@ -289,32 +290,6 @@ static inline bool run_until(struct env *e, const bool *flag, uint64_t deadline_
 	while (!*flag && mgo_now_ms() < end)
 		cr_assert_eq(mgo_loop_run_once(e->loop, 50), 0);
 	return *flag;
-}
-
-struct outcome {
-	bool done;
-	int calls;
-	long http;
-	json_t *body;
-	struct mgo_kube_error err;
-	bool failed;
-	unsigned attempts;
-	uint64_t at_ms;
-};
-
-static inline void on_done(void *ctx, const struct mgo_kube_result *res)
-{
-	struct outcome *o = ctx;
-
-	o->calls++;
-	o->done = true;
-	o->http = res->http_code;
-	o->body = json_incref(res->body);
-	o->failed = res->error != NULL;
-	if (res->error)
-		o->err = *res->error;
-	o->attempts = res->attempts;
-	o->at_ms = mgo_now_ms();
 }
 
 /* Runs the loop until *count reaches `want` or DEADLINE_MS passes. */
