@@ -6,7 +6,7 @@ set -euo pipefail
 pkgs=(
   build-essential cmake pkg-config clang libclang-rt-14-dev valgrind
   libzmq3-dev libmsgpack-dev libyaml-dev libcurl4-openssl-dev libjansson-dev
-  libseccomp-dev libmicrohttpd-dev libgnutls28-dev libcriterion-dev
+  libseccomp-dev libmicrohttpd-dev libgnutls28-dev libcriterion-dev uthash-dev
   openssh-server openssh-sftp-server openssh-client python3-kubernetes
 )
 

@@ -1,4 +1,4 @@
-#include "config.h"
+#include "tas_config.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "util.h"
+#include "tas_util.h"
 
 static const char usage[] =
 	"usage: mgo-test-apiserver --listen HOST:PORT [--http] [--token-auth-file FILE]\n"

@@ -1,17 +1,17 @@
-#include "instance.h"
+#include "tas_instance.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "audit.h"
-#include "bootstrap.h"
-#include "faults.h"
-#include "http.h"
-#include "kubeconfig.h"
-#include "stats.h"
-#include "util.h"
+#include "tas_audit.h"
+#include "tas_bootstrap.h"
+#include "tas_faults.h"
+#include "tas_http.h"
+#include "tas_kubeconfig.h"
+#include "tas_stats.h"
+#include "tas_util.h"
 
 static int admin_token(struct tas_server *s)
 {

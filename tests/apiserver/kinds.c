@@ -1,14 +1,14 @@
-#include "kinds.h"
+#include "tas_kinds.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "crd.h"
-#include "status.h"
-#include "util.h"
-#include "validate.h"
+#include "tas_crd.h"
+#include "tas_status.h"
+#include "tas_util.h"
+#include "tas_validate.h"
 
 static const char *const std_verbs[] = {"create", "delete", "deletecollection", "get", "list",
 					"patch", "update", "watch", NULL};

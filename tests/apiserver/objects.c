@@ -1,4 +1,4 @@
-#include "objects.h"
+#include "tas_objects.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -7,9 +7,9 @@
 #include <time.h>
 
 #include "schema.h"
-#include "status.h"
-#include "util.h"
-#include "validate.h"
+#include "tas_status.h"
+#include "tas_util.h"
+#include "tas_validate.h"
 
 void tas_resp_set(struct tas_resp *resp, int code, json_t *body)
 {

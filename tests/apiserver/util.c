@@ -1,4 +1,4 @@
-#include "util.h"
+#include "tas_util.h"
 
 #include <errno.h>
 #include <gnutls/gnutls.h>

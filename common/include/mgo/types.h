@@ -51,6 +51,7 @@ struct mgo_mg {
 	char *name;
 	char *uid;
 	int64_t generation;
+	char *resource_version; /* metadata.resourceVersion, as observed */
 	bool deleting;          /* metadata.deletionTimestamp is set */
 	enum mgo_mg_phase phase;
 	struct mgo_mg_spec spec;
@@ -135,6 +136,10 @@ struct mgo_act {
 	char *name;
 	char *uid;
 	int64_t generation;
+	/* The MustGather's resourceVersion the decision was made on: status
+	 * writes are conditional on it, so an act decided on a stale view (the
+	 * watcher lags) fails with Conflict instead of undoing newer state. */
+	char *resource_version;
 	bool succeeded;         /* FINISH: Completed (true) or Failed (false) */
 	char *reason;           /* condition reason (InvalidImage, ...); NULL for LAUNCH */
 	char *message;          /* human message for the condition and the Event */

@@ -1,0 +1,13 @@
+/* Labels and annotations the operator puts on what it creates. The launcher
+ * writes them, the watcher selects by them: one definition for both. */
+#ifndef MGO_LABELS_H
+#define MGO_LABELS_H
+
+#define MGO_LABEL_MANAGED_BY "app.kubernetes.io/managed-by"
+#define MGO_MANAGED_BY "mgo"
+/* The UID of the MustGather a Job or Pod belongs to. */
+#define MGO_LABEL_UID "must-gather.openshift.io/uid"
+#define MGO_ANNOTATION_NAME "must-gather.openshift.io/name"
+#define MGO_ANNOTATION_TRACE "must-gather.openshift.io/trace"
+
+#endif

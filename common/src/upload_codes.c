@@ -1,0 +1,23 @@
+#include "mgo/upload.h"
+
+const char *mgo_upload_exit_text(int status)
+{
+	switch (status) {
+	case MGO_UPLOAD_EXIT_OK:
+		return "uploaded";
+	case MGO_UPLOAD_EXIT_USAGE:
+		return "the upload step was misconfigured";
+	case MGO_UPLOAD_EXIT_NO_TARBALL:
+		return "the gather left nothing to upload";
+	case MGO_UPLOAD_EXIT_HOST_KEY:
+		return "the server's host key did not match the known one";
+	case MGO_UPLOAD_EXIT_AUTH:
+		return "the server refused the credentials in the case management Secret";
+	case MGO_UPLOAD_EXIT_UNREACHABLE:
+		return "the server could not be reached (check the host and proxy)";
+	case MGO_UPLOAD_EXIT_TRANSFER:
+		return "the transfer did not complete";
+	default:
+		return "unexpected failure";
+	}
+}

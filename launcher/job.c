@@ -1,0 +1,256 @@
+/* The Job a MustGather runs as; see job.h for its shape and why. */
+#include "job.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* Where the one volume is mounted: the gather writes below MGO_OUTPUT_DIR
+ * (a subPath of it), the tarball and the marker sit in RESULT_DIR, outside
+ * what is packed, so tar never reads the file it writes. */
+#define RESULT_DIR "/mgo-out"
+#define UPLOAD_COMMAND "/usr/libexec/mgo/mgo-upload"
+
+/* Runs the gather (and the audit gather when asked) under the timeout, keeps
+ * its exit status (the pipe to tee would otherwise swallow it), packs the
+ * result and leaves the completion marker the upload step waits for.
+ * Everything variable comes from the environment; nothing is interpolated. */
+const char mgo_gather_script[] =
+	"set -u\n"
+	"out=${MGO_OUTPUT_DIR:?}\n"
+	"res=${MGO_RESULT_DIR:?}\n"
+	"export MGO_GATHER_BIN=${MGO_GATHER_BIN:-/usr/bin/gather}\n"
+	"export MGO_AUDIT_BIN=${MGO_AUDIT_BIN:-/usr/bin/gather_audit_logs}\n"
+	"export MGO_AUDIT=${MGO_AUDIT:-false}\n"
+	"mkdir -p \"$out\" \"$res\" || exit 1\n"
+	"rm -f \"$res/" MGO_DONE_MARKER "\" \"$res/" MGO_TARBALL "\" \"$res/.status\"\n"
+	"steps='\"$MGO_GATHER_BIN\" && { [ \"$MGO_AUDIT\" != true ] || \"$MGO_AUDIT_BIN\"; }'\n"
+	"limit=${MGO_TIMEOUT_SECONDS:-0}\n"
+	"{\n"
+	"  cd \"$out\" || exit 1\n"
+	"  if [ \"$limit\" -gt 0 ]; then\n"
+	"    timeout -k 30 \"$limit\" /bin/sh -c \"$steps\"\n"
+	"  else\n"
+	"    /bin/sh -c \"$steps\"\n"
+	"  fi\n"
+	"  echo $? > \"$res/.status\"\n"
+	"} 2>&1 | tee \"$out/must-gather.log\"\n"
+	"status=$(cat \"$res/.status\" 2>/dev/null) || status=1\n"
+	"rm -f \"$res/.status\"\n"
+	"if [ \"$limit\" -gt 0 ] && { [ \"$status\" -eq 124 ] || [ \"$status\" -eq 137 ]; }; then\n"
+	"  echo \"mgo: gather timed out after ${limit}s (spec.mustGatherTimeout)\" >&2\n"
+	"  status=124\n"
+	"elif [ \"$status\" -ne 0 ]; then\n"
+	"  echo \"mgo: gather failed with exit status $status\" >&2\n"
+	"fi\n"
+	"if [ \"$status\" -eq 0 ]; then\n"
+	"  if tar -czf \"$res/.tarball\" -C \"$out\" . && mv \"$res/.tarball\" \"$res/" MGO_TARBALL "\"; then\n"
+	"    :\n"
+	"  else\n"
+	"    echo \"mgo: packing the result failed\" >&2\n"
+	"    status=1\n"
+	"  fi\n"
+	"fi\n"
+	"echo \"$status\" > \"$res/" MGO_DONE_MARKER "\"\n"
+	"exit \"$status\"\n";
+
+/* FNV-1a: a short, stable suffix for names that must be shortened; not a
+ * security boundary (the UID label is what the watcher trusts). */
+static unsigned long hash32(const char *s)
+{
+	unsigned long h = 2166136261u;
+
+	for (; *s; s++)
+		h = ((h ^ (unsigned char)*s) * 16777619u) & 0xffffffffu;
+	return h;
+}
+
+void mgo_job_name(const char *mg_name, const char *mg_uid, char *buf, size_t len)
+{
+	/* the Job controller puts the Job's name in a pod label: at most 63 */
+	if (strlen(mg_name) <= 63) {
+		snprintf(buf, len, "%s", mg_name);
+		return;
+	}
+	int keep = 54;
+	while (keep > 0 && (mg_name[keep - 1] == '-' || mg_name[keep - 1] == '.'))
+		keep--;
+	snprintf(buf, len, "%.*s-%08lx", keep, mg_name, hash32(mg_uid ? mg_uid : ""));
+}
+
+static int env_add(json_t *env, const char *name, const char *value)
+{
+	if (!value)
+		return 0;
+	return json_array_append_new(env, json_pack("{s:s, s:s}", "name", name, "value", value));
+}
+
+static int env_secret(json_t *env, const char *name, const char *secret, const char *key)
+{
+	return json_array_append_new(
+		env, json_pack("{s:s, s:{s:{s:s, s:s}}}", "name", name, "valueFrom",
+			       "secretKeyRef", "name", secret, "key", key));
+}
+
+/* Restricted pod security for every container we add. */
+static json_t *container_security(void)
+{
+	return json_pack("{s:b, s:{s:[s]}, s:b}", "allowPrivilegeEscalation", 0, "capabilities",
+			 "drop", "ALL", "runAsNonRoot", 1);
+}
+
+/* The run's own folder on the volume, so runs sharing a claim never mix. */
+static void run_dir(const struct mgo_act *act, char *buf, size_t len)
+{
+	const char *sub = act->intent.pvc_subpath;
+	char uid8[9];
+
+	snprintf(uid8, sizeof(uid8), "%.8s", act->uid ? act->uid : "");
+	if (act->intent.pvc_claim)
+		snprintf(buf, len, "%s%s%s-%s", sub && *sub ? sub : "", sub && *sub ? "/" : "",
+			 act->name, uid8);
+	else
+		buf[0] = '\0';
+}
+
+static json_t *gather_container(const struct mgo_act *act, const char *base)
+{
+	const struct mgo_job_intent *in = &act->intent;
+	char timeout[32], gather_sub[1400];
+	json_t *env = json_array();
+
+	snprintf(timeout, sizeof(timeout), "%lld", (long long)in->timeout_seconds);
+	snprintf(gather_sub, sizeof(gather_sub), "%s%sgather", base, *base ? "/" : "");
+	if (!env || env_add(env, "MGO_OUTPUT_DIR", MGO_OUTPUT_DIR) ||
+	    env_add(env, "MGO_RESULT_DIR", RESULT_DIR) ||
+	    env_add(env, "MGO_TIMEOUT_SECONDS", timeout) ||
+	    env_add(env, "MGO_AUDIT", in->audit ? "true" : "false")) {
+		json_decref(env);
+		return NULL;
+	}
+	json_t *mounts = json_pack("[{s:s, s:s, s:s}, {s:s, s:s, s:s}]", "name", "output",
+				   "mountPath", MGO_OUTPUT_DIR, "subPath", gather_sub, "name",
+				   "output", "mountPath", RESULT_DIR, "subPath", base);
+	if (mounts && !*base) /* an empty subPath is refused by validation */
+		json_object_del(json_array_get(mounts, 1), "subPath");
+	return json_pack("{s:s, s:s, s:s, s:[s, s, s], s:o, s:o, s:o}", "name", "gather",
+			 "image", in->image, "imagePullPolicy", "IfNotPresent", "command",
+			 "/bin/sh", "-c", mgo_gather_script, "env", env, "volumeMounts", mounts,
+			 "securityContext", container_security());
+}
+
+static char *remote_name(const struct mgo_act *act, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s_must-gather-%s-%.8s.tar.gz", act->intent.sftp_case_id, act->name,
+		 act->uid ? act->uid : "");
+	return buf;
+}
+
+static json_t *upload_container(const struct mgo_act *act, const struct mgo_job_config *cfg,
+				const char *base)
+{
+	const struct mgo_job_intent *in = &act->intent;
+	const char *http = in->http_proxy && *in->http_proxy ? in->http_proxy : cfg->http_proxy;
+	const char *https = in->https_proxy && *in->https_proxy ? in->https_proxy : cfg->https_proxy;
+	const char *noproxy = in->no_proxy && *in->no_proxy ? in->no_proxy : cfg->no_proxy;
+	char remote[600];
+	json_t *env = json_array();
+
+	if (!env || env_add(env, "MGO_RESULT_DIR", RESULT_DIR) ||
+	    env_add(env, "MGO_SFTP_HOST", in->sftp_host) ||
+	    env_add(env, "MGO_REMOTE_NAME", remote_name(act, remote, sizeof(remote))) ||
+	    env_add(env, "MGO_INTERNAL_USER", in->sftp_internal_user ? "true" : "false") ||
+	    env_add(env, "MGO_SFTP_KNOWN_HOSTS", cfg->sftp_known_hosts) ||
+	    env_secret(env, "MGO_SFTP_USERNAME", in->sftp_secret, "username") ||
+	    env_secret(env, "MGO_SFTP_PASSWORD", in->sftp_secret, "password") ||
+	    env_add(env, "HTTP_PROXY", http) || env_add(env, "HTTPS_PROXY", https) ||
+	    env_add(env, "NO_PROXY", noproxy)) {
+		json_decref(env);
+		return NULL;
+	}
+	json_t *mount = json_pack("{s:s, s:s, s:s, s:b}", "name", "output", "mountPath",
+				  RESULT_DIR, "subPath", base, "readOnly", 1);
+	if (mount && !*base)
+		json_object_del(mount, "subPath");
+	return json_pack("{s:s, s:s, s:s, s:[s], s:o, s:[o], s:o}", "name", "upload", "image",
+			 cfg->operator_image, "imagePullPolicy", "IfNotPresent", "command",
+			 UPLOAD_COMMAND, "env", env, "volumeMounts", mount, "securityContext",
+			 container_security());
+}
+
+static json_t *output_volume(const struct mgo_act *act)
+{
+	if (act->intent.pvc_claim)
+		return json_pack("{s:s, s:{s:s}}", "name", "output", "persistentVolumeClaim",
+				 "claimName", act->intent.pvc_claim);
+	return json_pack("{s:s, s:{}}", "name", "output", "emptyDir");
+}
+
+static json_t *pod_spec(const struct mgo_act *act, const struct mgo_job_config *cfg)
+{
+	char base[1400];
+	json_t *gather, *spec;
+
+	run_dir(act, base, sizeof(base));
+	gather = gather_container(act, base);
+	if (!gather)
+		return NULL;
+	spec = json_pack("{s:s, s:s, s:{s:b, s:{s:s}}, s:[o]}", "serviceAccountName",
+			 act->intent.service_account, "restartPolicy", "Never", "securityContext",
+			 "runAsNonRoot", 1, "seccompProfile", "type", "RuntimeDefault", "volumes",
+			 output_volume(act));
+	if (!spec) {
+		json_decref(gather);
+		return NULL;
+	}
+	if (act->intent.upload) {
+		/* json_pack's "o" takes the reference even when it fails */
+		json_t *upload = upload_container(act, cfg, base);
+		if (!upload) {
+			json_decref(gather);
+			json_decref(spec);
+			return NULL;
+		}
+		if (json_object_set_new(spec, "initContainers", json_pack("[o]", gather)) ||
+		    json_object_set_new(spec, "containers", json_pack("[o]", upload))) {
+			json_decref(spec);
+			return NULL;
+		}
+	} else if (json_object_set_new(spec, "containers", json_pack("[o]", gather))) {
+		json_decref(spec);
+		return NULL;
+	}
+	return spec;
+}
+
+json_t *mgo_job_render(const struct mgo_act *act, const struct mgo_job_config *cfg)
+{
+	char name[80], trace[160];
+	json_t *job, *pod;
+
+	if (act->kind != MGO_ACT_LAUNCH || !act->intent.image || !act->uid)
+		return NULL;
+	mgo_job_name(act->name, act->uid, name, sizeof(name));
+	snprintf(trace, sizeof(trace), "%s/%lld", act->uid, (long long)act->generation);
+	pod = pod_spec(act, cfg);
+	if (!pod)
+		return NULL;
+	job = json_pack(
+		"{s:s, s:s,"
+		" s:{s:s, s:s, s:{s:s, s:s}, s:{s:s, s:s},"
+		"    s:[{s:s, s:s, s:s, s:s, s:b, s:b}]},"
+		" s:{s:i, s:{s:{s:{s:s, s:s}}, s:o}}}",
+		"apiVersion", "batch/v1", "kind", "Job",
+		"metadata", "name", name, "namespace", act->ns,
+		"labels", MGO_LABEL_MANAGED_BY, MGO_MANAGED_BY, MGO_LABEL_UID, act->uid,
+		"annotations", MGO_ANNOTATION_NAME, act->name, MGO_ANNOTATION_TRACE, trace,
+		"ownerReferences", "apiVersion", "operator.openshift.io/v1alpha1", "kind",
+		"MustGather", "name", act->name, "uid", act->uid, "controller", 1,
+		"blockOwnerDeletion", 1,
+		"spec", "backoffLimit", 0, "template", "metadata", "labels", MGO_LABEL_MANAGED_BY,
+		MGO_MANAGED_BY, MGO_LABEL_UID, act->uid, "spec", pod);
+	if (job && act->intent.timeout_seconds > 0)
+		json_object_set_new(json_object_get(job, "spec"), "activeDeadlineSeconds",
+				    json_integer(act->intent.timeout_seconds +
+						 MGO_DEADLINE_SLACK_SECONDS));
+	return job;
+}

@@ -1,0 +1,52 @@
+/* How a MustGather's Job looks: a pure function from a LAUNCH act to the Job
+ * object the launcher creates. No I/O; tested field by field and, for the
+ * gather script, by running it (tests/unit/test_job_script.c).
+ *
+ * Shape:
+ *  - named after the MustGather (shortened with a hash of its UID when the
+ *    name would not fit a label), in its namespace, controlled by it;
+ *  - one pod, never retried (backoffLimit 0): a gather is not idempotent;
+ *  - with an upload target, "gather" is an init container and "upload" the
+ *    main one, so the upload runs only after a successful gather and a
+ *    failed upload never re-runs the gather;
+ *  - no user string is ever part of a shell command: the gather script is a
+ *    constant, and everything variable reaches it through the environment. */
+#ifndef MGO_LAUNCHER_JOB_H
+#define MGO_LAUNCHER_JOB_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "mgo/labels.h"
+#include "mgo/types.h"
+
+
+/* Where the gather writes inside the pod, and the files it leaves there. */
+#define MGO_OUTPUT_DIR "/must-gather"
+#define MGO_TARBALL "must-gather.tar.gz"
+#define MGO_DONE_MARKER ".mgo-gather-done"
+
+/* Extra time the Job gets beyond spec.mustGatherTimeout for pulling images,
+ * packing and uploading, before activeDeadlineSeconds stops it. */
+#define MGO_DEADLINE_SLACK_SECONDS 900
+
+/* What the launcher knows from its configuration. */
+struct mgo_job_config {
+	const char *operator_image;     /* runs the upload step */
+	const char *http_proxy;         /* cluster-wide defaults for the upload */
+	const char *https_proxy;
+	const char *no_proxy;
+	const char *sftp_known_hosts;   /* known_hosts lines for SFTP servers; NULL: none */
+};
+
+/* The gather script every Job runs, constant, for tests to execute. */
+extern const char mgo_gather_script[];
+
+/* Writes the Job name for a MustGather into buf (at least 64 bytes). */
+void mgo_job_name(const char *mg_name, const char *mg_uid, char *buf, size_t len);
+
+/* Builds the Job for a LAUNCH act. Returns a new reference, or NULL when out
+ * of memory or the act is not a LAUNCH. */
+json_t *mgo_job_render(const struct mgo_act *act, const struct mgo_job_config *cfg);
+
+#endif

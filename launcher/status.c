@@ -1,0 +1,122 @@
+#include "status.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+void mgo_rfc3339_now(char *buf, size_t len)
+{
+	time_t t = time(NULL);
+	struct tm tm;
+
+	if (!gmtime_r(&t, &tm) || strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(buf, len, "1970-01-01T00:00:00Z");
+}
+
+static json_t *condition(const char *type, const char *status, const char *reason,
+			 const char *message, json_int_t gen, const char *now)
+{
+	return json_pack("{s:s, s:s, s:s, s:s, s:I, s:s}", "type", type, "status", status,
+			 "reason", reason, "message", message ? message : "", "observedGeneration",
+			 gen, "lastTransitionTime", now);
+}
+
+json_t *mgo_status_patch(const struct mgo_act *act, const char *job_name, const char *now)
+{
+	json_int_t gen = (json_int_t)act->generation;
+	const char *state, *reason = act->reason;
+	char msg[1024];
+	json_t *conds, *status;
+
+	switch (act->kind) {
+	case MGO_ACT_LAUNCH:
+		state = "Running";
+		reason = MGO_REASON_JOB_CREATED;
+		snprintf(msg, sizeof(msg), "Job %s runs image %s", job_name ? job_name : "",
+			 act->intent.image ? act->intent.image : "");
+		conds = json_pack("[o]", condition("Running", "True", reason, msg, gen, now));
+		break;
+	case MGO_ACT_DENY:
+		state = "Failed";
+		conds = json_pack("[o]", condition("Failed", "True", reason, act->message, gen, now));
+		break;
+	case MGO_ACT_FINISH:
+		state = act->succeeded ? "Completed" : "Failed";
+		conds = json_pack("[o, o]",
+				  condition("Running", "False", reason, act->message, gen, now),
+				  condition(state, "True", reason, act->message, gen, now));
+		break;
+	default:
+		return NULL;
+	}
+	if (!conds || !reason)
+		goto fail;
+	status = json_pack("{s:b, s:s, s:s, s:s, s:I, s:o}", "completed",
+			   act->kind != MGO_ACT_LAUNCH, "status", state, "reason", reason,
+			   "lastUpdate", now, "observedGeneration", gen, "conditions", conds);
+	conds = NULL; /* taken by json_pack, even on failure */
+	if (!status)
+		goto fail;
+	if (act->kind == MGO_ACT_LAUNCH &&
+	    (json_object_set_new(status, "image", json_string(act->intent.image)) ||
+	     json_object_set_new(status, "jobName", json_string(job_name)))) {
+		json_decref(status);
+		goto fail;
+	}
+	json_t *patch = json_pack("{s:o}", "status", status);
+	if (patch && act->resource_version &&
+	    json_object_set_new(patch, "metadata",
+				json_pack("{s:s}", "resourceVersion", act->resource_version))) {
+		json_decref(patch);
+		return NULL;
+	}
+	return patch;
+fail:
+	json_decref(conds);
+	return NULL;
+}
+
+json_t *mgo_event_render(const struct mgo_act *act, const char *job_name, const char *now,
+			 const char *instance)
+{
+	const char *type = "Warning", *reason = act->reason, *message = act->message;
+	char msg[1024], name[MGO_NAME_MAX + 1], lower[64];
+	size_t i;
+
+	switch (act->kind) {
+	case MGO_ACT_LAUNCH:
+		type = "Normal";
+		reason = MGO_REASON_JOB_CREATED;
+		snprintf(msg, sizeof(msg), "Created Job %s running image %s",
+			 job_name ? job_name : "", act->intent.image ? act->intent.image : "");
+		message = msg;
+		break;
+	case MGO_ACT_FINISH:
+		if (act->succeeded)
+			type = "Normal";
+		break;
+	case MGO_ACT_DENY:
+		break;
+	default:
+		return NULL;
+	}
+	if (!reason || !act->uid)
+		return NULL;
+	for (i = 0; reason[i] && i < sizeof(lower) - 1; i++)
+		lower[i] = (char)tolower((unsigned char)reason[i]);
+	lower[i] = '\0';
+	/* <= 253: 200 of the name, '.', 8 of the UID, '.', the reason */
+	snprintf(name, sizeof(name), "%.200s.%.8s.%.40s", act->name, act->uid, lower);
+	return json_pack("{s:s, s:s, s:{s:s, s:s},"
+			 " s:{s:s, s:s, s:s, s:s, s:s},"
+			 " s:s, s:s, s:s, s:{s:s}, s:s, s:s, s:i, s:s, s:s}",
+			 "apiVersion", "v1", "kind", "Event",
+			 "metadata", "name", name, "namespace", act->ns,
+			 "involvedObject", "apiVersion", "operator.openshift.io/v1alpha1", "kind",
+			 "MustGather", "name", act->name, "namespace", act->ns, "uid", act->uid,
+			 "reason", reason, "message", message ? message : "", "type", type,
+			 "source", "component", "mgo-launcher", "firstTimestamp", now,
+			 "lastTimestamp", now, "count", 1, "reportingComponent", "mgo-launcher",
+			 "reportingInstance", instance ? instance : "mgo-launcher");
+}

@@ -1,0 +1,38 @@
+/* What the launcher writes about a MustGather: the /status merge patch and
+ * the Event for each act. Pure functions; the caller passes the time.
+ *
+ * Conditions (Kubernetes API conventions; each write is a transition, so
+ * every condition written carries the write's time):
+ *   LAUNCH          Running=True   JobCreated
+ *   DENY            Failed=True    <denial reason>
+ *   FINISH, ok      Running=False  Completed,  Completed=True Completed
+ *   FINISH, failed  Running=False  <reason>,   Failed=True    <reason>
+ * status.status is Running, Completed or Failed; status.completed is true once
+ * the MustGather is finished either way (as upstream). Every patch carries the
+ * resourceVersion the decision saw, so a stale decision gets a Conflict. */
+#ifndef MGO_LAUNCHER_STATUS_H
+#define MGO_LAUNCHER_STATUS_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "mgo/types.h"
+
+#define MGO_REASON_JOB_CREATED "JobCreated"
+
+/* The merge patch for act on the MustGather's /status. `job_name` is the
+ * Job a LAUNCH creates; `now` is RFC 3339. New reference, or NULL when out of
+ * memory or act->kind writes no status (CLEANUP). */
+json_t *mgo_status_patch(const struct mgo_act *act, const char *job_name, const char *now);
+
+/* The core/v1 Event for act, or NULL when act->kind records none (CLEANUP).
+ * Its name is derived from the MustGather and the reason, so a repeated act
+ * makes the same Event (AlreadyExists) rather than a second one. `instance`
+ * names this launcher (reportingInstance). */
+json_t *mgo_event_render(const struct mgo_act *act, const char *job_name, const char *now,
+			 const char *instance);
+
+/* Writes the current time in RFC 3339 (UTC, seconds) into buf (>= 21 bytes). */
+void mgo_rfc3339_now(char *buf, size_t len);
+
+#endif

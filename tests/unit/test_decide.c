@@ -1,0 +1,418 @@
+/* Every row of the decision table: what the validator does for each state a
+ * MustGather, its allowlist and its Job can be in. */
+#include <criterion/criterion.h>
+#include <criterion/parameterized.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "decide.h"
+
+static const char *const operator_sas[] = {"mgo-watcher", "mgo-launcher"};
+static const struct mgo_policy policy = {
+	.namespace = "must-gather-operator",
+	.default_image = "quay.io/openshift/origin-must-gather:latest",
+	.operator_sas = operator_sas,
+	.n_operator_sas = 2,
+};
+
+static char *allowed[] = {
+	"quay.io/my-org/my-custom-must-gather:latest",
+	("registry.example.com/team-a/debug-must-gather@sha256:"
+	 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"),
+	"Not A Valid Entry",
+	"busybox",
+};
+
+/* A MustGather in team-a with nothing set, an allowlist with the entries
+ * above, no Job, and its service account present. Strings are borrowed from
+ * literals: the observation is never freed. */
+static struct mgo_observe base(void)
+{
+	return (struct mgo_observe){
+		.mg = {.ns = "team-a", .name = "mg1", .uid = "uid-1", .generation = 1},
+		.allowlist = {.present = true, .generation = 3, .n_images = 4, .images = allowed},
+		.job = {.gather_exit = -1, .upload_exit = -1},
+		.service_account = MGO_PRESENCE_PRESENT,
+		.pvc = MGO_PRESENCE_PRESENT,
+	};
+}
+
+static struct mgo_act decide_ok(const struct mgo_observe *o, int want)
+{
+	struct mgo_act act;
+	int rc = mgo_decide(&policy, o, &act);
+	cr_assert_eq(rc, want, "decision %d, wanted %d (reason %s: %s)", rc, want,
+		     act.reason ? act.reason : "-", act.message ? act.message : "-");
+	return act;
+}
+
+static void expect_deny(const struct mgo_observe *o, const char *reason, const char *needle)
+{
+	struct mgo_act act = decide_ok(o, MGO_DECIDE_ACT);
+	cr_assert_eq(act.kind, MGO_ACT_DENY, "kind %d", act.kind);
+	cr_assert_str_eq(act.reason, reason);
+	cr_assert(strstr(act.message, needle), "message \"%s\" lacks \"%s\"", act.message, needle);
+	cr_assert_null(act.intent.image, "a denial carries no intent");
+	cr_assert_str_eq(act.uid, "uid-1");
+	mgo_act_free(&act);
+}
+
+static struct mgo_act expect_launch(const struct mgo_observe *o, const char *image)
+{
+	struct mgo_act act = decide_ok(o, MGO_DECIDE_ACT);
+	cr_assert_eq(act.kind, MGO_ACT_LAUNCH, "kind %d (%s: %s)", act.kind,
+		     act.reason ? act.reason : "-", act.message ? act.message : "-");
+	cr_assert_str_eq(act.intent.image, image);
+	cr_assert_str_eq(act.ns, "team-a");
+	cr_assert_str_eq(act.name, "mg1");
+	cr_assert_eq(act.generation, 1);
+	return act;
+}
+
+/* ---- the enhancement's cases ---- */
+
+Test(decide, no_custom_image_runs_default_with_or_without_allowlist)
+{
+	struct mgo_observe o = base();
+	struct mgo_act act = expect_launch(&o, policy.default_image);
+	cr_assert_not(act.intent.custom_image);
+	cr_assert_str_eq(act.intent.service_account, "default");
+	mgo_act_free(&act);
+
+	o.allowlist = (struct mgo_allowlist){0};
+	act = expect_launch(&o, policy.default_image);
+	mgo_act_free(&act);
+}
+
+Test(decide, allowed_image_runs_exactly_as_written)
+{
+	struct mgo_observe o = base();
+	o.mg.spec.image = "quay.io/my-org/my-custom-must-gather"; /* :latest implied */
+	struct mgo_act act = expect_launch(&o, "quay.io/my-org/my-custom-must-gather");
+	cr_assert(act.intent.custom_image);
+	mgo_act_free(&act);
+
+	o.mg.spec.image = "docker.io/library/busybox:latest"; /* entry written "busybox" */
+	act = expect_launch(&o, "docker.io/library/busybox:latest");
+	mgo_act_free(&act);
+}
+
+Test(decide, image_not_in_allowlist_is_invalid_image)
+{
+	struct mgo_observe o = base();
+	o.mg.spec.image = "quay.io/evil/gather:latest";
+	expect_deny(&o, "InvalidImage", "not in MustGatherImage/cluster");
+
+	o.mg.spec.image = "quay.io/my-org/my-custom-must-gather:v2"; /* other tag */
+	expect_deny(&o, "InvalidImage", "not in MustGatherImage/cluster");
+}
+
+Test(decide, digest_pinned_entry_allows_only_that_digest)
+{
+	struct mgo_observe o = base();
+	o.mg.spec.image = "registry.example.com/team-a/debug-must-gather:latest";
+	expect_deny(&o, "InvalidImage", "not in MustGatherImage/cluster");
+
+	o.mg.spec.image = "registry.example.com/team-a/debug-must-gather@sha256:"
+			  "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdee";
+	expect_deny(&o, "InvalidImage", "not in MustGatherImage/cluster");
+
+	o.mg.spec.image = "registry.example.com/team-a/debug-must-gather@sha256:"
+			  "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+	struct mgo_act act = expect_launch(&o, o.mg.spec.image);
+	mgo_act_free(&act);
+}
+
+Test(decide, custom_image_without_allowlist_is_not_configured)
+{
+	struct mgo_observe o = base();
+	o.allowlist = (struct mgo_allowlist){0};
+	o.mg.spec.image = "quay.io/my-org/my-custom-must-gather:latest";
+	expect_deny(&o, "AllowlistNotConfigured", "MustGatherImage named 'cluster'");
+}
+
+Test(decide, malformed_image_says_what_is_wrong)
+{
+	struct mgo_observe o = base();
+	o.mg.spec.image = "quay.io/My-Org/gather:latest";
+	expect_deny(&o, "InvalidImage", "not a valid image reference");
+	/* malformed beats a missing allowlist: the user can fix it alone */
+	o.allowlist = (struct mgo_allowlist){0};
+	expect_deny(&o, "InvalidImage", "lowercase");
+}
+
+Test(decide, malformed_allowlist_entry_allows_nothing)
+{
+	struct mgo_observe o = base();
+	o.mg.spec.image = "Not A Valid Entry";
+	expect_deny(&o, "InvalidImage", "not a valid image reference");
+}
+
+/* ---- the rest of the spec ---- */
+
+Test(decide, service_account_checks)
+{
+	struct mgo_observe o = base();
+	o.mg.spec.service_account = "gatherer";
+	o.service_account = MGO_PRESENCE_ABSENT;
+	expect_deny(&o, "InvalidSpec", "ServiceAccount gatherer not found in namespace team-a");
+
+	o.service_account = MGO_PRESENCE_PRESENT;
+	o.mg.spec.service_account = "Bad_Name";
+	expect_deny(&o, "InvalidSpec", "spec.serviceAccountRef.name");
+
+	o.mg.spec.service_account = "mgo-launcher";
+	o.mg.ns = "must-gather-operator";
+	expect_deny(&o, "InvalidSpec", "operator's own service accounts");
+
+	o.mg.ns = "team-a"; /* same name elsewhere is somebody else's account */
+	o.mg.spec.service_account = "mgo-launcher";
+	struct mgo_observe copy = o;
+	struct mgo_act act;
+	cr_assert_eq(mgo_decide(&policy, &copy, &act), MGO_DECIDE_ACT);
+	cr_assert_eq(act.kind, MGO_ACT_LAUNCH);
+	cr_assert_str_eq(act.intent.service_account, "mgo-launcher");
+	mgo_act_free(&act);
+}
+
+Test(decide, timeout_rendered_in_seconds)
+{
+	struct mgo_observe o = base();
+	o.mg.spec.timeout = "1h30m";
+	struct mgo_act act = expect_launch(&o, policy.default_image);
+	cr_assert_eq(act.intent.timeout_seconds, 5400);
+	mgo_act_free(&act);
+
+	o.mg.spec.timeout = "10x";
+	expect_deny(&o, "InvalidSpec", "spec.mustGatherTimeout");
+}
+
+Test(decide, upload_target)
+{
+	struct mgo_observe o = base();
+	o.mg.spec.upload_type = "SFTP";
+	expect_deny(&o, "InvalidSpec", "sftp is required");
+
+	o.mg.spec.has_sftp = true;
+	o.mg.spec.sftp_case_id = "01234567";
+	o.mg.spec.sftp_secret = "case-creds";
+	struct mgo_act act = expect_launch(&o, policy.default_image);
+	cr_assert(act.intent.upload);
+	cr_assert_str_eq(act.intent.sftp_host, "sftp.access.redhat.com");
+	cr_assert_str_eq(act.intent.sftp_secret, "case-creds");
+	cr_assert_str_eq(act.intent.sftp_case_id, "01234567");
+	mgo_act_free(&act);
+
+	o.mg.spec.sftp_case_id = "../../etc";
+	expect_deny(&o, "InvalidSpec", "caseID");
+	o.mg.spec.sftp_case_id = "01234567";
+	o.mg.spec.sftp_host = "sftp.example.com:99999";
+	expect_deny(&o, "InvalidSpec", "sftp.host");
+	o.mg.spec.sftp_host = "[::1]:2222";
+	act = expect_launch(&o, policy.default_image);
+	mgo_act_free(&act);
+	o.mg.spec.upload_type = "S3";
+	expect_deny(&o, "InvalidSpec", "only SFTP");
+}
+
+Test(decide, storage)
+{
+	struct mgo_observe o = base();
+	o.mg.spec.storage_type = "PersistentVolume";
+	o.mg.spec.pvc_claim = "gathers";
+	o.mg.spec.pvc_subpath = "cases/123";
+	struct mgo_act act = expect_launch(&o, policy.default_image);
+	cr_assert_str_eq(act.intent.pvc_claim, "gathers");
+	cr_assert_str_eq(act.intent.pvc_subpath, "cases/123");
+	mgo_act_free(&act);
+
+	o.mg.spec.pvc_subpath = "cases/../../etc";
+	expect_deny(&o, "InvalidSpec", "subPath");
+	o.mg.spec.pvc_subpath = "/abs";
+	expect_deny(&o, "InvalidSpec", "subPath");
+	o.mg.spec.pvc_subpath = NULL;
+	o.pvc = MGO_PRESENCE_ABSENT;
+	expect_deny(&o, "InvalidSpec", "PersistentVolumeClaim gathers not found");
+}
+
+Test(decide, proxy)
+{
+	struct mgo_observe o = base();
+	o.mg.spec.https_proxy = "file:///etc/passwd";
+	expect_deny(&o, "InvalidSpec", "httpsProxy");
+	o.mg.spec.https_proxy = "http://proxy.example.com:3128";
+	o.mg.spec.no_proxy = ".cluster.local,10.0.0.0/8";
+	struct mgo_act act = expect_launch(&o, policy.default_image);
+	cr_assert_str_eq(act.intent.https_proxy, "http://proxy.example.com:3128");
+	mgo_act_free(&act);
+}
+
+/* ---- the lifecycle ---- */
+
+Test(decide, deleting_does_nothing)
+{
+	struct mgo_observe o = base();
+	o.mg.deleting = true;
+	decide_ok(&o, MGO_DECIDE_NOTHING);
+}
+
+Test(decide, running_job_does_nothing)
+{
+	struct mgo_observe o = base();
+	o.mg.phase = MGO_MG_RUNNING;
+	o.job.phase = MGO_JOB_ACTIVE;
+	o.job.name = "mg1";
+	decide_ok(&o, MGO_DECIDE_NOTHING);
+}
+
+Test(decide, launched_but_status_not_written_relaunches_idempotently)
+{
+	struct mgo_observe o = base();
+	o.job = (struct mgo_job_state){.phase = MGO_JOB_ACTIVE, .name = "mg1", .uid = "j1",
+				       .gather_exit = -1, .upload_exit = -1};
+	struct mgo_act act = expect_launch(&o, policy.default_image);
+	mgo_act_free(&act);
+
+	/* ... unless the image was removed from the allowlist meanwhile */
+	o.mg.spec.image = "quay.io/evil/gather:latest";
+	act = decide_ok(&o, MGO_DECIDE_ACT);
+	cr_assert_eq(act.kind, MGO_ACT_DENY);
+	cr_assert_str_eq(act.job_name, "mg1");
+	cr_assert_str_eq(act.job_uid, "j1");
+	mgo_act_free(&act);
+}
+
+static struct mgo_observe finished(enum mgo_job_phase phase)
+{
+	struct mgo_observe o = base();
+	o.mg.phase = MGO_MG_RUNNING;
+	o.job = (struct mgo_job_state){.phase = phase, .name = "mg1", .uid = "j1",
+				       .gather_exit = -1, .upload_exit = -1};
+	return o;
+}
+
+static void expect_finish(const struct mgo_observe *o, bool ok, const char *reason,
+			  const char *needle, bool deletes_job)
+{
+	struct mgo_act act = decide_ok(o, MGO_DECIDE_ACT);
+	cr_assert_eq(act.kind, MGO_ACT_FINISH);
+	cr_assert_eq(act.succeeded, ok);
+	cr_assert_str_eq(act.reason, reason);
+	cr_assert(strstr(act.message, needle), "message \"%s\" lacks \"%s\"", act.message, needle);
+	if (deletes_job) {
+		cr_assert_str_eq(act.job_name, "mg1");
+		cr_assert_str_eq(act.job_uid, "j1");
+	} else {
+		cr_assert_null(act.job_name);
+	}
+	mgo_act_free(&act);
+}
+
+Test(decide, job_outcomes)
+{
+	struct mgo_observe o = finished(MGO_JOB_SUCCEEDED);
+	expect_finish(&o, true, "Completed", "completed", true);
+	o.mg.spec.retain = true;
+	expect_finish(&o, true, "Completed", "completed", false);
+
+	o = finished(MGO_JOB_FAILED);
+	o.job.reason = "DeadlineExceeded";
+	o.mg.spec.timeout = "10m";
+	expect_finish(&o, false, "Timeout", "within spec.mustGatherTimeout (10m)", true);
+
+	o = finished(MGO_JOB_FAILED);
+	o.job.gather_exit = 124;
+	expect_finish(&o, false, "Timeout", "mustGatherTimeout", true);
+
+	o = finished(MGO_JOB_FAILED);
+	o.job.gather_exit = 2;
+	expect_finish(&o, false, "GatherFailed", "exited with status 2", true);
+
+	o = finished(MGO_JOB_FAILED);
+	o.job.gather_exit = 0;
+	o.job.upload_exit = 5;
+	expect_finish(&o, false, "UploadFailed", "refused the credentials", true);
+
+	o = finished(MGO_JOB_FAILED);
+	o.job.reason = "BackoffLimitExceeded";
+	o.job.message = "Job has reached the specified backoff limit";
+	expect_finish(&o, false, "JobFailed", "BackoffLimitExceeded", true);
+}
+
+Test(decide, pod_that_cannot_start_fails_the_must_gather)
+{
+	struct mgo_observe o = finished(MGO_JOB_ACTIVE);
+	o.job.pod_container = "gather";
+	o.job.pod_reason = "ImagePullBackOff";
+	o.job.pod_message = "Back-off pulling image \"quay.io/x/y:z\"";
+	expect_finish(&o, false, "ImagePullFailed", "cannot pull its image", true);
+
+	o.job.pod_container = "upload";
+	o.job.pod_reason = "CreateContainerConfigError";
+	o.job.pod_message = "secret \"case-creds\" not found";
+	expect_finish(&o, false, "PodConfigError", "secret \"case-creds\" not found", true);
+}
+
+Test(decide, job_gone_while_running_is_launched_again)
+{
+	struct mgo_observe o = base();
+	o.mg.phase = MGO_MG_RUNNING;
+	o.mg.resource_version = "42";
+	struct mgo_act act = expect_launch(&o, policy.default_image);
+	cr_assert_str_eq(act.resource_version, "42", "the launcher's write is conditional on it");
+	mgo_act_free(&act);
+}
+
+Test(decide, finished_must_gather_is_never_rerun)
+{
+	enum mgo_mg_phase terminal[] = {MGO_MG_COMPLETED, MGO_MG_FAILED};
+	for (size_t i = 0; i < 2; i++) {
+		struct mgo_observe o = base();
+		o.mg.phase = terminal[i];
+		decide_ok(&o, MGO_DECIDE_NOTHING); /* no Job: never a LAUNCH */
+
+		o.job = (struct mgo_job_state){.phase = MGO_JOB_SUCCEEDED, .name = "mg1",
+					       .uid = "j1", .gather_exit = -1, .upload_exit = -1};
+		struct mgo_act act = decide_ok(&o, MGO_DECIDE_ACT);
+		cr_assert_eq(act.kind, MGO_ACT_CLEANUP);
+		cr_assert_str_eq(act.job_name, "mg1");
+		mgo_act_free(&act);
+
+		o.mg.spec.retain = true;
+		decide_ok(&o, MGO_DECIDE_NOTHING);
+	}
+}
+
+/* ---- durations ---- */
+
+/* Criterion copies parameters into a re-executed worker: no pointers. */
+struct dur_case {
+	char in[40];
+	int64_t secs; /* -1: invalid */
+};
+
+ParameterizedTestParameters(decide, durations)
+{
+	static struct dur_case cases[] = {
+		{"90s", 90}, {"10m", 600}, {"2h", 7200}, {"1d", 86400}, {"1.5h", 5400},
+		{"500ms", 1}, {"1h30m", 5400}, {"0.5s", 1}, {"1m1s", 61}, {"366d", 31622400},
+		{"", -1}, {"10", -1}, {"x", -1}, {"10x", -1}, {"-5s", -1}, {"0s", -1},
+		{"1.s", -1}, {"0x10s", -1}, {"1e3s", -1}, {"inf", -1}, {"367d", -1},
+		{"99999999999999999999999999999d", -1}, {" 5s", -1}, {"5s ", -1}, {"5S", -1},
+	};
+	return cr_make_param_array(struct dur_case, cases, sizeof(cases) / sizeof(cases[0]));
+}
+
+ParameterizedTest(struct dur_case *c, decide, durations)
+{
+	int64_t secs = 0;
+	char msg[256] = "";
+	int rc = mgo_parse_duration(c->in, &secs, msg, sizeof(msg));
+	if (c->secs < 0) {
+		cr_assert_neq(rc, 0, "\"%s\" accepted as %lld", c->in, (long long)secs);
+		cr_assert(msg[0], "no message for \"%s\"", c->in);
+	} else {
+		cr_assert_eq(rc, 0, "\"%s\": %s", c->in, msg);
+		cr_assert_eq(secs, c->secs, "\"%s\" -> %lld", c->in, (long long)secs);
+	}
+}

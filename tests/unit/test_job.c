@@ -1,0 +1,219 @@
+/* The Job a LAUNCH becomes, field by field. */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "job.h"
+
+static const struct mgo_job_config cfg = {
+	.operator_image = "quay.io/openshift/must-gather-operator:latest",
+	.https_proxy = "http://cluster-proxy:3128",
+	.no_proxy = ".cluster.local",
+	.sftp_known_hosts = "sftp.access.redhat.com ssh-ed25519 AAAAC3Nza",
+};
+
+static struct mgo_act launch(void)
+{
+	return (struct mgo_act){
+		.kind = MGO_ACT_LAUNCH, .ns = "team-a", .name = "mg1",
+		.uid = "6f1c2d3e-0000-4000-8000-000000000001", .generation = 2,
+		.intent = {.image = "quay.io/my-org/gather:v1", .custom_image = true,
+			   .service_account = "gatherer"},
+	};
+}
+
+static json_t *at(json_t *obj, const char *path)
+{
+	char buf[256];
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (char *save, *k = strtok_r(buf, ".", &save); obj && k; k = strtok_r(NULL, ".", &save)) {
+		char *end;
+		long idx = strtol(k, &end, 10);
+		obj = *end == '\0' ? json_array_get(obj, (size_t)idx) : json_object_get(obj, k);
+	}
+	return obj;
+}
+
+static const char *str(json_t *obj, const char *path)
+{
+	return json_string_value(at(obj, path));
+}
+
+/* The value of env var `name` in a container, or its secretKeyRef "secret/key". */
+static const char *env(json_t *container, const char *name)
+{
+	static char ref[300];
+	size_t i;
+	json_t *e;
+
+	json_array_foreach(json_object_get(container, "env"), i, e) {
+		if (strcmp(str(e, "name"), name) != 0)
+			continue;
+		if (str(e, "value"))
+			return str(e, "value");
+		snprintf(ref, sizeof(ref), "%s/%s", str(e, "valueFrom.secretKeyRef.name"),
+			 str(e, "valueFrom.secretKeyRef.key"));
+		return ref;
+	}
+	return NULL;
+}
+
+Test(job, identity_ownership_and_labels)
+{
+	struct mgo_act act = launch();
+	json_t *job = mgo_job_render(&act, &cfg);
+
+	cr_assert_not_null(job);
+	cr_assert_str_eq(str(job, "apiVersion"), "batch/v1");
+	cr_assert_str_eq(str(job, "metadata.name"), "mg1");
+	cr_assert_str_eq(str(job, "metadata.namespace"), "team-a");
+	json_t *labels = at(job, "metadata.labels");
+	cr_assert_str_eq(json_string_value(json_object_get(labels, MGO_LABEL_UID)), act.uid);
+	json_t *pod_labels = at(job, "spec.template.metadata.labels");
+	cr_assert_str_eq(json_string_value(json_object_get(pod_labels, MGO_LABEL_UID)), act.uid);
+	json_t *ann = at(job, "metadata.annotations");
+	cr_assert_str_eq(json_string_value(json_object_get(ann, MGO_ANNOTATION_TRACE)),
+			 "6f1c2d3e-0000-4000-8000-000000000001/2");
+	cr_assert_str_eq(str(job, "metadata.ownerReferences.0.kind"), "MustGather");
+	cr_assert_str_eq(str(job, "metadata.ownerReferences.0.uid"), act.uid);
+	cr_assert(json_is_true(at(job, "metadata.ownerReferences.0.controller")));
+	cr_assert_eq(json_integer_value(at(job, "spec.backoffLimit")), 0);
+	cr_assert_null(at(job, "spec.activeDeadlineSeconds"), "no timeout, no deadline");
+	json_decref(job);
+}
+
+Test(job, runs_exactly_the_image_with_restricted_security)
+{
+	struct mgo_act act = launch();
+	json_t *job = mgo_job_render(&act, &cfg);
+	json_t *pod = at(job, "spec.template.spec");
+
+	cr_assert_str_eq(str(pod, "serviceAccountName"), "gatherer");
+	cr_assert_str_eq(str(pod, "restartPolicy"), "Never");
+	cr_assert(json_is_true(at(pod, "securityContext.runAsNonRoot")));
+	cr_assert_str_eq(str(pod, "securityContext.seccompProfile.type"), "RuntimeDefault");
+	cr_assert_null(at(pod, "initContainers"), "no upload: the gather is the only container");
+	cr_assert_eq(json_array_size(at(pod, "containers")), 1);
+	json_t *g = at(pod, "containers.0");
+	cr_assert_str_eq(str(g, "name"), "gather");
+	cr_assert_str_eq(str(g, "image"), "quay.io/my-org/gather:v1");
+	cr_assert_str_eq(str(g, "command.0"), "/bin/sh");
+	cr_assert_str_eq(str(g, "command.2"), mgo_gather_script);
+	cr_assert(json_is_false(at(g, "securityContext.allowPrivilegeEscalation")));
+	cr_assert_str_eq(str(g, "securityContext.capabilities.drop.0"), "ALL");
+	cr_assert_str_eq(env(g, "MGO_AUDIT"), "false");
+	cr_assert_str_eq(env(g, "MGO_TIMEOUT_SECONDS"), "0");
+	cr_assert_not_null(at(pod, "volumes.0.emptyDir"));
+	json_decref(job);
+}
+
+Test(job, no_user_string_reaches_a_command_line)
+{
+	struct mgo_act act = launch();
+	act.name = "mg-$(touch-x)";
+	act.intent.image = "quay.io/org/img:`id`";
+	act.intent.upload = true;
+	act.intent.sftp_case_id = "123;rm";
+	act.intent.sftp_secret = "s";
+	act.intent.sftp_host = "h";
+	json_t *job = mgo_job_render(&act, &cfg);
+	json_t *cmd;
+	size_t i;
+
+	/* the only commands are constants */
+	json_array_foreach(at(job, "spec.template.spec.initContainers.0.command"), i, cmd)
+		cr_assert_null(strstr(json_string_value(cmd), "touch-x"));
+	json_array_foreach(at(job, "spec.template.spec.containers.0.command"), i, cmd)
+		cr_assert_null(strstr(json_string_value(cmd), "123;rm"));
+	cr_assert_str_eq(str(job, "spec.template.spec.containers.0.command.0"),
+			 "/usr/libexec/mgo/mgo-upload");
+	json_decref(job);
+}
+
+Test(job, timeout_and_audit_rendered)
+{
+	struct mgo_act act = launch();
+	act.intent.timeout_seconds = 600;
+	act.intent.audit = true;
+	json_t *job = mgo_job_render(&act, &cfg);
+	json_t *g = at(job, "spec.template.spec.containers.0");
+
+	cr_assert_str_eq(env(g, "MGO_TIMEOUT_SECONDS"), "600");
+	cr_assert_str_eq(env(g, "MGO_AUDIT"), "true");
+	cr_assert_eq(json_integer_value(at(job, "spec.activeDeadlineSeconds")),
+		     600 + MGO_DEADLINE_SLACK_SECONDS);
+	json_decref(job);
+}
+
+Test(job, upload_step_only_with_a_target_and_after_the_gather)
+{
+	struct mgo_act act = launch();
+	act.intent.upload = true;
+	act.intent.sftp_case_id = "01234567";
+	act.intent.sftp_secret = "case-creds";
+	act.intent.sftp_host = "sftp.access.redhat.com";
+	act.intent.http_proxy = "http://mine:8080";
+	json_t *job = mgo_job_render(&act, &cfg);
+	json_t *pod = at(job, "spec.template.spec");
+
+	cr_assert_str_eq(str(pod, "initContainers.0.name"), "gather");
+	cr_assert_eq(json_array_size(at(pod, "containers")), 1);
+	json_t *u = at(pod, "containers.0");
+	cr_assert_str_eq(str(u, "name"), "upload");
+	cr_assert_str_eq(str(u, "image"), cfg.operator_image);
+	cr_assert_str_eq(env(u, "MGO_SFTP_USERNAME"), "case-creds/username");
+	cr_assert_str_eq(env(u, "MGO_SFTP_PASSWORD"), "case-creds/password");
+	cr_assert_str_eq(env(u, "MGO_SFTP_HOST"), "sftp.access.redhat.com");
+	cr_assert_str_eq(env(u, "MGO_REMOTE_NAME"), "01234567_must-gather-mg1-6f1c2d3e.tar.gz");
+	cr_assert_str_eq(env(u, "MGO_INTERNAL_USER"), "false");
+	cr_assert_str_eq(env(u, "MGO_SFTP_KNOWN_HOSTS"), cfg.sftp_known_hosts);
+	cr_assert_str_eq(env(u, "HTTP_PROXY"), "http://mine:8080", "the spec's proxy wins");
+	cr_assert_str_eq(env(u, "HTTPS_PROXY"), "http://cluster-proxy:3128", "else the cluster's");
+	cr_assert_str_eq(env(u, "NO_PROXY"), ".cluster.local");
+	cr_assert(json_is_true(at(u, "volumeMounts.0.readOnly")));
+	/* the operator never reads the credentials: no Secret content anywhere */
+	cr_assert_null(env(at(pod, "initContainers.0"), "MGO_SFTP_PASSWORD"));
+	json_decref(job);
+}
+
+Test(job, runs_on_one_claim_get_different_sub_paths)
+{
+	struct mgo_act a = launch(), b = launch();
+	a.intent.pvc_claim = b.intent.pvc_claim = "gathers";
+	a.intent.pvc_subpath = b.intent.pvc_subpath = "cases";
+	b.name = "mg2";
+	b.uid = "7a000000-0000-4000-8000-000000000002";
+	json_t *ja = mgo_job_render(&a, &cfg), *jb = mgo_job_render(&b, &cfg);
+
+	cr_assert_str_eq(str(ja, "spec.template.spec.volumes.0.persistentVolumeClaim.claimName"),
+			 "gathers");
+	const char *pa = str(ja, "spec.template.spec.containers.0.volumeMounts.1.subPath");
+	const char *pb = str(jb, "spec.template.spec.containers.0.volumeMounts.1.subPath");
+	cr_assert_str_eq(pa, "cases/mg1-6f1c2d3e");
+	cr_assert_str_eq(pb, "cases/mg2-7a000000");
+	cr_assert_str_eq(str(ja, "spec.template.spec.containers.0.volumeMounts.0.subPath"),
+			 "cases/mg1-6f1c2d3e/gather");
+	json_decref(ja);
+	json_decref(jb);
+}
+
+Test(job, long_names_are_shortened_deterministically)
+{
+	char name[254], a[80], b[80];
+	memset(name, 'a', 200);
+	name[200] = '\0';
+	mgo_job_name(name, "uid-1", a, sizeof(a));
+	mgo_job_name(name, "uid-1", b, sizeof(b));
+	cr_assert_str_eq(a, b);
+	cr_assert_leq(strlen(a), 63);
+	mgo_job_name(name, "uid-2", b, sizeof(b));
+	cr_assert_str_neq(a, b, "different MustGathers, different Jobs");
+	mgo_job_name("short", "uid-1", a, sizeof(a));
+	cr_assert_str_eq(a, "short");
+}
+
+Test(job, only_launch_renders)
+{
+	struct mgo_act act = launch();
+	act.kind = MGO_ACT_DENY;
+	cr_assert_null(mgo_job_render(&act, &cfg));
+}

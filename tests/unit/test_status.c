@@ -1,0 +1,126 @@
+/* The status patch and the Event the launcher writes for each act. */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "status.h"
+
+static const char *now = "2026-11-24T01:02:03Z";
+
+static struct mgo_act act(enum mgo_act_kind kind)
+{
+	return (struct mgo_act){.kind = kind, .ns = "team-a", .name = "mg1",
+				.uid = "6f1c2d3e-0000-4000-8000-000000000001", .generation = 2,
+				.resource_version = "77"};
+}
+
+static const char *s(json_t *o, const char *k1, const char *k2)
+{
+	json_t *v = json_object_get(o, k1);
+	return json_string_value(k2 ? json_object_get(v, k2) : v);
+}
+
+static json_t *cond(json_t *patch, size_t i)
+{
+	return json_array_get(json_object_get(json_object_get(patch, "status"), "conditions"), i);
+}
+
+Test(status, launch_records_running_with_image_and_job)
+{
+	struct mgo_act a = act(MGO_ACT_LAUNCH);
+	a.intent.image = "quay.io/org/gather:v1";
+	json_t *p = mgo_status_patch(&a, "mg1", now);
+
+	cr_assert_str_eq(s(p, "metadata", "resourceVersion"), "77");
+	json_t *st = json_object_get(p, "status");
+	cr_assert_str_eq(s(st, "status", NULL), "Running");
+	cr_assert(json_is_false(json_object_get(st, "completed")));
+	cr_assert_str_eq(s(st, "image", NULL), "quay.io/org/gather:v1");
+	cr_assert_str_eq(s(st, "jobName", NULL), "mg1");
+	cr_assert_eq(json_integer_value(json_object_get(st, "observedGeneration")), 2);
+	cr_assert_str_eq(s(cond(p, 0), "type", NULL), "Running");
+	cr_assert_str_eq(s(cond(p, 0), "status", NULL), "True");
+	cr_assert_str_eq(s(cond(p, 0), "reason", NULL), "JobCreated");
+	cr_assert_str_eq(s(cond(p, 0), "lastTransitionTime", NULL), now);
+	json_decref(p);
+}
+
+Test(status, deny_records_failed_with_reason_and_message)
+{
+	struct mgo_act a = act(MGO_ACT_DENY);
+	a.reason = "InvalidImage";
+	a.message = "image x is not in MustGatherImage/cluster spec.images";
+	json_t *p = mgo_status_patch(&a, NULL, now);
+	json_t *st = json_object_get(p, "status");
+
+	cr_assert_str_eq(s(st, "status", NULL), "Failed");
+	cr_assert_str_eq(s(st, "reason", NULL), "InvalidImage");
+	cr_assert(json_is_true(json_object_get(st, "completed")));
+	cr_assert_null(json_object_get(st, "image"), "only a launch says which image ran");
+	cr_assert_str_eq(s(cond(p, 0), "type", NULL), "Failed");
+	cr_assert_str_eq(s(cond(p, 0), "message", NULL), a.message);
+	json_decref(p);
+}
+
+Test(status, finish_closes_running_and_opens_outcome)
+{
+	struct mgo_act a = act(MGO_ACT_FINISH);
+	a.succeeded = true;
+	a.reason = "Completed";
+	a.message = "the must-gather completed";
+	json_t *p = mgo_status_patch(&a, NULL, now);
+
+	cr_assert_str_eq(s(json_object_get(p, "status"), "status", NULL), "Completed");
+	cr_assert_str_eq(s(cond(p, 0), "type", NULL), "Running");
+	cr_assert_str_eq(s(cond(p, 0), "status", NULL), "False");
+	cr_assert_str_eq(s(cond(p, 1), "type", NULL), "Completed");
+	cr_assert_str_eq(s(cond(p, 1), "status", NULL), "True");
+	json_decref(p);
+
+	a.succeeded = false;
+	a.reason = "Timeout";
+	p = mgo_status_patch(&a, NULL, now);
+	cr_assert_str_eq(s(json_object_get(p, "status"), "status", NULL), "Failed");
+	cr_assert_str_eq(s(cond(p, 1), "type", NULL), "Failed");
+	cr_assert_str_eq(s(cond(p, 1), "reason", NULL), "Timeout");
+	json_decref(p);
+}
+
+Test(status, cleanup_writes_nothing)
+{
+	struct mgo_act a = act(MGO_ACT_CLEANUP);
+	cr_assert_null(mgo_status_patch(&a, NULL, now));
+	cr_assert_null(mgo_event_render(&a, NULL, now, "pod-1"));
+}
+
+Test(status, events_are_typed_and_named_for_dedup)
+{
+	struct mgo_act a = act(MGO_ACT_DENY);
+	a.reason = "AllowlistNotConfigured";
+	a.message = "no MustGatherImage named 'cluster'";
+	json_t *e = mgo_event_render(&a, NULL, now, "pod-1");
+
+	cr_assert_str_eq(s(e, "type", NULL), "Warning");
+	cr_assert_str_eq(s(e, "reason", NULL), "AllowlistNotConfigured");
+	cr_assert_str_eq(s(e, "metadata", "name"), "mg1.6f1c2d3e.allowlistnotconfigured");
+	cr_assert_str_eq(s(e, "metadata", "namespace"), "team-a");
+	cr_assert_str_eq(s(e, "involvedObject", "kind"), "MustGather");
+	cr_assert_str_eq(s(e, "involvedObject", "uid"), a.uid);
+	cr_assert_str_eq(s(e, "reportingInstance", NULL), "pod-1");
+	json_decref(e);
+
+	a = act(MGO_ACT_LAUNCH);
+	a.intent.image = "quay.io/org/gather:v1";
+	e = mgo_event_render(&a, "mg1", now, "pod-1");
+	cr_assert_str_eq(s(e, "type", NULL), "Normal");
+	cr_assert_str_eq(s(e, "reason", NULL), "JobCreated");
+	cr_assert(strstr(s(e, "message", NULL), "quay.io/org/gather:v1"));
+	json_decref(e);
+
+	char longname[254];
+	memset(longname, 'n', 253);
+	longname[253] = '\0';
+	a.name = longname;
+	e = mgo_event_render(&a, "x", now, "pod-1");
+	cr_assert_leq(strlen(s(e, "metadata", "name")), 253);
+	json_decref(e);
+}

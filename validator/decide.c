@@ -1,0 +1,201 @@
+/* The MustGather state machine, from the validator's side: given what the
+ * watcher observed, which single act moves the MustGather on. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "decide.h"
+#include "mgo/upload.h"
+
+static int dup_str(char **dst, const char *src)
+{
+	if (!src)
+		return 0;
+	*dst = strdup(src);
+	return *dst ? 0 : -ENOMEM;
+}
+
+/* Fills the fields every act carries: which MustGather, which generation. */
+static int act_init(struct mgo_act *act, enum mgo_act_kind kind, const struct mgo_mg *mg)
+{
+	act->kind = kind;
+	act->generation = mg->generation;
+	if (dup_str(&act->ns, mg->ns) || dup_str(&act->name, mg->name) ||
+	    dup_str(&act->uid, mg->uid) || dup_str(&act->resource_version, mg->resource_version))
+		return -ENOMEM;
+	return 0;
+}
+
+static int act_outcome(struct mgo_act *act, const char *reason, const char *message)
+{
+	if (dup_str(&act->reason, reason) || dup_str(&act->message, message))
+		return -ENOMEM;
+	return 0;
+}
+
+/* Names the Job the launcher must delete; none when the user keeps it. */
+static int act_job(struct mgo_act *act, const struct mgo_observe *obs, bool even_if_retained)
+{
+	if (obs->job.phase == MGO_JOB_NONE || (obs->mg.spec.retain && !even_if_retained))
+		return 0;
+	if (dup_str(&act->job_name, obs->job.name) || dup_str(&act->job_uid, obs->job.uid))
+		return -ENOMEM;
+	return 0;
+}
+
+static bool is_pull_failure(const char *reason)
+{
+	static const char *const pull[] = {"ErrImagePull", "ImagePullBackOff", "InvalidImageName",
+					   "ErrImageNeverPull", "RegistryUnavailable"};
+	for (size_t i = 0; reason && i < sizeof(pull) / sizeof(pull[0]); i++)
+		if (strcmp(reason, pull[i]) == 0)
+			return true;
+	return false;
+}
+
+static bool is_config_failure(const char *reason)
+{
+	return reason && (strcmp(reason, "CreateContainerConfigError") == 0 ||
+			  strcmp(reason, "CreateContainerError") == 0);
+}
+
+/* Why a pod that never ran failed, if it says; NULL otherwise. */
+static const char *pod_failure(const struct mgo_job_state *job, char *msg, size_t len)
+{
+	const char *c = job->pod_container ? job->pod_container : "gather";
+	const char *m = job->pod_message ? job->pod_message : "";
+
+	if (is_pull_failure(job->pod_reason)) {
+		snprintf(msg, len, "container %s cannot pull its image (%s): %s", c,
+			 job->pod_reason, m);
+		return MGO_REASON_IMAGE_PULL_FAILED;
+	}
+	if (is_config_failure(job->pod_reason)) {
+		snprintf(msg, len, "container %s cannot start (%s): %s", c, job->pod_reason, m);
+		return MGO_REASON_POD_CONFIG_ERROR;
+	}
+	return NULL;
+}
+
+/* Maps a failed Job to the reason a support engineer can act on. */
+static const char *job_failure(const struct mgo_observe *obs, char *msg, size_t len)
+{
+	const struct mgo_job_state *job = &obs->job;
+	const char *reason;
+
+	if ((reason = pod_failure(job, msg, len)))
+		return reason;
+	if (job->gather_exit == MGO_GATHER_EXIT_TIMEOUT ||
+	    (job->reason && strcmp(job->reason, "DeadlineExceeded") == 0)) {
+		snprintf(msg, len, "the gather did not finish within spec.mustGatherTimeout (%s)",
+			 obs->mg.spec.timeout ? obs->mg.spec.timeout : "unset");
+		return MGO_REASON_TIMEOUT;
+	}
+	if (job->gather_exit > 0) {
+		snprintf(msg, len, "the gather exited with status %d; see the logs of container "
+			 "gather in the Job's pod", (int)job->gather_exit);
+		return MGO_REASON_GATHER_FAILED;
+	}
+	if (job->upload_exit > 0) {
+		snprintf(msg, len, "the upload to %s failed: %s (exit status %d)",
+			 obs->mg.spec.sftp_host ? obs->mg.spec.sftp_host : "sftp.access.redhat.com",
+			 mgo_upload_exit_text(job->upload_exit), (int)job->upload_exit);
+		return MGO_REASON_UPLOAD_FAILED;
+	}
+	snprintf(msg, len, "the Job failed (%s): %s", job->reason ? job->reason : "no reason given",
+		 job->message ? job->message : "");
+	return MGO_REASON_JOB_FAILED;
+}
+
+static int decide_new(const struct mgo_policy *policy, const struct mgo_observe *obs,
+		      struct mgo_act *act)
+{
+	const char *reason;
+	char msg[1024];
+	int rc = mgo_validate_spec(policy, obs, &act->intent, &reason, msg, sizeof(msg));
+
+	if (rc < 0)
+		return rc;
+	if (rc == 1) {
+		/* a Job made before the spec became invalid (the allowlist was
+		 * edited) must not keep running under a Failed MustGather */
+		if ((rc = act_init(act, MGO_ACT_DENY, &obs->mg)) || (rc = act_outcome(act, reason, msg)) ||
+		    (rc = act_job(act, obs, true)))
+			return rc;
+		return MGO_DECIDE_ACT;
+	}
+	if ((rc = act_init(act, MGO_ACT_LAUNCH, &obs->mg)))
+		return rc;
+	return MGO_DECIDE_ACT;
+}
+
+static int finish(const struct mgo_observe *obs, struct mgo_act *act, bool ok,
+		  const char *reason, const char *msg)
+{
+	int rc;
+
+	if ((rc = act_init(act, MGO_ACT_FINISH, &obs->mg)) || (rc = act_outcome(act, reason, msg)) ||
+	    (rc = act_job(act, obs, false)))
+		return rc;
+	act->succeeded = ok;
+	return MGO_DECIDE_ACT;
+}
+
+static int decide_live(const struct mgo_policy *policy, const struct mgo_observe *obs,
+		       struct mgo_act *act)
+{
+	const struct mgo_job_state *job = &obs->job;
+	const char *reason;
+	char msg[1024];
+
+	switch (job->phase) {
+	case MGO_JOB_NONE:
+		/* New, or Running with its Job gone (deleted by hand, or the
+		 * launcher stopped between recording Running and creating it):
+		 * either way the Job should exist, as for any controller. A
+		 * finished MustGather never gets here, and the launcher's write
+		 * conditional on resourceVersion refuses a stale view. */
+		return decide_new(policy, obs, act);
+	case MGO_JOB_ACTIVE:
+		if ((reason = pod_failure(job, msg, sizeof(msg))))
+			return finish(obs, act, false, reason, msg);
+		/* launched but the Running status was not written yet */
+		if (obs->mg.phase == MGO_MG_NEW)
+			return decide_new(policy, obs, act);
+		return MGO_DECIDE_NOTHING;
+	case MGO_JOB_SUCCEEDED:
+		return finish(obs, act, true, MGO_REASON_COMPLETED,
+			      obs->mg.spec.upload_type ? "the must-gather completed and was uploaded"
+						       : "the must-gather completed");
+	case MGO_JOB_FAILED:
+		reason = job_failure(obs, msg, sizeof(msg));
+		return finish(obs, act, false, reason, msg);
+	}
+	return MGO_DECIDE_NOTHING;
+}
+
+int mgo_decide(const struct mgo_policy *policy, const struct mgo_observe *obs,
+	       struct mgo_act *act)
+{
+	int rc;
+
+	memset(act, 0, sizeof(*act));
+	/* ownerReference GC removes the Job; status on a dying object is moot */
+	if (obs->mg.deleting)
+		return MGO_DECIDE_NOTHING;
+	if (obs->mg.phase == MGO_MG_COMPLETED || obs->mg.phase == MGO_MG_FAILED) {
+		/* the outcome is recorded; only a leftover Job may remain to go */
+		if (obs->job.phase == MGO_JOB_NONE || obs->mg.spec.retain)
+			return MGO_DECIDE_NOTHING;
+		if ((rc = act_init(act, MGO_ACT_CLEANUP, &obs->mg)) || (rc = act_job(act, obs, false)))
+			goto fail;
+		return MGO_DECIDE_ACT;
+	}
+	rc = decide_live(policy, obs, act);
+	if (rc >= 0)
+		return rc;
+fail:
+	mgo_act_free(act);
+	return rc;
+}

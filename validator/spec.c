@@ -1,0 +1,407 @@
+/* Validation of a MustGather's spec into the intent the launcher will obey.
+ *
+ * The CRD schema already refuses much of this, but the validator does not
+ * trust it: CEL rules may not be enforced (an old API server, a CRD edited
+ * by hand), and the Job must never be built from a field nobody checked. */
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "decide.h"
+#include "mgo/image.h"
+
+/* Longest timeout accepted: activeDeadlineSeconds is int64, but a gather
+ * that runs for more than a year is a typo. */
+#define MAX_TIMEOUT_SECONDS (366LL * 24 * 3600)
+
+static int deny(const char **reason, const char *why, char *msg, size_t msglen,
+		const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static int deny(const char **reason, const char *why, char *msg, size_t msglen,
+		const char *fmt, ...)
+{
+	va_list ap;
+
+	*reason = why;
+	va_start(ap, fmt);
+	vsnprintf(msg, msglen, fmt, ap);
+	va_end(ap);
+	return 1;
+}
+
+/* RFC 1123 subdomain, as Kubernetes requires for ServiceAccount, Secret and
+ * PersistentVolumeClaim names. */
+static bool is_dns_subdomain(const char *s)
+{
+	size_t len = strlen(s);
+
+	if (len == 0 || len > MGO_NAME_MAX)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		char c = s[i];
+		bool alnum = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+		if (alnum)
+			continue;
+		if (c != '-' && c != '.')
+			return false;
+		if (i == 0 || i == len - 1 || s[i - 1] == '.' || (c == '.' && s[i - 1] == '-') ||
+		    (c == '-' && s[i + 1] == '.'))
+			return false;
+	}
+	return true;
+}
+
+static bool has_control_or_space(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s <= ' ' || *s == 0x7f)
+			return true;
+	return false;
+}
+
+int mgo_parse_duration(const char *s, int64_t *seconds, char *msg, size_t msglen)
+{
+	static const struct {
+		const char *suffix;
+		double ms;
+	} units[] = {{"ms", 1}, {"s", 1e3}, {"m", 60e3}, {"h", 3600e3}, {"d", 86400e3}};
+	double total_ms = 0;
+	const char *p = s;
+
+	if (!s || !*s) {
+		snprintf(msg, msglen, "empty duration");
+		return -EINVAL;
+	}
+	while (*p) {
+		const char *end;
+		size_t u, best = 0, best_len = 0;
+
+		if (!isdigit((unsigned char)*p)) {
+			snprintf(msg, msglen, "duration %.64s: expected a number at position %zu", s,
+				 (size_t)(p - s) + 1);
+			return -EINVAL;
+		}
+		/* digits[.digits], parsed by hand: strtod would also take hex,
+		 * exponents and "inf", none of which a duration may be */
+		double v = 0, scale = 1;
+		for (end = p; isdigit((unsigned char)*end); end++)
+			if (v < 1e15) /* past any limit already; keeps v finite */
+				v = v * 10 + (*end - '0');
+		if (*end == '.') {
+			if (!isdigit((unsigned char)end[1])) {
+				snprintf(msg, msglen, "duration %.64s: digits must follow '.'", s);
+				return -EINVAL;
+			}
+			for (end++; isdigit((unsigned char)*end); end++)
+				v += (*end - '0') * (scale /= 10);
+		}
+		for (u = 0; u < sizeof(units) / sizeof(units[0]); u++) {
+			size_t n = strlen(units[u].suffix);
+			if (strncmp(end, units[u].suffix, n) == 0 && n > best_len) {
+				best = u;
+				best_len = n;
+			}
+		}
+		if (best_len == 0) {
+			snprintf(msg, msglen,
+				 "duration %.64s: missing or unknown unit at position %zu "
+				 "(use ms, s, m, h or d)",
+				 s, (size_t)(end - s) + 1);
+			return -EINVAL;
+		}
+		total_ms += v * units[best].ms;
+		if (total_ms > (double)MAX_TIMEOUT_SECONDS * 1e3) {
+			snprintf(msg, msglen, "duration %.64s: longer than 366 days", s);
+			return -EINVAL;
+		}
+		p = end + best_len;
+	}
+	int64_t secs = (int64_t)(total_ms / 1e3);
+	if ((double)secs * 1e3 < total_ms)
+		secs++;
+	if (secs <= 0) {
+		snprintf(msg, msglen, "duration %.64s: must be longer than zero", s);
+		return -EINVAL;
+	}
+	*seconds = secs;
+	return 0;
+}
+
+/* host, host:port, or [v6]:port; what libcurl gets as the SFTP server. */
+static bool is_host_port(const char *s)
+{
+	const char *colon;
+	size_t hostlen;
+
+	if (!*s || strlen(s) > MGO_NAME_MAX + 6 || has_control_or_space(s))
+		return false;
+	if (*s == '[') {
+		const char *close = strchr(s, ']');
+		if (!close || close == s + 1)
+			return false;
+		for (const char *c = s + 1; c < close; c++)
+			if (!isxdigit((unsigned char)*c) && *c != ':' && *c != '.')
+				return false;
+		colon = close[1] == ':' ? close + 1 : NULL;
+		if (close[1] && !colon)
+			return false;
+	} else {
+		colon = strchr(s, ':');
+		hostlen = colon ? (size_t)(colon - s) : strlen(s);
+		if (hostlen == 0)
+			return false;
+		for (size_t i = 0; i < hostlen; i++)
+			if (!isalnum((unsigned char)s[i]) && s[i] != '-' && s[i] != '.')
+				return false;
+	}
+	if (colon) {
+		char *end;
+		long port = strtol(colon + 1, &end, 10);
+		if (*end || end == colon + 1 || port < 1 || port > 65535)
+			return false;
+	}
+	return true;
+}
+
+/* A proxy URL is handed to curl in the upload container; refuse anything
+ * but http(s) so a user cannot point the upload at file:// or a socket. */
+static bool is_proxy_url(const char *s)
+{
+	if (has_control_or_space(s))
+		return false;
+	return strncmp(s, "http://", 7) == 0 || strncmp(s, "https://", 8) == 0;
+}
+
+/* A volume subPath: relative, no "..", as the kubelet requires; checked here
+ * so the failure is a condition on the MustGather, not a stuck pod. */
+static bool is_sub_path(const char *s)
+{
+	if (*s == '/' || has_control_or_space(s) || strlen(s) > 1024)
+		return false;
+	for (const char *c = s; *c;) {
+		size_t n = strcspn(c, "/");
+		if (n == 2 && c[0] == '.' && c[1] == '.')
+			return false;
+		c += n;
+		if (*c == '/')
+			c++;
+	}
+	return true;
+}
+
+static bool is_case_id(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 64)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) && s[i] != '-' && s[i] != '_')
+			return false;
+	return true;
+}
+
+static int dup_into(char **dst, const char *src)
+{
+	if (!src)
+		return 0;
+	*dst = strdup(src);
+	return *dst ? 0 : -ENOMEM;
+}
+
+/* Checks the image and resolves what the Job will run. */
+static int check_image(const struct mgo_policy *policy, const struct mgo_observe *obs,
+		       const char **reason, char *msg, size_t msglen)
+{
+	const char *image = obs->mg.spec.image;
+	struct mgo_img_ref req, entry;
+	char err[MGO_IMG_ERR_MAX];
+
+	if (!image)
+		return 0;
+	if (mgo_img_parse(image, &req, err, sizeof(err)) != 0)
+		return deny(reason, MGO_REASON_INVALID_IMAGE, msg, msglen,
+			    "spec.mustGatherImage is not a valid image reference: %s", err);
+	if (!obs->allowlist.present)
+		return deny(reason, MGO_REASON_ALLOWLIST_NOT_CONFIGURED, msg, msglen,
+			    "spec.mustGatherImage is set but no MustGatherImage named 'cluster' "
+			    "exists; a cluster administrator must create it and list the image");
+	for (size_t i = 0; i < obs->allowlist.n_images; i++) {
+		/* a malformed entry allows nothing; the operator reports it on the
+		 * MustGatherImage itself */
+		if (mgo_img_parse(obs->allowlist.images[i], &entry, NULL, 0) != 0)
+			continue;
+		if (mgo_img_allowed(&req, &entry))
+			return 0;
+	}
+	char canon[MGO_IMG_CANONICAL_MAX];
+	if (mgo_img_canonical(&req, canon, sizeof(canon)) != 0)
+		canon[0] = '\0';
+	return deny(reason, MGO_REASON_INVALID_IMAGE, msg, msglen,
+		    "image %s (canonical %s) is not in MustGatherImage/cluster spec.images", image,
+		    canon);
+}
+
+static int check_service_account(const struct mgo_policy *policy,
+				 const struct mgo_observe *obs, const char *sa,
+				 const char **reason, char *msg, size_t msglen)
+{
+	if (!is_dns_subdomain(sa))
+		return deny(reason, MGO_REASON_INVALID_SPEC, msg, msglen,
+			    "spec.serviceAccountRef.name %.253s is not a valid ServiceAccount name", sa);
+	if (obs->mg.ns && policy->namespace && strcmp(obs->mg.ns, policy->namespace) == 0)
+		for (size_t i = 0; i < policy->n_operator_sas; i++)
+			if (strcmp(sa, policy->operator_sas[i]) == 0)
+				return deny(reason, MGO_REASON_INVALID_SPEC, msg, msglen,
+					    "spec.serviceAccountRef.name %s is one of the operator's own "
+					    "service accounts and cannot run a gather",
+					    sa);
+	if (obs->service_account == MGO_PRESENCE_ABSENT)
+		return deny(reason, MGO_REASON_INVALID_SPEC, msg, msglen,
+			    "spec.serviceAccountRef.name: ServiceAccount %s not found in namespace %s",
+			    sa, obs->mg.ns ? obs->mg.ns : "");
+	return 0;
+}
+
+static int check_upload(const struct mgo_mg_spec *s, const char **reason, char *msg,
+			size_t msglen)
+{
+	if (!s->upload_type) {
+		if (s->has_sftp)
+			return deny(reason, MGO_REASON_INVALID_SPEC, msg, msglen,
+				    "spec.uploadTarget.sftp is set without spec.uploadTarget.type");
+		return 0;
+	}
+	if (strcmp(s->upload_type, "SFTP") != 0)
+		return deny(reason, MGO_REASON_INVALID_SPEC, msg, msglen,
+			    "spec.uploadTarget.type %.64s is not supported (only SFTP)",
+			    s->upload_type);
+	if (!s->has_sftp)
+		return deny(reason, MGO_REASON_INVALID_SPEC, msg, msglen,
+			    "spec.uploadTarget.sftp is required when type is SFTP");
+	if (!s->sftp_case_id || !is_case_id(s->sftp_case_id))
+		return deny(reason, MGO_REASON_INVALID_SPEC, msg, msglen,
+			    "spec.uploadTarget.sftp.caseID must be 1 to 64 letters, digits, '-' or '_'");
+	if (!s->sftp_secret || !is_dns_subdomain(s->sftp_secret))
+		return deny(reason, MGO_REASON_INVALID_SPEC, msg, msglen,
+			    "spec.uploadTarget.sftp.caseManagementAccountSecretRef.name must name a "
+			    "Secret in the MustGather's namespace");
+	if (s->sftp_host && !is_host_port(s->sftp_host))
+		return deny(reason, MGO_REASON_INVALID_SPEC, msg, msglen,
+			    "spec.uploadTarget.sftp.host %.64s is not a host name or host:port",
+			    s->sftp_host);
+	return 0;
+}
+
+static int check_storage(const struct mgo_observe *obs, const char **reason, char *msg,
+			 size_t msglen)
+{
+	const struct mgo_mg_spec *s = &obs->mg.spec;
+
+	if (!s->storage_type)
+		return 0;
+	if (strcmp(s->storage_type, "PersistentVolume") != 0)
+		return deny(reason, MGO_REASON_INVALID_SPEC, msg, msglen,
+			    "spec.storage.type %.64s is not supported (only PersistentVolume)",
+			    s->storage_type);
+	if (!s->pvc_claim || !is_dns_subdomain(s->pvc_claim))
+		return deny(reason, MGO_REASON_INVALID_SPEC, msg, msglen,
+			    "spec.storage.persistentVolume.claim.name must name a "
+			    "PersistentVolumeClaim in the MustGather's namespace");
+	if (s->pvc_subpath && !is_sub_path(s->pvc_subpath))
+		return deny(reason, MGO_REASON_INVALID_SPEC, msg, msglen,
+			    "spec.storage.persistentVolume.subPath %.64s must be a relative path "
+			    "without '..'",
+			    s->pvc_subpath);
+	if (obs->pvc == MGO_PRESENCE_ABSENT)
+		return deny(reason, MGO_REASON_INVALID_SPEC, msg, msglen,
+			    "spec.storage.persistentVolume.claim.name: PersistentVolumeClaim %s not "
+			    "found in namespace %s",
+			    s->pvc_claim, obs->mg.ns ? obs->mg.ns : "");
+	return 0;
+}
+
+static int check_proxy(const struct mgo_mg_spec *s, const char **reason, char *msg,
+		       size_t msglen)
+{
+	if (s->http_proxy && *s->http_proxy && !is_proxy_url(s->http_proxy))
+		return deny(reason, MGO_REASON_INVALID_SPEC, msg, msglen,
+			    "spec.proxyConfig.httpProxy must be an http:// or https:// URL");
+	if (s->https_proxy && *s->https_proxy && !is_proxy_url(s->https_proxy))
+		return deny(reason, MGO_REASON_INVALID_SPEC, msg, msglen,
+			    "spec.proxyConfig.httpsProxy must be an http:// or https:// URL");
+	if (s->no_proxy && has_control_or_space(s->no_proxy))
+		return deny(reason, MGO_REASON_INVALID_SPEC, msg, msglen,
+			    "spec.proxyConfig.noProxy must be a comma-separated list without spaces");
+	return 0;
+}
+
+static int fill_intent(const struct mgo_policy *policy, const struct mgo_mg_spec *s,
+		       const char *sa, int64_t timeout, struct mgo_job_intent *in)
+{
+	int rc = 0;
+
+	in->custom_image = s->image != NULL;
+	in->audit = s->audit;
+	in->timeout_seconds = timeout;
+	in->retain = s->retain;
+	in->upload = s->upload_type != NULL;
+	in->sftp_internal_user = s->sftp_internal_user;
+	rc = dup_into(&in->image, s->image ? s->image : policy->default_image);
+	if (!rc)
+		rc = dup_into(&in->service_account, sa);
+	if (!rc)
+		rc = dup_into(&in->http_proxy, s->http_proxy);
+	if (!rc)
+		rc = dup_into(&in->https_proxy, s->https_proxy);
+	if (!rc)
+		rc = dup_into(&in->no_proxy, s->no_proxy);
+	if (!rc && in->upload) {
+		rc = dup_into(&in->sftp_case_id, s->sftp_case_id);
+		if (!rc)
+			rc = dup_into(&in->sftp_secret, s->sftp_secret);
+		if (!rc)
+			rc = dup_into(&in->sftp_host,
+				      s->sftp_host ? s->sftp_host : "sftp.access.redhat.com");
+	}
+	if (!rc && s->storage_type) {
+		rc = dup_into(&in->pvc_claim, s->pvc_claim);
+		if (!rc)
+			rc = dup_into(&in->pvc_subpath, s->pvc_subpath);
+	}
+	return rc;
+}
+
+int mgo_validate_spec(const struct mgo_policy *policy, const struct mgo_observe *obs,
+		      struct mgo_job_intent *intent, const char **reason, char *msg,
+		      size_t msglen)
+{
+	const struct mgo_mg_spec *s = &obs->mg.spec;
+	const char *sa = s->service_account ? s->service_account : "default";
+	int64_t timeout = 0;
+	char err[256];
+	int rc;
+
+	memset(intent, 0, sizeof(*intent));
+	*reason = NULL;
+	if ((rc = check_image(policy, obs, reason, msg, msglen)))
+		return rc;
+	if ((rc = check_service_account(policy, obs, sa, reason, msg, msglen)))
+		return rc;
+	if (s->timeout && mgo_parse_duration(s->timeout, &timeout, err, sizeof(err)) != 0)
+		return deny(reason, MGO_REASON_INVALID_SPEC, msg, msglen,
+			    "spec.mustGatherTimeout: %s", err);
+	if ((rc = check_upload(s, reason, msg, msglen)))
+		return rc;
+	if ((rc = check_storage(obs, reason, msg, msglen)))
+		return rc;
+	if ((rc = check_proxy(s, reason, msg, msglen)))
+		return rc;
+	rc = fill_intent(policy, s, sa, timeout, intent);
+	if (rc)
+		mgo_job_intent_free(intent);
+	return rc;
+}

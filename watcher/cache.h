@@ -1,0 +1,51 @@
+/* The watcher's view of the cluster: what the pipeline needs of each
+ * MustGather, its Job and Pod, the allowlist and the service accounts that
+ * exist, folded from informer events into compact structs (never whole
+ * objects), and turned into Observes on demand. No I/O.
+ *
+ * Every change that may alter a MustGather's observation calls `touched`
+ * with its UID; the caller decides whether to send (see watcher.c). */
+#ifndef MGO_WATCHER_CACHE_H
+#define MGO_WATCHER_CACHE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "mgo/types.h"
+
+struct mgo_wcache;
+
+typedef void (*mgo_wcache_touched_fn)(void *ctx, const char *uid);
+
+int mgo_wcache_new(mgo_wcache_touched_fn touched, void *ctx, struct mgo_wcache **out);
+void mgo_wcache_free(struct mgo_wcache *c);
+
+/* Informer events, objects borrowed. The *_put functions return 0, or
+ * -EBADMSG with err naming the field of an object that does not decode (it
+ * is then ignored), or -ENOMEM. */
+int mgo_wcache_mg_put(struct mgo_wcache *c, const json_t *obj, char *err, size_t errlen);
+void mgo_wcache_mg_del(struct mgo_wcache *c, const json_t *obj);
+int mgo_wcache_allowlist_put(struct mgo_wcache *c, const json_t *obj, char *err, size_t errlen);
+void mgo_wcache_allowlist_del(struct mgo_wcache *c);
+int mgo_wcache_job_put(struct mgo_wcache *c, const json_t *obj, char *err, size_t errlen);
+void mgo_wcache_job_del(struct mgo_wcache *c, const json_t *obj);
+int mgo_wcache_pod_put(struct mgo_wcache *c, const json_t *obj, char *err, size_t errlen);
+void mgo_wcache_pod_del(struct mgo_wcache *c, const json_t *obj);
+int mgo_wcache_sa_put(struct mgo_wcache *c, const json_t *obj);
+void mgo_wcache_sa_del(struct mgo_wcache *c, const json_t *obj);
+/* Until the ServiceAccount informer has synced, presence is UNKNOWN. */
+void mgo_wcache_sa_synced(struct mgo_wcache *c);
+
+/* Fills *out with the observation of MustGather `uid`, borrowing every string
+ * from the cache (valid until the next change; do not free). Returns false
+ * when there is nothing to observe: unknown UID, or finished with nothing
+ * left to clean up. */
+bool mgo_wcache_observe(const struct mgo_wcache *c, const char *uid, struct mgo_observe *out);
+
+/* Calls fn for every MustGather UID (after a peer restart, say). */
+void mgo_wcache_each(const struct mgo_wcache *c, mgo_wcache_touched_fn fn, void *ctx);
+
+size_t mgo_wcache_count(const struct mgo_wcache *c);
+
+#endif
