@@ -242,6 +242,53 @@ Test(kube_apiserver, a_list_is_fetched_page_by_page)
 	outcome_free(&o);
 }
 
+struct paged {
+	int pages;
+	struct outcome o;
+};
+
+static int compact_on_first_page(void *ctx, json_t *page)
+{
+	struct paged *p = ctx;
+
+	struct testenv_resp r;
+
+	if (p->pages++ > 0)
+		return 0;
+	/* a change after the list's snapshot, then forget the changes: the
+	 * snapshot the continue token names is gone */
+	testenv_request(&L.env, L.env.admin_token, "POST", "/api/v1/namespaces/default/configmaps",
+			NULL, "{\"metadata\":{\"name\":\"later\"}}", &r);
+	cr_assert_eq(r.code, 201, "%s", r.body);
+	testenv_resp_free(&r);
+	admin("POST", "/mgo-test/compact", NULL);
+	return 0;
+}
+
+static void on_paged_done(void *ctx, const struct mgo_kube_result *res)
+{
+	on_done(&((struct paged *)ctx)->o, res);
+}
+
+Test(kube_apiserver, an_expired_continue_token_ends_the_list_with_expired)
+{
+	struct paged p = {0};
+	const struct mgo_kube_list_opts lo = {.label_selector = "app=exp", .page_size = 2,
+					      .on_page = compact_on_first_page};
+	char name[32];
+
+	for (int i = 0; i < 5; i++) {
+		snprintf(name, sizeof(name), "e%d", i);
+		create_cm(name, "exp");
+	}
+	wait_for(mgo_kube_list(L.client, &cms, "default", &lo, on_paged_done, &p, NULL), &p.o);
+	cr_assert_eq(p.pages, 1);
+	cr_assert_eq(p.o.http, 410);
+	cr_assert_str_eq(p.o.err.reason, "Expired", "%s", p.o.err.message);
+	cr_assert_eq(p.o.attempts, 2, "a 410 is final: the caller lists again");
+	outcome_free(&p.o);
+}
+
 static void install_mustgather_crd(void)
 {
 	struct outcome o = {0};
@@ -450,7 +497,8 @@ static struct mgo_informer *informer(const char *ns, const char *selector, struc
 {
 	struct mgo_informer *inf;
 	const struct mgo_informer_opts o = {.res = &cms, .ns = ns, .label_selector = selector,
-					    .backoff_base_ms = 100, .backoff_cap_ms = 200,
+					    .page_size = 2, .backoff_base_ms = 100,
+					    .backoff_cap_ms = 200,
 					    .on_event = on_event, .on_synced = on_synced,
 					    .ctx = s};
 

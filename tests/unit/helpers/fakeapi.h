@@ -217,7 +217,8 @@ static inline void fake_start(struct fake *f, fake_fn fn, void *ctx)
 	pthread_cond_init(&f->cv, NULL);
 	f->fn = fn;
 	f->ctx = ctx;
-	f->d = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL, on_request, f, MHD_OPTION_NOTIFY_COMPLETED,
+	f->d = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD, 0,
+				NULL, NULL, on_request, f, MHD_OPTION_NOTIFY_COMPLETED,
 				on_completed, f, MHD_OPTION_END);
 	cr_assert_not_null(f->d);
 	const union MHD_DaemonInfo *info = MHD_get_daemon_info(f->d, MHD_DAEMON_INFO_BIND_PORT);
