@@ -770,6 +770,8 @@ int mgo_kube_client_new(struct mgo_loop *loop, struct mgo_kube_creds *creds,
 	}
 	if (creds->insecure)
 		mgo_warn("kube.insecure", "the API server's certificate is not verified");
+	if (!c->tls && creds->token)
+		mgo_warn("kube.plaintext", "the bearer token goes to %s unencrypted", c->base);
 	rc = 0;
 out:
 	if (rc) {

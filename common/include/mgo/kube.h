@@ -263,7 +263,8 @@ struct mgo_kube_stats {
 	size_t n_by_code;
 	uint64_t uncounted;             /* exchanges that found no free row */
 	uint64_t retries;
-	uint64_t throttled;             /* attempts that waited for the rate limit */
+	uint64_t throttled;             /* attempts that waited for the rate limit
+					 * or for a free slot (max_inflight) */
 	uint64_t token_reloads;         /* times the token file brought a new token */
 };
 const struct mgo_kube_stats *mgo_kube_client_stats(const struct mgo_kube_client *c);
