@@ -66,8 +66,11 @@ int tas_server_init(struct tas_server *s, const struct tas_config *cfg, char *er
 	rc = tas_bootstrap(s, err, errlen);
 	if (rc)
 		return rc;
-	if (cfg->load_dir)
-		return tas_load_dir(s, cfg->load_dir, err, errlen);
+	for (size_t i = 0; i < cfg->n_load; i++) {
+		rc = tas_load_dir(s, cfg->load_dirs[i], err, errlen);
+		if (rc)
+			return rc;
+	}
 	return 0;
 oom:
 	snprintf(err, errlen, "out of memory");

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "schema.h"
+#include "tas_admission.h"
 #include "tas_status.h"
 #include "tas_util.h"
 #include "tas_validate.h"
@@ -514,6 +515,8 @@ int tas_obj_create(struct tas_server *s, struct tas_restype *rt, const char *ns,
 		rc = rc < 0 ? rc : 0;
 		goto out;
 	}
+	if (o->req && !tas_admit_owner_refs(s, o->req, rt, obj, NULL, resp))
+		goto out;
 	rc = -ENOMEM;
 	if (tas_store_get(b, ns, name)) {
 		tas_resp_set(resp, 409, tas_status_already_exists(rt->group, rt->resource, name));
@@ -675,6 +678,8 @@ int tas_obj_update(struct tas_server *s, struct tas_restype *rt, const char *ns,
 		rc = rc < 0 ? rc : 0;
 		goto out;
 	}
+	if (o->req && !tas_admit_owner_refs(s, o->req, rt, next, old, resp))
+		goto out;
 	rc = -ENOMEM;
 	if ((rt->flags & TAS_RT_GENERATION) && spec_changed(rt, next, old) &&
 	    set_generation(meta, json_integer_value(tas_jpath(old, "metadata.generation")) + 1))

@@ -156,6 +156,7 @@ static int write_opts(const struct tas_req *r, struct tas_wopts *o, struct tas_r
 
 	memset(o, 0, sizeof(*o));
 	o->subresource = r->ri.subresource;
+	o->req = r;
 	if (dry && strcmp(dry, "All")) {
 		char msg[256];
 		snprintf(msg, sizeof(msg),

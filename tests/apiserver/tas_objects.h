@@ -21,6 +21,7 @@ struct tas_wopts {
 	bool dry_run;
 	enum tas_field_validation field_validation;
 	const char *subresource; /* "" for the main resource, "status", "finalize" */
+	const struct tas_req *req; /* the client's request; NULL for the server's own writes */
 };
 
 struct tas_dopts {

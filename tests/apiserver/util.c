@@ -244,6 +244,11 @@ json_t *tas_jobj(json_t *obj, const char *key)
 	return v;
 }
 
+bool tas_json_same(const json_t *a, const json_t *b)
+{
+	return a == b || (a && b && json_equal((json_t *)(uintptr_t)a, (json_t *)(uintptr_t)b));
+}
+
 char *tas_asprintf(const char *fmt, ...)
 {
 	va_list ap;

@@ -477,3 +477,80 @@ Test(api, field_selectors_and_json_patch)
 		"[{\"op\":\"test\",\"path\":\"/data/a\",\"value\":\"2\"}]", 422);
 	json_decref(o);
 }
+
+Test(api, immutable_data_and_job_templates)
+{
+	json_t *st;
+
+	json_decref(req("POST", "/api/v1/namespaces/default/secrets", NULL,
+			"{\"metadata\":{\"name\":\"frozen\"},\"immutable\":true,"
+			"\"stringData\":{\"k\":\"v\"}}", 201));
+	/* metadata may change; data may not */
+	json_decref(req("PATCH", "/api/v1/namespaces/default/secrets/frozen", MERGE,
+			"{\"metadata\":{\"labels\":{\"a\":\"b\"}}}", 200));
+	st = req("PATCH", "/api/v1/namespaces/default/secrets/frozen", MERGE,
+		 "{\"data\":{\"k\":\"eHg=\"}}", 422);
+	status_is(st, 422, "Invalid", NULL);
+	cr_assert(strstr(str_at(st, "message"), "data: Forbidden: field is immutable when `immutable` is set"),
+		  "%s", str_at(st, "message"));
+	json_decref(st);
+
+	json_decref(req("POST", "/apis/batch/v1/namespaces/default/jobs", NULL,
+			"{\"metadata\":{\"name\":\"t\"},\"spec\":{\"template\":{\"spec\":{"
+			"\"restartPolicy\":\"Never\",\"containers\":[{\"name\":\"c\",\"image\":"
+			"\"busybox\"}]}}}}", 201));
+	json_decref(req("PATCH", "/apis/batch/v1/namespaces/default/jobs/t", MERGE,
+			"{\"metadata\":{\"labels\":{\"a\":\"b\"}}}", 200));
+	st = req("PATCH", "/apis/batch/v1/namespaces/default/jobs/t", MERGE,
+		 "{\"spec\":{\"template\":{\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"other\"}]}}}}",
+		 422);
+	cr_assert(strstr(str_at(st, "message"), "spec.template"), "%s", str_at(st, "message"));
+	json_decref(st);
+}
+
+Test(api, events_are_served_in_both_api_groups)
+{
+	json_t *e, *l;
+
+	json_decref(req("POST", "/apis/events.k8s.io/v1/namespaces/default/events", NULL,
+			"{\"metadata\":{\"name\":\"ev1\"},\"eventTime\":\"2026-01-02T03:04:05.000000Z\","
+			"\"reportingController\":\"mgo\",\"reportingInstance\":\"mgo-1\",\"action\":"
+			"\"Launch\",\"reason\":\"Launched\",\"type\":\"Normal\",\"note\":\"started\","
+			"\"regarding\":{\"kind\":\"MustGather\",\"name\":\"m\",\"namespace\":\"default\"}}",
+			201));
+	e = req("GET", "/api/v1/namespaces/default/events/ev1", NULL, NULL, 200);
+	cr_assert_str_eq(str_at(e, "message"), "started");
+	cr_assert_str_eq(str_at(e, "involvedObject.name"), "m");
+	cr_assert_str_eq(str_at(e, "reportingComponent"), "mgo");
+	json_decref(e);
+	l = req("GET", "/api/v1/namespaces/default/events?fieldSelector=involvedObject.name%3Dm%2Creason%3DLaunched",
+		NULL, NULL, 200);
+	cr_assert_eq(json_array_size(json_object_get(l, "items")), 1);
+	json_decref(l);
+	e = req("POST", "/apis/events.k8s.io/v1/namespaces/default/events", NULL,
+		"{\"metadata\":{\"name\":\"ev2\"},\"reason\":\"R\"}", 422);
+	cr_assert(strstr(str_at(e, "message"), "eventTime: Required value"), "%s", str_at(e, "message"));
+	json_decref(e);
+}
+
+Test(api, send_initial_events_ends_with_a_marked_bookmark)
+{
+	char *body, *last;
+	json_t *ev;
+
+	configmaps("init", 2);
+	body = watch(CM "?watch=1&sendInitialEvents=true&allowWatchBookmarks=true"
+		     "&resourceVersionMatch=NotOlderThan&timeoutSeconds=1");
+	cr_assert(strstr(body, "\"ADDED\"") && strstr(body, "init-0") && strstr(body, "init-1"),
+		  "%s", body);
+	last = strstr(body, "{\"type\":\"BOOKMARK\"");
+	cr_assert_not_null(last, "%s", body);
+	ev = json_loads(last, JSON_DISABLE_EOF_CHECK, NULL);
+	cr_assert_str_eq(json_string_value(json_object_get(
+				 json_object_get(json_object_get(json_object_get(ev, "object"), "metadata"),
+						 "annotations"),
+				 "k8s.io/initial-events-end")),
+			 "true", "%s", last);
+	json_decref(ev);
+	free(body);
+}

@@ -26,15 +26,7 @@ TestSuite(rbac, .init = setup, .fini = teardown, .timeout = 120);
 static long call(const char *token, const char *method, const char *path, const char *ct,
 		 const char *body, json_t **out)
 {
-	struct testenv_resp r;
-	long code;
-
-	testenv_request(&env, token, method, path, ct, body, &r);
-	code = r.code;
-	if (out)
-		*out = json_incref(r.json);
-	testenv_resp_free(&r);
-	return code;
+	return testenv_call(&env, token, method, path, ct, body, out);
 }
 
 static void admin(const char *method, const char *path, const char *body, long want)
