@@ -3,7 +3,8 @@
 #
 # Builds, starts mgo-test-apiserver on loopback, installs the CRDs and the
 # per-process RBAC with kubectl, starts the operator under mgo-supervisor (its
-# three processes, one token per role, authenticated IPC), then shows the three outcomes of the custom-image feature:
+# three processes, one token per role, authenticated IPC), then shows the
+# three outcomes of the custom-image feature:
 # a MustGather with the default image, one with an allowed custom image, and
 # one with an image the allowlist does not list. The Jobs are completed the
 # way the Job controller would (there are no nodes here), and everything is
@@ -151,11 +152,6 @@ say "why the unlisted image was refused (kubectl describe mg not-allowed)"
 kubectl -n team-a describe mg not-allowed | sed -n '/^Status:/,$p'
 
 say "what crossed the processes for not-allowed (the IPC log)"
-grep -h '"event":"ipc"' "$work"/operator.log | grep '"mg":"team-a/not-allowed"' |
-  /usr/bin/python3 -c 'import json, sys
-for line in sys.stdin:
-    e = json.loads(line)
-    print("%s  %9s -> %-9s %-8s %-24s %s" % (e["ts"], e["from"], e["to"], e["type"],
-                                            e["verdict"], e.get("result") or ""))'
+"$bin/mgoctl/mgoctl" ipc --mg team-a/not-allowed "$work"/operator.log
 
 say "done; stopping everything"

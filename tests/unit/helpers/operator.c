@@ -1,7 +1,6 @@
 #include "operator.h"
 
 #include <criterion/criterion.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -17,61 +16,20 @@
 
 extern char **environ;
 
-static const char test_bindings[] =
-	"apiVersion: rbac.authorization.k8s.io/v1\n"
-	"kind: ClusterRoleBinding\n"
-	"metadata: {name: mgo-test-watcher}\n"
-	"roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: mgo-watcher}\n"
-	"subjects: [{apiGroup: rbac.authorization.k8s.io, kind: User, name: alice}]\n"
-	"---\n"
-	"apiVersion: rbac.authorization.k8s.io/v1\n"
-	"kind: ClusterRoleBinding\n"
-	"metadata: {name: mgo-test-launcher}\n"
-	"roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: mgo-launcher}\n"
-	"subjects: [{apiGroup: rbac.authorization.k8s.io, kind: User, name: bob}]\n"
-	"---\n"
-	"apiVersion: rbac.authorization.k8s.io/v1\n"
-	"kind: RoleBinding\n"
-	"metadata: {name: mgo-test-launcher-lease, namespace: " MGO_TEST_OPERATOR_NS "}\n"
-	"roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: mgo-launcher-lease}\n"
-	"subjects: [{apiGroup: rbac.authorization.k8s.io, kind: User, name: bob}]\n";
-
-/* Copies every .yaml of MGO_SOURCE_DIR/sub into dir, prefixed to keep names apart. */
-static void copy_manifests(const char *dir, const char *sub)
-{
-	char src[1024];
-	struct dirent *de;
-	DIR *d;
-
-	snprintf(src, sizeof(src), "%s/deploy/%s", MGO_SOURCE_DIR, sub);
-	d = opendir(src);
-	cr_assert_not_null(d, "opendir %s", src);
-	while ((de = readdir(d))) {
-		size_t n = strlen(de->d_name);
-		char path[1300], name[300];
-		if (n < 5 || strcmp(de->d_name + n - 5, ".yaml") != 0)
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", src, de->d_name);
-		snprintf(name, sizeof(name), "%s-%s", sub, de->d_name);
-		char *text = slurp(path);
-		cr_assert_not_null(text, "read %s", path);
-		free(mgo_test_write(dir, name, text));
-		free(text);
-	}
-	closedir(d);
-}
+#define SA(name) "system:serviceaccount:" MGO_TEST_OPERATOR_NS ":" name
+#define SA_GROUPS "\"system:serviceaccounts,system:serviceaccounts:" MGO_TEST_OPERATOR_NS "\""
 
 void mgo_test_operator_env(struct testenv *env)
 {
-	char *dir = mgo_test_tmpdir();
-	struct testenv_opts opts = {.load_dir = dir};
+	struct testenv_opts opts = {
+		.load_dirs = {MGO_SOURCE_DIR "/deploy/crds", MGO_SOURCE_DIR "/deploy/rbac", NULL},
+		.extra_tokens = MGO_TEST_WATCHER_TOKEN "," SA("mgo-watcher") ",uid-mgo-watcher,"
+				SA_GROUPS "\n"
+				MGO_TEST_LAUNCHER_TOKEN "," SA("mgo-launcher") ",uid-mgo-launcher,"
+				SA_GROUPS "\n",
+	};
 
-	copy_manifests(dir, "crds");
-	copy_manifests(dir, "rbac");
-	free(mgo_test_write(dir, "zz-test-bindings.yaml", test_bindings));
-	testenv_start(env, &opts); /* reads the manifests before it listens */
-	mgo_test_rmtree(dir);
-	free(dir);
+	testenv_start(env, &opts);
 }
 
 char *mgo_test_operator_config(const char *dir, const struct mgo_test_operator_opts *o)

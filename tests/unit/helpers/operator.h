@@ -25,17 +25,15 @@
 #include "mgo/ipc_keys.h"
 #include "testenv.h"
 
-/* The operator's namespace in deploy/, and the identities the fixture's RBAC
- * gives the two roles: deploy/'s ClusterRoles and Lease Role, bound to the
- * test server's users (alice reads as the watcher, bob acts as the launcher),
- * since its token file has no service-account tokens for them. */
+/* The operator's namespace in deploy/, and the bearer tokens of its two
+ * service accounts there (system:serviceaccount:<ns>:mgo-watcher and
+ * mgo-launcher), which deploy/rbac binds to exactly what each may do. */
 #define MGO_TEST_OPERATOR_NS "must-gather-operator"
-#define MGO_TEST_WATCHER_TOKEN TESTENV_ALICE_TOKEN
-#define MGO_TEST_LAUNCHER_TOKEN TESTENV_BOB_TOKEN
+#define MGO_TEST_WATCHER_TOKEN "mgo-watcher-token-0123456789"
+#define MGO_TEST_LAUNCHER_TOKEN "mgo-launcher-token-0123456789"
 
-/* Starts the test API server with the CRDs, the operator's namespace and
- * per-role RBAC from deploy/ loaded, bound as above. Stop it with
- * testenv_stop. */
+/* Starts the test API server with deploy/crds and deploy/rbac loaded and
+ * the two tokens above. Stop it with testenv_stop. */
 void mgo_test_operator_env(struct testenv *env);
 
 struct mgo_test_operator_opts {
