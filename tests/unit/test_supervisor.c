@@ -406,8 +406,11 @@ Test(supervisor, sigkill_of_each_child_with_mustgathers_in_flight)
 	for (size_t i = 0; i < n_allowed; i++)
 		wait_state(ns, allowed[i], "Completed", 60000);
 	cr_assert_eq(jobs_created(), (int)n_allowed, "exactly one Job was ever created for each");
-	for (size_t i = 0; i < n_denied; i++)
-		cr_assert_str_eq(mg_state(ns, denied[i]), "Failed");
+	for (size_t i = 0; i < n_denied; i++) {
+		char *state = mg_state(ns, denied[i]);
+		cr_assert_str_eq(state, "Failed", "%s, with no Job, stays Failed", denied[i]);
+		free(state);
+	}
 	int status = mgo_test_operator_stop(&op, 15000);
 	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %#x", status);
 }
