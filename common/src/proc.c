@@ -145,6 +145,12 @@ int mgo_proc_start(struct mgo_proc *p, const char *role, int argc, char **argv)
 		 p->cfg.socket_dir);
 	snprintf(p->launcher_endpoint, sizeof(p->launcher_endpoint), "ipc://%s/launcher",
 		 p->cfg.socket_dir);
+	/* Hook for the sandbox (mgo/sandbox.h, branch sandbox): it is applied
+	 * here, after the keys and the configuration are read and before the
+	 * loop and the first ZeroMQ socket. Its policy's keep_fds must be
+	 * {notify_fd, -1} (or NULL when notify_fd < 0): the notification pipe
+	 * is the one inherited descriptor still needed; the keys' pipe is
+	 * closed by now. */
 	if ((rc = mgo_loop_new(&p->loop)) || (rc = mgo_loop_add_signal(p->loop, SIGTERM,
 								       on_stop_signal, p)) ||
 	    (rc = mgo_loop_add_signal(p->loop, SIGINT, on_stop_signal, p))) {
@@ -156,9 +162,7 @@ int mgo_proc_start(struct mgo_proc *p, const char *role, int argc, char **argv)
 		mgo_error("proc.notify", "cannot use --notify-fd %d: %s", notify_fd, strerror(-rc));
 		return 2;
 	}
-	/* The sandbox (mgo/sandbox.h, issue 4 item 3) is applied here, before
-	 * the first ZeroMQ socket; of the inherited descriptors its policy's
-	 * keep_fds must list p->sup.fd (the keys' pipe is closed by now). */
+	/* after the signals are blocked: libzmq's I/O thread inherits the mask */
 	p->zctx = zmq_ctx_new();
 	if (!p->zctx) {
 		mgo_error("proc.zmq", "cannot create the ZeroMQ context: %s", zmq_strerror(errno));
