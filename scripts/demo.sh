@@ -57,8 +57,10 @@ cat >"$work/tokens.csv" <<EOF
 $watcher_token,$sa:mgo-watcher,mgo-watcher-uid,"$groups"
 $launcher_token,$sa:mgo-launcher,mgo-launcher-uid,"$groups"
 EOF
-printf '%s' "$watcher_token" >"$work/watcher.token"
-printf '%s' "$launcher_token" >"$work/launcher.token"
+# one directory per token: each role's sandbox may read its token's directory
+mkdir -p "$work/secrets/watcher" "$work/secrets/launcher"
+printf '%s' "$watcher_token" >"$work/secrets/watcher/token"
+printf '%s' "$launcher_token" >"$work/secrets/launcher/token"
 "$bin/tests/apiserver/mgo-test-apiserver" --listen 127.0.0.1:0 \
   --token-auth-file "$work/tokens.csv" --kubeconfig-out "$work/admin.kubeconfig" \
   --ca-out "$work/ca.crt" --audit-log "$work/audit.log" \
@@ -83,8 +85,8 @@ defaultImage: quay.io/openshift/origin-must-gather:latest
 operatorImage: quay.io/openshift/must-gather-operator:latest
 socketDir: $work
 roles:
-  watcher: {tokenFile: $work/watcher.token, caFile: $work/ca.crt, server: "$server"}
-  launcher: {tokenFile: $work/launcher.token, caFile: $work/ca.crt, server: "$server"}
+  watcher: {tokenFile: $work/secrets/watcher/token, caFile: $work/ca.crt, server: "$server"}
+  launcher: {tokenFile: $work/secrets/launcher/token, caFile: $work/ca.crt, server: "$server"}
 EOF
 # the supervisor's own lines go to stderr, its children's to stdout: one log
 "$bin/supervisor/mgo-supervisor" --config "$work/config.yaml" \
