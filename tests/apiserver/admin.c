@@ -1,11 +1,11 @@
-#include "admin.h"
+#include "tas_admin.h"
 
 #include <string.h>
 
-#include "faults.h"
-#include "stats.h"
-#include "status.h"
-#include "watch.h"
+#include "tas_faults.h"
+#include "tas_stats.h"
+#include "tas_status.h"
+#include "tas_watch.h"
 
 static json_t *object_counts(struct tas_server *s)
 {

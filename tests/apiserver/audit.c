@@ -1,4 +1,4 @@
-#include "audit.h"
+#include "tas_audit.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,4 +1,4 @@
-#include "auth.h"
+#include "tas_auth.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -1,10 +1,10 @@
-#include "authz.h"
+#include "tas_authz.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#include "status.h"
-#include "util.h"
+#include "tas_status.h"
+#include "tas_util.h"
 
 /* The stored objects of a bucket, all or those of one namespace, as a
  * borrowed-contents array (new reference). */
@@ -12,16 +12,16 @@ static json_t *items(struct tas_server *s, const char *resource, const char *ns)
 {
 	struct tas_bucket *b = tas_store_bucket(&s->store, "rbac.authorization.k8s.io", resource);
 	json_t *arr = json_array();
-	size_t i, n = ns ? strlen(ns) : 0;
+	size_t i, first = 0, last;
 
 	if (!b || !arr) {
 		json_decref(arr);
 		return NULL;
 	}
-	for (i = 0; i < b->n; i++) {
-		const char *k = b->items[i].key;
-		if (ns && (strncmp(k, ns, n) || k[n] != '/'))
-			continue;
+	last = b->n;
+	if (ns)
+		tas_store_ns_range(b, ns, &first, &last);
+	for (i = first; i < last; i++) {
 		if (json_array_append(arr, b->items[i].obj)) {
 			json_decref(arr);
 			return NULL;

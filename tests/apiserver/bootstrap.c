@@ -1,4 +1,4 @@
-#include "bootstrap.h"
+#include "tas_bootstrap.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -7,10 +7,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "controllers.h"
-#include "objects.h"
-#include "util.h"
-#include "manifest.h"
+#include "tas_controllers.h"
+#include "tas_objects.h"
+#include "tas_util.h"
+#include "tas_manifest.h"
 
 #define MAX_MANIFEST (16L * 1024 * 1024)
 

@@ -1,4 +1,4 @@
-#include "config.h"
+#include "tas_config.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -6,11 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "util.h"
+#include "tas_util.h"
 
 static const char usage[] =
 	"usage: mgo-test-apiserver --listen HOST:PORT [--http] [--token-auth-file FILE]\n"
-	"         [--kubeconfig-out FILE] [--ca-out FILE] [--audit-log FILE] [--load DIR]\n"
+	"         [--kubeconfig-out FILE] [--ca-out FILE] [--audit-log FILE] [--load DIR]...\n"
 	"         [--bookmark-interval-ms N] [--event-window N]\n";
 
 static int parse_listen(const char *arg, struct tas_config *cfg)
@@ -71,7 +71,13 @@ int tas_config_parse(int argc, char **argv, struct tas_config *cfg, char *err, s
 		case 'k': cfg->kubeconfig_out = optarg; break;
 		case 'a': cfg->audit_log = optarg; break;
 		case 'c': cfg->ca_out = optarg; break;
-		case 'L': cfg->load_dir = optarg; break;
+		case 'L':
+			if (cfg->n_load == sizeof(cfg->load_dirs) / sizeof(cfg->load_dirs[0])) {
+				snprintf(err, errlen, "at most 8 --load directories");
+				return -EINVAL;
+			}
+			cfg->load_dirs[cfg->n_load++] = optarg;
+			break;
 		case 'b':
 			if (!tas_parse_u64(optarg, &n) || n < 10 || n > 3600000) {
 				snprintf(err, errlen, "--bookmark-interval-ms wants 10..3600000");

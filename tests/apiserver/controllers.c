@@ -1,4 +1,4 @@
-#include "controllers.h"
+#include "tas_controllers.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -6,10 +6,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "crd.h"
+#include "tas_crd.h"
 #include "mgo/log.h"
-#include "objects.h"
-#include "util.h"
+#include "tas_objects.h"
+#include "tas_util.h"
 
 /* --- the dependents index: owner uid -> {"group\x1fresource\x1fkey": true} */
 
@@ -304,19 +304,18 @@ static int delete_dependents(struct tas_server *s, const json_t *owner)
 
 static int namespace_content(struct tas_server *s, const char *ns, bool *any)
 {
-	size_t bi, i, n = strlen(ns);
+	size_t bi, i;
 	int rc = 0;
 
 	*any = false;
 	for (bi = 0; bi < s->store.n_buckets && !rc; bi++) {
 		struct tas_bucket *b = s->store.buckets[bi];
 		json_t *doomed = json_array();
+		size_t first, last;
 		if (!doomed)
 			return -ENOMEM;
-		for (i = 0; i < b->n; i++) {
-			const char *k = b->items[i].key;
-			if (strncmp(k, ns, n) || k[n] != '/')
-				continue;
+		tas_store_ns_range(b, ns, &first, &last);
+		for (i = first; i < last; i++) {
 			*any = true;
 			if (!tas_obj_deleting(b->items[i].obj) &&
 			    json_array_append(doomed, b->items[i].obj))

@@ -1,4 +1,4 @@
-#include "crd.h"
+#include "tas_crd.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -7,9 +7,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "status.h"
-#include "util.h"
-#include "validate.h"
+#include "tas_status.h"
+#include "tas_util.h"
+#include "tas_validate.h"
 
 int tas_crd_on_create(json_t *obj)
 {

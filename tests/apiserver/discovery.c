@@ -1,10 +1,10 @@
-#include "discovery.h"
+#include "tas_discovery.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "util.h"
+#include "tas_util.h"
 
 /* kube-apiserver's group order for the built-ins; CRD groups follow, by name. */
 static const char *const group_order[] = {

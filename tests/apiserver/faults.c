@@ -1,4 +1,4 @@
-#include "faults.h"
+#include "tas_faults.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -7,8 +7,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "status.h"
-#include "util.h"
+#include "tas_status.h"
+#include "tas_util.h"
 
 struct tas_faults {
 	pthread_mutex_t mu;

@@ -1,4 +1,4 @@
-#include "filter.h"
+#include "tas_filter.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "selector.h"
-#include "util.h"
+#include "tas_util.h"
 
 #define MAX_FIELDS 64
 

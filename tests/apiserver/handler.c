@@ -1,17 +1,17 @@
-#include "handler.h"
+#include "tas_handler.h"
 
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
-#include "admin.h"
-#include "authz.h"
-#include "discovery.h"
-#include "faults.h"
-#include "rest.h"
+#include "tas_admin.h"
+#include "tas_authz.h"
+#include "tas_discovery.h"
+#include "tas_faults.h"
+#include "tas_rest.h"
 #include "selector.h"
-#include "status.h"
-#include "util.h"
+#include "tas_status.h"
+#include "tas_util.h"
 
 const char *tas_query_get(const struct tas_req *r, const char *k)
 {

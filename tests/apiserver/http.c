@@ -1,4 +1,4 @@
-#include "http.h"
+#include "tas_http.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -12,13 +12,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "audit.h"
-#include "handler.h"
+#include "tas_audit.h"
+#include "tas_handler.h"
 #include "mgo/log.h"
-#include "stats.h"
-#include "status.h"
-#include "util.h"
-#include "watch.h"
+#include "tas_stats.h"
+#include "tas_status.h"
+#include "tas_util.h"
+#include "tas_watch.h"
 
 /* kube-apiserver's request body limit (3 MiB). */
 #define MAX_BODY (3L * 1024 * 1024)
@@ -232,6 +232,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	free(cc);
 	*con_cls = NULL;
 }
+
+static void mhd_log(void *cls, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {

@@ -1,17 +1,17 @@
-#include "instance.h"
+#include "tas_instance.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "audit.h"
-#include "bootstrap.h"
-#include "faults.h"
-#include "http.h"
-#include "kubeconfig.h"
-#include "stats.h"
-#include "util.h"
+#include "tas_audit.h"
+#include "tas_bootstrap.h"
+#include "tas_faults.h"
+#include "tas_http.h"
+#include "tas_kubeconfig.h"
+#include "tas_stats.h"
+#include "tas_util.h"
 
 static int admin_token(struct tas_server *s)
 {
@@ -66,8 +66,11 @@ int tas_server_init(struct tas_server *s, const struct tas_config *cfg, char *er
 	rc = tas_bootstrap(s, err, errlen);
 	if (rc)
 		return rc;
-	if (cfg->load_dir)
-		return tas_load_dir(s, cfg->load_dir, err, errlen);
+	for (size_t i = 0; i < cfg->n_load; i++) {
+		rc = tas_load_dir(s, cfg->load_dirs[i], err, errlen);
+		if (rc)
+			return rc;
+	}
 	return 0;
 oom:
 	snprintf(err, errlen, "out of memory");

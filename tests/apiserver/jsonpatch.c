@@ -1,4 +1,4 @@
-#include "jsonpatch.h"
+#include "tas_jsonpatch.h"
 
 #include <stdint.h>
 #include <stdio.h>

@@ -1,14 +1,14 @@
-#include "kinds.h"
+#include "tas_kinds.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "crd.h"
-#include "status.h"
-#include "util.h"
-#include "validate.h"
+#include "tas_crd.h"
+#include "tas_status.h"
+#include "tas_util.h"
+#include "tas_validate.h"
 
 static const char *const std_verbs[] = {"create", "delete", "deletecollection", "get", "list",
 					"patch", "update", "watch", NULL};
@@ -170,8 +170,9 @@ static int pod_validate(const json_t *obj, const json_t *old, json_t *causes)
 
 	if (!old)
 		return pod_spec_validate(spec, "spec", causes);
-	a = json_deep_copy(spec);
-	b = json_deep_copy(json_object_get(old, "spec"));
+	a = spec ? json_deep_copy(spec) : json_object();
+	b = json_object_get(old, "spec") ? json_deep_copy(json_object_get(old, "spec"))
+					 : json_object();
 	if (!a || !b) {
 		rc = -ENOMEM;
 		goto out;
@@ -295,8 +296,8 @@ static int job_validate(const json_t *obj, const json_t *old, json_t *causes)
 	for (i = 0; immutable[i]; i++) {
 		const json_t *ospec = json_object_get(old, "spec");
 		char field[64];
-		if (json_equal(json_object_get(spec, immutable[i]),
-			       json_object_get(ospec, immutable[i])))
+		if (tas_json_same(json_object_get(spec, immutable[i]),
+				  json_object_get(ospec, immutable[i])))
 			continue;
 		if (strcmp(immutable[i], "template") == 0 &&
 		    json_is_true(json_object_get(ospec, "suspend")))
@@ -424,7 +425,7 @@ static int immutable_data(const json_t *obj, const json_t *old, json_t *causes)
 			  "Forbidden: field is immutable when `immutable` is set"))
 		return -ENOMEM;
 	for (i = 0; keys[i]; i++)
-		if (!json_equal(json_object_get(obj, keys[i]), json_object_get(old, keys[i])) &&
+		if (!tas_json_same(json_object_get(obj, keys[i]), json_object_get(old, keys[i])) &&
 		    tas_cause_add(causes, "FieldValueForbidden", keys[i],
 				  "Forbidden: field is immutable when `immutable` is set"))
 			return -ENOMEM;
@@ -725,7 +726,7 @@ static int binding_validate(const json_t *obj, const json_t *old, bool cluster, 
 	if ((!tas_jstr(ref, "name") || !*tas_jstr(ref, "name")) &&
 	    tas_required(causes, "roleRef.name", NULL))
 		return -ENOMEM;
-	if (old && !json_equal((json_t *)(uintptr_t)ref, json_object_get(old, "roleRef")) &&
+	if (old && !tas_json_same(ref, json_object_get(old, "roleRef")) &&
 	    tas_cause_add(causes, "FieldValueInvalid", "roleRef",
 			  "Invalid value: \"object\": cannot change roleRef"))
 		return -ENOMEM;

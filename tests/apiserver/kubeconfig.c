@@ -1,4 +1,4 @@
-#include "kubeconfig.h"
+#include "tas_kubeconfig.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "util.h"
+#include "tas_util.h"
 
 static int write_atomic(const char *path, const char *text, char *err, size_t errlen)
 {

@@ -2,8 +2,8 @@
 #include <signal.h>
 #include <stdio.h>
 
-#include "config.h"
-#include "instance.h"
+#include "tas_config.h"
+#include "tas_instance.h"
 #include "mgo/log.h"
 
 int main(int argc, char **argv)

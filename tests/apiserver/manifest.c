@@ -1,4 +1,4 @@
-#include "manifest.h"
+#include "tas_manifest.h"
 
 #include <errno.h>
 #include <math.h>
@@ -144,7 +144,8 @@ bad:
 static json_t *node(struct ctx *c, yaml_event_t *e, int depth)
 {
 	const yaml_char_t *anchor = NULL;
-	json_t *v = NULL;
+	size_t start = c->values;
+	json_t *v = NULL, *entry;
 
 	if (depth > MAX_DEPTH) {
 		fail(c, &e->start_mark, "nesting too deep");
@@ -167,30 +168,32 @@ static json_t *node(struct ctx *c, yaml_event_t *e, int depth)
 		anchor = e->data.mapping_start.anchor;
 		v = collection(c, e, depth);
 		break;
-	case YAML_ALIAS_EVENT: {
-		json_t *a = json_object_get(c->anchors, (const char *)e->data.alias.anchor);
-		if (!a) {
+	case YAML_ALIAS_EVENT:
+		entry = json_object_get(c->anchors, (const char *)e->data.alias.anchor);
+		if (!entry) {
 			fail(c, &e->start_mark, "unknown anchor");
 			return NULL;
 		}
-		/* an alias costs what it expands to */
-		c->values += json_object_size(a) + json_array_size(a);
+		/* an alias costs every value it expands to */
+		c->values += (size_t)json_integer_value(json_array_get(entry, 1));
 		if (c->values > MAX_VALUES) {
 			fail(c, &e->start_mark, "too many values");
 			return NULL;
 		}
-		return json_deep_copy(a);
-	}
+		return json_deep_copy(json_array_get(entry, 0));
 	default:
 		fail(c, &e->start_mark, "unexpected event");
 		return NULL;
 	}
-	if (v && anchor && json_object_set(c->anchors, (const char *)anchor, v)) {
+	if (!v) {
+		fail(c, &e->start_mark, "out of memory");
+		return NULL;
+	}
+	if (anchor && json_object_set_new(c->anchors, (const char *)anchor,
+					  json_pack("[O, I]", v, (json_int_t)(c->values - start)))) {
 		json_decref(v);
 		return NULL;
 	}
-	if (!v)
-		fail(c, &e->start_mark, "out of memory");
 	return v;
 }
 

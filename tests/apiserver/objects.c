@@ -1,4 +1,4 @@
-#include "objects.h"
+#include "tas_objects.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -7,9 +7,10 @@
 #include <time.h>
 
 #include "schema.h"
-#include "status.h"
-#include "util.h"
-#include "validate.h"
+#include "tas_admission.h"
+#include "tas_status.h"
+#include "tas_util.h"
+#include "tas_validate.h"
 
 void tas_resp_set(struct tas_resp *resp, int code, json_t *body)
 {
@@ -514,6 +515,8 @@ int tas_obj_create(struct tas_server *s, struct tas_restype *rt, const char *ns,
 		rc = rc < 0 ? rc : 0;
 		goto out;
 	}
+	if (o->req && !tas_admit_owner_refs(s, o->req, rt, obj, NULL, resp))
+		goto out;
 	rc = -ENOMEM;
 	if (tas_store_get(b, ns, name)) {
 		tas_resp_set(resp, 409, tas_status_already_exists(rt->group, rt->resource, name));
@@ -675,6 +678,8 @@ int tas_obj_update(struct tas_server *s, struct tas_restype *rt, const char *ns,
 		rc = rc < 0 ? rc : 0;
 		goto out;
 	}
+	if (o->req && !tas_admit_owner_refs(s, o->req, rt, next, old, resp))
+		goto out;
 	rc = -ENOMEM;
 	if ((rt->flags & TAS_RT_GENERATION) && spec_changed(rt, next, old) &&
 	    set_generation(meta, json_integer_value(tas_jpath(old, "metadata.generation")) + 1))

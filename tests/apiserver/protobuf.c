@@ -1,4 +1,4 @@
-#include "protobuf.h"
+#include "tas_protobuf.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "util.h"
+#include "tas_util.h"
 
 #define MAX_DEPTH 32
 

@@ -1,4 +1,4 @@
-#include "reqinfo.h"
+#include "tas_reqinfo.h"
 
 #include <errno.h>
 #include <stdio.h>

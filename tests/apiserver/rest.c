@@ -1,4 +1,4 @@
-#include "rest.h"
+#include "tas_rest.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -6,17 +6,17 @@
 #include <string.h>
 #include <time.h>
 
-#include "controllers.h"
-#include "filter.h"
-#include "jsonpatch.h"
-#include "objects.h"
+#include "tas_controllers.h"
+#include "tas_filter.h"
+#include "tas_jsonpatch.h"
+#include "tas_objects.h"
 #include "patch.h"
-#include "protobuf.h"
-#include "review.h"
-#include "status.h"
-#include "table.h"
-#include "util.h"
-#include "watch.h"
+#include "tas_protobuf.h"
+#include "tas_review.h"
+#include "tas_status.h"
+#include "tas_table.h"
+#include "tas_util.h"
+#include "tas_watch.h"
 
 #define TABLE_TYPE "application/json;as=Table;v=v1;g=meta.k8s.io"
 #define PARTIAL_TYPE "application/json;as=PartialObjectMetadata;v=v1;g=meta.k8s.io"
@@ -156,6 +156,7 @@ static int write_opts(const struct tas_req *r, struct tas_wopts *o, struct tas_r
 
 	memset(o, 0, sizeof(*o));
 	o->subresource = r->ri.subresource;
+	o->req = r;
 	if (dry && strcmp(dry, "All")) {
 		char msg[256];
 		snprintf(msg, sizeof(msg),

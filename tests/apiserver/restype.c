@@ -1,12 +1,12 @@
-#include "restype.h"
+#include "tas_restype.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "kinds.h"
-#include "util.h"
+#include "tas_kinds.h"
+#include "tas_util.h"
 
 static const char *const custom_verbs[] = {"delete", "deletecollection", "get", "list",
 					   "patch", "create", "update", "watch", NULL};

@@ -1,13 +1,13 @@
-#include "review.h"
+#include "tas_review.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "authz.h"
-#include "status.h"
-#include "util.h"
-#include "validate.h"
+#include "tas_authz.h"
+#include "tas_status.h"
+#include "tas_util.h"
+#include "tas_validate.h"
 
 static int access_review(struct tas_server *s, const struct tas_restype *rt,
 			 const struct tas_user *caller, const json_t *body, bool self,

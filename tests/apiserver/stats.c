@@ -1,4 +1,4 @@
-#include "stats.h"
+#include "tas_stats.h"
 
 #include <pthread.h>
 #include <stdio.h>

@@ -1,4 +1,4 @@
-#include "status.h"
+#include "tas_status.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "schema.h"
-#include "util.h"
+#include "tas_util.h"
 
 void tas_qualified(char *buf, size_t len, const char *name, const char *group)
 {

@@ -1,11 +1,11 @@
-#include "store.h"
+#include "tas_store.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "util.h"
+#include "tas_util.h"
 
 int tas_store_init(struct tas_store *s, size_t window)
 {
@@ -122,6 +122,19 @@ static size_t find(const struct tas_bucket *b, const char *key, bool *found)
 			hi = mid;
 	}
 	return lo;
+}
+
+void tas_store_ns_range(const struct tas_bucket *b, const char *ns, size_t *begin,
+			size_t *end)
+{
+	char lo[300], hi[300];
+	bool found;
+
+	/* keys "ns/..." sort between "ns/" and "ns0" ('0' follows '/') */
+	snprintf(lo, sizeof(lo), "%s/", ns);
+	snprintf(hi, sizeof(hi), "%s0", ns);
+	*begin = find(b, lo, &found);
+	*end = find(b, hi, &found);
 }
 
 const json_t *tas_store_get(const struct tas_bucket *b, const char *ns, const char *name)
@@ -313,7 +326,7 @@ int tas_store_snapshot(struct tas_store *s, struct tas_bucket *b, uint64_t at,
 		       bool *expired)
 {
 	json_t *past = NULL; /* key -> state at `at` (null: absent), for keys changed since */
-	size_t i, cap = 0;
+	size_t i, cap = 0, first, last;
 	int rc = -ENOMEM;
 
 	memset(out, 0, sizeof(*out));
@@ -340,7 +353,11 @@ int tas_store_snapshot(struct tas_store *s, struct tas_bucket *b, uint64_t at,
 				goto out;
 		}
 	}
-	for (i = 0; i < b->n; i++) {
+	first = 0;
+	last = b->n;
+	if (ns)
+		tas_store_ns_range(b, ns, &first, &last);
+	for (i = first; i < last; i++) {
 		const char *key = b->items[i].key;
 		if (!wanted(key, ns, start_after) || (past && json_object_get(past, key)))
 			continue;

@@ -1,4 +1,4 @@
-#include "table.h"
+#include "tas_table.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -6,8 +6,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "objects.h"
-#include "util.h"
+#include "tas_objects.h"
+#include "tas_util.h"
 
 static const char name_desc[] =
 	"Name must be unique within a namespace. Is required when creating resources, "

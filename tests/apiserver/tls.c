@@ -1,4 +1,4 @@
-#include "tls.h"
+#include "tas_tls.h"
 
 #include <arpa/inet.h>
 #include <gnutls/gnutls.h>
@@ -8,7 +8,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "util.h"
+#include "tas_util.h"
 
 static int export_pem(int rc, gnutls_datum_t *d, char **out)
 {

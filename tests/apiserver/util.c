@@ -1,4 +1,4 @@
-#include "util.h"
+#include "tas_util.h"
 
 #include <errno.h>
 #include <gnutls/gnutls.h>
@@ -242,6 +242,11 @@ json_t *tas_jobj(json_t *obj, const char *key)
 	if (!v || json_object_set_new(obj, key, v))
 		return NULL;
 	return v;
+}
+
+bool tas_json_same(const json_t *a, const json_t *b)
+{
+	return a == b || (a && b && json_equal((json_t *)(uintptr_t)a, (json_t *)(uintptr_t)b));
 }
 
 char *tas_asprintf(const char *fmt, ...)

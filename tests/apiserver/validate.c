@@ -1,4 +1,4 @@
-#include "validate.h"
+#include "tas_validate.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -8,7 +8,7 @@
 
 #include "gofmt.h"
 #include "names.h"
-#include "status.h"
+#include "tas_status.h"
 
 bool tas_is_dns_label(const char *s)
 {

@@ -1,4 +1,4 @@
-#include "watch.h"
+#include "tas_watch.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -8,10 +8,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "objects.h"
-#include "status.h"
-#include "table.h"
-#include "util.h"
+#include "tas_objects.h"
+#include "tas_status.h"
+#include "tas_table.h"
+#include "tas_util.h"
 
 struct tas_watch {
 	struct tas_server *s;
@@ -167,8 +167,10 @@ int tas_watch_start(struct tas_server *s, struct tas_restype *rt, const char *ns
 		w->end_after_pending = true;
 	} else if (initial) {
 		/* "Get State and Start at Most Recent": synthetic ADDED events */
-		size_t i;
-		for (i = 0; i < w->b->n; i++)
+		size_t i, first = 0, last = w->b->n;
+		if (w->ns[0])
+			tas_store_ns_range(w->b, w->ns, &first, &last);
+		for (i = first; i < last; i++)
 			if (passes(w, w->b->items[i].obj) &&
 			    enqueue(w, "ADDED", w->b->items[i].obj))
 				goto fail;

@@ -231,14 +231,21 @@ void testenv_start(struct testenv *env, const struct testenv_opts *opts)
 				     TESTENV_SA_TOKEN ",system:serviceaccount:ops:robot,uid-robot,"
 				     "\"system:serviceaccounts,system:serviceaccounts:ops\"\n";
 	char *tokfile, bm[32], ew[32], *kc, *t;
-	const char *argv[20];
+	const char *argv[28];
 	size_t n = 0, len = 0, cap = 0;
 	char *out = NULL;
 	int fd, logfd;
 
 	memset(env, 0, sizeof(*env));
 	env->dir = mgo_test_tmpdir();
-	tokfile = mgo_test_write(env->dir, "tokens.csv", tokens);
+	if (opts && opts->extra_tokens) {
+		char *all = NULL;
+		cr_assert(asprintf(&all, "%s%s", tokens, opts->extra_tokens) > 0);
+		tokfile = mgo_test_write(env->dir, "tokens.csv", all);
+		free(all);
+	} else {
+		tokfile = mgo_test_write(env->dir, "tokens.csv", tokens);
+	}
 	cr_assert(asprintf(&env->kubeconfig, "%s/kubeconfig", env->dir) > 0);
 	cr_assert(asprintf(&env->ca, "%s/ca.pem", env->dir) > 0);
 	cr_assert(asprintf(&env->audit_log, "%s/audit.log", env->dir) > 0);
@@ -254,9 +261,9 @@ void testenv_start(struct testenv *env, const struct testenv_opts *opts)
 	argv[n++] = env->ca;
 	argv[n++] = "--audit-log";
 	argv[n++] = env->audit_log;
-	if (opts && opts->load_dir) {
+	for (size_t i = 0; opts && i < 4 && opts->load_dirs[i]; i++) {
 		argv[n++] = "--load";
-		argv[n++] = opts->load_dir;
+		argv[n++] = opts->load_dirs[i];
 	}
 	if (opts && opts->bookmark_interval_ms) {
 		snprintf(bm, sizeof(bm), "%u", opts->bookmark_interval_ms);
@@ -384,6 +391,20 @@ void testenv_resp_free(struct testenv_resp *r)
 	free(r->headers);
 	json_decref(r->json);
 	memset(r, 0, sizeof(*r));
+}
+
+long testenv_call(const struct testenv *env, const char *token, const char *method,
+		  const char *path, const char *content_type, const char *body, json_t **json)
+{
+	struct testenv_resp r;
+	long code;
+
+	testenv_request(env, token, method, path, content_type, body, &r);
+	code = r.code;
+	if (json)
+		*json = json_incref(r.json);
+	testenv_resp_free(&r);
+	return code;
 }
 
 bool testenv_header(const struct testenv_resp *r, const char *name, char *buf, size_t len)

@@ -45,7 +45,8 @@ void mgo_test_tmp_fini(void);
 #define TESTENV_SA_TOKEN "sa-token-0123456789"        /* system:serviceaccount:ops:robot */
 
 struct testenv_opts {
-	const char *load_dir;          /* --load, or NULL */
+	const char *load_dirs[4];      /* --load directories, NULL-terminated */
+	const char *extra_tokens;      /* more token-file lines, or NULL */
 	unsigned bookmark_interval_ms; /* 0: the server's default */
 	unsigned long event_window;    /* 0: the server's default */
 };
@@ -75,6 +76,10 @@ void testenv_request(const struct testenv *env, const char *token, const char *m
 		     const char *path, const char *content_type, const char *body,
 		     struct testenv_resp *out);
 void testenv_resp_free(struct testenv_resp *r);
+/* testenv_request for callers that want the code and, if json is not NULL,
+ * a new reference to the parsed body (NULL when it was not JSON). */
+long testenv_call(const struct testenv *env, const char *token, const char *method,
+		  const char *path, const char *content_type, const char *body, json_t **json);
 /* The value of response header name (case-insensitive) into buf, or false. */
 bool testenv_header(const struct testenv_resp *r, const char *name, char *buf, size_t len);
 /* Lines of the audit log whose JSON has key == value, joined by '\n'

@@ -3,7 +3,7 @@
 #ifndef TAS_REST_H
 #define TAS_REST_H
 
-#include "server.h"
+#include "tas_server.h"
 
 /* Answers an authenticated, authorized resource request. */
 void tas_rest(struct tas_server *s, struct tas_req *r, struct tas_resp *resp);

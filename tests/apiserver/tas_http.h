@@ -7,7 +7,7 @@
 
 #include <stddef.h>
 
-#include "server.h"
+#include "tas_server.h"
 
 /* Binds host:port (port 0: any free one) and starts serving; s->port is
  * set to the bound port. 0, or -errno with err filled. */

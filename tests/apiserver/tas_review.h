@@ -6,7 +6,7 @@
 
 #include <jansson.h>
 
-#include "server.h"
+#include "tas_server.h"
 
 /* body is the decoded request (borrowed); fills resp (201 and the review
  * with its status, or an error). 0 or -ENOMEM. */

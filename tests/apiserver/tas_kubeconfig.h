@@ -7,7 +7,7 @@
 
 #include <stddef.h>
 
-#include "server.h"
+#include "tas_server.h"
 
 int tas_write_kubeconfig(const struct tas_server *s, const char *path, char *err,
 			 size_t errlen);

@@ -7,7 +7,7 @@
 
 #include <stdint.h>
 
-#include "server.h"
+#include "tas_server.h"
 
 /* Opens (appends to) path. 0 or -errno. */
 int tas_audit_open(struct tas_server *s, const char *path);

@@ -14,7 +14,7 @@
 #ifndef TAS_CONTROLLERS_H
 #define TAS_CONTROLLERS_H
 
-#include "server.h"
+#include "tas_server.h"
 
 /* Handles every event recorded since the last call. Expects the store lock.
  * 0 or -ENOMEM. */

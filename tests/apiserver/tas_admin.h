@@ -5,7 +5,7 @@
 
 #include <stdbool.h>
 
-#include "server.h"
+#include "tas_server.h"
 
 /* Handles r if its path is under /mgo-test/; false otherwise. The caller
  * has checked that the user is in system:masters. */

@@ -7,9 +7,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "auth.h"
+#include "tas_auth.h"
 #include "rbac.h"
-#include "server.h"
+#include "tas_server.h"
 
 /* attrs->user/groups are filled from u when u is not NULL. */
 bool tas_authorize(struct tas_server *s, const struct tas_user *u, struct tas_rbac_attrs *a,

@@ -4,7 +4,7 @@
 #ifndef TAS_HANDLER_H
 #define TAS_HANDLER_H
 
-#include "server.h"
+#include "tas_server.h"
 
 void tas_handle(struct tas_server *s, struct tas_req *r, struct tas_resp *resp);
 

@@ -8,7 +8,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 
-#include "restype.h"
+#include "tas_restype.h"
 
 bool tas_is_dns_label(const char *s);
 bool tas_is_dns_subdomain(const char *s);

@@ -13,7 +13,8 @@ struct tas_config {
 	const char *kubeconfig_out;
 	const char *audit_log;
 	const char *ca_out;
-	const char *load_dir;
+	const char *load_dirs[8];      /* --load, in order */
+	size_t n_load;
 	unsigned bookmark_interval_ms; /* how often a watch that asked for bookmarks gets one */
 	unsigned long event_window;    /* watch events kept before the oldest are compacted */
 };

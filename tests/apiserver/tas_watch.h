@@ -9,8 +9,8 @@
 
 #include <sys/types.h>
 
-#include "filter.h"
-#include "server.h"
+#include "tas_filter.h"
+#include "tas_server.h"
 
 enum tas_fmt { TAS_FMT_JSON, TAS_FMT_TABLE, TAS_FMT_PARTIAL };
 

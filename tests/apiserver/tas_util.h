@@ -49,6 +49,9 @@ const char *tas_meta(const json_t *obj, const char *key);
  * an object. NULL only on allocation failure. */
 json_t *tas_jobj(json_t *obj, const char *key);
 
+/* json_equal() that also calls two absent (NULL) values equal. */
+bool tas_json_same(const json_t *a, const json_t *b);
+
 /* snprintf into a malloc'd string; NULL on failure. */
 char *tas_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

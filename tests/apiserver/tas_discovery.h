@@ -7,7 +7,7 @@
 
 #include <stdbool.h>
 
-#include "server.h"
+#include "tas_server.h"
 
 /* Answers r if its path is one of the above (takes the store lock itself).
  * Returns false when the path is not one of them. */

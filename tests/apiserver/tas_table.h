@@ -10,7 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "restype.h"
+#include "tas_restype.h"
 
 enum tas_include { TAS_INCLUDE_METADATA = 0, TAS_INCLUDE_OBJECT, TAS_INCLUDE_NONE };
 

@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "restype.h"
+#include "tas_restype.h"
 
 struct tas_filter {
 	void *labels; /* parsed label selector, NULL: everything */

@@ -13,7 +13,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 
-#include "server.h"
+#include "tas_server.h"
 
 enum tas_field_validation { TAS_FV_WARN = 0, TAS_FV_IGNORE, TAS_FV_STRICT };
 
@@ -21,6 +21,7 @@ struct tas_wopts {
 	bool dry_run;
 	enum tas_field_validation field_validation;
 	const char *subresource; /* "" for the main resource, "status", "finalize" */
+	const struct tas_req *req; /* the client's request; NULL for the server's own writes */
 };
 
 struct tas_dopts {

@@ -9,9 +9,9 @@
 #include <jansson.h>
 #include <stddef.h>
 
-#include "auth.h"
-#include "reqinfo.h"
-#include "server.h"
+#include "tas_auth.h"
+#include "tas_reqinfo.h"
+#include "tas_server.h"
 
 struct tas_faults *tas_faults_new(void);
 void tas_faults_free(struct tas_faults *f);

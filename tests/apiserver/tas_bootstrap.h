@@ -8,7 +8,7 @@
 #include <jansson.h>
 #include <stddef.h>
 
-#include "server.h"
+#include "tas_server.h"
 
 /* Creates the bootstrap objects. 0, or -errno with err. */
 int tas_bootstrap(struct tas_server *s, char *err, size_t errlen);

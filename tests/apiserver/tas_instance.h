@@ -4,7 +4,7 @@
 
 #include <stddef.h>
 
-#include "server.h"
+#include "tas_server.h"
 
 /* Store, kinds, tokens (the file's plus a fresh admin token), PKI, audit
  * log, bootstrap objects and --load manifests. 0 or -errno with err; free

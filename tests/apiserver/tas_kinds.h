@@ -6,7 +6,7 @@
 
 #include <stddef.h>
 
-#include "restype.h"
+#include "tas_restype.h"
 
 extern struct tas_restype *const tas_builtin_kinds[];
 extern const size_t tas_n_builtin_kinds;

@@ -9,12 +9,12 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "auth.h"
-#include "config.h"
-#include "reqinfo.h"
-#include "restype.h"
-#include "store.h"
-#include "tls.h"
+#include "tas_auth.h"
+#include "tas_config.h"
+#include "tas_reqinfo.h"
+#include "tas_restype.h"
+#include "tas_store.h"
+#include "tas_tls.h"
 
 struct tas_faults;
 struct tas_stats;

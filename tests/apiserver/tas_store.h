@@ -69,6 +69,10 @@ void tas_store_key(char *buf, size_t len, const char *ns, const char *name);
 /* The stored object (borrowed) or NULL. */
 const json_t *tas_store_get(const struct tas_bucket *b, const char *ns, const char *name);
 
+/* The index range [*begin, *end) of b's objects in namespace ns. */
+void tas_store_ns_range(const struct tas_bucket *b, const char *ns, size_t *begin,
+			size_t *end);
+
 /* Stores obj (stolen) under its metadata namespace/name, creating or
  * replacing. Sets metadata.resourceVersion to the next counter value,
  * records ADDED or MODIFIED and wakes waiters. 0 or -ENOMEM. */
