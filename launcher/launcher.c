@@ -366,6 +366,8 @@ void mgo_launcher_close(struct mgo_launcher *l)
 {
 	struct exec *e, *tmp;
 
+	/* a successor need not wait for the lease to expire */
+	(void)mgo_lease_release(l->lease, MGO_LEASE_RELEASE_MS); /* failures are logged */
 	mgo_lease_stop(l->lease);
 	HASH_ITER(hh, l->inflight, e, tmp) {
 		HASH_DEL(l->inflight, e);
