@@ -377,6 +377,18 @@ bool mgo_wcache_observe(const struct mgo_wcache *c, const char *uid, struct mgo_
 	return true;
 }
 
+bool mgo_wcache_allowlist_agrees(const struct mgo_wcache *c, const struct mgo_allowlist *fresh)
+{
+	const struct mgo_allowlist *a = &c->allowlist;
+
+	if (a->present != fresh->present || a->n_images != fresh->n_images)
+		return false;
+	for (size_t i = 0; i < a->n_images; i++)
+		if (strcmp(a->images[i], fresh->images[i]) != 0)
+			return false;
+	return true;
+}
+
 void mgo_wcache_each(const struct mgo_wcache *c, mgo_wcache_touched_fn fn, void *ctx)
 {
 	struct mg_entry *e, *tmp;

@@ -43,6 +43,11 @@ struct mgo_watcher {
 	uint64_t seq;
 	uint64_t first_resend_ms;
 	uint64_t max_resend_ms;
+	/* fresh reads of the allowlist (watcher.c says why) */
+	struct mgo_kube_req *allow_req; /* in flight */
+	uint64_t allow_epoch;           /* reads started so far */
+	struct mgo_timer *allow_timer;  /* the next try, while the cache disagrees */
+	uint64_t allow_backoff_ms;
 };
 
 /* Loads the watcher's credentials, opens the client, the informers and the
