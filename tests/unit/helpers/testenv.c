@@ -329,8 +329,10 @@ void testenv_stop(struct testenv *env)
 	free(env->ca);
 	free(env->audit_log);
 	free(env->server_log);
-	free(env->client_cert);
-	free(env->client_key);
+	free(env->client_cert_pem);
+	if (env->client_key_pem)
+		explicit_bzero(env->client_key_pem, strlen(env->client_key_pem));
+	free(env->client_key_pem);
 	memset(env, 0, sizeof(*env));
 }
 
@@ -376,9 +378,15 @@ void testenv_request(const struct testenv *env, const char *token, const char *m
 	h = curl_slist_append(h, "Accept: application/json");
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_CAINFO, env->ca);
-	if (env->client_cert && env->client_key) {
-		curl_easy_setopt(c, CURLOPT_SSLCERT, env->client_cert);
-		curl_easy_setopt(c, CURLOPT_SSLKEY, env->client_key);
+	if (env->client_cert_pem && env->client_key_pem) {
+		struct curl_blob cert = {env->client_cert_pem, strlen(env->client_cert_pem),
+					 CURL_BLOB_NOCOPY};
+		struct curl_blob key = {env->client_key_pem, strlen(env->client_key_pem),
+					CURL_BLOB_NOCOPY};
+		curl_easy_setopt(c, CURLOPT_SSLCERT_BLOB, &cert);
+		curl_easy_setopt(c, CURLOPT_SSLCERTTYPE, "PEM");
+		curl_easy_setopt(c, CURLOPT_SSLKEY_BLOB, &key);
+		curl_easy_setopt(c, CURLOPT_SSLKEYTYPE, "PEM");
 	}
 	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);

@@ -62,11 +62,11 @@ struct testenv {
 	char url[128];
 	char admin_token[128];
 	char *kubeconfig, *ca, *audit_log, *server_log;
-	/* A client certificate and key (PEM files) testenv_request presents,
-	 * or NULL. testenv_start leaves them NULL; the e2e fixture sets them
-	 * for an external cluster whose admin kubeconfig uses one.
-	 * testenv_stop frees them. */
-	char *client_cert, *client_key;
+	/* A client certificate and key (PEM, NUL-ended, in memory: never
+	 * written to disk) testenv_request presents, or NULL. testenv_start
+	 * leaves them NULL; the e2e fixture sets them for an external cluster
+	 * whose admin kubeconfig uses one. testenv_stop wipes and frees them. */
+	char *client_cert_pem, *client_key_pem;
 };
 
 void testenv_start(struct testenv *env, const struct testenv_opts *opts);
