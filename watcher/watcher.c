@@ -28,6 +28,8 @@ struct pending {
 	uint64_t allowlist_need;        /* first allowlist read that may confirm it; 0: none */
 	bool sa_ok;
 	struct mgo_kube_req *sa_req;    /* the fresh read of its ServiceAccount */
+	bool pods_ok;
+	struct mgo_kube_req *pods_req;  /* the fresh list of its pods */
 	UT_hash_handle hh;
 };
 
@@ -60,6 +62,8 @@ static void pending_drop(struct mgo_watcher *w, struct pending *p)
 {
 	if (p->sa_req)
 		mgo_kube_cancel(p->sa_req);
+	if (p->pods_req)
+		mgo_kube_cancel(p->pods_req);
 	HASH_DEL(w->pending, p);
 	mgo_timer_remove(p->timer);
 	free(p->uid);
@@ -92,15 +96,17 @@ static struct pending *pending_get(struct mgo_watcher *w, const char *uid)
  *
  * The informers are separate watch streams, so the watcher can see a new
  * MustGather before an allowlist edit or a ServiceAccount written just
- * before it (one `kubectl apply -f` of both, say). Decided on that view, the
- * MustGather would be refused for good. So before the first Observe of a
- * MustGather whose outcome rests on the allowlist (it names an image) or on
- * an account the cache says is missing, the watcher reads that object anew
- * (a GET sees every write made before it) and sends only once the cache
- * agrees with that read: the cache is then at least as new as the
- * MustGather, and the informers only move it forward. It costs one GET per
- * such MustGather (allowlist reads are shared) and, when the cache is
- * behind, the moments its watch takes to catch up. */
+ * before it (one `kubectl apply -f` of both, say), or a failed Job before
+ * the pod status that says why. Decided on that view, the MustGather would
+ * be refused for good, or fail with a vaguer reason than its own. So before
+ * the first Observe of a MustGather whose outcome rests on the allowlist (it
+ * names an image), on an account the cache says is missing, or on the pod
+ * of a failed Job, the watcher reads that object anew (a GET or list sees
+ * every write made before it) and sends only once the cache agrees with
+ * that read: the cache is then at least as new as what decided it, and the
+ * informers only move it forward. It costs one read per such MustGather
+ * (allowlist reads are shared) and, when the cache is behind, the moments
+ * its watch takes to catch up. */
 
 static void observe(struct mgo_watcher *w, const char *uid, bool again);
 
@@ -190,6 +196,36 @@ static void on_sa_read(void *ctx, const struct mgo_kube_result *res)
 	/* it exists: its informer event will touch the MustGather */
 }
 
+static void on_pods_read(void *ctx, const struct mgo_kube_result *res)
+{
+	struct pending *p = ctx;
+	struct mgo_observe now;
+
+	p->pods_req = NULL;
+	if (res->error) {
+		mgo_warn("watcher.fresh_read", "cannot list the pods of %s: %s %s", p->uid,
+			 res->error->reason, res->error->message);
+	} else if (mgo_wcache_observe(p->w->cache, p->uid, &now) &&
+		   mgo_wcache_pods_agree(&now.job, json_object_get(res->body, "items"))) {
+		p->pods_ok = true;
+		observe(p->w, p->uid, false);
+		return;
+	}
+	/* behind: the pod's event will touch it; the timer, should it have
+	 * come already (the cache ahead of the list) */
+	mgo_timer_start(p->timer, p->w->first_resend_ms);
+}
+
+static void pods_read(struct mgo_watcher *w, struct pending *p, const char *ns)
+{
+	char selector[sizeof(MGO_LABEL_UID) + MGO_NAME_MAX + 2];
+	struct mgo_kube_list_opts opts = {.label_selector = selector};
+
+	snprintf(selector, sizeof(selector), "%s=%s", MGO_LABEL_UID, p->uid);
+	if (mgo_kube_list(w->client, &res_pods, ns, &opts, on_pods_read, p, &p->pods_req) != 0)
+		mgo_timer_start(p->timer, w->first_resend_ms);
+}
+
 /* Whether the observation may be sent now; if not, the reads that will
  * allow it are under way. */
 static bool premises_confirmed(struct mgo_watcher *w, struct pending *p,
@@ -211,6 +247,11 @@ static bool premises_confirmed(struct mgo_watcher *w, struct pending *p,
 		if (!p->sa_req && mgo_kube_get(w->client, &res_sas, o->mg.ns, sa, on_sa_read, p,
 					       &p->sa_req) != 0)
 			mgo_timer_start(p->timer, w->first_resend_ms);
+		ok = false;
+	}
+	if (o->job.phase == MGO_JOB_FAILED && !p->pods_ok) {
+		if (!p->pods_req)
+			pods_read(w, p, o->mg.ns);
 		ok = false;
 	}
 	return ok;

@@ -87,8 +87,9 @@ static void teardown(void)
 
 TestSuite(watcher_fresh, .init = setup, .fini = teardown);
 
-/* The first Observe about MustGather `name`; fails after 10 s. */
-static void first_observe(const char *name, struct mgo_ipc_msg *out)
+/* The first Observe about MustGather `name` (whose Job is in `phase`, if
+ * phase >= 0); fails after 10 s. */
+static void first_observe_with(const char *name, int phase, struct mgo_ipc_msg *out)
 {
 	uint64_t end = mgo_now_ms() + 10000;
 	char err[256];
@@ -98,23 +99,37 @@ static void first_observe(const char *name, struct mgo_ipc_msg *out)
 		if (zmq_poll(&item, 1, (long)(end - mgo_now_ms())) != 1)
 			continue;
 		cr_assert_eq(mgo_ipc_recv(pull, out, err, sizeof(err)), 0, "%s", err);
-		if (out->type == MGO_IPC_OBSERVE && strcmp(out->u.observe.mg.name, name) == 0)
+		if (out->type == MGO_IPC_OBSERVE && strcmp(out->u.observe.mg.name, name) == 0 &&
+		    (phase < 0 || (int)out->u.observe.job.phase == phase))
 			return;
 		mgo_ipc_msg_free(out);
 	}
 	cr_assert_fail("no Observe about %s", name);
 }
 
-static void create_mg(const char *name, const char *spec)
+static void first_observe(const char *name, struct mgo_ipc_msg *out)
+{
+	first_observe_with(name, -1, out);
+}
+
+/* Creates MustGather `name`; returns its UID (caller frees). */
+static char *create_mg(const char *name, const char *spec)
 {
 	char body[512];
+	json_t *mg = NULL;
+	char *uid;
 
 	snprintf(body, sizeof(body),
 		 "{\"apiVersion\":\"operator.openshift.io/v1alpha1\",\"kind\":\"MustGather\","
 		 "\"metadata\":{\"name\":\"%s\"},\"spec\":%s}",
 		 name, spec);
-	admin("POST", "/apis/operator.openshift.io/v1alpha1/namespaces/" NS "/mustgathers", NULL,
-	      body, 201);
+	cr_assert_eq(testenv_call(&env, env.admin_token, "POST",
+				  "/apis/operator.openshift.io/v1alpha1/namespaces/" NS "/mustgathers",
+				  NULL, body, &mg),
+		     201);
+	uid = strdup(json_string_value(json_object_get(json_object_get(mg, "metadata"), "uid")));
+	json_decref(mg);
+	return uid;
 }
 
 /* From now on the watch of `resource` answers 1.5 s late, so its informer
@@ -139,7 +154,7 @@ Test(watcher_fresh, observe_waits_for_an_allowlist_edit_made_before_the_mustgath
 	      "{\"apiVersion\":\"operator.openshift.io/v1alpha1\",\"kind\":\"MustGatherImage\","
 	      "\"metadata\":{\"name\":\"cluster\"},\"spec\":{\"images\":[\"quay.io/a/g:1\"]}}",
 	      201);
-	create_mg("first", "{\"mustGatherImage\":\"quay.io/a/g:1\"}");
+	free(create_mg("first", "{\"mustGatherImage\":\"quay.io/a/g:1\"}"));
 	first_observe("first", &m);
 	cr_assert_eq(m.u.observe.allowlist.n_images, 1);
 	mgo_ipc_msg_free(&m);
@@ -147,7 +162,7 @@ Test(watcher_fresh, observe_waits_for_an_allowlist_edit_made_before_the_mustgath
 	lag("mustgatherimages");
 	admin("PATCH", ALLOWLIST "/cluster", "application/merge-patch+json",
 	      "{\"spec\":{\"images\":[\"quay.io/a/g:1\",\"quay.io/b/g:1\"]}}", 200);
-	create_mg("second", "{\"mustGatherImage\":\"quay.io/b/g:1\"}");
+	free(create_mg("second", "{\"mustGatherImage\":\"quay.io/b/g:1\"}"));
 	first_observe("second", &m);
 	cr_expect(m.u.observe.allowlist.present);
 	cr_expect_eq(m.u.observe.allowlist.n_images, 2,
@@ -162,15 +177,53 @@ Test(watcher_fresh, observe_waits_for_a_service_account_made_before_the_mustgath
 	lag("serviceaccounts");
 	admin("POST", "/api/v1/namespaces/" NS "/serviceaccounts", NULL,
 	      "{\"metadata\":{\"name\":\"gatherer\"}}", 201);
-	create_mg("with-sa", "{\"serviceAccountRef\":{\"name\":\"gatherer\"}}");
+	free(create_mg("with-sa", "{\"serviceAccountRef\":{\"name\":\"gatherer\"}}"));
 	first_observe("with-sa", &m);
 	cr_expect_eq(m.u.observe.service_account, MGO_PRESENCE_PRESENT,
 		     "the Observe says the account is missing");
 	mgo_ipc_msg_free(&m);
 
 	/* one that is really missing is still reported so, after the read */
-	create_mg("no-sa", "{\"serviceAccountRef\":{\"name\":\"nobody\"}}");
+	free(create_mg("no-sa", "{\"serviceAccountRef\":{\"name\":\"nobody\"}}"));
 	first_observe("no-sa", &m);
 	cr_expect_eq(m.u.observe.service_account, MGO_PRESENCE_ABSENT);
 	mgo_ipc_msg_free(&m);
+}
+
+Test(watcher_fresh, failed_job_is_observed_with_the_pod_that_says_why)
+{
+	char body[1024], *uid;
+	struct mgo_ipc_msg m;
+
+	uid = create_mg("failing", "{}");
+	/* the launcher's Job and the Job controller's pod (labels as theirs) */
+	snprintf(body, sizeof(body),
+		 "{\"apiVersion\":\"batch/v1\",\"kind\":\"Job\",\"metadata\":{\"name\":\"failing\","
+		 "\"labels\":{\"app.kubernetes.io/managed-by\":\"mgo\",\"must-gather.openshift.io/uid\":"
+		 "\"%s\"}},\"spec\":{\"template\":{\"spec\":{\"restartPolicy\":\"Never\","
+		 "\"containers\":[{\"name\":\"gather\",\"image\":\"busybox\"}]}}}}",
+		 uid);
+	admin("POST", "/apis/batch/v1/namespaces/" NS "/jobs", NULL, body, 201);
+	lag("pods");
+	snprintf(body, sizeof(body),
+		 "{\"metadata\":{\"name\":\"failing-x1\",\"labels\":{\"app.kubernetes.io/managed-by\":"
+		 "\"mgo\",\"must-gather.openshift.io/uid\":\"%s\"}},\"spec\":{\"restartPolicy\":"
+		 "\"Never\",\"containers\":[{\"name\":\"gather\",\"image\":\"busybox\"}]}}",
+		 uid);
+	admin("POST", "/api/v1/namespaces/" NS "/pods", NULL, body, 201);
+	admin("PATCH", "/api/v1/namespaces/" NS "/pods/failing-x1/status",
+	      "application/merge-patch+json",
+	      "{\"status\":{\"phase\":\"Failed\",\"containerStatuses\":[{\"name\":\"gather\","
+	      "\"state\":{\"terminated\":{\"exitCode\":2,\"reason\":\"Error\"}}}]}}",
+	      200);
+	admin("PATCH", "/apis/batch/v1/namespaces/" NS "/jobs/failing/status",
+	      "application/merge-patch+json",
+	      "{\"status\":{\"failed\":1,\"conditions\":[{\"type\":\"Failed\",\"status\":"
+	      "\"True\",\"reason\":\"BackoffLimitExceeded\"}]}}",
+	      200);
+	first_observe_with("failing", MGO_JOB_FAILED, &m);
+	cr_expect_eq(m.u.observe.job.gather_exit, 2,
+		     "the failed Job is observed without its pod's exit status");
+	mgo_ipc_msg_free(&m);
+	free(uid);
 }

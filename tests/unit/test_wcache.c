@@ -250,3 +250,38 @@ Test(wcache, allowlist_agreement_with_a_fresh_read)
 			     "row %zu", i);
 	}
 }
+
+Test(wcache, pod_agreement_with_a_fresh_list)
+{
+	static const char *const pods[] = {
+		"[]",
+		"[{\"metadata\":{\"name\":\"p\"},\"status\":{\"containerStatuses\":[{\"name\":"
+		"\"gather\",\"state\":{\"terminated\":{\"exitCode\":2,\"reason\":\"Error\"}}}]}}]",
+		"[{\"metadata\":{\"name\":\"p\"},\"status\":{\"phase\":\"Running\"}}]",
+		/* one that does not decode counts as none, as for the informer */
+		"[{\"metadata\":{\"name\":\"p\"},\"status\":{\"containerStatuses\":7}}]",
+	};
+	static const struct {
+		int32_t gather_exit;
+		const char *container, *reason;
+		size_t pods;
+		bool agrees;
+	} rows[] = {
+		{-1, NULL, NULL, 0, true},
+		{-1, NULL, NULL, 1, false},     /* the exit the cache has not seen yet */
+		{2, "gather", "Error", 1, true},
+		{2, "gather", "Error", 0, false},
+		{-1, NULL, NULL, 2, true},      /* running, nothing to say */
+		{-1, NULL, NULL, 3, true},
+	};
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct mgo_job_state cached = {.gather_exit = rows[i].gather_exit, .upload_exit = -1,
+					       .pod_container = (char *)rows[i].container,
+					       .pod_reason = (char *)rows[i].reason};
+		json_t *items = json_loads(pods[rows[i].pods], 0, NULL);
+		cr_assert_not_null(items);
+		cr_expect_eq(mgo_wcache_pods_agree(&cached, items), rows[i].agrees, "row %zu", i);
+		json_decref(items);
+	}
+}
