@@ -91,13 +91,20 @@ Test(lifecycle, retained_job_stays_after_completion)
 /* Runs MustGather `name` until its pod reports pod_status (as the kubelet
  * would) and, if job_reason is not NULL, the Job controller gives up for
  * that reason; then checks it Failed for `reason` and its Job went.
- * Returns the condition's message (caller frees). */
+ * With lag, the operator's watch of pods falls behind its watch of Jobs
+ * from the moment the Job runs. Returns the condition's message (caller
+ * frees). */
 static char *fail_by_pod(const char *name, const char *pod_status, const char *job_reason,
-			 const char *reason)
+			 const char *reason, bool lag)
 {
 	char path[512], pod[128], *msg;
 	json_t *job = launch(name, "{}");
 
+	if (lag) {
+		cluster_faults(&cl, "{\"latencyMs\":1500,\"match\":{\"verb\":\"watch\","
+				    "\"resource\":\"pods\"}}");
+		cluster_drop_watches(&cl);
+	}
 	snprintf(pod, sizeof(pod), "%s-x1", name);
 	json_decref(cluster_create_pod(&cl, pod, job, pod_status));
 	if (job_reason)
@@ -109,15 +116,27 @@ static char *fail_by_pod(const char *name, const char *pod_status, const char *j
 	return msg;
 }
 
+#define GATHER_EXIT_2 \
+	"{\"phase\":\"Failed\",\"containerStatuses\":[{\"name\":\"gather\",\"state\":" \
+	"{\"terminated\":{\"exitCode\":2,\"reason\":\"Error\"}}}]}"
+
 Test(lifecycle, gather_exit_code_fails_as_gather_failed)
 {
 	char *msg;
 
 	cluster_require_test_server(&cl, JOB_CONTROL);
-	msg = fail_by_pod("broken",
-			  "{\"phase\":\"Failed\",\"containerStatuses\":[{\"name\":\"gather\","
-			  "\"state\":{\"terminated\":{\"exitCode\":2,\"reason\":\"Error\"}}}]}",
-			  "BackoffLimitExceeded", "GatherFailed");
+	msg = fail_by_pod("broken", GATHER_EXIT_2, "BackoffLimitExceeded", "GatherFailed", false);
+	cr_expect(strstr(msg, "exited with status 2"), "message: %s", msg);
+	free(msg);
+}
+
+Test(lifecycle, gather_exit_code_seen_late_still_fails_as_gather_failed)
+{
+	char *msg;
+
+	cluster_require_test_server(&cl, JOB_CONTROL ", fault injection");
+	/* the Job's failure reaches the operator before the pod's exit */
+	msg = fail_by_pod("late", GATHER_EXIT_2, "BackoffLimitExceeded", "GatherFailed", true);
 	cr_expect(strstr(msg, "exited with status 2"), "message: %s", msg);
 	free(msg);
 }
@@ -151,7 +170,7 @@ Test(lifecycle, unpullable_image_fails_as_image_pull_failed)
 			  "{\"phase\":\"Pending\",\"containerStatuses\":[{\"name\":\"gather\","
 			  "\"state\":{\"waiting\":{\"reason\":\"ImagePullBackOff\","
 			  "\"message\":\"Back-off pulling image\"}}}]}",
-			  NULL, "ImagePullFailed");
+			  NULL, "ImagePullFailed", false);
 	cr_expect(strstr(msg, "ImagePullBackOff") && strstr(msg, "gather"), "message: %s", msg);
 	free(msg);
 }
