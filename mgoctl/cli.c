@@ -13,7 +13,7 @@ static void usage(FILE *f, const struct mgoctl_cmd *cmds, int ncmds)
 {
 	fputs("usage: mgoctl COMMAND [ARG...]\n\ncommands:\n", f);
 	for (int i = 0; i < ncmds; i++)
-		fprintf(f, "  %-8s %-10s %s\n", cmds[i].name, cmds[i].operands, cmds[i].summary);
+		fprintf(f, "  %s %s\n      %s\n", cmds[i].name, cmds[i].operands, cmds[i].summary);
 	fputs("\nexit status: 0 success, 1 the command found a problem, 2 usage or output error\n", f);
 }
 

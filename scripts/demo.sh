@@ -150,11 +150,7 @@ say "why the unlisted image was refused (kubectl describe mg not-allowed)"
 kubectl -n team-a describe mg not-allowed | sed -n '/^Status:/,$p'
 
 say "what crossed the processes for not-allowed (the IPC log)"
-grep -h '"event":"ipc"' "$work"/validator.log "$work"/launcher.log | grep '"mg":"team-a/not-allowed"' |
-  /usr/bin/python3 -c 'import json, sys
-for line in sys.stdin:
-    e = json.loads(line)
-    print("%s  %9s -> %-9s %-8s %-24s %s" % (e["ts"], e["from"], e["to"], e["type"],
-                                            e["verdict"], e.get("result") or ""))'
+cat "$work"/watcher.log "$work"/validator.log "$work"/launcher.log |
+  "$bin/mgoctl/mgoctl" ipc --mg team-a/not-allowed
 
 say "done; stopping everything"

@@ -186,41 +186,54 @@ void mgo_wcache_allowlist_del(struct mgo_wcache *c)
 	touch_all(c);
 }
 
+/* Stores what was decoded of a Job (pod false) or of its Pod (pod true) in
+ * the entry of the MustGather that owns it; takes *js. */
+static int store_state(struct mgo_wcache *c, const char *owner, struct mgo_job_state *js,
+		       bool pod)
+{
+	struct mg_entry *e = find_or_add(c, owner);
+
+	if (!e) {
+		mgo_job_state_free(js);
+		return -ENOMEM;
+	}
+	mgo_job_state_free(pod ? &e->pod : &e->job);
+	*(pod ? &e->pod : &e->job) = *js;
+	*(pod ? &e->have_pod : &e->have_job) = true;
+	touch(c, e->uid);
+	return 0;
+}
+
+static void clear_state(struct mgo_wcache *c, const json_t *obj, bool pod)
+{
+	struct mg_entry *e = find(c, owner_uid(obj));
+	struct mgo_job_state *js;
+
+	if (!e || !(pod ? e->have_pod : e->have_job))
+		return;
+	js = pod ? &e->pod : &e->job;
+	mgo_job_state_free(js);
+	js->gather_exit = js->upload_exit = -1;
+	*(pod ? &e->have_pod : &e->have_job) = false;
+	touch(c, e->uid);
+	forget_if_empty(c, e);
+}
+
 int mgo_wcache_job_put(struct mgo_wcache *c, const json_t *obj, char *err, size_t errlen)
 {
 	const char *owner = owner_uid(obj);
 	struct mgo_job_state js;
-	struct mg_entry *e;
 	int rc;
 
 	if (!owner)
 		return 0; /* not one of ours: the label selector should not send it */
 	rc = mgo_job_state_from_json(obj, NULL, &js, err, errlen);
-	if (rc)
-		return rc;
-	e = find_or_add(c, owner);
-	if (!e) {
-		mgo_job_state_free(&js);
-		return -ENOMEM;
-	}
-	mgo_job_state_free(&e->job);
-	e->job = js;
-	e->have_job = true;
-	touch(c, e->uid);
-	return 0;
+	return rc ? rc : store_state(c, owner, &js, false);
 }
 
 void mgo_wcache_job_del(struct mgo_wcache *c, const json_t *obj)
 {
-	struct mg_entry *e = find(c, owner_uid(obj));
-
-	if (!e || !e->have_job)
-		return;
-	mgo_job_state_free(&e->job);
-	e->job.gather_exit = e->job.upload_exit = -1;
-	e->have_job = false;
-	touch(c, e->uid);
-	forget_if_empty(c, e);
+	clear_state(c, obj, false);
 }
 
 /* What a Pod says, folded as the watcher keeps it. */
@@ -243,37 +256,17 @@ int mgo_wcache_pod_put(struct mgo_wcache *c, const json_t *obj, char *err, size_
 {
 	const char *owner = owner_uid(obj);
 	struct mgo_job_state js;
-	struct mg_entry *e;
 	int rc;
 
 	if (!owner)
 		return 0;
 	rc = fold_pod(obj, &js, err, errlen);
-	if (rc)
-		return rc;
-	e = find_or_add(c, owner);
-	if (!e) {
-		mgo_job_state_free(&js);
-		return -ENOMEM;
-	}
-	mgo_job_state_free(&e->pod);
-	e->pod = js;
-	e->have_pod = true;
-	touch(c, e->uid);
-	return 0;
+	return rc ? rc : store_state(c, owner, &js, true);
 }
 
 void mgo_wcache_pod_del(struct mgo_wcache *c, const json_t *obj)
 {
-	struct mg_entry *e = find(c, owner_uid(obj));
-
-	if (!e)
-		return;
-	mgo_job_state_free(&e->pod);
-	e->pod.gather_exit = e->pod.upload_exit = -1;
-	e->have_pod = false;
-	touch(c, e->uid);
-	forget_if_empty(c, e);
+	clear_state(c, obj, true);
 }
 
 static int sa_key(const json_t *obj, char *buf, size_t len)

@@ -129,7 +129,9 @@ static const struct cli_case cli_cases[] = {
 	{ { "image", "--", "busybox", NULL }, 0, "busybox -> docker.io/library/busybox:latest\n", NULL },
 	/* help is asked for: stdout, success */
 	{ { "--help", NULL }, 0, USAGE "\ncommands:\n"
-	  "  image    REF...     check image references and print their canonical form\n"
+	  "  image REF...\n      check image references and print their canonical form\n"
+	  "  ipc [--trace UID | --mg NS/NAME] [FILE|-]\n"
+	  "      print the IPC log of the operator's processes as a timeline\n"
 	  "\nexit status: 0 success, 1 the command found a problem, 2 usage or output error\n", NULL },
 	{ { "image", "--help", NULL }, 0,
 	  "usage: mgoctl image [--] REF...\ncheck image references and print their canonical form\n", NULL },
