@@ -255,8 +255,8 @@ Test(wcache, pod_agreement_with_a_fresh_list)
 {
 	static const char *const pods[] = {
 		"[]",
-		"[{\"metadata\":{\"name\":\"p\"},\"status\":{\"containerStatuses\":[{\"name\":"
-		"\"gather\",\"state\":{\"terminated\":{\"exitCode\":2,\"reason\":\"Error\"}}}]}}]",
+		("[{\"metadata\":{\"name\":\"p\"},\"status\":{\"containerStatuses\":[{\"name\":"
+		 "\"gather\",\"state\":{\"terminated\":{\"exitCode\":2,\"reason\":\"Error\"}}}]}}]"),
 		"[{\"metadata\":{\"name\":\"p\"},\"status\":{\"phase\":\"Running\"}}]",
 		/* one that does not decode counts as none, as for the informer */
 		"[{\"metadata\":{\"name\":\"p\"},\"status\":{\"containerStatuses\":7}}]",
