@@ -941,3 +941,87 @@ Test(sandbox, once_and_only_before_threads)
 	bad.role = MGO_SANDBOX_ROLE_N;
 	cr_assert_eq(mgo_sandbox_apply(&bad, NULL), -EINVAL);
 }
+
+/* --- the real programs -------------------------------------------------- */
+
+static bool status_has(pid_t pid, const char *line)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	char *s = slurp(path);
+	bool found = s && strstr(s, line);
+	free(s);
+	return found;
+}
+
+static void write_config(const char *path, const char *watcher_token, const char *launcher_token)
+{
+	FILE *f = fopen(path, "w");
+	cr_assert_not_null(f);
+	fprintf(f,
+		"namespace: must-gather-operator\n"
+		"defaultImage: quay.io/openshift/origin-must-gather:latest\n"
+		"operatorImage: quay.io/mgo/operator:latest\n"
+		"socketDir: %s\n"
+		"roles:\n"
+		"  watcher: {tokenFile: %s, server: \"https://127.0.0.1:1\"}\n"
+		"  launcher: {tokenFile: %s, server: \"https://127.0.0.1:1\"}\n",
+		sockdir, watcher_token, launcher_token);
+	cr_assert_eq(fclose(f), 0);
+}
+
+static void expect_sandboxed(const char *bin, const char *ready)
+{
+	char config[160], logpath[160];
+	struct paths p;
+
+	make_tokens(&p);
+	snprintf(config, sizeof(config), "%s/config.yaml", dir);
+	snprintf(logpath, sizeof(logpath), "%s/proc.log", dir);
+	write_config(config, p.own, p.other);
+	const char *argv[] = {bin, "--config", config, NULL};
+	pid_t pid = spawn_logged(argv, NULL, logpath);
+	cr_assert_gt(pid, 0);
+	cr_assert(wait_for_text(logpath, ready, 20000), "%s never got to %s", bin, ready);
+	bool seccomp = status_has(pid, "Seccomp:\t2\n"), nnp = status_has(pid, "NoNewPrivs:\t1\n");
+	int st = stop_process(pid, SIGTERM, 10000);
+	cr_assert(wait_for_text(logpath, "\"event\":\"sandbox.applied\"", 1000));
+	cr_assert(seccomp, "no seccomp filter in /proc/<pid>/status");
+	cr_assert(nnp, "no no_new_privs in /proc/<pid>/status");
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %#x", st);
+}
+
+Test(sandbox, the_validator_program_runs_sandboxed)
+{
+	expect_sandboxed(MGO_VALIDATOR_BIN, "validator.ready");
+}
+
+/* The watcher and launcher start sandboxed; their API server is unreachable
+ * (they retry), and the launcher binds its socket inside the sandbox. */
+Test(sandbox, the_watcher_program_runs_sandboxed)
+{
+	expect_sandboxed(MGO_WATCHER_BIN, "proc.started");
+}
+
+Test(sandbox, the_launcher_program_runs_sandboxed)
+{
+	expect_sandboxed(MGO_LAUNCHER_BIN, "launcher.ready");
+}
+
+Test(sandbox, a_shared_token_directory_is_refused)
+{
+	char config[160], logpath[160], other[200];
+	struct paths p;
+
+	make_tokens(&p);
+	snprintf(other, sizeof(other), "%s/launcher-token", p.own_dir);
+	write_file(other, "launcher-token");
+	snprintf(config, sizeof(config), "%s/config.yaml", dir);
+	snprintf(logpath, sizeof(logpath), "%s/proc.log", dir);
+	write_config(config, p.own, other);
+	const char *argv[] = {MGO_WATCHER_BIN, "--config", config, NULL};
+	pid_t pid = spawn_logged(argv, NULL, logpath);
+	int st = stop_process(pid, 0, 20000);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 1, "status %#x", st);
+	cr_assert(wait_for_text(logpath, "give each role its own directory", 1000));
+}
