@@ -9,7 +9,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc)
 
-step() { printf '\n==== %s\n' "$*" >&2; }
+start=$SECONDS
+last=$SECONDS
+step() {
+  printf '\n==== %s (previous step %ds, total %ds)\n' "$*" $((SECONDS - last)) $((SECONDS - start)) >&2
+  last=$SECONDS
+}
 
 step "dependencies"
 bash scripts/deps.sh

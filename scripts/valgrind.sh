@@ -3,7 +3,8 @@
 #
 # Criterion runs each test in a worker process and does not pass on the
 # worker's exit status, so valgrind's --error-exitcode cannot be trusted here:
-# every process writes its own log and this script reads the error summaries.
+# every process writes its own log and this script reads them. Tests run in
+# parallel, one per core: memcheck is single-threaded and slow.
 set -euo pipefail
 build=${1:-build}
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -18,10 +19,10 @@ if ((${#tests[@]} == 0)); then
   exit 1
 fi
 
-failed=0
-for bin in "${tests[@]}"; do
+# Runs one test binary under memcheck; prints its verdict; exit 1 if unclean.
+run_one() {
+  local bin=$1 logs=$2 root=$3 name bad=0 start=$SECONDS
   name=$(basename "$bin")
-  bad=0
   mkdir -p "$logs/$name"
   if ! valgrind --quiet --leak-check=full --errors-for-leak-kinds=definite,indirect \
         --show-leak-kinds=definite,indirect --trace-children=yes \
@@ -40,7 +41,10 @@ for bin in "${tests[@]}"; do
       bad=1
     fi
   done
-  if ((bad)); then failed=1; continue; fi
-  echo "valgrind: $name clean ($(ls "$logs/$name"/*.log | wc -l) processes)" >&2
-done
-exit $failed
+  ((bad)) && return 1
+  echo "valgrind: $name clean ($(ls "$logs/$name"/*.log | wc -l) processes, $((SECONDS - start))s)" >&2
+}
+export -f run_one
+
+printf '%s\n' "${tests[@]}" |
+  xargs -P "$(nproc)" -I{} bash -c 'run_one "$1" "$2" "$3"' _ {} "$logs" "$root"

@@ -434,7 +434,8 @@ int mgo_informer_new(struct mgo_kube_client *client, const struct mgo_informer_o
 	int rc;
 
 	*out = NULL;
-	if (!client || !opts || !opts->res || !opts->on_event || (opts->ns && !opts->res->namespaced))
+	if (!client || !opts || !opts->res || !opts->on_event ||
+	    (opts->ns && !opts->res->namespaced))
 		return -EINVAL;
 	inf = calloc(1, sizeof(*inf));
 	if (!inf)
@@ -449,7 +450,8 @@ int mgo_informer_new(struct mgo_kube_client *client, const struct mgo_informer_o
 		inf->o.backoff_cap_ms = 30000;
 	mgo_lines_init(&inf->lines, inf->o.max_line);
 	mgo_rng_seed(&inf->rng);
-	if ((rc = dup_opt(&inf->ns, opts->ns)) || (rc = dup_opt(&inf->label, opts->label_selector)) ||
+	if ((rc = dup_opt(&inf->ns, opts->ns)) ||
+	    (rc = dup_opt(&inf->label, opts->label_selector)) ||
 	    (rc = dup_opt(&inf->field, opts->field_selector)) ||
 	    (rc = mgo_keyset_new(&inf->keys)) ||
 	    (rc = mgo_timer_new(mgo_kube_client_loop(client), on_timer, inf, &inf->timer))) {

@@ -1,6 +1,7 @@
 /* The transport: libcurl's multi interface driven by the mgo_loop (curl's
  * sockets become loop fd watches, its one timeout a loop timer), a token
- * bucket in front, retries behind.
+ * bucket and a cap on requests in flight in front, the retry rules
+ * (kube_retry.c) behind.
  *
  * No user callback ever runs inside a libcurl callback: libcurl refuses
  * multi calls from there, and a consumer reacting to an event will want to
@@ -23,8 +24,11 @@
 #include "mgo/log.h"
 #include "mgo/ratelimit.h"
 
-struct dlist {
-	struct dlist *prev, *next;
+/* One socket curl asked us to watch (curl's per-socket pointer). */
+struct sock {
+	struct mgo_kube_client *c;
+	struct mgo_watch *w;
+	struct dlist link;
 };
 
 static void dl_init(struct dlist *n)
@@ -53,89 +57,14 @@ static void dl_del(struct dlist *n)
 	dl_init(n);
 }
 
-#define REQ_OF(ptr, member) ((struct mgo_kube_req *)((char *)(ptr) - offsetof(struct mgo_kube_req, member)))
-
-enum req_state {
-	REQ_IDLE,               /* between attempts, or not started */
-	REQ_QUEUED,             /* waiting for a rate-limit token */
-	REQ_RUNNING,            /* in the curl multi */
-	REQ_BACKOFF,            /* waiting to retry */
-	REQ_DONE,
-};
-
-/* One socket curl asked us to watch (curl's per-socket pointer). */
-struct sock {
-	struct mgo_kube_client *c;
-	struct mgo_watch *w;
-	struct dlist link;
-};
-
-struct mgo_kube_client {
-	struct mgo_loop *loop;
-	struct mgo_kube_creds *creds;
-	struct mgo_kube_client_opts o;
-	char *user_agent;
-	char *base;                     /* server URL, no trailing '/' */
-	struct curl_slist *connect_to;  /* tls_server_name -> real host */
-	CURLM *multi;
-	struct mgo_timer *curl_timer, *queue_timer, *token_timer;
-	struct mgo_ratelimit rl;
-	struct mgo_rng rng;
-	struct dlist reqs;              /* every live request */
-	struct dlist queue;             /* REQ_QUEUED, in order */
-	struct dlist ready;             /* streams with bytes to hand out */
-	struct dlist socks;
-	size_t n_reqs;
-	bool tls;                       /* https:// */
-	bool global_init;
-	struct mgo_kube_stats stats;
-};
-
-struct mgo_kube_req {
-	struct mgo_kube_client *c;
-	struct dlist all, qlink, rlink;
-	enum req_state state;
-	enum mgo_kube_verb verb;
-	unsigned flags;
-	bool retry_safe;
-	char *url;                      /* this attempt's */
-	char *page_url;                 /* LIST: later pages start from this */
-	char *log_path;                 /* path without query, for logs */
-	char *body;
-	size_t body_len;
-	CURL *easy;
-	struct curl_slist *headers;
-	char errbuf[CURL_ERROR_SIZE];
-
-	char *resp;                     /* body so far; for a stream, bytes not yet handed out */
-	size_t resp_len, resp_cap;
-	int abort_errnum;               /* why on_write stopped the transfer */
-	bool code_known;                /* this attempt's status was looked at */
-	bool streaming;                 /* 2xx stream: bytes go to on_data */
-
-	mgo_kube_data_fn on_data;
-	uint64_t idle_ms;
-	struct mgo_timer *idle_timer;
-	mgo_kube_page_fn on_page;
-	bool whole;
-	json_t *merged;
-	size_t list_bytes;
-
-	unsigned attempts;              /* HTTP exchanges, all pages */
-	unsigned retries;               /* of the current page */
-	struct mgo_timer *retry_timer;
-	uint64_t attempt_start;
-
-	mgo_kube_done_fn done;
-	void *ctx;
-	bool dispatching;               /* a callback of this request is running */
-	bool cancelled;
-};
+#define REQ_OF(ptr, member)                                                                \
+	((struct mgo_kube_req *)((char *)(ptr) - offsetof(struct mgo_kube_req, member)))
 
 static const struct mgo_kube_client_opts defaults = {
 	.qps = 20,
 	.burst = 40,
 	.max_retries = 8,
+	.max_inflight = 32,
 	.backoff_base_ms = 250,
 	.backoff_cap_ms = 30000,
 	.retry_after_cap_ms = 120000,
@@ -150,7 +79,7 @@ static const struct mgo_kube_client_opts defaults = {
 
 /* ---- stats ---- */
 
-static void count_exchange(struct mgo_kube_client *c, enum mgo_kube_verb verb, long code)
+void mgo_kube__count(struct mgo_kube_client *c, enum mgo_kube_verb verb, long code)
 {
 	struct mgo_kube_stats *s = &c->stats;
 
@@ -192,11 +121,26 @@ size_t mgo_kube_client_pending(const struct mgo_kube_client *c)
 
 /* ---- request lifetime ---- */
 
+/* A request left the multi: whoever waits for its slot may go. */
+static void leave_multi(struct mgo_kube_req *r)
+{
+	struct mgo_kube_client *c = r->c;
+
+	if (r->state != REQ_RUNNING)
+		return;
+	curl_multi_remove_handle(c->multi, r->easy);
+	r->state = REQ_IDLE;
+	if (r->on_data)
+		return;
+	c->inflight--;
+	if (!dl_empty(&c->queue) && !mgo_timer_armed(c->queue_timer))
+		mgo_timer_start(c->queue_timer, 0);
+}
+
 /* Takes the request out of whatever it is waiting in. */
 static void detach(struct mgo_kube_req *r)
 {
-	if (r->state == REQ_RUNNING)
-		curl_multi_remove_handle(r->c->multi, r->easy);
+	leave_multi(r);
 	dl_del(&r->qlink);
 	dl_del(&r->rlink);
 	if (r->retry_timer)
@@ -206,7 +150,7 @@ static void detach(struct mgo_kube_req *r)
 	r->state = REQ_DONE;
 }
 
-static void free_req(struct mgo_kube_req *r)
+void mgo_kube__free_req(struct mgo_kube_req *r)
 {
 	detach(r);
 	dl_del(&r->all);
@@ -233,11 +177,11 @@ void mgo_kube_cancel(struct mgo_kube_req *r)
 	detach(r);
 	/* inside one of its own callbacks: the dispatcher frees it after */
 	if (!r->dispatching)
-		free_req(r);
+		mgo_kube__free_req(r);
 }
 
 /* Calls `done` once and frees the request. */
-static void finish(struct mgo_kube_req *r, long http_code, json_t *body,
+void mgo_kube__finish(struct mgo_kube_req *r, long http_code, json_t *body,
 		   const struct mgo_kube_error *err)
 {
 	struct mgo_kube_result res = {.http_code = http_code, .body = body, .error = err,
@@ -246,15 +190,13 @@ static void finish(struct mgo_kube_req *r, long http_code, json_t *body,
 	detach(r);
 	r->dispatching = true;
 	r->done(r->ctx, &res);
-	free_req(r);
+	mgo_kube__free_req(r);
 }
 
-static void fail(struct mgo_kube_req *r, int errnum, long http_code, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static void fail(struct mgo_kube_req *r, int errnum, long http_code, const char *fmt, ...)
+void mgo_kube__fail(struct mgo_kube_req *r, int errnum, long http_code, const char *fmt, ...)
 {
-	struct mgo_kube_error e = {.errnum = errnum, .http_code = http_code, .code = (int)http_code};
+	struct mgo_kube_error e = {.errnum = errnum, .http_code = http_code,
+				   .code = (int)http_code};
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -263,7 +205,7 @@ static void fail(struct mgo_kube_req *r, int errnum, long http_code, const char 
 	mgo_log_kv(MGO_LOG_DEBUG, __func__, "kube.request_failed", "{s:s, s:s, s:i, s:s}", "verb",
 		   mgo_kube_verb_name(r->verb), "path", r->log_path, "errno", -errnum, "error",
 		   e.message);
-	finish(r, http_code, NULL, &e);
+	mgo_kube__finish(r, http_code, NULL, &e);
 }
 
 /* ---- curl glue ---- */
@@ -356,8 +298,6 @@ static int on_curl_timer(CURLM *multi, long timeout_ms, void *userp)
 
 /* ---- attempts ---- */
 
-static int submit(struct mgo_kube_req *r);
-
 static int start_attempt(struct mgo_kube_req *r)
 {
 	struct mgo_kube_client *c = r->c;
@@ -383,6 +323,8 @@ static int start_attempt(struct mgo_kube_req *r)
 	if (curl_multi_add_handle(c->multi, r->easy) != CURLM_OK)
 		return -ENOMEM;
 	r->state = REQ_RUNNING;
+	if (!r->on_data)
+		c->inflight++;
 	r->attempts++;
 	r->attempt_start = mgo_now_ms();
 	if (r->idle_timer)
@@ -395,345 +337,40 @@ static void on_queue_timer(struct mgo_loop *loop, struct mgo_timer *t, void *ctx
 	struct mgo_kube_client *c = ctx;
 
 	while (!dl_empty(&c->queue)) {
+		struct mgo_kube_req *r = REQ_OF(c->queue.next, qlink);
+		/* no free slot: the next request to finish calls us again */
+		if (!r->on_data && c->inflight >= c->o.max_inflight)
+			return;
 		uint64_t wait = mgo_ratelimit_take(&c->rl, mgo_now_ms());
 		if (wait) {
 			mgo_timer_start(c->queue_timer, wait);
 			return;
 		}
-		struct mgo_kube_req *r = REQ_OF(c->queue.next, qlink);
 		dl_del(&r->qlink);
 		r->state = REQ_IDLE;
 		int rc = start_attempt(r);
 		if (rc)
-			fail(r, rc, 0, "cannot start the request");
+			mgo_kube__fail(r, rc, 0, "cannot start the request");
 	}
 }
 
-/* Starts the attempt now or queues it behind the rate limit. */
-static int submit(struct mgo_kube_req *r)
+/* Starts the attempt now, or queues it behind the rate limit and the cap
+ * on requests in flight (watches do not count: each holds a connection
+ * for minutes, and they are few). */
+int mgo_kube__submit(struct mgo_kube_req *r)
 {
 	struct mgo_kube_client *c = r->c;
+	bool slot = r->on_data || c->inflight < c->o.max_inflight;
 	uint64_t wait = 0;
 
-	if (dl_empty(&c->queue) && (wait = mgo_ratelimit_take(&c->rl, mgo_now_ms())) == 0)
+	if (dl_empty(&c->queue) && slot && (wait = mgo_ratelimit_take(&c->rl, mgo_now_ms())) == 0)
 		return start_attempt(r);
 	dl_add_tail(&c->queue, &r->qlink);
 	r->state = REQ_QUEUED;
 	c->stats.throttled++;
-	if (!mgo_timer_armed(c->queue_timer))
+	if (slot && !mgo_timer_armed(c->queue_timer))
 		mgo_timer_start(c->queue_timer, wait ? wait : 1);
 	return 0;
-}
-
-static void on_retry_timer(struct mgo_loop *loop, struct mgo_timer *t, void *ctx)
-{
-	struct mgo_kube_req *r = ctx;
-	int rc;
-
-	r->state = REQ_IDLE;
-	rc = submit(r);
-	if (rc)
-		fail(r, rc, 0, "cannot start the retry");
-}
-
-static void retry_later(struct mgo_kube_req *r, uint64_t delay_ms, long code, const char *why)
-{
-	struct mgo_kube_client *c = r->c;
-
-	if (!r->retry_timer && mgo_timer_new(c->loop, on_retry_timer, r, &r->retry_timer) != 0) {
-		fail(r, -ENOMEM, code, "cannot schedule a retry after: %s", why);
-		return;
-	}
-	r->retries++;
-	c->stats.retries++;
-	r->state = REQ_BACKOFF;
-	mgo_log_kv(MGO_LOG_WARN, __func__, "kube.retry", "{s:s, s:s, s:i, s:s, s:I, s:i}", "verb",
-		   mgo_kube_verb_name(r->verb), "path", r->log_path, "code", (int)code, "why", why,
-		   "delay_ms", (json_int_t)delay_ms, "retry", (int)r->retries);
-	mgo_timer_start(r->retry_timer, delay_ms);
-}
-
-static uint64_t backoff_ms(struct mgo_kube_req *r)
-{
-	struct mgo_kube_client *c = r->c;
-
-	return mgo_backoff_delay(c->o.backoff_base_ms, c->o.backoff_cap_ms, r->retries,
-				 mgo_rng_next(&c->rng));
-}
-
-static long retry_after_s(struct mgo_kube_req *r)
-{
-	struct curl_header *h = NULL;
-
-	if (curl_easy_header(r->easy, "Retry-After", 0, CURLH_HEADER, -1, &h) != CURLHE_OK)
-		return -1;
-	return mgo_kube_parse_retry_after(h->value);
-}
-
-static int errno_for(CURLcode res)
-{
-	switch (res) {
-	case CURLE_COULDNT_RESOLVE_HOST:
-	case CURLE_COULDNT_RESOLVE_PROXY:
-		return -EHOSTUNREACH;
-	case CURLE_COULDNT_CONNECT:
-		return -ECONNREFUSED;
-	case CURLE_OPERATION_TIMEDOUT:
-		return -ETIMEDOUT;
-	case CURLE_OUT_OF_MEMORY:
-		return -ENOMEM;
-	case CURLE_SSL_CONNECT_ERROR:
-	case CURLE_PEER_FAILED_VERIFICATION:
-	case CURLE_SSL_CERTPROBLEM:
-	case CURLE_SSL_CIPHER:
-	case CURLE_SSL_CACERT_BADFILE:
-	case CURLE_SSL_ISSUER_ERROR:
-	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
-	case CURLE_SSL_INVALIDCERTSTATUS:
-	case CURLE_SSL_CRL_BADFILE:
-	case CURLE_SSL_ENGINE_INITFAILED:
-	case CURLE_SSL_ENGINE_NOTFOUND:
-	case CURLE_SSL_ENGINE_SETFAILED:
-	case CURLE_SSL_SHUTDOWN_FAILED:
-		return -EPROTO;
-	default:
-		return -EIO;
-	}
-}
-
-/* Failures a later attempt may not meet. A certificate the CA does not
- * sign will not sign itself on the retry. */
-static bool transient(CURLcode res)
-{
-	switch (res) {
-	case CURLE_COULDNT_RESOLVE_HOST:
-	case CURLE_COULDNT_CONNECT:
-	case CURLE_OPERATION_TIMEDOUT:
-	case CURLE_SEND_ERROR:
-	case CURLE_RECV_ERROR:
-	case CURLE_GOT_NOTHING:
-	case CURLE_PARTIAL_FILE:
-	case CURLE_HTTP2:
-	case CURLE_HTTP2_STREAM:
-	case CURLE_SSL_CONNECT_ERROR:
-	case CURLE_AGAIN:
-		return true;
-	default:
-		return false;
-	}
-}
-
-/* Whether the request may have reached the server: only one that surely did
- * not may be repeated when it is not idempotent. */
-static bool maybe_sent(struct mgo_kube_req *r, CURLcode res)
-{
-	curl_off_t pre = 0;
-	long req_size = 0;
-
-	if (res == CURLE_COULDNT_RESOLVE_HOST || res == CURLE_COULDNT_CONNECT)
-		return false;
-	if (curl_easy_getinfo(r->easy, CURLINFO_PRETRANSFER_TIME_T, &pre) != CURLE_OK ||
-	    curl_easy_getinfo(r->easy, CURLINFO_REQUEST_SIZE, &req_size) != CURLE_OK)
-		return true;
-	return pre > 0 || req_size > 0;
-}
-
-static void transport_failed(struct mgo_kube_req *r, CURLcode res, long code)
-{
-	struct mgo_kube_client *c = r->c;
-	bool may_retry = r->retry_safe ||
-			 ((r->flags & MGO_KUBE_F_RETRY_CONNECT) && !maybe_sent(r, res));
-
-	if (!r->on_data && transient(res) && may_retry && r->retries < c->o.max_retries) {
-		retry_later(r, backoff_ms(r), code, curl_easy_strerror(res));
-		return;
-	}
-	struct mgo_kube_error e = {.errnum = errno_for(res), .http_code = code,
-				   .code = (int)code, .curl_code = (int)res};
-	snprintf(e.message, sizeof(e.message), "%s",
-		 r->errbuf[0] ? r->errbuf : curl_easy_strerror(res));
-	mgo_log_kv(MGO_LOG_DEBUG, __func__, "kube.request_failed", "{s:s, s:s, s:i, s:s}", "verb",
-		   mgo_kube_verb_name(r->verb), "path", r->log_path, "curl", (int)res, "error",
-		   e.message);
-	finish(r, code, NULL, &e);
-}
-
-/* Parses the body collected so far; NULL for an empty one. */
-static int parse_body(struct mgo_kube_req *r, json_t **out, char *err, size_t errlen)
-{
-	json_error_t je;
-
-	*out = NULL;
-	if (r->resp_len == 0)
-		return 0;
-	/* jansson bounds nesting itself (JSON_PARSER_MAX_DEPTH) and rejects
-	 * trailing bytes; the size was bounded as it arrived */
-	*out = json_loadb(r->resp, r->resp_len, JSON_REJECT_DUPLICATES, &je);
-	if (!*out) {
-		snprintf(err, errlen, "response is not JSON: %.80s at byte %d", je.text, je.position);
-		return -EBADMSG;
-	}
-	return 0;
-}
-
-static void http_failed(struct mgo_kube_req *r, long code)
-{
-	struct mgo_kube_client *c = r->c;
-	struct mgo_kube_error e;
-	json_t *body = NULL;
-	char err[160];
-	long ra = retry_after_s(r);
-	uint64_t ra_ms = ra < 0 ? 0 : (uint64_t)ra * 1000;
-
-	if (ra_ms > c->o.retry_after_cap_ms)
-		ra_ms = c->o.retry_after_cap_ms;
-	/* an error body that is not JSON (a proxy's page) still has a code */
-	if (parse_body(r, &body, err, sizeof(err)) != 0)
-		body = NULL;
-	mgo_kube_error_from_response(&e, code, body);
-	if (r->retries < c->o.max_retries) {
-		/* a 429 was refused before any work: safe to repeat for every verb */
-		if (code == 429) {
-			json_decref(body);
-			retry_later(r, ra >= 0 ? ra_ms : backoff_ms(r), code, e.reason);
-			return;
-		}
-		if (code >= 500 && r->retry_safe && !r->on_data) {
-			uint64_t d = backoff_ms(r);
-			json_decref(body);
-			retry_later(r, d > ra_ms ? d : ra_ms, code, e.reason);
-			return;
-		}
-	}
-	mgo_log_kv(MGO_LOG_DEBUG, __func__, "kube.request_failed", "{s:s, s:s, s:i, s:s, s:s}",
-		   "verb", mgo_kube_verb_name(r->verb), "path", r->log_path, "code", (int)code,
-		   "reason", e.reason, "message", e.message);
-	finish(r, code, body, &e);
-	json_decref(body);
-}
-
-/* A LIST page arrived: hand it out or merge it, then ask for the next. */
-static void list_page(struct mgo_kube_req *r, json_t *page)
-{
-	struct mgo_kube_client *c = r->c;
-	json_t *items = json_object_get(page, "items");
-	json_t *meta = json_object_get(page, "metadata");
-	const char *cont = json_string_value(json_object_get(meta, "continue"));
-	char *next = NULL, *enc = NULL;
-	int rc;
-
-	if (!json_is_array(items)) {
-		json_decref(page);
-		fail(r, -EBADMSG, 200, "list response without an items array");
-		return;
-	}
-	if (r->on_page) {
-		r->dispatching = true;
-		rc = r->on_page(r->ctx, page);
-		r->dispatching = false;
-		if (r->cancelled) {
-			json_decref(page);
-			free_req(r);
-			return;
-		}
-		if (rc) {
-			json_decref(page);
-			fail(r, rc, 200, "list stopped by its consumer");
-			return;
-		}
-	} else {
-		r->list_bytes += r->resp_len;
-		if (r->list_bytes > c->o.max_list_bytes) {
-			json_decref(page);
-			fail(r, -EMSGSIZE, 200, "list larger than %zu bytes", c->o.max_list_bytes);
-			return;
-		}
-		if (!r->merged) {
-			r->merged = json_incref(page);
-		} else if (json_array_extend(json_object_get(r->merged, "items"), items) != 0 ||
-			   json_object_set(r->merged, "metadata", meta) != 0) {
-			json_decref(page);
-			fail(r, -ENOMEM, 200, "cannot merge list pages");
-			return;
-		}
-	}
-	if (cont && *cont) {
-		enc = curl_easy_escape(NULL, cont, (int)strnlen(cont, 65536));
-		if (!enc || asprintf(&next, "%s&continue=%s", r->page_url, enc) < 0)
-			next = NULL;
-		curl_free(enc);
-		json_decref(page);
-		if (!next) {
-			fail(r, -ENOMEM, 200, "cannot build the next page's URL");
-			return;
-		}
-		free(r->url);
-		r->url = next;
-		r->retries = 0;
-		rc = submit(r);
-		if (rc)
-			fail(r, rc, 200, "cannot request the next page");
-		return;
-	}
-	json_decref(page);
-	if (r->on_page) {
-		finish(r, 200, NULL, NULL);
-		return;
-	}
-	json_t *whole = json_incref(r->merged);
-	json_t *wmeta = json_object_get(whole, "metadata");
-	json_object_del(wmeta, "continue");
-	json_object_del(wmeta, "remainingItemCount");
-	finish(r, 200, whole, NULL);
-	json_decref(whole);
-}
-
-static void attempt_done(struct mgo_kube_req *r, CURLcode res)
-{
-	struct mgo_kube_client *c = r->c;
-	long code = 0;
-	json_t *body = NULL;
-	char err[160];
-	int rc;
-
-	curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &code);
-	r->state = REQ_IDLE;
-	if (r->idle_timer)
-		mgo_timer_stop(r->idle_timer);
-	count_exchange(c, r->verb, code);
-	mgo_log_kv(MGO_LOG_DEBUG, __func__, "kube.response", "{s:s, s:s, s:i, s:i, s:I}", "verb",
-		   mgo_kube_verb_name(r->verb), "path", r->log_path, "code", (int)code, "curl",
-		   (int)res, "ms", (json_int_t)(mgo_now_ms() - r->attempt_start));
-	if (r->abort_errnum) {
-		fail(r, r->abort_errnum, code,
-		     r->abort_errnum == -EMSGSIZE ? "response body over %zu bytes"
-						  : "out of memory reading the response (%zu)",
-		     c->o.max_body);
-		return;
-	}
-	if (res != CURLE_OK) {
-		transport_failed(r, res, code);
-		return;
-	}
-	if (code < 200 || code > 299) {
-		http_failed(r, code);
-		return;
-	}
-	if (r->on_data) {
-		finish(r, code, NULL, NULL);
-		return;
-	}
-	rc = parse_body(r, &body, err, sizeof(err));
-	if (rc) {
-		fail(r, rc, code, "%s", err);
-		return;
-	}
-	if (r->verb == MGO_KUBE_LIST && (r->on_page || r->whole)) {
-		list_page(r, body);
-		return;
-	}
-	finish(r, code, body, NULL);
-	json_decref(body);
 }
 
 /* A stream the consumer or the idle timer ended. */
@@ -743,8 +380,8 @@ static void end_stream(struct mgo_kube_req *r, int errnum, const char *why)
 
 	curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &code);
 	if (r->state == REQ_RUNNING)
-		count_exchange(r->c, r->verb, code);
-	fail(r, errnum, code, "%s", why);
+		mgo_kube__count(r->c, r->verb, code);
+	mgo_kube__fail(r, errnum, code, "%s", why);
 }
 
 static void on_idle(struct mgo_loop *loop, struct mgo_timer *t, void *ctx)
@@ -764,7 +401,7 @@ static void drain_ready(struct mgo_kube_client *c)
 		r->dispatching = false;
 		r->resp_len = 0;
 		if (r->cancelled)
-			free_req(r);
+			mgo_kube__free_req(r);
 		else if (rc)
 			end_stream(r, rc, "stream stopped by its consumer");
 	}
@@ -785,9 +422,8 @@ static void process(struct mgo_kube_client *c)
 		curl_easy_getinfo(easy, CURLINFO_PRIVATE, &priv);
 		struct mgo_kube_req *r = (struct mgo_kube_req *)priv;
 		/* removing it also drops any other message of it; `m` is dead now */
-		curl_multi_remove_handle(c->multi, easy);
-		r->state = REQ_IDLE;
-		attempt_done(r, res);
+		leave_multi(r);
+		mgo_kube__attempt_done(r, res);
 	}
 }
 
@@ -976,10 +612,10 @@ int mgo_kube__start(struct mgo_kube_client *c, struct mgo_kube__spec *s, mgo_kub
 	rc = setup_easy(r, s->content_type ? s->content_type : "application/json");
 	if (rc)
 		goto out;
-	rc = submit(r);
+	rc = mgo_kube__submit(r);
 out:
 	if (rc) {
-		free_req(r);
+		mgo_kube__free_req(r);
 		return rc;
 	}
 	if (out)
@@ -1063,6 +699,7 @@ static void apply_defaults(struct mgo_kube_client_opts *o, const struct mgo_kube
 	DEF(qps);
 	DEF(burst);
 	DEF(max_retries);
+	DEF(max_inflight);
 	DEF(backoff_base_ms);
 	DEF(backoff_cap_ms);
 	DEF(retry_after_cap_ms);
@@ -1133,6 +770,8 @@ int mgo_kube_client_new(struct mgo_loop *loop, struct mgo_kube_creds *creds,
 	}
 	if (creds->insecure)
 		mgo_warn("kube.insecure", "the API server's certificate is not verified");
+	if (!c->tls && creds->token)
+		mgo_warn("kube.plaintext", "the bearer token goes to %s unencrypted", c->base);
 	rc = 0;
 out:
 	if (rc) {
@@ -1150,12 +789,13 @@ void mgo_kube_client_free(struct mgo_kube_client *c)
 	if (!c)
 		return;
 	while (!dl_empty(&c->reqs))
-		free_req(REQ_OF(c->reqs.next, all));
+		mgo_kube__free_req(REQ_OF(c->reqs.next, all));
 	if (c->multi)
 		curl_multi_cleanup(c->multi);
 	/* curl may close its last connections without telling the socket callback */
 	while (!dl_empty(&c->socks)) {
-		struct sock *sk = (struct sock *)((char *)c->socks.next - offsetof(struct sock, link));
+		struct sock *sk =
+			(struct sock *)((char *)c->socks.next - offsetof(struct sock, link));
 		mgo_watch_remove(sk->w);
 		dl_del(&sk->link);
 		free(sk);

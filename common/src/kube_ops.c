@@ -205,14 +205,13 @@ int mgo_kube_watch(struct mgo_kube_client *c, const struct mgo_kube_resource *re
 		*out = NULL;
 	if (!opts || !opts->on_data)
 		return -EINVAL;
+	uint_str(timeout, sizeof(timeout), opts->timeout_s);
 	const char *const q[] = {"watch", "true",
 				 "labelSelector", opts->label_selector,
 				 "fieldSelector", opts->field_selector,
 				 "resourceVersion", opts->resource_version,
 				 "allowWatchBookmarks", opts->bookmarks ? "true" : NULL,
-				 "timeoutSeconds",
-				 opts->timeout_s ? uint_str(timeout, sizeof(timeout), opts->timeout_s)
-						 : NULL,
+				 "timeoutSeconds", opts->timeout_s ? timeout : NULL,
 				 NULL};
 	struct mgo_kube_call call = {.verb = MGO_KUBE_WATCH, .res = res, .ns = ns, .query = q};
 

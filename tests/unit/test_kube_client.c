@@ -483,6 +483,35 @@ Test(kube_client, cancel_stops_an_in_flight_request_without_its_callback)
 	env_stop(e);
 }
 
+Test(kube_client, requests_beyond_max_inflight_wait_for_a_free_slot)
+{
+	struct env *e;
+	struct outcome a = {0}, b = {0}, q = {0};
+	struct mgo_kube_req *ra, *rb;
+	const struct mgo_kube_call slow = {.verb = MGO_KUBE_GET, .path = "/slow"};
+	const struct mgo_kube_client_opts opts = {.qps = -1, .max_inflight = 2};
+
+	e = env_start(reply_slow, NULL, &opts);
+	cr_assert_eq(mgo_kube_request(e->client, &slow, on_done, &a, &ra), 0);
+	cr_assert_eq(mgo_kube_request(e->client, &slow, on_done, &b, &rb), 0);
+	cr_assert_eq(mgo_kube_get(e->client, &pods, "ns", "q", on_done, &q, NULL), 0);
+	uint64_t end = mgo_now_ms() + DEADLINE_MS;
+	while (fake_count(&e->fake) < 2 && mgo_now_ms() < end)
+		cr_assert_eq(mgo_loop_run_once(e->loop, 20), 0);
+	for (int i = 0; i < 20; i++)
+		cr_assert_eq(mgo_loop_run_once(e->loop, 10), 0);
+	cr_assert_eq(fake_count(&e->fake), 2, "the third waits while two are in flight");
+	cr_assert_not(q.done);
+	mgo_kube_cancel(ra);
+	cr_assert(run_until(e, &q.done, DEADLINE_MS));
+	cr_assert_not(q.failed, "%s", q.err.message);
+	cr_assert_str_eq(e->fake.reqs[2].path, "/api/v1/namespaces/ns/pods/q");
+	cr_assert_not(a.done);
+	mgo_kube_cancel(rb);
+	json_decref(q.body);
+	env_stop(e);
+}
+
 struct many {
 	int done, failed;
 	uint64_t last_ms;

@@ -110,6 +110,9 @@ struct mgo_kube_client_opts {
 	double qps;                     /* [20] requests a second; < 0: unlimited */
 	unsigned burst;                 /* [40] */
 	unsigned max_retries;           /* [8] retries after the first attempt */
+	unsigned max_inflight;          /* [32] requests (watches aside) in flight
+					 * at once; more wait their turn. Over
+					 * HTTP/1.1 each is a connection. */
 	uint64_t backoff_base_ms;       /* [250] */
 	uint64_t backoff_cap_ms;        /* [30000] */
 	uint64_t retry_after_cap_ms;    /* [120000] longest Retry-After obeyed */
@@ -260,7 +263,8 @@ struct mgo_kube_stats {
 	size_t n_by_code;
 	uint64_t uncounted;             /* exchanges that found no free row */
 	uint64_t retries;
-	uint64_t throttled;             /* attempts that waited for the rate limit */
+	uint64_t throttled;             /* attempts that waited for the rate limit
+					 * or for a free slot (max_inflight) */
 	uint64_t token_reloads;         /* times the token file brought a new token */
 };
 const struct mgo_kube_stats *mgo_kube_client_stats(const struct mgo_kube_client *c);

@@ -22,6 +22,7 @@
 #include "mgo/kube.h"
 #include "mgo/kubecreds.h"
 #include "mgo/log.h"
+#include "kubetest.h"
 #include "mgo/loop.h"
 
 #define DEADLINE_MS 30000 /* generous: valgrind and a busy machine */
@@ -216,7 +217,8 @@ static inline void fake_start(struct fake *f, fake_fn fn, void *ctx)
 	pthread_cond_init(&f->cv, NULL);
 	f->fn = fn;
 	f->ctx = ctx;
-	f->d = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL, on_request, f, MHD_OPTION_NOTIFY_COMPLETED,
+	f->d = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD, 0,
+				NULL, NULL, on_request, f, MHD_OPTION_NOTIFY_COMPLETED,
 				on_completed, f, MHD_OPTION_END);
 	cr_assert_not_null(f->d);
 	const union MHD_DaemonInfo *info = MHD_get_daemon_info(f->d, MHD_DAEMON_INFO_BIND_PORT);
@@ -289,32 +291,6 @@ static inline bool run_until(struct env *e, const bool *flag, uint64_t deadline_
 	while (!*flag && mgo_now_ms() < end)
 		cr_assert_eq(mgo_loop_run_once(e->loop, 50), 0);
 	return *flag;
-}
-
-struct outcome {
-	bool done;
-	int calls;
-	long http;
-	json_t *body;
-	struct mgo_kube_error err;
-	bool failed;
-	unsigned attempts;
-	uint64_t at_ms;
-};
-
-static inline void on_done(void *ctx, const struct mgo_kube_result *res)
-{
-	struct outcome *o = ctx;
-
-	o->calls++;
-	o->done = true;
-	o->http = res->http_code;
-	o->body = json_incref(res->body);
-	o->failed = res->error != NULL;
-	if (res->error)
-		o->err = *res->error;
-	o->attempts = res->attempts;
-	o->at_ms = mgo_now_ms();
 }
 
 /* Runs the loop until *count reaches `want` or DEADLINE_MS passes. */

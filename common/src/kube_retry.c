@@ -1,0 +1,324 @@
+/* What the end of an attempt means: the rules for retrying (which depend on
+ * what the server may already have done with the request), Kubernetes
+ * errors out of response bodies, and list pages. */
+#include "kube_transport.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mgo/log.h"
+
+static void on_retry_timer(struct mgo_loop *loop, struct mgo_timer *t, void *ctx)
+{
+	struct mgo_kube_req *r = ctx;
+	int rc;
+
+	r->state = REQ_IDLE;
+	rc = mgo_kube__submit(r);
+	if (rc)
+		mgo_kube__fail(r, rc, 0, "cannot start the retry");
+}
+
+static void retry_later(struct mgo_kube_req *r, uint64_t delay_ms, long code, const char *why)
+{
+	struct mgo_kube_client *c = r->c;
+
+	if (!r->retry_timer && mgo_timer_new(c->loop, on_retry_timer, r, &r->retry_timer) != 0) {
+		mgo_kube__fail(r, -ENOMEM, code, "cannot schedule a retry after: %s", why);
+		return;
+	}
+	r->retries++;
+	c->stats.retries++;
+	r->state = REQ_BACKOFF;
+	mgo_log_kv(MGO_LOG_WARN, __func__, "kube.retry", "{s:s, s:s, s:i, s:s, s:I, s:i}", "verb",
+		   mgo_kube_verb_name(r->verb), "path", r->log_path, "code", (int)code, "why", why,
+		   "delay_ms", (json_int_t)delay_ms, "retry", (int)r->retries);
+	mgo_timer_start(r->retry_timer, delay_ms);
+}
+
+static uint64_t backoff_ms(struct mgo_kube_req *r)
+{
+	struct mgo_kube_client *c = r->c;
+
+	return mgo_backoff_delay(c->o.backoff_base_ms, c->o.backoff_cap_ms, r->retries,
+				 mgo_rng_next(&c->rng));
+}
+
+static long retry_after_s(struct mgo_kube_req *r)
+{
+	struct curl_header *h = NULL;
+
+	if (curl_easy_header(r->easy, "Retry-After", 0, CURLH_HEADER, -1, &h) != CURLHE_OK)
+		return -1;
+	return mgo_kube_parse_retry_after(h->value);
+}
+
+static int errno_for(CURLcode res)
+{
+	switch (res) {
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_RESOLVE_PROXY:
+		return -EHOSTUNREACH;
+	case CURLE_COULDNT_CONNECT:
+		return -ECONNREFUSED;
+	case CURLE_OPERATION_TIMEDOUT:
+		return -ETIMEDOUT;
+	case CURLE_OUT_OF_MEMORY:
+		return -ENOMEM;
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CERTPROBLEM:
+	case CURLE_SSL_CIPHER:
+	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_SSL_ISSUER_ERROR:
+	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+	case CURLE_SSL_INVALIDCERTSTATUS:
+	case CURLE_SSL_CRL_BADFILE:
+	case CURLE_SSL_ENGINE_INITFAILED:
+	case CURLE_SSL_ENGINE_NOTFOUND:
+	case CURLE_SSL_ENGINE_SETFAILED:
+	case CURLE_SSL_SHUTDOWN_FAILED:
+		return -EPROTO;
+	default:
+		return -EIO;
+	}
+}
+
+/* Failures a later attempt may not meet. A certificate the CA does not
+ * sign will not sign itself on the retry. */
+static bool transient(CURLcode res)
+{
+	switch (res) {
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_OPERATION_TIMEDOUT:
+	case CURLE_SEND_ERROR:
+	case CURLE_RECV_ERROR:
+	case CURLE_GOT_NOTHING:
+	case CURLE_PARTIAL_FILE:
+	case CURLE_HTTP2:
+	case CURLE_HTTP2_STREAM:
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_AGAIN:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Whether the request may have reached the server: only one that surely did
+ * not may be repeated when it is not idempotent. */
+static bool maybe_sent(struct mgo_kube_req *r, CURLcode res)
+{
+	curl_off_t pre = 0;
+	long req_size = 0;
+
+	if (res == CURLE_COULDNT_RESOLVE_HOST || res == CURLE_COULDNT_CONNECT)
+		return false;
+	if (curl_easy_getinfo(r->easy, CURLINFO_PRETRANSFER_TIME_T, &pre) != CURLE_OK ||
+	    curl_easy_getinfo(r->easy, CURLINFO_REQUEST_SIZE, &req_size) != CURLE_OK)
+		return true;
+	return pre > 0 || req_size > 0;
+}
+
+static void transport_failed(struct mgo_kube_req *r, CURLcode res, long code)
+{
+	struct mgo_kube_client *c = r->c;
+	bool may_retry = r->retry_safe ||
+			 ((r->flags & MGO_KUBE_F_RETRY_CONNECT) && !maybe_sent(r, res));
+
+	if (!r->on_data && transient(res) && may_retry && r->retries < c->o.max_retries) {
+		retry_later(r, backoff_ms(r), code, curl_easy_strerror(res));
+		return;
+	}
+	struct mgo_kube_error e = {.errnum = errno_for(res), .http_code = code,
+				   .code = (int)code, .curl_code = (int)res};
+	snprintf(e.message, sizeof(e.message), "%s",
+		 r->errbuf[0] ? r->errbuf : curl_easy_strerror(res));
+	mgo_log_kv(MGO_LOG_DEBUG, __func__, "kube.request_failed", "{s:s, s:s, s:i, s:s}", "verb",
+		   mgo_kube_verb_name(r->verb), "path", r->log_path, "curl", (int)res, "error",
+		   e.message);
+	mgo_kube__finish(r, code, NULL, &e);
+}
+
+/* Parses the body collected so far; NULL for an empty one. */
+static int parse_body(struct mgo_kube_req *r, json_t **out, char *err, size_t errlen)
+{
+	json_error_t je;
+
+	*out = NULL;
+	if (r->resp_len == 0)
+		return 0;
+	/* jansson bounds nesting itself (JSON_PARSER_MAX_DEPTH) and rejects
+	 * trailing bytes; the size was bounded as it arrived */
+	*out = json_loadb(r->resp, r->resp_len, JSON_REJECT_DUPLICATES, &je);
+	if (!*out) {
+		snprintf(err, errlen, "response is not JSON: %.80s at byte %d", je.text,
+			 je.position);
+		return -EBADMSG;
+	}
+	return 0;
+}
+
+static void http_failed(struct mgo_kube_req *r, long code)
+{
+	struct mgo_kube_client *c = r->c;
+	struct mgo_kube_error e;
+	json_t *body = NULL;
+	char err[160];
+	long ra = retry_after_s(r);
+	uint64_t ra_ms = ra < 0 ? 0 : (uint64_t)ra * 1000;
+
+	if (ra_ms > c->o.retry_after_cap_ms)
+		ra_ms = c->o.retry_after_cap_ms;
+	/* an error body that is not JSON (a proxy's page) still has a code */
+	if (parse_body(r, &body, err, sizeof(err)) != 0)
+		body = NULL;
+	mgo_kube_error_from_response(&e, code, body);
+	if (r->retries < c->o.max_retries) {
+		/* a 429 was refused before any work: safe to repeat for every verb */
+		if (code == 429) {
+			json_decref(body);
+			retry_later(r, ra >= 0 ? ra_ms : backoff_ms(r), code, e.reason);
+			return;
+		}
+		if (code >= 500 && r->retry_safe && !r->on_data) {
+			uint64_t d = backoff_ms(r);
+			json_decref(body);
+			retry_later(r, d > ra_ms ? d : ra_ms, code, e.reason);
+			return;
+		}
+	}
+	mgo_log_kv(MGO_LOG_DEBUG, __func__, "kube.request_failed", "{s:s, s:s, s:i, s:s, s:s}",
+		   "verb", mgo_kube_verb_name(r->verb), "path", r->log_path, "code", (int)code,
+		   "reason", e.reason, "message", e.message);
+	mgo_kube__finish(r, code, body, &e);
+	json_decref(body);
+}
+
+/* A LIST page arrived: hand it out or merge it, then ask for the next. */
+static void list_page(struct mgo_kube_req *r, json_t *page)
+{
+	struct mgo_kube_client *c = r->c;
+	json_t *items = json_object_get(page, "items");
+	json_t *meta = json_object_get(page, "metadata");
+	const char *cont = json_string_value(json_object_get(meta, "continue"));
+	char *next = NULL, *enc = NULL;
+	int rc;
+
+	if (!json_is_array(items)) {
+		json_decref(page);
+		mgo_kube__fail(r, -EBADMSG, 200, "list response without an items array");
+		return;
+	}
+	if (r->on_page) {
+		r->dispatching = true;
+		rc = r->on_page(r->ctx, page);
+		r->dispatching = false;
+		if (r->cancelled) {
+			json_decref(page);
+			mgo_kube__free_req(r);
+			return;
+		}
+		if (rc) {
+			json_decref(page);
+			mgo_kube__fail(r, rc, 200, "list stopped by its consumer");
+			return;
+		}
+	} else {
+		r->list_bytes += r->resp_len;
+		if (r->list_bytes > c->o.max_list_bytes) {
+			json_decref(page);
+			mgo_kube__fail(r, -EMSGSIZE, 200, "list larger than %zu bytes",
+				       c->o.max_list_bytes);
+			return;
+		}
+		if (!r->merged) {
+			r->merged = json_incref(page);
+		} else if (json_array_extend(json_object_get(r->merged, "items"), items) != 0 ||
+			   json_object_set(r->merged, "metadata", meta) != 0) {
+			json_decref(page);
+			mgo_kube__fail(r, -ENOMEM, 200, "cannot merge list pages");
+			return;
+		}
+	}
+	if (cont && *cont) {
+		enc = curl_easy_escape(NULL, cont, (int)strnlen(cont, 65536));
+		if (!enc || asprintf(&next, "%s&continue=%s", r->page_url, enc) < 0)
+			next = NULL;
+		curl_free(enc);
+		json_decref(page);
+		if (!next) {
+			mgo_kube__fail(r, -ENOMEM, 200, "cannot build the next page's URL");
+			return;
+		}
+		free(r->url);
+		r->url = next;
+		r->retries = 0;
+		rc = mgo_kube__submit(r);
+		if (rc)
+			mgo_kube__fail(r, rc, 200, "cannot request the next page");
+		return;
+	}
+	json_decref(page);
+	if (r->on_page) {
+		mgo_kube__finish(r, 200, NULL, NULL);
+		return;
+	}
+	json_t *whole = json_incref(r->merged);
+	json_t *wmeta = json_object_get(whole, "metadata");
+	json_object_del(wmeta, "continue");
+	json_object_del(wmeta, "remainingItemCount");
+	mgo_kube__finish(r, 200, whole, NULL);
+	json_decref(whole);
+}
+
+void mgo_kube__attempt_done(struct mgo_kube_req *r, CURLcode res)
+{
+	struct mgo_kube_client *c = r->c;
+	long code = 0;
+	json_t *body = NULL;
+	char err[160];
+	int rc;
+
+	curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &code);
+	if (r->idle_timer)
+		mgo_timer_stop(r->idle_timer);
+	mgo_kube__count(c, r->verb, code);
+	mgo_log_kv(MGO_LOG_DEBUG, __func__, "kube.response", "{s:s, s:s, s:i, s:i, s:I}", "verb",
+		   mgo_kube_verb_name(r->verb), "path", r->log_path, "code", (int)code, "curl",
+		   (int)res, "ms", (json_int_t)(mgo_now_ms() - r->attempt_start));
+	if (r->abort_errnum == -EMSGSIZE) {
+		mgo_kube__fail(r, -EMSGSIZE, code, "response body over %zu bytes", c->o.max_body);
+		return;
+	}
+	if (r->abort_errnum) {
+		mgo_kube__fail(r, r->abort_errnum, code, "out of memory reading the response");
+		return;
+	}
+	if (res != CURLE_OK) {
+		transport_failed(r, res, code);
+		return;
+	}
+	if (code < 200 || code > 299) {
+		http_failed(r, code);
+		return;
+	}
+	if (r->on_data) {
+		mgo_kube__finish(r, code, NULL, NULL);
+		return;
+	}
+	rc = parse_body(r, &body, err, sizeof(err));
+	if (rc) {
+		mgo_kube__fail(r, rc, code, "%s", err);
+		return;
+	}
+	if (r->verb == MGO_KUBE_LIST && (r->on_page || r->whole)) {
+		list_page(r, body);
+		return;
+	}
+	mgo_kube__finish(r, code, body, NULL);
+	json_decref(body);
+}
