@@ -56,8 +56,10 @@ cat >"$work/tokens.csv" <<EOF
 $watcher_token,$sa:mgo-watcher,mgo-watcher-uid,"$groups"
 $launcher_token,$sa:mgo-launcher,mgo-launcher-uid,"$groups"
 EOF
-printf '%s' "$watcher_token" >"$work/watcher.token"
-printf '%s' "$launcher_token" >"$work/launcher.token"
+# one directory per token: each role's sandbox may read its token's directory
+mkdir -p "$work/secrets/watcher" "$work/secrets/launcher"
+printf '%s' "$watcher_token" >"$work/secrets/watcher/token"
+printf '%s' "$launcher_token" >"$work/secrets/launcher/token"
 "$bin/tests/apiserver/mgo-test-apiserver" --listen 127.0.0.1:0 \
   --token-auth-file "$work/tokens.csv" --kubeconfig-out "$work/admin.kubeconfig" \
   --ca-out "$work/ca.crt" --audit-log "$work/audit.log" \
@@ -82,8 +84,8 @@ defaultImage: quay.io/openshift/origin-must-gather:latest
 operatorImage: quay.io/openshift/must-gather-operator:latest
 socketDir: $work
 roles:
-  watcher: {tokenFile: $work/watcher.token, caFile: $work/ca.crt, server: "$server"}
-  launcher: {tokenFile: $work/launcher.token, caFile: $work/ca.crt, server: "$server"}
+  watcher: {tokenFile: $work/secrets/watcher/token, caFile: $work/ca.crt, server: "$server"}
+  launcher: {tokenFile: $work/secrets/launcher/token, caFile: $work/ca.crt, server: "$server"}
 EOF
 for role in launcher validator watcher; do
   "$bin/$role/mgo-$role" --config "$work/config.yaml" >"$work/$role.log" 2>&1 &
@@ -93,6 +95,12 @@ wait_for "$work/launcher.log" launcher.active
 wait_for "$work/validator.log" validator.ready
 wait_for "$work/watcher.log" watcher.ready
 echo "all three ready; the watcher holds a read-only token, the validator none"
+grep -h '"event":"sandbox.applied"' "$work"/{launcher,validator,watcher}.log |
+  /usr/bin/python3 -c 'import json, sys
+for line in sys.stdin:
+    e = json.loads(line)
+    print("%-9s sandboxed: seccomp %d rules, Landlock ABI %d, %d readable paths, fds <= %d"
+          % (e["sandbox"], e["seccomp_rules"], e["landlock_abi"], e["read_rules"], e["max_fds"]))'
 
 say "an administrator allows one custom image"
 kubectl create namespace team-a >/dev/null

@@ -492,11 +492,8 @@ int mgo_watcher_open(struct mgo_watcher *w, struct mgo_proc *proc)
 	w->proc = proc;
 	w->first_resend_ms = 1000;
 	w->max_resend_ms = (uint64_t)proc->cfg.resync_seconds * 1000;
-	if ((rc = mgo_cfg_role_creds(&proc->cfg, "watcher", &w->creds, err, sizeof(err)))) {
-		mgo_error("watcher.credentials", "%s", err);
-		return rc;
-	}
-	if ((rc = mgo_kube_client_new(proc->loop, &w->creds, NULL, &w->client, err, sizeof(err)))) {
+	if ((rc = mgo_kube_client_new(proc->loop, &proc->creds, NULL, &w->client, err,
+				      sizeof(err)))) {
 		mgo_error("watcher.client", "%s", err);
 		return rc;
 	}
@@ -528,7 +525,6 @@ void mgo_watcher_close(struct mgo_watcher *w)
 		mgo_timer_remove(w->allow_timer);
 	mgo_wcache_free(w->cache);
 	mgo_kube_client_free(w->client);
-	mgo_kube_creds_free(&w->creds);
 	if (w->monitor)
 		zmq_close(w->monitor);
 	if (w->push) {

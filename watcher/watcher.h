@@ -8,7 +8,6 @@
 
 #include "cache.h"
 #include "mgo/informer.h"
-#include "mgo/kubecreds.h"
 #include "mgo/proc.h"
 
 enum {
@@ -31,7 +30,6 @@ struct mgo_inf_ctx {
 
 struct mgo_watcher {
 	struct mgo_proc *proc;
-	struct mgo_kube_creds creds;
 	struct mgo_kube_client *client;
 	struct mgo_informer *inf[MGO_INF_N];
 	struct mgo_inf_ctx inf_ctx[MGO_INF_N];
