@@ -343,11 +343,8 @@ int mgo_launcher_open(struct mgo_launcher *l, struct mgo_proc *proc)
 		.no_proxy = cfg->no_proxy,
 		.sftp_known_hosts = cfg->sftp_known_hosts,
 	};
-	if ((rc = mgo_cfg_role_creds(cfg, "launcher", &l->creds, err, sizeof(err)))) {
-		mgo_error("launcher.credentials", "%s", err);
-		return rc;
-	}
-	if ((rc = mgo_kube_client_new(proc->loop, &l->creds, NULL, &l->client, err, sizeof(err)))) {
+	if ((rc = mgo_kube_client_new(proc->loop, &proc->creds, NULL, &l->client, err,
+				      sizeof(err)))) {
 		mgo_error("launcher.client", "%s", err);
 		return rc;
 	}
@@ -371,6 +368,8 @@ void mgo_launcher_close(struct mgo_launcher *l)
 {
 	struct exec *e, *tmp;
 
+	/* a successor need not wait for the lease to expire */
+	(void)mgo_lease_release(l->lease, MGO_LEASE_RELEASE_MS); /* failures are logged */
 	mgo_lease_stop(l->lease);
 	HASH_ITER(hh, l->inflight, e, tmp) {
 		HASH_DEL(l->inflight, e);
@@ -379,7 +378,6 @@ void mgo_launcher_close(struct mgo_launcher *l)
 	}
 	/* freeing the client cancels the requests of those acts without callbacks */
 	mgo_kube_client_free(l->client);
-	mgo_kube_creds_free(&l->creds);
 	if (l->proc)
 		mgo_ipc_close_bound(l->pull, l->proc->launcher_endpoint);
 	memset(l, 0, sizeof(*l));

@@ -6,14 +6,12 @@
 
 #include "job.h"
 #include "lease.h"
-#include "mgo/kubecreds.h"
 #include "mgo/proc.h"
 
 struct exec;
 
 struct mgo_launcher {
 	struct mgo_proc *proc;
-	struct mgo_kube_creds creds;
 	struct mgo_kube_client *client;
 	struct mgo_lease *lease;
 	struct mgo_job_config job_cfg;

@@ -24,6 +24,7 @@ enum mgo_lease_step mgo_lease_next(const struct mgo_lease_view *v, const char *m
 }
 
 struct mgo_lease {
+	struct mgo_loop *loop;
 	struct mgo_kube_client *client;
 	struct mgo_timer *timer;
 	struct mgo_kube_req *req;
@@ -33,6 +34,8 @@ struct mgo_lease {
 	bool leader;
 	bool must_read;                 /* our view is stale (a write conflicted) */
 	uint64_t renewed_ms;            /* our clock at the last successful write */
+	bool releasing;                 /* the release write is in flight */
+	int release_rc;                 /* its outcome */
 	mgo_lease_change_fn changed;
 	void *ctx;
 };
@@ -82,7 +85,9 @@ static void observe(struct mgo_lease *l, const json_t *obj)
 	v->transitions = json_integer_value(json_object_get(spec, "leaseTransitions"));
 }
 
-static json_t *lease_body(struct mgo_lease *l, bool acquire)
+/* The record to write: holding it (holder = our identity), or giving it up
+ * (holder NULL: no holder, and a duration of 1 s as client-go writes). */
+static json_t *lease_body(struct mgo_lease *l, bool acquire, const char *holder)
 {
 	char now[64];
 	json_t *obj;
@@ -90,9 +95,9 @@ static json_t *lease_body(struct mgo_lease *l, bool acquire)
 	micro_time(now, sizeof(now));
 	obj = json_pack("{s:s, s:s, s:{s:s, s:s}, s:{s:s, s:i, s:s, s:I}}", "apiVersion",
 			"coordination.k8s.io/v1", "kind", "Lease", "metadata", "name",
-			MGO_LEASE_NAME, "namespace", l->ns, "spec", "holderIdentity", l->me,
-			"leaseDurationSeconds", MGO_LEASE_DURATION_S, "renewTime", now,
-			"leaseTransitions",
+			MGO_LEASE_NAME, "namespace", l->ns, "spec", "holderIdentity",
+			holder ? holder : "", "leaseDurationSeconds",
+			holder ? MGO_LEASE_DURATION_S : 1, "renewTime", now, "leaseTransitions",
 			(json_int_t)(l->view.transitions + (acquire && l->view.exists ? 1 : 0)));
 	if (!obj)
 		return NULL;
@@ -130,7 +135,7 @@ static void on_written(void *ctx, const struct mgo_kube_result *res)
 
 static void write_lease(struct mgo_lease *l, bool acquire)
 {
-	json_t *body = lease_body(l, acquire);
+	json_t *body = lease_body(l, acquire, l->me);
 	int rc;
 
 	if (!body) {
@@ -176,7 +181,11 @@ static void on_read(void *ctx, const struct mgo_kube_result *res)
 		write_lease(l, false);
 		return;
 	case MGO_LEASE_ACQUIRE:
-		mgo_info("lease.acquiring", "lease held by '%s' expired; taking over", l->view.holder);
+		if (l->view.holder[0])
+			mgo_info("lease.acquiring", "lease held by '%s' expired; taking over",
+				 l->view.holder);
+		else
+			mgo_info("lease.acquiring", "lease released; taking over");
 		write_lease(l, true);
 		return;
 	case MGO_LEASE_FOLLOW:
@@ -214,6 +223,7 @@ int mgo_lease_start(struct mgo_loop *loop, struct mgo_kube_client *client, const
 
 	if (!l)
 		return -ENOMEM;
+	l->loop = loop;
 	l->client = client;
 	l->changed = changed;
 	l->ctx = ctx;
@@ -238,6 +248,63 @@ fail:
 bool mgo_lease_is_leader(const struct mgo_lease *l)
 {
 	return l && l->leader;
+}
+
+static void on_released(void *ctx, const struct mgo_kube_result *res)
+{
+	struct mgo_lease *l = ctx;
+
+	l->req = NULL;
+	l->releasing = false;
+	if (res->error) {
+		l->release_rc = res->error->http_code == 409 ? -EBUSY : -EIO;
+		mgo_warn("lease.release", "cannot release the lease (%s %s); it expires in %d s",
+			 res->error->reason, res->error->message, MGO_LEASE_DURATION_S);
+	} else {
+		l->release_rc = 0;
+		mgo_info("lease.released", "lease released by %s", l->me);
+	}
+}
+
+int mgo_lease_release(struct mgo_lease *l, int timeout_ms)
+{
+	struct mgo_kube_call call = {.verb = MGO_KUBE_UPDATE, .res = &res_leases,
+				     .name = MGO_LEASE_NAME};
+	uint64_t end = mgo_now_ms() + (uint64_t)(timeout_ms > 0 ? timeout_ms : 0);
+	json_t *body;
+	int rc;
+
+	if (!l || !l->leader || !l->view.exists)
+		return 0;
+	/* not the leader from here on: no act is obeyed while the write runs */
+	l->leader = false;
+	mgo_timer_stop(l->timer);
+	if (l->req) {
+		/* a renewal in flight may land first and move the resourceVersion;
+		 * the release then conflicts and the lease expires as it would have */
+		mgo_kube_cancel(l->req);
+		l->req = NULL;
+	}
+	body = lease_body(l, false, NULL);
+	if (!body)
+		return -ENOMEM;
+	call.ns = l->ns;
+	call.body = body;
+	rc = mgo_kube_request(l->client, &call, on_released, l, &l->req);
+	json_decref(body);
+	if (rc)
+		return rc;
+	l->releasing = true;
+	while (l->releasing && rc == 0 && mgo_now_ms() < end)
+		rc = mgo_loop_run_once(l->loop, (int)(end - mgo_now_ms()));
+	if (l->releasing) {
+		mgo_kube_cancel(l->req);
+		l->req = NULL;
+		l->releasing = false;
+		mgo_warn("lease.release", "the lease release was not answered in %d ms", timeout_ms);
+		return rc ? rc : -ETIMEDOUT;
+	}
+	return l->release_rc;
 }
 
 void mgo_lease_stop(struct mgo_lease *l)

@@ -16,6 +16,7 @@
 #define MGO_LEASE_DURATION_S 15
 #define MGO_LEASE_RENEW_DEADLINE_MS 10000
 #define MGO_LEASE_RETRY_MS 2000
+#define MGO_LEASE_RELEASE_MS 2000       /* how long a stopping launcher waits to release */
 
 /* ---- the pure part: what to do with what we last saw ---- */
 
@@ -47,6 +48,15 @@ int mgo_lease_start(struct mgo_loop *loop, struct mgo_kube_client *client, const
 		    const char *identity, mgo_lease_change_fn changed, void *ctx,
 		    struct mgo_lease **out);
 bool mgo_lease_is_leader(const struct mgo_lease *l);
+/* Gives the Lease up if this elector holds it, as client-go's
+ * ReleaseOnCancel does: the record is written with no holder and a 1 s
+ * duration, so a successor (a restarted launcher, the next replica) takes
+ * over at once instead of after MGO_LEASE_DURATION_S. Leadership ends before
+ * the write, so nothing is obeyed meanwhile. Runs the loop until the write
+ * is answered or timeout_ms pass: for a process that is stopping. Returns
+ * 0 (also when not the leader), or a negative errno when the write failed
+ * or timed out (the Lease then expires on its own). */
+int mgo_lease_release(struct mgo_lease *l, int timeout_ms);
 void mgo_lease_stop(struct mgo_lease *l);
 
 #endif

@@ -97,6 +97,12 @@ wait_for "$work/operator.log" supervisor.ready
 wait_for "$work/operator.log" launcher.active
 echo "all three ready; the watcher holds a read-only token, the validator none"
 echo "IPC is CURVE-authenticated with keys the supervisor minted and handed over on pipes"
+grep -h '"event":"sandbox.applied"' "$work"/operator.log |
+  /usr/bin/python3 -c 'import json, sys
+for line in sys.stdin:
+    e = json.loads(line)
+    print("%-9s sandboxed: seccomp %d rules, Landlock ABI %d, %d readable paths, fds <= %d"
+          % (e["sandbox"], e["seccomp_rules"], e["landlock_abi"], e["read_rules"], e["max_fds"]))'
 
 say "an administrator allows one custom image"
 kubectl create namespace team-a >/dev/null

@@ -236,23 +236,31 @@ void mgo_wcache_job_del(struct mgo_wcache *c, const json_t *obj)
 	clear_state(c, obj, false);
 }
 
-int mgo_wcache_pod_put(struct mgo_wcache *c, const json_t *obj, char *err, size_t errlen)
+/* What a Pod says, folded as the watcher keeps it. */
+static int fold_pod(const json_t *pod, struct mgo_job_state *js, char *err, size_t errlen)
 {
 	/* The decoder folds a Pod only beside a Job; this stand-in carries
 	 * the identity it requires and nothing the pod fields depend on. */
 	static const char stub[] = "{\"metadata\":{\"name\":\"pod\",\"uid\":\"pod\"}}";
+	json_t *job = json_loads(stub, 0, NULL);
+	int rc;
+
+	if (!job)
+		return -ENOMEM;
+	rc = mgo_job_state_from_json(job, pod, js, err, errlen);
+	json_decref(job);
+	return rc;
+}
+
+int mgo_wcache_pod_put(struct mgo_wcache *c, const json_t *obj, char *err, size_t errlen)
+{
 	const char *owner = owner_uid(obj);
 	struct mgo_job_state js;
-	json_t *job;
 	int rc;
 
 	if (!owner)
 		return 0;
-	job = json_loads(stub, 0, NULL);
-	if (!job)
-		return -ENOMEM;
-	rc = mgo_job_state_from_json(job, obj, &js, err, errlen);
-	json_decref(job);
+	rc = fold_pod(obj, &js, err, errlen);
 	return rc ? rc : store_state(c, owner, &js, true);
 }
 
@@ -368,6 +376,48 @@ bool mgo_wcache_observe(const struct mgo_wcache *c, const char *uid, struct mgo_
 		out->job.upload_exit = e->pod.upload_exit;
 	}
 	return true;
+}
+
+bool mgo_wcache_allowlist_agrees(const struct mgo_wcache *c, const struct mgo_allowlist *fresh)
+{
+	const struct mgo_allowlist *a = &c->allowlist;
+
+	if (a->present != fresh->present || a->n_images != fresh->n_images)
+		return false;
+	for (size_t i = 0; i < a->n_images; i++)
+		if (strcmp(a->images[i], fresh->images[i]) != 0)
+			return false;
+	return true;
+}
+
+static bool same_str(const char *a, const char *b)
+{
+	return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+static bool same_pod_report(const struct mgo_job_state *a, const struct mgo_job_state *b)
+{
+	return a->gather_exit == b->gather_exit && a->upload_exit == b->upload_exit &&
+	       same_str(a->pod_container, b->pod_container) && same_str(a->pod_reason, b->pod_reason);
+}
+
+bool mgo_wcache_pods_agree(const struct mgo_job_state *cached, const json_t *items)
+{
+	struct mgo_job_state none = {.gather_exit = -1, .upload_exit = -1};
+	bool decoded = false, agree = false;
+	const json_t *pod;
+	size_t i;
+	char err[64];
+
+	json_array_foreach(items, i, pod) {
+		struct mgo_job_state js;
+		if (fold_pod(pod, &js, err, sizeof(err)) != 0)
+			continue;
+		decoded = true;
+		agree = agree || same_pod_report(cached, &js);
+		mgo_job_state_free(&js);
+	}
+	return decoded ? agree : same_pod_report(cached, &none);
 }
 
 void mgo_wcache_each(const struct mgo_wcache *c, mgo_wcache_touched_fn fn, void *ctx)

@@ -43,6 +43,17 @@ void mgo_wcache_sa_synced(struct mgo_wcache *c);
  * left to clean up. */
 bool mgo_wcache_observe(const struct mgo_wcache *c, const char *uid, struct mgo_observe *out);
 
+/* Whether the cached allowlist says what `fresh` says: a fresh read of
+ * MustGatherImage/cluster (present false: it does not exist). Entries are
+ * compared as written, in order: the same object reads the same. */
+bool mgo_wcache_allowlist_agrees(const struct mgo_wcache *c, const struct mgo_allowlist *fresh);
+
+/* Whether what `cached` (an observation's Job state) says of its pod
+ * matches one of `items`, a fresh list of the MustGather's pods: the same
+ * container exits and reason, or no pod and nothing said. Pods that do not
+ * decode are skipped, as the informer skips them. */
+bool mgo_wcache_pods_agree(const struct mgo_job_state *cached, const json_t *items);
+
 /* Calls fn for every MustGather UID (after a peer restart, say). */
 void mgo_wcache_each(const struct mgo_wcache *c, mgo_wcache_touched_fn fn, void *ctx);
 

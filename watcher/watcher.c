@@ -7,6 +7,7 @@
 #include <uthash.h>
 #include <zmq.h>
 
+#include "mgo/apiobj.h"
 #include "mgo/ipc_sock.h"
 #include "mgo/kube.h"
 #include "mgo/labels.h"
@@ -22,6 +23,13 @@ struct pending {
 	uint64_t backoff_ms;
 	struct mgo_timer *timer;
 	struct mgo_watcher *w;
+	/* premises confirmed by a fresh read (see "fresh reads" below) */
+	bool allowlist_ok;
+	uint64_t allowlist_need;        /* first allowlist read that may confirm it; 0: none */
+	bool sa_ok;
+	struct mgo_kube_req *sa_req;    /* the fresh read of its ServiceAccount */
+	bool pods_ok;
+	struct mgo_kube_req *pods_req;  /* the fresh list of its pods */
 	UT_hash_handle hh;
 };
 
@@ -54,6 +62,10 @@ static uint64_t hash_bytes(const char *p, size_t n)
 
 static void pending_drop(struct mgo_watcher *w, struct pending *p)
 {
+	if (p->sa_req)
+		mgo_kube_cancel(p->sa_req);
+	if (p->pods_req)
+		mgo_kube_cancel(p->pods_req);
 	HASH_DEL(w->pending, p);
 	mgo_timer_remove(p->timer);
 	free(p->uid);
@@ -82,6 +94,171 @@ static struct pending *pending_get(struct mgo_watcher *w, const char *uid)
 	return p;
 }
 
+/* ---- fresh reads ----
+ *
+ * The informers are separate watch streams, so the watcher can see a new
+ * MustGather before an allowlist edit or a ServiceAccount written just
+ * before it (one `kubectl apply -f` of both, say), or a failed Job before
+ * the pod status that says why. Decided on that view, the MustGather would
+ * be refused for good, or fail with a vaguer reason than its own. So before
+ * the first Observe of a MustGather whose outcome rests on the allowlist (it
+ * names an image), on an account the cache says is missing, or on the pod
+ * of a failed Job, the watcher reads that object anew (a GET or list sees
+ * every write made before it) and sends only once the cache agrees with
+ * that read: the cache is then at least as new as what decided it, and the
+ * informers only move it forward. It costs one read per such MustGather
+ * (allowlist reads are shared) and, when the cache is behind, the moments
+ * its watch takes to catch up. */
+
+static void observe(struct mgo_watcher *w, const char *uid, bool again);
+
+static void allowlist_read(struct mgo_watcher *w);
+
+static void on_allowlist_read(void *ctx, const struct mgo_kube_result *res)
+{
+	struct mgo_watcher *w = ctx;
+	struct pending *p, *tmp;
+	struct mgo_allowlist fresh = {.present = false};
+	char err[256];
+	bool agrees, waiting = false;
+
+	w->allow_req = NULL;
+	if (res->error && res->error->http_code != 404) {
+		mgo_warn("watcher.fresh_read", "cannot read MustGatherImage/cluster: %s %s",
+			 res->error->reason, res->error->message);
+		goto retry;
+	}
+	/* an allowlist that does not decode is ignored by the informer too:
+	 * waiting cannot make them agree, and the cache has no entries to use */
+	if (!res->error && mgo_allowlist_from_json(res->body, &fresh, err, sizeof(err)) != 0)
+		agrees = true;
+	else
+		agrees = mgo_wcache_allowlist_agrees(w->cache, &fresh);
+	mgo_allowlist_free(&fresh);
+	if (!agrees) {
+		mgo_debug("watcher.fresh_read", "the allowlist cache is behind; waiting for its watch");
+		goto retry;
+	}
+	w->allow_backoff_ms = 0;
+	HASH_ITER(hh, w->pending, p, tmp) {
+		if (!p->allowlist_need)
+			continue;
+		if (p->allowlist_need > w->allow_epoch) {
+			waiting = true; /* first seen after this read was sent */
+			continue;
+		}
+		p->allowlist_ok = true;
+		p->allowlist_need = 0;
+		observe(w, p->uid, false);
+	}
+	if (waiting)
+		allowlist_read(w);
+	return;
+retry:
+	w->allow_backoff_ms = w->allow_backoff_ms ? w->allow_backoff_ms * 2 : 50;
+	if (w->allow_backoff_ms > 2000)
+		w->allow_backoff_ms = 2000;
+	mgo_timer_start(w->allow_timer, w->allow_backoff_ms);
+}
+
+/* Starts a read of the allowlist unless one is running or due. */
+static void allowlist_read(struct mgo_watcher *w)
+{
+	int rc;
+
+	if (w->allow_req || mgo_timer_armed(w->allow_timer))
+		return;
+	w->allow_epoch++;
+	rc = mgo_kube_get(w->client, &res_allowlist, NULL, "cluster", on_allowlist_read, w,
+			  &w->allow_req);
+	if (rc) {
+		mgo_warn("watcher.fresh_read", "cannot read MustGatherImage/cluster: %s", strerror(-rc));
+		mgo_timer_start(w->allow_timer, 1000);
+	}
+}
+
+static void on_allowlist_timer(struct mgo_loop *loop, struct mgo_timer *t, void *ctx)
+{
+	allowlist_read(ctx);
+}
+
+static void on_sa_read(void *ctx, const struct mgo_kube_result *res)
+{
+	struct pending *p = ctx;
+
+	p->sa_req = NULL;
+	if (res->error && res->error->http_code == 404) {
+		p->sa_ok = true; /* missing indeed: the refusal stands */
+		observe(p->w, p->uid, false);
+	} else if (res->error) {
+		mgo_warn("watcher.fresh_read", "cannot read the ServiceAccount of %s: %s %s", p->uid,
+			 res->error->reason, res->error->message);
+		mgo_timer_start(p->timer, p->w->first_resend_ms);
+	}
+	/* it exists: its informer event will touch the MustGather */
+}
+
+static void on_pods_read(void *ctx, const struct mgo_kube_result *res)
+{
+	struct pending *p = ctx;
+	struct mgo_observe now;
+
+	p->pods_req = NULL;
+	if (res->error) {
+		mgo_warn("watcher.fresh_read", "cannot list the pods of %s: %s %s", p->uid,
+			 res->error->reason, res->error->message);
+	} else if (mgo_wcache_observe(p->w->cache, p->uid, &now) &&
+		   mgo_wcache_pods_agree(&now.job, json_object_get(res->body, "items"))) {
+		p->pods_ok = true;
+		observe(p->w, p->uid, false);
+		return;
+	}
+	/* behind: the pod's event will touch it; the timer, should it have
+	 * come already (the cache ahead of the list) */
+	mgo_timer_start(p->timer, p->w->first_resend_ms);
+}
+
+static void pods_read(struct mgo_watcher *w, struct pending *p, const char *ns)
+{
+	char selector[sizeof(MGO_LABEL_UID) + MGO_NAME_MAX + 2];
+	struct mgo_kube_list_opts opts = {.label_selector = selector};
+
+	snprintf(selector, sizeof(selector), "%s=%s", MGO_LABEL_UID, p->uid);
+	if (mgo_kube_list(w->client, &res_pods, ns, &opts, on_pods_read, p, &p->pods_req) != 0)
+		mgo_timer_start(p->timer, w->first_resend_ms);
+}
+
+/* Whether the observation may be sent now; if not, the reads that will
+ * allow it are under way. */
+static bool premises_confirmed(struct mgo_watcher *w, struct pending *p,
+			       const struct mgo_observe *o)
+{
+	bool live = !o->mg.deleting && (o->mg.phase == MGO_MG_NEW || o->mg.phase == MGO_MG_RUNNING);
+	bool ok = true;
+
+	if (!live)
+		return true;
+	if (o->mg.spec.image && !p->allowlist_ok) {
+		if (!p->allowlist_need)
+			p->allowlist_need = w->allow_epoch + 1;
+		allowlist_read(w);
+		ok = false;
+	}
+	if (o->service_account == MGO_PRESENCE_ABSENT && !p->sa_ok) {
+		const char *sa = o->mg.spec.service_account ? o->mg.spec.service_account : "default";
+		if (!p->sa_req && mgo_kube_get(w->client, &res_sas, o->mg.ns, sa, on_sa_read, p,
+					       &p->sa_req) != 0)
+			mgo_timer_start(p->timer, w->first_resend_ms);
+		ok = false;
+	}
+	if (o->job.phase == MGO_JOB_FAILED && !p->pods_ok) {
+		if (!p->pods_req)
+			pods_read(w, p, o->mg.ns);
+		ok = false;
+	}
+	return ok;
+}
+
 /* Sends the Observe of `uid` if it changed since the last send, or if
  * `again` (a resend timer fired); schedules the next resend. */
 static void observe(struct mgo_watcher *w, const char *uid, bool again)
@@ -102,6 +279,8 @@ static void observe(struct mgo_watcher *w, const char *uid, bool again)
 		mgo_error("watcher.oom", "cannot track MustGather %s", uid);
 		return;
 	}
+	if (!premises_confirmed(w, p, &msg.u.observe))
+		return;
 	msg.trace_uid = msg.u.observe.mg.uid;
 	msg.trace_gen = msg.u.observe.mg.generation;
 	rc = mgo_ipc_encode(&msg, &buf, &len, err, sizeof(err));
@@ -190,6 +369,11 @@ static void on_event(void *ctx, enum mgo_informer_event ev, const json_t *obj)
 			mgo_wcache_allowlist_del(c);
 		else if ((rc = mgo_wcache_allowlist_put(c, obj, err, sizeof(err))))
 			log_bad("MustGatherImage", obj, err);
+		/* a read waiting to retry may agree now */
+		if (mgo_timer_armed(ic->w->allow_timer)) {
+			mgo_timer_stop(ic->w->allow_timer);
+			allowlist_read(ic->w);
+		}
 		break;
 	case MGO_INF_JOBS:
 		if (del)
@@ -310,15 +494,13 @@ int mgo_watcher_open(struct mgo_watcher *w, struct mgo_proc *proc)
 	w->proc = proc;
 	w->first_resend_ms = 1000;
 	w->max_resend_ms = (uint64_t)proc->cfg.resync_seconds * 1000;
-	if ((rc = mgo_cfg_role_creds(&proc->cfg, "watcher", &w->creds, err, sizeof(err)))) {
-		mgo_error("watcher.credentials", "%s", err);
-		return rc;
-	}
-	if ((rc = mgo_kube_client_new(proc->loop, &w->creds, NULL, &w->client, err, sizeof(err)))) {
+	if ((rc = mgo_kube_client_new(proc->loop, &proc->creds, NULL, &w->client, err,
+				      sizeof(err)))) {
 		mgo_error("watcher.client", "%s", err);
 		return rc;
 	}
-	if ((rc = mgo_wcache_new(on_touched, w, &w->cache)))
+	if ((rc = mgo_wcache_new(on_touched, w, &w->cache)) ||
+	    (rc = mgo_timer_new(proc->loop, on_allowlist_timer, w, &w->allow_timer)))
 		return rc;
 	if ((rc = open_socket(w))) {
 		mgo_error("watcher.ipc", "cannot connect to the validator: %s", zmq_strerror(-rc));
@@ -339,9 +521,12 @@ void mgo_watcher_close(struct mgo_watcher *w)
 		mgo_informer_free(w->inf[i]);
 	HASH_ITER(hh, w->pending, p, tmp)
 		pending_drop(w, p);
+	if (w->allow_req)
+		mgo_kube_cancel(w->allow_req);
+	if (w->allow_timer)
+		mgo_timer_remove(w->allow_timer);
 	mgo_wcache_free(w->cache);
 	mgo_kube_client_free(w->client);
-	mgo_kube_creds_free(&w->creds);
 	if (w->monitor)
 		zmq_close(w->monitor);
 	if (w->push) {

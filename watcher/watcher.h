@@ -8,7 +8,6 @@
 
 #include "cache.h"
 #include "mgo/informer.h"
-#include "mgo/kubecreds.h"
 #include "mgo/proc.h"
 
 enum {
@@ -31,7 +30,6 @@ struct mgo_inf_ctx {
 
 struct mgo_watcher {
 	struct mgo_proc *proc;
-	struct mgo_kube_creds creds;
 	struct mgo_kube_client *client;
 	struct mgo_informer *inf[MGO_INF_N];
 	struct mgo_inf_ctx inf_ctx[MGO_INF_N];
@@ -43,6 +41,11 @@ struct mgo_watcher {
 	uint64_t seq;
 	uint64_t first_resend_ms;
 	uint64_t max_resend_ms;
+	/* fresh reads of the allowlist (watcher.c says why) */
+	struct mgo_kube_req *allow_req; /* in flight */
+	uint64_t allow_epoch;           /* reads started so far */
+	struct mgo_timer *allow_timer;  /* the next try, while the cache disagrees */
+	uint64_t allow_backoff_ms;
 };
 
 /* Loads the watcher's credentials, opens the client, the informers and the

@@ -1,7 +1,9 @@
 #include "mgo/proc.h"
 
+#include <curl/curl.h>
 #include <errno.h>
 #include <getopt.h>
+#include <libgen.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -10,6 +12,7 @@
 #include <zmq.h>
 
 #include "mgo/log.h"
+#include "mgo/sandbox.h"
 
 static void on_stop_signal(struct mgo_loop *loop, int signo, void *ctx)
 {
@@ -18,6 +21,132 @@ static void on_stop_signal(struct mgo_loop *loop, int signo, void *ctx)
 	mgo_info("proc.stopping", "%s received, stopping", strsignal(signo));
 	p->stopping = true;
 	mgo_loop_stop(loop);
+}
+
+/* The credentials of the roles that talk to the API server are read before
+ * the sandbox: the CA and a kubeconfig's files are read once and could not be
+ * opened afterwards. So is OpenSSL's configuration, by curl_global_init(). */
+static int load_creds(struct mgo_proc *p)
+{
+	char err[512];
+	int rc = mgo_cfg_role_creds(&p->cfg, p->role, &p->creds, err, sizeof(err));
+
+	if (rc) {
+		mgo_error("proc.credentials", "%s", err);
+		return rc;
+	}
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		mgo_error("proc.curl", "libcurl initialisation failed");
+		return -EIO;
+	}
+	p->curl_ready = true;
+	return 0;
+}
+
+/* True when path is dir or lies beneath it, compared after resolving both
+ * where they exist (a projected token is reached through symlinks). */
+static bool beneath(const char *dir, const char *path)
+{
+	char rdir[PATH_MAX], rpath[PATH_MAX];
+	size_t n;
+
+	if (realpath(dir, rdir))
+		dir = rdir;
+	if (realpath(path, rpath))
+		path = rpath;
+	n = strlen(dir);
+	if (n == 1)
+		return true;
+	return strncmp(path, dir, n) == 0 && (path[n] == '/' || path[n] == '\0');
+}
+
+/* The sandbox lets a role read its token's whole directory (the kubelet
+ * rotates a projected token by swapping a symlink to a new directory), so
+ * the other role's credentials must not be in there. */
+static int check_token_dir(const struct mgo_proc *p, const char *dir)
+{
+	const struct mgo_cfg_role *other =
+		strcmp(p->role, "watcher") == 0 ? &p->cfg.launcher : &p->cfg.watcher;
+	const char *files[] = {other->token_file, other->kubeconfig};
+
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		if (files[i] && beneath(dir, files[i])) {
+			mgo_error("proc.sandbox", "the %s's token directory %s also holds %s, which "
+				  "its sandbox would let it read: give each role its own directory",
+				  p->role, dir, files[i]);
+			return -EPERM;
+		}
+	}
+	return 0;
+}
+
+/* With no CA in the credentials libcurl trusts its built-in bundle and
+ * directory, which OpenSSL opens at each new connection. */
+static int trust_store(char **cainfo, char **capath)
+{
+	CURL *e = curl_easy_init();
+	char *s = NULL;
+	int rc = 0;
+
+	if (!e)
+		return -ENOMEM;
+	if (curl_easy_getinfo(e, CURLINFO_CAINFO, &s) == CURLE_OK && s && !(*cainfo = strdup(s)))
+		rc = -ENOMEM;
+	s = NULL;
+	if (!rc && curl_easy_getinfo(e, CURLINFO_CAPATH, &s) == CURLE_OK && s &&
+	    !(*capath = strdup(s)))
+		rc = -ENOMEM;
+	curl_easy_cleanup(e);
+	return rc;
+}
+
+/* notify_fd, the supervisor's notification pipe (-1: none), is the one
+ * inherited descriptor kept open; the keys' pipe is read and closed by now. */
+static int enter_sandbox(struct mgo_proc *p, int notify_fd)
+{
+	const int keep[] = {notify_fd, -1};
+	const char *reads[4] = {0};
+	char *token_dir = NULL, *cainfo = NULL, *capath = NULL, err[256];
+	uint16_t ports[MGO_SANDBOX_PORTS_MAX];
+	struct mgo_sandbox_policy pol = {
+		.role = (enum mgo_sandbox_role)mgo_sandbox_role_parse(p->role),
+		.socket_dir = p->cfg.socket_dir,
+		.read_paths = reads,
+		.keep_fds = notify_fd >= 0 ? keep : NULL,
+	};
+	struct mgo_sandbox_report report;
+	size_t n = 0;
+	int rc = 0;
+
+	if (p->creds.server) {
+		if (p->creds.token_file) {
+			if (!(token_dir = strdup(p->creds.token_file))) {
+				rc = -ENOMEM;
+				goto out;
+			}
+			reads[n++] = dirname(token_dir);
+			if ((rc = check_token_dir(p, reads[0])))
+				goto out;
+		}
+		if (!p->creds.ca_pem && (rc = trust_store(&cainfo, &capath)))
+			goto out;
+		if (cainfo)
+			reads[n++] = cainfo;
+		if (capath)
+			reads[n++] = capath;
+		if ((rc = mgo_sandbox_connect_ports(p->creds.server, ports, err, sizeof(err))) < 0) {
+			mgo_error("proc.sandbox", "%s", err);
+			goto out;
+		}
+		pol.connect_ports = ports;
+	}
+	if ((rc = mgo_sandbox_apply(&pol, &report)) == 0)
+		mgo_sandbox_log_report(&report);
+out:
+	free(capath);
+	free(cainfo);
+	free(token_dir);
+	return rc < 0 ? rc : 0;
 }
 
 static int usage(const char *role)
@@ -145,12 +274,11 @@ int mgo_proc_start(struct mgo_proc *p, const char *role, int argc, char **argv)
 		 p->cfg.socket_dir);
 	snprintf(p->launcher_endpoint, sizeof(p->launcher_endpoint), "ipc://%s/launcher",
 		 p->cfg.socket_dir);
-	/* Hook for the sandbox (mgo/sandbox.h, branch sandbox): it is applied
-	 * here, after the keys and the configuration are read and before the
-	 * loop and the first ZeroMQ socket. Its policy's keep_fds must be
-	 * {notify_fd, -1} (or NULL when notify_fd < 0): the notification pipe
-	 * is the one inherited descriptor still needed; the keys' pipe is
-	 * closed by now. */
+	if (mgo_sandbox_role_parse(role) < 0)
+		return 2;
+	if ((strcmp(role, "validator") != 0 && load_creds(p) != 0) ||
+	    enter_sandbox(p, notify_fd) != 0)
+		return 1;
 	if ((rc = mgo_loop_new(&p->loop)) || (rc = mgo_loop_add_signal(p->loop, SIGTERM,
 								       on_stop_signal, p)) ||
 	    (rc = mgo_loop_add_signal(p->loop, SIGINT, on_stop_signal, p))) {
@@ -216,6 +344,9 @@ void mgo_proc_finish(struct mgo_proc *p)
 	if (p->zctx)
 		zmq_ctx_term(p->zctx);
 	mgo_loop_free(p->loop);
+	if (p->curl_ready)
+		curl_global_cleanup();
+	mgo_kube_creds_free(&p->creds);
 	mgo_cfg_free(&p->cfg);
 	mgo_ipc_keys_wipe(&p->keys);
 	memset(p, 0, sizeof(*p));

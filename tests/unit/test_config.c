@@ -284,3 +284,24 @@ Test(config, role_creds)
 	free(ca);
 	free(tok);
 }
+
+Test(config, sftp_known_hosts)
+{
+	struct mgo_config c;
+
+	cr_assert_eq(load(HEAD ROLES
+	                  "sftpKnownHosts: |\n"
+	                  "  sftp.example.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIA\n"
+	                  "  [sftp.example.com]:2222 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB\n",
+	                  &c),
+	             0, "%s", err);
+	cr_assert_str_eq(c.sftp_known_hosts,
+	                 "sftp.example.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIA\n"
+	                 "[sftp.example.com]:2222 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB\n");
+	mgo_cfg_free(&c);
+	cr_assert_eq(load(HEAD ROLES, &c), 0, "%s", err);
+	cr_assert_null(c.sftp_known_hosts, "unset: uploads refuse every server");
+	mgo_cfg_free(&c);
+	cr_assert_neq(load(HEAD ROLES "sftpKnownHosts: \"host ssh-rsa AAAA\\tx\"\n", &c), 0);
+	cr_assert(strstr(err, "sftpKnownHosts"), "%s", err);
+}

@@ -215,3 +215,73 @@ Test(wcache, undecodable_objects_are_refused_not_cached)
 	cr_assert_eq(mgo_wcache_count(cache), 0);
 	json_decref(bad);
 }
+
+Test(wcache, allowlist_agreement_with_a_fresh_read)
+{
+	static const char *const ab[] = {"quay.io/a:1", "quay.io/b:1"};
+	static const char *const ba[] = {"quay.io/b:1", "quay.io/a:1"};
+	static const char *const a[] = {"quay.io/a:1"};
+	static const struct {
+		bool cached;                    /* an allowlist is in the cache (ab) */
+		struct mgo_allowlist fresh;
+		bool agrees;
+	} rows[] = {
+		{false, {.present = false}, true},
+		{false, {.present = true, .n_images = 2, .images = (char **)ab}, false},
+		{true, {.present = false}, false},
+		{true, {.present = true, .n_images = 2, .images = (char **)ab}, true},
+		/* an edit the cache has not seen yet */
+		{true, {.present = true, .n_images = 1, .images = (char **)a}, false},
+		{true, {.present = true, .n_images = 2, .images = (char **)ba}, false},
+		{true, {.present = true, .n_images = 0, .images = NULL}, false},
+	};
+	char err[256];
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		json_t *al = json_pack("{s:{s:s, s:I}, s:{s:[s, s]}}", "metadata", "name", "cluster",
+				       "generation", (json_int_t)1, "spec", "images", ab[0], ab[1]);
+		if (rows[i].cached)
+			cr_assert_eq(mgo_wcache_allowlist_put(cache, al, err, sizeof(err)), 0, "%s",
+				     err);
+		else
+			mgo_wcache_allowlist_del(cache);
+		json_decref(al);
+		cr_expect_eq(mgo_wcache_allowlist_agrees(cache, &rows[i].fresh), rows[i].agrees,
+			     "row %zu", i);
+	}
+}
+
+Test(wcache, pod_agreement_with_a_fresh_list)
+{
+	static const char *const pods[] = {
+		"[]",
+		("[{\"metadata\":{\"name\":\"p\"},\"status\":{\"containerStatuses\":[{\"name\":"
+		 "\"gather\",\"state\":{\"terminated\":{\"exitCode\":2,\"reason\":\"Error\"}}}]}}]"),
+		"[{\"metadata\":{\"name\":\"p\"},\"status\":{\"phase\":\"Running\"}}]",
+		/* one that does not decode counts as none, as for the informer */
+		"[{\"metadata\":{\"name\":\"p\"},\"status\":{\"containerStatuses\":7}}]",
+	};
+	static const struct {
+		int32_t gather_exit;
+		const char *container, *reason;
+		size_t pods;
+		bool agrees;
+	} rows[] = {
+		{-1, NULL, NULL, 0, true},
+		{-1, NULL, NULL, 1, false},     /* the exit the cache has not seen yet */
+		{2, "gather", "Error", 1, true},
+		{2, "gather", "Error", 0, false},
+		{-1, NULL, NULL, 2, true},      /* running, nothing to say */
+		{-1, NULL, NULL, 3, true},
+	};
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct mgo_job_state cached = {.gather_exit = rows[i].gather_exit, .upload_exit = -1,
+					       .pod_container = (char *)rows[i].container,
+					       .pod_reason = (char *)rows[i].reason};
+		json_t *items = json_loads(pods[rows[i].pods], 0, NULL);
+		cr_assert_not_null(items);
+		cr_expect_eq(mgo_wcache_pods_agree(&cached, items), rows[i].agrees, "row %zu", i);
+		json_decref(items);
+	}
+}

@@ -19,8 +19,10 @@
  *   proxy            optional mapping: the cluster-wide proxy a MustGather's
  *                    upload uses when its spec.proxyConfig is empty.
  *     httpProxy, httpsProxy, noProxy   strings; "" or absent means unset.
- *   resyncSeconds    optional integer 10..86400, default 300: how often the
- *                    watcher re-sends every non-terminal MustGather.
+ *   resyncSeconds    optional integer 10..86400, default 300: the longest pause
+ *                    between the watcher's re-sends of an unfinished
+ *                    MustGather whose state has not moved (re-sends start
+ *                    after 1 s and double up to this).
  *   socketDir        optional absolute path, default /run/mgo: where the
  *                    supervisor creates its private 0700 IPC directory. At
  *                    most MGO_CFG_SOCKET_DIR_MAX bytes, so that socket paths

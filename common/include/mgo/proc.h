@@ -1,7 +1,7 @@
 /* What every operator process does the same way before its own work starts:
- * read its arguments, its keys and the configuration, set up logging, the
- * event loop, the signals that stop it, its supervisor's heartbeats, and the
- * ZeroMQ context. */
+ * read its arguments, its keys, the configuration and its API credentials,
+ * enter its sandbox (mgo/sandbox.h), set up logging, the event loop, the
+ * signals that stop it, its supervisor's heartbeats, and the ZeroMQ context. */
 #ifndef MGO_PROC_H
 #define MGO_PROC_H
 
@@ -19,6 +19,8 @@ struct mgo_proc {
 	const char *role;               /* "watcher", "validator", "launcher" */
 	enum mgo_role role_id;
 	struct mgo_config cfg;
+	struct mgo_kube_creds creds;    /* watcher, launcher: read before the sandbox */
+	bool curl_ready;                /* curl_global_init() done, before the sandbox */
 	struct mgo_loop *loop;
 	void *zctx;
 	char validator_endpoint[MGO_ENDPOINT_MAX];  /* ipc://<socketDir>/validator */
@@ -32,11 +34,15 @@ struct mgo_proc {
 
 /* Parses `--config FILE [--log-level LEVEL] (--keys-fd N | --insecure-ipc)
  * [--notify-fd N]`, reads the keys from the supervisor's pipe before anything
- * else, loads the configuration, opens the loop (SIGTERM and SIGINT stop it),
- * starts the heartbeats, and then creates the ZeroMQ context, in that order
- * so libzmq's threads inherit the blocked signals. Without --keys-fd a
- * process refuses to run unless --insecure-ipc says so, which it logs as a
- * warning. Returns 0, or 2 after printing usage or the error: the exit
+ * else, loads the configuration and, for the watcher and launcher, their API
+ * credentials (p->creds, which the API client borrows), applies the role's
+ * sandbox (keeping only the notification fd of the inherited ones), opens
+ * the loop (SIGTERM and SIGINT stop it), starts the heartbeats, and then
+ * creates the ZeroMQ context, in that order so libzmq's threads inherit the
+ * blocked signals. Without --keys-fd a process refuses to run unless
+ * --insecure-ipc says so, which it logs as a warning. Returns 0, or 2 after
+ * printing usage or the keys' or configuration's error, or 1 when the
+ * credentials cannot be read or the sandbox cannot be applied: the exit
  * status. Call mgo_proc_finish afterwards whatever it returned. */
 int mgo_proc_start(struct mgo_proc *p, const char *role, int argc, char **argv);
 

@@ -11,17 +11,18 @@
 #include <unistd.h>
 
 #include "mgo/loop.h"
+#include "testenv.h"
 
 extern char **environ;
 
 pid_t spawn_logged(const char *const argv[], const char *const env[], const char *logpath)
 {
-	pid_t pid = fork();
+	pid_t parent = getpid(), pid = fork();
 
 	if (pid != 0)
 		return pid;
 	int fd = open(logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-	if (fd < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
+	if (mgo_test_die_with_parent(parent) != 0 || fd < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
 		_exit(127);
 	for (size_t i = 0; env && env[i]; i++)
 		putenv((char *)env[i]);

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -57,6 +58,14 @@ static int rm_one(const char *path, const struct stat *st, int flag, struct FTW 
 void mgo_test_rmtree(const char *dir)
 {
 	cr_assert(nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS) == 0, "rm -r %s", dir);
+}
+
+int mgo_test_die_with_parent(pid_t parent)
+{
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0)
+		return -errno;
+	/* the parent may have died before the request took effect */
+	return getppid() == parent ? 0 : -ESRCH;
 }
 
 char *mgo_test_dir;
@@ -115,16 +124,16 @@ static char **child_env(const struct testenv *env, char *kc, size_t kclen, char 
 static pid_t spawn(const char *file, char *const argv[], char *const envp[], bool path_search,
 		   int err_fd, int *fd)
 {
+	pid_t parent = getpid(), pid;
 	int p[2];
-	pid_t pid;
 
 	cr_assert(pipe2(p, O_CLOEXEC) == 0);
 	pid = fork();
 	cr_assert(pid >= 0, "fork: %s", strerror(errno));
 	if (pid == 0) {
 		int devnull = open("/dev/null", O_RDONLY);
-		if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(p[1], 1) < 0 ||
-		    dup2(err_fd >= 0 ? err_fd : p[1], 2) < 0)
+		if (mgo_test_die_with_parent(parent) != 0 || devnull < 0 || dup2(devnull, 0) < 0 ||
+		    dup2(p[1], 1) < 0 || dup2(err_fd >= 0 ? err_fd : p[1], 2) < 0)
 			_exit(127);
 		if (path_search)
 			execvpe(file, argv, envp);
@@ -320,6 +329,10 @@ void testenv_stop(struct testenv *env)
 	free(env->ca);
 	free(env->audit_log);
 	free(env->server_log);
+	free(env->client_cert_pem);
+	if (env->client_key_pem)
+		explicit_bzero(env->client_key_pem, strlen(env->client_key_pem));
+	free(env->client_key_pem);
 	memset(env, 0, sizeof(*env));
 }
 
@@ -365,6 +378,16 @@ void testenv_request(const struct testenv *env, const char *token, const char *m
 	h = curl_slist_append(h, "Accept: application/json");
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_CAINFO, env->ca);
+	if (env->client_cert_pem && env->client_key_pem) {
+		struct curl_blob cert = {env->client_cert_pem, strlen(env->client_cert_pem),
+					 CURL_BLOB_NOCOPY};
+		struct curl_blob key = {env->client_key_pem, strlen(env->client_key_pem),
+					CURL_BLOB_NOCOPY};
+		curl_easy_setopt(c, CURLOPT_SSLCERT_BLOB, &cert);
+		curl_easy_setopt(c, CURLOPT_SSLCERTTYPE, "PEM");
+		curl_easy_setopt(c, CURLOPT_SSLKEY_BLOB, &key);
+		curl_easy_setopt(c, CURLOPT_SSLKEYTYPE, "PEM");
+	}
 	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, grow_cb);

@@ -20,6 +20,11 @@ char *mgo_test_write(const char *dir, const char *name, const char *content);
 /* Removes dir and everything under it, without following symlinks. */
 void mgo_test_rmtree(const char *dir);
 
+/* In a child between fork and exec: SIGKILL it when the test process that
+ * forked it (pid `parent`) dies, so a test that crashes or is killed at its
+ * timeout leaves no server or operator process behind. 0 or -errno. */
+int mgo_test_die_with_parent(pid_t parent);
+
 /* A suite fixture: TestSuite(x, .init = mgo_test_tmp_init, .fini =
  * mgo_test_tmp_fini) gives each test a fresh mgo_test_dir, removed after. */
 extern char *mgo_test_dir;
@@ -57,6 +62,11 @@ struct testenv {
 	char url[128];
 	char admin_token[128];
 	char *kubeconfig, *ca, *audit_log, *server_log;
+	/* A client certificate and key (PEM, NUL-ended, in memory: never
+	 * written to disk) testenv_request presents, or NULL. testenv_start
+	 * leaves them NULL; the e2e fixture sets them for an external cluster
+	 * whose admin kubeconfig uses one. testenv_stop wipes and frees them. */
+	char *client_cert_pem, *client_key_pem;
 };
 
 void testenv_start(struct testenv *env, const struct testenv_opts *opts);

@@ -1,0 +1,46 @@
+/* Shared by sandbox.c (order, descriptors, rlimits, prctl), sandbox_landlock.c
+ * and sandbox_seccomp.c; not public API. */
+#ifndef MGO_SANDBOX_INTERNAL_H
+#define MGO_SANDBOX_INTERNAL_H
+
+#include <stdint.h>
+
+#include "mgo/sandbox.h"
+
+/* What differs between the roles; the seccomp table is the same for all. */
+struct mgo_sandbox__profile {
+	const char *name;
+	uint64_t families;              /* bit (1 << AF_x) per socket family allowed */
+	const char *families_text;
+	bool binds;                     /* binds an ipc:// socket in socket_dir */
+	bool tcp_connect;               /* talks to the API server */
+	const char *const *runtime_reads; /* NULL-ended */
+	unsigned long max_fds;
+};
+
+const struct mgo_sandbox__profile *mgo_sandbox__profile(enum mgo_sandbox_role role);
+
+typedef void mgo_sandbox__describe_fn(const struct mgo_sandbox_entry *e, void *ctx);
+
+/* The Landlock ABI of the running kernel (0: none), or the test hook's. */
+int mgo_sandbox__landlock_abi(void);
+
+/* Restricts the calling thread with Landlock at ABI abi (>= 1); fills the
+ * landlock fields of r. Returns 0 or a negative errno. */
+int mgo_sandbox__landlock(const struct mgo_sandbox_policy *p, int abi,
+			  struct mgo_sandbox_report *r);
+
+void mgo_sandbox__landlock_describe(enum mgo_sandbox_role role, mgo_sandbox__describe_fn *fn,
+				    void *ctx);
+
+/* Installs the role's seccomp filter on the calling (only) thread; *nrules
+ * receives the number of rules. Returns 0 or a negative errno. */
+int mgo_sandbox__seccomp(enum mgo_sandbox_role role, unsigned *nrules);
+
+void mgo_sandbox__seccomp_describe(enum mgo_sandbox_role role, mgo_sandbox__describe_fn *fn,
+				   void *ctx);
+
+/* The seccomp failure the test hook asks for, or 0. */
+int mgo_sandbox__seccomp_fault(void);
+
+#endif

@@ -1,0 +1,255 @@
+/* The Landlock layer of the sandbox, by raw syscalls (glibc 2.36 has no
+ * wrappers): the roles' file, TCP and scope rights at whatever ABI the
+ * kernel has. See mgo/sandbox.h for the policy. */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/landlock.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#if defined(__has_include)
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#endif
+#endif
+
+#include "mgo/log.h"
+#include "sandbox_internal.h"
+
+/* Debian 12's linux-libc-dev (6.1) stops at ABI 2; the rest is from the
+ * kernel's include/uapi/linux/landlock.h. */
+#ifndef LANDLOCK_ACCESS_FS_TRUNCATE
+#define LANDLOCK_ACCESS_FS_TRUNCATE (1ULL << 14)           /* ABI 3, Linux 6.2 */
+#endif
+#ifndef LANDLOCK_ACCESS_NET_BIND_TCP
+#define LANDLOCK_ACCESS_NET_BIND_TCP (1ULL << 0)           /* ABI 4, Linux 6.7 */
+#endif
+#ifndef LANDLOCK_ACCESS_NET_CONNECT_TCP
+#define LANDLOCK_ACCESS_NET_CONNECT_TCP (1ULL << 1)        /* ABI 4 */
+#endif
+#ifndef LANDLOCK_ACCESS_FS_IOCTL_DEV
+#define LANDLOCK_ACCESS_FS_IOCTL_DEV (1ULL << 15)          /* ABI 5, Linux 6.10 */
+#endif
+#ifndef LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET
+#define LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET (1ULL << 0)    /* ABI 6, Linux 6.12 */
+#endif
+#ifndef LANDLOCK_SCOPE_SIGNAL
+#define LANDLOCK_SCOPE_SIGNAL (1ULL << 1)                  /* ABI 6 */
+#endif
+
+/* Enum values and structs cannot be tested with #ifndef, and the installed
+ * struct landlock_ruleset_attr has only its ABI 1 member: these mirror the
+ * UAPI under our own names (the kernel takes the larger struct from an older
+ * caller's point of view as long as it knows every member that is set). */
+#define MGO_LANDLOCK_RULE_NET_PORT 2                       /* ABI 4 */
+
+struct mgo_landlock_ruleset_attr {
+	uint64_t handled_access_fs;
+	uint64_t handled_access_net;                       /* ABI 4 */
+	uint64_t scoped;                                   /* ABI 6 */
+};
+
+struct mgo_landlock_net_port_attr {
+	uint64_t allowed_access;
+	uint64_t port;
+};
+
+#define FS_ABI1 ((LANDLOCK_ACCESS_FS_MAKE_SYM << 1) - 1)
+#define FS_FILE_RIGHTS                                                                  \
+	(LANDLOCK_ACCESS_FS_EXECUTE | LANDLOCK_ACCESS_FS_WRITE_FILE |                   \
+	 LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_TRUNCATE |                   \
+	 LANDLOCK_ACCESS_FS_IOCTL_DEV)
+#define SOCKET_DIR_RIGHTS (LANDLOCK_ACCESS_FS_MAKE_SOCK | LANDLOCK_ACCESS_FS_REMOVE_FILE)
+
+static uint64_t fs_rights(int abi)
+{
+	uint64_t r = FS_ABI1;
+
+	if (abi >= 2)
+		r |= LANDLOCK_ACCESS_FS_REFER;
+	if (abi >= 3)
+		r |= LANDLOCK_ACCESS_FS_TRUNCATE;
+	if (abi >= 5)
+		r |= LANDLOCK_ACCESS_FS_IOCTL_DEV;
+	return r;
+}
+
+int mgo_sandbox__landlock_abi(void)
+{
+	long abi;
+
+#ifdef RUNNING_ON_VALGRIND
+	/* valgrind 3.19 would print "unhandled syscall" for every call */
+	if (RUNNING_ON_VALGRIND)
+		return 0;
+#endif
+	abi = syscall(SYS_landlock_create_ruleset, NULL, 0, LANDLOCK_CREATE_RULESET_VERSION);
+	return abi > 0 ? (int)abi : 0;
+}
+
+/* Grants `access` (cut to what the object and the ABI take) beneath path and
+ * counts it in *n (n may be NULL). An optional path that does not exist, or
+ * that we may not even look up, is skipped: it could not be read without the
+ * sandbox either. */
+static int add_path(int ruleset, const char *path, uint64_t access, uint64_t handled,
+		    bool optional, unsigned *n)
+{
+	struct landlock_path_beneath_attr pb = {0};
+	struct stat st;
+	int fd, rc = 0;
+
+	fd = open(path, O_PATH | O_CLOEXEC);
+	if (fd < 0) {
+		if (optional && (errno == ENOENT || errno == ENOTDIR || errno == EACCES)) {
+			mgo_debug("sandbox.landlock", "%s: %s; not granted", path, strerror(errno));
+			return 0;
+		}
+		rc = -errno;
+		mgo_error("sandbox.landlock", "%s: %s", path, strerror(-rc));
+		return rc;
+	}
+	if (fstat(fd, &st) != 0) {
+		rc = -errno;
+		goto out;
+	}
+	if (!S_ISDIR(st.st_mode))
+		access &= FS_FILE_RIGHTS;
+	pb.allowed_access = access & handled;
+	pb.parent_fd = fd;
+	if (syscall(SYS_landlock_add_rule, ruleset, LANDLOCK_RULE_PATH_BENEATH, &pb, 0) != 0) {
+		rc = -errno;
+		goto out;
+	}
+	if (n)
+		(*n)++;
+out:
+	if (rc)
+		mgo_error("sandbox.landlock", "cannot grant %s: %s", path, strerror(-rc));
+	close(fd);
+	return rc;
+}
+
+static int add_reads(int ruleset, const char *const *paths, uint64_t handled, unsigned *n)
+{
+	int rc = 0;
+
+	for (size_t i = 0; paths && paths[i] && !rc; i++)
+		rc = add_path(ruleset, paths[i],
+			      LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR, handled,
+			      true, n);
+	return rc;
+}
+
+static int add_ports(int ruleset, const uint16_t *ports)
+{
+	for (size_t i = 0; ports[i]; i++) {
+		struct mgo_landlock_net_port_attr np = {LANDLOCK_ACCESS_NET_CONNECT_TCP, ports[i]};
+
+		if (syscall(SYS_landlock_add_rule, ruleset, MGO_LANDLOCK_RULE_NET_PORT, &np, 0) != 0) {
+			int rc = -errno;
+
+			mgo_error("sandbox.landlock", "cannot allow TCP port %u: %s",
+				  (unsigned)ports[i], strerror(-rc));
+			return rc;
+		}
+	}
+	return 0;
+}
+
+/* What the ABI in use leaves unenforced, said once at start. */
+static void warn_gaps(const struct mgo_sandbox__profile *prof, int abi)
+{
+	if (abi < 4)
+		mgo_warn("sandbox.landlock", "Landlock ABI %d has no TCP rules: %s", abi,
+			 prof->tcp_connect ? "TCP bind and connect are not restricted"
+					   : "only seccomp keeps inet sockets out");
+	if (abi < 6)
+		mgo_warn("sandbox.landlock", "Landlock ABI %d cannot scope signals: the process "
+			 "can signal others of its uid", abi);
+}
+
+int mgo_sandbox__landlock(const struct mgo_sandbox_policy *p, int abi,
+			  struct mgo_sandbox_report *r)
+{
+	const struct mgo_sandbox__profile *prof = mgo_sandbox__profile(p->role);
+	struct mgo_landlock_ruleset_attr attr = {.handled_access_fs = fs_rights(abi)};
+	int ruleset, rc = 0;
+
+	if (abi >= 4) {
+		attr.handled_access_net = LANDLOCK_ACCESS_NET_BIND_TCP;
+		if (!prof->tcp_connect || p->connect_ports)
+			attr.handled_access_net |= LANDLOCK_ACCESS_NET_CONNECT_TCP;
+	}
+	if (abi >= 6)
+		attr.scoped = LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET | LANDLOCK_SCOPE_SIGNAL;
+	ruleset = (int)syscall(SYS_landlock_create_ruleset, &attr, sizeof(attr), 0);
+	if (ruleset < 0) {
+		rc = -errno;
+		mgo_error("sandbox.landlock", "cannot create the ruleset: %s", strerror(-rc));
+		return rc;
+	}
+	if (prof->binds)
+		rc = add_path(ruleset, p->socket_dir, SOCKET_DIR_RIGHTS, attr.handled_access_fs,
+			      false, NULL);
+	if (!rc)
+		rc = add_reads(ruleset, prof->runtime_reads, attr.handled_access_fs, &r->read_rules);
+	if (!rc)
+		rc = add_reads(ruleset, p->read_paths, attr.handled_access_fs, &r->read_rules);
+	if (!rc && prof->tcp_connect && p->connect_ports && abi >= 4)
+		rc = add_ports(ruleset, p->connect_ports);
+	if (!rc && syscall(SYS_landlock_restrict_self, ruleset, 0) != 0) {
+		rc = -errno;
+		mgo_error("sandbox.landlock", "cannot restrict the process: %s", strerror(-rc));
+	}
+	close(ruleset);
+	if (rc)
+		return rc;
+	r->landlock_abi = abi;
+	r->landlock_tcp = abi >= 4;
+	r->landlock_scoped = abi >= 6;
+	warn_gaps(prof, abi);
+	return 0;
+}
+
+void mgo_sandbox__landlock_describe(enum mgo_sandbox_role role, mgo_sandbox__describe_fn *fn,
+				    void *ctx)
+{
+	const struct mgo_sandbox__profile *prof = mgo_sandbox__profile(role);
+	char reads[512] = "";
+	size_t used = 0;
+
+	for (size_t i = 0; prof->runtime_reads[i]; i++)
+		used += (size_t)snprintf(reads + used, used < sizeof(reads) ? sizeof(reads) - used : 0,
+					 "%s%s", i ? ", " : "", prof->runtime_reads[i]);
+	fn(&(struct mgo_sandbox_entry){"landlock", "read", reads,
+				       prof->tcp_connect
+					       ? "libc's resolver configuration and entropy; plus the "
+						 "token's directory and the CA when not in memory"
+					       : "entropy for jansson's hash seed; nothing else"},
+	   ctx);
+	fn(&(struct mgo_sandbox_entry){"landlock", "socket directory",
+				       prof->binds ? "make_sock, remove_file" : "nothing",
+				       prof->binds ? "binds its ipc:// socket and removes it at exit"
+						   : "only connects to its peer's socket"},
+	   ctx);
+	fn(&(struct mgo_sandbox_entry){"landlock", "any other file or directory", "no access",
+				       "every right of the kernel's ABI is handled"},
+	   ctx);
+	fn(&(struct mgo_sandbox_entry){"landlock", "TCP bind (ABI >= 4)", "refused",
+				       "no role listens on the network"},
+	   ctx);
+	fn(&(struct mgo_sandbox_entry){"landlock", "TCP connect (ABI >= 4)",
+				       prof->tcp_connect ? "the API server's port, 53, proxy ports"
+							 : "refused",
+				       prof->tcp_connect ? "not a cloud metadata service or a pod "
+							   "port; DNS may fall back to TCP"
+							 : "the validator reaches nothing"},
+	   ctx);
+	fn(&(struct mgo_sandbox_entry){"landlock", "signals, abstract unix sockets (ABI >= 6)",
+				       "own process only",
+				       "a compromised child cannot signal or reach its siblings"},
+	   ctx);
+}

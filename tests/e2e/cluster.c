@@ -1,0 +1,1021 @@
+#include "cluster.h"
+
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "mgo/kubecreds.h"
+#include "mgo/loop.h"
+#include "spawn.h"
+
+struct cluster cl;
+
+static const char *const proc_name[CL_NPROCS] = {
+	[CL_LAUNCHER] = "launcher", [CL_VALIDATOR] = "validator", [CL_WATCHER] = "watcher"};
+static const char *const proc_bin[CL_NPROCS] = {
+	[CL_LAUNCHER] = MGO_LAUNCHER_BIN, [CL_VALIDATOR] = MGO_VALIDATOR_BIN,
+	[CL_WATCHER] = MGO_WATCHER_BIN};
+
+#define WATCHER_TOKEN "e2e-watcher-token-0123456789"
+#define LAUNCHER_TOKEN "e2e-launcher-token-0123456789"
+#define SA_GROUPS "\"system:serviceaccounts,system:serviceaccounts:" CL_OPERATOR_NS \
+		  ",system:authenticated\""
+
+/* Polling an HTTP endpoint or a log file has no fd to block on; this pause
+ * between looks, bounded by each caller's deadline, is the wait. */
+static void pause_poll(void)
+{
+	struct timespec ts = {0, 20 * 1000 * 1000};
+	nanosleep(&ts, NULL);
+}
+
+static uint64_t deadline(const struct cluster *c)
+{
+	return mgo_now_ms() + (uint64_t)CL_WAIT_MS * (uint64_t)(c->slow > 0 ? c->slow : 1);
+}
+
+static char *path_in(const char *dir, const char *name)
+{
+	char *p = NULL;
+
+	cr_assert(asprintf(&p, "%s/%s", dir, name) > 0);
+	return p;
+}
+
+/* ---- JSON conveniences ---- */
+
+json_t *cl_at(const json_t *obj, const char *dotted)
+{
+	char key[128];
+	const char *p = dotted;
+
+	while (obj && *p) {
+		size_t n = strcspn(p, ".");
+		if (n >= sizeof(key))
+			return NULL;
+		memcpy(key, p, n);
+		key[n] = '\0';
+		obj = json_object_get(obj, key);
+		p += n + (p[n] == '.');
+	}
+	return (json_t *)obj;
+}
+
+const char *cl_str(const json_t *obj, const char *dotted)
+{
+	return json_string_value(cl_at(obj, dotted));
+}
+
+json_t *cl_find(const json_t *list, const char *key, const char *value)
+{
+	json_t *one;
+	size_t i;
+
+	json_array_foreach(list, i, one) {
+		const char *v = cl_str(one, key);
+		if (v && strcmp(v, value) == 0)
+			return one;
+	}
+	return NULL;
+}
+
+json_t *cl_container(const json_t *job, const char *name)
+{
+	json_t *c = cl_find(cl_at(job, "spec.template.spec.initContainers"), "name", name);
+
+	return c ? c : cl_find(cl_at(job, "spec.template.spec.containers"), "name", name);
+}
+
+const char *cl_env(const json_t *container, const char *name)
+{
+	return cl_str(cl_find(cl_at(container, "env"), "name", name), "value");
+}
+
+const char *cl_uid(const json_t *obj)
+{
+	return cl_str(obj, "metadata.uid");
+}
+
+/* ---- paths ---- */
+
+/* "NAME" in the test's namespace, or "NS/NAME" */
+static void split(const struct cluster *c, const char *name, char ns[64], const char **base)
+{
+	const char *slash = name ? strchr(name, '/') : NULL;
+
+	if (!slash) {
+		snprintf(ns, 64, "%s", c->ns);
+		*base = name;
+		return;
+	}
+	snprintf(ns, 64, "%.*s", (int)(slash - name), name);
+	*base = slash + 1;
+}
+
+static const char *path_of(const struct cluster *c, const char *prefix, const char *plural,
+			   const char *name, char buf[512])
+{
+	char ns[64];
+	const char *base;
+
+	split(c, name, ns, &base);
+	snprintf(buf, 512, "%s/namespaces/%s/%s%s%s", prefix, ns, plural, base ? "/" : "",
+		 base ? base : "");
+	return buf;
+}
+
+const char *cl_mg_path(const struct cluster *c, const char *name, char buf[512])
+{
+	return path_of(c, "/apis/operator.openshift.io/v1alpha1", "mustgathers", name, buf);
+}
+
+const char *cl_job_path(const struct cluster *c, const char *name, char buf[512])
+{
+	return path_of(c, "/apis/batch/v1", "jobs", name, buf);
+}
+
+const char *cl_pod_path(const struct cluster *c, const char *name, char buf[512])
+{
+	return path_of(c, "/api/v1", "pods", name, buf);
+}
+
+/* ---- the admin client ---- */
+
+long cluster_api(const struct cluster *c, const char *method, const char *path,
+		 const char *content_type, const json_t *body, json_t **out)
+{
+	char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+	long code;
+
+	cr_assert(!body || text, "cannot encode the body of %s %s", method, path);
+	code = testenv_call(&c->env, c->env.admin_token[0] ? c->env.admin_token : NULL, method,
+			    path, content_type, text, out);
+	free(text);
+	return code;
+}
+
+/* The body of a failed call, for the assertion message. */
+static const char *why(const json_t *resp)
+{
+	const char *m = cl_str(resp, "message");
+	return m ? m : "(no message)";
+}
+
+static json_t *get(const struct cluster *c, const char *path)
+{
+	json_t *obj = NULL;
+	long code = cluster_api(c, "GET", path, NULL, NULL, &obj);
+
+	if (code == 404) {
+		json_decref(obj);
+		return NULL;
+	}
+	cr_assert(code == 200, "GET %s: %ld %s", path, code, why(obj));
+	return obj;
+}
+
+json_t *cluster_create(const struct cluster *c, const char *path, json_t *body)
+{
+	json_t *resp = NULL;
+	long code;
+
+	cr_assert_not_null(body, "no body to POST to %s", path);
+	code = cluster_api(c, "POST", path, NULL, body, &resp);
+	cr_assert(code == 201 || code == 200, "POST %s: %ld %s", path, code, why(resp));
+	json_decref(body);
+	return resp;
+}
+
+void cluster_delete(const struct cluster *c, const char *path)
+{
+	json_t *resp = NULL;
+	long code = cluster_api(c, "DELETE", path, NULL, NULL, &resp);
+
+	cr_assert(code == 200 || code == 202, "DELETE %s: %ld %s", path, code, why(resp));
+	json_decref(resp);
+}
+
+static void merge_patch(const struct cluster *c, const char *path, json_t *patch)
+{
+	json_t *resp = NULL;
+	long code = cluster_api(c, "PATCH", path, "application/merge-patch+json", patch, &resp);
+
+	cr_assert(code == 200, "PATCH %s: %ld %s", path, code, why(resp));
+	json_decref(patch);
+	json_decref(resp);
+}
+
+static json_t *parse(const char *text, const char *what)
+{
+	json_error_t e;
+	json_t *j = json_loads(text, 0, &e);
+
+	cr_assert_not_null(j, "%s is not JSON: %s (%s)", what, e.text, text);
+	return j;
+}
+
+/* ---- kubectl ---- */
+
+char *cluster_kubectl(const struct cluster *c, const char *const argv[])
+{
+	char *out = NULL;
+	int code = -1;
+
+	run_kubectl(&c->env, argv, &out, &code);
+	cr_assert(code == 0, "kubectl %s %s exited %d:\n%s", argv[0], argv[1] ? argv[1] : "",
+		  code, out);
+	return out;
+}
+
+/* ---- diagnostics ---- */
+
+static void dump_tail(const char *title, const char *path, size_t lines)
+{
+	char *text = path ? slurp(path) : NULL;
+	const char *p;
+	size_t n = 0;
+
+	if (!text)
+		return;
+	for (p = text + strlen(text); p > text; p--)
+		if (p[-1] == '\n' && ++n > lines)
+			break;
+	fprintf(stderr, "---- %s (%s), last lines ----\n%s\n", title, path, p);
+	free(text);
+}
+
+void cluster_dump(const struct cluster *c)
+{
+	dump_tail("the operator", c->log, 60);
+	if (!c->external)
+		dump_tail("test API server", c->env.server_log, 10);
+}
+
+/* ---- waiting ---- */
+
+/* Calls look(c, arg) until it returns an object or the deadline passes;
+ * then fails the test with `what` and the last words of look's *last. */
+typedef json_t *(*look_fn)(const struct cluster *c, const void *arg, char *last, size_t len);
+
+static json_t *wait_until(const struct cluster *c, look_fn look, const void *arg,
+			  const char *what)
+{
+	uint64_t end = deadline(c);
+	char last[1024] = "nothing yet";
+
+	for (;;) {
+		json_t *got = look(c, arg, last, sizeof(last));
+		if (got)
+			return got;
+		if (mgo_now_ms() > end)
+			break;
+		pause_poll();
+	}
+	cluster_dump(c);
+	cr_assert_fail("timed out waiting for %s; last seen: %s", what, last);
+	return NULL;
+}
+
+struct mg_want {
+	const char *name, *state;
+};
+
+static json_t *look_mg(const struct cluster *c, const void *arg, char *last, size_t len)
+{
+	const struct mg_want *w = arg;
+	char path[512];
+	json_t *mg = get(c, cl_mg_path(c, w->name, path));
+	const char *state = cl_str(mg, "status.status");
+
+	if (!mg) {
+		snprintf(last, len, "MustGather %s does not exist", w->name);
+		return NULL;
+	}
+	if (state && strcmp(state, w->state) == 0)
+		return mg;
+	char *status = json_dumps(cl_at(mg, "status"), JSON_COMPACT);
+	snprintf(last, len, "status %s", status ? status : "(none)");
+	free(status);
+	/* a terminal state never changes again: no point waiting it out */
+	if (state && (strcmp(state, "Completed") == 0 || strcmp(state, "Failed") == 0)) {
+		cluster_dump(c);
+		cr_assert_fail("MustGather %s became %s, not %s: %s", w->name, state, w->state,
+			       last);
+	}
+	json_decref(mg);
+	return NULL;
+}
+
+json_t *cluster_wait_mg(const struct cluster *c, const char *name, const char *state)
+{
+	struct mg_want w = {name, state};
+	char what[256];
+
+	snprintf(what, sizeof(what), "MustGather %s to be %s", name, state);
+	return wait_until(c, look_mg, &w, what);
+}
+
+static json_t *look_exists(const struct cluster *c, const void *arg, char *last, size_t len)
+{
+	json_t *obj = get(c, arg);
+
+	if (!obj)
+		snprintf(last, len, "%s: not found", (const char *)arg);
+	return obj;
+}
+
+json_t *cluster_wait_job(const struct cluster *c, const char *name)
+{
+	char what[256], path[512];
+
+	snprintf(what, sizeof(what), "Job %s/%s to exist", c->ns, name);
+	return wait_until(c, look_exists, cl_job_path(c, name, path), what);
+}
+
+static json_t *look_gone(const struct cluster *c, const void *arg, char *last, size_t len)
+{
+	json_t *obj = get(c, arg);
+
+	if (!obj)
+		return json_true(); /* a token object: "done" */
+	snprintf(last, len, "still there (deletionTimestamp %s)",
+		 cl_str(obj, "metadata.deletionTimestamp") ? cl_str(obj, "metadata.deletionTimestamp")
+							   : "unset");
+	json_decref(obj);
+	return NULL;
+}
+
+void cluster_wait_gone(const struct cluster *c, const char *path, const char *what)
+{
+	char msg[600];
+
+	snprintf(msg, sizeof(msg), "%s (%s) to be gone", what, path);
+	json_decref(wait_until(c, look_gone, path, msg));
+}
+
+json_t *cluster_events(const struct cluster *c, const char *mg_name)
+{
+	char path[512], ns[64];
+	const char *base;
+	json_t *list, *items;
+
+	split(c, mg_name, ns, &base);
+	snprintf(path, sizeof(path),
+		 "/api/v1/namespaces/%s/events?fieldSelector=involvedObject.name%%3D%s", ns, base);
+	list = get(c, path);
+	cr_assert_not_null(list, "no events collection in %s", ns);
+	items = json_incref(json_object_get(list, "items"));
+	json_decref(list);
+	cr_assert(json_is_array(items), "the event list has no items");
+	return items;
+}
+
+struct event_want {
+	const char *mg, *reason;
+};
+
+static json_t *look_event(const struct cluster *c, const void *arg, char *last, size_t len)
+{
+	const struct event_want *w = arg;
+	json_t *items = cluster_events(c, w->mg);
+	json_t *found = json_incref(cl_find(items, "reason", w->reason));
+
+	snprintf(last, len, "%zu events about %s, none with reason %s", json_array_size(items),
+		 w->mg, w->reason);
+	json_decref(items);
+	return found;
+}
+
+json_t *cluster_wait_event(const struct cluster *c, const char *mg_name, const char *reason)
+{
+	struct event_want w = {mg_name, reason};
+	char what[256];
+
+	snprintf(what, sizeof(what), "an Event %s about MustGather %s", reason, mg_name);
+	return wait_until(c, look_event, &w, what);
+}
+
+struct act_want {
+	char mg[128];
+	const char *verdict;
+};
+
+/* An act the launcher received but did not carry out says so first. */
+static bool carried_out(const char *result)
+{
+	return result && strncmp(result, "ignored", 7) != 0 && strncmp(result, "refused", 7) != 0 &&
+	       strncmp(result, "dropped", 7) != 0;
+}
+
+static json_t *look_act(const struct cluster *c, const void *arg, char *last, size_t len)
+{
+	const struct act_want *w = arg;
+	char *text = slurp(c->log), *save = NULL, *line;
+	json_t *found = NULL;
+
+	snprintf(last, len, "no act %s for %s in %s", w->verdict, w->mg, c->log);
+	for (line = text ? strtok_r(text, "\n", &save) : NULL; line && !found;
+	     line = strtok_r(NULL, "\n", &save)) {
+		json_t *j = json_loads(line, 0, NULL);
+		const char *mg = cl_str(j, "mg"), *verdict = cl_str(j, "verdict");
+		const char *result = cl_str(j, "result"), *event = cl_str(j, "event");
+		const char *to = cl_str(j, "to");
+		if (event && strcmp(event, "ipc") == 0 && to && strcmp(to, "launcher") == 0 && mg &&
+		    strcmp(mg, w->mg) == 0 && verdict &&
+		    strcmp(verdict, w->verdict) == 0 && carried_out(result))
+			found = json_string(result);
+		json_decref(j);
+	}
+	free(text);
+	return found;
+}
+
+char *cluster_wait_act(const struct cluster *c, const char *mg_name, const char *verdict)
+{
+	struct act_want w = {.verdict = verdict};
+	char ns[64], what[256], *result;
+	const char *base;
+	json_t *r;
+
+	split(c, mg_name, ns, &base);
+	snprintf(w.mg, sizeof(w.mg), "%s/%s", ns, base);
+	snprintf(what, sizeof(what), "the launcher to carry out %s for %s", verdict, w.mg);
+	r = wait_until(c, look_act, &w, what);
+	result = strdup(json_string_value(r));
+	json_decref(r);
+	return result;
+}
+
+/* ---- objects ---- */
+
+void cluster_set_allowlist(const struct cluster *c, const char *const images[])
+{
+	json_t *list, *resp = NULL;
+	long code;
+
+	if (!images) {
+		code = cluster_api(c, "DELETE", CL_ALLOWLIST_PATH, NULL, NULL, &resp);
+		cr_assert(code == 200 || code == 404, "DELETE the allowlist: %ld %s", code,
+			  why(resp));
+		json_decref(resp);
+		cluster_wait_gone(c, CL_ALLOWLIST_PATH, "MustGatherImage/cluster");
+		return;
+	}
+	list = json_array();
+	cr_assert_not_null(list);
+	for (size_t i = 0; images[i]; i++)
+		cr_assert(json_array_append_new(list, json_string(images[i])) == 0);
+	json_t *obj = json_pack("{s:s, s:s, s:{s:s}, s:{s:O}}", "apiVersion",
+				"operator.openshift.io/v1alpha1", "kind", "MustGatherImage",
+				"metadata", "name", "cluster", "spec", "images", list);
+	cr_assert_not_null(obj);
+	code = cluster_api(c, "POST", "/apis/operator.openshift.io/v1alpha1/mustgatherimages", NULL,
+			   obj, &resp);
+	json_decref(obj);
+	if (code == 409) {
+		/* it exists: an edit, the way an administrator's kubectl edit lands */
+		merge_patch(c, CL_ALLOWLIST_PATH, json_pack("{s:{s:O}}", "spec", "images", list));
+	} else {
+		cr_assert(code == 201, "create the allowlist: %ld %s", code, why(resp));
+	}
+	json_decref(resp);
+	json_decref(list);
+}
+
+json_t *cluster_create_mg(const struct cluster *c, const char *name, const char *spec_json)
+{
+	char path[512], ns[64];
+	const char *base;
+	json_t *spec = parse(spec_json, "the MustGather spec"), *out;
+
+	split(c, name, ns, &base);
+	snprintf(path, sizeof(path), "/apis/operator.openshift.io/v1alpha1/namespaces/%s/mustgathers",
+		 ns);
+	out = cluster_create(c, path,
+			     json_pack("{s:s, s:s, s:{s:s, s:s}, s:o}", "apiVersion",
+				       "operator.openshift.io/v1alpha1", "kind", "MustGather",
+				       "metadata", "name", base, "namespace", ns, "spec", spec));
+	cr_assert_not_null(cl_uid(out), "the created MustGather has no uid");
+	return out;
+}
+
+void cluster_job_status(const struct cluster *c, const char *job, const char *status_json)
+{
+	char path[512], sub[560];
+
+	snprintf(sub, sizeof(sub), "%s/status", cl_job_path(c, job, path));
+	merge_patch(c, sub, json_pack("{s:o}", "status", parse(status_json, "the Job status")));
+}
+
+void cluster_job_succeed(const struct cluster *c, const char *job)
+{
+	cluster_job_status(c, job, "{\"succeeded\":1,\"conditions\":[{\"type\":\"Complete\","
+				   "\"status\":\"True\"}]}");
+}
+
+void cluster_job_fail(const struct cluster *c, const char *job, const char *reason)
+{
+	char status[512];
+
+	snprintf(status, sizeof(status),
+		 "{\"failed\":1,\"conditions\":[{\"type\":\"Failed\",\"status\":\"True\","
+		 "\"reason\":\"%s\",\"message\":\"set by the e2e test\"}]}",
+		 reason);
+	cluster_job_status(c, job, status);
+}
+
+json_t *cluster_create_pod(const struct cluster *c, const char *name, const json_t *job,
+			   const char *status_json)
+{
+	char path[512], sub[560];
+	json_t *labels = json_deep_copy(cl_at(job, "spec.template.metadata.labels"));
+	json_t *spec = json_deep_copy(cl_at(job, "spec.template.spec")), *pod = NULL;
+
+	cr_assert(labels && spec, "Job %s has no pod template", cl_str(job, "metadata.name"));
+	/* what the Job controller adds to its pods */
+	json_object_set_new(labels, "job-name", json_string(cl_str(job, "metadata.name")));
+	pod = cluster_create(c, cl_pod_path(c, NULL, path),
+	       json_pack("{s:s, s:s, s:{s:s, s:s, s:o, s:[{s:s, s:s, s:s, s:s, s:b, s:b}]}, s:o}",
+			 "apiVersion", "v1", "kind", "Pod", "metadata", "name", name, "namespace",
+			 c->ns, "labels", labels, "ownerReferences", "apiVersion", "batch/v1",
+			 "kind", "Job", "name", cl_str(job, "metadata.name"), "uid", cl_uid(job),
+			 "controller", 1, "blockOwnerDeletion", 1, "spec", spec));
+	if (status_json) {
+		snprintf(sub, sizeof(sub), "%s/status", cl_pod_path(c, name, path));
+		merge_patch(c, sub, json_pack("{s:o}", "status", parse(status_json, "the Pod status")));
+	}
+	return pod;
+}
+
+static void admin_post(const struct cluster *c, const char *path, const char *body_json)
+{
+	json_t *body = parse(body_json, path), *resp = NULL;
+	long code;
+
+	cr_assert(!c->external, "%s is the test API server's", path);
+	code = cluster_api(c, "POST", path, NULL, body, &resp);
+	cr_assert(code == 200, "POST %s: %ld %s", path, code, why(resp));
+	json_decref(body);
+	json_decref(resp);
+}
+
+void cluster_faults(const struct cluster *c, const char *faults_json)
+{
+	admin_post(c, "/mgo-test/faults", faults_json);
+}
+
+void cluster_drop_watches(const struct cluster *c)
+{
+	admin_post(c, "/mgo-test/drop-watches", "{}");
+}
+
+json_t *cluster_audit(const struct cluster *c)
+{
+	char *text = slurp(c->env.audit_log), *save = NULL, *line;
+	json_t *all = json_array();
+
+	cr_assert(!c->external && text && all, "no audit log at %s", c->env.audit_log);
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		cr_assert(json_array_append_new(all, parse(line, "an audit log line")) == 0);
+	free(text);
+	return all;
+}
+
+size_t cluster_jobs_created(const struct cluster *c)
+{
+	json_t *audit = cluster_audit(c), *line;
+	size_t i, n = 0;
+
+	json_array_foreach(audit, i, line) {
+		if (strcmp(cl_str(line, "verb"), "create") == 0 &&
+		    strcmp(cl_str(line, "resource"), "jobs") == 0 &&
+		    strcmp(cl_str(line, "namespace"), c->ns) == 0 &&
+		    json_integer_value(json_object_get(line, "code")) == 201) {
+			cr_expect_str_eq(cl_str(line, "user"), CL_LAUNCHER_USER);
+			n++;
+		}
+	}
+	json_decref(audit);
+	return n;
+}
+
+/* ---- the processes ---- */
+
+static void write_config(struct cluster *c, const char *server, const char *ca,
+			 const char *watcher_token, const char *launcher_token)
+{
+	char *text = NULL, cafield[PATH_MAX + 16] = "";
+
+	if (ca)
+		snprintf(cafield, sizeof(cafield), ", caFile: \"%s\"", ca);
+	cr_assert(asprintf(&text,
+			   "namespace: " CL_OPERATOR_NS "\n"
+			   "defaultImage: " CL_DEFAULT_IMAGE "\n"
+			   "operatorImage: " CL_OPERATOR_IMAGE "\n"
+			   "socketDir: \"%s\"\n"
+			   "sftpKnownHosts: \"" CL_KNOWN_HOSTS "\"\n"
+			   "roles:\n"
+			   "  watcher: {tokenFile: \"%s\"%s, server: \"%s\"}\n"
+			   "  launcher: {tokenFile: \"%s\"%s, server: \"%s\"}\n"
+			   /* done within the fixture's stop deadline; memcheck
+			    * slows everything (and beats) tenfold and more */
+			   "supervisor: {gracePeriodMs: %d, heartbeatTimeoutMs: %d, "
+			   "readyTimeoutMs: %d}\n",
+			   c->env.dir, watcher_token, cafield, server, launcher_token, cafield,
+			   server, CL_WAIT_MS * c->slow * 8 / 10, c->valgrind ? 60000 : 10000,
+			   c->valgrind ? 600000 : 120000) > 0);
+	c->config = mgo_test_write(c->env.dir, "config.yaml", text);
+	free(text);
+}
+
+static bool exited(pid_t pid, int *status)
+{
+	return waitpid(pid, status, WNOHANG) == pid;
+}
+
+/* Memcheck's command line for `who` in this run, up to the program. */
+static size_t memcheck_argv(const struct cluster *c, const char *who, const char **argv,
+			    char *vgarg, size_t vglen, char *supp, size_t supplen)
+{
+	char name[96], *vglog;
+	size_t n = 0;
+
+	snprintf(name, sizeof(name), "%s-%u.valgrind", who, c->runs);
+	vglog = path_in(c->env.dir, name);
+	snprintf(vgarg, vglen, "--log-file=%s", vglog);
+	free(vglog);
+	snprintf(supp, supplen, "--suppressions=%s/tests/valgrind.supp", MGO_SOURCE_DIR);
+	argv[n++] = "/usr/bin/valgrind";
+	argv[n++] = "--quiet";
+	argv[n++] = "--leak-check=full";
+	argv[n++] = "--errors-for-leak-kinds=definite,indirect";
+	argv[n++] = "--show-leak-kinds=definite,indirect";
+	argv[n++] = "--error-exitcode=99";
+	argv[n++] = supp;
+	argv[n++] = vgarg;
+	return n;
+}
+
+/* Under valgrind, each child is a script that runs it under memcheck with
+ * the supervisor's arguments and descriptors; the path of the script. */
+static char *memcheck_wrapper(const struct cluster *c, int i)
+{
+	char name[96], vgarg[PATH_MAX + 16], supp[PATH_MAX + 32], *script = NULL, *path;
+	const char *argv[12];
+	size_t n = memcheck_argv(c, proc_name[i], argv, vgarg, sizeof(vgarg), supp, sizeof(supp));
+	size_t len = 0;
+	FILE *f = open_memstream(&script, &len);
+
+	cr_assert_not_null(f);
+	fputs("#!/bin/sh\nexec", f);
+	for (size_t k = 0; k < n; k++)
+		fprintf(f, " '%s'", argv[k]);  /* our own paths: no quote in them */
+	fprintf(f, " '%s' \"$@\"\n", proc_bin[i]);
+	cr_assert(fclose(f) == 0);
+	snprintf(name, sizeof(name), "memcheck-%s", proc_name[i]);
+	path = mgo_test_write(c->env.dir, name, script);
+	cr_assert(chmod(path, 0700) == 0);
+	free(script);
+	return path;
+}
+
+void cluster_procs_start(struct cluster *c)
+{
+	char name[64], vgarg[PATH_MAX + 16], supp[PATH_MAX + 32], *wrap[CL_NPROCS] = {NULL};
+	const char *bin[CL_NPROCS], *argv[24];
+	size_t n = 0;
+	uint64_t end;
+	int status;
+
+	c->runs++;
+	snprintf(name, sizeof(name), "operator-%u.log", c->runs);
+	free(c->log);
+	c->log = path_in(c->env.dir, name);
+	for (int i = 0; i < CL_NPROCS; i++)
+		bin[i] = c->valgrind ? (wrap[i] = memcheck_wrapper(c, i)) : proc_bin[i];
+	if (c->valgrind) /* the supervisor too */
+		n = memcheck_argv(c, "supervisor", argv, vgarg, sizeof(vgarg), supp, sizeof(supp));
+	argv[n++] = MGO_SUPERVISOR_BIN;
+	argv[n++] = "--config";
+	argv[n++] = c->config;
+	argv[n++] = "--validator";
+	argv[n++] = bin[CL_VALIDATOR];
+	argv[n++] = "--launcher";
+	argv[n++] = bin[CL_LAUNCHER];
+	argv[n++] = "--watcher";
+	argv[n++] = bin[CL_WATCHER];
+	argv[n] = NULL;
+	c->supervisor = spawn_logged(argv, NULL, c->log);
+	cr_assert(c->supervisor > 0, "cannot start mgo-supervisor");
+	for (int i = 0; i < CL_NPROCS; i++)
+		free(wrap[i]);
+	end = deadline(c);
+	for (;;) {
+		char *text = slurp(c->log);
+		bool ready = text && strstr(text, "\"supervisor.ready\"") &&
+			     strstr(text, "\"launcher.active\"");
+		free(text);
+		if (ready)
+			return;
+		if (exited(c->supervisor, &status)) {
+			c->supervisor = 0;
+			cluster_dump(c);
+			cr_assert_fail("mgo-supervisor exited while starting (status %#x)", status);
+		}
+		if (mgo_now_ms() > end)
+			break;
+		pause_poll();
+	}
+	cluster_dump(c);
+	cr_assert_fail("the operator did not start (no supervisor.ready and launcher.active)");
+}
+
+/* Memcheck's findings, if it wrote any (--quiet: silence means clean). */
+static void expect_valgrind_clean(const struct cluster *c, const char *who)
+{
+	char name[96], *path, *text;
+
+	snprintf(name, sizeof(name), "%s-%u.valgrind", who, c->runs);
+	path = path_in(c->env.dir, name);
+	text = slurp(path);
+	cr_expect_not_null(text, "mgo-%s did not run under valgrind (no %s)", who, path);
+	cr_expect(!text || !*text, "valgrind found errors in mgo-%s:\n%s", who, text);
+	free(text);
+	free(path);
+}
+
+/* How many of this run's processes the supervisor saw exit 0 when it
+ * stopped them. */
+static int stopped_cleanly(const struct cluster *c)
+{
+	char *text = slurp(c->log), *save = NULL, *line;
+	int n = 0;
+
+	for (line = text ? strtok_r(text, "\n", &save) : NULL; line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		json_t *j = json_loads(line, 0, NULL);
+		const char *ev = cl_str(j, "event"), *st = cl_str(j, "status");
+		if (ev && st && strcmp(ev, "supervisor.child.stopped") == 0 &&
+		    strcmp(st, "exit status 0") == 0)
+			n++;
+		json_decref(j);
+	}
+	free(text);
+	return n;
+}
+
+void cluster_procs_stop(struct cluster *c)
+{
+	int status;
+
+	if (c->supervisor <= 0)
+		return;
+	/* it stops the watcher first, so nothing new flows while the others stop */
+	status = stop_process(c->supervisor, SIGTERM, CL_WAIT_MS * c->slow);
+	c->supervisor = 0;
+	if (!(status >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0) ||
+	    stopped_cleanly(c) != CL_NPROCS) {
+		cluster_dump(c);
+		cr_expect(0, "the operator did not stop cleanly: supervisor wait status %#x, %d of "
+			  "%d processes exited 0", status, stopped_cleanly(c), CL_NPROCS);
+	}
+	for (int i = 0; c->valgrind && i < CL_NPROCS; i++)
+		expect_valgrind_clean(c, proc_name[i]);
+	if (c->valgrind)
+		expect_valgrind_clean(c, "supervisor");
+}
+
+/* ---- setting up ---- */
+
+/* <dir>/secrets/<role>/token: not <dir>/<role>, the socket directory's
+ * names */
+static char *token_file(const struct cluster *c, const char *role, const char *token)
+{
+	char sub[64], *dir, *path;
+
+	dir = path_in(c->env.dir, "secrets");
+	cr_assert(mkdir(dir, 0700) == 0 || errno == EEXIST, "mkdir %s: %s", dir, strerror(errno));
+	free(dir);
+	snprintf(sub, sizeof(sub), "secrets/%s", role);
+	dir = path_in(c->env.dir, sub);
+	cr_assert(mkdir(dir, 0700) == 0, "mkdir %s: %s", dir, strerror(errno));
+	path = mgo_test_write(dir, "token", token);
+	free(dir);
+	return path;
+}
+
+static void start_test_server(struct cluster *c, char **watcher_token, char **launcher_token)
+{
+	static const char tokens[] =
+		WATCHER_TOKEN "," CL_WATCHER_USER ",uid-mgo-watcher," SA_GROUPS "\n"
+		LAUNCHER_TOKEN "," CL_LAUNCHER_USER ",uid-mgo-launcher," SA_GROUPS "\n";
+	struct testenv_opts opts = {.extra_tokens = tokens};
+
+	testenv_start(&c->env, &opts);
+	/* a directory per token: a role's sandbox may read its token's whole
+	 * directory, and refuses to start if the other's token is in it */
+	*watcher_token = token_file(c, "watcher", WATCHER_TOKEN);
+	*launcher_token = token_file(c, "launcher", LAUNCHER_TOKEN);
+}
+
+static char *absolute_env(const char *var)
+{
+	const char *v = getenv(var);
+	char *abs;
+
+	cr_assert(v && *v, "MGO_E2E_KUBECONFIG is set, so %s must be too (tests/e2e/README.md)",
+		  var);
+	abs = realpath(v, NULL);
+	cr_assert_not_null(abs, "%s=%s: %s", var, v, strerror(errno));
+	return abs;
+}
+
+/* The CA bundle as a file in the fixture's private directory: the
+ * operator's config names files. */
+static char *pem_file(struct cluster *c, const char *name, const char *pem, size_t len)
+{
+	char *text = strndup(pem, len), *path;
+
+	cr_assert_not_null(text);
+	path = mgo_test_write(c->env.dir, name, text);
+	free(text);
+	return path;
+}
+
+static void connect_external(struct cluster *c, const char *kubeconfig, char **watcher_token,
+			     char **launcher_token)
+{
+	const char *lock = getenv("MGO_E2E_LOCK");
+	struct mgo_kube_creds creds;
+	char err[512];
+
+	/* the allowlist and the operator's Lease are cluster-wide: tests
+	 * against one cluster take turns, across test binaries too */
+	lock = lock && *lock ? lock : "/tmp/mgo-e2e-external.lock";
+	c->lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	cr_assert(c->lock_fd >= 0, "open %s: %s", lock, strerror(errno));
+	c->locked = true;
+	cr_assert(flock(c->lock_fd, LOCK_EX) == 0, "lock %s: %s", lock, strerror(errno));
+
+	cr_assert(mgo_kube_creds_from_kubeconfig(kubeconfig, NULL, &creds, err, sizeof(err)) == 0,
+		  "MGO_E2E_KUBECONFIG: %s", err);
+	cr_assert(!creds.insecure, "MGO_E2E_KUBECONFIG: insecure-skip-tls-verify is not supported");
+	cr_assert(creds.token || creds.cert_pem,
+		  "MGO_E2E_KUBECONFIG: needs a bearer token or a client certificate");
+	cr_assert(strlen(creds.server) < sizeof(c->env.url), "server URL too long");
+	cr_assert(!creds.token || strlen(creds.token) < sizeof(c->env.admin_token),
+		  "MGO_E2E_KUBECONFIG: the admin token is longer than %zu bytes; use a client "
+		  "certificate", sizeof(c->env.admin_token));
+	c->external = true;
+	c->env.dir = mgo_test_tmpdir();
+	c->env.kubeconfig = strdup(kubeconfig);
+	snprintf(c->env.url, sizeof(c->env.url), "%s", creds.server);
+	if (creds.token)
+		snprintf(c->env.admin_token, sizeof(c->env.admin_token), "%s", creds.token);
+	if (creds.ca_pem)
+		c->env.ca = pem_file(c, "ca.pem", creds.ca_pem, creds.ca_len);
+	if (creds.cert_pem) {
+		c->env.client_cert_pem = strndup(creds.cert_pem, creds.cert_len);
+		c->env.client_key_pem = strndup(creds.key_pem, creds.key_len);
+		cr_assert(c->env.client_cert_pem && c->env.client_key_pem);
+	}
+	mgo_kube_creds_free(&creds);
+	*watcher_token = absolute_env("MGO_E2E_WATCHER_TOKEN_FILE");
+	*launcher_token = absolute_env("MGO_E2E_LAUNCHER_TOKEN_FILE");
+}
+
+/* CRDs, the operator's namespace and its RBAC, the way an administrator
+ * installs them. */
+static void install(const struct cluster *c)
+{
+	char ns[PATH_MAX], crds[PATH_MAX], rbac[PATH_MAX];
+
+	snprintf(ns, sizeof(ns), "%s/deploy/rbac/namespace.yaml", MGO_SOURCE_DIR);
+	snprintf(crds, sizeof(crds), "%s/deploy/crds", MGO_SOURCE_DIR);
+	snprintf(rbac, sizeof(rbac), "%s/deploy/rbac", MGO_SOURCE_DIR);
+	const char *apply[] = {"apply", "-f", ns, "-f", crds, "-f", rbac, NULL};
+	const char *wait[] = {"wait", "--for", "condition=established", "--timeout=30s",
+			      "crd/mustgathers.operator.openshift.io",
+			      "crd/mustgatherimages.operator.openshift.io", NULL};
+	free(cluster_kubectl(c, apply));
+	free(cluster_kubectl(c, wait));
+}
+
+/* The test's namespace, with the default ServiceAccount a MustGather runs
+ * as by default (a real cluster adds it a moment after the namespace). */
+static void make_namespace(struct cluster *c)
+{
+	char path[512];
+
+	snprintf(c->ns, sizeof(c->ns), "mgo-e2e-%d", (int)getpid());
+	json_decref(cluster_create(c, "/api/v1/namespaces",
+				   json_pack("{s:s, s:s, s:{s:s}}", "apiVersion", "v1", "kind",
+					     "Namespace", "metadata", "name", c->ns)));
+	snprintf(path, sizeof(path), "/api/v1/namespaces/%s/serviceaccounts/default", c->ns);
+	json_decref(wait_until(c, look_exists, path, "the namespace's default ServiceAccount"));
+}
+
+/* The cluster a failed start must not leave behind: Criterion runs no
+ * .fini after a failed .init (nor after a skip), but exit handlers run. */
+static struct cluster *live;
+
+/* Quietly, without assertions (the test is over): stop the processes so
+ * the launcher releases its Lease, stop the server, remove the files. */
+static void leave_nothing_behind(void)
+{
+	struct cluster *c = live;
+
+	if (!c)
+		return;
+	live = NULL;
+	if (c->supervisor > 0)
+		stop_process(c->supervisor, SIGTERM, CL_WAIT_MS * c->slow);
+	if (c->env.pid > 0)
+		stop_process(c->env.pid, SIGTERM, CL_WAIT_MS);
+	if (c->env.dir)
+		remove_tree(c->env.dir);
+}
+
+void cluster_start(struct cluster *c, const struct cluster_opts *opts)
+{
+	static bool registered;
+	const char *external = getenv("MGO_E2E_KUBECONFIG");
+	char *watcher_token = NULL, *launcher_token = NULL;
+
+	memset(c, 0, sizeof(*c));
+	if (!registered)
+		registered = atexit(leave_nothing_behind) == 0;
+	live = c;
+	c->valgrind = opts && opts->valgrind;
+	c->slow = c->valgrind ? 10 : 1;
+	cr_assert(testenv_have_kubectl(), "kubectl is not on PATH");
+	if (external && *external)
+		connect_external(c, external, &watcher_token, &launcher_token);
+	else
+		start_test_server(c, &watcher_token, &launcher_token);
+	install(c);
+	if (c->external)
+		cluster_set_allowlist(c, NULL); /* every test starts without one */
+	make_namespace(c);
+	write_config(c, c->env.url, c->env.ca, watcher_token, launcher_token);
+	free(watcher_token);
+	free(launcher_token);
+	cluster_procs_start(c);
+}
+
+void cluster_stop(struct cluster *c)
+{
+	if (live == c)
+		live = NULL;
+	cluster_procs_stop(c);
+	if (c->external && c->ns[0]) {
+		char path[512];
+		json_t *resp = NULL;
+
+		/* the namespace takes its MustGathers and Jobs along */
+		snprintf(path, sizeof(path), "/api/v1/namespaces/%s", c->ns);
+		long code = cluster_api(c, "DELETE", path, NULL, NULL, &resp);
+		cr_expect(code == 200 || code == 202 || code == 404, "DELETE %s: %ld", path, code);
+		json_decref(resp);
+		resp = NULL;
+		code = cluster_api(c, "DELETE", CL_ALLOWLIST_PATH, NULL, NULL, &resp);
+		json_decref(resp);
+	}
+	if (c->env.dir)
+		testenv_stop(&c->env);
+	free(c->log);
+	free(c->config);
+	if (c->locked)
+		close(c->lock_fd); /* releases the lock */
+	memset(c, 0, sizeof(*c));
+}
+
+void cluster_setup(void)
+{
+	cluster_start(&cl, NULL);
+}
+
+void cluster_teardown(void)
+{
+	cluster_stop(&cl);
+}
+
+void cluster_require_test_server(struct cluster *c, const char *needs)
+{
+	if (!c->external)
+		return;
+	/* a skipped test's fixture is not torn down for it: without this its
+	 * launcher would die holding the Lease, and the namespace would stay */
+	cluster_stop(c);
+	cr_skip_test("needs the test API server (%s); MGO_E2E_KUBECONFIG points elsewhere", needs);
+}

@@ -1,0 +1,184 @@
+/* The e2e fixture: one fresh cluster per test with the operator's three
+ * processes running against it, and the helpers a test needs to drive it as
+ * a cluster administrator (and as the Job controller and kubelet, which the
+ * test API server does not have).
+ *
+ * Two modes, chosen by the environment (tests/e2e/README.md):
+ *   - default: a private mgo-test-apiserver per test, with tokens for the
+ *     watcher and the launcher; audit log and Job/Pod control available;
+ *   - external (MGO_E2E_KUBECONFIG set): a cluster someone else runs; tests
+ *     that need the test server's powers skip (cluster_require_test_server).
+ *
+ * Every helper fails the running test (cr_assert) instead of returning an
+ * error; every wait has a deadline and polls the API, never a guessed sleep.
+ * JSON results are new references the caller releases. */
+#ifndef MGO_E2E_CLUSTER_H
+#define MGO_E2E_CLUSTER_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "testenv.h"
+
+/* What the operator's configuration says, so tests can compare. */
+#define CL_OPERATOR_NS "must-gather-operator"
+#define CL_DEFAULT_IMAGE "quay.io/openshift/origin-must-gather:latest"
+#define CL_OPERATOR_IMAGE "quay.io/openshift/must-gather-operator:latest"
+#define CL_KNOWN_HOSTS "sftp.example.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGVlZWVlZWVlZWVlZWVlZWVlZWVlZWVlZWVlZWVlZWVlZWVl"
+/* The service account users the test API server's token file names. */
+#define CL_WATCHER_USER "system:serviceaccount:" CL_OPERATOR_NS ":mgo-watcher"
+#define CL_LAUNCHER_USER "system:serviceaccount:" CL_OPERATOR_NS ":mgo-launcher"
+
+/* The deadline of every wait, in milliseconds (scaled under valgrind). */
+#define CL_WAIT_MS 10000
+
+/* The supervisor's children (valgrind mode wraps each). */
+enum cl_proc { CL_LAUNCHER, CL_VALIDATOR, CL_WATCHER, CL_NPROCS };
+
+struct cluster_opts {
+	bool valgrind;             /* run the three processes under memcheck */
+};
+
+struct cluster {
+	bool external;             /* MGO_E2E_KUBECONFIG: someone else's API server */
+	bool valgrind;
+	int slow;                  /* deadline multiplier */
+	struct testenv env;        /* external mode: pid 0, the server's URL and CA */
+	char ns[64];               /* this test's own namespace, created fresh */
+	char *config;              /* the operator's configuration file */
+	pid_t supervisor;          /* mgo-supervisor, running the three */
+	char *log;                 /* the current run's log: the supervisor's
+				      stdout and stderr, every process's lines */
+	unsigned runs;             /* starts so far: each run logs to new files */
+	int lock_fd;               /* external mode: one test at a time */
+	bool locked;               /* lock_fd is open */
+};
+
+/* The cluster of the running test: Criterion runs every test in its own
+ * process, so one per process is all there is. */
+extern struct cluster cl;
+
+/* Starts a server (or connects to the external one), installs the namespace,
+ * CRDs and RBAC from deploy/ with kubectl, creates the test's namespace,
+ * writes the operator's configuration and starts the processes, waiting for
+ * each to say it is ready. opts may be NULL. */
+void cluster_start(struct cluster *c, const struct cluster_opts *opts);
+/* Stops the processes (each must exit 0 on SIGTERM), then the server, and
+ * removes the temporary files. Safe on a cluster that never started or is
+ * half-started, and twice. */
+void cluster_stop(struct cluster *c);
+
+/* For TestSuite(..., .init = cluster_setup, .fini = cluster_teardown). */
+void cluster_setup(void);
+void cluster_teardown(void);
+
+/* Skips the test in external mode, saying which power of the test server it
+ * needs (audit log, Job status control, pods without a kubelet), after
+ * stopping the cluster. */
+void cluster_require_test_server(struct cluster *c, const char *needs);
+
+/* The operator as in its container: start runs mgo-supervisor, which starts
+ * the three processes with their keys, and waits for "supervisor.ready" (all
+ * three ready) and "launcher.active" (the Lease won) in its log; stop sends
+ * it SIGTERM and asserts that it and each process exited 0. */
+void cluster_procs_start(struct cluster *c);
+void cluster_procs_stop(struct cluster *c);
+
+/* One admin request; path is relative to the server. Returns the HTTP code;
+ * *out (if not NULL) gets the parsed body or NULL. */
+long cluster_api(const struct cluster *c, const char *method, const char *path,
+		 const char *content_type, const json_t *body, json_t **out);
+
+/* POSTs body (taken) to path and returns the created object; DELETEs path
+ * (200 or 202). Both fail the test on any other answer. */
+json_t *cluster_create(const struct cluster *c, const char *path, json_t *body);
+void cluster_delete(const struct cluster *c, const char *path);
+
+/* Where a helper takes an object name, "NAME" is in the test's namespace and
+ * "NS/NAME" in namespace NS. */
+
+/* API paths of the kinds the tests touch (buf must hold 512 bytes). name
+ * NULL: the collection in the test's namespace. */
+const char *cl_mg_path(const struct cluster *c, const char *name, char buf[512]);
+const char *cl_job_path(const struct cluster *c, const char *name, char buf[512]);
+const char *cl_pod_path(const struct cluster *c, const char *name, char buf[512]);
+#define CL_ALLOWLIST_PATH "/apis/operator.openshift.io/v1alpha1/mustgatherimages/cluster"
+
+/* Creates, replaces (images not NULL) or deletes (images NULL) the allowlist
+ * MustGatherImage/cluster. images is NULL-ended. */
+void cluster_set_allowlist(const struct cluster *c, const char *const images[]);
+
+/* Creates MustGather `name` with the spec given as JSON text ("{}" for
+ * none); returns the created object. */
+json_t *cluster_create_mg(const struct cluster *c, const char *name, const char *spec_json);
+/* The MustGather's metadata.uid (a pointer into obj). */
+const char *cl_uid(const json_t *obj);
+
+/* Waits until MustGather `name` has status.status == state and returns it;
+ * fails at once with the recorded reason if it settles in another terminal
+ * state, and at the deadline with the last status and the processes' logs. */
+json_t *cluster_wait_mg(const struct cluster *c, const char *name, const char *state);
+/* Waits until the test's namespace has Job `name`; returns it. */
+json_t *cluster_wait_job(const struct cluster *c, const char *name);
+/* Waits until GET path is 404. */
+void cluster_wait_gone(const struct cluster *c, const char *path, const char *what);
+/* Waits for the Event of MustGather `name` with this reason; returns it. */
+json_t *cluster_wait_event(const struct cluster *c, const char *mg_name, const char *reason);
+/* Waits until the launcher has carried out an act with this verdict
+ * ("launch", "finish:Completed", "deny:InvalidImage", "cleanup") for
+ * MustGather `name`, by its IPC log: received and ignored does not count.
+ * Returns what it did (the log's "result"); the caller frees it. The one
+ * positive sign that something did NOT happen after an act (a Job kept). */
+char *cluster_wait_act(const struct cluster *c, const char *mg_name, const char *verdict);
+/* Every Event about MustGather `name`, as a JSON array. */
+json_t *cluster_events(const struct cluster *c, const char *mg_name);
+
+/* The Job controller's part: merge-patches jobs/NAME/status. */
+void cluster_job_status(const struct cluster *c, const char *job, const char *status_json);
+void cluster_job_succeed(const struct cluster *c, const char *job);
+/* Failed condition with this reason (e.g. "BackoffLimitExceeded",
+ * "DeadlineExceeded"). */
+void cluster_job_fail(const struct cluster *c, const char *job, const char *reason);
+
+/* The kubelet's part: creates Pod `name` owned by `job` (a Job object) with
+ * the Job's pod labels and a gather container, then sets its status from
+ * status_json (NULL: leave it). Returns the Pod. */
+json_t *cluster_create_pod(const struct cluster *c, const char *name, const json_t *job,
+			   const char *status_json);
+
+/* kubectl argv (without "kubectl") with the admin kubeconfig; returns its
+ * output and asserts exit status 0. */
+char *cluster_kubectl(const struct cluster *c, const char *const argv[]);
+
+/* Test server only: replaces its fault configuration (tests/apiserver/
+ * README.md, "Admin endpoints"), and ends every open watch (clients resume
+ * them from their last resourceVersion). */
+void cluster_faults(const struct cluster *c, const char *faults_json);
+void cluster_drop_watches(const struct cluster *c);
+
+/* The audit log as a JSON array of its lines (test server only). */
+json_t *cluster_audit(const struct cluster *c);
+
+/* Jobs the launcher created (201) in the test's namespace, by the audit
+ * log: the proof that a Job never existed, where a GET only says it does
+ * not exist now (test server only). */
+size_t cluster_jobs_created(const struct cluster *c);
+
+/* Prints the tail of every process log and the server log to stderr: what a
+ * failed test leaves for the reader. */
+void cluster_dump(const struct cluster *c);
+
+/* Convenience for JSON paths in assertions: obj at "a.b.c" (dots only, no
+ * arrays), or NULL; the string there, or NULL. */
+json_t *cl_at(const json_t *obj, const char *dotted);
+const char *cl_str(const json_t *obj, const char *dotted);
+/* The first element of array `list` whose string member `key` is `value`,
+ * or NULL: a condition by type, an Event by reason, an env entry by name. */
+json_t *cl_find(const json_t *list, const char *key, const char *value);
+/* Container `name` of a Job's pod template (init or main), or NULL. */
+json_t *cl_container(const json_t *job, const char *name);
+/* The value of a container's environment variable, or NULL. */
+const char *cl_env(const json_t *container, const char *name);
+
+#endif

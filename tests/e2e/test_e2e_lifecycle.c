@@ -1,0 +1,208 @@
+/* A MustGather's life after its Job exists: completion, failure and its
+ * reasons, deletion, and what a restart of the operator must not do. The
+ * test plays the Job controller and the kubelet (the test API server runs
+ * no pods), so most of these need it. */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "cluster.h"
+
+TestSuite(lifecycle, .init = cluster_setup, .fini = cluster_teardown);
+
+#define JOB_CONTROL "Job and Pod status set by the test"
+
+static json_t *condition(const json_t *mg, const char *type)
+{
+	return cl_find(cl_at(mg, "status.conditions"), "type", type);
+}
+
+/* MustGather `name` ended in `state` for `reason`: the terminal condition is
+ * True, Running is False, and the Event of that reason was recorded with
+ * the condition's message. Returns the message (caller frees). */
+static char *expect_outcome(const char *name, const char *state, const char *reason,
+			    const char *event_type)
+{
+	json_t *mg = cluster_wait_mg(&cl, name, state), *ev;
+	json_t *done = condition(mg, state), *running = condition(mg, "Running");
+	char *msg;
+
+	cr_expect(json_is_true(cl_at(mg, "status.completed")));
+	cr_expect_str_eq(cl_str(mg, "status.reason"), reason);
+	cr_assert_not_null(done, "no %s condition", state);
+	cr_expect_str_eq(cl_str(done, "status"), "True");
+	cr_expect_str_eq(cl_str(done, "reason"), reason);
+	cr_assert_not_null(running, "no Running condition");
+	cr_expect_str_eq(cl_str(running, "status"), "False");
+	ev = cluster_wait_event(&cl, name, reason);
+	cr_expect_str_eq(cl_str(ev, "type"), event_type);
+	cr_expect_str_eq(cl_str(ev, "message"), cl_str(done, "message"));
+	msg = strdup(cl_str(done, "message"));
+	json_decref(ev);
+	json_decref(mg);
+	return msg;
+}
+
+/* Starts MustGather `name` and returns its Job once it runs. */
+static json_t *launch(const char *name, const char *spec)
+{
+	json_decref(cluster_create_mg(&cl, name, spec));
+	json_decref(cluster_wait_mg(&cl, name, "Running"));
+	return cluster_wait_job(&cl, name);
+}
+
+Test(lifecycle, succeeded_job_completes_and_is_removed_with_its_pods)
+{
+	char path[512];
+	json_t *job, *pod;
+
+	cluster_require_test_server(&cl, JOB_CONTROL);
+	job = launch("done", "{}");
+	pod = cluster_create_pod(&cl, "done-x1", job,
+				 "{\"phase\":\"Succeeded\",\"containerStatuses\":[{\"name\":\"gather\","
+				 "\"state\":{\"terminated\":{\"exitCode\":0,\"reason\":\"Completed\"}}}]}");
+	cluster_job_succeed(&cl, "done");
+	free(expect_outcome("done", "Completed", "Completed", "Normal"));
+	cluster_wait_gone(&cl, cl_job_path(&cl, "done", path), "the Job");
+	cluster_wait_gone(&cl, cl_pod_path(&cl, "done-x1", path), "the Job's pod");
+	json_decref(pod);
+	json_decref(job);
+}
+
+Test(lifecycle, retained_job_stays_after_completion)
+{
+	char path[512], *did;
+	json_t *job;
+
+	cluster_require_test_server(&cl, JOB_CONTROL);
+	job = launch("kept", "{\"retainResourcesOnCompletion\":true}");
+	cluster_job_succeed(&cl, "kept");
+	free(expect_outcome("kept", "Completed", "Completed", "Normal"));
+	/* the act that would delete it is over: the Job must still be there */
+	did = cluster_wait_act(&cl, "kept", "finish:Completed");
+	cr_expect(!strstr(did, "deleted"), "the launcher says: %s", did);
+	json_decref(job);
+	job = NULL;
+	cr_expect_eq(cluster_api(&cl, "GET", cl_job_path(&cl, "kept", path), NULL, NULL, &job), 200,
+		     "the retained Job is gone");
+	json_decref(job);
+	free(did);
+}
+
+/* Runs MustGather `name` until its pod reports pod_status (as the kubelet
+ * would) and, if job_reason is not NULL, the Job controller gives up for
+ * that reason; then checks it Failed for `reason` and its Job went.
+ * With lag, the operator's watch of pods falls behind its watch of Jobs
+ * from the moment the Job runs. Returns the condition's message (caller
+ * frees). */
+static char *fail_by_pod(const char *name, const char *pod_status, const char *job_reason,
+			 const char *reason, bool lag)
+{
+	char path[512], pod[128], *msg;
+	json_t *job = launch(name, "{}");
+
+	if (lag) {
+		cluster_faults(&cl, "{\"latencyMs\":1500,\"match\":{\"verb\":\"watch\","
+				    "\"resource\":\"pods\"}}");
+		cluster_drop_watches(&cl);
+	}
+	snprintf(pod, sizeof(pod), "%s-x1", name);
+	json_decref(cluster_create_pod(&cl, pod, job, pod_status));
+	if (job_reason)
+		cluster_job_fail(&cl, name, job_reason);
+	msg = expect_outcome(name, "Failed", reason, "Warning");
+	/* nothing stuck or failed is left behind under a Failed MustGather */
+	cluster_wait_gone(&cl, cl_job_path(&cl, name, path), "the Job");
+	json_decref(job);
+	return msg;
+}
+
+#define GATHER_EXIT_2 \
+	"{\"phase\":\"Failed\",\"containerStatuses\":[{\"name\":\"gather\",\"state\":" \
+	"{\"terminated\":{\"exitCode\":2,\"reason\":\"Error\"}}}]}"
+
+Test(lifecycle, gather_exit_code_fails_as_gather_failed)
+{
+	char *msg;
+
+	cluster_require_test_server(&cl, JOB_CONTROL);
+	msg = fail_by_pod("broken", GATHER_EXIT_2, "BackoffLimitExceeded", "GatherFailed", false);
+	cr_expect(strstr(msg, "exited with status 2"), "message: %s", msg);
+	free(msg);
+}
+
+Test(lifecycle, gather_exit_code_seen_late_still_fails_as_gather_failed)
+{
+	char *msg;
+
+	cluster_require_test_server(&cl, JOB_CONTROL ", fault injection");
+	/* the Job's failure reaches the operator before the pod's exit */
+	msg = fail_by_pod("late", GATHER_EXIT_2, "BackoffLimitExceeded", "GatherFailed", true);
+	cr_expect(strstr(msg, "exited with status 2"), "message: %s", msg);
+	free(msg);
+}
+
+Test(lifecycle, deadline_exceeded_fails_as_timeout)
+{
+	json_t *job;
+	char *msg;
+
+	job = launch("slow", "{\"mustGatherTimeout\":\"2m\"}");
+	/* the timeout reaches the gather (MGO_TIMEOUT_SECONDS) and is backed up
+	 * by the Job's own deadline, with room to pack and upload */
+	cr_expect_gt(json_integer_value(cl_at(job, "spec.activeDeadlineSeconds")), 120);
+	cr_expect_str_eq(cl_env(cl_container(job, "gather"), "MGO_TIMEOUT_SECONDS"), "120");
+
+	cluster_require_test_server(&cl, JOB_CONTROL);
+	cluster_job_fail(&cl, "slow", "DeadlineExceeded");
+	msg = expect_outcome("slow", "Failed", "Timeout", "Warning");
+	cr_expect(strstr(msg, "mustGatherTimeout") && strstr(msg, "2m"), "message: %s", msg);
+	free(msg);
+	json_decref(job);
+}
+
+Test(lifecycle, unpullable_image_fails_as_image_pull_failed)
+{
+	char *msg;
+
+	cluster_require_test_server(&cl, JOB_CONTROL);
+	/* the Job stays active: only the pod says the image cannot be pulled */
+	msg = fail_by_pod("nopull",
+			  "{\"phase\":\"Pending\",\"containerStatuses\":[{\"name\":\"gather\","
+			  "\"state\":{\"waiting\":{\"reason\":\"ImagePullBackOff\","
+			  "\"message\":\"Back-off pulling image\"}}}]}",
+			  NULL, "ImagePullFailed", false);
+	cr_expect(strstr(msg, "ImagePullBackOff") && strstr(msg, "gather"), "message: %s", msg);
+	free(msg);
+}
+
+Test(lifecycle, deleting_the_mustgather_removes_its_job)
+{
+	char path[512];
+
+	json_decref(launch("bye", "{}"));
+	cluster_delete(&cl, cl_mg_path(&cl, "bye", path));
+	cluster_wait_gone(&cl, cl_mg_path(&cl, "bye", path), "the MustGather");
+	cluster_wait_gone(&cl, cl_job_path(&cl, "bye", path), "the Job it owned");
+}
+
+Test(lifecycle, restart_after_completion_creates_no_second_job)
+{
+	char path[512];
+	json_t *mg;
+
+	cluster_require_test_server(&cl, "audit log, " JOB_CONTROL);
+	json_decref(launch("once", "{}"));
+	cluster_job_succeed(&cl, "once");
+	json_decref(cluster_wait_mg(&cl, "once", "Completed"));
+	cluster_wait_gone(&cl, cl_job_path(&cl, "once", path), "the completed Job");
+
+	cluster_procs_stop(&cl);
+	cluster_procs_start(&cl);
+	/* the restarted pipeline works (a Job for a new MustGather)... */
+	json_decref(launch("after", "{}"));
+	/* ...and made no second Job for the finished one */
+	cr_expect_eq(cluster_jobs_created(&cl), 2, "Jobs created: once and after, each once");
+	mg = cluster_wait_mg(&cl, "once", "Completed");
+	json_decref(mg);
+	cr_expect_eq(cluster_api(&cl, "GET", cl_job_path(&cl, "once", path), NULL, NULL, NULL), 404);
+}

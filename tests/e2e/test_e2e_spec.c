@@ -1,0 +1,185 @@
+/* How a MustGather's spec shapes its Job (audit switch, upload step,
+ * storage) and which specs are refused (service accounts), end to end. */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "cluster.h"
+
+TestSuite(spec, .init = cluster_setup, .fini = cluster_teardown);
+
+static json_t *env_of(const json_t *container, const char *name)
+{
+	return cl_find(cl_at(container, "env"), "name", name);
+}
+
+/* Starts MustGather `name` and returns its Job once it runs. */
+static json_t *launch(const char *name, const char *spec)
+{
+	json_decref(cluster_create_mg(&cl, name, spec));
+	json_decref(cluster_wait_mg(&cl, name, "Running"));
+	return cluster_wait_job(&cl, name);
+}
+
+Test(spec, audit_switch_reaches_the_gather)
+{
+	json_t *on = launch("audit-on", "{\"additionalConfig\":{\"audit\":true}}");
+	json_t *off = launch("audit-off", "{}");
+
+	cr_expect_str_eq(cl_env(cl_container(on, "gather"), "MGO_AUDIT"), "true");
+	cr_expect_str_eq(cl_env(cl_container(off, "gather"), "MGO_AUDIT"), "false");
+	json_decref(on);
+	json_decref(off);
+}
+
+Test(spec, upload_step_only_with_an_upload_target)
+{
+	json_t *plain = launch("local", "{}"), *up, *upload, *gather, *user, *pass;
+
+	/* no target: the gather alone, as the pod's one container */
+	cr_expect_null(cl_container(plain, "upload"));
+	cr_expect_null(cl_at(plain, "spec.template.spec.initContainers"));
+	cr_expect_eq(json_array_size(cl_at(plain, "spec.template.spec.containers")), 1);
+	json_decref(plain);
+
+	up = launch("upload",
+		    "{\"uploadTarget\":{\"type\":\"SFTP\",\"sftp\":{\"caseID\":\"04123456\","
+		    "\"caseManagementAccountSecretRef\":{\"name\":\"case-creds\"},"
+		    "\"host\":\"sftp.example.com\"}},"
+		    "\"proxyConfig\":{\"httpsProxy\":\"http://proxy.example.com:3128\"}}");
+	gather = cl_container(up, "gather");
+	upload = cl_container(up, "upload");
+	cr_assert_not_null(upload, "no upload container");
+	/* the upload runs only after the gather succeeded: gather is an init container */
+	cr_expect_str_eq(cl_str(json_array_get(cl_at(up, "spec.template.spec.initContainers"), 0),
+				"name"),
+			 "gather");
+	cr_expect_not_null(gather);
+	cr_expect_str_eq(cl_str(upload, "image"), CL_OPERATOR_IMAGE);
+	cr_expect_str_eq(cl_env(upload, "MGO_SFTP_HOST"), "sftp.example.com");
+	cr_expect_str_eq(cl_env(upload, "MGO_SFTP_KNOWN_HOSTS"), CL_KNOWN_HOSTS);
+	cr_expect_str_eq(cl_env(upload, "MGO_INTERNAL_USER"), "false");
+	cr_expect_str_eq(cl_env(upload, "HTTPS_PROXY"), "http://proxy.example.com:3128");
+	cr_expect(cl_env(upload, "MGO_REMOTE_NAME") &&
+			  strncmp(cl_env(upload, "MGO_REMOTE_NAME"), "04123456_", 9) == 0,
+		  "remote name %s", cl_env(upload, "MGO_REMOTE_NAME"));
+	/* the credentials come from the Secret at run time, never in the Job */
+	user = cl_at(env_of(upload, "MGO_SFTP_USERNAME"), "valueFrom.secretKeyRef");
+	pass = cl_at(env_of(upload, "MGO_SFTP_PASSWORD"), "valueFrom.secretKeyRef");
+	cr_expect_str_eq(cl_str(user, "name"), "case-creds");
+	cr_expect_str_eq(cl_str(user, "key"), "username");
+	cr_expect_str_eq(cl_str(pass, "name"), "case-creds");
+	cr_expect_str_eq(cl_str(pass, "key"), "password");
+	cr_expect_null(cl_at(env_of(upload, "MGO_SFTP_PASSWORD"), "value"));
+	json_decref(up);
+}
+
+/* The subPath of the gather's output mount. */
+static const char *gather_sub_path(const json_t *job)
+{
+	json_t *m;
+	size_t i;
+
+	/* the volume is mounted twice: the gather's own folder, and the run's */
+	json_array_foreach(cl_at(cl_container(job, "gather"), "volumeMounts"), i, m)
+		if (cl_str(m, "subPath") && strstr(cl_str(m, "subPath"), "gather"))
+			return cl_str(m, "subPath");
+	return NULL;
+}
+
+Test(spec, two_runs_on_one_claim_write_to_different_folders)
+{
+	/* The test API server has no PersistentVolumeClaims and the operator does
+	 * not require the claim to exist before the Job: the pod waits for it. */
+	static const char pvc[] = "{\"storage\":{\"type\":\"PersistentVolume\",\"persistentVolume\":"
+				  "{\"claim\":{\"name\":\"shared\"},\"subPath\":\"runs\"}}}";
+	json_t *a = launch("first", pvc), *b = launch("second", pvc);
+	const char *pa = gather_sub_path(a), *pb = gather_sub_path(b);
+
+	cr_expect_str_eq(cl_str(json_array_get(cl_at(a, "spec.template.spec.volumes"), 0),
+				"persistentVolumeClaim.claimName"),
+			 "shared");
+	cr_expect_str_eq(cl_str(json_array_get(cl_at(b, "spec.template.spec.volumes"), 0),
+				"persistentVolumeClaim.claimName"),
+			 "shared");
+	cr_assert(pa && pb, "no gather subPath: %s / %s", pa, pb);
+	cr_expect(strncmp(pa, "runs/", 5) == 0 && strncmp(pb, "runs/", 5) == 0,
+		  "under the requested subPath: %s, %s", pa, pb);
+	cr_expect_str_neq(pa, pb);
+	json_decref(a);
+	json_decref(b);
+}
+
+static void create_sa(const char *name)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "/api/v1/namespaces/%s/serviceaccounts", cl.ns);
+	json_decref(cluster_create(&cl, path,
+				   json_pack("{s:s, s:s, s:{s:s}}", "apiVersion", "v1", "kind",
+					     "ServiceAccount", "metadata", "name", name)));
+}
+
+/* The Failed condition's message of a refused MustGather, after checking
+ * its reason and the Warning Event; caller frees. */
+static char *refused(const char *name, const char *reason)
+{
+	json_t *mg = cluster_wait_mg(&cl, name, "Failed"), *ev;
+	char *msg;
+
+	cr_expect_str_eq(cl_str(mg, "status.reason"), reason);
+	ev = cluster_wait_event(&cl, name, reason);
+	cr_expect_str_eq(cl_str(ev, "type"), "Warning");
+	msg = strdup(cl_str(ev, "message"));
+	json_decref(ev);
+	json_decref(mg);
+	return msg;
+}
+
+Test(spec, missing_service_account_fails_naming_it)
+{
+	char path[512], *msg;
+	json_t *job;
+
+	json_decref(cluster_create_mg(&cl, "nosa", "{\"serviceAccountRef\":{\"name\":\"gatherer\"}}"));
+	msg = refused("nosa", "InvalidSpec");
+	cr_expect(strstr(msg, "gatherer") && strstr(msg, "not found"), "message: %s", msg);
+	cr_expect_eq(cluster_api(&cl, "GET", cl_job_path(&cl, "nosa", path), NULL, NULL, NULL), 404);
+	free(msg);
+
+	/* once the account exists, a MustGather naming it runs as it */
+	create_sa("gatherer");
+	job = launch("withsa", "{\"serviceAccountRef\":{\"name\":\"gatherer\"}}");
+	cr_expect_str_eq(cl_str(job, "spec.template.spec.serviceAccountName"), "gatherer");
+	json_decref(job);
+}
+
+Test(spec, operator_service_account_is_refused)
+{
+	char name[128], path[512], *msg;
+
+	/* the operator's own account, in the operator's namespace: a gather
+	 * running as it would hold the launcher's power */
+	snprintf(name, sizeof(name), "%s/as-launcher", CL_OPERATOR_NS);
+	json_decref(cluster_create_mg(&cl, name, "{\"serviceAccountRef\":{\"name\":\"mgo-launcher\"}}"));
+	msg = refused(name, "InvalidSpec");
+	cr_expect(strstr(msg, "mgo-launcher") && strstr(msg, "operator"), "message: %s", msg);
+	cr_expect_eq(cluster_api(&cl, "GET", cl_job_path(&cl, name, path), NULL, NULL, NULL), 404);
+	cluster_delete(&cl, cl_mg_path(&cl, name, path));
+	free(msg);
+}
+
+Test(spec, service_account_seen_late_is_still_found)
+{
+	json_t *job;
+
+	cluster_require_test_server(&cl, "fault injection");
+	/* the account is created just before the MustGather that names it, and
+	 * the operator's watch of accounts lags behind its watch of MustGathers */
+	cluster_faults(&cl, "{\"latencyMs\":1500,\"match\":{\"verb\":\"watch\","
+			    "\"resource\":\"serviceaccounts\"}}");
+	cluster_drop_watches(&cl);
+	create_sa("fresh");
+	job = launch("fresh-sa", "{\"serviceAccountRef\":{\"name\":\"fresh\"}}");
+	cr_expect_str_eq(cl_str(job, "spec.template.spec.serviceAccountName"), "fresh");
+	json_decref(job);
+}

@@ -1,0 +1,232 @@
+/* The watcher process against the test API server, with this test as its
+ * validator: an Observe never rests on a view of the allowlist or of the
+ * service accounts older than the MustGather it is about, even when the
+ * watch of those lags behind the watch of MustGathers (forced here with the
+ * server's fault injection). */
+#include <criterion/criterion.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <zmq.h>
+
+#include "mgo/ipc.h"
+#include "mgo/ipc_sock.h"
+#include "mgo/loop.h"
+#include "spawn.h"
+#include "testenv.h"
+
+#define NS "team-a"
+#define TOKEN "watcher-token-0123456789"
+#define USER "system:serviceaccount:must-gather-operator:mgo-watcher"
+
+static struct testenv env;
+static void *zctx, *pull;
+static char endpoint[256];
+static pid_t watcher;
+
+static void admin(const char *method, const char *path, const char *content_type,
+		  const char *body, long want)
+{
+	json_t *resp = NULL;
+	long code = testenv_call(&env, env.admin_token, method, path, content_type, body, &resp);
+
+	cr_assert_eq(code, want, "%s %s: %ld %s", method, path, code,
+		     json_string_value(json_object_get(resp, "message")));
+	json_decref(resp);
+}
+
+static void setup(void)
+{
+	static const char tokens[] = TOKEN "," USER ",uid-w,\"system:serviceaccounts\"\n";
+	char crds[512], rbac[512], *tok, *cfg, *text = NULL, *log;
+	struct testenv_opts opts = {.extra_tokens = tokens};
+
+	snprintf(crds, sizeof(crds), "%s/deploy/crds", MGO_SOURCE_DIR);
+	snprintf(rbac, sizeof(rbac), "%s/deploy/rbac", MGO_SOURCE_DIR);
+	opts.load_dirs[0] = crds;
+	opts.load_dirs[1] = rbac;
+	testenv_start(&env, &opts);
+	admin("POST", "/api/v1/namespaces", NULL, "{\"metadata\":{\"name\":\"" NS "\"}}", 201);
+	tok = mgo_test_write(env.dir, "token", TOKEN);
+	cr_assert(asprintf(&text,
+			   "namespace: must-gather-operator\n"
+			   "defaultImage: quay.io/openshift/origin-must-gather:latest\n"
+			   "operatorImage: quay.io/openshift/must-gather-operator:latest\n"
+			   "socketDir: %s\n"
+			   "roles:\n"
+			   "  watcher: {tokenFile: %s, caFile: %s, server: \"%s\"}\n"
+			   /* never read by the watcher, and not beside its token:
+			    * its sandbox refuses a directory holding both */
+			   "  launcher: {tokenFile: /nonexistent/launcher/token}\n",
+			   env.dir, tok, env.ca, env.url) > 0);
+	cfg = mgo_test_write(env.dir, "config.yaml", text);
+	snprintf(endpoint, sizeof(endpoint), "ipc://%s/validator", env.dir);
+	zctx = zmq_ctx_new();
+	cr_assert_not_null(zctx);
+	cr_assert_eq(mgo_ipc_bind_pull(zctx, endpoint, NULL, &pull), 0);
+	cr_assert(asprintf(&log, "%s/watcher.log", env.dir) > 0);
+	/* this test is the validator, on a plain socket */
+	const char *argv[] = {MGO_WATCHER_BIN, "--config", cfg, "--insecure-ipc", NULL};
+	watcher = spawn_logged(argv, NULL, log);
+	cr_assert_gt(watcher, 0);
+	cr_assert(wait_for_text(log, "\"watcher.ready\"", 10000), "the watcher did not start");
+	free(log);
+	free(text);
+	free(cfg);
+	free(tok);
+}
+
+static void teardown(void)
+{
+	int status = stop_process(watcher, SIGTERM, 10000);
+
+	cr_expect(status >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		  "the watcher did not exit 0 (%#x)", status);
+	mgo_ipc_close_bound(pull, endpoint);
+	zmq_ctx_term(zctx);
+	testenv_stop(&env);
+}
+
+TestSuite(watcher_fresh, .init = setup, .fini = teardown);
+
+/* The first Observe about MustGather `name` (whose Job is in `phase`, if
+ * phase >= 0); fails after 10 s. */
+static void first_observe_with(const char *name, int phase, struct mgo_ipc_msg *out)
+{
+	uint64_t end = mgo_now_ms() + 10000;
+	char err[256];
+
+	while (mgo_now_ms() < end) {
+		zmq_pollitem_t item = {.socket = pull, .events = ZMQ_POLLIN};
+		if (zmq_poll(&item, 1, (long)(end - mgo_now_ms())) != 1)
+			continue;
+		cr_assert_eq(mgo_ipc_recv(pull, out, err, sizeof(err)), 0, "%s", err);
+		if (out->type == MGO_IPC_OBSERVE && strcmp(out->u.observe.mg.name, name) == 0 &&
+		    (phase < 0 || (int)out->u.observe.job.phase == phase))
+			return;
+		mgo_ipc_msg_free(out);
+	}
+	cr_assert_fail("no Observe about %s", name);
+}
+
+static void first_observe(const char *name, struct mgo_ipc_msg *out)
+{
+	first_observe_with(name, -1, out);
+}
+
+/* Creates MustGather `name`; returns its UID (caller frees). */
+static char *create_mg(const char *name, const char *spec)
+{
+	char body[512];
+	json_t *mg = NULL;
+	char *uid;
+
+	snprintf(body, sizeof(body),
+		 "{\"apiVersion\":\"operator.openshift.io/v1alpha1\",\"kind\":\"MustGather\","
+		 "\"metadata\":{\"name\":\"%s\"},\"spec\":%s}",
+		 name, spec);
+	cr_assert_eq(testenv_call(&env, env.admin_token, "POST",
+				  "/apis/operator.openshift.io/v1alpha1/namespaces/" NS "/mustgathers",
+				  NULL, body, &mg),
+		     201);
+	uid = strdup(json_string_value(json_object_get(json_object_get(mg, "metadata"), "uid")));
+	json_decref(mg);
+	return uid;
+}
+
+/* From now on the watch of `resource` answers 1.5 s late, so its informer
+ * falls behind the one of MustGathers. */
+static void lag(const char *resource)
+{
+	char faults[256];
+
+	snprintf(faults, sizeof(faults),
+		 "{\"latencyMs\":1500,\"match\":{\"verb\":\"watch\",\"resource\":\"%s\"}}", resource);
+	admin("POST", "/mgo-test/faults", NULL, faults, 200);
+	admin("POST", "/mgo-test/drop-watches", NULL, "{}", 200);
+}
+
+#define ALLOWLIST "/apis/operator.openshift.io/v1alpha1/mustgatherimages"
+
+Test(watcher_fresh, observe_waits_for_an_allowlist_edit_made_before_the_mustgather)
+{
+	struct mgo_ipc_msg m;
+
+	admin("POST", ALLOWLIST, NULL,
+	      "{\"apiVersion\":\"operator.openshift.io/v1alpha1\",\"kind\":\"MustGatherImage\","
+	      "\"metadata\":{\"name\":\"cluster\"},\"spec\":{\"images\":[\"quay.io/a/g:1\"]}}",
+	      201);
+	free(create_mg("first", "{\"mustGatherImage\":\"quay.io/a/g:1\"}"));
+	first_observe("first", &m);
+	cr_assert_eq(m.u.observe.allowlist.n_images, 1);
+	mgo_ipc_msg_free(&m);
+
+	lag("mustgatherimages");
+	admin("PATCH", ALLOWLIST "/cluster", "application/merge-patch+json",
+	      "{\"spec\":{\"images\":[\"quay.io/a/g:1\",\"quay.io/b/g:1\"]}}", 200);
+	free(create_mg("second", "{\"mustGatherImage\":\"quay.io/b/g:1\"}"));
+	first_observe("second", &m);
+	cr_expect(m.u.observe.allowlist.present);
+	cr_expect_eq(m.u.observe.allowlist.n_images, 2,
+		     "the Observe carries the allowlist from before the edit");
+	mgo_ipc_msg_free(&m);
+}
+
+Test(watcher_fresh, observe_waits_for_a_service_account_made_before_the_mustgather)
+{
+	struct mgo_ipc_msg m;
+
+	lag("serviceaccounts");
+	admin("POST", "/api/v1/namespaces/" NS "/serviceaccounts", NULL,
+	      "{\"metadata\":{\"name\":\"gatherer\"}}", 201);
+	free(create_mg("with-sa", "{\"serviceAccountRef\":{\"name\":\"gatherer\"}}"));
+	first_observe("with-sa", &m);
+	cr_expect_eq(m.u.observe.service_account, MGO_PRESENCE_PRESENT,
+		     "the Observe says the account is missing");
+	mgo_ipc_msg_free(&m);
+
+	/* one that is really missing is still reported so, after the read */
+	free(create_mg("no-sa", "{\"serviceAccountRef\":{\"name\":\"nobody\"}}"));
+	first_observe("no-sa", &m);
+	cr_expect_eq(m.u.observe.service_account, MGO_PRESENCE_ABSENT);
+	mgo_ipc_msg_free(&m);
+}
+
+Test(watcher_fresh, failed_job_is_observed_with_the_pod_that_says_why)
+{
+	char body[1024], *uid;
+	struct mgo_ipc_msg m;
+
+	uid = create_mg("failing", "{}");
+	/* the launcher's Job and the Job controller's pod (labels as theirs) */
+	snprintf(body, sizeof(body),
+		 "{\"apiVersion\":\"batch/v1\",\"kind\":\"Job\",\"metadata\":{\"name\":\"failing\","
+		 "\"labels\":{\"app.kubernetes.io/managed-by\":\"mgo\",\"must-gather.openshift.io/uid\":"
+		 "\"%s\"}},\"spec\":{\"template\":{\"spec\":{\"restartPolicy\":\"Never\","
+		 "\"containers\":[{\"name\":\"gather\",\"image\":\"busybox\"}]}}}}",
+		 uid);
+	admin("POST", "/apis/batch/v1/namespaces/" NS "/jobs", NULL, body, 201);
+	lag("pods");
+	snprintf(body, sizeof(body),
+		 "{\"metadata\":{\"name\":\"failing-x1\",\"labels\":{\"app.kubernetes.io/managed-by\":"
+		 "\"mgo\",\"must-gather.openshift.io/uid\":\"%s\"}},\"spec\":{\"restartPolicy\":"
+		 "\"Never\",\"containers\":[{\"name\":\"gather\",\"image\":\"busybox\"}]}}",
+		 uid);
+	admin("POST", "/api/v1/namespaces/" NS "/pods", NULL, body, 201);
+	admin("PATCH", "/api/v1/namespaces/" NS "/pods/failing-x1/status",
+	      "application/merge-patch+json",
+	      "{\"status\":{\"phase\":\"Failed\",\"containerStatuses\":[{\"name\":\"gather\","
+	      "\"state\":{\"terminated\":{\"exitCode\":2,\"reason\":\"Error\"}}}]}}",
+	      200);
+	admin("PATCH", "/apis/batch/v1/namespaces/" NS "/jobs/failing/status",
+	      "application/merge-patch+json",
+	      "{\"status\":{\"failed\":1,\"conditions\":[{\"type\":\"Failed\",\"status\":"
+	      "\"True\",\"reason\":\"BackoffLimitExceeded\"}]}}",
+	      200);
+	first_observe_with("failing", MGO_JOB_FAILED, &m);
+	cr_expect_eq(m.u.observe.job.gather_exit, 2,
+		     "the failed Job is observed without its pod's exit status");
+	mgo_ipc_msg_free(&m);
+	free(uid);
+}
