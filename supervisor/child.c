@@ -365,7 +365,7 @@ void mgo_child_exited(struct mgo_child *c, int wstatus)
 			   c->name, "child_pid", (int)pid, "status", how);
 		return;
 	}
-	mgo_log_kv(MGO_LOG_WARN, NULL, "supervisor.child.exited", "{s:s, s:i, s:s, s:s?}", "child",
+	mgo_log_kv(MGO_LOG_WARN, NULL, "supervisor.child.exited", "{s:s, s:i, s:s, s:s*}", "child",
 		   c->name, "child_pid", (int)pid, "status", how, "why", c->why[0] ? c->why : NULL);
 	failed(c, c->why[0] ? c->why : how);
 }
