@@ -754,8 +754,8 @@ static void start_test_server(struct cluster *c, char **watcher_token, char **la
 	struct testenv_opts opts = {.extra_tokens = tokens};
 
 	testenv_start(&c->env, &opts);
-	*watcher_token = mgo_test_write(c->env.dir, "watcher.token", WATCHER_TOKEN);
-	*launcher_token = mgo_test_write(c->env.dir, "launcher.token", LAUNCHER_TOKEN);
+	*watcher_token = mgo_test_write_role_token(c->env.dir, "watcher", WATCHER_TOKEN);
+	*launcher_token = mgo_test_write_role_token(c->env.dir, "launcher", LAUNCHER_TOKEN);
 }
 
 static char *absolute_env(const char *var)
