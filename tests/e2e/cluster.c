@@ -797,23 +797,6 @@ void cluster_procs_stop(struct cluster *c)
 
 /* ---- setting up ---- */
 
-/* <dir>/secrets/<role>/token: not <dir>/<role>, the socket directory's
- * names */
-static char *token_file(const struct cluster *c, const char *role, const char *token)
-{
-	char sub[64], *dir, *path;
-
-	dir = path_in(c->env.dir, "secrets");
-	cr_assert(mkdir(dir, 0700) == 0 || errno == EEXIST, "mkdir %s: %s", dir, strerror(errno));
-	free(dir);
-	snprintf(sub, sizeof(sub), "secrets/%s", role);
-	dir = path_in(c->env.dir, sub);
-	cr_assert(mkdir(dir, 0700) == 0, "mkdir %s: %s", dir, strerror(errno));
-	path = mgo_test_write(dir, "token", token);
-	free(dir);
-	return path;
-}
-
 static void start_test_server(struct cluster *c, char **watcher_token, char **launcher_token)
 {
 	static const char tokens[] =
@@ -822,10 +805,8 @@ static void start_test_server(struct cluster *c, char **watcher_token, char **la
 	struct testenv_opts opts = {.extra_tokens = tokens};
 
 	testenv_start(&c->env, &opts);
-	/* a directory per token: a role's sandbox may read its token's whole
-	 * directory, and refuses to start if the other's token is in it */
-	*watcher_token = token_file(c, "watcher", WATCHER_TOKEN);
-	*launcher_token = token_file(c, "launcher", LAUNCHER_TOKEN);
+	*watcher_token = mgo_test_write_role_token(c->env.dir, "watcher", WATCHER_TOKEN);
+	*launcher_token = mgo_test_write_role_token(c->env.dir, "launcher", LAUNCHER_TOKEN);
 }
 
 static char *absolute_env(const char *var)

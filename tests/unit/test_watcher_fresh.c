@@ -39,7 +39,7 @@ static void admin(const char *method, const char *path, const char *content_type
 static void setup(void)
 {
 	static const char tokens[] = TOKEN "," USER ",uid-w,\"system:serviceaccounts\"\n";
-	char crds[512], rbac[512], *tok, *cfg, *text = NULL, *log;
+	char crds[512], rbac[512], *tok, *ltok, *cfg, *text = NULL, *log;
 	struct testenv_opts opts = {.extra_tokens = tokens};
 
 	snprintf(crds, sizeof(crds), "%s/deploy/crds", MGO_SOURCE_DIR);
@@ -48,7 +48,8 @@ static void setup(void)
 	opts.load_dirs[1] = rbac;
 	testenv_start(&env, &opts);
 	admin("POST", "/api/v1/namespaces", NULL, "{\"metadata\":{\"name\":\"" NS "\"}}", 201);
-	tok = mgo_test_write(env.dir, "token", TOKEN);
+	tok = mgo_test_write_role_token(env.dir, "watcher", TOKEN);
+	ltok = mgo_test_write_role_token(env.dir, "launcher", TOKEN);
 	cr_assert(asprintf(&text,
 			   "namespace: must-gather-operator\n"
 			   "defaultImage: quay.io/openshift/origin-must-gather:latest\n"
@@ -56,10 +57,8 @@ static void setup(void)
 			   "socketDir: %s\n"
 			   "roles:\n"
 			   "  watcher: {tokenFile: %s, caFile: %s, server: \"%s\"}\n"
-			   /* never read by the watcher, and not beside its token:
-			    * its sandbox refuses a directory holding both */
-			   "  launcher: {tokenFile: /nonexistent/launcher/token}\n",
-			   env.dir, tok, env.ca, env.url) > 0);
+			   "  launcher: {tokenFile: %s, caFile: %s, server: \"%s\"}\n",
+			   env.dir, tok, env.ca, env.url, ltok, env.ca, env.url) > 0);
 	cfg = mgo_test_write(env.dir, "config.yaml", text);
 	snprintf(endpoint, sizeof(endpoint), "ipc://%s/validator", env.dir);
 	zctx = zmq_ctx_new();
@@ -75,6 +74,7 @@ static void setup(void)
 	free(text);
 	free(cfg);
 	free(tok);
+	free(ltok);
 }
 
 static void teardown(void)

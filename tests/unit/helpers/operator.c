@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -33,28 +32,16 @@ void mgo_test_operator_env(struct testenv *env)
 	testenv_start(env, &opts);
 }
 
-/* dir/secrets/<role>/token: a directory per token, as in the Deployment,
- * because a role's sandbox may read its token's whole directory. */
-static char *write_token(const char *dir, const char *role, const char *token)
-{
-	char sub[1100];
-
-	snprintf(sub, sizeof(sub), "%s/secrets", dir);
-	cr_assert(mkdir(sub, 0700) == 0 || errno == EEXIST, "mkdir %s", sub);
-	snprintf(sub, sizeof(sub), "%s/secrets/%s", dir, role);
-	cr_assert(mkdir(sub, 0700) == 0 || errno == EEXIST, "mkdir %s", sub);
-	return mgo_test_write(sub, "token", token);
-}
-
 char *mgo_test_operator_config(const char *dir, const struct mgo_test_operator_opts *o)
 {
 	char *wtok, *ltok = NULL, *yaml = NULL, *path, server[300] = "", ca[1100] = "";
 
-	wtok = write_token(dir, "watcher",
-			   o->watcher_token ? o->watcher_token : MGO_TEST_WATCHER_TOKEN);
+	wtok = mgo_test_write_role_token(dir, "watcher",
+					 o->watcher_token ? o->watcher_token : MGO_TEST_WATCHER_TOKEN);
 	if (!o->launcher_token_file)
-		ltok = write_token(dir, "launcher",
-				   o->launcher_token ? o->launcher_token : MGO_TEST_LAUNCHER_TOKEN);
+		ltok = mgo_test_write_role_token(dir, "launcher", o->launcher_token
+								  ? o->launcher_token
+								  : MGO_TEST_LAUNCHER_TOKEN);
 	if (o->env) {
 		snprintf(server, sizeof(server), ", server: \"%s\"", o->env->url);
 		snprintf(ca, sizeof(ca), ", caFile: %s", o->env->ca);

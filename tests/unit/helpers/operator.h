@@ -59,8 +59,8 @@ struct mgo_test_operator {
 };
 
 /* Writes dir/config.yaml (dir exists) for o, with socketDir dir/run and the
- * roles' tokens in dir/secrets/<role>/token; returns its path (caller
- * frees). */
+ * roles' tokens each in its own directory (mgo_test_write_role_token);
+ * returns its path (caller frees). */
 char *mgo_test_operator_config(const char *dir, const struct mgo_test_operator_opts *o);
 
 /* Writes the configuration and starts mgo-supervisor on the built programs,

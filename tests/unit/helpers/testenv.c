@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <sys/stat.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -44,6 +45,18 @@ char *mgo_test_write(const char *dir, const char *name, const char *content)
 		off += (size_t)n;
 	}
 	cr_assert(close(fd) == 0);
+	return path;
+}
+
+char *mgo_test_write_role_token(const char *dir, const char *role, const char *token)
+{
+	char *sub = NULL, *path;
+
+	/* each role's token alone in its directory, as the sandbox requires */
+	cr_assert(asprintf(&sub, "%s/%s.credentials", dir, role) > 0);
+	cr_assert(mkdir(sub, 0700) == 0 || errno == EEXIST, "mkdir %s", sub);
+	path = mgo_test_write(sub, "token", token);
+	free(sub);
 	return path;
 }
 

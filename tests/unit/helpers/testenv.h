@@ -17,6 +17,12 @@ char *mgo_test_tmpdir(void);
  * returns the new path (caller frees). */
 char *mgo_test_write(const char *dir, const char *name, const char *content);
 
+/* Writes a role's token to dir/ROLE.credentials/token, alone in its own
+ * directory (the sandbox refuses a token directory shared with another
+ * role's; and dir/ROLE is where that role's socket goes); returns the path
+ * (caller frees). */
+char *mgo_test_write_role_token(const char *dir, const char *role, const char *token);
+
 /* Removes dir and everything under it, without following symlinks. */
 void mgo_test_rmtree(const char *dir);
 
