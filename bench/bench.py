@@ -23,6 +23,7 @@ import ctypes
 import datetime
 import http.client
 import json
+import math
 import os
 import platform
 import re
@@ -320,6 +321,13 @@ class Operator:
         self.log.close()
 
 
+def procs(sample):
+    """The operator's processes in a sample: the four of ROLES first, then
+    any other child the supervisor runs (so a new one is counted too)."""
+    return [k for k in ROLES if k in sample] + sorted(
+        k for k in sample if k not in ROLES and k != "apiserver")
+
+
 def sample_all(op, api):
     out = {name: proc_sample(pid) for name, pid in op.pids().items()}
     out["apiserver"] = proc_sample(api.pid())
@@ -527,6 +535,10 @@ def steady(args, api, op):
 
 # ---- report ----------------------------------------------------------------
 
+def ceil_to(x, step):
+    return int(math.ceil(x / step) * step)
+
+
 def mib(b):
     return b / (1024.0 * 1024.0)
 
@@ -590,11 +602,10 @@ def machine(args):
 def proc_table(sample, title_rss="RSS"):
     lines = ["| process | CPU s | %s MiB | peak RSS (VmHWM) MiB |" % title_rss,
              "|---|---:|---:|---:|"]
-    for k in list(ROLES) + ["apiserver"]:
-        if k in sample:
-            s = sample[k]
-            lines.append("| %s | %.2f | %.1f | %.1f |" % (k, s["cpu"], mib(s["rss"]),
-                                                         mib(s["hwm"])))
+    for k in procs(sample) + ["apiserver"]:
+        s = sample[k]
+        lines.append("| %s | %.2f | %.1f | %.1f |" % (k, s["cpu"], mib(s["rss"]),
+                                                     mib(s["hwm"])))
     return "\n".join(lines)
 
 
@@ -665,15 +676,19 @@ def report(args, facts, empty, cached, paced, burst, stead, cached_n, cached_don
     for label, life in (("paced", paced), ("burst", burst)):
         w("Latency histogram, %s:\n" % label)
         w("```\n" + histogram(life["latency_ms"]) + "\n```\n")
+    launcher_reqs = sum(c for (role, verb, res, code), c in burst["audit"].items()
+                        if role == "launcher" and verb != "watch")
     w("Throughput: the burst's %d lifecycles took %.1f s, %.1f MustGathers/s end to end "
-      "(%.1f Jobs/s created). Every launch is %.0f requests and every finish %.0f more "
+      "(%.1f Jobs/s created). Every launch is %.1f requests and every finish %.1f more "
       "(table below), and the launcher's Kubernetes client spends at most 20 requests/s "
-      "(`qps` 20, `burst` 40 in `mgo/kube.h`, not in `mgo.yaml`): the launcher, not CPU, "
+      "after a burst of 40 (`qps`, `burst` in `mgo/kube.h`, not in `mgo.yaml`); it made "
+      "%d requests in the burst's %.1f s, %.1f/s. So the launcher's client, not CPU, "
       "bounds throughput, and a burst's latency grows by about %.0f ms per MustGather "
       "queued ahead.\n" % (burst["n"], burst["total_seconds"],
                              burst["n"] / burst["total_seconds"],
                              burst["n"] / burst["create_seconds"],
-                             per_act(paced)[0], per_act(paced)[1],
+                             per_act(paced)[0], per_act(paced)[1], launcher_reqs,
+                             burst["total_seconds"], launcher_reqs / burst["total_seconds"],
                              1000.0 * per_act(paced)[0] / 20))
 
     life = paced
@@ -700,7 +715,7 @@ def report(args, facts, empty, cached, paced, burst, stead, cached_n, cached_don
     w("CPU seconds per phase:\n")
     w("| process | paced: CPU s | ms per MustGather | burst: CPU s | ms per MustGather |")
     w("|---|---:|---:|---:|---:|")
-    for k in list(ROLES) + ["apiserver"]:
+    for k in procs(paced["cpu"]) + ["apiserver"]:
         w("| %s | %.2f | %.2f | %.2f | %.2f |" % (
             k, paced["cpu"][k], paced["cpu"][k] * 1000 / paced["n"], burst["cpu"][k],
             burst["cpu"][k] * 1000 / burst["n"]))
@@ -715,7 +730,7 @@ def report(args, facts, empty, cached, paced, burst, stead, cached_n, cached_don
     w("")
     w("CPU while idle with everything cached (over %.0f s):\n" % stead["seconds"])
     w("| process | CPU ms/s (millicores) |\n|---|---:|")
-    for k in list(ROLES) + ["apiserver"]:
+    for k in procs(stead["cpu_rate"]) + ["apiserver"]:
         w("| %s | %.2f |" % (k, stead["cpu_rate"][k] * 1000))
     w("")
     e_end = empty[-1]["sample"]
@@ -723,7 +738,7 @@ def report(args, facts, empty, cached, paced, burst, stead, cached_n, cached_don
     w(proc_table(e_end))
     w("")
     rows = []
-    for k in ROLES:
+    for k in procs(s_end):
         rows.append(("%s (0)" % k, mib(e_end[k]["rss"])))
         rows.append(("%s (%d)" % (k, cached_n), mib(s_end[k]["rss"])))
     w("```\n" + bars(rows, "MiB RSS") + "\n```\n")
@@ -732,19 +747,35 @@ def report(args, facts, empty, cached, paced, burst, stead, cached_n, cached_don
       "((steady RSS with %d) - (RSS with 0)) / %d.\n" % (wd / max(cached_n, 1), cached_n,
                                                        cached_n))
 
-    op_rss = sum(s_end[k]["rss"] for k in ROLES)
-    op_hwm = sum(max(s_end[k]["hwm"], burst["after"][k]["hwm"]) for k in ROLES)
-    idle_mc = sum(stead["cpu_rate"][k] for k in ROLES) * 1000
-    busy_mc = sum(burst["cpu"][k] for k in ROLES) / burst["total_seconds"] * 1000
-    start_cpu = sum(cached[-1]["sample"][k]["cpu"] for k in ROLES)
+    ops = procs(s_end)
+    op_rss = sum(s_end[k]["rss"] for k in ops)
+    op_hwm = sum(max(s_end[k]["hwm"], burst["after"][k]["hwm"]) for k in ops)
+    idle_mc = sum(stead["cpu_rate"][k] for k in ops) * 1000
+    busy_mc = sum(burst["cpu"][k] for k in ops) / burst["total_seconds"] * 1000
+    start_cpu = sum(cached[-1]["sample"][k]["cpu"] for k in ops)
     w("## Sizing the operator's container\n")
-    w("All four processes run in one container, so its figures are their sums:\n")
+    w("The supervisor and its children share one container, so its figures are their sums:\n")
     w("| | value |\n|---|---:|")
     w("| steady RSS, %d MustGathers cached | %.1f MiB |" % (cached_n, mib(op_rss)))
     w("| peak RSS (sum of each process's VmHWM) | %.1f MiB |" % mib(op_hwm))
     w("| CPU idle, everything cached | %.1f millicores |" % idle_mc)
     w("| CPU during the burst (launcher-bound throughput) | %.0f millicores |" % busy_mc)
     w("| CPU seconds from spawn to ready with %d cached | %.2f s |" % (cached_n, start_cpu))
+    w("")
+    per_mg = max(wd / max(cached_n, 1), 0)
+    req_mem = ceil_to(mib(op_rss) * 1.5, 32)
+    lim_mem = ceil_to(max(mib(op_hwm) * 2, mib(op_hwm) + mib(per_mg * 100000)), 64)
+    req_cpu = ceil_to(max(busy_mc, 1) * 1.5, 50)
+    lim_cpu = ceil_to(max(500, start_cpu * 1000 * 2), 100)
+    w("Recommended for the container (rules, so a re-run re-derives them):\n")
+    w("| | value | rule |\n|---|---:|---|")
+    w("| requests.memory | %dMi | 1.5 x the steady RSS with %d cached |" % (req_mem, cached_n))
+    w("| limits.memory | %dMi | the larger of 2 x peak RSS and peak + 100k MustGathers at "
+      "%.0f bytes each in the watcher |" % (lim_mem, per_mg))
+    w("| requests.cpu | %dm | 1.5 x the burst's use, the most the launcher's client QPS "
+      "lets the operator do |" % req_cpu)
+    w("| limits.cpu | %dm | at least 500m, and the start-up's CPU seconds with %d cached "
+      "in half a second |" % (lim_cpu, cached_n))
     w("")
     return "\n".join(out)
 
