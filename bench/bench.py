@@ -9,11 +9,11 @@ operator's path: it starts programs, makes HTTP calls and does arithmetic,
 and a report generator in C would be ten times longer for the same numbers.
 
 Scenarios, each on a fresh API server:
-  empty   start-up to ready (several runs), then the latency of N paced
-          MustGathers (created -> Job created) and their whole lifecycle
-          (Job completed by us -> MustGather Completed -> Job deleted), with
-          the API requests it cost (audit log) and the CPU it cost.
-  cached  the same server loaded (--load) with C finished MustGathers:
+  empty   start-up to ready (several runs), then the latency (created ->
+          Job created) of paced MustGathers and of a burst, each through its
+          whole lifecycle (Job completed by us -> MustGather Completed ->
+          Job deleted), with the API requests (audit log) and CPU it cost.
+  cached  a server loaded (--load) with C finished MustGathers:
           start-up to ready, then a steady window; CPU seconds and peak and
           steady RSS of every process, the API server's beside them.
 """
@@ -766,7 +766,7 @@ def report(args, facts, empty, cached, paced, burst, stead, cached_n, cached_don
     req_mem = ceil_to(mib(op_rss) * 1.5, 32)
     lim_mem = ceil_to(max(mib(op_hwm) * 2, mib(op_hwm) + mib(per_mg * 100000)), 64)
     req_cpu = ceil_to(max(busy_mc, 1) * 1.5, 50)
-    lim_cpu = ceil_to(max(500, start_cpu * 1000 * 2), 100)
+    lim_cpu = ceil_to(max(500, round(start_cpu * 2000)), 100)
     w("Recommended for the container (rules, so a re-run re-derives them):\n")
     w("| | value | rule |\n|---|---:|---|")
     w("| requests.memory | %dMi | 1.5 x the steady RSS with %d cached |" % (req_mem, cached_n))
