@@ -258,12 +258,16 @@ class Operator:
                     + "roles:\n"
                     + "".join("  %s: {tokenFile: %s, caFile: %s, server: \"%s\"}\n"
                               % (r, tokfiles[r], api.ca, server) for r in USERS)
-                    + "supervisor: {readyTimeoutMs: 600000}\n")
+                    + "supervisor: {readyTimeoutMs: 600000}\n"
+                    # any free port: other runs may hold the default one
+                    + ("health: {address: 127.0.0.1, port: 0}\n" if args.health else ""))
         self.logpath = os.path.join(self.dir, "operator.log")
         self.log = open(self.logpath, "w")
         argv = [args.supervisor, "--config", config]
         for role in ("validator", "launcher", "watcher"):
             argv += ["--" + role, getattr(args, role)]
+        if args.health:
+            argv += ["--health", args.health]
         self.t0 = time.monotonic()
         self.proc = subprocess.Popen(argv, stdout=self.log, stderr=subprocess.STDOUT,
                                      preexec_fn=die_with_us)
@@ -789,6 +793,8 @@ def main():
     ap.add_argument("--apiserver", help="default: BUILD/tests/apiserver/mgo-test-apiserver")
     for role in ROLES:
         ap.add_argument("--" + role, help="default: BUILD/%s/mgo-%s" % (role, role))
+    ap.add_argument("--health", help="default: BUILD/health/mgo-health if the build has it; "
+                    "\"\": none (a supervisor from before mgo-health)")
     ap.add_argument("--mustgathers", type=int, default=100, help="paced MustGathers")
     ap.add_argument("--rate", type=float, default=2.0, help="their creations per second")
     ap.add_argument("--burst", type=int, default=200, help="MustGathers created at once")
@@ -804,6 +810,8 @@ def main():
     for role in ROLES:
         if not getattr(args, role):
             setattr(args, role, os.path.join(args.build, role, "mgo-" + role))
+    if args.health is None and os.path.exists(os.path.join(args.build, "health/mgo-health")):
+        args.health = os.path.join(args.build, "health/mgo-health")
     facts = machine(args)
     workdir = tempfile.mkdtemp(prefix="mgo-bench-")
     live = []
