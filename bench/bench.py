@@ -769,7 +769,7 @@ def report(args, facts, empty, cached, paced, burst, stead, cached_n, cached_don
     per_mg = max(wd / max(cached_n, 1), 0)
     req_mem = ceil_to(mib(op_rss) * 1.5, 32)
     lim_mem = ceil_to(max(mib(op_hwm) * 2, mib(op_hwm) + mib(per_mg * 100000)), 64)
-    req_cpu = ceil_to(max(busy_mc, 1) * 1.5, 50)
+    req_cpu = ceil_to(max(busy_mc, 1) * 1.5, 10)
     lim_cpu = ceil_to(max(500, round(start_cpu * 2000)), 100)
     w("Recommended for the container (rules, so a re-run re-derives them):\n")
     w("| | value | rule |\n|---|---:|---|")
