@@ -472,7 +472,7 @@ static char *sample_overlay(void)
 	cr_assert(realpath(dir, real));
 	for (const char *p = real; (p = strchr(p, '/')); p++)
 		strcat(up, "../");
-	cr_assert(asprintf(&text, "%.*s- %s%s\n%s", (int)(at - k), k, up, DEPLOY + 1,
+	cr_assert(asprintf(&text, "%.*s- %s%s\n%s", (int)(at - k), k, up, &DEPLOY[1],
 			   at + sizeof(base_line) - 1) > 0);
 	free(mgo_test_write(dir, "kustomization.yaml", text));
 	free(mgo_test_write(dir, "mgo.yaml", cfg));
