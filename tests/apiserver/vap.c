@@ -5,6 +5,9 @@
 #include <string.h>
 
 #include "cel.h"
+#include "gofmt.h"
+#include "names.h"
+#include "selector.h"
 #include "tas_status.h"
 #include "tas_util.h"
 #include "tas_validate.h"
@@ -147,10 +150,70 @@ static int check_rules(json_t *causes, const char *field, const json_t *rules)
 	return 0;
 }
 
-static bool selector_empty(const json_t *sel)
+/* A metav1.LabelSelector (borrowed; NULL selects everything) in the form
+ * selector.c evaluates. Keys and values are checked before they are joined
+ * into selector text, so none can smuggle in a requirement of its own.
+ * 0 with *out; -EINVAL with err; -ENOMEM. */
+static int label_selector(const json_t *sel, struct tas_selector **out, char *err,
+			  size_t errlen)
 {
-	return !json_object_size(json_object_get(sel, "matchLabels")) &&
-	       !json_array_size(json_object_get(sel, "matchExpressions"));
+	static const char *const ops[] = {"In", "NotIn", "Exists", "DoesNotExist", NULL};
+	const json_t *exprs = json_object_get(sel, "matchExpressions"), *v;
+	struct tas_buf b = {0}, why = {0};
+	const char *k;
+	int rc = -EINVAL;
+
+	*out = NULL;
+	json_object_foreach((json_t *)(uintptr_t)json_object_get(sel, "matchLabels"), k, v) {
+		if (!tas_name_qualified(k, &why) ||
+		    !tas_name_label_value(json_string_value(v) ?: "", &why) || !json_is_string(v))
+			goto bad;
+		tas_buf_printf(&b, "%s%s=%s", b.len ? "," : "", k, json_string_value(v));
+	}
+	for (size_t i = 0; i < json_array_size(exprs); i++) {
+		const json_t *e = json_array_get(exprs, i), *vals = json_object_get(e, "values");
+		const char *key = tas_jstr(e, "key") ?: "", *op = tas_jstr(e, "operator") ?: "";
+		bool with_values = one_of(op, ops) && op[0] != 'E' && op[0] != 'D';
+		if (!tas_name_qualified(key, &why))
+			goto bad;
+		if (!one_of(op, ops) || with_values != (json_array_size(vals) > 0)) {
+			tas_buf_printf(&why, "matchExpressions[%zu]: operator %s with %zu values",
+				       i, op, json_array_size(vals));
+			goto bad;
+		}
+		tas_buf_printf(&b, "%s%s%s", b.len ? "," : "",
+			       strcmp(op, "DoesNotExist") == 0 ? "!" : "", key);
+		for (size_t j = 0; j < json_array_size(vals); j++) {
+			const char *val = json_string_value(json_array_get(vals, j));
+			if (!val || !tas_name_label_value(val, &why))
+				goto bad;
+			tas_buf_printf(&b, "%s%s", j ? "," : (op[0] == 'I' ? " in (" : " notin ("),
+				       val);
+		}
+		if (with_values)
+			tas_buf_puts(&b, ")");
+	}
+	rc = b.oom || why.oom ? -ENOMEM : tas_selector_parse(tas_buf_str(&b), out, err, errlen);
+	goto out;
+bad:
+	rc = why.oom ? -ENOMEM : -EINVAL;
+	snprintf(err, errlen, "%s", why.len ? tas_buf_str(&why) : "invalid label selector");
+out:
+	tas_buf_free(&b);
+	tas_buf_free(&why);
+	return rc;
+}
+
+static int check_selector(json_t *causes, const char *field, const json_t *sel)
+{
+	struct tas_selector *parsed = NULL;
+	char err[512];
+	int rc = label_selector(sel, &parsed, err, sizeof(err));
+
+	tas_selector_free(parsed);
+	if (rc == -EINVAL)
+		return tas_cause_add(causes, "FieldValueInvalid", field, "Invalid value: %s", err);
+	return rc;
 }
 
 static int check_match(json_t *causes, const char *field, const json_t *m, bool required)
@@ -174,12 +237,10 @@ static int check_match(json_t *causes, const char *field, const json_t *m, bool 
 	if (mp && !one_of(mp, policies) && tas_unsupported(causes, f, mp, policies))
 		return -ENOMEM;
 	snprintf(f, sizeof(f), "%s.namespaceSelector", field);
-	if (!selector_empty(json_object_get(m, "namespaceSelector")) && not_here(causes, f))
+	if (check_selector(causes, f, json_object_get(m, "namespaceSelector")))
 		return -ENOMEM;
 	snprintf(f, sizeof(f), "%s.objectSelector", field);
-	if (!selector_empty(json_object_get(m, "objectSelector")) && not_here(causes, f))
-		return -ENOMEM;
-	return 0;
+	return check_selector(causes, f, json_object_get(m, "objectSelector"));
 }
 
 static int policy_validate(const json_t *obj, const json_t *old, json_t *causes)
@@ -295,6 +356,7 @@ struct tas_restype tas_vap_bindings = {
 struct attrs {
 	const struct tas_restype *rt;
 	const char *sub, *op, *name;
+	const json_t *obj, *old, *ns_obj; /* ns_obj: the namespace, NULL if cluster-scoped */
 };
 
 static bool listed(const json_t *list, const char *v)
@@ -360,14 +422,53 @@ static bool any_rule(const json_t *rules, const struct attrs *a)
 	return false;
 }
 
-/* m NULL (a binding without matchResources) matches everything its policy
- * matches. */
-static bool match_resources(const json_t *m, const struct attrs *a)
+static const json_t *labels_of(const json_t *obj)
 {
+	return tas_jpath(obj, "metadata.labels");
+}
+
+/* Selectors as kube's matching applies them: namespaceSelector against the
+ * object's namespace (a Namespace against itself; other cluster-scoped
+ * objects always match), objectSelector against the object or, on update,
+ * its old state. 1, 0, or -ENOMEM. */
+static int selectors_match(const json_t *m, const struct attrs *a)
+{
+	struct tas_selector *ns_sel = NULL, *obj_sel = NULL;
+	const json_t *ns_labels = NULL;
+	bool check_ns = true;
+	char err[512];
+	int rc = -ENOMEM;
+
+	if (label_selector(json_object_get(m, "namespaceSelector"), &ns_sel, err, sizeof(err)) ||
+	    label_selector(json_object_get(m, "objectSelector"), &obj_sel, err, sizeof(err)))
+		goto out;
+	if (strcmp(a->rt->kind, "Namespace") == 0 && !*a->rt->group)
+		ns_labels = labels_of(a->obj);
+	else if (a->rt->namespaced)
+		ns_labels = labels_of(a->ns_obj);
+	else
+		check_ns = false;
+	rc = (!check_ns || tas_selector_match_labels(ns_sel, ns_labels)) &&
+	     (tas_selector_match_labels(obj_sel, labels_of(a->obj)) ||
+	      (a->old && tas_selector_match_labels(obj_sel, labels_of(a->old))));
+out:
+	tas_selector_free(ns_sel);
+	tas_selector_free(obj_sel);
+	return rc;
+}
+
+/* m NULL, or without resourceRules (a binding's matchResources may leave
+ * them out), matches everything its policy matches. 1, 0, or -ENOMEM. */
+static int match_resources(const json_t *m, const struct attrs *a)
+{
+	const json_t *rules = json_object_get(m, "resourceRules");
+
 	if (!m)
-		return true;
-	return any_rule(json_object_get(m, "resourceRules"), a) &&
-	       !any_rule(json_object_get(m, "excludeResourceRules"), a);
+		return 1;
+	if ((json_array_size(rules) && !any_rule(rules, a)) ||
+	    any_rule(json_object_get(m, "excludeResourceRules"), a))
+		return 0;
+	return selectors_match(m, a);
 }
 
 static json_t *groups_of(const struct tas_user *u)
@@ -561,7 +662,7 @@ int tas_admit_vap(struct tas_server *s, const struct tas_req *r, const struct ta
 	struct tas_bucket *pb = tas_store_bucket(&s->store, GROUP, tas_vap_policies.resource);
 	struct tas_bucket *nsb = tas_store_bucket(&s->store, "", "namespaces");
 	struct attrs a = {.rt = rt, .sub = subresource, .op = old ? "UPDATE" : "CREATE",
-			  .name = tas_meta(obj, "name") ?: ""};
+			  .name = tas_meta(obj, "name") ?: "", .obj = obj, .old = old};
 	const char *ns = rt->namespaced ? tas_meta(obj, "namespace") : NULL;
 	struct tas_cel_vars vars = {.object = obj, .old_object = old};
 	json_t *request = NULL;
@@ -570,6 +671,8 @@ int tas_admit_vap(struct tas_server *s, const struct tas_req *r, const struct ta
 
 	if (!bb || !pb || !nsb)
 		goto out;
+	a.ns_obj = ns ? tas_store_get(nsb, NULL, ns) : NULL;
+	vars.namespace_object = a.ns_obj;
 	rc = 0;
 	for (size_t i = 0; i < bb->n && rc == 0; i++) {
 		const json_t *bspec = json_object_get(bb->items[i].obj, "spec");
@@ -580,9 +683,16 @@ int tas_admit_vap(struct tas_server *s, const struct tas_req *r, const struct ta
 		const json_t *acts = json_object_get(bspec, "validationActions");
 		const char *reason = NULL;
 		/* kube evaluates bindings only for policies that exist */
-		if (!policy || !match_resources(json_object_get(pspec, "matchConstraints"), &a) ||
-		    !match_resources(json_object_get(bspec, "matchResources"), &a))
+		if (!policy)
 			continue;
+		rc = match_resources(json_object_get(pspec, "matchConstraints"), &a);
+		if (rc == 1)
+			rc = match_resources(json_object_get(bspec, "matchResources"), &a);
+		if (rc <= 0) {
+			rc = rc < 0 ? rc : 0;
+			continue;
+		}
+		rc = 0;
 		if (!request) {
 			request = request_var(r, &a, ns, dry_run);
 			if (!request) {
@@ -590,7 +700,6 @@ int tas_admit_vap(struct tas_server *s, const struct tas_req *r, const struct ta
 				goto out;
 			}
 			vars.request = request;
-			vars.namespace_object = ns ? tas_store_get(nsb, NULL, ns) : NULL;
 		}
 		rc = run_policy(pspec, &vars, msg, sizeof(msg), &reason);
 		if (rc <= 0)

@@ -271,3 +271,47 @@ Test(vap, reasons_failure_policy_and_warnings)
 				  "'warned' with binding 'warned': just so you know\"");
 	testenv_resp_free(&r);
 }
+
+static long create_labelled_mg(const char *ns, const char *name, const char *labels)
+{
+	char path[256], body[512];
+
+	mgs_path(path, sizeof(path), ns, NULL);
+	snprintf(body, sizeof(body),
+		 "{\"apiVersion\":\"operator.openshift.io/v1alpha1\",\"kind\":\"MustGather\","
+		 "\"metadata\":{\"name\":\"%s\",\"labels\":%s},\"spec\":{}}", name, labels);
+	return testenv_call(&env, env.admin_token, "POST", path, NULL, body, NULL);
+}
+
+Test(vap, selectors_scope_a_binding)
+{
+	json_t *st = NULL;
+	const char *msg;
+
+	cr_assert_eq(put_policy("deny-all", "Fail", "{\"expression\":\"false\",\"message\":"
+				"\"no\"}", NULL, NULL), 201);
+	cr_assert_eq(testenv_call(&env, env.admin_token, "POST", VAPB, NULL,
+				  "{\"metadata\":{\"name\":\"deny-all\"},\"spec\":{\"policyName\":"
+				  "\"deny-all\",\"validationActions\":[\"Deny\"],\"matchResources\":{"
+				  "\"namespaceSelector\":{\"matchExpressions\":[{\"key\":\"team\","
+				  "\"operator\":\"NotIn\",\"values\":[\"ops\"]}]},"
+				  "\"objectSelector\":{\"matchLabels\":{\"gate\":\"on\"}}}}}", NULL),
+		     201);
+	cr_assert_eq(testenv_call(&env, env.admin_token, "POST", "/api/v1/namespaces", NULL,
+				  "{\"metadata\":{\"name\":\"ns-ops\",\"labels\":{\"team\":\"ops\"}}}",
+				  NULL), 201);
+	mkns("ns-dev");
+	cr_assert_eq(create_labelled_mg("ns-dev", "gated", "{\"gate\":\"on\"}"), 422);
+	cr_assert_eq(create_labelled_mg("ns-dev", "other", "{\"gate\":\"off\"}"), 201);
+	cr_assert_eq(create_labelled_mg("ns-ops", "gated", "{\"gate\":\"on\"}"), 201);
+
+	/* a value that would add a requirement of its own is refused */
+	cr_assert_eq(testenv_call(&env, env.admin_token, "POST", VAPB, NULL,
+				  "{\"metadata\":{\"name\":\"sneaky\"},\"spec\":{\"policyName\":"
+				  "\"deny-all\",\"validationActions\":[\"Deny\"],\"matchResources\":{"
+				  "\"objectSelector\":{\"matchLabels\":{\"a\":\"b,c=d\"}}}}}", &st),
+		     422);
+	msg = json_string_value(json_object_get(st, "message"));
+	cr_assert(strstr(msg, "spec.matchResources.objectSelector: Invalid value"), "%s", msg);
+	json_decref(st);
+}
