@@ -189,6 +189,10 @@ static long put_policy(const char *name, const char *fp, const char *v, const ch
 	free(body);
 	if (code != 201 || !actions)
 		return code;
+	if (st) {
+		json_decref(*st);
+		*st = NULL;
+	}
 	cr_assert(asprintf(&body,
 			   "{\"metadata\":{\"name\":\"%s\"},\"spec\":{\"policyName\":\"%s\","
 			   "\"validationActions\":%s}}", name, name, actions) > 0);
