@@ -688,10 +688,8 @@ int tas_admit_vap(struct tas_server *s, const struct tas_req *r, const struct ta
 		rc = match_resources(json_object_get(pspec, "matchConstraints"), &a);
 		if (rc == 1)
 			rc = match_resources(json_object_get(bspec, "matchResources"), &a);
-		if (rc <= 0) {
-			rc = rc < 0 ? rc : 0;
+		if (rc <= 0) /* not matched, or -ENOMEM, which ends the loop */
 			continue;
-		}
 		rc = 0;
 		if (!request) {
 			request = request_var(r, &a, ns, dry_run);
@@ -708,7 +706,7 @@ int tas_admit_vap(struct tas_server *s, const struct tas_req *r, const struct ta
 		if (listed_exactly(acts, "Warn"))
 			warn(resp, pname, bname, msg);
 		if (listed_exactly(acts, "Deny")) {
-			char full[2600];
+			char full[sizeof(msg) + 700]; /* two names of <= 253 */
 			snprintf(full, sizeof(full),
 				 "ValidatingAdmissionPolicy '%s' with binding '%s' denied request: %s",
 				 pname, bname, msg);
