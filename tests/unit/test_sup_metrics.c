@@ -7,11 +7,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "mgo/metrics.h"
 #include "mgo/notify.h"
+#include "mgo/supervised.h"
 #include "sup.h"
 
 static struct mgo_metric_series counter(enum mgo_metric_family f, const char *a, const char *b,
@@ -136,7 +138,7 @@ Test(sup_store, roles_out_of_range_are_refused)
 	mgo_sup_store_free(st);
 }
 
-/* ---- through a child's pipe: the frames still in it when it dies count ---- */
+/* ---- through a child's channel: the frames still in it when it dies count ---- */
 
 struct rig {
 	struct mgo_sup s;
@@ -163,7 +165,8 @@ static void rig_open(struct rig *r)
 		if (r->s.kids[i].role == MGO_ROLE_LAUNCHER)
 			r->c = &r->s.kids[i];
 	}
-	cr_assert_eq(pipe2(p, O_CLOEXEC | O_NONBLOCK), 0);
+	/* as the supervisor makes it: one packet per frame */
+	cr_assert_eq(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, p), 0);
 	r->c->notify_fd = p[0];
 	r->wfd = p[1];
 	r->c->state = MGO_CHILD_READY;
@@ -220,6 +223,32 @@ Test(sup_store, a_dead_childs_last_frames_are_read_and_carried)
 	cr_assert_eq(strlen(text), len);
 	free(text);
 	free(m);
+	rig_close(&r);
+}
+
+Test(sup_store, a_supervised_process_sends_its_own_set)
+{
+	struct rig r;
+	struct mgo_supervised sv;
+	struct mgo_metrics *m = mgo_metrics_proc();
+	const char *verdict[] = {"deny", "InvalidSpec"};
+	char *text = NULL;
+	size_t len = 0;
+
+	rig_open(&r);
+	cr_assert_eq(mgo_metric_add(m, MGO_M_VERDICTS, verdict, 2), 0);
+	cr_assert_eq(mgo_metric_observe(m, MGO_M_RECONCILE_SECONDS, NULL, 0.5), 0);
+	/* the first heartbeat goes out at once, the changed set after it */
+	cr_assert_eq(mgo_supervised_start(&sv, r.s.loop, r.wfd, MGO_ROLE_LAUNCHER, 60000), 0);
+	cr_assert_eq(sv.metrics_sent, m->version);
+	mgo_supervised_stop(&sv);
+	r.wfd = -1;                             /* closed by the stop */
+
+	mgo_child_exited(r.c, W_EXITCODE(0, 0));
+	cr_assert_eq(mgo_sup_metrics_render(&r.s, &text, &len), 0);
+	HAS(text, "\nmgo_verdicts_total{verdict=\"deny\",reason=\"InvalidSpec\"} 2\n");
+	HAS(text, "\nmgo_reconcile_duration_seconds_count 1\n");
+	free(text);
 	rig_close(&r);
 }
 
