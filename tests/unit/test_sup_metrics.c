@@ -126,15 +126,43 @@ Test(sup_store, histograms_carry_over_bucket_by_bucket)
 	mgo_sup_store_free(st);
 }
 
-Test(sup_store, roles_out_of_range_are_refused)
+Test(sup_store, a_child_sends_only_its_own_families)
 {
+	static const struct {
+		enum mgo_role role;
+		enum mgo_metric_family f;
+		int rc;
+	} rows[] = {
+		{MGO_ROLE_LAUNCHER, MGO_M_MUSTGATHERS, 0},
+		{MGO_ROLE_WATCHER, MGO_M_MUSTGATHERS, -EPERM},
+		{MGO_ROLE_VALIDATOR, MGO_M_MUSTGATHERS, -EPERM},
+		{MGO_ROLE_VALIDATOR, MGO_M_VERDICTS, 0},
+		{MGO_ROLE_LAUNCHER, MGO_M_VERDICTS, -EPERM},
+		{MGO_ROLE_WATCHER, MGO_M_RELISTS, 0},
+		{MGO_ROLE_VALIDATOR, MGO_M_KUBE_REQUESTS, -EPERM},
+		{MGO_ROLE_VALIDATOR, MGO_M_IPC_MESSAGES, 0},
+		{MGO_ROLE_LAUNCHER, MGO_M_CHILD_RESTARTS, -EPERM},
+		{MGO_ROLE_LAUNCHER, MGO_M_CHILD_UP, -EPERM},
+		{MGO_ROLE_WATCHER, MGO_M_LEASE_LEADER, -EPERM},
+		{MGO_ROLE_SUPERVISOR, MGO_M_LEASE_LEADER, -EPERM},
+		{(enum mgo_role)0, MGO_M_LEASE_LEADER, -EINVAL},
+		{(enum mgo_role)MGO_SUP_STORE_ROLES, MGO_M_LEASE_LEADER, -EINVAL},
+	};
 	struct mgo_sup_store *st = NULL;
-	struct mgo_metric_series s = counter(MGO_M_LEASE_LEADER, NULL, NULL, 1);
+	uint64_t refused = 0;
+	char *text;
 
 	cr_assert_eq(mgo_sup_store_new(&st), 0);
-	cr_assert_eq(mgo_sup_store_put(st, (enum mgo_role)0, &s), -EINVAL);
-	cr_assert_eq(mgo_sup_store_put(st, (enum mgo_role)MGO_SUP_STORE_ROLES, &s), -EINVAL);
-	cr_assert_eq(st->refused, 2);
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct mgo_metric_series s = counter(rows[i].f, "a", "b", 1);
+		cr_assert_eq(mgo_sup_store_put(st, rows[i].role, &s), rows[i].rc, "row %zu", i);
+		refused += rows[i].rc != 0;
+		cr_assert_eq(st->refused, refused, "row %zu", i);
+	}
+	text = render(st, true);
+	HAS(text, "\nmgo_mustgathers_total{outcome=\"a\",reason=\"b\"} 1\n");
+	HAS(text, "\nmgo_child_restarts_total{child=\"launcher\"} 0\n");
+	free(text);
 	mgo_sup_store_free(st);
 }
 
@@ -231,12 +259,12 @@ Test(sup_store, a_supervised_process_sends_its_own_set)
 	struct rig r;
 	struct mgo_supervised sv;
 	struct mgo_metrics *m = mgo_metrics_proc();
-	const char *verdict[] = {"deny", "InvalidSpec"};
+	const char *outcome[] = {"denied", "InvalidSpec"};
 	char *text = NULL;
 	size_t len = 0;
 
 	rig_open(&r);
-	cr_assert_eq(mgo_metric_add(m, MGO_M_VERDICTS, verdict, 2), 0);
+	cr_assert_eq(mgo_metric_add(m, MGO_M_MUSTGATHERS, outcome, 2), 0);
 	cr_assert_eq(mgo_metric_observe(m, MGO_M_RECONCILE_SECONDS, NULL, 0.5), 0);
 	/* the first heartbeat goes out at once, the changed set after it */
 	cr_assert_eq(mgo_supervised_start(&sv, r.s.loop, r.wfd, MGO_ROLE_LAUNCHER, 60000), 0);
@@ -246,7 +274,7 @@ Test(sup_store, a_supervised_process_sends_its_own_set)
 
 	mgo_child_exited(r.c, W_EXITCODE(0, 0));
 	cr_assert_eq(mgo_sup_metrics_render(&r.s, &text, &len), 0);
-	HAS(text, "\nmgo_verdicts_total{verdict=\"deny\",reason=\"InvalidSpec\"} 2\n");
+	HAS(text, "\nmgo_mustgathers_total{outcome=\"denied\",reason=\"InvalidSpec\"} 2\n");
 	HAS(text, "\nmgo_reconcile_duration_seconds_count 1\n");
 	free(text);
 	rig_close(&r);
