@@ -305,6 +305,10 @@ int mgo_sup_open(struct mgo_sup *s)
 			return 1;
 		}
 	}
+	if ((rc = mgo_sup_store_new(&s->metrics))) {
+		mgo_error("supervisor.metrics", "cannot make the metric store: %s", strerror(-rc));
+		return 1;
+	}
 	mgo_rng_seed(&s->rng);
 	return 0;
 }
@@ -342,5 +346,7 @@ void mgo_sup_close(struct mgo_sup *s)
 	if (s->sockdir_made)
 		mgo_sockdir_clean(s->cfg.socket_dir, s->sockdir_created);
 	explicit_bzero(s->keys, sizeof(s->keys));
+	mgo_sup_store_free(s->metrics);
+	s->metrics = NULL;
 	mgo_cfg_free(&s->cfg);
 }
