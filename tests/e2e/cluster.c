@@ -21,10 +21,11 @@
 struct cluster cl;
 
 static const char *const proc_name[CL_NPROCS] = {
-	[CL_LAUNCHER] = "launcher", [CL_VALIDATOR] = "validator", [CL_WATCHER] = "watcher"};
+	[CL_LAUNCHER] = "launcher", [CL_VALIDATOR] = "validator", [CL_WATCHER] = "watcher",
+	[CL_HEALTH] = "health"};
 static const char *const proc_bin[CL_NPROCS] = {
 	[CL_LAUNCHER] = MGO_LAUNCHER_BIN, [CL_VALIDATOR] = MGO_VALIDATOR_BIN,
-	[CL_WATCHER] = MGO_WATCHER_BIN};
+	[CL_WATCHER] = MGO_WATCHER_BIN, [CL_HEALTH] = MGO_HEALTH_BIN};
 
 #define WATCHER_TOKEN "e2e-watcher-token-0123456789"
 #define LAUNCHER_TOKEN "e2e-launcher-token-0123456789"
@@ -624,6 +625,8 @@ static void write_config(struct cluster *c, const char *server, const char *ca,
 			   "operatorImage: " CL_OPERATOR_IMAGE "\n"
 			   "socketDir: \"%s\"\n"
 			   "sftpKnownHosts: \"" CL_KNOWN_HOSTS "\"\n"
+			   /* any free port, found in the log (cluster_health_port) */
+			   "health: {address: 127.0.0.1, port: 0}\n"
 			   "roles:\n"
 			   "  watcher: {tokenFile: \"%s\"%s, server: \"%s\"}\n"
 			   "  launcher: {tokenFile: \"%s\"%s, server: \"%s\"}\n"
@@ -714,6 +717,8 @@ void cluster_procs_start(struct cluster *c)
 	argv[n++] = bin[CL_LAUNCHER];
 	argv[n++] = "--watcher";
 	argv[n++] = bin[CL_WATCHER];
+	argv[n++] = "--health";
+	argv[n++] = bin[CL_HEALTH];
 	argv[n] = NULL;
 	c->supervisor = spawn_logged(argv, NULL, c->log);
 	cr_assert(c->supervisor > 0, "cannot start mgo-supervisor");

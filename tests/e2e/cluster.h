@@ -34,7 +34,7 @@
 #define CL_WAIT_MS 10000
 
 /* The supervisor's children (valgrind mode wraps each). */
-enum cl_proc { CL_LAUNCHER, CL_VALIDATOR, CL_WATCHER, CL_NPROCS };
+enum cl_proc { CL_LAUNCHER, CL_VALIDATOR, CL_WATCHER, CL_HEALTH, CL_NPROCS };
 
 struct cluster_opts {
 	bool valgrind;             /* run the three processes under memcheck */
