@@ -158,30 +158,58 @@ static int on_beat(void *ctx, const struct mgo_heartbeat *hb)
 	return 0;
 }
 
-static void on_notify(struct mgo_loop *loop, int fd, void *zsock, short revents, void *ctx)
+static int on_metrics(void *ctx, const struct mgo_metric_series *s)
 {
 	struct mgo_child *c = ctx;
-	uint8_t buf[1024];
-	char err[256], why[512];
+
+	/* a full store loses the series, not the child: metrics are not
+	 * worth a restart */
+	mgo_sup_store_put(c->sup->metrics, c->role, s);
+	return 0;
+}
+
+/* A dead child's last heartbeats say nothing any more. */
+static int ignore_beat(void *ctx, const struct mgo_heartbeat *hb)
+{
+	return 0;
+}
+
+/* Reads at most READS_PER_WAKEUP chunks of fd and feeds them, heartbeats to
+ * beat. 0, or -1 with why set at the first bad frame (c->why says which
+ * lie, if any). */
+static int read_notify(struct mgo_child *c, int fd, mgo_notify_fn beat, char *why, size_t whylen)
+{
+	const struct mgo_notify_handlers h = {.beat = beat, .metrics = on_metrics, .ctx = c};
+	uint8_t buf[PIPE_BUF];
+	char err[256];
 
 	for (int i = 0; i < READS_PER_WAKEUP; i++) {
 		ssize_t n = read(fd, buf, sizeof(buf));
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && errno == EAGAIN)
-			return;
+			return 0;
 		if (n <= 0) {
 			/* closed: it can no longer beat, and its silence will say so */
 			close_notify(c);
-			return;
+			return 0;
 		}
-		c->why[0] = '\0';
-		if (mgo_notify_feed(&c->notify, buf, (size_t)n, on_beat, c, err, sizeof(err))) {
-			snprintf(why, sizeof(why), "bad notification: %s", c->why[0] ? c->why : err);
-			kill_broken(c, why);
-			return;
+		if (mgo_notify_read(&c->notify, buf, (size_t)n, &h, err, sizeof(err))) {
+			snprintf(why, whylen, "bad notification: %s", c->why[0] ? c->why : err);
+			return -1;
 		}
 	}
+	return 0;
+}
+
+static void on_notify(struct mgo_loop *loop, int fd, void *zsock, short revents, void *ctx)
+{
+	struct mgo_child *c = ctx;
+	char why[512];
+
+	c->why[0] = '\0';
+	if (read_notify(c, fd, on_beat, why, sizeof(why)))
+		kill_broken(c, why);
 }
 
 static void on_deadline(struct mgo_loop *loop, struct mgo_timer *t, void *ctx)
@@ -351,6 +379,7 @@ void mgo_child_launch(struct mgo_child *c)
 	}
 	c->state = MGO_CHILD_STARTING;
 	c->started_ms = c->beat_ms = now;
+	mgo_sup_store_started(c->sup->metrics, c->role);
 	arm_deadline(c);
 	mgo_log_kv(MGO_LOG_INFO, NULL, "supervisor.child.started", "{s:s, s:i, s:s}", "child",
 		   c->name, "child_pid", (int)c->pid, "program", c->path);
@@ -362,13 +391,20 @@ void mgo_child_exited(struct mgo_child *c, int wstatus)
 	char how[64];
 	pid_t pid = c->pid;
 
-	/* all it wrote is in the pipe now: drain it before the exit line */
+	/* all it wrote is in the pipes now: drain them before the exit line;
+	 * its last metric frames are the totals carried over */
 	if (c->out_fd >= 0) {
 		while (read_output(c) == MORE)
 			continue;
 		close_output(c);
 	}
+	if (c->notify_fd >= 0) {
+		char why[512];
+		/* a bad last frame only loses the rest: it is dead already */
+		read_notify(c, c->notify_fd, ignore_beat, why, sizeof(why));
+	}
 	close_notify(c);
+	mgo_sup_store_exited(c->sup->metrics, c->role);
 	mgo_timer_stop(c->deadline);
 	mgo_timer_stop(c->healthy);
 	c->pid = 0;

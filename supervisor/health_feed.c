@@ -108,15 +108,21 @@ static void send_snapshot(struct mgo_sup *s)
 	struct mgo_health_feed *f = &s->feed;
 	char hwhy[MGO_SNAP_WHY_MAX], rwhy[MGO_SNAP_WHY_MAX];
 	struct mgo_snapshot snap = {.seq = ++f->seq, .health_why = hwhy, .ready_why = rwhy};
+	char *metrics = NULL;
 	uint8_t *frame = NULL;
 	size_t len = 0;
 	int rc;
 
-	if (f->fd < 0)
+	if (!f->w)
 		return;
-	mgo_health_judge(s->kids, MGO_SUP_CHILDREN, s->stopping, true, &snap.healthy, hwhy,
-			 sizeof(hwhy), &snap.ready, rwhy, sizeof(rwhy));
-	if ((rc = mgo_snap_encode(&snap, &frame, &len))) {
+	mgo_health_judge(s->kids, MGO_SUP_CHILDREN, s->stopping, mgo_sup_lease_known(s),
+			 &snap.healthy, hwhy, sizeof(hwhy), &snap.ready, rwhy, sizeof(rwhy));
+	if ((rc = mgo_sup_metrics_render(s, &metrics, &len)))
+		mgo_error("supervisor.health", "cannot render the metrics: %s", strerror(-rc));
+	snap.metrics = metrics;
+	rc = mgo_snap_encode(&snap, &frame, &len);
+	free(metrics);
+	if (rc) {
 		mgo_error("supervisor.health", "cannot encode a snapshot: %s", strerror(-rc));
 		return;
 	}
@@ -145,7 +151,6 @@ int mgo_health_feed_open(struct mgo_sup *s)
 {
 	int rc;
 
-	s->feed.fd = -1;
 	if ((rc = mgo_timer_new(s->loop, on_tick, s, &s->feed.tick)))
 		return rc;
 	mgo_timer_start(s->feed.tick, s->cfg.supervisor.heartbeat_ms);
@@ -176,7 +181,7 @@ void mgo_health_feed_detach(struct mgo_sup *s)
 {
 	struct mgo_health_feed *f = &s->feed;
 
-	if (f->fd < 0)
+	if (!f->w)
 		return;
 	mgo_watch_remove(f->w);
 	close(f->fd);

@@ -20,8 +20,9 @@ struct mgo_watch;
  * otherwise); while one is under way only the newest snapshot waits, so a
  * slow reader costs two frames of memory and never blocks PID 1. */
 struct mgo_health_feed {
-	int fd;                         /* -1: mgo-health not running */
-	struct mgo_watch *w;            /* POLLOUT while out is unfinished */
+	int fd;
+	struct mgo_watch *w;            /* on fd, POLLOUT while out is unfinished;
+					   NULL: not attached (a zeroed feed) */
 	struct mgo_timer *tick;         /* every heartbeat interval */
 	uint8_t *out;                   /* the frame being written */
 	size_t out_len, out_off;

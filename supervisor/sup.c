@@ -70,7 +70,6 @@ int mgo_sup_args(struct mgo_sup *s, int argc, char **argv)
 	int c, level = MGO_LOG_INFO;
 
 	memset(s, 0, sizeof(*s));
-	s->feed.fd = -1;
 	mgo_log_init("supervisor", MGO_LOG_INFO);
 	for (size_t i = 0; i < MGO_SUP_CHILDREN; i++)
 		s->kids[i] = (struct mgo_child){.role = mgo_sup_start_order[i],
@@ -309,6 +308,10 @@ int mgo_sup_open(struct mgo_sup *s)
 			return 1;
 		}
 	}
+	if ((rc = mgo_sup_store_new(&s->metrics))) {
+		mgo_error("supervisor.metrics", "cannot make the metric store: %s", strerror(-rc));
+		return 1;
+	}
 	mgo_rng_seed(&s->rng);
 	return 0;
 }
@@ -347,5 +350,7 @@ void mgo_sup_close(struct mgo_sup *s)
 	if (s->sockdir_made)
 		mgo_sockdir_clean(s->cfg.socket_dir, s->sockdir_created);
 	explicit_bzero(s->keys, sizeof(s->keys));
+	mgo_sup_store_free(s->metrics);
+	s->metrics = NULL;
 	mgo_cfg_free(&s->cfg);
 }

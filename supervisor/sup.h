@@ -23,6 +23,7 @@
 
 #include "health_feed.h"
 #include "logmux.h"
+#include "sup_metrics.h"
 #include "mgo/backoff.h"
 #include "mgo/config.h"
 #include "mgo/ipc_keys.h"
@@ -81,6 +82,7 @@ struct mgo_sup {
 	int status;                     /* the exit status once stopped */
 	struct mgo_timer *grace;
 	struct mgo_health_feed feed;    /* to mgo-health (health_feed.h) */
+	struct mgo_sup_store *metrics;  /* sup_metrics.c */
 };
 
 /* ---- sup.c: the supervisor's life, in main's order ---- */
@@ -110,6 +112,14 @@ void mgo_sup_crash_loop(struct mgo_sup *s, struct mgo_child *c, const char *last
 /* The key bundle of role (mgo/ipc_keys.h) into buf. */
 int mgo_sup_bundle(const struct mgo_sup *s, enum mgo_role role, uint8_t *buf, size_t cap,
 		   size_t *len);
+
+/* ---- sup_metrics.c: for the health process ---- */
+
+/* The whole /metrics body (Prometheus text 0.0.4), malloc'd, the caller
+ * frees it. 0 or a negative errno. */
+int mgo_sup_metrics_render(const struct mgo_sup *s, char **text, size_t *len);
+/* The launcher has said leader or standby since its last start. */
+bool mgo_sup_lease_known(const struct mgo_sup *s);
 
 /* ---- child.c: one child's state machine ---- */
 

@@ -25,11 +25,15 @@ struct mgo_supervised {
 	unsigned interval_ms;
 	struct mgo_timer *timer;
 	bool write_failed;              /* logged once, not at every beat */
+	/* mgo_metrics_proc()'s version last sent whole: the set goes up with
+	 * the next heartbeat after any change, and again after a full pipe */
+	uint64_t metrics_sent;
 };
 
 /* Takes over the notification fd (a pipe's write end; made non-blocking),
  * sends a first heartbeat (not ready) and then one every interval_ms from
- * the loop's timer. Negative errno on failure; s is then inert but must
+ * the loop's timer, each followed by the process's metrics
+ * (mgo_metrics_proc) when they changed. Negative errno on failure; s is then inert but must
  * still be stopped. */
 int mgo_supervised_start(struct mgo_supervised *s, struct mgo_loop *loop, int fd,
 			 enum mgo_role role, unsigned interval_ms);
