@@ -247,8 +247,9 @@ static int start_http(struct mgo_health *h)
 		return -EINVAL; /* the configuration checked it */
 	}
 	h->mhd = MHD_start_daemon(flags, (uint16_t)h->cfg.health.port, NULL, NULL, on_request, h,
-				  MHD_OPTION_SOCK_ADDR, addr,
+				  /* first, or MHD prints what comes before */
 				  MHD_OPTION_EXTERNAL_LOGGER, mhd_log, h,
+				  MHD_OPTION_SOCK_ADDR, addr,
 				  MHD_OPTION_LISTENING_ADDRESS_REUSE, 1,
 				  MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONNECTION_LIMIT,
 				  MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONNECTION_TIMEOUT_S,
