@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <uthash.h>
 #include <unistd.h>
 #include <zmq.h>
@@ -13,6 +14,7 @@
 #include "mgo/ipc_sock.h"
 #include "mgo/kube.h"
 #include "mgo/log.h"
+#include "mgo/metrics.h"
 
 static const struct mgo_kube_resource res_mustgathers = {"operator.openshift.io", "v1alpha1",
 							 "mustgathers", true};
@@ -52,6 +54,7 @@ struct exec {
 	enum step step;                 /* the step whose request is in flight */
 	char job_name[80];
 	char result[768];
+	struct timespec received;       /* for mgo_reconcile_duration_seconds */
 	UT_hash_handle hh;              /* by msg.u.act.uid */
 };
 
@@ -74,10 +77,20 @@ static void note(struct exec *e, const char *fmt, ...)
 	va_end(ap);
 }
 
+static double seconds_since(const struct timespec *t0)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - t0->tv_sec) + (double)(now.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
 static void finish(struct exec *e)
 {
 	struct mgo_launcher *l = e->l;
+	double took = seconds_since(&e->received);
 
+	mgo_metric_observe(mgo_metrics_proc(), MGO_M_RECONCILE_SECONDS, NULL, took > 0 ? took : 0);
 	mgo_ipc_log("validator", "launcher", &e->msg, e->result);
 	HASH_DEL(l->inflight, e);
 	mgo_ipc_msg_free(&e->msg);
@@ -90,6 +103,18 @@ static void stop(struct exec *e, const struct mgo_kube_error *err, const char *w
 	note(e, "%s failed: %s (%ld %s)", what, err->message[0] ? err->message : "no message",
 	     err->http_code, err->reason);
 	finish(e);
+}
+
+/* Once per act applied: its status write is what records the outcome. */
+static void count_outcome(const struct mgo_act *a)
+{
+	const char *labels[] = {
+		a->kind == MGO_ACT_LAUNCH ? "launched"
+		: a->kind == MGO_ACT_DENY ? "denied"
+		: a->succeeded ? "completed" : "failed",
+		a->kind == MGO_ACT_LAUNCH || !a->reason ? "" : a->reason};
+
+	mgo_metric_add(mgo_metrics_proc(), MGO_M_MUSTGATHERS, labels, 1);
 }
 
 static void on_step(void *ctx, const struct mgo_kube_result *res)
@@ -114,6 +139,7 @@ static void on_step(void *ctx, const struct mgo_kube_result *res)
 		if (err)
 			return stop(e, err, "status");
 		note(e, "status written");
+		count_outcome(a);
 		break;
 	case STEP_CREATE_JOB:
 		if (err && code == 409 && strcmp(err->reason, "AlreadyExists") == 0) {
@@ -288,6 +314,7 @@ static void accept_act(struct mgo_launcher *l, struct mgo_ipc_msg *msg)
 	}
 	e->l = l;
 	e->rule = rule;
+	clock_gettime(CLOCK_MONOTONIC, &e->received);
 	e->msg = *msg; /* takes ownership */
 	memset(msg, 0, sizeof(*msg));
 	if (e->msg.u.act.kind == MGO_ACT_LAUNCH)
@@ -315,8 +342,19 @@ static void on_act(struct mgo_loop *loop, int fd, void *zsock, short revents, vo
 
 static void on_leadership(void *ctx, bool leader)
 {
+	mgo_metric_set(mgo_metrics_proc(), MGO_M_LEASE_LEADER, NULL, leader ? 1 : 0);
 	mgo_info(leader ? "launcher.active" : "launcher.standby",
 		 leader ? "acting on the validator's decisions" : "standing by");
+}
+
+/* Before each heartbeat's metrics: what is counted elsewhere. */
+static void collect(void *ctx)
+{
+	struct mgo_launcher *l = ctx;
+	struct mgo_metrics *m = mgo_metrics_proc();
+
+	mgo_kube_stats_to_metrics(mgo_kube_client_stats(l->client), m);
+	mgo_metric_set(m, MGO_M_QUEUE_DEPTH, NULL, (int64_t)HASH_COUNT(l->inflight));
 }
 
 int mgo_launcher_open(struct mgo_launcher *l, struct mgo_proc *proc)
@@ -359,6 +397,7 @@ int mgo_launcher_open(struct mgo_launcher *l, struct mgo_proc *proc)
 		mgo_error("launcher.lease", "cannot start leader election: %s", strerror(-rc));
 		return rc;
 	}
+	mgo_supervised_collect(&proc->sup, collect, l);
 	mgo_info("launcher.ready", "obeying the validator on %s as %s", proc->launcher_endpoint,
 		 l->identity);
 	return 0;
@@ -368,6 +407,8 @@ void mgo_launcher_close(struct mgo_launcher *l)
 {
 	struct exec *e, *tmp;
 
+	if (l->proc)
+		mgo_supervised_collect(&l->proc->sup, NULL, NULL);
 	/* a successor need not wait for the lease to expire */
 	(void)mgo_lease_release(l->lease, MGO_LEASE_RELEASE_MS); /* failures are logged */
 	mgo_lease_stop(l->lease);

@@ -749,3 +749,8 @@ const char *mgo_role_name(enum mgo_role r)
 {
 	return name_of(role_names, MGO_ARRAY_SIZE(role_names), (int)r);
 }
+
+const char *mgo_act_kind_name(enum mgo_act_kind k)
+{
+	return name_of(act_kind_names, MGO_ARRAY_SIZE(act_kind_names), (int)k);
+}

@@ -158,6 +158,15 @@ static struct mgo_metric_series *series_at(struct mgo_metrics *m, enum mgo_metri
 	return s;
 }
 
+/* Whether labels holds the family's label count of valid values. */
+static bool labels_ok(enum mgo_metric_family f, const char *const *labels)
+{
+	for (unsigned i = 0; i < mgo_metric_defs[f].nlabels; i++)
+		if (!labels || !labels[i] || !mgo_metric_label_ok(labels[i], strlen(labels[i])))
+			return false;
+	return true;
+}
+
 /* The series an update of kind `kind` goes to, or NULL with *rc set and the
  * refusal counted. */
 static struct mgo_metric_series *updating(struct mgo_metrics *m, enum mgo_metric_family f,
@@ -167,11 +176,9 @@ static struct mgo_metric_series *updating(struct mgo_metrics *m, enum mgo_metric
 	struct mgo_metric_series *s = NULL;
 
 	*rc = -EINVAL;
-	if ((unsigned)f >= MGO_M_FAMILIES || mgo_metric_defs[f].kind != kind)
+	if ((unsigned)f >= MGO_M_FAMILIES || mgo_metric_defs[f].kind != kind ||
+	    !labels_ok(f, labels))
 		goto out;
-	for (unsigned i = 0; i < mgo_metric_defs[f].nlabels; i++)
-		if (!labels || !labels[i] || !mgo_metric_label_ok(labels[i], strlen(labels[i])))
-			goto out;
 	*rc = -ENOSPC;
 	s = series_at(m, f, labels, mgo_metric_defs[f].nlabels);
 	if (s)
@@ -198,6 +205,22 @@ int mgo_metric_add(struct mgo_metrics *m, enum mgo_metric_family f, const char *
 		m->version++;
 	}
 	return rc;
+}
+
+int mgo_metric_total(struct mgo_metrics *m, enum mgo_metric_family f, const char *const *labels,
+		     int64_t total)
+{
+	const struct mgo_metric_series *s;
+	int64_t now = 0;
+
+	if ((unsigned)f < MGO_M_FAMILIES && labels_ok(f, labels) &&
+	    (s = mgo_metric_find(m, f, labels, mgo_metric_defs[f].nlabels)))
+		now = s->value;
+	if (total < now) {
+		m->dropped++;
+		return -ERANGE;
+	}
+	return mgo_metric_add(m, f, labels, total - now);
 }
 
 int mgo_metric_set(struct mgo_metrics *m, enum mgo_metric_family f, const char *const *labels,
@@ -242,7 +265,7 @@ int mgo_metric_remove(struct mgo_metrics *m, enum mgo_metric_family f, const cha
 {
 	const struct mgo_metric_series *s;
 
-	if ((unsigned)f >= MGO_M_FAMILIES ||
+	if ((unsigned)f >= MGO_M_FAMILIES || !labels_ok(f, labels) ||
 	    !(s = mgo_metric_find(m, f, labels, mgo_metric_defs[f].nlabels)))
 		return -ENOENT;
 	/* order does not matter: the renderer sorts */

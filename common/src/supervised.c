@@ -55,11 +55,14 @@ out:
 static void send_metrics(struct mgo_supervised *s)
 {
 	const struct mgo_metrics *m = mgo_metrics_proc();
-	uint64_t version = m->version;
+	uint64_t version;
 	uint8_t frame[PIPE_BUF];
 	size_t next = 0, len = 0;
 	int rc;
 
+	if (s->collect)
+		s->collect(s->collect_ctx);
+	version = m->version;
 	if (version == s->metrics_sent)
 		return;
 	while ((rc = mgo_notify_encode_metrics(m, &next, frame, sizeof(frame), &len)) == 0) {
@@ -133,6 +136,12 @@ void mgo_supervised_ready(struct mgo_supervised *s)
 	beat(s);
 	if (s->timer)
 		mgo_timer_start(s->timer, s->interval_ms);
+}
+
+void mgo_supervised_collect(struct mgo_supervised *s, void (*fn)(void *ctx), void *ctx)
+{
+	s->collect = fn;
+	s->collect_ctx = ctx;
 }
 
 void mgo_supervised_stop(struct mgo_supervised *s)

@@ -105,6 +105,11 @@ int mgo_metric_set(struct mgo_metrics *m, enum mgo_metric_family f, const char *
 		   int64_t v);
 int mgo_metric_observe(struct mgo_metrics *m, enum mgo_metric_family f,
 		       const char *const *labels, double v);
+/* A counter kept elsewhere (the API client's, an informer's), copied in as
+ * its total: 0, -ERANGE when it would go backwards (left as it was), or as
+ * mgo_metric_add. */
+int mgo_metric_total(struct mgo_metrics *m, enum mgo_metric_family f, const char *const *labels,
+		     int64_t total);
 /* Removes a series (a gauge that no longer means anything); 0 or -ENOENT. */
 int mgo_metric_remove(struct mgo_metrics *m, enum mgo_metric_family f, const char *const *labels);
 /* The series, or NULL. `labels` has the set's own count for the family. */

@@ -28,6 +28,8 @@ struct mgo_supervised {
 	/* mgo_metrics_proc()'s version last sent whole: the set goes up with
 	 * the next heartbeat after any change, and again after a full pipe */
 	uint64_t metrics_sent;
+	void (*collect)(void *ctx);     /* see mgo_supervised_collect */
+	void *collect_ctx;
 };
 
 /* Takes over the notification fd (a pipe's write end; made non-blocking),
@@ -41,6 +43,11 @@ int mgo_supervised_start(struct mgo_supervised *s, struct mgo_loop *loop, int fd
 /* Reports readiness at once (a heartbeat with ready=true); later calls do
  * nothing. */
 void mgo_supervised_ready(struct mgo_supervised *s);
+
+/* fn(ctx) runs before each heartbeat's metrics are sent, to copy into
+ * mgo_metrics_proc what is counted elsewhere (the API client's stats, queue
+ * lengths). One collector; NULL removes it. */
+void mgo_supervised_collect(struct mgo_supervised *s, void (*fn)(void *ctx), void *ctx);
 
 /* Stops the heartbeats and closes the fd. A zeroed struct with fd -1 is fine. */
 void mgo_supervised_stop(struct mgo_supervised *s);
