@@ -2,12 +2,12 @@
 #include "mgo/snapshot.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <msgpack.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "ipc_walk.h"
 #include "schema.h"
 
 enum key { K_V, K_SEQ, K_HEALTHY, K_READY, K_HEALTH_WHY, K_READY_WHY, K_METRICS, K_N };
@@ -181,6 +181,55 @@ static int decode_map(const msgpack_object *o, struct mgo_snapshot *s, char *err
 	return rc;
 }
 
+/* Bytes a scalar's header (tag byte included) says it spans, its string
+ * body included; 0 for anything that is not a scalar of the kinds used. */
+static size_t scalar_span(const uint8_t *p, size_t left)
+{
+	uint8_t t = p[0];
+	size_t hdr = 1, body = 0, n;
+
+	if (t <= 0x7f || t >= 0xe0 || t == 0xc0 || t == 0xc2 || t == 0xc3)
+		return 1;                               /* fixints, nil, booleans */
+	if (t >= 0xa0 && t <= 0xbf)
+		return 1 + (size_t)(t & 0x1f);          /* fixstr */
+	if (t >= 0xcc && t <= 0xd3)
+		return 1 + ((size_t)1 << (t & 3));      /* (u)int 8..64 */
+	if (t < 0xd9 || t > 0xdb)
+		return 0;
+	n = (size_t)1 << (t - 0xd9);                    /* str 8, 16, 32 */
+	if (left < 1 + n)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		body = body << 8 | p[1 + i];
+	hdr += n;
+	return body > SIZE_MAX - hdr ? 0 : hdr + body;
+}
+
+/* A structural check before msgpack-c sees the bytes: one map of at most
+ * 15 pairs (a fixmap) of scalars, that fills the frame exactly. msgpack-c
+ * allocates for declared container sizes before it sees their elements, so
+ * a container anywhere could ask for gigabytes; with none, its allocations
+ * are bounded by the frame. Hand-written because msgpack-c has no validating
+ * mode, and mgo_ipc_walk caps strings far below a metrics text. */
+static int walk(const uint8_t *p, size_t len, char *err, size_t errlen)
+{
+	size_t off = 1, pairs;
+
+	if (len < 1 || (p[0] & 0xf0) != 0x80)
+		return bad(err, errlen, "", "not a map of at most 15 keys");
+	pairs = p[0] & 0x0f;
+	for (size_t i = 0; i < 2 * pairs; i++) {
+		size_t span = off < len ? scalar_span(p + off, len - off) : 0;
+		if (!span || span > len - off)
+			return bad(err, errlen, "", i % 2 ? "a value is not a scalar, or is cut short"
+							  : "a key is not a string, or is cut short");
+		if (i % 2 == 0 && (p[off] < 0xa0 || p[off] > 0xbf))
+			return bad(err, errlen, "", "a key is not a short string");
+		off += span;
+	}
+	return off == len ? 0 : bad(err, errlen, "", "trailing bytes after the snapshot");
+}
+
 int mgo_snap_decode(const void *buf, size_t len, struct mgo_snapshot *out, char *err,
 		    size_t errlen)
 {
@@ -191,7 +240,7 @@ int mgo_snap_decode(const void *buf, size_t len, struct mgo_snapshot *out, char 
 	memset(out, 0, sizeof(*out));
 	if (err && errlen)
 		err[0] = '\0';
-	if ((rc = mgo_ipc_walk(buf, len, err, errlen)))
+	if ((rc = walk(buf, len, err, errlen)))
 		return rc;
 	msgpack_unpacked_init(&u);
 	switch (msgpack_unpack_next(&u, buf, len, &off)) {

@@ -16,6 +16,7 @@
 
 #include "mgo/kubecreds.h"
 #include "mgo/loop.h"
+#include "healthprobe.h"
 #include "spawn.h"
 
 struct cluster cl;
@@ -692,13 +693,11 @@ static char *memcheck_wrapper(const struct cluster *c, int i)
 	return path;
 }
 
-void cluster_procs_start(struct cluster *c)
+void cluster_procs_spawn(struct cluster *c)
 {
 	char name[64], vgarg[PATH_MAX + 16], supp[PATH_MAX + 32], *wrap[CL_NPROCS] = {NULL};
 	const char *bin[CL_NPROCS], *argv[24];
 	size_t n = 0;
-	uint64_t end;
-	int status;
 
 	c->runs++;
 	snprintf(name, sizeof(name), "operator-%u.log", c->runs);
@@ -724,6 +723,14 @@ void cluster_procs_start(struct cluster *c)
 	cr_assert(c->supervisor > 0, "cannot start mgo-supervisor");
 	for (int i = 0; i < CL_NPROCS; i++)
 		free(wrap[i]);
+}
+
+void cluster_procs_start(struct cluster *c)
+{
+	uint64_t end;
+	int status;
+
+	cluster_procs_spawn(c);
 	end = deadline(c);
 	for (;;) {
 		char *text = slurp(c->log);
@@ -743,6 +750,11 @@ void cluster_procs_start(struct cluster *c)
 	}
 	cluster_dump(c);
 	cr_assert_fail("the operator did not start (no supervisor.ready and launcher.active)");
+}
+
+unsigned cluster_health_port(const struct cluster *c)
+{
+	return mgo_test_health_port(c->log, 0, CL_WAIT_MS * c->slow);
 }
 
 /* Memcheck's findings, if it wrote any (--quiet: silence means clean). */

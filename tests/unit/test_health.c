@@ -97,7 +97,7 @@ Test(snapshot, lengths_are_checked_before_allocation)
 
 /* One way to spoil the map per row. */
 enum spoil { NONE, DROP_KEY, EXTRA_KEY, REPEAT_KEY, BAD_TYPE, VERSION_2, TRAILING, NOT_MAP,
-	     NUL_IN_STR, LONG_WHY, NEG_SEQ };
+	     NUL_IN_STR, LONG_WHY, NEG_SEQ, CONTAINER };
 
 static size_t build(enum spoil how, int key, char *buf, size_t cap)
 {
@@ -121,6 +121,10 @@ static size_t build(enum spoil how, int key, char *buf, size_t cap)
 		msgpack_pack_str(&pk, strlen(keys[kk]));
 		msgpack_pack_str_body(&pk, keys[kk], strlen(keys[kk]));
 		if (how == BAD_TYPE && kk == key) {
+			msgpack_pack_nil(&pk);
+			continue;
+		}
+		if (how == CONTAINER && kk == key) {
 			msgpack_pack_array(&pk, 0);
 			continue;
 		}
@@ -181,11 +185,13 @@ Test(snapshot, strict_decoding)
 		{BAD_TYPE, 3, -EBADMSG, "ready: not a boolean"},
 		{BAD_TYPE, 5, -EBADMSG, "ready_why: not a string"},
 		{VERSION_2, 0, -EPROTONOSUPPORT, "v: version 2, not 1"},
-		{TRAILING, 0, -EBADMSG, ""},
-		{NOT_MAP, 0, -EBADMSG, "not a map"},
+		{TRAILING, 0, -EBADMSG, "trailing bytes"},
+		{NOT_MAP, 0, -EBADMSG, "not a map of at most 15 keys"},
 		{NUL_IN_STR, 4, -EBADMSG, "health_why"},
 		{LONG_WHY, 5, -EBADMSG, "ready_why"},
 		{NEG_SEQ, 0, -EBADMSG, "seq: not an unsigned integer"},
+		{CONTAINER, 6, -EBADMSG, "a value is not a scalar"},
+		{CONTAINER, 0, -EBADMSG, "a value is not a scalar"},
 	};
 	char buf[4096], err[256];
 
@@ -202,6 +208,26 @@ Test(snapshot, strict_decoding)
 			cr_assert_null(s.metrics, "row %zu: nothing left owned", i);
 		}
 	}
+}
+
+Test(snapshot, a_large_metrics_text_passes)
+{
+	struct mgo_snapshot s = sample(), got;
+	size_t n = 256 * 1024;
+	char *big = malloc(n + 1);
+	uint8_t *frame;
+	size_t len;
+
+	for (size_t i = 0; i < n; i++)
+		big[i] = i % 64 == 63 ? '\n' : 'a';
+	big[n] = '\0';
+	s.metrics = big;
+	cr_assert_eq(mgo_snap_encode(&s, &frame, &len), 0);
+	cr_assert_eq(mgo_snap_decode(frame + 4, len - 4, &got, NULL, 0), 0);
+	cr_assert_str_eq(got.metrics, big);
+	mgo_snap_free(&got);
+	free(frame);
+	free(big);
 }
 
 Test(snapshot, encoding_refuses_what_decoding_would)

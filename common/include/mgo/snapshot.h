@@ -6,9 +6,9 @@
  * exactly the keys v (MGO_SNAP_VERSION), seq, healthy, ready, health_why,
  * ready_why and metrics. The supervisor writes one at every heartbeat
  * interval and at every child state change; mgo-health keeps the last.
- * Decoding is bounded before allocation (the frame length, then the
- * structural walk of mgo_ipc_walk) and rejects trailing bytes, unknown,
- * missing or repeated keys and strings holding NUL. */
+ * Decoding is bounded before allocation (the frame length, then a walk of
+ * the raw bytes that admits one flat map of scalars) and rejects trailing
+ * bytes, unknown, missing or repeated keys and strings holding NUL. */
 #ifndef MGO_SNAPSHOT_H
 #define MGO_SNAPSHOT_H
 
@@ -18,8 +18,7 @@
 
 #define MGO_SNAP_VERSION 1
 #define MGO_SNAP_WHY_MAX 1024
-/* A whole frame (length prefix excluded): the IPC frame limit, which the
- * structural walk enforces too. */
+/* A whole frame (length prefix excluded). */
 #define MGO_SNAP_FRAME_MAX (1024 * 1024)
 /* What is left for the metrics text once the rest of the map is counted. */
 #define MGO_SNAP_METRICS_MAX (MGO_SNAP_FRAME_MAX - 4 * MGO_SNAP_WHY_MAX)
