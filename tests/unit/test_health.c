@@ -16,6 +16,8 @@
 #include "health_feed.h"
 #include "healthprobe.h"
 #include "mgo/loop.h"
+#include "mgo/metrics.h"
+#include "mgo/sandbox.h"
 #include "mgo/snapshot.h"
 #include "spawn.h"
 #include "sup.h"
@@ -480,4 +482,45 @@ Test(health_proc, a_bad_frame_ends_it)
 	hp.pid = 0;
 	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 1, "status %#x", st);
 	cr_assert(wait_for_text(hp.log, "\"event\":\"health.snapshot\"", 1000));
+}
+
+/* ---- what the documents and the permission table say ---- */
+
+Test(health_docs, every_metric_family_is_listed)
+{
+	char *text = slurp(MGO_SOURCE_DIR "/docs/health.md"), want[128];
+
+	cr_assert_not_null(text);
+	for (size_t i = 0; i < MGO_M_FAMILIES; i++) {
+		snprintf(want, sizeof(want), "| `%s` |", mgo_metric_defs[i].name);
+		cr_expect(strstr(text, want), "docs/health.md does not list %s", mgo_metric_defs[i].name);
+	}
+	free(text);
+}
+
+struct seen {
+	bool bind, connect, read;
+};
+
+static void note_entry(const struct mgo_sandbox_entry *e, void *ctx)
+{
+	struct seen *s = ctx;
+
+	if (strcmp(e->what, "TCP bind (ABI >= 4)") == 0)
+		s->bind = strstr(e->effect, "health.port") != NULL;
+	if (strcmp(e->what, "TCP connect (ABI >= 4)") == 0)
+		s->connect = strcmp(e->effect, "refused") == 0;
+	if (strcmp(e->what, "read") == 0)
+		s->read = strcmp(e->effect, "nothing") == 0;
+}
+
+Test(health_docs, the_sandbox_description_covers_health)
+{
+	struct seen s = {0};
+
+	cr_assert_str_eq(mgo_sandbox_role_name(MGO_SANDBOX_HEALTH), "health");
+	cr_assert_eq(mgo_sandbox_role_parse("health"), MGO_SANDBOX_HEALTH);
+	mgo_sandbox_describe(MGO_SANDBOX_HEALTH, note_entry, &s);
+	cr_assert(s.bind && s.connect && s.read, "bind %d connect %d read %d", s.bind, s.connect,
+		  s.read);
 }
