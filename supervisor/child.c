@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 #include <zmq.h>
 
@@ -151,6 +152,7 @@ static int on_beat(void *ctx, const struct mgo_heartbeat *hb)
 		mgo_timer_start(c->healthy, c->sup->cfg.supervisor.healthy_after_ms);
 		arm_deadline(c);
 		mgo_sup_health_changed(c->sup);
+		mgo_sup_peer_ready(c->sup, c);
 		mgo_sup_child_ready(c->sup);
 		return 0;
 	}
@@ -184,7 +186,9 @@ static int read_notify(struct mgo_child *c, int fd, mgo_notify_fn beat, char *wh
 	char err[256];
 
 	for (int i = 0; i < READS_PER_WAKEUP; i++) {
-		ssize_t n = read(fd, buf, sizeof(buf));
+		/* one packet per read; MSG_TRUNC makes an oversized one say its
+		 * true length instead of being cut silently */
+		ssize_t n = recv(fd, buf, sizeof(buf), MSG_TRUNC);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && errno == EAGAIN)
@@ -193,6 +197,11 @@ static int read_notify(struct mgo_child *c, int fd, mgo_notify_fn beat, char *wh
 			/* closed: it can no longer beat, and its silence will say so */
 			close_notify(c);
 			return 0;
+		}
+		if ((size_t)n > sizeof(buf)) {
+			snprintf(why, whylen, "bad notification: a packet of %zd bytes, "
+				 "over the %zu a frame may have", n, sizeof(buf));
+			return -1;
 		}
 		if (mgo_notify_read(&c->notify, buf, (size_t)n, &h, err, sizeof(err))) {
 			snprintf(why, whylen, "bad notification: %s", c->why[0] ? c->why : err);
@@ -287,8 +296,13 @@ static int spawn_child(struct mgo_child *c, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot make its key bundle: %s", strerror(-rc));
 		goto out;
 	}
-	if (pipe2(keys, O_CLOEXEC) || pipe2(notify, O_CLOEXEC) || pipe2(out, O_CLOEXEC) ||
-	    fcntl(notify[0], F_SETFL, O_NONBLOCK) || fcntl(out[0], F_SETFL, O_NONBLOCK)) {
+	/* The notification channel is a packet socket, not a pipe: each write
+	 * is one whole frame or nothing (as on a pipe under PIPE_BUF), and it
+	 * also carries the supervisor's news the other way (mgo_child_tell). */
+	if (pipe2(keys, O_CLOEXEC) ||
+	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, notify) ||
+	    pipe2(out, O_CLOEXEC) || fcntl(notify[0], F_SETFL, O_NONBLOCK) ||
+	    fcntl(out[0], F_SETFL, O_NONBLOCK)) {
 		rc = -errno;
 		snprintf(err, errlen, "cannot make its pipes: %s", strerror(-rc));
 		goto out;

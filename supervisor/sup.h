@@ -121,6 +121,14 @@ int mgo_sup_metrics_render(const struct mgo_sup *s, char **text, size_t *len);
 /* The launcher has said leader or standby since its last start. */
 bool mgo_sup_lease_known(const struct mgo_sup *s);
 
+/* ---- peers.c: news for the children ---- */
+
+/* Child `ready` became ready: every other running child is told which
+ * peer it was, so the watcher can re-send what a restarted launcher lost.
+ * Best effort: a child that cannot take the news now loses nothing its
+ * own timers would not recover. */
+void mgo_sup_peer_ready(struct mgo_sup *s, const struct mgo_child *ready);
+
 /* ---- child.c: one child's state machine ---- */
 
 /* Gives a child (role, name, path and fds -1 set by mgo_sup_args) its

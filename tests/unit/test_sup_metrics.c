@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -163,7 +164,8 @@ static void rig_open(struct rig *r)
 		if (r->s.kids[i].role == MGO_ROLE_LAUNCHER)
 			r->c = &r->s.kids[i];
 	}
-	cr_assert_eq(pipe2(p, O_CLOEXEC | O_NONBLOCK), 0);
+	/* the notification channel as the supervisor makes it: a packet socket */
+	cr_assert_eq(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, p), 0);
 	r->c->notify_fd = p[0];
 	r->wfd = p[1];
 	r->c->state = MGO_CHILD_READY;
