@@ -162,7 +162,8 @@ static void on_snapshot(struct mgo_loop *loop, int fd, void *zsock, short revent
 
 /* ---- HTTP ---- */
 
-static void mhd_log(void *cls, const char *fmt, va_list ap)
+/* MHD's own messages (bind failures, a flood of connections) as JSON lines */
+__attribute__((format(printf, 2, 0))) static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	char msg[512];
 
