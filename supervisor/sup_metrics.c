@@ -28,7 +28,12 @@ static bool valid_role(enum mgo_role role)
 int mgo_sup_store_put(struct mgo_sup_store *st, enum mgo_role role,
 		      const struct mgo_metric_series *s)
 {
-	int rc = valid_role(role) ? mgo_metrics_put(&st->kid[role].now, s) : -EINVAL;
+	int rc = -EPERM;
+
+	if (!valid_role(role))
+		rc = -EINVAL;
+	else if (mgo_metric_defs[s->family].senders & (1u << role))
+		rc = mgo_metrics_put(&st->kid[role].now, s);
 
 	if (rc)
 		st->refused++;

@@ -32,8 +32,9 @@ struct mgo_sup_store {
 int mgo_sup_store_new(struct mgo_sup_store **out);
 void mgo_sup_store_free(struct mgo_sup_store *st);
 
-/* A series from role's notification pipe replaces its previous value. 0 or
- * -ENOSPC (counted in `refused`); never stops the pipe. */
+/* A series from role's notification channel replaces its previous value.
+ * 0, -EPERM (a family role does not send: def.senders), -EINVAL or -ENOSPC,
+ * all counted in `refused`; never stops the channel. */
 int mgo_sup_store_put(struct mgo_sup_store *st, enum mgo_role role,
 		      const struct mgo_metric_series *s);
 /* role was spawned: a start after the first one is a restart. */

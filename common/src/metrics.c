@@ -5,44 +5,52 @@
 #include <math.h>
 #include <string.h>
 
+#define W (1u << MGO_ROLE_WATCHER)
+#define V (1u << MGO_ROLE_VALIDATOR)
+#define L (1u << MGO_ROLE_LAUNCHER)
+
 const struct mgo_metric_def mgo_metric_defs[MGO_M_FAMILIES] = {
 	[MGO_M_MUSTGATHERS] = {"mgo_mustgathers_total",
 			       "MustGathers acted on by the launcher, by outcome and condition reason.",
-			       MGO_METRIC_COUNTER, false, 2, {"outcome", "reason"}},
+			       MGO_METRIC_COUNTER, false, L, 2, {"outcome", "reason"}},
 	[MGO_M_VERDICTS] = {"mgo_verdicts_total", "Acts sent by the validator, by verdict and reason.",
-			    MGO_METRIC_COUNTER, false, 2, {"verdict", "reason"}},
+			    MGO_METRIC_COUNTER, false, V, 2, {"verdict", "reason"}},
 	[MGO_M_KUBE_REQUESTS] = {"mgo_kube_requests_total",
 				 "HTTP exchanges with the API server, retries included; code 0: no response.",
-				 MGO_METRIC_COUNTER, true, 2, {"verb", "code"}},
+				 MGO_METRIC_COUNTER, true, W | L, 2, {"verb", "code"}},
 	[MGO_M_WATCH_RESTARTS] = {"mgo_watch_restarts_total",
 				  "Watches resumed from a resourceVersion, by resource.",
-				  MGO_METRIC_COUNTER, false, 1, {"resource"}},
+				  MGO_METRIC_COUNTER, false, W, 1, {"resource"}},
 	[MGO_M_RELISTS] = {"mgo_relists_total", "Lists after the first one (410 Gone), by resource.",
-			   MGO_METRIC_COUNTER, false, 1, {"resource"}},
+			   MGO_METRIC_COUNTER, false, W, 1, {"resource"}},
 	[MGO_M_INFORMER_SYNCED] = {"mgo_informer_synced",
 				   "1 once the watcher's informer has listed the resource.",
-				   MGO_METRIC_GAUGE, false, 1, {"resource"}},
+				   MGO_METRIC_GAUGE, false, W, 1, {"resource"}},
 	[MGO_M_IPC_MESSAGES] = {"mgo_ipc_messages_total",
 				"IPC messages decoded by the receiving role, by sending peer and type.",
-				MGO_METRIC_COUNTER, true, 2, {"peer", "type"}},
+				MGO_METRIC_COUNTER, true, W | V | L, 2, {"peer", "type"}},
 	[MGO_M_IPC_REJECTED] = {"mgo_ipc_rejected_total",
 				"IPC messages or connections refused by the receiving role, by peer and reason.",
-				MGO_METRIC_COUNTER, true, 2, {"peer", "reason"}},
+				MGO_METRIC_COUNTER, true, W | V | L, 2, {"peer", "reason"}},
 	[MGO_M_CHILD_RESTARTS] = {"mgo_child_restarts_total",
 				  "Starts of a child process after its first one.",
-				  MGO_METRIC_COUNTER, false, 1, {"child"}},
+				  MGO_METRIC_COUNTER, false, 0, 1, {"child"}},
 	[MGO_M_CHILD_UP] = {"mgo_child_up", "1 while the child process runs and is ready.",
-			    MGO_METRIC_GAUGE, false, 1, {"child"}},
+			    MGO_METRIC_GAUGE, false, 0, 1, {"child"}},
 	[MGO_M_QUEUE_DEPTH] = {"mgo_queue_depth",
 			       "Work waiting: the watcher's MustGathers awaiting a verdict, the launcher's Acts queued or in flight.",
-			       MGO_METRIC_GAUGE, true, 0, {0}},
+			       MGO_METRIC_GAUGE, true, W | L, 0, {0}},
 	[MGO_M_RECONCILE_SECONDS] = {"mgo_reconcile_duration_seconds",
 				     "Seconds from the launcher receiving an Act to the end of its API writes.",
-				     MGO_METRIC_HISTOGRAM, false, 0, {0}},
+				     MGO_METRIC_HISTOGRAM, false, L, 0, {0}},
 	[MGO_M_LEASE_LEADER] = {"mgo_lease_leader",
 				"1 while the launcher holds the leader Lease, 0 on standby.",
-				MGO_METRIC_GAUGE, false, 0, {0}},
+				MGO_METRIC_GAUGE, false, L, 0, {0}},
 };
+
+#undef W
+#undef V
+#undef L
 
 /* Prometheus' default buckets: reconciles span a local API call (ms) to
  * retries with backoff (s). */

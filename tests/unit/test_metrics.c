@@ -43,6 +43,10 @@ Test(metrics, names_follow_prometheus_conventions)
 			cr_assert(strstr(d->name, "_seconds"), "%s: a unit", d->name);
 		cr_assert(d->help && d->help[0] && !strchr(d->help, '\n') && !strchr(d->help, '\\'));
 		cr_assert_eq(mgo_metric_family_by_name(d->name, n), f);
+		cr_assert_eq(d->senders == 0, f == MGO_M_CHILD_RESTARTS || f == MGO_M_CHILD_UP,
+			     "%s: only the supervisor's own have no sender", d->name);
+		cr_assert(!d->by_role || (d->senders & (d->senders - 1)),
+			  "%s: role only where several roles send it", d->name);
 		for (unsigned i = 0; i < d->nlabels; i++)
 			cr_assert(strcmp(d->labels[i], "role") && strcmp(d->labels[i], "le"),
 				  "%s: role and le are added, never sent", d->name);

@@ -13,6 +13,7 @@
 
 #include "mgo/metrics.h"
 #include "mgo/notify.h"
+#include "mgo/supervised.h"
 #include "sup.h"
 
 static struct mgo_metric_series counter(enum mgo_metric_family f, const char *a, const char *b,
@@ -125,19 +126,47 @@ Test(sup_store, histograms_carry_over_bucket_by_bucket)
 	mgo_sup_store_free(st);
 }
 
-Test(sup_store, roles_out_of_range_are_refused)
+Test(sup_store, a_child_sends_only_its_own_families)
 {
+	static const struct {
+		enum mgo_role role;
+		enum mgo_metric_family f;
+		int rc;
+	} rows[] = {
+		{MGO_ROLE_LAUNCHER, MGO_M_MUSTGATHERS, 0},
+		{MGO_ROLE_WATCHER, MGO_M_MUSTGATHERS, -EPERM},
+		{MGO_ROLE_VALIDATOR, MGO_M_MUSTGATHERS, -EPERM},
+		{MGO_ROLE_VALIDATOR, MGO_M_VERDICTS, 0},
+		{MGO_ROLE_LAUNCHER, MGO_M_VERDICTS, -EPERM},
+		{MGO_ROLE_WATCHER, MGO_M_RELISTS, 0},
+		{MGO_ROLE_VALIDATOR, MGO_M_KUBE_REQUESTS, -EPERM},
+		{MGO_ROLE_VALIDATOR, MGO_M_IPC_MESSAGES, 0},
+		{MGO_ROLE_LAUNCHER, MGO_M_CHILD_RESTARTS, -EPERM},
+		{MGO_ROLE_LAUNCHER, MGO_M_CHILD_UP, -EPERM},
+		{MGO_ROLE_WATCHER, MGO_M_LEASE_LEADER, -EPERM},
+		{MGO_ROLE_SUPERVISOR, MGO_M_LEASE_LEADER, -EPERM},
+		{(enum mgo_role)0, MGO_M_LEASE_LEADER, -EINVAL},
+		{(enum mgo_role)MGO_SUP_STORE_ROLES, MGO_M_LEASE_LEADER, -EINVAL},
+	};
 	struct mgo_sup_store *st = NULL;
-	struct mgo_metric_series s = counter(MGO_M_LEASE_LEADER, NULL, NULL, 1);
+	uint64_t refused = 0;
+	char *text;
 
 	cr_assert_eq(mgo_sup_store_new(&st), 0);
-	cr_assert_eq(mgo_sup_store_put(st, (enum mgo_role)0, &s), -EINVAL);
-	cr_assert_eq(mgo_sup_store_put(st, (enum mgo_role)MGO_SUP_STORE_ROLES, &s), -EINVAL);
-	cr_assert_eq(st->refused, 2);
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct mgo_metric_series s = counter(rows[i].f, "a", "b", 1);
+		cr_assert_eq(mgo_sup_store_put(st, rows[i].role, &s), rows[i].rc, "row %zu", i);
+		refused += rows[i].rc != 0;
+		cr_assert_eq(st->refused, refused, "row %zu", i);
+	}
+	text = render(st, true);
+	HAS(text, "\nmgo_mustgathers_total{outcome=\"a\",reason=\"b\"} 1\n");
+	HAS(text, "\nmgo_child_restarts_total{child=\"launcher\"} 0\n");
+	free(text);
 	mgo_sup_store_free(st);
 }
 
-/* ---- through a child's pipe: the frames still in it when it dies count ---- */
+/* ---- through a child's channel: the frames still in it when it dies count ---- */
 
 struct rig {
 	struct mgo_sup s;
@@ -164,7 +193,7 @@ static void rig_open(struct rig *r)
 		if (r->s.kids[i].role == MGO_ROLE_LAUNCHER)
 			r->c = &r->s.kids[i];
 	}
-	/* the notification channel as the supervisor makes it: a packet socket */
+	/* as the supervisor makes it: one packet per frame */
 	cr_assert_eq(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, p), 0);
 	r->c->notify_fd = p[0];
 	r->wfd = p[1];
@@ -222,6 +251,32 @@ Test(sup_store, a_dead_childs_last_frames_are_read_and_carried)
 	cr_assert_eq(strlen(text), len);
 	free(text);
 	free(m);
+	rig_close(&r);
+}
+
+Test(sup_store, a_supervised_process_sends_its_own_set)
+{
+	struct rig r;
+	struct mgo_supervised sv;
+	struct mgo_metrics *m = mgo_metrics_proc();
+	const char *outcome[] = {"denied", "InvalidSpec"};
+	char *text = NULL;
+	size_t len = 0;
+
+	rig_open(&r);
+	cr_assert_eq(mgo_metric_add(m, MGO_M_MUSTGATHERS, outcome, 2), 0);
+	cr_assert_eq(mgo_metric_observe(m, MGO_M_RECONCILE_SECONDS, NULL, 0.5), 0);
+	/* the first heartbeat goes out at once, the changed set after it */
+	cr_assert_eq(mgo_supervised_start(&sv, r.s.loop, r.wfd, MGO_ROLE_LAUNCHER, 60000), 0);
+	cr_assert_eq(sv.metrics_sent, m->version);
+	mgo_supervised_stop(&sv);
+	r.wfd = -1;                             /* closed by the stop */
+
+	mgo_child_exited(r.c, W_EXITCODE(0, 0));
+	cr_assert_eq(mgo_sup_metrics_render(&r.s, &text, &len), 0);
+	HAS(text, "\nmgo_mustgathers_total{outcome=\"denied\",reason=\"InvalidSpec\"} 2\n");
+	HAS(text, "\nmgo_reconcile_duration_seconds_count 1\n");
+	free(text);
 	rig_close(&r);
 }
 

@@ -20,6 +20,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mgo/ipc.h"
+
 enum mgo_metric_kind {
 	MGO_METRIC_COUNTER,
 	MGO_METRIC_GAUGE,
@@ -59,6 +61,10 @@ struct mgo_metric_def {
 	/* The supervisor adds role="<child>" in front of the labels below;
 	 * children never send it. */
 	bool by_role;
+	/* Bit 1 << enum mgo_role of each child that may send the family; the
+	 * supervisor refuses it from any other, so a compromised watcher cannot
+	 * make up MustGather outcomes. 0: the supervisor's own. */
+	unsigned senders;
 	unsigned nlabels;                       /* sent by the process itself */
 	const char *labels[MGO_METRIC_LABELS_MAX];
 };

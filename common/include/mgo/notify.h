@@ -13,8 +13,9 @@
  *
  * The child also writes metric frames (mgo/metrics.h): the same length
  * prefix, a body of at most MGO_NOTIFY_METRICS_MAX bytes so that the whole
- * frame is at most PIPE_BUF and still cannot tear. The body's first byte
- * tells them apart (a heartbeat is a map, a metric frame an array).
+ * frame is at most PIPE_BUF and still cannot tear on a pipe. The body's
+ * first byte tells them apart (a heartbeat is a map, a metric frame an
+ * array).
  *
  * The other direction carries the supervisor's news: packets of one byte,
  * each the enum mgo_role of a peer that has just become ready. */

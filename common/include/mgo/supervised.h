@@ -45,8 +45,8 @@ struct mgo_supervised {
  * packet socket, which is also read for its news, or a pipe's write end
  * (tests that play the supervisor), which is only written. Sends a first
  * heartbeat (not ready) and then one every interval_ms from the loop's
- * timer, each followed by the process's metrics (mgo_metrics_proc) when
- * they changed. Negative errno on failure; s is then inert but must
+ * timer, each followed by the process's metrics (mgo_metrics_proc) when they
+ * changed. Negative errno on failure; s is then inert but must
  * still be stopped. */
 int mgo_supervised_start(struct mgo_supervised *s, struct mgo_loop *loop, int fd,
 			 enum mgo_role role, unsigned interval_ms);
