@@ -79,7 +79,9 @@ Test(health, metrics_count_what_happened)
 	cluster_job_succeed(&cl, "plain");
 	json_decref(cluster_wait_mg(&cl, "plain", "Completed"));
 	expect_metrics(port, want);
-	/* exactly what happened: no outcome nobody caused */
+	/* exactly what happened: the audit log's Job creations, and no
+	 * outcome nobody caused */
+	cr_assert_eq(cluster_jobs_created(&cl), 2);
 	char *body = NULL;
 	cr_assert_eq(mgo_test_health_get(port, "GET", "/metrics", &body, NULL, NULL), 200);
 	cr_expect_null(strstr(body, "outcome=\"failed\""), "%s", body);
