@@ -164,9 +164,16 @@ static int on_metrics(void *ctx, const struct mgo_metric_series *s)
 {
 	struct mgo_child *c = ctx;
 
-	/* a full store loses the series, not the child: metrics are not
-	 * worth a restart */
-	mgo_sup_store_put(c->sup->metrics, c->role, s);
+	struct mgo_sup_store *st = c->sup->metrics;
+	int rc = mgo_sup_store_put(st, c->role, s);
+
+	/* a refused series is lost, not the child: metrics are not worth a
+	 * restart. Said at the 1st, 2nd, 4th... refusal, so a child that
+	 * keeps trying cannot flood the log. */
+	if (rc && (st->refused & (st->refused - 1)) == 0)
+		mgo_log_kv(MGO_LOG_WARN, NULL, "supervisor.metrics.refused", "{s:s, s:s, s:s, s:I}",
+			   "child", c->name, "family", mgo_metric_defs[s->family].name, "error",
+			   strerror(-rc), "refused", (json_int_t)st->refused);
 	return 0;
 }
 

@@ -235,6 +235,8 @@ Test(sup_store, a_dead_childs_last_frames_are_read_and_carried)
 	cr_assert_not(mgo_sup_lease_known(&r.s));
 	cr_assert_eq(mgo_metric_add(m, MGO_M_MUSTGATHERS, denied, 3), 0);
 	cr_assert_eq(mgo_metric_set(m, MGO_M_LEASE_LEADER, NULL, 1), 0);
+	/* not the launcher's to say: refused, and the rest still taken */
+	cr_assert_eq(mgo_metric_add(m, MGO_M_VERDICTS, denied, 1), 0);
 	send_set(r.wfd, m);
 	cr_assert_eq(mgo_metric_add(m, MGO_M_MUSTGATHERS, denied, 4), 0);
 	send_set(r.wfd, m);                     /* the totals again: 7, not 10 */
@@ -248,6 +250,8 @@ Test(sup_store, a_dead_childs_last_frames_are_read_and_carried)
 	HAS(text, "\nmgo_mustgathers_total{outcome=\"denied\",reason=\"InvalidImage\"} 7\n");
 	HAS(text, "\nmgo_child_up{child=\"launcher\"} 0\n");
 	LACKS(text, "\nmgo_lease_leader ");
+	LACKS(text, "\nmgo_verdicts_total{");
+	cr_assert_eq(r.s.metrics->refused, 2, "one per frame that carried it");
 	cr_assert_eq(strlen(text), len);
 	free(text);
 	free(m);

@@ -95,6 +95,13 @@ Test(supervisor, sigterm_stops_in_order_and_leaves_nothing_behind)
 	}
 	json_decref(stopping);
 	json_decref(stopped);
+	/* the children's metric frames were all taken, none cost a child */
+	static const char *const never[] = {"supervisor.child.broken", "supervisor.metrics.refused"};
+	for (size_t i = 0; i < 2; i++) {
+		json_t *bad = mgo_test_operator_events(&op, never[i], NULL);
+		cr_assert_eq(json_array_size(bad), 0, "%s", never[i]);
+		json_decref(bad);
+	}
 	for (size_t i = 0; i < 4; i++)
 		cr_assert_not(alive(kids[i]), "%s (%d) left running", roles[i], (int)kids[i]);
 	cr_assert_neq(stat(path, &st), 0, "socket file left behind");
