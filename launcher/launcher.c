@@ -110,7 +110,11 @@ static void stop(struct exec *e, const struct mgo_kube_error *err, const char *w
 	finish(e);
 }
 
-/* Once per act applied: its status write is what records the outcome. */
+/* Once per outcome: a denial or an end when its status write lands, a
+ * launch when its Job is created. Not a launch at its status write: the
+ * watcher re-observes a running MustGather until its cache has the Job,
+ * and that second launch act writes the status again but finds the Job
+ * there (AlreadyExists), launching nothing. */
 static void count_outcome(const struct mgo_act *a)
 {
 	const char *labels[] = {
@@ -147,7 +151,8 @@ static void on_step(void *ctx, const struct mgo_kube_result *res)
 			return stop(e, err, "status");
 		if (e->step == STEP_STATUS) {
 			note(e, "status written");
-			count_outcome(a);
+			if (a->kind != MGO_ACT_LAUNCH)
+				count_outcome(a);
 		} else {
 			note(e, "status written: %zu invalid entries", a->n_invalid_images);
 		}
@@ -165,6 +170,7 @@ static void on_step(void *ctx, const struct mgo_kube_result *res)
 		if (err)
 			return stop(e, err, "Job create");
 		note(e, "created Job %s", e->job_name);
+		count_outcome(a);
 		break;
 	case STEP_VERIFY_JOB: {
 		if (err)

@@ -129,6 +129,7 @@ static void kill_broken(struct mgo_child *c, const char *why)
 	mgo_timer_stop(c->deadline);
 	mgo_timer_stop(c->healthy);
 	close_notify(c);
+	mgo_sup_health_changed(c->sup);
 }
 
 static int on_beat(void *ctx, const struct mgo_heartbeat *hb)
@@ -150,6 +151,7 @@ static int on_beat(void *ctx, const struct mgo_heartbeat *hb)
 			   (json_int_t)(c->beat_ms - c->started_ms));
 		mgo_timer_start(c->healthy, c->sup->cfg.supervisor.healthy_after_ms);
 		arm_deadline(c);
+		mgo_sup_health_changed(c->sup);
 		mgo_sup_peer_ready(c->sup, c);
 		mgo_sup_child_ready(c->sup);
 		return 0;
@@ -280,12 +282,16 @@ static void failed(struct mgo_child *c, const char *how)
 	mgo_timer_start(c->deadline, delay);
 	mgo_log_kv(MGO_LOG_INFO, NULL, "supervisor.child.restarting", "{s:s, s:I, s:i}", "child",
 		   c->name, "in_ms", (json_int_t)delay, "failures", (int)c->failures);
+	mgo_sup_health_changed(s);
 }
 
-/* Pipes, keys, fork and exec; 0 or a negative errno with err set. */
+/* Pipes, keys, fork and exec; 0 or a negative errno with err set.
+ * mgo-health gets no keys: its fd 3 is the read end of the snapshot pipe,
+ * whose write end goes to the health feed. */
 static int spawn_child(struct mgo_child *c, char *err, size_t errlen)
 {
 	struct mgo_sup *s = c->sup;
+	bool health = c->role == MGO_ROLE_HEALTH;
 	int keys[2] = {-1, -1}, notify[2] = {-1, -1}, out[2] = {-1, -1}, rc = 0;
 	char keys_arg[8], notify_arg[8], *argv[12];
 	uint8_t bundle[MGO_IPC_BUNDLE_MAX];
@@ -293,7 +299,7 @@ static int spawn_child(struct mgo_child *c, char *err, size_t errlen)
 	struct mgo_spawn sp;
 	pid_t pid = -1;
 
-	if ((rc = mgo_sup_bundle(s, c->role, bundle, sizeof(bundle), &blen))) {
+	if (!health && (rc = mgo_sup_bundle(s, c->role, bundle, sizeof(bundle), &blen))) {
 		snprintf(err, errlen, "cannot make its key bundle: %s", strerror(-rc));
 		goto out;
 	}
@@ -310,13 +316,15 @@ static int spawn_child(struct mgo_child *c, char *err, size_t errlen)
 	}
 	/* far below a pipe's capacity, so this cannot block: the keys wait in
 	 * the kernel until the child reads them first thing */
-	if (write(keys[1], bundle, blen) != (ssize_t)blen) {
+	if (!health && write(keys[1], bundle, blen) != (ssize_t)blen) {
 		rc = -EIO;
 		snprintf(err, errlen, "cannot write its keys");
 		goto out;
 	}
-	close(keys[1]);
-	keys[1] = -1;
+	if (!health) {
+		close(keys[1]);
+		keys[1] = -1;
+	}
 	if ((rc = mgo_logmux_init(&c->mux, c->name, 0))) {
 		snprintf(err, errlen, "out of memory");
 		goto out;
@@ -326,7 +334,7 @@ static int spawn_child(struct mgo_child *c, char *err, size_t errlen)
 	argv[n++] = c->path;
 	argv[n++] = "--config";
 	argv[n++] = (char *)s->config_path;
-	argv[n++] = "--keys-fd";
+	argv[n++] = health ? "--snapshot-fd" : "--keys-fd";
 	argv[n++] = keys_arg;
 	argv[n++] = "--notify-fd";
 	argv[n++] = notify_arg;
@@ -344,7 +352,12 @@ static int spawn_child(struct mgo_child *c, char *err, size_t errlen)
 		goto out;
 	}
 	c->pid = pid;
+	c->starts++;
 	c->mux.pid = pid;
+	if (health) {
+		mgo_health_feed_attach(s, keys[1]);
+		keys[1] = -1;
+	}
 	c->notify_fd = notify[0];
 	c->out_fd = out[0];
 	notify[0] = out[0] = -1;
@@ -391,6 +404,7 @@ void mgo_child_launch(struct mgo_child *c)
 	arm_deadline(c);
 	mgo_log_kv(MGO_LOG_INFO, NULL, "supervisor.child.started", "{s:s, s:i, s:s}", "child",
 		   c->name, "child_pid", (int)c->pid, "program", c->path);
+	mgo_sup_health_changed(c->sup);
 }
 
 void mgo_child_exited(struct mgo_child *c, int wstatus)
@@ -415,11 +429,14 @@ void mgo_child_exited(struct mgo_child *c, int wstatus)
 	mgo_timer_stop(c->deadline);
 	mgo_timer_stop(c->healthy);
 	c->pid = 0;
+	if (c->role == MGO_ROLE_HEALTH)
+		mgo_health_feed_detach(c->sup);
 	mgo_sup_describe_exit(wstatus, how, sizeof(how));
 	if (c->sup->stopping) {
 		c->state = MGO_CHILD_DOWN;
 		mgo_log_kv(MGO_LOG_INFO, NULL, "supervisor.child.stopped", "{s:s, s:i, s:s}", "child",
 			   c->name, "child_pid", (int)pid, "status", how);
+		mgo_sup_health_changed(c->sup);
 		return;
 	}
 	mgo_log_kv(MGO_LOG_WARN, NULL, "supervisor.child.exited", "{s:s, s:i, s:s, s:s*}", "child",
@@ -441,6 +458,7 @@ void mgo_child_stop(struct mgo_child *c)
 	c->state = MGO_CHILD_STOPPING;
 	mgo_log_kv(MGO_LOG_INFO, NULL, "supervisor.child.stopping", "{s:s, s:i}", "child", c->name,
 		   "child_pid", (int)c->pid);
+	mgo_sup_health_changed(c->sup);
 	if (kill(c->pid, SIGTERM) != 0)
 		mgo_error("supervisor.kill", "cannot signal %s (%d): %s", c->name, (int)c->pid,
 			  strerror(errno));

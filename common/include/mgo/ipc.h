@@ -50,6 +50,7 @@ enum mgo_role {
 	MGO_ROLE_WATCHER,
 	MGO_ROLE_VALIDATOR,
 	MGO_ROLE_LAUNCHER,
+	MGO_ROLE_HEALTH,        /* serves probes and metrics; no IPC keys */
 };
 
 /* child -> supervisor: "I am alive", and whether the child is ready to work. */
