@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 #include <zmq.h>
 
@@ -149,6 +150,7 @@ static int on_beat(void *ctx, const struct mgo_heartbeat *hb)
 			   (json_int_t)(c->beat_ms - c->started_ms));
 		mgo_timer_start(c->healthy, c->sup->cfg.supervisor.healthy_after_ms);
 		arm_deadline(c);
+		mgo_sup_peer_ready(c->sup, c);
 		mgo_sup_child_ready(c->sup);
 		return 0;
 	}
@@ -159,11 +161,13 @@ static int on_beat(void *ctx, const struct mgo_heartbeat *hb)
 static void on_notify(struct mgo_loop *loop, int fd, void *zsock, short revents, void *ctx)
 {
 	struct mgo_child *c = ctx;
-	uint8_t buf[1024];
+	uint8_t buf[MGO_NOTIFY_WIRE_MAX];
 	char err[256], why[512];
 
 	for (int i = 0; i < READS_PER_WAKEUP; i++) {
-		ssize_t n = read(fd, buf, sizeof(buf));
+		/* one packet per read; MSG_TRUNC makes an oversized one say its
+		 * true length instead of being cut silently */
+		ssize_t n = recv(fd, buf, sizeof(buf), MSG_TRUNC);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && errno == EAGAIN)
@@ -171,6 +175,12 @@ static void on_notify(struct mgo_loop *loop, int fd, void *zsock, short revents,
 		if (n <= 0) {
 			/* closed: it can no longer beat, and its silence will say so */
 			close_notify(c);
+			return;
+		}
+		if ((size_t)n > sizeof(buf)) {
+			snprintf(why, sizeof(why), "bad notification: a packet of %zd bytes, "
+				 "over the %zu a frame may have", n, sizeof(buf));
+			kill_broken(c, why);
 			return;
 		}
 		c->why[0] = '\0';
@@ -253,8 +263,13 @@ static int spawn_child(struct mgo_child *c, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot make its key bundle: %s", strerror(-rc));
 		goto out;
 	}
-	if (pipe2(keys, O_CLOEXEC) || pipe2(notify, O_CLOEXEC) || pipe2(out, O_CLOEXEC) ||
-	    fcntl(notify[0], F_SETFL, O_NONBLOCK) || fcntl(out[0], F_SETFL, O_NONBLOCK)) {
+	/* The notification channel is a packet socket, not a pipe: each write
+	 * is one whole frame or nothing (as on a pipe under PIPE_BUF), and it
+	 * also carries the supervisor's news the other way (mgo_child_tell). */
+	if (pipe2(keys, O_CLOEXEC) ||
+	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, notify) ||
+	    pipe2(out, O_CLOEXEC) || fcntl(notify[0], F_SETFL, O_NONBLOCK) ||
+	    fcntl(out[0], F_SETFL, O_NONBLOCK)) {
 		rc = -errno;
 		snprintf(err, errlen, "cannot make its pipes: %s", strerror(-rc));
 		goto out;

@@ -107,6 +107,14 @@ void mgo_sup_crash_loop(struct mgo_sup *s, struct mgo_child *c, const char *last
 int mgo_sup_bundle(const struct mgo_sup *s, enum mgo_role role, uint8_t *buf, size_t cap,
 		   size_t *len);
 
+/* ---- peers.c: news for the children ---- */
+
+/* Child `ready` became ready: every other running child is told which
+ * peer it was, so the watcher can re-send what a restarted launcher lost.
+ * Best effort: a child that cannot take the news now loses nothing its
+ * own timers would not recover. */
+void mgo_sup_peer_ready(struct mgo_sup *s, const struct mgo_child *ready);
+
 /* ---- child.c: one child's state machine ---- */
 
 /* Gives a child (role, name, path and fds -1 set by mgo_sup_args) its

@@ -468,6 +468,24 @@ static void on_monitor(struct mgo_loop *loop, int fd, void *zsock, short revents
 	}
 }
 
+/* ---- the launcher's restarts, as the supervisor reports them ---- */
+
+/* A restarted launcher lost the acts queued to its predecessor, and the
+ * watcher has no link of its own to notice: the supervisor says so. Acts
+ * are the validator's answers to our Observes, so everything unfinished is
+ * observed again now, with fresh backoffs, instead of at each MustGather's
+ * resend timer (up to resyncSeconds away). A restarted validator needs
+ * nothing here: its handshake on our own link says it (on_monitor). */
+static void on_peer(void *ctx, enum mgo_role peer)
+{
+	struct mgo_watcher *w = ctx;
+
+	if (peer != MGO_ROLE_LAUNCHER || !all_synced(w))
+		return;
+	mgo_info("watcher.launcher.ready", "launcher ready: sending every unfinished MustGather");
+	resend_all(w);
+}
+
 static int open_socket(struct mgo_watcher *w)
 {
 	struct mgo_proc *proc = w->proc;
@@ -482,6 +500,7 @@ static int open_socket(struct mgo_watcher *w)
 	w->monitor = zmq_socket(proc->zctx, ZMQ_PAIR);
 	if (!w->monitor || zmq_connect(w->monitor, ep) != 0)
 		return -errno;
+	mgo_supervised_on_peer(&proc->sup, on_peer, w);
 	return mgo_loop_add_zmq(proc->loop, w->monitor, ZMQ_POLLIN, on_monitor, w, NULL);
 }
 
@@ -517,6 +536,8 @@ void mgo_watcher_close(struct mgo_watcher *w)
 {
 	struct pending *p, *tmp;
 
+	if (w->proc)
+		mgo_supervised_on_peer(&w->proc->sup, NULL, NULL);
 	for (int i = 0; i < MGO_INF_N; i++)
 		mgo_informer_free(w->inf[i]);
 	HASH_ITER(hh, w->pending, p, tmp)

@@ -102,7 +102,7 @@ int mgo_ipc_connect_push(void *zctx, const char *endpoint, const struct mgo_ipc_
 			 void **out)
 {
 	void *s = zmq_socket(zctx, ZMQ_PUSH);
-	int one = 1, rc;
+	int one = 1, ivl = 10, ivl_max = 200, rc;
 
 	if (!s)
 		return -errno;
@@ -112,6 +112,15 @@ int mgo_ipc_connect_push(void *zctx, const char *endpoint, const struct mgo_ipc_
 	/* queue only to a connected peer: with none, send says EAGAIN at once
 	 * instead of piling messages up for a process that may never come */
 	if (!rc && zmq_setsockopt(s, ZMQ_IMMEDIATE, &one, sizeof(one)))
+		rc = -errno;
+	/* The peer binds moments after we connect (the supervisor starts the
+	 * validator before the launcher) or comes back after a restart: retry
+	 * a missing ipc:// path every 10 ms, backing off to 200 ms, instead of
+	 * libzmq's flat 100 ms, which the first MustGather after a start paid
+	 * for with a whole resend interval. Retrying a local connect() is
+	 * cheap. */
+	if (!rc && (zmq_setsockopt(s, ZMQ_RECONNECT_IVL, &ivl, sizeof(ivl)) ||
+		    zmq_setsockopt(s, ZMQ_RECONNECT_IVL_MAX, &ivl_max, sizeof(ivl_max))))
 		rc = -errno;
 	if (!rc && zmq_connect(s, endpoint) != 0)
 		rc = -errno;

@@ -7,7 +7,12 @@
  * 4 bytes big-endian. The first one with ready=true is readiness; then one
  * comes every heartbeat interval from the child's loop, so silence means the
  * loop is stuck. A whole frame is far below PIPE_BUF, so a non-blocking write
- * on a pipe puts all of it or nothing: frames never tear. */
+ * on a pipe puts all of it or nothing: frames never tear. The supervisor
+ * makes the channel a SOCK_SEQPACKET socket pair, where every write is one
+ * packet, whole or not at all.
+ *
+ * The other direction carries the supervisor's news: packets of one byte,
+ * each the enum mgo_role of a peer that has just become ready. */
 #ifndef MGO_NOTIFY_H
 #define MGO_NOTIFY_H
 
@@ -24,6 +29,9 @@
  * -ENOSPC when cap < MGO_NOTIFY_WIRE_MAX, or the encoder's error. */
 int mgo_notify_encode(const struct mgo_heartbeat *hb, uint64_t seq, uint8_t *buf, size_t cap,
 		      size_t *len);
+
+/* The length of one packet of news (supervisor -> child). */
+#define MGO_NOTIFY_NEWS_LEN 1
 
 /* The supervisor's end: reassembles frames from a byte stream cut anywhere. */
 struct mgo_notify_reader {

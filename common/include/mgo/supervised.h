@@ -18,8 +18,17 @@
 int mgo_supervised_read_keys(int fd, enum mgo_role self, struct mgo_ipc_keys *out, char *err,
 			     size_t errlen);
 
+/* The supervisor says peer `peer` has just become ready (a restart, or the
+ * first start of one started later). */
+typedef void (*mgo_supervised_peer_fn)(void *ctx, enum mgo_role peer);
+
 struct mgo_supervised {
 	int fd;                         /* the notification fd; -1: not supervised */
+	struct mgo_loop *loop;
+	struct mgo_watch *news_w;       /* reading the supervisor's news, when fd
+					   is the supervisor's packet socket */
+	mgo_supervised_peer_fn on_peer;
+	void *peer_ctx;
 	struct mgo_heartbeat hb;
 	uint64_t seq;
 	unsigned interval_ms;
@@ -27,12 +36,18 @@ struct mgo_supervised {
 	bool write_failed;              /* logged once, not at every beat */
 };
 
-/* Takes over the notification fd (a pipe's write end; made non-blocking),
- * sends a first heartbeat (not ready) and then one every interval_ms from
+/* Takes over the notification fd (made non-blocking): the supervisor's
+ * packet socket, which is also read for its news, or a pipe's write end
+ * (tests that play the supervisor), which is only written. Sends a first
+ * heartbeat (not ready) and then one every interval_ms from
  * the loop's timer. Negative errno on failure; s is then inert but must
  * still be stopped. */
 int mgo_supervised_start(struct mgo_supervised *s, struct mgo_loop *loop, int fd,
 			 enum mgo_role role, unsigned interval_ms);
+
+/* Who hears of peers becoming ready (one listener; NULL: nobody, and the
+ * news is only logged at debug level). */
+void mgo_supervised_on_peer(struct mgo_supervised *s, mgo_supervised_peer_fn fn, void *ctx);
 
 /* Reports readiness at once (a heartbeat with ready=true); later calls do
  * nothing. */

@@ -1,0 +1,124 @@
+/* The supervisor's news to its children: a restarted launcher lost the acts
+ * queued to its predecessor, and the watcher, told of the restart, observes
+ * everything unfinished again at once instead of at each MustGather's
+ * resend timer. */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "mgo/loop.h"
+#include "operator.h"
+#include "spawn.h"
+#include "testenv.h"
+
+/* Nobody is killed for silence here: the test stops the launcher itself. */
+#define SUPERVISOR "{gracePeriodMs: 10000, heartbeatIntervalMs: 100, heartbeatTimeoutMs: 60000," \
+		   " restartDelayMs: 200, restartDelayMaxMs: 400}"
+#define NS "news"
+
+static struct testenv env;
+static struct mgo_test_operator op;
+
+static void teardown(void)
+{
+	mgo_test_operator_free(&op);
+	if (env.pid)
+		testenv_stop(&env);
+}
+
+TestSuite(supervisor_news, .fini = teardown, .timeout = 120);
+
+static void post(const char *path, const char *body)
+{
+	struct testenv_resp r;
+
+	testenv_request(&env, env.admin_token, "POST", path, NULL, body, &r);
+	cr_assert_eq(r.code, 201, "POST %s: %ld %s", path, r.code, r.body);
+	testenv_resp_free(&r);
+}
+
+/* Observes of MustGather NS/name the validator has received so far. */
+static size_t observes(const char *name)
+{
+	json_t *ipc = mgo_test_operator_events(&op, "ipc", NULL), *line;
+	char mg[128];
+	size_t i, n = 0;
+
+	snprintf(mg, sizeof(mg), NS "/%s", name);
+	json_array_foreach(ipc, i, line) {
+		const char *to = json_string_value(json_object_get(line, "to"));
+		const char *of = json_string_value(json_object_get(line, "mg"));
+		n += to && of && strcmp(to, "validator") == 0 && strcmp(of, mg) == 0;
+	}
+	json_decref(ipc);
+	return n;
+}
+
+static bool running(const char *name)
+{
+	struct testenv_resp r;
+	char path[256];
+	const char *s;
+	bool yes;
+
+	snprintf(path, sizeof(path),
+		 "/apis/operator.openshift.io/v1alpha1/namespaces/" NS "/mustgathers/%s", name);
+	testenv_request(&env, env.admin_token, "GET", path, NULL, NULL, &r);
+	cr_assert_eq(r.code, 200, "get %s: %ld", name, r.code);
+	s = json_string_value(json_object_get(json_object_get(r.json, "status"), "status"));
+	yes = s && strcmp(s, "Running") == 0;
+	testenv_resp_free(&r);
+	return yes;
+}
+
+static void pause_ms(long ms)
+{
+	nanosleep(&(struct timespec){ms / 1000, (ms % 1000) * 1000000L}, NULL);
+}
+
+Test(supervisor_news, a_restarted_launcher_gets_the_lost_acts_at_once)
+{
+	struct mgo_test_operator_opts o = {.env = &env, .supervisor_yaml = SUPERVISOR};
+	uint64_t end, killed_ms;
+	pid_t launcher, back;
+
+	mgo_test_operator_env(&env);
+	mgo_test_operator_start(&op, &o);
+	post("/api/v1/namespaces",
+	     "{\"apiVersion\":\"v1\",\"kind\":\"Namespace\",\"metadata\":{\"name\":\"" NS "\"}}");
+
+	/* A stopped launcher: its acts queue up in a process that will never
+	 * run them, and the watcher's resends of the MustGather back off
+	 * (1 s, 2 s, 4 s, ...) while nothing moves. */
+	launcher = mgo_test_operator_child(&op, "launcher");
+	cr_assert_gt(launcher, 0);
+	cr_assert_eq(kill(launcher, SIGSTOP), 0);
+	post("/apis/operator.openshift.io/v1alpha1/namespaces/" NS "/mustgathers",
+	     "{\"apiVersion\":\"operator.openshift.io/v1alpha1\",\"kind\":\"MustGather\","
+	     "\"metadata\":{\"name\":\"stalled\"},\"spec\":{}}");
+	/* the fourth Observe goes out 7 s after the first; the fifth is due
+	 * 8 s after the fourth */
+	for (end = mgo_now_ms() + 30000; observes("stalled") < 4; pause_ms(20))
+		cr_assert_lt(mgo_now_ms(), end, "the watcher did not re-send: %zu observes",
+			     observes("stalled"));
+	cr_assert(!running("stalled"), "a stopped launcher acted");
+
+	killed_ms = mgo_now_ms();
+	cr_assert_eq(kill(launcher, SIGKILL), 0);
+	back = mgo_test_operator_wait_ready(&op, "launcher", launcher, 10000);
+	cr_assert_gt(back, 0, "the launcher did not come back");
+
+	/* Well before the resend timer (8 s after the fourth Observe): only
+	 * the news of the launcher's restart can have brought it. */
+	for (end = killed_ms + 5000; !running("stalled"); pause_ms(20))
+		cr_assert_lt(mgo_now_ms(), end,
+			     "not Running 5 s after the launcher was replaced: its restart did not "
+			     "make the watcher observe again (%zu observes)", observes("stalled"));
+	json_t *news = mgo_test_operator_events(&op, "watcher.launcher.ready", NULL);
+	cr_expect_eq(json_array_size(news), 1, "the watcher heard of the launcher once");
+	json_decref(news);
+	cr_assert_eq(mgo_test_operator_stop(&op, 15000), 0);
+}
