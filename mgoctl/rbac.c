@@ -181,7 +181,7 @@ static int load_file(struct loader *l, const char *dir, const char *name, char *
 {
 	char path[1024], reason[128];
 	char *text = NULL;
-	size_t len = 0, pos = 0, next, end, line = 1;
+	size_t len = 0, pos = 0, next, end, line = 1, next_line;
 	unsigned doc = 0;
 	int rc;
 
@@ -195,15 +195,19 @@ static int load_file(struct loader *l, const char *dir, const char *name, char *
 	}
 	/* positions in messages are relative to the document, whose first line
 	 * the name gives */
-	for (rc = 0; !rc && pos < len; pos = next) {
+	for (rc = 0; !rc && pos < len; pos = next, line = next_line) {
 		struct mgo_yaml_node *root = NULL;
 
 		end = doc_end(text, len, pos, &next);
+		next_line = line;
+		for (size_t i = pos; i < next; i++)
+			next_line += text[i] == '\n';
+		/* a leading "---" opens the first document rather than ending one */
+		if (end == pos && pos == 0)
+			continue;
 		doc++;
 		snprintf(l->what, sizeof(l->what), "%s (document %u, from line %zu)", path, doc,
 			 line);
-		for (size_t i = pos; i < next; i++)
-			line += text[i] == '\n';
 		if ((rc = mgo_yaml_parse(&l->cx, text + pos, end - pos, &root)) || !root)
 			continue;
 		rc = add_object(l, root);

@@ -251,27 +251,29 @@ struct broken {
 ParameterizedTestParameters(mgoctl_permissions, a_broken_manifest_is_refused)
 {
 	static struct broken rows[] = {
-	{"agg.yaml",
-	 "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: agg}\n"
-	 "aggregationRule: {clusterRoleSelectors: [{matchLabels: {a: b}}]}\n",
-	 "aggregated ClusterRoles are not expanded"},
-	{"bad.yaml", "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: [x]\n",
-	 "bad.yaml (document 1, from line 1)"},
-	{"second.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\nkind: X\n",
-	 "second.yaml (document 2, from line 5):1:1: apiVersion: required"},
-	{"verbless.yaml",
-	 "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: v}\n"
-	 "rules:\n- apiGroups: [\"\"]\n  resources: [pods]\n",
-	 "rules.verbs: required"},
-	{"rolebinding.yaml",
-	 "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {name: b}\n"
-	 "roleRef: {kind: Role, name: r}\nsubjects: []\n",
-	 "ClusterRoleBinding cannot refer to a Role"},
-	{"watcher.yaml",
-	 "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: a, namespace: n}\n---\n"
-	 "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: b, namespace: n}\n",
-	 "exactly one ServiceAccount"},
-	{"alias.yaml", "apiVersion: v1\nkind: &k ConfigMap\nmetadata: {name: *k}\n", "alias"},
+		{"agg.yaml",
+		 "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: agg}\n"
+		 "aggregationRule: {clusterRoleSelectors: [{matchLabels: {a: b}}]}\n",
+		 "aggregated ClusterRoles are not expanded"},
+		{"bad.yaml", "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: [x]\n",
+		 "bad.yaml (document 1, from line 1)"},
+		{"second.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\nkind: X\n",
+		 "second.yaml (document 2, from line 5):1:1: apiVersion: required"},
+		{"lead.yaml", "---\napiVersion: v1\nmetadata: {name: a}\n",
+		 "lead.yaml (document 1, from line 2):1:1: kind: required"},
+		{"verbless.yaml",
+		 "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: v}\n"
+		 "rules:\n- apiGroups: [\"\"]\n  resources: [pods]\n",
+		 "rules.verbs: required"},
+		{"rolebinding.yaml",
+		 "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {name: b}\n"
+		 "roleRef: {kind: Role, name: r}\nsubjects: []\n",
+		 "ClusterRoleBinding cannot refer to a Role"},
+		{"watcher.yaml",
+		 "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: a, namespace: n}\n---\n"
+		 "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: b, namespace: n}\n",
+		 "exactly one ServiceAccount"},
+		{"alias.yaml", "apiVersion: v1\nkind: &k ConfigMap\nmetadata: {name: *k}\n", "alias"},
 	};
 	return cr_make_param_array(struct broken, rows, sizeof(rows) / sizeof(rows[0]));
 }
