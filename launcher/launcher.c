@@ -16,6 +16,8 @@
 
 static const struct mgo_kube_resource res_mustgathers = {"operator.openshift.io", "v1alpha1",
 							 "mustgathers", true};
+static const struct mgo_kube_resource res_allowlist = {"operator.openshift.io", "v1alpha1",
+						       "mustgatherimages", false};
 static const struct mgo_kube_resource res_jobs = {"batch", "v1", "jobs", true};
 static const struct mgo_kube_resource res_events = {"", "v1", "events", true};
 
@@ -28,6 +30,8 @@ enum step {
 	STEP_VERIFY_JOB,        /* read the existing Job: ours if it names our UID */
 	STEP_EVENT,             /* record the Event (AlreadyExists: recorded before) */
 	STEP_DELETE_JOB,        /* delete the Job, conditional on its UID */
+	STEP_ALLOWLIST_STATUS,  /* merge-patch MustGatherImage/cluster's /status,
+				   conditional on resourceVersion */
 };
 
 /* What the launcher obeys, and nothing else: the act kinds and, for each,
@@ -41,6 +45,7 @@ static const struct act_rule {
 	{MGO_ACT_DENY, {STEP_STATUS, STEP_EVENT, STEP_DELETE_JOB}},
 	{MGO_ACT_FINISH, {STEP_STATUS, STEP_EVENT, STEP_DELETE_JOB}},
 	{MGO_ACT_CLEANUP, {STEP_DELETE_JOB}},
+	{MGO_ACT_ALLOWLIST_STATUS, {STEP_ALLOWLIST_STATUS}},
 };
 
 /* One act being carried out. */
@@ -100,6 +105,7 @@ static void on_step(void *ctx, const struct mgo_kube_result *res)
 	long code = err ? err->http_code : res->http_code;
 
 	switch (e->step) {
+	case STEP_ALLOWLIST_STATUS:
 	case STEP_STATUS:
 		if (err && code == 409) {
 			note(e, "stale: the MustGather changed since the decision");
@@ -107,13 +113,17 @@ static void on_step(void *ctx, const struct mgo_kube_result *res)
 			return;
 		}
 		if (err && code == 404) {
-			note(e, "the MustGather is gone");
+			note(e, "the %s is gone",
+			     e->step == STEP_STATUS ? "MustGather" : "MustGatherImage");
 			finish(e);
 			return;
 		}
 		if (err)
 			return stop(e, err, "status");
-		note(e, "status written");
+		if (e->step == STEP_STATUS)
+			note(e, "status written");
+		else
+			note(e, "status written: %zu invalid entries", a->n_invalid_images);
 		break;
 	case STEP_CREATE_JOB:
 		if (err && code == 409 && strcmp(err->reason, "AlreadyExists") == 0) {
@@ -197,6 +207,12 @@ static int start_step(struct exec *e, enum step step)
 		body = mgo_job_render(a, &l->job_cfg);
 		rc = body ? mgo_kube_create(l->client, &res_jobs, a->ns, body,
 					    MGO_KUBE_F_RETRY_CONNECT, on_step, e, NULL)
+			  : -ENOMEM;
+		break;
+	case STEP_ALLOWLIST_STATUS:
+		body = mgo_allowlist_status_patch(a);
+		rc = body ? mgo_kube_merge_patch(l->client, &res_allowlist, NULL, a->name, "status",
+						 body, MGO_KUBE_F_IDEMPOTENT, on_step, e, NULL)
 			  : -ENOMEM;
 		break;
 	case STEP_EVENT:

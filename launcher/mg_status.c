@@ -22,6 +22,19 @@ static json_t *condition(const char *type, const char *status, const char *reaso
 			 gen, "lastTransitionTime", now);
 }
 
+/* Makes patch (taken; NULL passes through) conditional on the
+ * resourceVersion the decision saw: a stale decision gets a Conflict. */
+static json_t *conditional(json_t *patch, const struct mgo_act *act)
+{
+	if (patch && act->resource_version &&
+	    json_object_set_new(patch, "metadata",
+				json_pack("{s:s}", "resourceVersion", act->resource_version))) {
+		json_decref(patch);
+		return NULL;
+	}
+	return patch;
+}
+
 json_t *mgo_status_patch(const struct mgo_act *act, const char *job_name, const char *now)
 {
 	json_int_t gen = (json_int_t)act->generation;
@@ -64,17 +77,30 @@ json_t *mgo_status_patch(const struct mgo_act *act, const char *job_name, const 
 		json_decref(status);
 		goto fail;
 	}
-	json_t *patch = json_pack("{s:o}", "status", status);
-	if (patch && act->resource_version &&
-	    json_object_set_new(patch, "metadata",
-				json_pack("{s:s}", "resourceVersion", act->resource_version))) {
-		json_decref(patch);
-		return NULL;
-	}
-	return patch;
+	return conditional(json_pack("{s:o}", "status", status), act);
 fail:
 	json_decref(conds);
 	return NULL;
+}
+
+json_t *mgo_allowlist_status_patch(const struct mgo_act *act)
+{
+	json_t *list, *patch;
+
+	if (act->kind != MGO_ACT_ALLOWLIST_STATUS || !(list = json_array()))
+		return NULL;
+	for (size_t i = 0; i < act->n_invalid_images; i++) {
+		if (json_array_append_new(list, json_pack("{s:s, s:s}", "image",
+							  act->invalid_images[i], "message",
+							  act->invalid_messages[i]))) {
+			json_decref(list);
+			return NULL;
+		}
+	}
+	patch = json_pack("{s:{s:I, s:I, s:o}}", "status", "observedGeneration",
+			  (json_int_t)act->generation, "invalidCount",
+			  (json_int_t)act->n_invalid_images, "invalidImages", list);
+	return conditional(patch, act);
 }
 
 json_t *mgo_event_render(const struct mgo_act *act, const char *job_name, const char *now,

@@ -25,6 +25,13 @@
  * memory or act->kind writes no status (CLEANUP). */
 json_t *mgo_status_patch(const struct mgo_act *act, const char *job_name, const char *now);
 
+/* The merge patch for an ALLOWLIST_STATUS act on MustGatherImage/cluster's
+ * /status: observedGeneration, invalidCount and invalidImages (each entry
+ * with why; an empty list clears the last one), conditional on the
+ * resourceVersion the decision saw. New reference, or NULL when out of
+ * memory or act is of another kind. */
+json_t *mgo_allowlist_status_patch(const struct mgo_act *act);
+
 /* The core/v1 Event for act, or NULL when act->kind records none (CLEANUP).
  * Its name is derived from the MustGather and the reason, so a repeated act
  * makes the same Event (AlreadyExists) rather than a second one. `instance`

@@ -37,16 +37,20 @@ static struct mgo_child *child_of(struct mgo_sup *s, enum mgo_role role)
 static int default_paths(struct mgo_sup *s)
 {
 	char self[PATH_MAX];
+	const char *dir;
 	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 
 	if (n <= 0)
-		return -errno;
+		return n < 0 ? -errno : -ENOENT;
 	self[n] = '\0';
+	/* once: dirname() may write into its argument, so a second call would
+	 * give the directory above */
+	dir = dirname(self);
 	for (size_t i = 0; i < MGO_SUP_CHILDREN; i++) {
 		struct mgo_child *c = &s->kids[i];
 		if (c->path[0])
 			continue;
-		if (snprintf(c->path, sizeof(c->path), "%s/mgo-%s", dirname(self), c->name) >=
+		if (snprintf(c->path, sizeof(c->path), "%s/mgo-%s", dir, c->name) >=
 		    (int)sizeof(c->path))
 			return -ENAMETOOLONG;
 	}
@@ -65,7 +69,7 @@ int mgo_sup_args(struct mgo_sup *s, int argc, char **argv)
 		{0},
 	};
 	char err[512];
-	int c, level = MGO_LOG_INFO;
+	int c, rc, level = MGO_LOG_INFO;
 
 	memset(s, 0, sizeof(*s));
 	mgo_log_init("supervisor", MGO_LOG_INFO);
@@ -102,8 +106,9 @@ int mgo_sup_args(struct mgo_sup *s, int argc, char **argv)
 	if (!s->config_path || optind != argc)
 		return usage();
 	mgo_log_init("supervisor", (enum mgo_log_level)level);
-	if (default_paths(s) != 0) {
-		mgo_error("supervisor.args", "cannot find our own executable: %s", strerror(errno));
+	if ((rc = default_paths(s)) != 0) {
+		mgo_error("supervisor.args", "cannot find the programs beside our own: %s",
+			  strerror(-rc));
 		return 2;
 	}
 	for (size_t i = 0; i < MGO_SUP_CHILDREN; i++) {

@@ -181,6 +181,8 @@ int mgo_decide(const struct mgo_policy *policy, const struct mgo_observe *obs,
 	int rc;
 
 	memset(act, 0, sizeof(*act));
+	if (obs->subject == MGO_SUBJECT_ALLOWLIST)
+		return mgo_decide_allowlist(obs, act);
 	/* ownerReference GC removes the Job; status on a dying object is moot */
 	if (obs->mg.deleting)
 		return MGO_DECIDE_NOTHING;

@@ -44,6 +44,12 @@ enum mgo_decision {
 int mgo_decide(const struct mgo_policy *policy, const struct mgo_observe *obs,
 	       struct mgo_act *act);
 
+/* Decides about MustGatherImage/cluster itself (an Observe whose subject is
+ * the allowlist): always MGO_DECIDE_ACT with an ALLOWLIST_STATUS act listing
+ * each entry that is not an image reference and why, or -ENOMEM. mgo_decide
+ * calls it for such observations. */
+int mgo_decide_allowlist(const struct mgo_observe *obs, struct mgo_act *act);
+
 /* Checks the spec against the policy and the observed world. Returns 0 with
  * *intent filled (owned by the caller), 1 when the spec is refused (*reason
  * is one of the MGO_REASON_* denials, msg says what is wrong, *intent is

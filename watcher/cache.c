@@ -174,10 +174,20 @@ int mgo_wcache_allowlist_put(struct mgo_wcache *c, const json_t *obj, char *err,
 
 	if (rc)
 		return rc;
+	/* our own status writes change only its status and resourceVersion:
+	 * nothing a MustGather's decision reads */
+	bool same = c->allowlist.generation == a.generation &&
+		    mgo_wcache_allowlist_agrees(c, &a);
 	mgo_allowlist_free(&c->allowlist);
 	c->allowlist = a;
-	touch_all(c);
+	if (!same)
+		touch_all(c);
 	return 0;
+}
+
+const struct mgo_allowlist *mgo_wcache_allowlist(const struct mgo_wcache *c)
+{
+	return &c->allowlist;
 }
 
 void mgo_wcache_allowlist_del(struct mgo_wcache *c)
@@ -364,6 +374,10 @@ bool mgo_wcache_observe(const struct mgo_wcache *c, const char *uid, struct mgo_
 		return false;
 	out->mg = e->mg;
 	out->allowlist = c->allowlist;
+	/* the allowlist object's identity and status are for its own status;
+	 * left out, our writes of that status do not re-send every MustGather */
+	out->allowlist.uid = out->allowlist.resource_version = NULL;
+	out->allowlist.observed_generation = 0;
 	out->service_account = sa_presence(c, &e->mg);
 	out->pvc = MGO_PRESENCE_UNKNOWN;
 	out->job.gather_exit = out->job.upload_exit = -1;

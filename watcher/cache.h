@@ -46,6 +46,8 @@ bool mgo_wcache_observe(const struct mgo_wcache *c, const char *uid, struct mgo_
 /* Whether the cached allowlist says what `fresh` says: a fresh read of
  * MustGatherImage/cluster (present false: it does not exist). Entries are
  * compared as written, in order: the same object reads the same. */
+/* MustGatherImage/cluster as cached (present false: none); borrowed. */
+const struct mgo_allowlist *mgo_wcache_allowlist(const struct mgo_wcache *c);
 bool mgo_wcache_allowlist_agrees(const struct mgo_wcache *c, const struct mgo_allowlist *fresh);
 
 /* Whether what `cached` (an observation's Job state) says of its pod

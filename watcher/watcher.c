@@ -50,8 +50,13 @@ static bool all_synced(const struct mgo_watcher *w)
 	return w->synced == (1u << MGO_INF_N) - 1;
 }
 
+bool mgo_watcher_synced(const struct mgo_watcher *w)
+{
+	return all_synced(w);
+}
+
 /* FNV-1a over the encoded Observe: equal hashes, nothing new to say. */
-static uint64_t hash_bytes(const char *p, size_t n)
+uint64_t mgo_watcher_hash(const char *p, size_t n)
 {
 	uint64_t h = 1469598103934665603ull;
 
@@ -289,7 +294,7 @@ static void observe(struct mgo_watcher *w, const char *uid, bool again)
 		mgo_error("watcher.encode", "cannot encode the Observe of %s: %s", uid, err);
 		return;
 	}
-	uint64_t h = hash_bytes(buf, len);
+	uint64_t h = mgo_watcher_hash(buf, len);
 	free(buf);
 	if (h == p->sent_hash && !again)
 		return; /* nothing new; the resend timer is running */
@@ -333,6 +338,8 @@ static void resend_all(struct mgo_watcher *w)
 	HASH_ITER(hh, w->pending, p, tmp)
 		p->sent_hash = 0;
 	mgo_wcache_each(w->cache, on_touched, w);
+	w->mgi_sent_hash = 0;
+	mgo_watcher_observe_allowlist(w, false);
 }
 
 /* ---- informers ---- */
@@ -374,6 +381,7 @@ static void on_event(void *ctx, enum mgo_informer_event ev, const json_t *obj)
 			mgo_timer_stop(ic->w->allow_timer);
 			allowlist_read(ic->w);
 		}
+		mgo_watcher_observe_allowlist(ic->w, false);
 		break;
 	case MGO_INF_JOBS:
 		if (del)
@@ -519,7 +527,8 @@ int mgo_watcher_open(struct mgo_watcher *w, struct mgo_proc *proc)
 		return rc;
 	}
 	if ((rc = mgo_wcache_new(on_touched, w, &w->cache)) ||
-	    (rc = mgo_timer_new(proc->loop, on_allowlist_timer, w, &w->allow_timer)))
+	    (rc = mgo_timer_new(proc->loop, on_allowlist_timer, w, &w->allow_timer)) ||
+	    (rc = mgo_watcher_allowlist_open(w)))
 		return rc;
 	if ((rc = open_socket(w))) {
 		mgo_error("watcher.ipc", "cannot connect to the validator: %s", zmq_strerror(-rc));
@@ -546,6 +555,7 @@ void mgo_watcher_close(struct mgo_watcher *w)
 		mgo_kube_cancel(w->allow_req);
 	if (w->allow_timer)
 		mgo_timer_remove(w->allow_timer);
+	mgo_watcher_allowlist_close(w);
 	mgo_wcache_free(w->cache);
 	mgo_kube_client_free(w->client);
 	if (w->monitor)

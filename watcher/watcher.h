@@ -46,7 +46,28 @@ struct mgo_watcher {
 	uint64_t allow_epoch;           /* reads started so far */
 	struct mgo_timer *allow_timer;  /* the next try, while the cache disagrees */
 	uint64_t allow_backoff_ms;
+	/* MustGatherImage/cluster's own status (allowlist_status.c) */
+	struct mgo_timer *mgi_timer;    /* resend while its status lags */
+	uint64_t mgi_sent_hash;         /* of the last Observe sent; 0: none */
+	uint64_t mgi_backoff_ms;
 };
+
+/* ---- watcher.c, for the allowlist status ---- */
+
+/* Every informer has listed: the cache may be acted on. */
+bool mgo_watcher_synced(const struct mgo_watcher *w);
+/* A hash of an encoded Observe (never 0): equal hashes, nothing new. */
+uint64_t mgo_watcher_hash(const char *p, size_t n);
+
+/* ---- allowlist_status.c ---- */
+
+/* Sends the validator an Observe of MustGatherImage/cluster itself while
+ * its status.observedGeneration lags its generation (the launcher then
+ * writes which entries are malformed), re-sent with backoff like a
+ * MustGather's; `again`: a resend, even if unchanged. */
+void mgo_watcher_observe_allowlist(struct mgo_watcher *w, bool again);
+int mgo_watcher_allowlist_open(struct mgo_watcher *w);
+void mgo_watcher_allowlist_close(struct mgo_watcher *w);
 
 /* Loads the watcher's credentials, opens the client, the informers and the
  * socket, and starts listing. Negative errno, logged. */

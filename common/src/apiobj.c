@@ -48,8 +48,11 @@ static const struct mgo_schema mg_schema = MGO_SCHEMA(mg_fields);
 
 #define AL struct mgo_allowlist
 static const struct mgo_field allowlist_fields[] = {
+	MGO_FSTR("metadata.uid", AL, uid, MGO_NAME_MAX, 0),
+	MGO_FSTR("metadata.resourceVersion", AL, resource_version, MGO_NAME_MAX, 0),
 	MGO_FI64("metadata.generation", AL, generation, 0, INT64_MAX, REQ),
 	MGO_FSTRV("spec.images", AL, images, n_images, MGO_ALLOWLIST_MAX, MGO_STR_MAX, REQ),
+	MGO_FI64("status.observedGeneration", AL, observed_generation, 0, INT64_MAX, 0),
 };
 static const struct mgo_schema allowlist_schema = MGO_SCHEMA(allowlist_fields);
 

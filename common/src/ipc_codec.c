@@ -18,6 +18,7 @@
 
 _Static_assert(sizeof(enum mgo_ipc_type) == sizeof(int), "enum size");
 _Static_assert(sizeof(enum mgo_role) == sizeof(int), "enum size");
+_Static_assert(sizeof(enum mgo_subject) == sizeof(int), "enum size");
 
 #define AT(base, off) ((char *)(base) + (off))
 #define CAT(base, off) ((const char *)(base) + (off))
@@ -36,7 +37,9 @@ static const char *const role_names[] = { NULL, "supervisor", "watcher", "valida
 static const char *const mg_phase_names[] = { "new", "running", "completed", "failed" };
 static const char *const job_phase_names[] = { "none", "active", "succeeded", "failed" };
 static const char *const presence_names[] = { "unknown", "present", "absent" };
-static const char *const act_kind_names[] = { NULL, "launch", "deny", "finish", "cleanup" };
+static const char *const act_kind_names[] = { NULL, "launch", "deny", "finish", "cleanup",
+					       "allowlist-status" };
+static const char *const subject_names[] = { "mustgather", "allowlist" };
 
 #define SPEC struct mgo_mg_spec
 static const struct mgo_field spec_fields[] = {
@@ -76,7 +79,10 @@ static const struct mgo_schema mg_schema = MGO_SCHEMA(mg_fields);
 #define AL struct mgo_allowlist
 static const struct mgo_field allowlist_fields[] = {
 	BOOL(AL, present),
+	STR(AL, uid, MGO_NAME_MAX, 0),
+	STR(AL, resource_version, MGO_NAME_MAX, 0),
 	I64(AL, generation, 0),
+	I64(AL, observed_generation, 0),
 	MGO_FSTRV("images", AL, images, n_images, MGO_ALLOWLIST_MAX, MGO_STR_MAX, 0),
 };
 static const struct mgo_schema allowlist_schema = MGO_SCHEMA(allowlist_fields);
@@ -98,7 +104,8 @@ static const struct mgo_schema job_schema = MGO_SCHEMA(job_fields);
 
 #define OBS struct mgo_observe
 static const struct mgo_field observe_fields[] = {
-	STRUCT(OBS, mg, mg_schema, REQ),
+	ENUM(OBS, subject, subject_names, 0),
+	STRUCT(OBS, mg, mg_schema, 0),          /* required for a MustGather: check_observe */
 	STRUCT(OBS, allowlist, allowlist_schema, REQ),
 	STRUCT(OBS, job, job_schema, REQ),
 	ENUM(OBS, service_account, presence_names, 0),
@@ -130,7 +137,7 @@ static const struct mgo_schema intent_schema = MGO_SCHEMA(intent_fields);
 #define ACT struct mgo_act
 static const struct mgo_field act_fields[] = {
 	ENUM(ACT, kind, act_kind_names, REQ),
-	STR(ACT, ns, MGO_NAME_MAX, REQ),
+	STR(ACT, ns, MGO_NAME_MAX, 0),          /* per kind: check_act */
 	STR(ACT, name, MGO_NAME_MAX, REQ),
 	STR(ACT, uid, MGO_NAME_MAX, REQ),
 	I64(ACT, generation, REQ),
@@ -141,6 +148,10 @@ static const struct mgo_field act_fields[] = {
 	STR(ACT, job_name, MGO_NAME_MAX, 0),
 	STR(ACT, job_uid, MGO_NAME_MAX, 0),
 	STRUCT(ACT, intent, intent_schema, 0),
+	MGO_FSTRV("invalid_images", ACT, invalid_images, n_invalid_images, MGO_ALLOWLIST_MAX,
+		  MGO_STR_MAX, 0),
+	MGO_FSTRV("invalid_messages", ACT, invalid_messages, n_invalid_messages,
+		  MGO_ALLOWLIST_MAX, MGO_STR_MAX, 0),
 };
 static const struct mgo_schema act_schema = MGO_SCHEMA(act_fields);
 
@@ -220,6 +231,24 @@ static int check_observe(const struct mgo_observe *o, struct mgo_fpath *p, char 
 	if (!o->allowlist.present && (o->allowlist.n_images > 0 || o->allowlist.generation != 0))
 		return key_err(p, "allowlist", "images or generation given", "for an absent allowlist",
 			       err, errlen);
+	if (o->subject == MGO_SUBJECT_ALLOWLIST) {
+		/* about the allowlist object alone: nothing of a MustGather */
+		bool stray = o->mg.uid || o->mg.ns || o->mg.name || j->phase != MGO_JOB_NONE ||
+			     o->service_account || o->pvc;
+		if (stray)
+			return key_err(p, "mg", "or job given", "for the allowlist", err, errlen);
+		if (!o->allowlist.present)
+			return key_err(p, "allowlist", "absent", "for the allowlist", err, errlen);
+		mark = mgo_fpath_push(p, "allowlist", 9);
+		ret = require(o->allowlist.uid, p, "uid", "for the allowlist", err, errlen);
+		mgo_fpath_pop(p, mark);
+		return ret;
+	}
+	mark = mgo_fpath_push(p, "mg", 2);
+	ret = require(o->mg.uid, p, "uid", "for a MustGather", err, errlen);
+	mgo_fpath_pop(p, mark);
+	if (ret)
+		return ret;
 	if (j->phase == MGO_JOB_NONE)
 		return 0;
 	mark = mgo_fpath_push(p, "job", 3);
@@ -272,27 +301,34 @@ enum {
 	A_JOB_NAME = 1 << 3,
 	A_JOB_UID = 1 << 4,
 	A_INTENT = 1 << 5,
+	A_INVALID = 1 << 6,
+	A_NS = 1 << 7,
 };
 static const char *const act_bit_keys[] = {
-	"succeeded", "reason", "message", "job_name", "job_uid", "intent",
+	"succeeded", "reason", "message", "job_name", "job_uid", "intent", "invalid_images", "ns",
 };
 static const struct {
 	unsigned required, allowed;
 } act_rules[] = {
-	[MGO_ACT_LAUNCH] = { A_INTENT, A_INTENT | A_MESSAGE },
-	[MGO_ACT_DENY] = { A_REASON | A_MESSAGE, A_REASON | A_MESSAGE },
+	[MGO_ACT_LAUNCH] = { A_NS | A_INTENT, A_NS | A_INTENT | A_MESSAGE },
+	[MGO_ACT_DENY] = { A_NS | A_REASON | A_MESSAGE, A_NS | A_REASON | A_MESSAGE },
 	/* A FINISH may lack a Job: someone deleted it while it ran. */
-	[MGO_ACT_FINISH] = { A_REASON | A_MESSAGE,
-			     A_REASON | A_MESSAGE | A_SUCCEEDED | A_JOB_NAME | A_JOB_UID },
-	[MGO_ACT_CLEANUP] = { A_JOB_NAME | A_JOB_UID, A_JOB_NAME | A_JOB_UID | A_MESSAGE },
+	[MGO_ACT_FINISH] = { A_NS | A_REASON | A_MESSAGE,
+			     A_NS | A_REASON | A_MESSAGE | A_SUCCEEDED | A_JOB_NAME | A_JOB_UID },
+	[MGO_ACT_CLEANUP] = { A_NS | A_JOB_NAME | A_JOB_UID,
+			      A_NS | A_JOB_NAME | A_JOB_UID | A_MESSAGE },
+	/* cluster-scoped; no malformed entry is news too (a fixed allowlist) */
+	[MGO_ACT_ALLOWLIST_STATUS] = { 0, A_INVALID },
 };
 
 static int check_act(const struct mgo_act *a, struct mgo_fpath *p, char *err, size_t errlen)
 {
-	char ctx[16];
+	char ctx[32];
 	unsigned has = (a->succeeded ? A_SUCCEEDED : 0) | (a->reason ? A_REASON : 0) |
 		       (a->message ? A_MESSAGE : 0) | (a->job_name ? A_JOB_NAME : 0) |
-		       (a->job_uid ? A_JOB_UID : 0) | (intent_empty(&a->intent) ? 0 : A_INTENT);
+		       (a->job_uid ? A_JOB_UID : 0) | (intent_empty(&a->intent) ? 0 : A_INTENT) |
+		       (a->n_invalid_images || a->n_invalid_messages ? A_INVALID : 0) |
+		       (a->ns ? A_NS : 0);
 	unsigned missing = act_rules[a->kind].required & ~has;
 	unsigned extra = has & ~act_rules[a->kind].allowed;
 
@@ -300,6 +336,8 @@ static int check_act(const struct mgo_act *a, struct mgo_fpath *p, char *err, si
 	if ((has & (A_JOB_NAME | A_JOB_UID)) && (act_rules[a->kind].allowed & A_JOB_NAME))
 		missing |= (A_JOB_NAME | A_JOB_UID) & ~has;
 	snprintf(ctx, sizeof(ctx), "for %s", act_kind_names[a->kind]);
+	if (a->n_invalid_images != a->n_invalid_messages)
+		return key_err(p, "invalid_messages", "not one per invalid image", ctx, err, errlen);
 	for (size_t b = 0; b < MGO_ARRAY_SIZE(act_bit_keys); b++) {
 		if (missing & (1u << b))
 			return key_err(p, act_bit_keys[b], "required", ctx, err, errlen);

@@ -198,15 +198,18 @@ int mgo_ipc_monitor_recv(void *monitor, uint16_t *event, uint32_t *value)
 
 const char *mgo_ipc_verdict(const struct mgo_ipc_msg *m, char *buf, size_t len)
 {
-	static const char *const kinds[] = {"?", "launch", "deny", "finish", "cleanup"};
+	static const char *const kinds[] = {"?", "launch", "deny", "finish", "cleanup",
+					    "allowlist-status"};
 	static const char *const jobs[] = {"none", "active", "succeeded", "failed"};
 	static const char *const phases[] = {"new", "running", "completed", "failed"};
 
 	switch (m->type) {
 	case MGO_IPC_ACT: {
 		const struct mgo_act *a = &m->u.act;
-		const char *kind = (unsigned)a->kind < 5 ? kinds[a->kind] : "?";
-		if (a->reason)
+		const char *kind = (unsigned)a->kind < 6 ? kinds[a->kind] : "?";
+		if (a->kind == MGO_ACT_ALLOWLIST_STATUS)
+			snprintf(buf, len, "%s:%zu-invalid", kind, a->n_invalid_images);
+		else if (a->reason)
 			snprintf(buf, len, "%s:%s", kind, a->reason);
 		else
 			snprintf(buf, len, "%s", kind);
@@ -214,6 +217,10 @@ const char *mgo_ipc_verdict(const struct mgo_ipc_msg *m, char *buf, size_t len)
 	}
 	case MGO_IPC_OBSERVE: {
 		const struct mgo_observe *o = &m->u.observe;
+		if (o->subject == MGO_SUBJECT_ALLOWLIST) {
+			snprintf(buf, len, "observe:allowlist,entries=%zu", o->allowlist.n_images);
+			break;
+		}
 		snprintf(buf, len, "observe:job=%s,phase=%s",
 			 (unsigned)o->job.phase < 4 ? jobs[o->job.phase] : "?",
 			 (unsigned)o->mg.phase < 4 ? phases[o->mg.phase] : "?");
@@ -228,11 +235,17 @@ const char *mgo_ipc_verdict(const struct mgo_ipc_msg *m, char *buf, size_t len)
 	return buf;
 }
 
-/* The MustGather a message is about, "ns/name", or NULL. */
+/* The object a message is about: a MustGather's "ns/name", the allowlist's
+ * "mustgatherimage/cluster" (no namespace can be named so), or NULL. */
 static const char *mg_of(const struct mgo_ipc_msg *m, char *buf, size_t len)
 {
 	const char *ns = NULL, *name = NULL;
 
+	if ((m->type == MGO_IPC_OBSERVE && m->u.observe.subject == MGO_SUBJECT_ALLOWLIST) ||
+	    (m->type == MGO_IPC_ACT && m->u.act.kind == MGO_ACT_ALLOWLIST_STATUS)) {
+		snprintf(buf, len, "mustgatherimage/cluster");
+		return buf;
+	}
 	if (m->type == MGO_IPC_OBSERVE) {
 		ns = m->u.observe.mg.ns;
 		name = m->u.observe.mg.name;

@@ -45,6 +45,8 @@ void mgo_allowlist_free(struct mgo_allowlist *a)
 	for (size_t i = 0; a->images && i < a->n_images; i++)
 		free(a->images[i]);
 	free(a->images);
+	free(a->uid);
+	free(a->resource_version);
 	memset(a, 0, sizeof(*a));
 }
 
@@ -102,5 +104,11 @@ void mgo_act_free(struct mgo_act *a)
 	free(a->message);
 	free(a->job_name);
 	free(a->job_uid);
+	for (size_t i = 0; a->invalid_images && i < a->n_invalid_images; i++)
+		free(a->invalid_images[i]);
+	free(a->invalid_images);
+	for (size_t i = 0; a->invalid_messages && i < a->n_invalid_messages; i++)
+		free(a->invalid_messages[i]);
+	free(a->invalid_messages);
 	memset(a, 0, sizeof(*a));
 }

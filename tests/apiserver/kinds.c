@@ -1,5 +1,6 @@
 #include "tas_kinds.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -323,6 +324,279 @@ static struct tas_restype jobs = {
 	.name_rule = TAS_NAME_SUBDOMAIN, .categories = cat_all, .verbs = std_verbs,
 	.fields = job_fields, .on_create = job_on_create, .on_write = job_on_write,
 	.validate = job_validate,
+};
+
+/* --- deployments (apps/v1) --------------------------------------------- */
+
+static int deployment_on_create(json_t *obj)
+{
+	return json_object_set_new(obj, "status", json_object()) ? -ENOMEM : 0;
+}
+
+/* SetDefaults_Deployment of apps/v1 */
+static int deployment_on_write(json_t *obj, char *err, size_t errlen)
+{
+	json_t *spec = json_object_get(obj, "spec");
+	json_t *strategy;
+
+	if (!json_is_object(spec))
+		return 0;
+	if (setdef(spec, "replicas", json_integer(1)) ||
+	    setdef(spec, "revisionHistoryLimit", json_integer(10)) ||
+	    setdef(spec, "progressDeadlineSeconds", json_integer(600)) ||
+	    setdef(spec, "strategy", json_object()))
+		return -ENOMEM;
+	strategy = json_object_get(spec, "strategy");
+	if (json_is_object(strategy)) {
+		if (setdef(strategy, "type", json_string("RollingUpdate")))
+			return -ENOMEM;
+		if (strcmp(tas_jstr(strategy, "type") ?: "", "RollingUpdate") == 0 &&
+		    setdef(strategy, "rollingUpdate",
+			   json_pack("{s:s, s:s}", "maxUnavailable", "25%", "maxSurge", "25%")))
+			return -ENOMEM;
+	}
+	return pod_spec_defaults(json_object_get(json_object_get(spec, "template"), "spec"));
+}
+
+/* Whether every matchLabels pair of the selector is among labels. Selectors
+ * with matchExpressions are not evaluated here (README: not mirrored). */
+static bool selector_matches(const json_t *selector, const json_t *labels)
+{
+	const char *k;
+	json_t *v;
+
+	json_object_foreach(json_object_get(selector, "matchLabels"), k, v) {
+		const char *have = tas_jstr(labels, k);
+		if (!have || !json_is_string(v) || strcmp(have, json_string_value(v)))
+			return false;
+	}
+	return true;
+}
+
+/* ValidateDeployment for the fields a manifest sets: the selector (present,
+ * not empty, matching the template, immutable), the pod template and its
+ * restartPolicy (Always only), replicas. */
+static int deployment_validate(const json_t *obj, const json_t *old, json_t *causes)
+{
+	static const char *const always[] = {"Always", NULL};
+	const json_t *spec = json_object_get(obj, "spec");
+	const json_t *sel = json_object_get(spec, "selector");
+	const json_t *tmpl = json_object_get(spec, "template");
+	const json_t *labels = tas_jpath(tmpl, "metadata.labels");
+	const json_t *replicas = json_object_get(spec, "replicas");
+	const char *rp = tas_jpath_str(tmpl, "spec.restartPolicy");
+
+	if (!json_is_object(sel)) {
+		if (tas_required(causes, "spec.selector", NULL))
+			return -ENOMEM;
+	} else if (!json_object_size(json_object_get(sel, "matchLabels")) &&
+		   !json_array_size(json_object_get(sel, "matchExpressions"))) {
+		if (tas_cause_add(causes, "FieldValueInvalid", "spec.selector",
+				  "Invalid value: \"object\": empty selector is invalid for "
+				  "deployment"))
+			return -ENOMEM;
+	} else if (!selector_matches(sel, labels) &&
+		   tas_cause_add(causes, "FieldValueInvalid", "spec.template.metadata.labels",
+				 "Invalid value: \"object\": `selector` does not match template "
+				 "`labels`")) {
+		return -ENOMEM;
+	}
+	if (replicas && json_integer_value(replicas) < 0 &&
+	    tas_cause_add(causes, "FieldValueInvalid", "spec.replicas",
+			  "Invalid value: %lld: must be greater than or equal to 0",
+			  (long long)json_integer_value(replicas)))
+		return -ENOMEM;
+	if (!json_is_object(tmpl))
+		return tas_required(causes, "spec.template", NULL);
+	if (tas_validate_labels(labels, "spec.template.metadata.labels", causes) ||
+	    pod_spec_validate(json_object_get(tmpl, "spec"), "spec.template.spec", causes))
+		return -ENOMEM;
+	if (rp && strcmp(rp, "Always") &&
+	    tas_unsupported(causes, "spec.template.spec.restartPolicy", rp, always))
+		return -ENOMEM;
+	if (old && !tas_json_same(sel, tas_jpath(old, "spec.selector")) &&
+	    tas_cause_add(causes, "FieldValueInvalid", "spec.selector",
+			  "Invalid value: \"object\": field is immutable"))
+		return -ENOMEM;
+	return 0;
+}
+
+static const char *const deploy_short[] = {"deploy", NULL};
+
+static struct tas_restype deployments = {
+	.group = "apps", .version = "v1", .resource = "deployments", .singular = "deployment",
+	.kind = "Deployment", .list_kind = "DeploymentList", .storage_group = "apps",
+	.storage_resource = "deployments", .namespaced = true,
+	.flags = TAS_RT_STATUS | TAS_RT_GENERATION | TAS_RT_UNCONDITIONAL,
+	.name_rule = TAS_NAME_SUBDOMAIN, .short_names = deploy_short, .categories = cat_all,
+	.verbs = std_verbs, .on_create = deployment_on_create, .on_write = deployment_on_write,
+	.validate = deployment_validate,
+};
+
+/* --- network policies (networking.k8s.io/v1) ---------------------------- */
+
+/* SetDefaults_NetworkPolicy and SetDefaults_NetworkPolicyPort: an absent
+ * podSelector is the empty one, ports are TCP, and policyTypes is Ingress,
+ * plus Egress when there are egress rules. */
+static int netpol_on_write(json_t *obj, char *err, size_t errlen)
+{
+	static const char *const dirs[] = {"ingress", "egress"};
+	json_t *spec = json_object_get(obj, "spec");
+	size_t d, i, j;
+
+	if (!json_is_object(spec))
+		return 0;
+	if (setdef(spec, "podSelector", json_object()))
+		return -ENOMEM;
+	for (d = 0; d < 2; d++) {
+		json_t *rules = json_object_get(spec, dirs[d]);
+		for (i = 0; i < json_array_size(rules); i++) {
+			json_t *ports = json_object_get(json_array_get(rules, i), "ports");
+			for (j = 0; j < json_array_size(ports); j++)
+				if (json_is_object(json_array_get(ports, j)) &&
+				    setdef(json_array_get(ports, j), "protocol", json_string("TCP")))
+					return -ENOMEM;
+		}
+	}
+	if (json_array_size(json_object_get(spec, "policyTypes")) == 0 &&
+	    json_object_set_new(spec, "policyTypes",
+				json_array_size(json_object_get(spec, "egress"))
+					? json_pack("[s, s]", "Ingress", "Egress")
+					: json_pack("[s]", "Ingress")))
+		return -ENOMEM;
+	return 0;
+}
+
+/* IsValidPortName: an IANA service name. */
+static bool port_name_ok(const char *s)
+{
+	size_t n = strlen(s);
+	bool letter = false;
+
+	if (n == 0 || n > 15 || s[0] == '-' || s[n - 1] == '-' || strstr(s, "--"))
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] >= 'a' && s[i] <= 'z')
+			letter = true;
+		else if (!(s[i] >= '0' && s[i] <= '9') && s[i] != '-')
+			return false;
+	}
+	return letter;
+}
+
+static bool cidr_ok(const char *s)
+{
+	char addr[64], *slash, *end;
+	unsigned char buf[16];
+	long bits;
+	int family;
+
+	if (snprintf(addr, sizeof(addr), "%s", s) >= (int)sizeof(addr))
+		return false;
+	slash = strchr(addr, '/');
+	if (!slash)
+		return false;
+	*slash = '\0';
+	family = strchr(addr, ':') ? AF_INET6 : AF_INET;
+	if (inet_pton(family, addr, buf) != 1 || !slash[1])
+		return false;
+	bits = strtol(slash + 1, &end, 10);
+	return !*end && bits >= 0 && bits <= (family == AF_INET ? 32 : 128);
+}
+
+static int netpol_peers(const json_t *peers, const char *path, json_t *causes)
+{
+	for (size_t i = 0; i < json_array_size(peers); i++) {
+		const json_t *ip = json_object_get(json_array_get(peers, i), "ipBlock");
+		const char *cidr = tas_jstr(ip, "cidr");
+		char field[192];
+
+		snprintf(field, sizeof(field), "%s[%zu].ipBlock.cidr", path, i);
+		if (ip && !cidr) {
+			if (tas_required(causes, field, NULL))
+				return -ENOMEM;
+		} else if (cidr && !cidr_ok(cidr) &&
+			   tas_invalid(causes, field, cidr, "must be a valid CIDR value, (e.g. "
+				       "10.9.8.0/24 or 2001:db8::/64)")) {
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+static int netpol_ports(const json_t *ports, const char *path, json_t *causes)
+{
+	static const char *const protocols[] = {"SCTP", "TCP", "UDP", NULL};
+
+	for (size_t i = 0; i < json_array_size(ports); i++) {
+		const json_t *p = json_array_get(ports, i);
+		const json_t *port = json_object_get(p, "port");
+		const char *proto = tas_jstr(p, "protocol");
+		char field[192];
+
+		snprintf(field, sizeof(field), "%s[%zu].protocol", path, i);
+		if (proto && strcmp(proto, "TCP") && strcmp(proto, "UDP") && strcmp(proto, "SCTP") &&
+		    tas_unsupported(causes, field, proto, protocols))
+			return -ENOMEM;
+		snprintf(field, sizeof(field), "%s[%zu].port", path, i);
+		if (json_is_integer(port) &&
+		    (json_integer_value(port) < 1 || json_integer_value(port) > 65535) &&
+		    tas_cause_add(causes, "FieldValueInvalid", field,
+				  "Invalid value: %lld: must be between 1 and 65535, inclusive",
+				  (long long)json_integer_value(port)))
+			return -ENOMEM;
+		if (json_is_string(port) && !port_name_ok(json_string_value(port)) &&
+		    tas_invalid(causes, field, json_string_value(port),
+				"must be a valid IANA service name"))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static int netpol_validate(const json_t *obj, const json_t *old, json_t *causes)
+{
+	static const char *const dirs[][2] = {{"ingress", "from"}, {"egress", "to"}};
+	static const char *const types[] = {"Ingress", "Egress", NULL};
+	const json_t *spec = json_object_get(obj, "spec");
+	const json_t *pt = json_object_get(spec, "policyTypes");
+	char path[96];
+	size_t d, i;
+
+	for (i = 0; i < json_array_size(pt); i++) {
+		const char *t = json_string_value(json_array_get(pt, i));
+		snprintf(path, sizeof(path), "spec.policyTypes[%zu]", i);
+		if ((!t || (strcmp(t, "Ingress") && strcmp(t, "Egress"))) &&
+		    tas_unsupported(causes, path, t ? t : "", types))
+			return -ENOMEM;
+	}
+	if (json_array_size(pt) > 2 &&
+	    tas_cause_add(causes, "FieldValueInvalid", "spec.policyTypes",
+			  "Invalid value: \"array\": may not specify more than two policyTypes"))
+		return -ENOMEM;
+	for (d = 0; d < 2; d++) {
+		const json_t *rules = json_object_get(spec, dirs[d][0]);
+		for (i = 0; i < json_array_size(rules); i++) {
+			const json_t *r = json_array_get(rules, i);
+			snprintf(path, sizeof(path), "spec.%s[%zu].ports", dirs[d][0], i);
+			if (netpol_ports(json_object_get(r, "ports"), path, causes))
+				return -ENOMEM;
+			snprintf(path, sizeof(path), "spec.%s[%zu].%s", dirs[d][0], i, dirs[d][1]);
+			if (netpol_peers(json_object_get(r, dirs[d][1]), path, causes))
+				return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+static const char *const netpol_short[] = {"netpol", NULL};
+
+static struct tas_restype networkpolicies = {
+	.group = "networking.k8s.io", .version = "v1", .resource = "networkpolicies",
+	.singular = "networkpolicy", .kind = "NetworkPolicy", .list_kind = "NetworkPolicyList",
+	.storage_group = "networking.k8s.io", .storage_resource = "networkpolicies",
+	.namespaced = true, .flags = TAS_RT_GENERATION | TAS_RT_UNCONDITIONAL,
+	.name_rule = TAS_NAME_SUBDOMAIN, .short_names = netpol_short, .verbs = std_verbs,
+	.on_write = netpol_on_write, .validate = netpol_validate,
 };
 
 /* --- namespaces -------------------------------------------------------- */
@@ -821,5 +1095,6 @@ struct tas_restype *const tas_builtin_kinds[] = {
 	&namespaces, &pods, &secrets, &configmaps, &serviceaccounts, &events_core, &jobs,
 	&leases, &events_new, &roles, &clusterroles, &rolebindings, &crbs, &ssar, &sar, &ssr,
 	&crds,
+	&deployments, &networkpolicies,
 };
 const size_t tas_n_builtin_kinds = sizeof(tas_builtin_kinds) / sizeof(tas_builtin_kinds[0]);

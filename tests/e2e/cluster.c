@@ -286,6 +286,27 @@ static json_t *wait_until(const struct cluster *c, look_fn look, const void *arg
 	return NULL;
 }
 
+static json_t *look_allowlist(const struct cluster *c, const void *arg, char *last, size_t len)
+{
+	json_int_t want = *(const json_int_t *)arg;
+	json_t *mgi = get(c, CL_ALLOWLIST_PATH);
+	json_int_t gen = json_integer_value(cl_at(mgi, "metadata.generation"));
+	json_int_t seen = json_integer_value(cl_at(mgi, "status.observedGeneration"));
+	json_int_t invalid = json_integer_value(cl_at(mgi, "status.invalidCount"));
+
+	snprintf(last, len, "generation %lld, observedGeneration %lld, invalidCount %lld",
+		 (long long)gen, (long long)seen, (long long)invalid);
+	if (mgi && gen > 0 && seen == gen && invalid == want)
+		return mgi;
+	json_decref(mgi);
+	return NULL;
+}
+
+json_t *cluster_wait_allowlist_status(const struct cluster *c, json_int_t invalid)
+{
+	return wait_until(c, look_allowlist, &invalid, "the allowlist's status");
+}
+
 struct mg_want {
 	const char *name, *state;
 };

@@ -109,6 +109,10 @@ const char *cl_pod_path(const struct cluster *c, const char *name, char buf[512]
  * MustGatherImage/cluster. images is NULL-ended. */
 void cluster_set_allowlist(const struct cluster *c, const char *const images[]);
 
+/* Waits until MustGatherImage/cluster's status describes its current
+ * generation with `invalid` malformed entries; returns the object. */
+json_t *cluster_wait_allowlist_status(const struct cluster *c, json_int_t invalid);
+
 /* Creates MustGather `name` with the spec given as JSON text ("{}" for
  * none); returns the created object. */
 json_t *cluster_create_mg(const struct cluster *c, const char *name, const char *spec_json);

@@ -58,9 +58,10 @@ Test(rbac, watcher_only_reads_and_launcher_alone_writes)
 {
 	static const char *const reads[] = {"get", "list", "watch", NULL};
 	/* what the launcher needs: its Jobs (read back on AlreadyExists), the
-	 * Lease, MustGather status, Events; nothing else, and no MustGather reads */
-	static const char *const launcher_resources[] = {"jobs", "leases", "mustgathers", "events",
-							 NULL};
+	 * Lease, MustGather and MustGatherImage status, Events; nothing else,
+	 * and no MustGather reads */
+	static const char *const launcher_resources[] = {"jobs", "leases", "mustgathers",
+							 "mustgatherimages", "events", NULL};
 	size_t watcher_reads = 0, launcher_writes = 0, i;
 	json_t *audit, *line;
 
@@ -83,7 +84,8 @@ Test(rbac, watcher_only_reads_and_launcher_alone_writes)
 		} else if (strcmp(user, CL_LAUNCHER_USER) == 0) {
 			cr_expect(one_of(res, launcher_resources), "the launcher touched %s (%s %s)",
 				  res, verb, uri);
-			cr_expect(strcmp(res, "mustgathers") != 0 ||
+			cr_expect((strcmp(res, "mustgathers") != 0 &&
+				   strcmp(res, "mustgatherimages") != 0) ||
 					  strcmp(cl_str(line, "subresource"), "status") == 0,
 				  "the launcher did %s %s", verb, uri);
 			if (!one_of(verb, reads))

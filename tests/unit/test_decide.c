@@ -416,3 +416,43 @@ ParameterizedTest(struct dur_case *c, decide, durations)
 		cr_assert_eq(secs, c->secs, "\"%s\" -> %lld", c->in, (long long)secs);
 	}
 }
+
+/* The allowlist's own status: each entry that is no image reference, with
+ * why, and nothing about the MustGathers. */
+Test(decide, allowlist_status_lists_each_malformed_entry)
+{
+	struct mgo_observe o = {
+		.subject = MGO_SUBJECT_ALLOWLIST,
+		.allowlist = {.present = true, .uid = "mgi-uid", .resource_version = "41",
+			      .generation = 3, .observed_generation = 2, .n_images = 4,
+			      .images = allowed},
+		.job = {.gather_exit = -1, .upload_exit = -1},
+	};
+	struct mgo_act act = decide_ok(&o, MGO_DECIDE_ACT);
+
+	cr_assert_eq(act.kind, MGO_ACT_ALLOWLIST_STATUS);
+	cr_assert_null(act.ns);
+	cr_assert_str_eq(act.name, "cluster");
+	cr_assert_str_eq(act.uid, "mgi-uid");
+	cr_assert_str_eq(act.resource_version, "41");
+	cr_assert_eq(act.generation, 3);
+	cr_assert_eq(act.n_invalid_images, 1, "only the entry with spaces is malformed");
+	cr_assert_eq(act.n_invalid_messages, 1);
+	cr_assert_str_eq(act.invalid_images[0], "Not A Valid Entry");
+	cr_assert(strlen(act.invalid_messages[0]) > 0);
+	cr_assert_null(act.reason);
+	mgo_act_free(&act);
+
+	/* every entry fine: the act still comes, to write invalidCount 0 */
+	o.allowlist.n_images = 2;
+	act = decide_ok(&o, MGO_DECIDE_ACT);
+	cr_assert_eq(act.kind, MGO_ACT_ALLOWLIST_STATUS);
+	cr_assert_eq(act.n_invalid_images, 0);
+	mgo_act_free(&act);
+
+	/* an empty list is valid too */
+	o.allowlist.n_images = 0;
+	act = decide_ok(&o, MGO_DECIDE_ACT);
+	cr_assert_eq(act.n_invalid_images, 0);
+	mgo_act_free(&act);
+}

@@ -177,6 +177,53 @@ static void act_cleanup(struct mgo_ipc_msg *m)
 	m->u.act.job_uid = S("j1");
 }
 
+/* MustGatherImage/cluster itself, for its status */
+static void observe_allowlist(struct mgo_ipc_msg *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->version = MGO_IPC_VERSION;
+	m->type = MGO_IPC_OBSERVE;
+	m->seq = 3;
+	m->trace_uid = S("a1");
+	m->trace_gen = 4;
+	m->u.observe.subject = MGO_SUBJECT_ALLOWLIST;
+	m->u.observe.allowlist.present = true;
+	m->u.observe.allowlist.uid = S("a1");
+	m->u.observe.allowlist.resource_version = S("77");
+	m->u.observe.allowlist.generation = 4;
+	m->u.observe.allowlist.observed_generation = 3;
+	m->u.observe.allowlist.n_images = 2;
+	m->u.observe.allowlist.images = calloc(2, sizeof(char *));
+	cr_assert_not_null(m->u.observe.allowlist.images);
+	m->u.observe.allowlist.images[0] = S("quay.io/a/b:1");
+	m->u.observe.allowlist.images[1] = S("Not An Image");
+	m->u.observe.job.gather_exit = -1;
+	m->u.observe.job.upload_exit = -1;
+}
+
+static void act_allowlist_status(struct mgo_ipc_msg *m)
+{
+	act_head(m, MGO_ACT_ALLOWLIST_STATUS);
+	free(m->u.act.ns);
+	m->u.act.ns = NULL;
+	free(m->u.act.name);
+	m->u.act.name = S("cluster");
+	m->u.act.resource_version = S("77");
+	m->u.act.n_invalid_images = m->u.act.n_invalid_messages = 1;
+	m->u.act.invalid_images = calloc(1, sizeof(char *));
+	m->u.act.invalid_messages = calloc(1, sizeof(char *));
+	cr_assert(m->u.act.invalid_images && m->u.act.invalid_messages);
+	m->u.act.invalid_images[0] = S("Not An Image");
+	m->u.act.invalid_messages[0] = S("invalid character ' ' at position 4");
+}
+
+static void act_allowlist_status_clean(struct mgo_ipc_msg *m)
+{
+	act_head(m, MGO_ACT_ALLOWLIST_STATUS);
+	free(m->u.act.ns);
+	m->u.act.ns = NULL;
+}
+
 static void heartbeat(struct mgo_ipc_msg *m)
 {
 	memset(m, 0, sizeof(*m));
@@ -209,6 +256,9 @@ static const struct sample {
 	{ "act-finish", act_finish },
 	{ "act-finish-nojob", act_finish_nojob },
 	{ "act-cleanup", act_cleanup },
+	{ "observe-allowlist", observe_allowlist },
+	{ "act-allowlist-status", act_allowlist_status },
+	{ "act-allowlist-status-clean", act_allowlist_status_clean },
 	{ "heartbeat", heartbeat },
 	{ "heartbeat-min", heartbeat_min },
 };
@@ -238,8 +288,10 @@ static void eq_mg(const struct mgo_mg *a, const struct mgo_mg *b)
 
 static void eq_observe(const struct mgo_observe *a, const struct mgo_observe *b)
 {
+	EQ(subject);
 	eq_mg(&a->mg, &b->mg);
 	EQ(allowlist.present); EQ(allowlist.generation); EQ(allowlist.n_images);
+	EQS(allowlist.uid); EQS(allowlist.resource_version); EQ(allowlist.observed_generation);
 	for (size_t i = 0; i < a->allowlist.n_images; i++)
 		EQS(allowlist.images[i]);
 	EQ(job.phase); EQS(job.name); EQS(job.uid); EQS(job.reason); EQS(job.message);
@@ -257,6 +309,11 @@ static void eq_act(const struct mgo_act *a, const struct mgo_act *b)
 	EQS(intent.https_proxy); EQS(intent.no_proxy); EQ(intent.retain); EQ(intent.upload);
 	EQS(intent.sftp_case_id); EQS(intent.sftp_secret); EQS(intent.sftp_host);
 	EQ(intent.sftp_internal_user); EQS(intent.pvc_claim); EQS(intent.pvc_subpath);
+	EQS(resource_version); EQ(n_invalid_images); EQ(n_invalid_messages);
+	for (size_t i = 0; i < a->n_invalid_images; i++) {
+		EQS(invalid_images[i]);
+		EQS(invalid_messages[i]);
+	}
 }
 
 static void eq_msg(const struct mgo_ipc_msg *a, const struct mgo_ipc_msg *b)
@@ -752,6 +809,53 @@ Test(ipc_codec, encoder_refuses_invalid)
 	m.u.observe.job.phase = MGO_JOB_ACTIVE;
 	m.u.observe.job.name = S("j");
 	expect_encode_refused(&m, -EBADMSG, "body.job.uid: required when a job exists");
+
+	/* a MustGather's observation names it; the allowlist's names nothing else */
+	observe_min(&m);
+	mgo_mg_free(&m.u.observe.mg);
+	expect_encode_refused(&m, -EBADMSG, "body.mg.uid: required for a MustGather");
+	observe_allowlist(&m);
+	m.u.observe.mg.ns = S("ns");
+	m.u.observe.mg.name = S("mg");
+	m.u.observe.mg.uid = S("u1");
+	expect_encode_refused(&m, -EBADMSG, "body.mg: or job given for the allowlist");
+	observe_allowlist(&m);
+	m.u.observe.service_account = MGO_PRESENCE_PRESENT;
+	expect_encode_refused(&m, -EBADMSG, "body.mg: or job given for the allowlist");
+	observe_allowlist(&m);
+	free(m.u.observe.allowlist.uid);
+	m.u.observe.allowlist.uid = NULL;
+	expect_encode_refused(&m, -EBADMSG, "body.allowlist.uid: required for the allowlist");
+
+	/* cluster-scoped status: no namespace, pairwise entries; others need one */
+	act_allowlist_status(&m);
+	m.u.act.ns = S("ns");
+	expect_encode_refused(&m, -EBADMSG, "body.ns: not allowed for allowlist-status");
+	act_allowlist_status_clean(&m);
+	m.u.act.invalid_images = calloc(2, sizeof(char *));
+	m.u.act.invalid_messages = calloc(1, sizeof(char *));
+	cr_assert(m.u.act.invalid_images && m.u.act.invalid_messages);
+	m.u.act.invalid_images[0] = S("A");
+	m.u.act.invalid_images[1] = S("B");
+	m.u.act.invalid_messages[0] = S("why A");
+	m.u.act.n_invalid_images = 2;
+	m.u.act.n_invalid_messages = 1;
+	expect_encode_refused(&m, -EBADMSG,
+			      "body.invalid_messages: not one per invalid image for allowlist-status");
+	act_allowlist_status(&m);
+	m.u.act.reason = S("Why");
+	expect_encode_refused(&m, -EBADMSG, "body.reason: not allowed for allowlist-status");
+	act_deny(&m);
+	free(m.u.act.ns);
+	m.u.act.ns = NULL;
+	expect_encode_refused(&m, -EBADMSG, "body.ns: required for deny");
+	act_launch_min(&m);
+	m.u.act.invalid_images = calloc(1, sizeof(char *));
+	m.u.act.invalid_messages = calloc(1, sizeof(char *));
+	m.u.act.invalid_images[0] = S("x");
+	m.u.act.invalid_messages[0] = S("y");
+	m.u.act.n_invalid_images = m.u.act.n_invalid_messages = 1;
+	expect_encode_refused(&m, -EBADMSG, "body.invalid_images: not allowed for launch");
 }
 
 static void big_allowlist(struct mgo_ipc_msg *m, size_t n, size_t len)

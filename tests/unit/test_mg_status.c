@@ -124,3 +124,38 @@ Test(status, events_are_typed_and_named_for_dedup)
 	cr_assert_leq(strlen(s(e, "metadata", "name")), 253);
 	json_decref(e);
 }
+
+Test(status, allowlist_status_lists_entries_and_clears_when_fixed)
+{
+	char *images[] = {"Not An Image", "quay.io/UPPER/x"};
+	char *why[] = {"invalid character ' '", "repository name must be lowercase"};
+	struct mgo_act a = {.kind = MGO_ACT_ALLOWLIST_STATUS, .name = "cluster", .uid = "m-1",
+			    .generation = 5, .resource_version = "90", .n_invalid_images = 2,
+			    .n_invalid_messages = 2, .invalid_images = images,
+			    .invalid_messages = why};
+	json_t *p = mgo_allowlist_status_patch(&a);
+	json_t *st = json_object_get(p, "status");
+	json_t *list = json_object_get(st, "invalidImages");
+
+	cr_assert_not_null(p);
+	cr_assert_eq(json_integer_value(json_object_get(st, "observedGeneration")), 5);
+	cr_assert_eq(json_integer_value(json_object_get(st, "invalidCount")), 2);
+	cr_assert_eq(json_array_size(list), 2);
+	cr_assert_str_eq(s(json_array_get(list, 1), "image", NULL), "quay.io/UPPER/x");
+	cr_assert_str_eq(s(json_array_get(list, 1), "message", NULL), why[1]);
+	cr_assert_str_eq(s(p, "metadata", "resourceVersion"), "90", "conditional on what was seen");
+	json_decref(p);
+
+	/* fixed: an empty list, which a merge patch writes over the old one */
+	a.n_invalid_images = a.n_invalid_messages = 0;
+	p = mgo_allowlist_status_patch(&a);
+	st = json_object_get(p, "status");
+	cr_assert(json_is_array(json_object_get(st, "invalidImages")));
+	cr_assert_eq(json_array_size(json_object_get(st, "invalidImages")), 0);
+	cr_assert_eq(json_integer_value(json_object_get(st, "invalidCount")), 0);
+	json_decref(p);
+
+	/* no other kind has an allowlist status */
+	a.kind = MGO_ACT_DENY;
+	cr_assert_null(mgo_allowlist_status_patch(&a));
+}

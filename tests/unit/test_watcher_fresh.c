@@ -102,7 +102,9 @@ static void first_observe_with(const char *name, int phase, struct mgo_ipc_msg *
 		if (zmq_poll(&item, 1, (long)(end - mgo_now_ms())) != 1)
 			continue;
 		cr_assert_eq(mgo_ipc_recv(pull, out, err, sizeof(err)), 0, "%s", err);
-		if (out->type == MGO_IPC_OBSERVE && strcmp(out->u.observe.mg.name, name) == 0 &&
+		if (out->type == MGO_IPC_OBSERVE &&
+		    out->u.observe.subject == MGO_SUBJECT_MUSTGATHER &&
+		    strcmp(out->u.observe.mg.name, name) == 0 &&
 		    (phase < 0 || (int)out->u.observe.job.phase == phase))
 			return;
 		mgo_ipc_msg_free(out);

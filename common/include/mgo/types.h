@@ -60,7 +60,10 @@ struct mgo_mg {
 /* The allowlist as the watcher last saw MustGatherImage/cluster. */
 struct mgo_allowlist {
 	bool present;           /* false: the object does not exist */
+	char *uid;              /* metadata.uid (for its own status only) */
+	char *resource_version; /* metadata.resourceVersion (likewise) */
 	int64_t generation;
+	int64_t observed_generation; /* status.observedGeneration; 0: never written */
 	size_t n_images;
 	char **images;          /* spec.images as written, n_images entries */
 };
@@ -93,8 +96,17 @@ enum mgo_presence {
 	MGO_PRESENCE_ABSENT,
 };
 
-/* watcher -> validator: everything needed to decide about one MustGather. */
+/* What an Observe is about. */
+enum mgo_subject {
+	MGO_SUBJECT_MUSTGATHER = 0,     /* a MustGather: mg is set */
+	MGO_SUBJECT_ALLOWLIST,          /* MustGatherImage/cluster's own status: mg,
+					   job and the presences are unset */
+};
+
+/* watcher -> validator: everything needed to decide about one MustGather,
+ * or about the allowlist's status. */
 struct mgo_observe {
+	enum mgo_subject subject;
 	struct mgo_mg mg;
 	struct mgo_allowlist allowlist;
 	struct mgo_job_state job;
@@ -108,6 +120,8 @@ enum mgo_act_kind {
 	MGO_ACT_DENY,           /* no Job: mark Failed with reason, Warning event */
 	MGO_ACT_FINISH,         /* Job ended: record Completed/Failed, then clean up */
 	MGO_ACT_CLEANUP,        /* outcome already recorded: delete the leftover Job */
+	MGO_ACT_ALLOWLIST_STATUS, /* write MustGatherImage/cluster's status: which
+				     entries are malformed; ns unset, name "cluster" */
 };
 
 /* The validated intent of a LAUNCH: what the Job will be made of. */
@@ -146,6 +160,10 @@ struct mgo_act {
 	char *job_name;         /* FINISH/CLEANUP: the Job to delete */
 	char *job_uid;          /* FINISH/CLEANUP: delete precondition */
 	struct mgo_job_intent intent; /* LAUNCH only */
+	/* ALLOWLIST_STATUS only: the malformed entries and why, pairwise */
+	size_t n_invalid_images, n_invalid_messages;
+	char **invalid_images;
+	char **invalid_messages;
 };
 
 void mgo_mg_spec_free(struct mgo_mg_spec *s);

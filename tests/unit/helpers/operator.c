@@ -80,6 +80,10 @@ void mgo_test_operator_spawn(struct mgo_test_operator *op, const struct mgo_test
 			      "--validator", o->validator_bin ? o->validator_bin : MGO_VALIDATOR_BIN,
 			      "--launcher", o->launcher_bin ? o->launcher_bin : MGO_LAUNCHER_BIN,
 			      "--watcher", o->watcher_bin ? o->watcher_bin : MGO_WATCHER_BIN, NULL};
+	if (o->installed_bin) {
+		argv[0] = o->installed_bin;
+		argv[3] = NULL;
+	}
 	op->pid = spawn_logged(argv, NULL, op->log);
 	cr_assert_gt(op->pid, 0, "cannot start mgo-supervisor");
 }

@@ -48,6 +48,10 @@ struct mgo_test_operator_opts {
 	const char *validator_bin;      /* programs instead of the built ones */
 	const char *launcher_bin;       /* (a wrapper that misbehaves first), */
 	const char *watcher_bin;        /* or NULL */
+	const char *installed_bin;      /* a mgo-supervisor started as installed:
+					   without program arguments, so it runs
+					   the programs beside it; NULL: the built
+					   one, told where each program is */
 };
 
 struct mgo_test_operator {

@@ -1,0 +1,511 @@
+/* deploy/ as an administrator installs it: `kubectl apply -k deploy/`
+ * against a fresh test API server creates every object `kubectl kustomize
+ * deploy/` lists; the credentials are wired the way the design says (each
+ * binding's subject is the ServiceAccount whose token Secret the Deployment
+ * mounts where mgo.yaml tells that role to read it); only the launcher can
+ * create Jobs and the watcher cannot write at all, asked of the server's
+ * RBAC (SubjectAccessReview) and read from the rules; and the operator
+ * image and mgo.yaml's operatorImage (the upload step's image) agree in
+ * the base and in every overlay. */
+#include <criterion/criterion.h>
+#include <jansson.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mgo/config.h"
+#include "tas_manifest.h"
+#include "testenv.h"
+
+#define DEPLOY MGO_SOURCE_DIR "/deploy"
+
+static struct testenv env;
+
+static void setup(void)
+{
+	cr_assert(testenv_have_kubectl(), "kubectl is not on PATH");
+	testenv_start(&env, NULL);
+}
+
+static void teardown(void)
+{
+	testenv_stop(&env);
+}
+
+TestSuite(deploy_apply, .init = setup, .fini = teardown, .timeout = 180);
+
+/* kubectl argv...; its output (caller frees), failing the test unless it
+ * exits 0. */
+static char *kubectl(const char *const argv[])
+{
+	char *out = NULL;
+	int code = -1;
+
+	run_kubectl(&env, argv, &out, &code);
+	cr_assert_eq(code, 0, "kubectl %s %s exited %d:\n%s", argv[0], argv[1] ?: "", code,
+		     out ?: "");
+	return out;
+}
+
+/* The objects `kubectl kustomize dir` renders (new array). */
+static json_t *kustomize(const char *dir)
+{
+	char err[256];
+	char *out = kubectl((const char *[]){"kustomize", dir, NULL});
+	json_t *docs = tas_manifest_documents(out, strlen(out), err, sizeof(err));
+
+	cr_assert(docs, "kustomize %s: %s\n%s", dir, err, out);
+	free(out);
+	return docs;
+}
+
+static const char *str(const json_t *o, const char *key)
+{
+	return json_string_value(json_object_get(o, key));
+}
+
+static const char *meta(const json_t *o, const char *key)
+{
+	return str(json_object_get(o, "metadata"), key);
+}
+
+/* The one object of docs of that kind (and name, unless NULL); borrowed. */
+static const json_t *find(const json_t *docs, const char *kind, const char *name)
+{
+	const json_t *hit = NULL;
+	size_t i;
+	json_t *d;
+
+	json_array_foreach(docs, i, d) {
+		if (strcmp(str(d, "kind") ?: "", kind) || (name && strcmp(meta(d, "name") ?: "", name)))
+			continue;
+		cr_assert(!hit, "more than one %s %s", kind, name ?: "");
+		hit = d;
+	}
+	cr_assert(hit, "no %s %s", kind, name ?: "");
+	return hit;
+}
+
+/* What the Deployment and its ConfigMap say about the operator. */
+struct rendered {
+	json_t *docs;
+	const json_t *pod;       /* the Deployment's pod template spec */
+	const json_t *container; /* its only container */
+	struct mgo_config cfg;   /* the ConfigMap's mgo.yaml, parsed as the operator does */
+};
+
+static const json_t *volume(const json_t *pod, const char *name)
+{
+	size_t i;
+	json_t *v;
+
+	json_array_foreach(json_object_get(pod, "volumes"), i, v)
+		if (strcmp(str(v, "name") ?: "", name) == 0)
+			return v;
+	cr_assert_fail("no volume %s", name);
+	return NULL;
+}
+
+/* The volume mounted at dir in the container (borrowed). */
+static const json_t *volume_at(const struct rendered *r, const char *dir)
+{
+	size_t i;
+	json_t *m;
+
+	json_array_foreach(json_object_get(r->container, "volumeMounts"), i, m)
+		if (strcmp(str(m, "mountPath") ?: "", dir) == 0)
+			return volume(r->pod, str(m, "name"));
+	cr_assert_fail("nothing is mounted at %s", dir);
+	return NULL;
+}
+
+static void render(const char *dir, struct rendered *r)
+{
+	const json_t *args, *cm_vol, *cm;
+	char path[PATH_MAX], err[256];
+	const char *file, *text;
+	size_t i;
+
+	r->docs = kustomize(dir);
+	r->pod = json_object_get(json_object_get(json_object_get(find(r->docs, "Deployment", NULL),
+								 "spec"), "template"), "spec");
+	cr_assert_eq(json_array_size(json_object_get(r->pod, "containers")), 1);
+	r->container = json_array_get(json_object_get(r->pod, "containers"), 0);
+	/* the file --config names, through its mount, in the generated ConfigMap */
+	args = json_object_get(r->container, "args");
+	for (i = 0; i + 1 < json_array_size(args); i++)
+		if (strcmp(json_string_value(json_array_get(args, i)) ?: "", "--config") == 0)
+			break;
+	cr_assert(i + 1 < json_array_size(args), "the container passes no --config");
+	snprintf(path, sizeof(path), "%s", json_string_value(json_array_get(args, i + 1)));
+	file = strrchr(path, '/');
+	cr_assert(file && file != path, "--config %s is not an absolute file path", path);
+	path[file - path] = '\0';
+	cm_vol = json_object_get(volume_at(r, path), "configMap");
+	cr_assert(cm_vol, "%s is not a ConfigMap volume", path);
+	cm = find(r->docs, "ConfigMap", str(cm_vol, "name"));
+	text = str(json_object_get(cm, "data"), file + 1);
+	cr_assert(text, "ConfigMap %s has no key %s", str(cm_vol, "name"), file + 1);
+	cr_assert_eq(mgo_cfg_load_mem(text, strlen(text), file + 1, &r->cfg, err, sizeof(err)), 0,
+		     "%s: %s", dir, err);
+}
+
+static void rendered_free(struct rendered *r)
+{
+	mgo_cfg_free(&r->cfg);
+	json_decref(r->docs);
+}
+
+Test(deploy_apply, apply_creates_every_object)
+{
+	json_t *docs = kustomize(DEPLOY), *got, *items, *d;
+	char err[256], *out;
+	size_t i, k;
+
+	free(kubectl((const char *[]){"apply", "-k", DEPLOY, NULL}));
+	out = kubectl((const char *[]){"get", "-k", DEPLOY, "-o", "json", NULL});
+	got = tas_manifest_documents(out, strlen(out), err, sizeof(err));
+	cr_assert(got, "%s\n%s", err, out);
+	items = json_object_get(json_array_get(got, 0), "items");
+	cr_expect_eq(json_array_size(items), json_array_size(docs));
+	json_array_foreach(docs, i, d) {
+		bool found = false;
+		for (k = 0; k < json_array_size(items) && !found; k++) {
+			const json_t *o = json_array_get(items, k);
+			found = strcmp(str(o, "apiVersion") ?: "", str(d, "apiVersion") ?: "-") == 0 &&
+				strcmp(str(o, "kind") ?: "", str(d, "kind") ?: "-") == 0 &&
+				strcmp(meta(o, "name") ?: "", meta(d, "name") ?: "-") == 0 &&
+				strcmp(meta(o, "namespace") ?: "", meta(d, "namespace") ?: "") == 0;
+		}
+		cr_expect(found, "%s %s/%s was not created", str(d, "kind"), meta(d, "namespace") ?: "",
+			  meta(d, "name"));
+	}
+	free(out);
+	/* applying again changes nothing: the manifests are what the server keeps */
+	out = kubectl((const char *[]){"apply", "-k", DEPLOY, NULL});
+	for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n"))
+		/* except CRDs: the test server publishes no OpenAPI schema for them,
+		 * so kubectl merge-patches their lists whole (its README says so) */
+		cr_expect(strstr(line, " unchanged") ||
+				  strncmp(line, "customresourcedefinition.", 25) == 0,
+			  "a second apply changed something: %s", line);
+	free(out);
+	json_decref(got);
+	json_decref(docs);
+}
+
+static const char *const roles[] = {"watcher", "launcher"};
+
+static const struct mgo_cfg_role *cfg_role(const struct mgo_config *c, size_t i)
+{
+	return i == 0 ? &c->watcher : &c->launcher;
+}
+
+/* The ServiceAccount whose token the Deployment mounts where mgo.yaml has
+ * role i read it: mount path -> volume -> Secret -> its account annotation. */
+static const char *role_account(const struct rendered *r, size_t i)
+{
+	const struct mgo_cfg_role *role = cfg_role(&r->cfg, i);
+	char dir[PATH_MAX], cadir[PATH_MAX];
+	const json_t *sec, *secret;
+	const char *sa;
+
+	cr_assert(role->token_file, "mgo.yaml gives %s no tokenFile", roles[i]);
+	snprintf(dir, sizeof(dir), "%s", role->token_file);
+	snprintf(cadir, sizeof(cadir), "%s", role->ca_file ?: role->token_file);
+	cr_expect_str_eq(dirname(cadir), dirname(dir), "%s: token and CA in different directories",
+			 roles[i]);
+	sec = json_object_get(volume_at(r, dir), "secret");
+	cr_assert(sec, "%s is not a Secret volume", dir);
+	secret = find(r->docs, "Secret", str(sec, "secretName"));
+	cr_expect_str_eq(str(secret, "type") ?: "", "kubernetes.io/service-account-token");
+	sa = str(json_object_get(json_object_get(secret, "metadata"), "annotations"),
+		 "kubernetes.io/service-account.name");
+	cr_assert(sa, "Secret %s names no ServiceAccount", str(sec, "secretName"));
+	cr_expect_str_eq(meta(secret, "namespace") ?: "", r->cfg.namespace);
+	cr_expect_str_eq(meta(find(r->docs, "ServiceAccount", sa), "namespace") ?: "",
+			 r->cfg.namespace);
+	return sa;
+}
+
+/* Which role a binding serves, by its roleRef (mgo-<role> or mgo-<role>-*). */
+static int binding_role(const json_t *b)
+{
+	const char *ref = str(json_object_get(b, "roleRef"), "name") ?: "";
+
+	for (size_t i = 0; i < 2; i++) {
+		size_t n = strlen(roles[i]);
+		if (strncmp(ref, "mgo-", 4) == 0 && strncmp(ref + 4, roles[i], n) == 0 &&
+		    (ref[4 + n] == '\0' || ref[4 + n] == '-'))
+			return (int)i;
+	}
+	return -1;
+}
+
+Test(deploy_apply, each_binding_names_the_account_whose_token_its_role_mounts)
+{
+	struct rendered r;
+	const char *sa[2];
+	const char *pod_sa;
+	bool bound[2] = {false, false};
+	size_t i, k, n_secret_volumes = 0;
+	json_t *d, *v;
+
+	render(DEPLOY, &r);
+	for (i = 0; i < 2; i++) {
+		sa[i] = role_account(&r, i);
+		for (k = 0; k < r.cfg.n_operator_sas && strcmp(r.cfg.operator_sas[k], sa[i]); k++)
+			;
+		cr_expect(k < r.cfg.n_operator_sas,
+			  "%s is not in operatorServiceAccounts (MustGathers could run as it)", sa[i]);
+	}
+	cr_expect_str_neq(sa[0], sa[1], "the roles share an account");
+	/* the pod's own account holds nothing, and no other credential is mounted */
+	pod_sa = str(r.pod, "serviceAccountName");
+	cr_assert(pod_sa, "the pod names no serviceAccountName (it would run as default)");
+	cr_expect(strcmp(pod_sa, sa[0]) && strcmp(pod_sa, sa[1]));
+	cr_expect(json_is_false(json_object_get(r.pod, "automountServiceAccountToken")));
+	json_array_foreach(json_object_get(r.pod, "volumes"), i, v) {
+		const json_t *sec = json_object_get(v, "secret");
+		cr_expect(!json_object_get(v, "projected"), "projected volume %s", str(v, "name"));
+		if (!sec)
+			continue;
+		n_secret_volumes++;
+		json_array_foreach(json_object_get(sec, "items"), k, d)
+			cr_expect(strcmp(str(d, "key") ?: "", "token") == 0 ||
+					  strcmp(str(d, "key") ?: "", "ca.crt") == 0,
+				  "Secret volume %s mounts %s", str(v, "name"), str(d, "key"));
+		cr_expect(json_array_size(json_object_get(sec, "items")) > 0,
+			  "Secret volume %s mounts every key", str(v, "name"));
+	}
+	cr_expect_eq(n_secret_volumes, 2, "one token Secret per role, nothing else");
+	json_array_foreach(r.docs, i, d) {
+		const char *kind = str(d, "kind") ?: "";
+		int role;
+		if (strcmp(kind, "RoleBinding") && strcmp(kind, "ClusterRoleBinding"))
+			continue;
+		role = binding_role(d);
+		cr_expect(role >= 0, "%s %s binds no role of the operator", kind, meta(d, "name"));
+		json_array_foreach(json_object_get(d, "subjects"), k, v) {
+			cr_expect_str_eq(str(v, "kind") ?: "", "ServiceAccount", "%s %s", kind,
+					 meta(d, "name"));
+			cr_expect_str_eq(str(v, "namespace") ?: "", r.cfg.namespace);
+			cr_expect(strcmp(str(v, "name") ?: "", pod_sa),
+				  "%s %s grants the pod's own account", kind, meta(d, "name"));
+			if (role >= 0)
+				cr_expect_str_eq(str(v, "name") ?: "", sa[role],
+						 "%s %s serves the %s, whose token is %s's", kind,
+						 meta(d, "name"), roles[role], sa[role]);
+		}
+		if (role >= 0 && json_array_size(json_object_get(d, "subjects")))
+			bound[role] = true;
+	}
+	cr_expect(bound[0] && bound[1], "a role's account is bound to nothing");
+	rendered_free(&r);
+}
+
+/* The server's RBAC decision for account sa (in ns) doing verb on resource. */
+static bool allowed(const char *ns, const char *sa, const char *verb, const char *group,
+		    const char *resource, const char *subresource, const char *in)
+{
+	char user[256], sagroup[256];
+	json_t *body, *resp = NULL;
+	char *text;
+	long code;
+	bool ok;
+
+	snprintf(user, sizeof(user), "system:serviceaccount:%s:%s", ns, sa);
+	snprintf(sagroup, sizeof(sagroup), "system:serviceaccounts:%s", ns);
+	body = json_pack("{s:s, s:s, s:{s:s, s:[s, s, s], s:{s:s, s:s, s:s, s:s, s:s}}}",
+			 "apiVersion", "authorization.k8s.io/v1", "kind", "SubjectAccessReview",
+			 "spec", "user", user, "groups", "system:serviceaccounts", sagroup,
+			 "system:authenticated", "resourceAttributes", "namespace", in, "verb", verb,
+			 "group", group, "resource", resource, "subresource", subresource);
+	cr_assert(body);
+	text = json_dumps(body, JSON_COMPACT);
+	code = testenv_call(&env, env.admin_token, "POST",
+			    "/apis/authorization.k8s.io/v1/subjectaccessreviews", NULL, text, &resp);
+	cr_assert_eq(code, 201, "SubjectAccessReview: %ld", code);
+	ok = json_is_true(json_object_get(json_object_get(resp, "status"), "allowed"));
+	json_decref(resp);
+	json_decref(body);
+	free(text);
+	return ok;
+}
+
+static bool has(const json_t *list, const char *s)
+{
+	size_t i;
+	json_t *v;
+
+	json_array_foreach(list, i, v)
+		if (strcmp(json_string_value(v) ?: "", s) == 0 || strcmp(json_string_value(v) ?: "", "*") == 0)
+			return true;
+	return false;
+}
+
+/* Whether a Role or ClusterRole is granted to account sa by some binding. */
+static bool bound_to(const json_t *docs, const json_t *role, const char *sa)
+{
+	size_t i, k;
+	json_t *b, *s;
+
+	json_array_foreach(docs, i, b) {
+		const json_t *ref = json_object_get(b, "roleRef");
+		if (!strstr(str(b, "kind") ?: "", "Binding") ||
+		    strcmp(str(ref, "kind") ?: "", str(role, "kind")) ||
+		    strcmp(str(ref, "name") ?: "", meta(role, "name")))
+			continue;
+		json_array_foreach(json_object_get(b, "subjects"), k, s)
+			if (strcmp(str(s, "name") ?: "", sa) == 0)
+				return true;
+	}
+	return false;
+}
+
+Test(deploy_apply, only_the_launcher_creates_jobs_and_the_watcher_only_reads)
+{
+	static const char *const writes[] = {"create", "update", "patch", "delete",
+					     "deletecollection"};
+	static const char *const reads[] = {"get", "list", "watch"};
+	/* what the watcher reads (its ClusterRole) and what the launcher writes */
+	static const struct {
+		const char *group, *resource, *sub;
+		bool watcher_reads;
+	} targets[] = {
+		{"operator.openshift.io", "mustgathers", "", true},
+		{"operator.openshift.io", "mustgathers", "status", false},
+		{"operator.openshift.io", "mustgathers", "finalizers", false},
+		{"operator.openshift.io", "mustgatherimages", "", true},
+		{"batch", "jobs", "", true},
+		{"", "pods", "", true},
+		{"", "serviceaccounts", "", true},
+		{"", "events", "", false},
+		{"coordination.k8s.io", "leases", "", false},
+	};
+	struct rendered r;
+	const char *sa[2];
+	size_t i, k, t;
+	json_t *d;
+
+	render(DEPLOY, &r);
+	sa[0] = role_account(&r, 0);
+	sa[1] = role_account(&r, 1);
+	free(kubectl((const char *[]){"apply", "-k", DEPLOY, NULL}));
+	/* asked of the server, for every account the kustomization makes */
+	json_array_foreach(r.docs, i, d) {
+		const char *name = meta(d, "name");
+		bool launcher;
+		if (strcmp(str(d, "kind") ?: "", "ServiceAccount"))
+			continue;
+		launcher = strcmp(name, sa[1]) == 0;
+		cr_expect_eq(allowed(r.cfg.namespace, name, "create", "batch", "jobs", "", "team-a"),
+			     launcher, "%s %s create Jobs", name, launcher ? "cannot" : "can");
+		cr_expect_eq(allowed(r.cfg.namespace, name, "create", "batch", "jobs", "",
+				     r.cfg.namespace), launcher, "%s, in its own namespace", name);
+	}
+	for (t = 0; t < sizeof(targets) / sizeof(targets[0]); t++) {
+		for (k = 0; k < sizeof(writes) / sizeof(writes[0]); k++)
+			cr_expect(!allowed(r.cfg.namespace, sa[0], writes[k], targets[t].group,
+					   targets[t].resource, targets[t].sub, "team-a"),
+				  "the watcher can %s %s/%s", writes[k], targets[t].resource,
+				  targets[t].sub);
+		/* the reads it needs are granted: the denials above are RBAC's, not a
+		 * review that refuses everything */
+		for (k = 0; targets[t].watcher_reads && k < sizeof(reads) / sizeof(reads[0]); k++)
+			cr_expect(allowed(r.cfg.namespace, sa[0], reads[k], targets[t].group,
+					  targets[t].resource, "", "team-a"),
+				  "the watcher cannot %s %s", reads[k], targets[t].resource);
+	}
+	/* and read from the rules, wildcards included */
+	json_array_foreach(r.docs, i, d) {
+		const char *kind = str(d, "kind") ?: "";
+		json_t *rule;
+		if (strcmp(kind, "Role") && strcmp(kind, "ClusterRole"))
+			continue;
+		json_array_foreach(json_object_get(d, "rules"), k, rule) {
+			const json_t *verbs = json_object_get(rule, "verbs");
+			if (!bound_to(r.docs, d, sa[1]))
+				cr_expect(!(has(json_object_get(rule, "apiGroups"), "batch") &&
+					    has(json_object_get(rule, "resources"), "jobs") &&
+					    has(verbs, "create")),
+					  "%s %s lets someone create Jobs", kind, meta(d, "name"));
+			if (!bound_to(r.docs, d, sa[0]))
+				continue;
+			for (t = 0; t < json_array_size(verbs); t++) {
+				const char *v = json_string_value(json_array_get(verbs, t)) ?: "";
+				cr_expect(strcmp(v, "get") == 0 || strcmp(v, "list") == 0 ||
+						  strcmp(v, "watch") == 0,
+					  "the watcher's %s %s grants %s", kind, meta(d, "name"), v);
+			}
+		}
+	}
+	rendered_free(&r);
+}
+
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf = NULL;
+	size_t len = 0;
+
+	cr_assert(f, "cannot open %s", path);
+	cr_assert(getdelim(&buf, &len, '\0', f) >= 0, "cannot read %s", path);
+	fclose(f);
+	return buf;
+}
+
+/* A copy of deploy/samples/overlay in a temporary directory, its base
+ * pointed at this checkout's deploy/ (path: caller frees and removes). */
+static char *sample_overlay(void)
+{
+	static const char base_line[] = "- ../must-gather-operator/deploy\n";
+	char *dir = mgo_test_tmpdir();
+	char *k = slurp(DEPLOY "/samples/overlay/kustomization.yaml");
+	char *cfg = slurp(DEPLOY "/samples/overlay/mgo.yaml");
+	char *at = strstr(k, base_line), *text = NULL, real[PATH_MAX], up[PATH_MAX] = "";
+
+	cr_assert(at, "the sample overlay's base is not %s", base_line);
+	/* kustomize wants the base relative: up from dir to /, then down */
+	cr_assert(realpath(dir, real));
+	for (const char *p = real; (p = strchr(p, '/')); p++)
+		strcat(up, "../");
+	cr_assert(asprintf(&text, "%.*s- %s%s\n%s", (int)(at - k), k, up, &DEPLOY[1],
+			   at + sizeof(base_line) - 1) > 0);
+	free(mgo_test_write(dir, "kustomization.yaml", text));
+	free(mgo_test_write(dir, "mgo.yaml", cfg));
+	free(text);
+	free(cfg);
+	free(k);
+	return dir;
+}
+
+/* The image in the Deployment is the image mgo.yaml gives the Jobs' upload
+ * step, in the base and in the sample overlay, which changes both and
+ * narrows the API server egress. */
+Test(deploy_apply, operator_image_and_upload_image_agree)
+{
+	char *dir = sample_overlay();
+	char *base_image;
+	const json_t *np, *to;
+	const char *cidr;
+	struct rendered r;
+
+	render(DEPLOY, &r);
+	cr_expect_str_eq(str(r.container, "image") ?: "", r.cfg.operator_image, "deploy/");
+	base_image = strdup(r.cfg.operator_image);
+	rendered_free(&r);
+	render(dir, &r);
+	cr_expect_str_eq(str(r.container, "image") ?: "", r.cfg.operator_image, "sample overlay");
+	cr_expect_str_neq(r.cfg.operator_image, base_image, "the overlay sets no image");
+	np = json_object_get(find(r.docs, "NetworkPolicy", NULL), "spec");
+	to = json_object_get(json_array_get(json_object_get(np, "egress"), 0), "to");
+	cidr = str(json_object_get(json_array_get(to, 0), "ipBlock"), "cidr");
+	cr_expect(cidr, "the overlay does not narrow the API server egress");
+	rendered_free(&r);
+	free(base_image);
+	mgo_test_rmtree(dir);
+	free(dir);
+}
