@@ -41,7 +41,7 @@ Test(config, shipped_example)
 	cr_assert_null(c.http_proxy, "\"\" means unset");
 	cr_assert_null(c.no_proxy);
 	cr_assert_eq(c.resync_seconds, 300);
-	cr_assert_str_eq(c.socket_dir, "/run/mgo");
+	cr_assert_str_eq(c.socket_dir, "/run/mgo/ipc");
 	cr_assert_eq(c.n_operator_sas, 2);
 	cr_assert_str_eq(c.operator_sas[0], "mgo-watcher");
 	cr_assert_str_eq(c.operator_sas[1], "mgo-launcher");
