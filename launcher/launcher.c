@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <uthash.h>
 #include <unistd.h>
 #include <zmq.h>
@@ -13,6 +14,7 @@
 #include "mgo/ipc_sock.h"
 #include "mgo/kube.h"
 #include "mgo/log.h"
+#include "mgo/metrics.h"
 
 static const struct mgo_kube_resource res_mustgathers = {"operator.openshift.io", "v1alpha1",
 							 "mustgathers", true};
@@ -57,6 +59,7 @@ struct exec {
 	enum step step;                 /* the step whose request is in flight */
 	char job_name[80];
 	char result[768];
+	struct timespec received;       /* for mgo_reconcile_duration_seconds */
 	UT_hash_handle hh;              /* by msg.u.act.uid */
 };
 
@@ -79,10 +82,20 @@ static void note(struct exec *e, const char *fmt, ...)
 	va_end(ap);
 }
 
+static double seconds_since(const struct timespec *t0)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - t0->tv_sec) + (double)(now.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
 static void finish(struct exec *e)
 {
 	struct mgo_launcher *l = e->l;
+	double took = seconds_since(&e->received);
 
+	mgo_metric_observe(mgo_metrics_proc(), MGO_M_RECONCILE_SECONDS, NULL, took > 0 ? took : 0);
 	mgo_ipc_log("validator", "launcher", &e->msg, e->result);
 	HASH_DEL(l->inflight, e);
 	mgo_ipc_msg_free(&e->msg);
@@ -95,6 +108,22 @@ static void stop(struct exec *e, const struct mgo_kube_error *err, const char *w
 	note(e, "%s failed: %s (%ld %s)", what, err->message[0] ? err->message : "no message",
 	     err->http_code, err->reason);
 	finish(e);
+}
+
+/* Once per outcome: a denial or an end when its status write lands, a
+ * launch when its Job is created. Not a launch at its status write: the
+ * watcher re-observes a running MustGather until its cache has the Job,
+ * and that second launch act writes the status again but finds the Job
+ * there (AlreadyExists), launching nothing. */
+static void count_outcome(const struct mgo_act *a)
+{
+	const char *labels[] = {
+		a->kind == MGO_ACT_LAUNCH ? "launched"
+		: a->kind == MGO_ACT_DENY ? "denied"
+		: a->succeeded ? "completed" : "failed",
+		a->kind == MGO_ACT_LAUNCH || !a->reason ? "" : a->reason};
+
+	mgo_metric_add(mgo_metrics_proc(), MGO_M_MUSTGATHERS, labels, 1);
 }
 
 static void on_step(void *ctx, const struct mgo_kube_result *res)
@@ -120,10 +149,13 @@ static void on_step(void *ctx, const struct mgo_kube_result *res)
 		}
 		if (err)
 			return stop(e, err, "status");
-		if (e->step == STEP_STATUS)
+		if (e->step == STEP_STATUS) {
 			note(e, "status written");
-		else
+			if (a->kind != MGO_ACT_LAUNCH)
+				count_outcome(a);
+		} else {
 			note(e, "status written: %zu invalid entries", a->n_invalid_images);
+		}
 		break;
 	case STEP_CREATE_JOB:
 		if (err && code == 409 && strcmp(err->reason, "AlreadyExists") == 0) {
@@ -138,6 +170,7 @@ static void on_step(void *ctx, const struct mgo_kube_result *res)
 		if (err)
 			return stop(e, err, "Job create");
 		note(e, "created Job %s", e->job_name);
+		count_outcome(a);
 		break;
 	case STEP_VERIFY_JOB: {
 		if (err)
@@ -304,6 +337,7 @@ static void accept_act(struct mgo_launcher *l, struct mgo_ipc_msg *msg)
 	}
 	e->l = l;
 	e->rule = rule;
+	clock_gettime(CLOCK_MONOTONIC, &e->received);
 	e->msg = *msg; /* takes ownership */
 	memset(msg, 0, sizeof(*msg));
 	if (e->msg.u.act.kind == MGO_ACT_LAUNCH)
@@ -331,8 +365,19 @@ static void on_act(struct mgo_loop *loop, int fd, void *zsock, short revents, vo
 
 static void on_leadership(void *ctx, bool leader)
 {
+	mgo_metric_set(mgo_metrics_proc(), MGO_M_LEASE_LEADER, NULL, leader ? 1 : 0);
 	mgo_info(leader ? "launcher.active" : "launcher.standby",
 		 leader ? "acting on the validator's decisions" : "standing by");
+}
+
+/* Before each heartbeat's metrics: what is counted elsewhere. */
+static void collect(void *ctx)
+{
+	struct mgo_launcher *l = ctx;
+	struct mgo_metrics *m = mgo_metrics_proc();
+
+	mgo_kube_stats_to_metrics(mgo_kube_client_stats(l->client), m);
+	mgo_metric_set(m, MGO_M_QUEUE_DEPTH, NULL, (int64_t)HASH_COUNT(l->inflight));
 }
 
 int mgo_launcher_open(struct mgo_launcher *l, struct mgo_proc *proc)
@@ -375,6 +420,7 @@ int mgo_launcher_open(struct mgo_launcher *l, struct mgo_proc *proc)
 		mgo_error("launcher.lease", "cannot start leader election: %s", strerror(-rc));
 		return rc;
 	}
+	mgo_supervised_collect(&proc->sup, collect, l);
 	mgo_info("launcher.ready", "obeying the validator on %s as %s", proc->launcher_endpoint,
 		 l->identity);
 	return 0;
@@ -384,6 +430,8 @@ void mgo_launcher_close(struct mgo_launcher *l)
 {
 	struct exec *e, *tmp;
 
+	if (l->proc)
+		mgo_supervised_collect(&l->proc->sup, NULL, NULL);
 	/* a successor need not wait for the lease to expire */
 	(void)mgo_lease_release(l->lease, MGO_LEASE_RELEASE_MS); /* failures are logged */
 	mgo_lease_stop(l->lease);

@@ -32,6 +32,7 @@ struct mgo_lease {
 	char *me;
 	struct mgo_lease_view view;
 	bool leader;
+	bool known;                     /* leader or not has been decided once */
 	bool must_read;                 /* our view is stale (a write conflicted) */
 	uint64_t renewed_ms;            /* our clock at the last successful write */
 	bool releasing;                 /* the release write is in flight */
@@ -42,12 +43,17 @@ struct mgo_lease {
 
 static void set_leader(struct mgo_lease *l, bool leader, const char *why)
 {
-	if (l->leader == leader)
+	bool first = !l->known;
+
+	/* the first answer is news even when it is "standby": whoever watches
+	 * (metrics, readiness) learns the launcher knows its place */
+	if (l->leader == leader && !first)
 		return;
+	l->known = true;
 	l->leader = leader;
 	if (leader)
 		mgo_info("lease.acquired", "leading as %s", l->me);
-	else
+	else if (!first)
 		mgo_warn("lease.lost", "no longer leading: %s", why);
 	if (l->changed)
 		l->changed(l->ctx, leader);

@@ -41,6 +41,7 @@ enum mgo_lease_step mgo_lease_next(const struct mgo_lease_view *v, const char *m
 /* ---- the elector ---- */
 
 struct mgo_lease;
+/* Called at the first answer (leader or not) and at every change after. */
 typedef void (*mgo_lease_change_fn)(void *ctx, bool leader);
 
 /* Starts electing in `ns` as `identity` (copied). `client` is borrowed. */

@@ -84,6 +84,7 @@ namespace: $ns
 defaultImage: quay.io/openshift/origin-must-gather:latest
 operatorImage: quay.io/openshift/must-gather-operator:latest
 socketDir: $work
+health: {address: 127.0.0.1, port: 0}
 roles:
   watcher: {tokenFile: $work/secrets/watcher/token, caFile: $work/ca.crt, server: "$server"}
   launcher: {tokenFile: $work/secrets/launcher/token, caFile: $work/ca.crt, server: "$server"}
@@ -91,7 +92,8 @@ EOF
 # the supervisor's own lines go to stderr, its children's to stdout: one log
 "$bin/supervisor/mgo-supervisor" --config "$work/config.yaml" \
   --validator "$bin/validator/mgo-validator" --launcher "$bin/launcher/mgo-launcher" \
-  --watcher "$bin/watcher/mgo-watcher" >"$work/operator.log" 2>&1 &
+  --watcher "$bin/watcher/mgo-watcher" --health "$bin/health/mgo-health" \
+  >"$work/operator.log" 2>&1 &
 pids+=($!)
 wait_for "$work/operator.log" supervisor.ready
 wait_for "$work/operator.log" launcher.active

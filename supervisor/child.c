@@ -129,6 +129,7 @@ static void kill_broken(struct mgo_child *c, const char *why)
 	mgo_timer_stop(c->deadline);
 	mgo_timer_stop(c->healthy);
 	close_notify(c);
+	mgo_sup_health_changed(c->sup);
 }
 
 static int on_beat(void *ctx, const struct mgo_heartbeat *hb)
@@ -150,6 +151,7 @@ static int on_beat(void *ctx, const struct mgo_heartbeat *hb)
 			   (json_int_t)(c->beat_ms - c->started_ms));
 		mgo_timer_start(c->healthy, c->sup->cfg.supervisor.healthy_after_ms);
 		arm_deadline(c);
+		mgo_sup_health_changed(c->sup);
 		mgo_sup_peer_ready(c->sup, c);
 		mgo_sup_child_ready(c->sup);
 		return 0;
@@ -158,11 +160,37 @@ static int on_beat(void *ctx, const struct mgo_heartbeat *hb)
 	return 0;
 }
 
-static void on_notify(struct mgo_loop *loop, int fd, void *zsock, short revents, void *ctx)
+static int on_metrics(void *ctx, const struct mgo_metric_series *s)
 {
 	struct mgo_child *c = ctx;
-	uint8_t buf[MGO_NOTIFY_WIRE_MAX];
-	char err[256], why[512];
+
+	struct mgo_sup_store *st = c->sup->metrics;
+	int rc = mgo_sup_store_put(st, c->role, s);
+
+	/* a refused series is lost, not the child: metrics are not worth a
+	 * restart. Said at the 1st, 2nd, 4th... refusal, so a child that
+	 * keeps trying cannot flood the log. */
+	if (rc && (st->refused & (st->refused - 1)) == 0)
+		mgo_log_kv(MGO_LOG_WARN, NULL, "supervisor.metrics.refused", "{s:s, s:s, s:s, s:I}",
+			   "child", c->name, "family", mgo_metric_defs[s->family].name, "error",
+			   strerror(-rc), "refused", (json_int_t)st->refused);
+	return 0;
+}
+
+/* A dead child's last heartbeats say nothing any more. */
+static int ignore_beat(void *ctx, const struct mgo_heartbeat *hb)
+{
+	return 0;
+}
+
+/* Reads at most READS_PER_WAKEUP chunks of fd and feeds them, heartbeats to
+ * beat. 0, or -1 with why set at the first bad frame (c->why says which
+ * lie, if any). */
+static int read_notify(struct mgo_child *c, int fd, mgo_notify_fn beat, char *why, size_t whylen)
+{
+	const struct mgo_notify_handlers h = {.beat = beat, .metrics = on_metrics, .ctx = c};
+	uint8_t buf[PIPE_BUF];
+	char err[256];
 
 	for (int i = 0; i < READS_PER_WAKEUP; i++) {
 		/* one packet per read; MSG_TRUNC makes an oversized one say its
@@ -171,25 +199,33 @@ static void on_notify(struct mgo_loop *loop, int fd, void *zsock, short revents,
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && errno == EAGAIN)
-			return;
+			return 0;
 		if (n <= 0) {
 			/* closed: it can no longer beat, and its silence will say so */
 			close_notify(c);
-			return;
+			return 0;
 		}
 		if ((size_t)n > sizeof(buf)) {
-			snprintf(why, sizeof(why), "bad notification: a packet of %zd bytes, "
+			snprintf(why, whylen, "bad notification: a packet of %zd bytes, "
 				 "over the %zu a frame may have", n, sizeof(buf));
-			kill_broken(c, why);
-			return;
+			return -1;
 		}
-		c->why[0] = '\0';
-		if (mgo_notify_feed(&c->notify, buf, (size_t)n, on_beat, c, err, sizeof(err))) {
-			snprintf(why, sizeof(why), "bad notification: %s", c->why[0] ? c->why : err);
-			kill_broken(c, why);
-			return;
+		if (mgo_notify_read(&c->notify, buf, (size_t)n, &h, err, sizeof(err))) {
+			snprintf(why, whylen, "bad notification: %s", c->why[0] ? c->why : err);
+			return -1;
 		}
 	}
+	return 0;
+}
+
+static void on_notify(struct mgo_loop *loop, int fd, void *zsock, short revents, void *ctx)
+{
+	struct mgo_child *c = ctx;
+	char why[512];
+
+	c->why[0] = '\0';
+	if (read_notify(c, fd, on_beat, why, sizeof(why)))
+		kill_broken(c, why);
 }
 
 static void on_deadline(struct mgo_loop *loop, struct mgo_timer *t, void *ctx)
@@ -246,12 +282,16 @@ static void failed(struct mgo_child *c, const char *how)
 	mgo_timer_start(c->deadline, delay);
 	mgo_log_kv(MGO_LOG_INFO, NULL, "supervisor.child.restarting", "{s:s, s:I, s:i}", "child",
 		   c->name, "in_ms", (json_int_t)delay, "failures", (int)c->failures);
+	mgo_sup_health_changed(s);
 }
 
-/* Pipes, keys, fork and exec; 0 or a negative errno with err set. */
+/* Pipes, keys, fork and exec; 0 or a negative errno with err set.
+ * mgo-health gets no keys: its fd 3 is the read end of the snapshot pipe,
+ * whose write end goes to the health feed. */
 static int spawn_child(struct mgo_child *c, char *err, size_t errlen)
 {
 	struct mgo_sup *s = c->sup;
+	bool health = c->role == MGO_ROLE_HEALTH;
 	int keys[2] = {-1, -1}, notify[2] = {-1, -1}, out[2] = {-1, -1}, rc = 0;
 	char keys_arg[8], notify_arg[8], *argv[12];
 	uint8_t bundle[MGO_IPC_BUNDLE_MAX];
@@ -259,7 +299,7 @@ static int spawn_child(struct mgo_child *c, char *err, size_t errlen)
 	struct mgo_spawn sp;
 	pid_t pid = -1;
 
-	if ((rc = mgo_sup_bundle(s, c->role, bundle, sizeof(bundle), &blen))) {
+	if (!health && (rc = mgo_sup_bundle(s, c->role, bundle, sizeof(bundle), &blen))) {
 		snprintf(err, errlen, "cannot make its key bundle: %s", strerror(-rc));
 		goto out;
 	}
@@ -276,13 +316,15 @@ static int spawn_child(struct mgo_child *c, char *err, size_t errlen)
 	}
 	/* far below a pipe's capacity, so this cannot block: the keys wait in
 	 * the kernel until the child reads them first thing */
-	if (write(keys[1], bundle, blen) != (ssize_t)blen) {
+	if (!health && write(keys[1], bundle, blen) != (ssize_t)blen) {
 		rc = -EIO;
 		snprintf(err, errlen, "cannot write its keys");
 		goto out;
 	}
-	close(keys[1]);
-	keys[1] = -1;
+	if (!health) {
+		close(keys[1]);
+		keys[1] = -1;
+	}
 	if ((rc = mgo_logmux_init(&c->mux, c->name, 0))) {
 		snprintf(err, errlen, "out of memory");
 		goto out;
@@ -292,7 +334,7 @@ static int spawn_child(struct mgo_child *c, char *err, size_t errlen)
 	argv[n++] = c->path;
 	argv[n++] = "--config";
 	argv[n++] = (char *)s->config_path;
-	argv[n++] = "--keys-fd";
+	argv[n++] = health ? "--snapshot-fd" : "--keys-fd";
 	argv[n++] = keys_arg;
 	argv[n++] = "--notify-fd";
 	argv[n++] = notify_arg;
@@ -310,7 +352,12 @@ static int spawn_child(struct mgo_child *c, char *err, size_t errlen)
 		goto out;
 	}
 	c->pid = pid;
+	c->starts++;
 	c->mux.pid = pid;
+	if (health) {
+		mgo_health_feed_attach(s, keys[1]);
+		keys[1] = -1;
+	}
 	c->notify_fd = notify[0];
 	c->out_fd = out[0];
 	notify[0] = out[0] = -1;
@@ -353,9 +400,11 @@ void mgo_child_launch(struct mgo_child *c)
 	}
 	c->state = MGO_CHILD_STARTING;
 	c->started_ms = c->beat_ms = now;
+	mgo_sup_store_started(c->sup->metrics, c->role);
 	arm_deadline(c);
 	mgo_log_kv(MGO_LOG_INFO, NULL, "supervisor.child.started", "{s:s, s:i, s:s}", "child",
 		   c->name, "child_pid", (int)c->pid, "program", c->path);
+	mgo_sup_health_changed(c->sup);
 }
 
 void mgo_child_exited(struct mgo_child *c, int wstatus)
@@ -363,21 +412,31 @@ void mgo_child_exited(struct mgo_child *c, int wstatus)
 	char how[64];
 	pid_t pid = c->pid;
 
-	/* all it wrote is in the pipe now: drain it before the exit line */
+	/* all it wrote is in the pipes now: drain them before the exit line;
+	 * its last metric frames are the totals carried over */
 	if (c->out_fd >= 0) {
 		while (read_output(c) == MORE)
 			continue;
 		close_output(c);
 	}
+	if (c->notify_fd >= 0) {
+		char why[512];
+		/* a bad last frame only loses the rest: it is dead already */
+		read_notify(c, c->notify_fd, ignore_beat, why, sizeof(why));
+	}
 	close_notify(c);
+	mgo_sup_store_exited(c->sup->metrics, c->role);
 	mgo_timer_stop(c->deadline);
 	mgo_timer_stop(c->healthy);
 	c->pid = 0;
+	if (c->role == MGO_ROLE_HEALTH)
+		mgo_health_feed_detach(c->sup);
 	mgo_sup_describe_exit(wstatus, how, sizeof(how));
 	if (c->sup->stopping) {
 		c->state = MGO_CHILD_DOWN;
 		mgo_log_kv(MGO_LOG_INFO, NULL, "supervisor.child.stopped", "{s:s, s:i, s:s}", "child",
 			   c->name, "child_pid", (int)pid, "status", how);
+		mgo_sup_health_changed(c->sup);
 		return;
 	}
 	mgo_log_kv(MGO_LOG_WARN, NULL, "supervisor.child.exited", "{s:s, s:i, s:s, s:s*}", "child",
@@ -399,6 +458,7 @@ void mgo_child_stop(struct mgo_child *c)
 	c->state = MGO_CHILD_STOPPING;
 	mgo_log_kv(MGO_LOG_INFO, NULL, "supervisor.child.stopping", "{s:s, s:i}", "child", c->name,
 		   "child_pid", (int)c->pid);
+	mgo_sup_health_changed(c->sup);
 	if (kill(c->pid, SIGTERM) != 0)
 		mgo_error("supervisor.kill", "cannot signal %s (%d): %s", c->name, (int)c->pid,
 			  strerror(errno));

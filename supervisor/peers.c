@@ -15,6 +15,9 @@ void mgo_sup_peer_ready(struct mgo_sup *s, const struct mgo_child *ready)
 {
 	uint8_t news = (uint8_t)ready->role;
 
+	/* mgo-health has no IPC peer: its restart is no one's news */
+	if (!mgo_sup_peers_of(ready->role))
+		return;
 	for (int i = 0; i < MGO_SUP_CHILDREN; i++) {
 		struct mgo_child *c = &s->kids[i];
 

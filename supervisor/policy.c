@@ -8,10 +8,10 @@
 #include "mgo/backoff.h"
 
 const enum mgo_role mgo_sup_start_order[MGO_SUP_CHILDREN] = {
-	MGO_ROLE_VALIDATOR, MGO_ROLE_LAUNCHER, MGO_ROLE_WATCHER,
+	MGO_ROLE_HEALTH, MGO_ROLE_VALIDATOR, MGO_ROLE_LAUNCHER, MGO_ROLE_WATCHER,
 };
 const enum mgo_role mgo_sup_stop_order[MGO_SUP_CHILDREN] = {
-	MGO_ROLE_WATCHER, MGO_ROLE_VALIDATOR, MGO_ROLE_LAUNCHER,
+	MGO_ROLE_WATCHER, MGO_ROLE_VALIDATOR, MGO_ROLE_LAUNCHER, MGO_ROLE_HEALTH,
 };
 
 unsigned mgo_sup_peers_of(enum mgo_role role)

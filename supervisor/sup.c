@@ -20,7 +20,8 @@
 static int usage(void)
 {
 	fprintf(stderr, "usage: mgo-supervisor --config FILE [--log-level debug|info|warn|error]\n"
-			"       [--watcher PROGRAM] [--validator PROGRAM] [--launcher PROGRAM]\n");
+			"       [--watcher PROGRAM] [--validator PROGRAM] [--launcher PROGRAM]\n"
+			"       [--health PROGRAM]\n");
 	return 2;
 }
 
@@ -65,6 +66,7 @@ int mgo_sup_args(struct mgo_sup *s, int argc, char **argv)
 		{"watcher", required_argument, NULL, 'W'},
 		{"validator", required_argument, NULL, 'V'},
 		{"launcher", required_argument, NULL, 'L'},
+		{"health", required_argument, NULL, 'H'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
@@ -91,8 +93,10 @@ int mgo_sup_args(struct mgo_sup *s, int argc, char **argv)
 		case 'W':
 		case 'V':
 		case 'L':
+		case 'H':
 			k = child_of(s, c == 'W' ? MGO_ROLE_WATCHER
-					: c == 'V' ? MGO_ROLE_VALIDATOR : MGO_ROLE_LAUNCHER);
+					: c == 'V' ? MGO_ROLE_VALIDATOR
+					: c == 'L' ? MGO_ROLE_LAUNCHER : MGO_ROLE_HEALTH);
 			if (optarg[0] != '/' ||
 			    snprintf(k->path, sizeof(k->path), "%s", optarg) >= (int)sizeof(k->path)) {
 				fprintf(stderr, "mgo-supervisor: --%s needs an absolute path\n", k->name);
@@ -246,7 +250,7 @@ void mgo_sup_child_ready(struct mgo_sup *s)
 	}
 	if (!s->ready_logged) {
 		s->ready_logged = true;
-		mgo_info("supervisor.ready", "validator, launcher and watcher are ready");
+		mgo_info("supervisor.ready", "health, validator, launcher and watcher are ready");
 	}
 }
 
@@ -290,6 +294,10 @@ int mgo_sup_open(struct mgo_sup *s)
 			return 1;
 		}
 	}
+	if ((rc = mgo_health_feed_open(s))) {
+		mgo_error("supervisor.loop", "cannot set up the health feed: %s", strerror(-rc));
+		return 1;
+	}
 	/* One keypair per child for the supervisor's lifetime, handed to it at
 	 * each of its starts. A fresh pair per child start would force its
 	 * peers to restart as well to learn the new public key (the
@@ -304,6 +312,10 @@ int mgo_sup_open(struct mgo_sup *s)
 			mgo_error("supervisor.keys", "cannot mint CURVE keys: %s", strerror(-rc));
 			return 1;
 		}
+	}
+	if ((rc = mgo_sup_store_new(&s->metrics))) {
+		mgo_error("supervisor.metrics", "cannot make the metric store: %s", strerror(-rc));
+		return 1;
 	}
 	mgo_rng_seed(&s->rng);
 	return 0;
@@ -337,10 +349,13 @@ void mgo_sup_close(struct mgo_sup *s)
 		}
 		mgo_child_free(c);
 	}
+	mgo_health_feed_close(s);
 	mgo_timer_remove(s->grace);
 	mgo_loop_free(s->loop);
 	if (s->sockdir_made)
 		mgo_sockdir_clean(s->cfg.socket_dir, s->sockdir_created);
 	explicit_bzero(s->keys, sizeof(s->keys));
+	mgo_sup_store_free(s->metrics);
+	s->metrics = NULL;
 	mgo_cfg_free(&s->cfg);
 }

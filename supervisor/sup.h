@@ -21,7 +21,9 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "health_feed.h"
 #include "logmux.h"
+#include "sup_metrics.h"
 #include "mgo/backoff.h"
 #include "mgo/config.h"
 #include "mgo/ipc_keys.h"
@@ -47,6 +49,7 @@ struct mgo_child {
 	enum mgo_child_state state;
 	pid_t pid;                      /* 0 when not running */
 	unsigned failures;              /* in a row, since the last healthy period */
+	unsigned starts;                /* spawns since the supervisor started */
 	uint64_t started_ms, beat_ms;   /* spawn, last heartbeat (mgo_now_ms) */
 	char why[256];                  /* why it was killed, for its exit line */
 	struct mgo_timer *deadline;     /* starting/ready: silence; backoff: restart */
@@ -78,11 +81,14 @@ struct mgo_sup {
 	bool stopping, ready_logged;
 	int status;                     /* the exit status once stopped */
 	struct mgo_timer *grace;
+	struct mgo_health_feed feed;    /* to mgo-health (health_feed.h) */
+	struct mgo_sup_store *metrics;  /* sup_metrics.c */
 };
 
 /* ---- sup.c: the supervisor's life, in main's order ---- */
 
-/* `--config FILE [--log-level L] [--watcher P] [--validator P] [--launcher P]`:
+/* `--config FILE [--log-level L] [--watcher P] [--validator P] [--launcher P]
+ * [--health P]`:
  * a child's program defaults to mgo-<role> beside the supervisor's own. Loads
  * the configuration. Returns 0 or 2 (usage or configuration error, printed). */
 int mgo_sup_args(struct mgo_sup *s, int argc, char **argv);
@@ -106,6 +112,14 @@ void mgo_sup_crash_loop(struct mgo_sup *s, struct mgo_child *c, const char *last
 /* The key bundle of role (mgo/ipc_keys.h) into buf. */
 int mgo_sup_bundle(const struct mgo_sup *s, enum mgo_role role, uint8_t *buf, size_t cap,
 		   size_t *len);
+
+/* ---- sup_metrics.c: for the health process ---- */
+
+/* The whole /metrics body (Prometheus text 0.0.4), malloc'd, the caller
+ * frees it. 0 or a negative errno. */
+int mgo_sup_metrics_render(const struct mgo_sup *s, char **text, size_t *len);
+/* The launcher has said leader or standby since its last start. */
+bool mgo_sup_lease_known(const struct mgo_sup *s);
 
 /* ---- peers.c: news for the children ---- */
 

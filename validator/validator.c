@@ -7,6 +7,7 @@
 
 #include "mgo/ipc_sock.h"
 #include "mgo/log.h"
+#include "mgo/metrics.h"
 
 /* Decides for one observation and sends the act on; returns what happened,
  * for the IPC log line. */
@@ -27,8 +28,12 @@ static const char *handle_observe(struct mgo_validator *v, const struct mgo_ipc_
 	out.seq = ++v->seq;
 	rc = mgo_ipc_send(v->push, &out, err, sizeof(err));
 	mgo_ipc_verdict(&out, verdict, sizeof(verdict));
-	if (rc == 0)
+	if (rc == 0) {
+		const char *labels[] = {mgo_act_kind_name(out.u.act.kind),
+					out.u.act.reason ? out.u.act.reason : ""};
+		mgo_metric_add(mgo_metrics_proc(), MGO_M_VERDICTS, labels, 1);
 		snprintf(result, len, "sent %s", verdict);
+	}
 	else
 		snprintf(result, len, "%s not sent (%s); the watcher will observe again", verdict,
 			 rc == -EAGAIN ? "launcher unavailable" : err);

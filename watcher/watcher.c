@@ -12,6 +12,7 @@
 #include "mgo/kube.h"
 #include "mgo/labels.h"
 #include "mgo/log.h"
+#include "mgo/metrics.h"
 
 /* What was last sent for one MustGather and when to send it again. The
  * pipeline is level-triggered: the watcher re-sends an unchanged Observe
@@ -44,6 +45,15 @@ static const struct mgo_kube_resource res_allowlist = {"operator.openshift.io", 
 static const struct mgo_kube_resource res_jobs = {"batch", "v1", "jobs", true};
 static const struct mgo_kube_resource res_pods = {"", "v1", "pods", true};
 static const struct mgo_kube_resource res_sas = {"", "v1", "serviceaccounts", true};
+
+/* What each informer lists and watches. */
+static const struct mgo_kube_resource *const inf_resources[MGO_INF_N] = {
+	[MGO_INF_MUSTGATHERS] = &res_mustgathers,
+	[MGO_INF_ALLOWLIST] = &res_allowlist,
+	[MGO_INF_JOBS] = &res_jobs,
+	[MGO_INF_PODS] = &res_pods,
+	[MGO_INF_SERVICEACCOUNTS] = &res_sas,
+};
 
 static bool all_synced(const struct mgo_watcher *w)
 {
@@ -421,24 +431,42 @@ static void on_synced(void *ctx)
 	}
 }
 
+/* Before each heartbeat's metrics: the informers' and the client's
+ * counters, and the MustGathers waiting for a verdict. */
+static void collect(void *ctx)
+{
+	struct mgo_watcher *w = ctx;
+	struct mgo_metrics *m = mgo_metrics_proc();
+
+	for (int i = 0; i < MGO_INF_N; i++) {
+		struct mgo_informer_stats st;
+		const char *res[] = {inf_resources[i]->resource};
+		if (!w->inf[i])
+			continue;
+		mgo_informer_get_stats(w->inf[i], &st);
+		mgo_metric_total(m, MGO_M_WATCH_RESTARTS, res, (int64_t)st.restarts);
+		mgo_metric_total(m, MGO_M_RELISTS, res, (int64_t)st.relists);
+		mgo_metric_set(m, MGO_M_INFORMER_SYNCED, res, (w->synced >> i) & 1);
+	}
+	mgo_kube_stats_to_metrics(mgo_kube_client_stats(w->client), m);
+	mgo_metric_set(m, MGO_M_QUEUE_DEPTH, NULL, (int64_t)HASH_COUNT(w->pending));
+}
+
 static int open_informers(struct mgo_watcher *w)
 {
 	static const struct {
-		const struct mgo_kube_resource *res;
 		const char *label, *field;
 	} specs[MGO_INF_N] = {
-		[MGO_INF_MUSTGATHERS] = {&res_mustgathers, NULL, NULL},
-		[MGO_INF_ALLOWLIST] = {&res_allowlist, NULL, "metadata.name=cluster"},
-		[MGO_INF_JOBS] = {&res_jobs, SELECT_OURS, NULL},
-		[MGO_INF_PODS] = {&res_pods, SELECT_OURS, NULL},
-		[MGO_INF_SERVICEACCOUNTS] = {&res_sas, NULL, NULL},
+		[MGO_INF_ALLOWLIST] = {NULL, "metadata.name=cluster"},
+		[MGO_INF_JOBS] = {SELECT_OURS, NULL},
+		[MGO_INF_PODS] = {SELECT_OURS, NULL},
 	};
 	int rc;
 
 	for (int i = 0; i < MGO_INF_N; i++) {
 		w->inf_ctx[i] = (struct mgo_inf_ctx){w, i};
 		struct mgo_informer_opts o = {
-			.res = specs[i].res, .label_selector = specs[i].label,
+			.res = inf_resources[i], .label_selector = specs[i].label,
 			.field_selector = specs[i].field, .on_event = on_event,
 			.on_synced = on_synced, .ctx = &w->inf_ctx[i],
 		};
@@ -538,6 +566,7 @@ int mgo_watcher_open(struct mgo_watcher *w, struct mgo_proc *proc)
 		mgo_error("watcher.informers", "cannot start the informers: %s", strerror(-rc));
 		return rc;
 	}
+	mgo_supervised_collect(&proc->sup, collect, w);
 	return 0;
 }
 
@@ -545,8 +574,10 @@ void mgo_watcher_close(struct mgo_watcher *w)
 {
 	struct pending *p, *tmp;
 
-	if (w->proc)
+	if (w->proc) {
 		mgo_supervised_on_peer(&w->proc->sup, NULL, NULL);
+		mgo_supervised_collect(&w->proc->sup, NULL, NULL);
+	}
 	for (int i = 0; i < MGO_INF_N; i++)
 		mgo_informer_free(w->inf[i]);
 	HASH_ITER(hh, w->pending, p, tmp)

@@ -1,6 +1,7 @@
 /* The operator's configuration file: see mgo/config.h for every key. */
 #include "mgo/config.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -43,6 +44,7 @@ void mgo_cfg_free(struct mgo_config *c)
 	free(c->operator_sas);
 	role_free(&c->watcher);
 	role_free(&c->launcher);
+	free(c->health.address);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -210,6 +212,34 @@ static int load_supervisor(const struct mgo_yaml_ctx *cx, const struct mgo_yaml_
 	return 0;
 }
 
+/* An address literal only: mgo-health has no resolver and no file access
+ * once sandboxed, so a name could not be looked up there. */
+static int load_health(const struct mgo_yaml_ctx *cx, const struct mgo_yaml_node *root,
+                       struct mgo_cfg_health *h)
+{
+	static const char *const keys[] = { "address", "port", NULL };
+	const struct mgo_yaml_node *m = mgo_yaml_get(root, "health");
+	long long port = MGO_CFG_HEALTH_PORT;
+	unsigned char addr[sizeof(struct in6_addr)];
+	int rc = mgo_yaml_want(cx, m, NULL, "health", MGO_YAML_MAP);
+
+	if (!rc)
+		rc = mgo_yaml_check_keys(cx, m, "health", keys);
+	if (!rc)
+		rc = mgo_yaml_str(cx, m, "health", "address", INET6_ADDRSTRLEN, &h->address);
+	if (!rc)
+		rc = mgo_yaml_int(cx, m, "health", "port", 0, 65535, &port);
+	if (rc)
+		return rc;
+	h->port = (unsigned)port;
+	if (!h->address && !(h->address = strdup(MGO_CFG_HEALTH_ADDRESS)))
+		return mgo_yaml_fail(cx, NULL, NULL, NULL, -ENOMEM, "out of memory");
+	if (inet_pton(AF_INET, h->address, addr) != 1 && inet_pton(AF_INET6, h->address, addr) != 1)
+		return mgo_yaml_fail(cx, mgo_yaml_get(m, "address"), "health", "address", -EINVAL,
+		                     "must be an IPv4 or IPv6 address literal");
+	return 0;
+}
+
 static int load_role(const struct mgo_yaml_ctx *cx, const struct mgo_yaml_node *roles,
                      const char *name, struct mgo_cfg_role *r)
 {
@@ -261,7 +291,7 @@ static int load_tree(const struct mgo_yaml_ctx *cx, const struct mgo_yaml_node *
 {
 	static const char *const keys[] = { "namespace", "defaultImage", "operatorImage", "proxy",
 		                            "resyncSeconds", "socketDir", "operatorServiceAccounts",
-		                            "sftpKnownHosts", "roles", "supervisor", NULL };
+		                            "sftpKnownHosts", "roles", "supervisor", "health", NULL };
 	static const char *const role_keys[] = { "watcher", "launcher", NULL };
 	const struct mgo_yaml_node *roles;
 	long long resync = MGO_CFG_DEFAULT_RESYNC;
@@ -303,6 +333,8 @@ static int load_tree(const struct mgo_yaml_ctx *cx, const struct mgo_yaml_node *
 		rc = get_known_hosts(cx, root, c);
 	if (!rc)
 		rc = load_supervisor(cx, root, &c->supervisor);
+	if (!rc)
+		rc = load_health(cx, root, &c->health);
 	if (rc)
 		return rc;
 	roles = mgo_yaml_get(root, "roles");

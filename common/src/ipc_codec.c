@@ -33,7 +33,8 @@ _Static_assert(sizeof(enum mgo_subject) == sizeof(int), "enum size");
 #define REQ MGO_F_REQUIRED
 
 static const char *const type_names[] = { NULL, "observe", "act", "heartbeat" };
-static const char *const role_names[] = { NULL, "supervisor", "watcher", "validator", "launcher" };
+static const char *const role_names[] = { NULL, "supervisor", "watcher", "validator", "launcher",
+					      "health" };
 static const char *const mg_phase_names[] = { "new", "running", "completed", "failed" };
 static const char *const job_phase_names[] = { "none", "active", "succeeded", "failed" };
 static const char *const presence_names[] = { "unknown", "present", "absent" };
@@ -785,4 +786,9 @@ const char *mgo_ipc_type_name(enum mgo_ipc_type t)
 const char *mgo_role_name(enum mgo_role r)
 {
 	return name_of(role_names, MGO_ARRAY_SIZE(role_names), (int)r);
+}
+
+const char *mgo_act_kind_name(enum mgo_act_kind k)
+{
+	return name_of(act_kind_names, MGO_ARRAY_SIZE(act_kind_names), (int)k);
 }

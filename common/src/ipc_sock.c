@@ -10,6 +10,7 @@
 
 #include "ipc_zap.h"
 #include "mgo/log.h"
+#include "mgo/metrics.h"
 
 /* A DRAFT option in libzmq 4.3's header but part of its ABI since 4.2.3;
  * Debian builds libzmq with it. Setting it fails on a library without it,
@@ -198,15 +199,13 @@ int mgo_ipc_monitor_recv(void *monitor, uint16_t *event, uint32_t *value)
 
 const char *mgo_ipc_verdict(const struct mgo_ipc_msg *m, char *buf, size_t len)
 {
-	static const char *const kinds[] = {"?", "launch", "deny", "finish", "cleanup",
-					    "allowlist-status"};
 	static const char *const jobs[] = {"none", "active", "succeeded", "failed"};
 	static const char *const phases[] = {"new", "running", "completed", "failed"};
 
 	switch (m->type) {
 	case MGO_IPC_ACT: {
 		const struct mgo_act *a = &m->u.act;
-		const char *kind = (unsigned)a->kind < 6 ? kinds[a->kind] : "?";
+		const char *kind = mgo_act_kind_name(a->kind);
 		if (a->kind == MGO_ACT_ALLOWLIST_STATUS)
 			snprintf(buf, len, "%s:%zu-invalid", kind, a->n_invalid_images);
 		else if (a->reason)
@@ -263,7 +262,10 @@ void mgo_ipc_log(const char *from, const char *to, const struct mgo_ipc_msg *m,
 		 const char *result)
 {
 	char verdict[160], mg[2 * MGO_NAME_MAX + 2];
+	const char *labels[] = {from, mgo_ipc_type_name(m->type)};
 
+	/* every receiver logs each message it decoded here, exactly once */
+	mgo_metric_add(mgo_metrics_proc(), MGO_M_IPC_MESSAGES, labels, 1);
 	mgo_log_kv(MGO_LOG_INFO, NULL, "ipc", "{s:s, s:s, s:s, s:I, s:s?, s:I, s:s?, s:s, s:s?}",
 		   "from", from, "to", to, "type", mgo_ipc_type_name(m->type), "seq",
 		   (json_int_t)m->seq, "trace", m->trace_uid, "gen", (json_int_t)m->trace_gen,
@@ -273,6 +275,11 @@ void mgo_ipc_log(const char *from, const char *to, const struct mgo_ipc_msg *m,
 
 void mgo_ipc_log_rejected(const char *from, const char *to, int rc, const char *why)
 {
+	const char *labels[] = {from, rc == -EMSGSIZE ? "too_large"
+				      : rc == -EPROTONOSUPPORT ? "version"
+				      : rc == -EBADMSG ? "malformed" : "error"};
+
+	mgo_metric_add(mgo_metrics_proc(), MGO_M_IPC_REJECTED, labels, 1);
 	mgo_log_kv(MGO_LOG_WARN, NULL, "ipc.rejected", "{s:s, s:s, s:s, s:s}", "from", from, "to",
 		   to, "error", zmq_strerror(-rc), "why", why ? why : "");
 }

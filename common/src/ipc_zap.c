@@ -17,6 +17,7 @@
 #include <zmq.h>
 
 #include "mgo/log.h"
+#include "mgo/metrics.h"
 
 #define ZAP_ENDPOINT "inproc://zeromq.zap.01"
 /* version, request id, domain, address, routing id, mechanism, credentials;
@@ -131,16 +132,26 @@ static void reply(struct mgo_ipc_zap *z, zmq_msg_t *request_id, const char *code
 		mgo_error("ipc.zap.reply", "cannot answer a ZAP request: %s", zmq_strerror(-rc));
 }
 
+/* A refused connection, for metrics: the peer is unknown, since a key we
+ * accept is by definition the expected peer's. */
+static void count_denied(const char *reason)
+{
+	const char *labels[] = {"unknown", reason};
+
+	mgo_metric_add(mgo_metrics_proc(), MGO_M_IPC_REJECTED, labels, 1);
+}
+
 /* Decides one request of n frames (n <= ZAP_FRAMES_MAX, or more than that
  * when `overflow`) and answers it. */
 static void decide(struct mgo_ipc_zap *z, zmq_msg_t *f, size_t n, bool overflow)
 {
 	char domain[FIELD_MAX], mech[FIELD_MAX], tag[MGO_IPC_KEY_TAG_LEN + 1] = "";
-	const char *why = NULL;
+	const char *why = NULL, *reason = NULL;
 
 	if (n < 6 || overflow || !frame_is(&f[0], "1.0")) {
 		mgo_log_kv(MGO_LOG_WARN, NULL, "ipc.zap.denied", "{s:s, s:s}", "expected", z->peer,
 			   "why", "malformed ZAP request");
+		count_denied("zap_malformed");
 		reply(z, n > 1 ? &f[1] : NULL, "500", "malformed request", "");
 		return;
 	}
@@ -149,14 +160,15 @@ static void decide(struct mgo_ipc_zap *z, zmq_msg_t *f, size_t n, bool overflow)
 	if (n == 7 && zmq_msg_size(&f[6]) == MGO_IPC_KEY_LEN)
 		mgo_ipc_key_tag(zmq_msg_data(&f[6]), tag);
 	if (!z->guarding || strcmp(domain, z->domain) != 0)
-		why = "unknown domain";
+		why = "unknown domain", reason = "zap_domain";
 	else if (!frame_is(&f[5], "CURVE"))
-		why = "not a CURVE client";
+		why = "not a CURVE client", reason = "zap_not_curve";
 	else if (n != 7 || zmq_msg_size(&f[6]) != MGO_IPC_KEY_LEN)
-		why = "malformed CURVE credentials";
+		why = "malformed CURVE credentials", reason = "zap_malformed";
 	else if (!same_key(zmq_msg_data(&f[6]), z->key))
-		why = "key not allowed";
+		why = "key not allowed", reason = "zap_key";
 	if (why) {
+		count_denied(reason);
 		mgo_log_kv(MGO_LOG_WARN, NULL, "ipc.zap.denied", "{s:s, s:s, s:s, s:s, s:s}",
 			   "domain", domain, "mechanism", mech, "key", tag, "expected", z->peer,
 			   "why", why);
@@ -217,9 +229,11 @@ static void on_monitor(struct mgo_loop *loop, int fd, void *zsock, short revents
 	/* refusals by key are logged by decide(); these are the handshakes
 	 * that never got that far (no CURVE, or the wrong server key) */
 	while (mgo_ipc_monitor_recv(zsock, &ev, &value) == 0)
-		if (ev == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL || ev == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL)
+		if (ev == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL || ev == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL) {
 			mgo_log_kv(MGO_LOG_WARN, NULL, "ipc.handshake.failed", "{s:s, s:s, s:i}",
 				   "domain", z->domain, "expected", z->peer, "code", (int)value);
+			count_denied("handshake");
+		}
 }
 
 int mgo_ipc_zap_guard(struct mgo_ipc_zap *z, void *sock, const char *domain,

@@ -33,14 +33,45 @@ int mgo_notify_encode(const struct mgo_heartbeat *hb, uint64_t seq, uint8_t *buf
 	return 0;
 }
 
+int mgo_notify_encode_metrics(const struct mgo_metrics *m, size_t *next, uint8_t *buf,
+			      size_t cap, size_t *len)
+{
+	size_t n = 0;
+	int rc;
+
+	if (cap < PIPE_BUF)
+		return -ENOSPC;
+	if ((rc = mgo_metrics_encode(m, next, buf + 4, MGO_NOTIFY_METRICS_MAX, &n)))
+		return rc;
+	buf[0] = (uint8_t)(n >> 24);
+	buf[1] = (uint8_t)(n >> 16);
+	buf[2] = (uint8_t)(n >> 8);
+	buf[3] = (uint8_t)n;
+	*len = 4 + n;
+	return 0;
+}
+
+static int drop_series(void *ctx, const struct mgo_metric_series *s)
+{
+	return 0;
+}
+
 /* Decodes one complete frame of the reader's buffer. */
-static int deliver(const uint8_t *frame, size_t n, mgo_notify_fn fn, void *ctx, char *err,
-		   size_t errlen)
+static int deliver(const uint8_t *frame, size_t n, const struct mgo_notify_handlers *h,
+		   char *err, size_t errlen)
 {
 	struct mgo_ipc_msg m;
 	char why[192];
-	int rc = mgo_ipc_decode(frame, n, &m, why, sizeof(why));
+	int rc;
 
+	if (mgo_metrics_is_frame(frame, n))
+		return mgo_metrics_decode(frame, n, h->metrics ? h->metrics : drop_series, h->ctx,
+					  err, errlen);
+	if (n > MGO_NOTIFY_FRAME_MAX) {
+		snprintf(err, errlen, "heartbeat frame length %zu out of range", n);
+		return -EMSGSIZE;
+	}
+	rc = mgo_ipc_decode(frame, n, &m, why, sizeof(why));
 	if (rc) {
 		snprintf(err, errlen, "undecodable frame: %s", why);
 		return rc;
@@ -50,7 +81,7 @@ static int deliver(const uint8_t *frame, size_t n, mgo_notify_fn fn, void *ctx, 
 		mgo_ipc_msg_free(&m);
 		return -EBADMSG;
 	}
-	rc = fn(ctx, &m.u.heartbeat);
+	rc = h->beat(h->ctx, &m.u.heartbeat);
 	mgo_ipc_msg_free(&m);
 	return rc;
 }
@@ -60,8 +91,8 @@ static size_t frame_len(const uint8_t *b)
 	return (size_t)b[0] << 24 | (size_t)b[1] << 16 | (size_t)b[2] << 8 | b[3];
 }
 
-int mgo_notify_feed(struct mgo_notify_reader *r, const void *data, size_t n, mgo_notify_fn fn,
-		    void *ctx, char *err, size_t errlen)
+int mgo_notify_read(struct mgo_notify_reader *r, const void *data, size_t n,
+		    const struct mgo_notify_handlers *h, char *err, size_t errlen)
 {
 	const uint8_t *p = data;
 	char scratch[8];
@@ -83,15 +114,23 @@ int mgo_notify_feed(struct mgo_notify_reader *r, const void *data, size_t n, mgo
 		n -= take;
 		if (want == 4 && r->len == 4) {
 			size_t f = frame_len(r->buf);
-			if (f == 0 || f > MGO_NOTIFY_FRAME_MAX) {
+			if (f == 0 || f > MGO_NOTIFY_METRICS_MAX) {
 				snprintf(err, errlen, "frame length %zu out of range", f);
 				return -EMSGSIZE;
 			}
 		} else if (r->len == want) {
 			r->len = 0;
-			if ((rc = deliver(r->buf + 4, want - 4, fn, ctx, err, errlen)))
+			if ((rc = deliver(r->buf + 4, want - 4, h, err, errlen)))
 				return rc;
 		}
 	}
 	return 0;
+}
+
+int mgo_notify_feed(struct mgo_notify_reader *r, const void *data, size_t n, mgo_notify_fn fn,
+		    void *ctx, char *err, size_t errlen)
+{
+	const struct mgo_notify_handlers h = {.beat = fn, .ctx = ctx};
+
+	return mgo_notify_read(r, data, n, &h, err, errlen);
 }

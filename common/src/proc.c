@@ -158,8 +158,7 @@ static int usage(const char *role)
 	return 2;
 }
 
-/* An inherited descriptor's number: 3 and up, stdio is not one. */
-static int parse_fd(const char *s)
+int mgo_proc_parse_fd(const char *s)
 {
 	char *end;
 	long v;
@@ -241,11 +240,11 @@ int mgo_proc_start(struct mgo_proc *p, const char *role, int argc, char **argv)
 				return usage(role);
 			break;
 		case 'k':
-			if ((keys_fd = parse_fd(optarg)) < 0)
+			if ((keys_fd = mgo_proc_parse_fd(optarg)) < 0)
 				return usage(role);
 			break;
 		case 'n':
-			if ((notify_fd = parse_fd(optarg)) < 0)
+			if ((notify_fd = mgo_proc_parse_fd(optarg)) < 0)
 				return usage(role);
 			break;
 		case 'i':

@@ -39,16 +39,29 @@ static const char *const net_reads[] = {
 /* jansson seeds its hash function from /dev/urandom at the first JSON value,
  * which may be the first log line after the sandbox is on. */
 static const char *const validator_reads[] = {"/dev/urandom", NULL};
+/* mgo-health logs before its sandbox, so jansson is seeded by then; it
+ * serves from memory and needs no file at all. */
+static const char *const health_reads[] = {NULL};
+
+static const char net_reads_why[] = "libc's resolver configuration and entropy; plus the "
+				    "token's directory and the CA when not in memory";
 
 #define FAMILY(f) (1ull << (f))
 
 static const struct mgo_sandbox__profile profiles[MGO_SANDBOX_ROLE_N] = {
 	[MGO_SANDBOX_WATCHER] = {"watcher", FAMILY(AF_UNIX) | FAMILY(AF_INET) | FAMILY(AF_INET6),
-				 "AF_UNIX, AF_INET, AF_INET6", false, true, net_reads, 1024},
-	[MGO_SANDBOX_VALIDATOR] = {"validator", FAMILY(AF_UNIX), "AF_UNIX", true, false,
-				   validator_reads, 128},
+				 "AF_UNIX, AF_INET, AF_INET6", false, true, false, net_reads,
+				 net_reads_why, 1024},
+	[MGO_SANDBOX_VALIDATOR] = {"validator", FAMILY(AF_UNIX), "AF_UNIX", true, false, false,
+				   validator_reads, "entropy for jansson's hash seed; nothing else",
+				   128},
 	[MGO_SANDBOX_LAUNCHER] = {"launcher", FAMILY(AF_UNIX) | FAMILY(AF_INET) | FAMILY(AF_INET6),
-				  "AF_UNIX, AF_INET, AF_INET6", true, true, net_reads, 1024},
+				  "AF_UNIX, AF_INET, AF_INET6", true, true, false, net_reads,
+				  net_reads_why, 1024},
+	/* no AF_UNIX: it talks to the supervisor over inherited pipes only */
+	[MGO_SANDBOX_HEALTH] = {"health", FAMILY(AF_INET) | FAMILY(AF_INET6), "AF_INET, AF_INET6",
+				false, false, true, health_reads,
+				"nothing: it serves snapshots from memory", 128},
 };
 
 static struct mgo_sandbox_test_hooks hooks = {.landlock_abi = -1};

@@ -14,7 +14,9 @@ struct mgo_sandbox__profile {
 	const char *families_text;
 	bool binds;                     /* binds an ipc:// socket in socket_dir */
 	bool tcp_connect;               /* talks to the API server */
+	bool tcp_bind;                  /* listens on policy.bind_port (health) */
 	const char *const *runtime_reads; /* NULL-ended */
+	const char *reads_why;          /* for mgo_sandbox_describe */
 	unsigned long max_fds;
 };
 

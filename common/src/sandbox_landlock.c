@@ -143,20 +143,28 @@ static int add_reads(int ruleset, const char *const *paths, uint64_t handled, un
 	return rc;
 }
 
-static int add_ports(int ruleset, const uint16_t *ports)
+/* A bind rule for port 0 allows the ephemeral port bind(2) picks. */
+static int add_port(int ruleset, uint16_t port, uint64_t access)
 {
-	for (size_t i = 0; ports[i]; i++) {
-		struct mgo_landlock_net_port_attr np = {LANDLOCK_ACCESS_NET_CONNECT_TCP, ports[i]};
+	struct mgo_landlock_net_port_attr np = {access, port};
+	int rc;
 
-		if (syscall(SYS_landlock_add_rule, ruleset, MGO_LANDLOCK_RULE_NET_PORT, &np, 0) != 0) {
-			int rc = -errno;
+	if (syscall(SYS_landlock_add_rule, ruleset, MGO_LANDLOCK_RULE_NET_PORT, &np, 0) == 0)
+		return 0;
+	rc = -errno;
+	mgo_error("sandbox.landlock", "cannot allow TCP %s on port %u: %s",
+		  access == LANDLOCK_ACCESS_NET_BIND_TCP ? "bind" : "connect", (unsigned)port,
+		  strerror(-rc));
+	return rc;
+}
 
-			mgo_error("sandbox.landlock", "cannot allow TCP port %u: %s",
-				  (unsigned)ports[i], strerror(-rc));
-			return rc;
-		}
-	}
-	return 0;
+static int add_connect_ports(int ruleset, const uint16_t *ports)
+{
+	int rc = 0;
+
+	for (size_t i = 0; ports[i] && !rc; i++)
+		rc = add_port(ruleset, ports[i], LANDLOCK_ACCESS_NET_CONNECT_TCP);
+	return rc;
 }
 
 /* What the ABI in use leaves unenforced, said once at start. */
@@ -199,7 +207,9 @@ int mgo_sandbox__landlock(const struct mgo_sandbox_policy *p, int abi,
 	if (!rc)
 		rc = add_reads(ruleset, p->read_paths, attr.handled_access_fs, &r->read_rules);
 	if (!rc && prof->tcp_connect && p->connect_ports && abi >= 4)
-		rc = add_ports(ruleset, p->connect_ports);
+		rc = add_connect_ports(ruleset, p->connect_ports);
+	if (!rc && prof->tcp_bind && abi >= 4)
+		rc = add_port(ruleset, p->bind_port, LANDLOCK_ACCESS_NET_BIND_TCP);
 	if (!rc && syscall(SYS_landlock_restrict_self, ruleset, 0) != 0) {
 		rc = -errno;
 		mgo_error("sandbox.landlock", "cannot restrict the process: %s", strerror(-rc));
@@ -224,11 +234,8 @@ void mgo_sandbox__landlock_describe(enum mgo_sandbox_role role, mgo_sandbox__des
 	for (size_t i = 0; prof->runtime_reads[i]; i++)
 		used += (size_t)snprintf(reads + used, used < sizeof(reads) ? sizeof(reads) - used : 0,
 					 "%s%s", i ? ", " : "", prof->runtime_reads[i]);
-	fn(&(struct mgo_sandbox_entry){"landlock", "read", reads,
-				       prof->tcp_connect
-					       ? "libc's resolver configuration and entropy; plus the "
-						 "token's directory and the CA when not in memory"
-					       : "entropy for jansson's hash seed; nothing else"},
+	fn(&(struct mgo_sandbox_entry){"landlock", "read", reads[0] ? reads : "nothing",
+				       prof->reads_why},
 	   ctx);
 	fn(&(struct mgo_sandbox_entry){"landlock", "socket directory",
 				       prof->binds ? "make_sock, remove_file" : "nothing",
@@ -238,15 +245,17 @@ void mgo_sandbox__landlock_describe(enum mgo_sandbox_role role, mgo_sandbox__des
 	fn(&(struct mgo_sandbox_entry){"landlock", "any other file or directory", "no access",
 				       "every right of the kernel's ABI is handled"},
 	   ctx);
-	fn(&(struct mgo_sandbox_entry){"landlock", "TCP bind (ABI >= 4)", "refused",
-				       "no role listens on the network"},
+	fn(&(struct mgo_sandbox_entry){"landlock", "TCP bind (ABI >= 4)",
+				       prof->tcp_bind ? "its configured port (health.port)" : "refused",
+				       prof->tcp_bind ? "serves /healthz, /readyz and /metrics there"
+						      : "only mgo-health listens on the network"},
 	   ctx);
 	fn(&(struct mgo_sandbox_entry){"landlock", "TCP connect (ABI >= 4)",
 				       prof->tcp_connect ? "the API server's port, 53, proxy ports"
 							 : "refused",
 				       prof->tcp_connect ? "not a cloud metadata service or a pod "
 							   "port; DNS may fall back to TCP"
-							 : "the validator reaches nothing"},
+							 : "it reaches nothing"},
 	   ctx);
 	fn(&(struct mgo_sandbox_entry){"landlock", "signals, abstract unix sockets (ABI >= 6)",
 				       "own process only",

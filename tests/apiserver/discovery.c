@@ -9,7 +9,8 @@
 /* kube-apiserver's group order for the built-ins; CRD groups follow, by name. */
 static const char *const group_order[] = {
 	"", "events.k8s.io", "authentication.k8s.io", "authorization.k8s.io", "batch",
-	"rbac.authorization.k8s.io", "apiextensions.k8s.io", "coordination.k8s.io", NULL,
+	"rbac.authorization.k8s.io", "admissionregistration.k8s.io", "apiextensions.k8s.io",
+	"coordination.k8s.io", NULL,
 };
 
 static const char aggregated_type[] =

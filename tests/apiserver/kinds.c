@@ -10,6 +10,7 @@
 #include "tas_status.h"
 #include "tas_util.h"
 #include "tas_validate.h"
+#include "tas_vap.h"
 
 static const char *const std_verbs[] = {"create", "delete", "deletecollection", "get", "list",
 					"patch", "update", "watch", NULL};
@@ -1092,6 +1093,7 @@ static struct tas_restype crds = {
 };
 
 struct tas_restype *const tas_builtin_kinds[] = {
+	&tas_vap_policies, &tas_vap_bindings, /* vap.c */
 	&namespaces, &pods, &secrets, &configmaps, &serviceaccounts, &events_core, &jobs,
 	&leases, &events_new, &roles, &clusterroles, &rolebindings, &crbs, &ssar, &sar, &ssr,
 	&crds,

@@ -11,6 +11,7 @@
 #include "tas_status.h"
 #include "tas_util.h"
 #include "tas_validate.h"
+#include "tas_vap.h"
 
 void tas_resp_set(struct tas_resp *resp, int code, json_t *body)
 {
@@ -517,6 +518,12 @@ int tas_obj_create(struct tas_server *s, struct tas_restype *rt, const char *ns,
 	}
 	if (o->req && !tas_admit_owner_refs(s, o->req, rt, obj, NULL, resp))
 		goto out;
+	rc = o->req ? tas_admit_vap(s, o->req, rt, o->subresource, obj, NULL, o->dry_run, resp)
+		    : 0;
+	if (rc) {
+		rc = rc < 0 ? rc : 0;
+		goto out;
+	}
 	rc = -ENOMEM;
 	if (tas_store_get(b, ns, name)) {
 		tas_resp_set(resp, 409, tas_status_already_exists(rt->group, rt->resource, name));
@@ -680,6 +687,12 @@ int tas_obj_update(struct tas_server *s, struct tas_restype *rt, const char *ns,
 	}
 	if (o->req && !tas_admit_owner_refs(s, o->req, rt, next, old, resp))
 		goto out;
+	rc = o->req ? tas_admit_vap(s, o->req, rt, o->subresource, next, old, o->dry_run, resp)
+		    : 0;
+	if (rc) {
+		rc = rc < 0 ? rc : 0;
+		goto out;
+	}
 	rc = -ENOMEM;
 	if ((rt->flags & TAS_RT_GENERATION) && spec_changed(rt, next, old) &&
 	    set_generation(meta, json_integer_value(tas_jpath(old, "metadata.generation")) + 1))

@@ -116,6 +116,18 @@ static const struct smp_field META_ONLY_F[] = {
 };
 TYPE(META_ONLY);
 
+static const struct smp_field VAP_SPEC_F[] = {
+    {"matchConditions", NULL, true, "name"},
+};
+TYPE(VAP_SPEC);
+
+static const struct smp_field VAP_F[] = {
+    {"metadata", &OBJECT_META, false, NULL},
+    {"spec", &VAP_SPEC, false, NULL},
+    {"status", &CONDITIONS_STATUS, false, NULL},
+};
+TYPE(VAP);
+
 static const struct {
     const char *kind;
     const struct smp_type *type;
@@ -129,6 +141,8 @@ static const struct {
     {"Lease", &META_ONLY},
     {"Secret", &META_ONLY},
     {"ConfigMap", &META_ONLY},
+    {"ValidatingAdmissionPolicy", &VAP},
+    {"ValidatingAdmissionPolicyBinding", &META_ONLY},
     {"Role", &META_ONLY},
     {"ClusterRole", &META_ONLY},
     {"RoleBinding", &META_ONLY},

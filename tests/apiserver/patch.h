@@ -18,8 +18,9 @@ json_t *tas_merge_patch(const json_t *target, const json_t *patch);
 
 /* Whether kind (e.g. "Pod") is a built-in kind strategic merge patch applies
  * to here: Pod, Job, ServiceAccount, Namespace, PersistentVolumeClaim, Event,
- * Lease, Secret, ConfigMap and the four RBAC kinds. Anything else is a custom
- * resource, for which kube answers 415 Unsupported Media Type. */
+ * Lease, Secret, ConfigMap, the four RBAC kinds, ValidatingAdmissionPolicy and
+ * its binding. Anything else is a custom resource, for which kube answers 415
+ * Unsupported Media Type. */
 bool tas_strategic_merge_supported(const char *kind);
 
 /* Strategic merge patch with the patch metadata of kind's Go types: lists

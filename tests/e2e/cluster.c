@@ -16,15 +16,17 @@
 
 #include "mgo/kubecreds.h"
 #include "mgo/loop.h"
+#include "healthprobe.h"
 #include "spawn.h"
 
 struct cluster cl;
 
 static const char *const proc_name[CL_NPROCS] = {
-	[CL_LAUNCHER] = "launcher", [CL_VALIDATOR] = "validator", [CL_WATCHER] = "watcher"};
+	[CL_LAUNCHER] = "launcher", [CL_VALIDATOR] = "validator", [CL_WATCHER] = "watcher",
+	[CL_HEALTH] = "health"};
 static const char *const proc_bin[CL_NPROCS] = {
 	[CL_LAUNCHER] = MGO_LAUNCHER_BIN, [CL_VALIDATOR] = MGO_VALIDATOR_BIN,
-	[CL_WATCHER] = MGO_WATCHER_BIN};
+	[CL_WATCHER] = MGO_WATCHER_BIN, [CL_HEALTH] = MGO_HEALTH_BIN};
 
 #define WATCHER_TOKEN "e2e-watcher-token-0123456789"
 #define LAUNCHER_TOKEN "e2e-launcher-token-0123456789"
@@ -645,6 +647,8 @@ static void write_config(struct cluster *c, const char *server, const char *ca,
 			   "operatorImage: " CL_OPERATOR_IMAGE "\n"
 			   "socketDir: \"%s\"\n"
 			   "sftpKnownHosts: \"" CL_KNOWN_HOSTS "\"\n"
+			   /* any free port, found in the log (cluster_health_port) */
+			   "health: {address: 127.0.0.1, port: 0}\n"
 			   "roles:\n"
 			   "  watcher: {tokenFile: \"%s\"%s, server: \"%s\"}\n"
 			   "  launcher: {tokenFile: \"%s\"%s, server: \"%s\"}\n"
@@ -710,13 +714,11 @@ static char *memcheck_wrapper(const struct cluster *c, int i)
 	return path;
 }
 
-void cluster_procs_start(struct cluster *c)
+void cluster_procs_spawn(struct cluster *c)
 {
 	char name[64], vgarg[PATH_MAX + 16], supp[PATH_MAX + 32], *wrap[CL_NPROCS] = {NULL};
 	const char *bin[CL_NPROCS], *argv[24];
 	size_t n = 0;
-	uint64_t end;
-	int status;
 
 	c->runs++;
 	snprintf(name, sizeof(name), "operator-%u.log", c->runs);
@@ -735,11 +737,21 @@ void cluster_procs_start(struct cluster *c)
 	argv[n++] = bin[CL_LAUNCHER];
 	argv[n++] = "--watcher";
 	argv[n++] = bin[CL_WATCHER];
+	argv[n++] = "--health";
+	argv[n++] = bin[CL_HEALTH];
 	argv[n] = NULL;
 	c->supervisor = spawn_logged(argv, NULL, c->log);
 	cr_assert(c->supervisor > 0, "cannot start mgo-supervisor");
 	for (int i = 0; i < CL_NPROCS; i++)
 		free(wrap[i]);
+}
+
+void cluster_procs_start(struct cluster *c)
+{
+	uint64_t end;
+	int status;
+
+	cluster_procs_spawn(c);
 	end = deadline(c);
 	for (;;) {
 		char *text = slurp(c->log);
@@ -759,6 +771,11 @@ void cluster_procs_start(struct cluster *c)
 	}
 	cluster_dump(c);
 	cr_assert_fail("the operator did not start (no supervisor.ready and launcher.active)");
+}
+
+unsigned cluster_health_port(const struct cluster *c)
+{
+	return mgo_test_health_port(c->log, 0, CL_WAIT_MS * c->slow);
 }
 
 /* Memcheck's findings, if it wrote any (--quiet: silence means clean). */

@@ -34,7 +34,7 @@
 #define CL_WAIT_MS 10000
 
 /* The supervisor's children (valgrind mode wraps each). */
-enum cl_proc { CL_LAUNCHER, CL_VALIDATOR, CL_WATCHER, CL_NPROCS };
+enum cl_proc { CL_LAUNCHER, CL_VALIDATOR, CL_WATCHER, CL_HEALTH, CL_NPROCS };
 
 struct cluster_opts {
 	bool valgrind;             /* run the three processes under memcheck */
@@ -84,6 +84,12 @@ void cluster_require_test_server(struct cluster *c, const char *needs);
  * it SIGTERM and asserts that it and each process exited 0. */
 void cluster_procs_start(struct cluster *c);
 void cluster_procs_stop(struct cluster *c);
+/* start without the wait: the processes are still starting on return. */
+void cluster_procs_spawn(struct cluster *c);
+
+/* The port mgo-health of the current run listens on, from its
+ * health.listening line (the configuration asks for any free port). */
+unsigned cluster_health_port(const struct cluster *c);
 
 /* One admin request; path is relative to the server. Returns the HTTP code;
  * *out (if not NULL) gets the parsed body or NULL. */

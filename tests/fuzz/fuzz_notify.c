@@ -3,8 +3,9 @@
  * compromised child writes) and the key bundle (a child reads what came on
  * its inherited pipe). The first byte picks the decoder and, for the stream,
  * where to cut it. Beyond "no crash": the stream decodes the same whole or
- * byte by byte, its buffer stays within one frame, every heartbeat it
- * delivers is within the schema; a bundle accepted re-encodes to the same
+ * byte by byte, its buffer stays within one frame, every heartbeat and
+ * metric series it delivers is within the schema, and every accepted metric
+ * frame re-encodes to a frame the decoder takes again; a bundle accepted re-encodes to the same
  * bytes, and one refused leaves no key behind. */
 #include <stdint.h>
 #include <stdio.h>
@@ -23,10 +24,53 @@
 
 static int count(void *ctx, const struct mgo_heartbeat *hb)
 {
-	CHECK(hb->role >= MGO_ROLE_SUPERVISOR && hb->role <= MGO_ROLE_LAUNCHER);
+	CHECK(hb->role >= MGO_ROLE_SUPERVISOR && hb->role <= MGO_ROLE_HEALTH);
 	CHECK(hb->pid > 0);
 	(*(size_t *)ctx)++;
 	return 0;
+}
+
+static int same_series(void *ctx, const struct mgo_metric_series *s)
+{
+	const struct mgo_metric_series *want = ctx;
+
+	CHECK(s->family == want->family && s->nlabels == want->nlabels);
+	CHECK(s->value == want->value && s->count == want->count && s->sum == want->sum);
+	return 0;
+}
+
+static int series(void *ctx, const struct mgo_metric_series *s)
+{
+	const struct mgo_metric_def *def;
+	struct mgo_metrics *one = calloc(1, sizeof(*one));
+	uint8_t frame[PIPE_BUF];
+	size_t next = 0, len = 0;
+	uint64_t total = 0;
+
+	CHECK(one);
+	CHECK((unsigned)s->family < MGO_M_FAMILIES);
+	def = &mgo_metric_defs[s->family];
+	CHECK(s->nlabels == def->nlabels);
+	for (unsigned i = 0; i < s->nlabels; i++)
+		CHECK(mgo_metric_label_ok(s->labels[i], strlen(s->labels[i])));
+	CHECK(def->kind != MGO_METRIC_COUNTER || s->value >= 0);
+	for (unsigned b = 0; b < MGO_METRIC_BUCKETS; b++)
+		total += s->buckets[b];
+	CHECK(total <= s->count);
+	CHECK(mgo_metrics_put(one, s) == 0);
+	CHECK(mgo_metrics_encode(one, &next, frame, sizeof(frame), &len) == 0);
+	CHECK(mgo_metrics_decode(frame, len, same_series, (void *)s, NULL, 0) == 0);
+	free(one);
+	(*(size_t *)ctx)++;
+	return 0;
+}
+
+static int feed(struct mgo_notify_reader *r, const uint8_t *data, size_t n, size_t *seen,
+		char *err, size_t errlen)
+{
+	const struct mgo_notify_handlers h = {.beat = count, .metrics = series, .ctx = seen};
+
+	return mgo_notify_read(r, data, n, &h, err, errlen);
 }
 
 static void stream(const uint8_t *data, size_t size, size_t cut)
@@ -37,15 +81,14 @@ static void stream(const uint8_t *data, size_t size, size_t cut)
 	int rc_whole, rc_bytes = 0;
 
 	cut = size ? cut % (size + 1) : 0;
-	rc_whole = mgo_notify_feed(&whole, data, cut, count, &n_whole, err, sizeof(err));
+	rc_whole = feed(&whole, data, cut, &n_whole, err, sizeof(err));
 	if (rc_whole == 0)
-		rc_whole = mgo_notify_feed(&whole, data + cut, size - cut, count, &n_whole, err,
-					   sizeof(err));
+		rc_whole = feed(&whole, data + cut, size - cut, &n_whole, err, sizeof(err));
 	CHECK(strlen(err) < sizeof(err));
 	CHECK(rc_whole != 0 || err[0] == '\0');
-	CHECK(whole.len < MGO_NOTIFY_WIRE_MAX);
+	CHECK(whole.len < sizeof(whole.buf));
 	for (size_t i = 0; i < size && rc_bytes == 0; i++)
-		rc_bytes = mgo_notify_feed(&bytes, data + i, 1, count, &n_bytes, NULL, 0);
+		rc_bytes = feed(&bytes, data + i, 1, &n_bytes, NULL, 0);
 	CHECK(rc_bytes == rc_whole);
 	CHECK(n_bytes == n_whole);
 	CHECK(rc_whole != 0 || bytes.len == whole.len);

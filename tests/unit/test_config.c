@@ -52,6 +52,8 @@ Test(config, shipped_example)
 	cr_assert_null(c.launcher.kubeconfig);
 	cr_assert_eq(c.supervisor.grace_ms, 20000);
 	cr_assert_eq(c.supervisor.crash_loop_limit, 5);
+	cr_assert_str_eq(c.health.address, "0.0.0.0");
+	cr_assert_eq(c.health.port, 8080, "the port the Deployment's probes use");
 	mgo_cfg_free(&c);
 	cr_assert_null(c.namespace, "free leaves the struct zeroed");
 	free(path);
@@ -82,6 +84,28 @@ Test(config, defaults_and_values)
 	cr_assert_str_eq(c.socket_dir, "/run/x");
 	cr_assert_eq(c.n_operator_sas, 0, "[] refuses none");
 	mgo_cfg_free(&c);
+}
+
+Test(config, health_defaults_and_values)
+{
+	static const struct { const char *yaml, *address; unsigned port; } rows[] = {
+		{ "", "0.0.0.0", 8080 },
+		{ "health: {}\n", "0.0.0.0", 8080 },
+		{ "health: {port: 0}\n", "0.0.0.0", 0 },
+		{ "health: {address: 127.0.0.1, port: 9090}\n", "127.0.0.1", 9090 },
+		{ "health: {address: \"::\", port: 65535}\n", "::", 65535 },
+		{ "health: {address: \"fe80::1\"}\n", "fe80::1", 8080 },
+	};
+	struct mgo_config c;
+	char yaml[512];
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		snprintf(yaml, sizeof(yaml), "%s%s", HEAD ROLES, rows[i].yaml);
+		cr_assert_eq(load(yaml, &c), 0, "row %zu: %s", i, err);
+		cr_assert_str_eq(c.health.address, rows[i].address, "row %zu", i);
+		cr_assert_eq(c.health.port, rows[i].port, "row %zu", i);
+		mgo_cfg_free(&c);
+	}
 }
 
 Test(config, supervisor_defaults_and_values)
@@ -198,6 +222,14 @@ Test(config, refusals)
 		  "config test.yaml: supervisor.heartbeatTimeoutMs: must be at least twice" },
 		{ HEAD ROLES "supervisor: {restartDelayMs: 2000, restartDelayMaxMs: 1000}\n",
 		  "supervisor.restartDelayMaxMs: must be at least restartDelayMs (2000)" },
+		{ HEAD ROLES "health: 8080\n", "health: must be a mapping, not a scalar" },
+		{ HEAD ROLES "health: {prot: 8080}\n", "health.prot: unknown key" },
+		{ HEAD ROLES "health: {port: 65536}\n", "health.port: must be an integer from 0 to 65535" },
+		{ HEAD ROLES "health: {port: -1}\n", "health.port: must be an integer from 0" },
+		{ HEAD ROLES "health: {address: localhost}\n",
+		  "health.address: must be an IPv4 or IPv6 address literal" },
+		{ HEAD ROLES "health: {address: \"10.0.0.1 \"}\n", "health.address: must be an IPv4" },
+		{ HEAD ROLES "health: {address: [1]}\n", "health.address:" },
 	};
 	struct mgo_config c;
 	size_t i;

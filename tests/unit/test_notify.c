@@ -81,11 +81,14 @@ Test(notify, bad_frames)
 		const char *msg;
 	} cases[] = {
 		{"zero length", 4, -EMSGSIZE, "out of range"},
-		{"over the bound", 4, -EMSGSIZE, "frame length 129"},
+		{"over the bound", 4, -EMSGSIZE, "frame length 4093"},
 		{"huge length", 4, -EMSGSIZE, "frame length 4294967295"},
 		{"msgpack garbage", 0, -EBADMSG, "undecodable"},
 		{"forged version", 0, -EPROTONOSUPPORT, "undecodable"},
 		{"trailing byte inside the frame", 0, -EBADMSG, "undecodable"},
+		{"heartbeat over its bound", 4 + MGO_NOTIFY_FRAME_MAX + 1, -EMSGSIZE,
+		 "heartbeat frame length 129"},
+		{"metric frame of garbage", 4 + 3, -EBADMSG, "metric frame"},
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -95,7 +98,8 @@ Test(notify, bad_frames)
 		memset(buf, 0, sizeof(buf));
 		switch (i) {
 		case 1:
-			buf[3] = MGO_NOTIFY_FRAME_MAX + 1;
+			buf[2] = (MGO_NOTIFY_METRICS_MAX + 1) >> 8;
+			buf[3] = (MGO_NOTIFY_METRICS_MAX + 1) & 0xff;
 			break;
 		case 2:
 			memset(buf, 0xff, 4);
@@ -117,6 +121,12 @@ Test(notify, bad_frames)
 			buf[3]++;
 			buf[n] = 0;
 			len = n + 1;
+			break;
+		case 6:
+			buf[3] = MGO_NOTIFY_FRAME_MAX + 1;
+			break;
+		case 7:
+			memcpy(buf, "\0\0\0\3\x92\xa1x", 7);
 			break;
 		}
 		err[0] = '\0';

@@ -710,6 +710,100 @@ Test(sandbox, launcher_connects_only_to_allowed_ports)
 	assert_passed(&o);
 }
 
+/* --- mgo-health: no file, no connect, its port only --------------------- */
+
+struct health_case {
+	struct paths p;
+	int listener;
+	uint16_t listening, port, other;
+};
+
+/* A port free a moment ago (bound, then closed). */
+static uint16_t free_port(void)
+{
+	uint16_t port;
+	int fd = tcp_listener(&port);
+
+	close(fd);
+	return port;
+}
+
+static int bind_port(int fd, uint16_t port)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port),
+				.sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	int one = 1;
+
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	return bind(fd, (struct sockaddr *)&a, sizeof(a));
+}
+
+static void health_confined(void *arg)
+{
+	const struct health_case *t = arg;
+	char path[200];
+	int fd;
+
+	expect_eacces("a token", open(t->p.own, O_RDONLY));
+	expect_eacces("the other token", open(t->p.other, O_RDONLY));
+	expect_eacces("the configuration", open(t->p.config, O_RDONLY));
+	expect_eacces("/dev/urandom", open("/dev/urandom", O_RDONLY));
+	snprintf(path, sizeof(path), "%s/new", dir);
+	expect_eacces("a new file", open(path, O_WRONLY | O_CREAT, 0600));
+	expect_eacces("socket(AF_UNIX)", socket(AF_UNIX, SOCK_STREAM, 0));
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	CHECK(fd >= 0, "socket(AF_INET): %s", strerror(errno));
+	if (child_report.landlock_tcp)
+		expect_eacces("connect to a 127.0.0.1 listener", tcp_connect(fd, t->listening));
+	close(fd);
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	CHECK(bind_port(fd, t->port) == 0 && listen(fd, 4) == 0, "bind its port %u: %s",
+	      (unsigned)t->port, strerror(errno));
+	close(fd);
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	if (child_report.landlock_tcp)
+		expect_eacces("bind another port", bind_port(fd, t->other));
+	close(fd);
+}
+
+Test(sandbox, health_reads_nothing_connects_nowhere_and_binds_its_port)
+{
+	struct health_case t = {0};
+
+	make_tokens(&t.p);
+	t.listener = tcp_listener(&t.listening);
+	t.port = free_port();
+	t.other = free_port();
+	struct child c = role_child(MGO_SANDBOX_HEALTH, health_confined, &t);
+	c.policy.bind_port = t.port;
+	struct outcome o = run_child(&c);
+	close(t.listener);
+	assert_passed(&o);
+	/* LANDLOCK_CREATE_RULESET_VERSION: the kernel's ABI */
+	if (syscall(SYS_landlock_create_ruleset, NULL, 0, 1UL) < 4)
+		cr_log_warn("Landlock ABI < 4 here: the TCP claims were not checked");
+}
+
+static void health_ephemeral(void *arg)
+{
+	const struct health_case *t = arg;
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	CHECK(fd >= 0 && bind_port(fd, 0) == 0, "bind port 0: %s", strerror(errno));
+	close(fd);
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	if (child_report.landlock_tcp)
+		expect_eacces("bind a chosen port", bind_port(fd, t->other));
+	close(fd);
+}
+
+Test(sandbox, health_port_0_allows_only_an_ephemeral_port)
+{
+	struct health_case t = {.other = free_port()};
+
+	passes(MGO_SANDBOX_HEALTH, health_ephemeral, &t);
+}
+
 struct ports_row {
 	const char *server, *var, *value;
 	int n;

@@ -52,8 +52,8 @@ static bool alive(pid_t pid)
 Test(supervisor, sigterm_stops_in_order_and_leaves_nothing_behind)
 {
 	struct mgo_test_operator_opts o = {.env = &env, .supervisor_yaml = FAST};
-	pid_t kids[3];
-	static const char *const roles[] = {"validator", "launcher", "watcher"};
+	pid_t kids[4];
+	static const char *const roles[] = {"health", "validator", "launcher", "watcher"};
 	char path[600];
 	struct stat st;
 
@@ -61,8 +61,8 @@ Test(supervisor, sigterm_stops_in_order_and_leaves_nothing_behind)
 	mgo_test_operator_start(&op, &o);
 	/* started in order, each once the one before was ready */
 	json_t *ev = mgo_test_operator_events(&op, "supervisor.child.ready", NULL);
-	cr_assert_eq(json_array_size(ev), 3);
-	for (size_t i = 0; i < 3; i++) {
+	cr_assert_eq(json_array_size(ev), 4);
+	for (size_t i = 0; i < 4; i++) {
 		cr_assert_str_eq(str(json_array_get(ev, i), "child"), roles[i]);
 		kids[i] = mgo_test_operator_child(&op, roles[i]);
 		cr_assert(alive(kids[i]));
@@ -79,13 +79,13 @@ Test(supervisor, sigterm_stops_in_order_and_leaves_nothing_behind)
 	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %#x", status);
 	cr_assert_lt(took, 10000, "within the grace period (%llu ms)", (unsigned long long)took);
 
-	/* stopped one at a time: watcher, validator, launcher */
-	static const char *const order[] = {"watcher", "validator", "launcher"};
+	/* stopped one at a time: watcher, validator, launcher, health */
+	static const char *const order[] = {"watcher", "validator", "launcher", "health"};
 	json_t *stopping = mgo_test_operator_events(&op, "supervisor.child.stopping", NULL);
 	json_t *stopped = mgo_test_operator_events(&op, "supervisor.child.stopped", NULL);
-	cr_assert_eq(json_array_size(stopping), 3);
-	cr_assert_eq(json_array_size(stopped), 3);
-	for (size_t i = 0; i < 3; i++) {
+	cr_assert_eq(json_array_size(stopping), 4);
+	cr_assert_eq(json_array_size(stopped), 4);
+	for (size_t i = 0; i < 4; i++) {
 		cr_assert_str_eq(str(json_array_get(stopping, i), "child"), order[i]);
 		cr_assert_str_eq(str(json_array_get(stopped, i), "child"), order[i]);
 		cr_assert_str_eq(str(json_array_get(stopped, i), "status"), "exit status 0");
@@ -95,7 +95,14 @@ Test(supervisor, sigterm_stops_in_order_and_leaves_nothing_behind)
 	}
 	json_decref(stopping);
 	json_decref(stopped);
-	for (size_t i = 0; i < 3; i++)
+	/* the children's metric frames were all taken, none cost a child */
+	static const char *const never[] = {"supervisor.child.broken", "supervisor.metrics.refused"};
+	for (size_t i = 0; i < 2; i++) {
+		json_t *bad = mgo_test_operator_events(&op, never[i], NULL);
+		cr_assert_eq(json_array_size(bad), 0, "%s", never[i]);
+		json_decref(bad);
+	}
+	for (size_t i = 0; i < 4; i++)
 		cr_assert_not(alive(kids[i]), "%s (%d) left running", roles[i], (int)kids[i]);
 	cr_assert_neq(stat(path, &st), 0, "socket file left behind");
 	cr_assert_neq(stat(op.socket_dir, &st), 0, "the directory it made is gone too");

@@ -1,4 +1,4 @@
-/* mgo-supervisor as the container image installs it: the four programs in
+/* mgo-supervisor as the container image installs it: the five programs in
  * one directory, the supervisor started with nothing but its configuration,
  * finding its children beside itself. */
 #include <criterion/criterion.h>
@@ -63,6 +63,7 @@ Test(supervisor_installed, finds_every_program_beside_itself)
 	install(MGO_WATCHER_BIN, "mgo-watcher");
 	install(MGO_VALIDATOR_BIN, "mgo-validator");
 	install(MGO_LAUNCHER_BIN, "mgo-launcher");
+	install(MGO_HEALTH_BIN, "mgo-health");
 	snprintf(sup, sizeof(sup), "%s/mgo-supervisor", bin);
 
 	mgo_test_operator_env(&env);
@@ -71,7 +72,7 @@ Test(supervisor_installed, finds_every_program_beside_itself)
 	/* each child ran from the installed directory, none from the build */
 	json_t *started = mgo_test_operator_events(&op, "supervisor.child.started", NULL), *line;
 	size_t i;
-	cr_assert_eq(json_array_size(started), 3, "three children started");
+	cr_assert_eq(json_array_size(started), 4, "four children started");
 	json_array_foreach(started, i, line) {
 		const char *path = json_string_value(json_object_get(line, "program"));
 		cr_assert(path && strncmp(path, bin, strlen(bin)) == 0, "%s ran from %s",

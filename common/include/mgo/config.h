@@ -66,6 +66,12 @@
  *                    a child's failures are forgiven (the delay starts over).
  *     crashLoopLimit       1..1000, default 5: restarts in a row without a
  *                    healthy period after which the supervisor gives up.
+ *   health           optional mapping: where mgo-health serves /healthz,
+ *                    /readyz and /metrics.
+ *     address        an IPv4 or IPv6 literal (no name: the process that
+ *                    listens has no resolver), default 0.0.0.0.
+ *     port           0..65535, default 8080; 0 takes any free port, which
+ *                    mgo-health logs (health.listening) once bound.
  */
 #ifndef MGO_CONFIG_H
 #define MGO_CONFIG_H
@@ -93,6 +99,15 @@ struct mgo_cfg_supervisor {
 	unsigned crash_loop_limit;
 };
 
+#define MGO_CFG_HEALTH_ADDRESS "0.0.0.0"
+#define MGO_CFG_HEALTH_PORT 8080
+
+/* Where mgo-health listens; see the `health` key above. */
+struct mgo_cfg_health {
+	char *address;            /* an IP literal, checked with inet_pton */
+	unsigned port;
+};
+
 /* One role's credentials: token_file set, or kubeconfig set, never both. */
 struct mgo_cfg_role {
 	char *token_file;
@@ -118,6 +133,7 @@ struct mgo_config {
 	struct mgo_cfg_role watcher;
 	struct mgo_cfg_role launcher;
 	struct mgo_cfg_supervisor supervisor;
+	struct mgo_cfg_health health;
 };
 
 /* Reads and validates the file at path (at most MGO_CFG_FILE_MAX bytes).

@@ -50,6 +50,7 @@ enum mgo_role {
 	MGO_ROLE_WATCHER,
 	MGO_ROLE_VALIDATOR,
 	MGO_ROLE_LAUNCHER,
+	MGO_ROLE_HEALTH,        /* serves probes and metrics; no IPC keys */
 };
 
 /* child -> supervisor: "I am alive", and whether the child is ready to work. */
@@ -91,9 +92,11 @@ int mgo_ipc_decode(const void *buf, size_t len, struct mgo_ipc_msg *out,
 /* Frees what m owns and zeroes it; NULL and zeroed messages are fine. */
 void mgo_ipc_msg_free(struct mgo_ipc_msg *m);
 
-/* Wire names, for logs: "observe", "act", "heartbeat"; "watcher", ...;
- * "invalid" for values outside the enums. */
+/* Wire names, for logs and metrics: "observe", "act", "heartbeat";
+ * "watcher", ...; "launch", "deny", ...; "invalid" for values outside the
+ * enums. */
 const char *mgo_ipc_type_name(enum mgo_ipc_type t);
 const char *mgo_role_name(enum mgo_role r);
+const char *mgo_act_kind_name(enum mgo_act_kind k);
 
 #endif

@@ -270,5 +270,8 @@ struct mgo_kube_stats {
 const struct mgo_kube_stats *mgo_kube_client_stats(const struct mgo_kube_client *c);
 /* Exchanges counted for (verb, code). */
 uint64_t mgo_kube_stats_count(const struct mgo_kube_stats *s, enum mgo_kube_verb verb, long code);
+/* Copies the counts into m's mgo_kube_requests_total (mgo/metrics.h). */
+struct mgo_metrics;
+void mgo_kube_stats_to_metrics(const struct mgo_kube_stats *s, struct mgo_metrics *m);
 
 #endif

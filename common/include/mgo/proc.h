@@ -59,6 +59,10 @@ void mgo_proc_ready(struct mgo_proc *p);
 /* Whether a supervisor runs this process (it passed --notify-fd). */
 bool mgo_proc_supervised(const struct mgo_proc *p);
 
+/* An inherited descriptor's number from an argument: 3 and up (stdio is
+ * not one), or -1. */
+int mgo_proc_parse_fd(const char *s);
+
 /* Releases what mgo_proc_start opened; sockets must be closed before. */
 void mgo_proc_finish(struct mgo_proc *p);
 

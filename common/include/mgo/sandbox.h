@@ -31,7 +31,9 @@
  * and libraries probe families and cope), and clone3() returns ENOSYS so
  * that glibc falls back to clone(), whose flags the filter can read.
  *
- * Roles: the three operator processes. The supervisor has no profile: it
+ * Roles: the three operator processes, and mgo-health, which serves the
+ * probes and metrics: it reads no file at all once sandboxed, connects
+ * nowhere, and may bind TCP only on its configured port. The supervisor has no profile: it
  * must fork and exec its children, and whatever it installed would be
  * inherited by them, so its filter would be the union of theirs and add
  * nothing to what each child installs for itself; it parses no network
@@ -54,6 +56,7 @@ enum mgo_sandbox_role {
 	MGO_SANDBOX_WATCHER,
 	MGO_SANDBOX_VALIDATOR,
 	MGO_SANDBOX_LAUNCHER,
+	MGO_SANDBOX_HEALTH,
 	MGO_SANDBOX_ROLE_N,
 };
 
@@ -76,8 +79,12 @@ struct mgo_sandbox_policy {
 	 * connect to (the API server's, DNS over TCP, a proxy's). NULL leaves
 	 * TCP connect open. Ignored for the validator, which may not connect. */
 	const uint16_t *connect_ports;
-	/* RLIMIT_NOFILE; 0: the role's default (validator 128, others 1024). */
+	/* RLIMIT_NOFILE; 0: the role's default (validator and health 128,
+	 * others 1024). */
 	unsigned long max_fds;
+	/* The health role only: the one TCP port it may bind (0: an ephemeral
+	 * port, as bind(2) picks it). Other roles may bind no TCP port. */
+	uint16_t bind_port;
 };
 
 /* What was applied, for the start-up log line and the auditors' table. */
@@ -115,7 +122,7 @@ int mgo_sandbox_connect_ports(const char *server, uint16_t out[MGO_SANDBOX_PORTS
 /* Logs one "sandbox.applied" line with the report's fields. */
 void mgo_sandbox_log_report(const struct mgo_sandbox_report *r);
 
-/* "watcher", "validator", "launcher"; NULL for anything else. */
+/* "watcher", "validator", "launcher", "health"; NULL for anything else. */
 const char *mgo_sandbox_role_name(enum mgo_sandbox_role role);
 
 /* The role for a process name, or -1. */

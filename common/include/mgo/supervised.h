@@ -34,13 +34,19 @@ struct mgo_supervised {
 	unsigned interval_ms;
 	struct mgo_timer *timer;
 	bool write_failed;              /* logged once, not at every beat */
+	/* mgo_metrics_proc()'s version last sent whole: the set goes up with
+	 * the next heartbeat after any change, and again after a full pipe */
+	uint64_t metrics_sent;
+	void (*collect)(void *ctx);     /* see mgo_supervised_collect */
+	void *collect_ctx;
 };
 
 /* Takes over the notification fd (made non-blocking): the supervisor's
  * packet socket, which is also read for its news, or a pipe's write end
  * (tests that play the supervisor), which is only written. Sends a first
- * heartbeat (not ready) and then one every interval_ms from
- * the loop's timer. Negative errno on failure; s is then inert but must
+ * heartbeat (not ready) and then one every interval_ms from the loop's
+ * timer, each followed by the process's metrics (mgo_metrics_proc) when they
+ * changed. Negative errno on failure; s is then inert but must
  * still be stopped. */
 int mgo_supervised_start(struct mgo_supervised *s, struct mgo_loop *loop, int fd,
 			 enum mgo_role role, unsigned interval_ms);
@@ -52,6 +58,11 @@ void mgo_supervised_on_peer(struct mgo_supervised *s, mgo_supervised_peer_fn fn,
 /* Reports readiness at once (a heartbeat with ready=true); later calls do
  * nothing. */
 void mgo_supervised_ready(struct mgo_supervised *s);
+
+/* fn(ctx) runs before each heartbeat's metrics are sent, to copy into
+ * mgo_metrics_proc what is counted elsewhere (the API client's stats, queue
+ * lengths). One collector; NULL removes it. */
+void mgo_supervised_collect(struct mgo_supervised *s, void (*fn)(void *ctx), void *ctx);
 
 /* Stops the heartbeats and closes the fd. A zeroed struct with fd -1 is fine. */
 void mgo_supervised_stop(struct mgo_supervised *s);

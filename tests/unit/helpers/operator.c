@@ -54,6 +54,8 @@ char *mgo_test_operator_config(const char *dir, const struct mgo_test_operator_o
 			   "defaultImage: quay.io/openshift/origin-must-gather:latest\n"
 			   "operatorImage: quay.io/openshift/must-gather-operator:latest\n"
 			   "socketDir: %s/run\n"
+			   /* any free port: tests run side by side */
+			   "health: {address: 127.0.0.1, port: 0}\n"
 			   "roles:\n"
 			   "  watcher: {tokenFile: %s%s%s}\n"
 			   "  launcher: {tokenFile: %s%s%s}\n"
@@ -79,7 +81,8 @@ void mgo_test_operator_spawn(struct mgo_test_operator *op, const struct mgo_test
 	const char *argv[] = {MGO_SUPERVISOR_BIN, "--config", op->config,
 			      "--validator", o->validator_bin ? o->validator_bin : MGO_VALIDATOR_BIN,
 			      "--launcher", o->launcher_bin ? o->launcher_bin : MGO_LAUNCHER_BIN,
-			      "--watcher", o->watcher_bin ? o->watcher_bin : MGO_WATCHER_BIN, NULL};
+			      "--watcher", o->watcher_bin ? o->watcher_bin : MGO_WATCHER_BIN,
+			      "--health", MGO_HEALTH_BIN, NULL};
 	if (o->installed_bin) {
 		argv[0] = o->installed_bin;
 		argv[3] = NULL;
