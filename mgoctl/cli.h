@@ -42,5 +42,6 @@ void mgoctl_put_escaped(FILE *f, const char *s);
 /* Subcommands. */
 int mgoctl_image(const struct mgoctl_cmd *self, int argc, char **argv);
 int mgoctl_ipc(const struct mgoctl_cmd *self, int argc, char **argv);
+int mgoctl_permissions(const struct mgoctl_cmd *self, int argc, char **argv);
 
 #endif

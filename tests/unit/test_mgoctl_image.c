@@ -132,6 +132,8 @@ static const struct cli_case cli_cases[] = {
 	  "  image REF...\n      check image references and print their canonical form\n"
 	  "  ipc [--trace UID | --mg NS/NAME] [FILE|-]\n"
 	  "      print the IPC log of the operator's processes as a timeline\n"
+	  "  permissions [--deploy DIR] [--config FILE]\n"
+	  "      print what each process may do (API, token, sandbox) as Markdown\n"
 	  "\nexit status: 0 success, 1 the command found a problem, 2 usage or output error\n", NULL },
 	{ { "image", "--help", NULL }, 0,
 	  "usage: mgoctl image [--] REF...\ncheck image references and print their canonical form\n", NULL },

@@ -1,0 +1,508 @@
+/* mgoctl permissions [--deploy DIR] [--config FILE]: what each of the
+ * operator's processes may do, as a Markdown document for auditors, built
+ * from the sources that decide it so that it cannot drift from them: the API
+ * permissions from the RBAC manifests (the YAML files of DIR/rbac, following the
+ * bindings to each role's ServiceAccount), the token from the configuration
+ * file, and the sandbox (files, network, syscalls) from mgo_sandbox_describe,
+ * which reads the tables the sandbox is built from. docs/permissions.md is
+ * its output; tests/unit/test_mgoctl_permissions.c regenerates and diffs it.
+ *
+ * A role's ServiceAccount is the one its file (DIR/rbac/<role>.yaml, one
+ * file per role) defines; what it may do is whatever any binding in the
+ * directory grants it, wherever that binding is written. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "mgo/config.h"
+#include "mgo/sandbox.h"
+#include "rbac.h"
+
+#define MAX_ROWS 256
+
+struct args {
+	const char *deploy;
+	const char *config;
+	char config_buf[4096];
+};
+
+/* A sandbox description row, copied: describe's strings may live on its
+ * stack. */
+struct row {
+	char *f[4];                     /* layer, what, effect, why */
+};
+
+struct table {
+	struct row v[MAX_ROWS];
+	size_t n;
+	int rc;
+};
+
+struct proc {
+	const char *name;
+	int role;                       /* sandbox role; -1: none */
+	const struct mgo_cfg_role *creds; /* NULL: no API token */
+	const struct mgoctl_obj *sa;
+	struct table sandbox;
+};
+
+struct doc {
+	struct args a;
+	struct mgo_config cfg;
+	struct mgoctl_manifests m;
+	struct proc procs[1 + MGO_SANDBOX_ROLE_N];
+	size_t nprocs;
+	const struct mgoctl_obj *granted[MAX_ROWS]; /* roles some process holds */
+	size_t ngranted;
+};
+
+/* Manifest values and sandbox texts go into Markdown table cells: a '|'
+ * would split the cell, a backtick end the code span, and control bytes
+ * have no place in a document. Each such byte is written as \xNN. */
+static void put_text(const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p >= ' ' && *p < 0x7f && !strchr("|`\\", *p))
+			putchar(*p);
+		else
+			printf("\\x%02x", *p);
+	}
+}
+
+/* The core API group is the empty string: shown as `""`, as RBAC writes it. */
+static void put_code(const char *s)
+{
+	putchar('`');
+	put_text(*s ? s : "\"\"");
+	putchar('`');
+}
+
+static void put_sa(const struct mgoctl_obj *sa)
+{
+	fputs("ServiceAccount `", stdout);
+	put_text(sa->ns);
+	putchar('/');
+	put_text(sa->name);
+	putchar('`');
+}
+
+/* "`a`, `b`" for a sequence of scalars, or none when it is empty. */
+static void put_list(const struct mgo_yaml_node *seq, const char *none)
+{
+	if (mgo_yaml_is_null(seq) || seq->nkids == 0) {
+		fputs(none, stdout);
+		return;
+	}
+	for (size_t i = 0; i < seq->nkids; i++) {
+		if (i)
+			fputs(", ", stdout);
+		put_code(seq->kids[i]->str);
+	}
+}
+
+static void add_row(const struct mgo_sandbox_entry *e, void *ctx)
+{
+	struct table *t = ctx;
+	const char *in[4] = {e->layer, e->what, e->effect, e->why};
+	struct row *r;
+
+	if (t->rc)
+		return;
+	if (t->n == MAX_ROWS) {
+		t->rc = -E2BIG;
+		return;
+	}
+	r = &t->v[t->n++];
+	for (int i = 0; i < 4; i++)
+		if (!(r->f[i] = strdup(in[i] ? in[i] : ""))) {
+			t->rc = -ENOMEM;
+			return;
+		}
+}
+
+static bool same_row(const struct row *x, const struct row *y)
+{
+	for (int i = 0; i < 4; i++)
+		if (strcmp(x->f[i], y->f[i]) != 0)
+			return false;
+	return true;
+}
+
+/* True when every sandboxed process has row r: it goes in the common table. */
+static bool common_row(const struct doc *d, const struct row *r)
+{
+	for (size_t i = 0; i < d->nprocs; i++) {
+		const struct table *t = &d->procs[i].sandbox;
+		bool found = false;
+
+		if (d->procs[i].role < 0)
+			continue;
+		for (size_t k = 0; !found && k < t->n; k++)
+			found = same_row(&t->v[k], r);
+		if (!found)
+			return false;
+	}
+	return true;
+}
+
+static void put_rows(const struct doc *d, const struct table *t, bool common)
+{
+	puts("| layer | what | effect | why |\n|---|---|---|---|");
+	for (size_t i = 0; i < t->n; i++) {
+		const struct row *r = &t->v[i];
+
+		if (common_row(d, r) != common)
+			continue;
+		fputs("| ", stdout);
+		put_text(r->f[0]);
+		fputs(" | ", stdout);
+		put_text(r->f[1]);
+		fputs(" | ", stdout);
+		put_text(r->f[2]);
+		fputs(" | ", stdout);
+		put_text(r->f[3]);
+		puts(" |");
+	}
+}
+
+/* One table row per rule; the scope and "granted by" columns when the
+ * rules reach a process through the grant g. */
+static void put_rules(const struct mgo_yaml_node *role_root, const char *scope_ns,
+		      const struct mgoctl_grant *g)
+{
+	const struct mgo_yaml_node *rules = mgo_yaml_get(role_root, "rules");
+
+	for (size_t i = 0; !mgo_yaml_is_null(rules) && i < rules->nkids; i++) {
+		const struct mgo_yaml_node *r = rules->kids[i];
+		const struct mgo_yaml_node *urls = mgo_yaml_get(r, "nonResourceURLs");
+
+		fputs("| ", stdout);
+		if (g && scope_ns) {
+			fputs("namespace ", stdout);
+			put_code(scope_ns);
+			fputs(" | ", stdout);
+		} else if (g) {
+			fputs("cluster | ", stdout);
+		}
+		if (!mgo_yaml_is_null(urls) && urls->nkids) {
+			fputs("(URLs) | ", stdout);
+			put_list(urls, "");
+		} else {
+			put_list(mgo_yaml_get(r, "apiGroups"), "none");
+			fputs(" | ", stdout);
+			put_list(mgo_yaml_get(r, "resources"), "none");
+		}
+		fputs(" | ", stdout);
+		put_list(mgo_yaml_get(r, "resourceNames"), "any");
+		fputs(" | ", stdout);
+		put_list(mgo_yaml_get(r, "verbs"), "none");
+		if (g) {
+			printf(" | %s ", g->binding->kind);
+			put_code(g->binding->name);
+		}
+		puts(" |");
+	}
+}
+
+static void note_granted(struct doc *d, const struct mgoctl_obj *role)
+{
+	for (size_t i = 0; i < d->ngranted; i++)
+		if (d->granted[i] == role)
+			return;
+	if (d->ngranted < MAX_ROWS)
+		d->granted[d->ngranted++] = role;
+}
+
+static void put_grant(const struct mgoctl_grant *g, void *ctx)
+{
+	struct doc *d = ctx;
+
+	if (!g->role) {
+		printf("| %s | %s ", g->scope_ns ? "namespace" : "cluster", g->ref_kind);
+		put_code(g->ref_name);
+		fputs(" is not defined in the manifests (a built-in role?) | | | | ", stdout);
+		printf("%s ", g->binding->kind);
+		put_code(g->binding->name);
+		puts(" |");
+		return;
+	}
+	note_granted(d, g->role);
+	put_rules(g->role->root, g->scope_ns, g);
+}
+
+/* Appends each verb a grant gives, once, in the order first met. */
+struct verbs {
+	const char *v[64];
+	size_t n;
+};
+
+static void collect_verbs(const struct mgoctl_grant *g, void *ctx)
+{
+	struct verbs *vs = ctx;
+	const struct mgo_yaml_node *rules = g->role ? mgo_yaml_get(g->role->root, "rules") : NULL;
+
+	for (size_t i = 0; !mgo_yaml_is_null(rules) && i < rules->nkids; i++) {
+		const struct mgo_yaml_node *verbs = mgo_yaml_get(rules->kids[i], "verbs");
+
+		for (size_t k = 0; k < verbs->nkids; k++) {
+			size_t j = 0;
+			while (j < vs->n && strcmp(vs->v[j], verbs->kids[k]->str) != 0)
+				j++;
+			if (j == vs->n && vs->n < sizeof(vs->v) / sizeof(vs->v[0]))
+				vs->v[vs->n++] = verbs->kids[k]->str;
+		}
+	}
+}
+
+static void put_token(const struct proc *p)
+{
+	if (!p->creds) {
+		fputs("none", stdout);
+	} else if (p->creds->token_file) {
+		put_code(p->creds->token_file);
+	} else {
+		fputs("kubeconfig ", stdout);
+		put_code(p->creds->kubeconfig);
+	}
+}
+
+static void put_summary(const struct doc *d)
+{
+	puts("| process | API identity | token | API verbs | sandbox |\n|---|---|---|---|---|");
+	for (size_t i = 0; i < d->nprocs; i++) {
+		const struct proc *p = &d->procs[i];
+		struct verbs vs = {.n = 0};
+
+		printf("| [%s](#%s) | ", p->name, p->name);
+		if (p->sa) {
+			put_sa(p->sa);
+			mgoctl_rbac_grants(&d->m, p->sa->ns, p->sa->name, collect_verbs, &vs);
+		} else {
+			fputs("none", stdout);
+		}
+		fputs(" | ", stdout);
+		put_token(p);
+		fputs(" | ", stdout);
+		for (size_t k = 0; k < vs.n; k++) {
+			fputs(k ? ", " : "", stdout);
+			put_code(vs.v[k]);
+		}
+		fputs(vs.n ? " | " : "none | ", stdout);
+		fputs(p->role < 0 ? "none of its own (see below)" : "yes", stdout);
+		puts(" |");
+	}
+}
+
+static void put_process(struct doc *d, const struct proc *p)
+{
+	printf("\n## %s\n\n", p->name);
+	if (p->role < 0) {
+		puts("No sandbox of its own: it forks and executes the other processes, and whatever "
+		     "it installed they\nwould inherit, so each installs its own instead (see "
+		     "`common/include/mgo/sandbox.h`). It\nholds no API token and parses no network "
+		     "input: only its children's log lines and the\nframes on their notification "
+		     "sockets (heartbeats and metric frames, bounded and fuzzed). It holds\n"
+		     "every child's CURVE secret key, to hand each its own again when it restarts, "
+		     "which is why the\nHTTP endpoint lives in mgo-health and not here.");
+		return;
+	}
+	if (p->sa) {
+		put_sa(p->sa);
+		fputs(" (`rbac/", stdout);
+		put_text(p->sa->file);
+		fputs("`), token ", stdout);
+		put_token(p);
+		if (p->creds->ca_file) {
+			fputs(", CA ", stdout);
+			put_code(p->creds->ca_file);
+		}
+		printf(" (`roles.%s` in the configuration file).\n\n", p->name);
+		puts("| scope | API groups | resources | resource names | verbs | granted by |\n"
+		     "|---|---|---|---|---|---|");
+		mgoctl_rbac_grants(&d->m, p->sa->ns, p->sa->name, put_grant, d);
+	} else {
+		printf("No API token (no `roles.%s` in the configuration file) and no API "
+		       "permission.\n", p->name);
+	}
+	puts("\nSandbox, besides the rows every process has (below):\n");
+	put_rows(d, &p->sandbox, false);
+}
+
+static bool granted(const struct doc *d, const struct mgoctl_obj *role)
+{
+	for (size_t i = 0; i < d->ngranted; i++)
+		if (d->granted[i] == role)
+			return true;
+	return false;
+}
+
+/* The roles shipped for people (the allowlist's administrators, users):
+ * what they allow and who the manifests bind them to. */
+static void put_other_roles(const struct doc *d)
+{
+	bool any = false;
+
+	for (size_t i = 0; i < d->m.n; i++) {
+		const struct mgoctl_obj *o = &d->m.objs[i];
+
+		if ((strcmp(o->kind, "ClusterRole") != 0 && strcmp(o->kind, "Role") != 0) ||
+		    granted(d, o))
+			continue;
+		if (!any)
+			puts("\n## Roles for people\n\nRoles in the manifests that no process holds; "
+			     "bind them to the people who need them.\n");
+		any = true;
+		printf("### %s ", o->kind);
+		put_code(o->name);
+		fputs(" (`rbac/", stdout);
+		put_text(o->file);
+		puts("`)\n\n| API groups | resources | resource names | verbs |\n|---|---|---|---|");
+		put_rules(o->root, o->ns, NULL);
+		putchar('\n');
+	}
+}
+
+static void render(struct doc *d)
+{
+	size_t first = 0;
+
+	fputs("# What each process may do\n\nGenerated by `mgoctl permissions --deploy ", stdout);
+	put_text(d->a.deploy);
+	fputs(" --config ", stdout);
+	put_text(d->a.config);
+	puts("` from the RBAC manifests,\nthe configuration file and the sandbox code "
+	     "(`mgo_sandbox_describe`). Do not edit by hand:\nchange those and regenerate; "
+	     "`tests/unit/test_mgoctl_permissions.c` fails when they differ.\n");
+	put_summary(d);
+	for (size_t i = 0; i < d->nprocs; i++)
+		put_process(d, &d->procs[i]);
+	while (first < d->nprocs && d->procs[first].role < 0)
+		first++;
+	if (first < d->nprocs) {
+		puts("\n## Sandbox rows every sandboxed process has\n\nIn the order they are applied "
+		     "(Landlock where the kernel has it; seccomp always).\n");
+		put_rows(d, &d->procs[first].sandbox, true);
+	}
+	put_other_roles(d);
+}
+
+/* The ServiceAccount defined in rbac/<name>.yaml: exactly one. */
+static int find_sa(struct doc *d, struct proc *p, char *err, size_t errlen)
+{
+	char file[64];
+	size_t count = 0;
+
+	snprintf(file, sizeof(file), "%s.yaml", p->name);
+	for (size_t i = 0; i < d->m.n; i++) {
+		const struct mgoctl_obj *o = &d->m.objs[i];
+
+		if (strcmp(o->kind, "ServiceAccount") == 0 && strcmp(o->file, file) == 0) {
+			p->sa = o;
+			count++;
+		}
+	}
+	if (count == 1 && p->sa->ns)
+		return 0;
+	snprintf(err, errlen, "%s/rbac/%s: the %s process has a token, so this file must define "
+		 "exactly one ServiceAccount with a namespace (found %zu)", d->a.deploy, file,
+		 p->name, count);
+	return -EINVAL;
+}
+
+static int build(struct doc *d, char *err, size_t errlen)
+{
+	char dir[4096];
+	int rc;
+
+	if ((rc = mgo_cfg_load(d->a.config, &d->cfg, err, errlen)))
+		return rc;
+	snprintf(dir, sizeof(dir), "%s/rbac", d->a.deploy);
+	if ((rc = mgoctl_manifests_load(dir, &d->m, err, errlen)))
+		return rc;
+	d->procs[d->nprocs++] = (struct proc){.name = "supervisor", .role = -1};
+	for (int r = 0; r < MGO_SANDBOX_ROLE_N; r++) {
+		struct proc *p = &d->procs[d->nprocs++];
+
+		p->name = mgo_sandbox_role_name((enum mgo_sandbox_role)r);
+		p->role = r;
+		if (strcmp(p->name, "watcher") == 0)
+			p->creds = &d->cfg.watcher;
+		else if (strcmp(p->name, "launcher") == 0)
+			p->creds = &d->cfg.launcher;
+		if (p->creds && (rc = find_sa(d, p, err, errlen)))
+			return rc;
+		mgo_sandbox_describe((enum mgo_sandbox_role)r, add_row, &p->sandbox);
+		if ((rc = p->sandbox.rc)) {
+			snprintf(err, errlen, "describing the %s sandbox: %s", p->name, strerror(-rc));
+			return rc;
+		}
+	}
+	return 0;
+}
+
+static void doc_free(struct doc *d)
+{
+	for (size_t i = 0; i < d->nprocs; i++)
+		for (size_t k = 0; k < d->procs[i].sandbox.n; k++)
+			for (int f = 0; f < 4; f++)
+				free(d->procs[i].sandbox.v[k].f[f]);
+	mgoctl_manifests_free(&d->m);
+	mgo_cfg_free(&d->cfg);
+}
+
+static int parse_args(const struct mgoctl_cmd *self, int argc, char **argv, struct args *a)
+{
+	a->deploy = "deploy";
+	a->config = NULL;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+			printf("usage: mgoctl %s %s\n%s\n", self->name, self->operands, self->summary);
+			return mgoctl_finish(MGOCTL_EXIT_OK);
+		}
+		if (strcmp(argv[i], "--deploy") == 0 && i + 1 < argc) {
+			a->deploy = argv[++i];
+		} else if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
+			a->config = argv[++i];
+		} else {
+			fprintf(stderr, "mgoctl %s: unknown argument or missing value: \"", self->name);
+			mgoctl_put_escaped(stderr, argv[i]);
+			fprintf(stderr, "\"\nusage: mgoctl %s %s\n", self->name, self->operands);
+			return MGOCTL_EXIT_USAGE;
+		}
+	}
+	if (!a->config) {
+		if ((size_t)snprintf(a->config_buf, sizeof(a->config_buf), "%s/config/mgo.yaml",
+				     a->deploy) >= sizeof(a->config_buf)) {
+			fprintf(stderr, "mgoctl %s: --deploy path too long\n", self->name);
+			return MGOCTL_EXIT_USAGE;
+		}
+		a->config = a->config_buf;
+	}
+	return -1;
+}
+
+int mgoctl_permissions(const struct mgoctl_cmd *self, int argc, char **argv)
+{
+	struct doc *d = calloc(1, sizeof(*d));
+	char err[1024] = "";
+	int code;
+
+	if (!d) {
+		perror("mgoctl permissions");
+		return MGOCTL_EXIT_USAGE;
+	}
+	if ((code = parse_args(self, argc, argv, &d->a)) >= 0)
+		goto out;
+	if (build(d, err, sizeof(err)) != 0) {
+		fprintf(stderr, "mgoctl %s: %s\n", self->name, err);
+		code = MGOCTL_EXIT_FAIL;
+		goto out;
+	}
+	render(d);
+	code = mgoctl_finish(MGOCTL_EXIT_OK);
+out:
+	doc_free(d);
+	free(d);
+	return code;
+}
