@@ -115,7 +115,7 @@ static int walk_map(struct walk *w, uint64_t n, unsigned depth)
 
 	for (uint64_t i = 0; i < n && ret == 0; i++) {
 		const char *key;
-		uint64_t klen;
+		uint64_t klen = 0; /* set by str_header on success; gcc -O3 cannot see that */
 		size_t mark;
 
 		ret = count_object(w);

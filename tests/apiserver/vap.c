@@ -528,8 +528,9 @@ static int run(const char *src, const struct tas_cel_vars *vars, json_t **out, c
 	if (!rc)
 		rc = tas_cel_eval(c, vars, out, why, sizeof(why));
 	tas_cel_free(c);
+	/* bounded parts, so the whole fits the callers' buffers */
 	if (rc == -EINVAL)
-		snprintf(err, errlen, "expression '%s' resulted in error: %s", src, why);
+		snprintf(err, errlen, "expression '%.200s' resulted in error: %.240s", src, why);
 	return rc;
 }
 

@@ -22,9 +22,9 @@ static struct mgo_metric_series counter(enum mgo_metric_family f, const char *a,
 	struct mgo_metric_series s = {.family = f, .nlabels = mgo_metric_defs[f].nlabels, .value = v};
 
 	if (s.nlabels > 0)
-		snprintf(s.labels[0], sizeof(s.labels[0]), "%s", a);
+		snprintf(s.labels[0], sizeof(s.labels[0]), "%s", a ? a : "");
 	if (s.nlabels > 1)
-		snprintf(s.labels[1], sizeof(s.labels[1]), "%s", b);
+		snprintf(s.labels[1], sizeof(s.labels[1]), "%s", b ? b : "");
 	return s;
 }
 
