@@ -35,7 +35,7 @@ static int add_group(struct tas_user *u, const char *g, size_t len)
 	return 0;
 }
 
-static void user_free(struct tas_user *u)
+void tas_user_clear(struct tas_user *u)
 {
 	size_t i;
 
@@ -45,6 +45,34 @@ static void user_free(struct tas_user *u)
 	free(u->name);
 	free(u->uid);
 	memset(u, 0, sizeof(*u));
+}
+
+int tas_user_impersonated(struct tas_user *u, const char *name, const char *const *groups,
+			  size_t n_groups)
+{
+	static const char sa_prefix[] = "system:serviceaccount:";
+	char sa_ns_group[300];
+	int rc = 0;
+
+	memset(u, 0, sizeof(*u));
+	if (!(u->name = strdup(name)) || !(u->uid = strdup("")))
+		rc = -ENOMEM;
+	for (size_t i = 0; rc == 0 && i < n_groups; i++)
+		rc = add_group(u, groups[i], strlen(groups[i]));
+	/* kube: a service account impersonated without groups gets its own */
+	if (rc == 0 && n_groups == 0 && strncmp(name, sa_prefix, sizeof(sa_prefix) - 1) == 0) {
+		const char *ns = name + sizeof(sa_prefix) - 1, *colon = strchr(ns, ':');
+		snprintf(sa_ns_group, sizeof(sa_ns_group), "system:serviceaccounts:%.*s",
+			 colon ? (int)(colon - ns) : 0, ns);
+		rc = add_group(u, "system:serviceaccounts", strlen("system:serviceaccounts"));
+		if (rc == 0 && colon)
+			rc = add_group(u, sa_ns_group, strlen(sa_ns_group));
+	}
+	if (rc == 0 && strcmp(name, "system:anonymous") != 0)
+		rc = add_group(u, "system:authenticated", strlen("system:authenticated"));
+	if (rc)
+		tas_user_clear(u);
+	return rc;
 }
 
 int tas_tokens_add(struct tas_tokens *t, const char *token, const char *user, const char *uid,
@@ -77,7 +105,7 @@ int tas_tokens_add(struct tas_tokens *t, const char *token, const char *user, co
 	return 0;
 fail:
 	free(tok.token);
-	user_free(&tok.user);
+	tas_user_clear(&tok.user);
 	return rc;
 }
 
@@ -194,7 +222,7 @@ void tas_tokens_free(struct tas_tokens *t)
 	for (i = 0; i < t->n; i++) {
 		explicit_bzero(t->v[i].token, strlen(t->v[i].token));
 		free(t->v[i].token);
-		user_free(&t->v[i].user);
+		tas_user_clear(&t->v[i].user);
 	}
 	free(t->v);
 	memset(t, 0, sizeof(*t));

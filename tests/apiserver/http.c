@@ -52,6 +52,26 @@ static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const cha
 	return MHD_YES;
 }
 
+static enum MHD_Result collect_impersonation(void *cls, enum MHD_ValueKind kind,
+					     const char *key, const char *value)
+{
+	struct tas_req *r = cls;
+
+	if (strncasecmp(key, "Impersonate-", 12) != 0)
+		return MHD_YES;
+	if (strcasecmp(key, "Impersonate-User") == 0) {
+		r->imp_user = value;
+	} else if (strcasecmp(key, "Impersonate-Group") == 0) {
+		if (r->n_imp_groups == TAS_IMPERSONATE_GROUPS_MAX)
+			r->imp_overflow = true;
+		else
+			r->imp_groups[r->n_imp_groups++] = value;
+	} else {
+		r->imp_unsupported = true;
+	}
+	return MHD_YES;
+}
+
 static ssize_t watch_reader(void *cls, uint64_t pos, char *buf, size_t max)
 {
 	ssize_t n = tas_watch_read(cls, buf, max);
@@ -194,6 +214,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	r.content_type = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
 	r.user_agent = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "User-Agent");
 	r.authorization = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
+	MHD_get_connection_values(c, MHD_HEADER_KIND, collect_impersonation, &r);
 	r.body = cc->body;
 	r.body_len = cc->len;
 	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
@@ -214,6 +235,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 			(double)(tas_now_us() - cc->start_us) / 1000.0);
 	mr = make_response(&resp, audit_id);
 	json_decref(resp.body);
+	tas_user_clear(&r.imp);
 	if (!mr)
 		return MHD_NO;
 	ret = MHD_queue_response(c, (unsigned)resp.code, mr);

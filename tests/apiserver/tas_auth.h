@@ -39,4 +39,13 @@ void tas_tokens_free(struct tas_tokens *t);
 
 bool tas_user_in_group(const struct tas_user *u, const char *group);
 
+/* The user a request impersonates (Impersonate-User and Impersonate-Group
+ * headers, as kubectl --as/--as-group send them): `name` with `groups`, or
+ * with a service account's own groups when none are given, and
+ * system:authenticated. *u is filled (release with tas_user_clear); 0 or
+ * -ENOMEM. */
+int tas_user_impersonated(struct tas_user *u, const char *name, const char *const *groups,
+			  size_t n_groups);
+void tas_user_clear(struct tas_user *u);
+
 #endif

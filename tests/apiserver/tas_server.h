@@ -53,6 +53,14 @@ struct tas_req {
 	const char *body;
 	size_t body_len;
 	const struct tas_user *user; /* set by authentication */
+	/* Impersonate-* headers (kubectl --as, --as-group) */
+#define TAS_IMPERSONATE_GROUPS_MAX 16
+	const char *imp_user;
+	const char *imp_groups[TAS_IMPERSONATE_GROUPS_MAX];
+	size_t n_imp_groups;
+	bool imp_overflow;           /* more groups than that */
+	bool imp_unsupported;        /* Impersonate-Uid or -Extra-*: refused */
+	struct tas_user imp;         /* owned: the impersonated user, when one is */
 	struct tas_reqinfo ri;
 	int conn_fd;                 /* for watches to notice a client going away */
 };
