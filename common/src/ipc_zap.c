@@ -11,6 +11,7 @@
 #include "ipc_zap.h"
 
 #include <errno.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,7 +36,19 @@ struct mgo_ipc_zap {
 	char peer[FIELD_MAX];
 	uint8_t key[MGO_IPC_KEY_LEN];
 	bool guarding;
+	uint64_t denials;       /* refused requests so far */
 };
+
+/* Refused peers can come again and again (one restarting with a wrong key
+ * in a crash loop, a local process probing the socket): refusals are logged
+ * at the 1st, 2nd, 4th, 8th... with the running total, so the log says it
+ * keeps happening without being flooded; mgo_ipc_rejected_total counts
+ * every one. */
+static bool log_denial(struct mgo_ipc_zap *z)
+{
+	z->denials++;
+	return (z->denials & (z->denials - 1)) == 0;
+}
 
 static void on_request(struct mgo_loop *loop, int fd, void *zsock, short revents, void *ctx);
 
@@ -149,8 +162,10 @@ static void decide(struct mgo_ipc_zap *z, zmq_msg_t *f, size_t n, bool overflow)
 	const char *why = NULL, *reason = NULL;
 
 	if (n < 6 || overflow || !frame_is(&f[0], "1.0")) {
-		mgo_log_kv(MGO_LOG_WARN, NULL, "ipc.zap.denied", "{s:s, s:s}", "expected", z->peer,
-			   "why", "malformed ZAP request");
+		if (log_denial(z))
+			mgo_log_kv(MGO_LOG_WARN, NULL, "ipc.zap.denied", "{s:s, s:s, s:I}",
+				   "expected", z->peer, "why", "malformed ZAP request", "denials",
+				   (json_int_t)z->denials);
 		count_denied("zap_malformed");
 		reply(z, n > 1 ? &f[1] : NULL, "500", "malformed request", "");
 		return;
@@ -169,9 +184,11 @@ static void decide(struct mgo_ipc_zap *z, zmq_msg_t *f, size_t n, bool overflow)
 		why = "key not allowed", reason = "zap_key";
 	if (why) {
 		count_denied(reason);
-		mgo_log_kv(MGO_LOG_WARN, NULL, "ipc.zap.denied", "{s:s, s:s, s:s, s:s, s:s}",
-			   "domain", domain, "mechanism", mech, "key", tag, "expected", z->peer,
-			   "why", why);
+		if (log_denial(z))
+			mgo_log_kv(MGO_LOG_WARN, NULL, "ipc.zap.denied",
+				   "{s:s, s:s, s:s, s:s, s:s, s:I}", "domain", domain, "mechanism",
+				   mech, "key", tag, "expected", z->peer, "why", why, "denials",
+				   (json_int_t)z->denials);
 		reply(z, &f[1], "400", why, "");
 		return;
 	}

@@ -19,7 +19,7 @@ static char dir[64], endpoint[128], logpath[128];
 static void *zctx, *pull;
 /* every socket a test opens, closed by teardown even when an assertion
  * ends the test early (zmq_ctx_term waits for all of them) */
-static void *sockets[8];
+static void *sockets[24];
 static size_t n_sockets;
 static struct mgo_loop *loop;
 static struct mgo_ipc_zap *zap;
@@ -128,7 +128,9 @@ static bool pump(void *push, uint64_t seq, const char *until)
 			return false;
 		cr_assert_eq(mgo_loop_run_once(loop, 10), 0);
 	}
-	cr_assert_fail("neither a send nor \"%s\" in the log within 10 s", until ? until : "");
+	char *text = slurp(logpath);
+	cr_assert_fail("neither a send nor \"%s\" in the log within 10 s:\n%s", until ? until : "",
+		       text ? text : "");
 	return false;
 }
 
@@ -258,4 +260,31 @@ Test(ipc_auth, bind_refusals)
 	cr_assert_eq(mgo_ipc_bind_pull(zctx, other, &a, &s), -EBUSY, "one socket per handler");
 	struct mgo_ipc_auth c = {.keys = &keys.launcher, .peer = MGO_ROLE_WATCHER};
 	cr_assert_eq(mgo_ipc_connect_push(zctx, endpoint, &c, &s), -ENOKEY);
+}
+
+/* Refused peers can come again and again (a misconfigured one restarting,
+ * a local process probing): the 1st, 2nd, 4th, 8th and 16th refusals are
+ * logged, each with the running total, not every one. */
+Test(ipc_auth, refusals_again_and_again_are_logged_at_doublings)
+{
+	uint8_t pub[32], sec[32];
+	uint64_t end = mgo_now_ms() + 10000;
+	char *text, *p;
+	size_t lines = 0;
+
+	cr_assert_eq(mgo_ipc_keypair(pub, sec), 0);
+	bind_launcher();
+	for (int i = 0; i < 16; i++)
+		(void)client(pub, sec, keys.launcher.public_key);
+	while (!log_has("\"denials\":16")) {
+		cr_assert_lt(mgo_now_ms(), end, "16 handshakes not refused within 10 s");
+		cr_assert_eq(mgo_loop_run_once(loop, 10), 0);
+	}
+	text = slurp(logpath);
+	for (p = text; (p = strstr(p, "\"event\":\"ipc.zap.denied\"")); p++)
+		lines++;
+	cr_assert_eq(lines, 5, "16 refusals logged %zu times:\n%s", lines, text);
+	cr_assert(strstr(text, "\"denials\":8") && !strstr(text, "\"denials\":3"), "%s", text);
+	free(text);
+	cr_assert_eq(received(), 0, "nothing got through");
 }
