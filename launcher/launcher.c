@@ -404,7 +404,9 @@ int mgo_launcher_open(struct mgo_launcher *l, struct mgo_proc *proc)
 		.no_proxy = cfg->no_proxy,
 		.sftp_known_hosts = cfg->sftp_known_hosts,
 	};
-	if ((rc = mgo_kube_client_new(proc->loop, &proc->creds, NULL, &l->client, err,
+	struct mgo_kube_client_opts opts = {.qps = cfg->launcher.qps, .burst = cfg->launcher.burst};
+
+	if ((rc = mgo_kube_client_new(proc->loop, &proc->creds, &opts, &l->client, err,
 				      sizeof(err)))) {
 		mgo_error("launcher.client", "%s", err);
 		return rc;

@@ -549,7 +549,10 @@ int mgo_watcher_open(struct mgo_watcher *w, struct mgo_proc *proc)
 	w->proc = proc;
 	w->first_resend_ms = 1000;
 	w->max_resend_ms = (uint64_t)proc->cfg.resync_seconds * 1000;
-	if ((rc = mgo_kube_client_new(proc->loop, &proc->creds, NULL, &w->client, err,
+	struct mgo_kube_client_opts opts = {.qps = proc->cfg.watcher.qps,
+					    .burst = proc->cfg.watcher.burst};
+
+	if ((rc = mgo_kube_client_new(proc->loop, &proc->creds, &opts, &w->client, err,
 				      sizeof(err)))) {
 		mgo_error("watcher.client", "%s", err);
 		return rc;

@@ -244,7 +244,8 @@ static int load_role(const struct mgo_yaml_ctx *cx, const struct mgo_yaml_node *
                      const char *name, struct mgo_cfg_role *r)
 {
 	static const char *const keys[] = { "tokenFile", "caFile", "server", "kubeconfig",
-		                             "context", NULL };
+		                             "context", "qps", "burst", NULL };
+	long long qps = MGO_CFG_QPS, burst = MGO_CFG_BURST;
 	const struct mgo_yaml_node *m = mgo_yaml_get(roles, name);
 	char path[32], reason[128], *server = NULL;
 	int rc;
@@ -265,8 +266,14 @@ static int load_role(const struct mgo_yaml_ctx *cx, const struct mgo_yaml_node *
 		rc = mgo_yaml_str(cx, m, path, "context", 253, &r->context);
 	if (!rc)
 		rc = mgo_yaml_str(cx, m, path, "server", 4096, &server);
+	if (!rc)
+		rc = mgo_yaml_int(cx, m, path, "qps", 1, 1000, &qps);
+	if (!rc)
+		rc = mgo_yaml_int(cx, m, path, "burst", 1, 2000, &burst);
 	if (rc)
 		goto out;
+	r->qps = (unsigned)qps;
+	r->burst = (unsigned)burst;
 	if (!r->token_file == !r->kubeconfig) {
 		rc = mgo_yaml_fail(cx, m, path, NULL, -EINVAL, "needs exactly one of tokenFile or kubeconfig");
 	} else if (r->kubeconfig && (r->ca_file || server)) {

@@ -54,6 +54,10 @@ Test(config, shipped_example)
 	cr_assert_eq(c.supervisor.crash_loop_limit, 5);
 	cr_assert_str_eq(c.health.address, "0.0.0.0");
 	cr_assert_eq(c.health.port, 8080, "the port the Deployment's probes use");
+	cr_assert_eq(c.watcher.qps, 20);
+	cr_assert_eq(c.watcher.burst, 40);
+	cr_assert_eq(c.launcher.qps, 20);
+	cr_assert_eq(c.launcher.burst, 40);
 	mgo_cfg_free(&c);
 	cr_assert_null(c.namespace, "free leaves the struct zeroed");
 	free(path);
@@ -230,6 +234,12 @@ Test(config, refusals)
 		  "health.address: must be an IPv4 or IPv6 address literal" },
 		{ HEAD ROLES "health: {address: \"10.0.0.1 \"}\n", "health.address: must be an IPv4" },
 		{ HEAD ROLES "health: {address: [1]}\n", "health.address:" },
+		{ HEAD "roles:\n  watcher: {tokenFile: /w/token, qps: 0}\n"
+		       "  launcher: {tokenFile: /l/token}\n",
+		  "roles.watcher.qps: must be an integer from 1 to 1000" },
+		{ HEAD "roles:\n  watcher: {tokenFile: /w/token}\n"
+		       "  launcher: {kubeconfig: /l/kc, burst: 2001}\n",
+		  "roles.launcher.burst: must be an integer from 1 to 2000" },
 	};
 	struct mgo_config c;
 	size_t i;
@@ -336,4 +346,18 @@ Test(config, sftp_known_hosts)
 	mgo_cfg_free(&c);
 	cr_assert_neq(load(HEAD ROLES "sftpKnownHosts: \"host ssh-rsa AAAA\\tx\"\n", &c), 0);
 	cr_assert(strstr(err, "sftpKnownHosts"), "%s", err);
+}
+
+Test(config, api_rate_limits_per_role)
+{
+	struct mgo_config c;
+
+	cr_assert_eq(load(HEAD "roles:\n  watcher: {tokenFile: /w/token, qps: 5}\n"
+			  "  launcher: {kubeconfig: /l/kc, qps: 100, burst: 200}\n", &c), 0, "%s",
+		     err);
+	cr_assert_eq(c.watcher.qps, 5);
+	cr_assert_eq(c.watcher.burst, 40, "default");
+	cr_assert_eq(c.launcher.qps, 100);
+	cr_assert_eq(c.launcher.burst, 200);
+	mgo_cfg_free(&c);
 }

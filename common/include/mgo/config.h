@@ -45,7 +45,12 @@
  *                    optional (absent: https://KUBERNETES_SERVICE_HOST:PORT).
  *     {kubeconfig, context}        a kubeconfig file; context optional
  *                    (absent: its current-context).
- *                    Paths must be absolute.
+ *                    Paths must be absolute. Either form may add
+ *     qps, burst     the client-side rate limit of that process's API
+ *                    requests: qps 1..1000 (default 20) a second, bursts of
+ *                    1..2000 (default 40). A launch or a finish costs the
+ *                    launcher about 3 requests, so its qps bounds how fast
+ *                    a burst of MustGathers is worked off (bench/REPORT.md).
  *   supervisor       optional mapping: how mgo-supervisor runs the three
  *                    processes (all in milliseconds but crashLoopLimit). The
  *                    children read it too: they heartbeat at its interval.
@@ -99,6 +104,10 @@ struct mgo_cfg_supervisor {
 	unsigned crash_loop_limit;
 };
 
+/* The API client's rate limit per process (mgo/kube.h's defaults). */
+#define MGO_CFG_QPS 20
+#define MGO_CFG_BURST 40
+
 #define MGO_CFG_HEALTH_ADDRESS "0.0.0.0"
 #define MGO_CFG_HEALTH_PORT 8080
 
@@ -115,6 +124,7 @@ struct mgo_cfg_role {
 	char *server;             /* NULL: from KUBERNETES_SERVICE_HOST/PORT */
 	char *kubeconfig;
 	char *context;            /* NULL: the kubeconfig's current-context */
+	unsigned qps, burst;      /* API requests a second, and a burst */
 };
 
 /* Every string is owned by the struct; NULL means unset. */
