@@ -276,9 +276,59 @@ static bool expect(struct parser *p, enum tok t, const char *what)
 
 static int parse_expr(struct parser *p);
 
+/* What glibc's regcomp would turn into an explosion of memory: it copies a
+ * group once per `+` and n times per {n}, so nested repetitions multiply
+ * (the fuzzer found `#+++++...` and its 2 GiB). Stacked quantifiers are
+ * errors in RE2 too; counted repetition is left out of the subset; at most
+ * four groups may take `+`, bounding the copies of the pattern to 16. NULL
+ * when the pattern is fine, else why not. */
+static const char *pattern_too_costly(const char *re)
+{
+	bool after_quantifier = false;
+	unsigned group_plus = 0;
+
+	for (size_t i = 0; re[i]; i++) {
+		char c = re[i];
+
+		if (c == '\\' && re[i + 1]) {
+			i++;
+			after_quantifier = false;
+			continue;
+		}
+		if (c == '[') {
+			/* a bracket expression: its characters are literals */
+			size_t j = i + 1;
+			if (re[j] == '^')
+				j++;
+			if (re[j] == ']')
+				j++;
+			while (re[j] && re[j] != ']')
+				j++;
+			if (!re[j])
+				return NULL; /* unbalanced: regcomp says so */
+			i = j;
+			after_quantifier = false;
+			continue;
+		}
+		if (c == '{')
+			return "counted repetition '{n,m}'";
+		if (c == '*' || c == '+' || c == '?') {
+			if (after_quantifier)
+				return "a repetition of a repetition";
+			if (c == '+' && i > 0 && re[i - 1] == ')' && ++group_plus > 4)
+				return "more than four groups repeated with '+'";
+			after_quantifier = true;
+			continue;
+		}
+		after_quantifier = false;
+	}
+	return NULL;
+}
+
 /* Bad patterns are refused here rather than at the first request. */
 static regex_t *compile_pattern(struct parser *p, const char *re, size_t at)
 {
+	const char *costly = pattern_too_costly(re);
 	static const char *const re2_only[] = {"(?", "*?", "+?", "??", "}?"};
 	regex_t *r;
 	int rc;
@@ -298,6 +348,10 @@ static regex_t *compile_pattern(struct parser *p, const char *re, size_t at)
 			     "(RE2 only)", re2_only[i]);
 			return NULL;
 		}
+	}
+	if (costly) {
+		fail(p, -EINVAL, at, "unsupported: regular expression with %s", costly);
+		return NULL;
 	}
 	r = malloc(sizeof(*r));
 	if (!r) {

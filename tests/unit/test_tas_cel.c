@@ -38,6 +38,8 @@ static const struct evalcase eval_cases[] = {
 	{"request.namespace.matches('^(openshift|kube|hypershift)(-.*)?$')", "true", NULL},
 	{"'openshifty'.matches('^(openshift|kube|hypershift)(-.*)?$')", "false", NULL},
 	{"'xopenshift-'.matches('openshift-')", "true", NULL}, /* unanchored, as RE2's */
+	{"'a+b'.matches('^a[+{]b$')", "true", NULL}, /* quantifiers as bracket literals */
+	{"'aab'.matches('^(a+)+b$')", "true", NULL},
 	{"request.operation in ['CREATE', 'UPDATE']", "true", NULL},
 	{"request.operation in []", "false", NULL},
 	{"'dev' in request.userInfo.groups", "true", NULL},
@@ -126,6 +128,11 @@ static const struct compilecase compile_cases[] = {
 	{"'a'.matches('(?i)a')", "unsupported: regular expression construct '(?'"},
 	{"'a'.matches('a+?')", "construct '+?'"},
 	{"'a'.matches('(')", "invalid regular expression"},
+	/* what would make regcomp copy a group without bound */
+	{"'a'.matches('#+++')", "unsupported: regular expression with a repetition of a repetition"},
+	{"'a'.matches('a*+')", "a repetition of a repetition"},
+	{"'a'.matches('a{2}')", "counted repetition"},
+	{"'a'.matches('(a+)+(b+)+(c+)+(d+)+(e+)+')", "more than four groups repeated with '+'"},
 	{"'a'.startsWith('a', 'b')", "more than one argument"},
 	{"has(object)", "invalid argument to has() macro"},
 	{"'abc", "unterminated string literal"},
