@@ -11,6 +11,7 @@
 
 #include "mgo/loop.h"
 #include "spawn.h"
+#include "testenv.h"
 
 /* Nothing to block on between polls of a file or a port; a short pause,
  * bounded by the caller's deadline, is the wait. */
@@ -59,24 +60,8 @@ unsigned mgo_test_health_port(const char *path, size_t after, int timeout_ms)
 }
 
 struct sink {
-	char *buf;
-	size_t len;
 	char *ctype, *allow;
 };
-
-static size_t on_body(char *p, size_t size, size_t n, void *ctx)
-{
-	struct sink *s = ctx;
-	char *nb = realloc(s->buf, s->len + size * n + 1);
-
-	if (!nb)
-		return 0;
-	memcpy(nb + s->len, p, size * n);
-	s->buf = nb;
-	s->len += size * n;
-	s->buf[s->len] = '\0';
-	return size * n;
-}
 
 static void header_value(const char *line, size_t n, const char *name, char *out, size_t cap)
 {
@@ -109,6 +94,7 @@ long mgo_test_health_get(unsigned port, const char *method, const char *path, ch
 {
 	char url[128];
 	struct sink s = {.ctype = ctype, .allow = allow};
+	struct mgo_test_buf b = {NULL, 0};
 	CURL *c = curl_easy_init();
 	long code = 0;
 
@@ -121,8 +107,8 @@ long mgo_test_health_get(unsigned port, const char *method, const char *path, ch
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
 	curl_easy_setopt(c, CURLOPT_NOBODY, strcmp(method, "HEAD") == 0 ? 1L : 0L);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &s);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, mgo_test_buf_append);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
 	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(c, CURLOPT_HEADERDATA, &s);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 5000L);
@@ -131,9 +117,9 @@ long mgo_test_health_get(unsigned port, const char *method, const char *path, ch
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
 	curl_easy_cleanup(c);
 	if (body)
-		*body = s.buf ? s.buf : strdup("");
+		*body = b.p ? b.p : strdup("");
 	else
-		free(s.buf);
+		free(b.p);
 	return code;
 }
 

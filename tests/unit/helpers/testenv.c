@@ -349,14 +349,9 @@ void testenv_stop(struct testenv *env)
 	memset(env, 0, sizeof(*env));
 }
 
-struct grow {
-	char *p;
-	size_t len;
-};
-
-static size_t grow_cb(char *data, size_t size, size_t n, void *arg)
+size_t mgo_test_buf_append(char *data, size_t size, size_t n, void *arg)
 {
-	struct grow *g = arg;
+	struct mgo_test_buf *g = arg;
 	char *p = realloc(g->p, g->len + size * n + 1);
 
 	if (!p)
@@ -374,7 +369,7 @@ void testenv_request(const struct testenv *env, const char *token, const char *m
 {
 	CURL *c = curl_easy_init();
 	struct curl_slist *h = NULL;
-	struct grow b = {NULL, 0}, hd = {NULL, 0};
+	struct mgo_test_buf b = {NULL, 0}, hd = {NULL, 0};
 	char url[2048], line[1024];
 	CURLcode rc;
 
@@ -403,9 +398,9 @@ void testenv_request(const struct testenv *env, const char *token, const char *m
 	}
 	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, grow_cb);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, mgo_test_buf_append);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
-	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, grow_cb);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, mgo_test_buf_append);
 	curl_easy_setopt(c, CURLOPT_HEADERDATA, &hd);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);

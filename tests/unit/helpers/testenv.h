@@ -92,6 +92,15 @@ void testenv_request(const struct testenv *env, const char *token, const char *m
 		     const char *path, const char *content_type, const char *body,
 		     struct testenv_resp *out);
 void testenv_resp_free(struct testenv_resp *r);
+
+/* A growing NUL-ended buffer, and curl's write callback that appends to
+ * one (CURLOPT_WRITEDATA: the buffer); p is NULL until something arrives.
+ * The caller frees p. */
+struct mgo_test_buf {
+	char *p;
+	size_t len;
+};
+size_t mgo_test_buf_append(char *data, size_t size, size_t n, void *buf);
 /* testenv_request for callers that want the code and, if json is not NULL,
  * a new reference to the parsed body (NULL when it was not JSON). */
 long testenv_call(const struct testenv *env, const char *token, const char *method,
