@@ -8,11 +8,11 @@
 #include <time.h>
 #include <uthash.h>
 #include <unistd.h>
-#include <zmq.h>
 
 #include "mg_status.h"
 #include "mgo/ipc_sock.h"
 #include "mgo/kube.h"
+#include "mgo/kube_write.h"
 #include "mgo/log.h"
 #include "mgo/metrics.h"
 
@@ -380,7 +380,8 @@ static void collect(void *ctx)
 	mgo_metric_set(m, MGO_M_QUEUE_DEPTH, NULL, (int64_t)HASH_COUNT(l->inflight));
 }
 
-int mgo_launcher_open(struct mgo_launcher *l, struct mgo_proc *proc)
+int mgo_launcher_open(struct mgo_launcher *l, struct mgo_proc *proc,
+		       struct mgo_kube_creds *creds)
 {
 	const struct mgo_config *cfg = &proc->cfg;
 	char err[512], host[64] = "launcher";
@@ -406,15 +407,15 @@ int mgo_launcher_open(struct mgo_launcher *l, struct mgo_proc *proc)
 	};
 	struct mgo_kube_client_opts opts = {.qps = cfg->launcher.qps, .burst = cfg->launcher.burst};
 
-	if ((rc = mgo_kube_client_new(proc->loop, &proc->creds, &opts, &l->client, err,
+	if ((rc = mgo_kube_client_new(proc->loop, creds, &opts, &l->client, err,
 				      sizeof(err)))) {
 		mgo_error("launcher.client", "%s", err);
 		return rc;
 	}
 	if ((rc = mgo_proc_bind(proc, proc->launcher_endpoint, MGO_ROLE_VALIDATOR, &l->pull)) ||
-	    (rc = mgo_loop_add_zmq(proc->loop, l->pull, ZMQ_POLLIN, on_act, l, NULL))) {
+	    (rc = mgo_loop_add_zmq(proc->loop, l->pull, MGO_POLLIN, on_act, l, NULL))) {
 		mgo_error("launcher.ipc", "cannot bind %s: %s", proc->launcher_endpoint,
-			  zmq_strerror(-rc));
+			  mgo_ipc_strerror(rc));
 		return rc;
 	}
 	if ((rc = mgo_lease_start(proc->loop, l->client, cfg->namespace, l->identity,

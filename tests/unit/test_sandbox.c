@@ -30,6 +30,7 @@
 #include <zmq.h>
 
 #include "mgo/ipc_sock.h"
+#include "mgo/kube_access.h"
 #include "mgo/sandbox.h"
 #include "spawn.h"
 
@@ -832,14 +833,14 @@ Test(sandbox, connect_ports_follow_the_server_and_proxies)
 
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		const struct ports_row *r = &rows[i];
-		uint16_t out[MGO_SANDBOX_PORTS_MAX];
+		uint16_t out[MGO_KUBE_PORTS_MAX];
 		char err[128] = "";
 
 		for (size_t v = 0; v < sizeof(vars) / sizeof(vars[0]); v++)
 			unsetenv(vars[v]);
 		if (r->var)
 			setenv(r->var, r->value, 1);
-		int n = mgo_sandbox_connect_ports(r->server, out, err, sizeof(err));
+		int n = mgo_kube_connect_ports(r->server, out, err, sizeof(err));
 		cr_assert_eq(n, r->n, "row %zu: %d (%s)", i, n, err);
 		if (n < 0) {
 			cr_assert_null(strstr(err, "s3cret"), "row %zu leaks the value: %s", i, err);
