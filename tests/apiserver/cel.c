@@ -1041,9 +1041,12 @@ static int eval_comprehension(struct eval *e, const struct node *n, json_t **out
 		e->locals[n->slot] = NULL;
 		if (rc == -ENOMEM)
 			goto out;
-		if (!rc && !json_is_boolean(r))
+		if (!rc && !json_is_boolean(r)) {
 			rc = eval_fail(e, -EINVAL, "no such overload: %s() predicate applied to %s",
 				       macro_names[n->var], type_name(r));
+			json_decref(r);
+			r = NULL;
+		}
 		if (rc) {
 			/* the cost limit ends the fold: nothing after it may run */
 			if (e->steps > TAS_CEL_MAX_STEPS)
