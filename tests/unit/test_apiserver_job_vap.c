@@ -65,16 +65,6 @@ static void teardown(void)
 
 TestSuite(job_vap, .init = setup, .fini = teardown, .timeout = 180);
 
-static void mkns(const char *ns)
-{
-	char body[256];
-	long code;
-
-	snprintf(body, sizeof(body), "{\"metadata\":{\"name\":\"%s\"}}", ns);
-	code = testenv_call(&env, env.admin_token, "POST", "/api/v1/namespaces", NULL, body, NULL);
-	cr_assert(code == 201 || code == 409, "namespace %s: %ld", ns, code);
-}
-
 static void put_allowlist(void)
 {
 	cr_assert_eq(testenv_call(&env, env.admin_token, "POST",
@@ -95,7 +85,7 @@ static struct mgo_act launch(const char *ns, const char *name, const char *image
 	long code;
 
 	cr_assert(n_uids < 64);
-	mkns(ns);
+	testenv_mkns(&env, ns);
 	snprintf(path, sizeof(path), MGS, ns);
 	snprintf(body, sizeof(body), "{\"apiVersion\":\"operator.openshift.io/v1alpha1\","
 		 "\"kind\":\"MustGather\",\"metadata\":{\"name\":\"%s\"},\"spec\":{}}", name);

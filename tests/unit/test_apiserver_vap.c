@@ -36,16 +36,6 @@ static void teardown(void)
 
 TestSuite(vap, .init = setup, .fini = teardown, .timeout = 120);
 
-static void mkns(const char *ns)
-{
-	char body[256];
-	long code;
-
-	snprintf(body, sizeof(body), "{\"metadata\":{\"name\":\"%s\"}}", ns);
-	code = testenv_call(&env, env.admin_token, "POST", "/api/v1/namespaces", NULL, body, NULL);
-	cr_assert(code == 201 || code == 409, "namespace %s: %ld", ns, code);
-}
-
 static void mgs_path(char *buf, size_t len, const char *ns, const char *name)
 {
 	snprintf(buf, len, "/apis/operator.openshift.io/v1alpha1/namespaces/%s/mustgathers%s%s",
@@ -57,7 +47,7 @@ static long create_mg(const char *ns, json_t **st)
 {
 	char path[256];
 
-	mkns(ns);
+	testenv_mkns(&env, ns);
 	mgs_path(path, sizeof(path), ns, NULL);
 	return testenv_call(&env, env.admin_token, "POST", path, NULL, MG_BODY, st);
 }
@@ -72,7 +62,7 @@ static void apply_policy(bool first)
 	char *out = NULL;
 	int rc = -1;
 
-	mkns("must-gather-operator");
+	testenv_mkns(&env, "must-gather-operator");
 	run_kubectl(&env, argv, &out, &rc);
 	cr_assert_eq(rc, 0, "kubectl apply -k %s: %s", POLICIES, out);
 	cr_assert(strstr(out, first ? "validatingadmissionpolicy.admissionregistration.k8s.io/"
@@ -164,7 +154,7 @@ Test(vap, kubectl_shows_the_denial)
 	cr_assert_eq(rc, 0, "%s", out);
 	cr_assert(strstr(out, POLICY), "%s", out);
 	free(out);
-	mkns("kube-x");
+	testenv_mkns(&env, "kube-x");
 	run_kubectl(&env, (const char *const[]){"create", "-f", file, NULL}, &out, &rc);
 	cr_assert_neq(rc, 0, "%s", out);
 	cr_assert(strstr(out, "Error from server (Forbidden)"), "%s", out);
@@ -269,7 +259,7 @@ Test(vap, reasons_failure_policy_and_warnings)
 	/* Warn admits with kube's Warning header */
 	cr_assert_eq(put_policy("warned", "Fail", "{\"expression\":\"false\",\"message\":"
 				"\"just so you know\"}", "[\"Warn\"]", NULL), 201);
-	mkns("team-d");
+	testenv_mkns(&env, "team-d");
 	testenv_request(&env, env.admin_token, "POST",
 			"/apis/operator.openshift.io/v1alpha1/namespaces/team-d/mustgathers", NULL,
 			MG_BODY, &r);
@@ -308,7 +298,7 @@ Test(vap, selectors_scope_a_binding)
 	cr_assert_eq(testenv_call(&env, env.admin_token, "POST", "/api/v1/namespaces", NULL,
 				  "{\"metadata\":{\"name\":\"ns-ops\",\"labels\":{\"team\":\"ops\"}}}",
 				  NULL), 201);
-	mkns("ns-dev");
+	testenv_mkns(&env, "ns-dev");
 	cr_assert_eq(create_labelled_mg("ns-dev", "gated", "{\"gate\":\"on\"}"), 422);
 	cr_assert_eq(create_labelled_mg("ns-dev", "other", "{\"gate\":\"off\"}"), 201);
 	cr_assert_eq(create_labelled_mg("ns-ops", "gated", "{\"gate\":\"on\"}"), 201);
@@ -378,7 +368,7 @@ Test(vap, params_by_name_with_both_not_found_actions)
 			      "request: failed to configure binding: no params found for policy "
 			      "binding with `Deny` parameterNotFoundAction"), "%s", msg);
 	json_decref(st);
-	mkns("team-d");
+	testenv_mkns(&env, "team-d");
 	cr_assert_eq(testenv_call(&env, env.admin_token, "POST",
 				  "/api/v1/namespaces/team-d/configmaps", NULL,
 				  "{\"metadata\":{\"name\":\"other\"},\"data\":{\"forbidden\":"
@@ -442,7 +432,7 @@ Test(vap, deletes_go_through_admission_with_the_old_object)
 	cr_assert_eq(testenv_call(&env, env.admin_token, "POST", VAPB, NULL,
 				  "{\"metadata\":{\"name\":\"keep\"},\"spec\":{\"policyName\":\"keep\","
 				  "\"validationActions\":[\"Deny\"]}}", NULL), 201);
-	mkns("team-a");
+	testenv_mkns(&env, "team-a");
 	cr_assert_eq(create_labelled_mg("team-a", "kept", "{\"keep\":\"yes\"}"), 201);
 	cr_assert_eq(create_labelled_mg("team-a", "gone", "{}"), 201);
 	mgs_path(path, sizeof(path), "team-a", "kept");
