@@ -191,11 +191,18 @@ Test(job_vap, the_rendered_jobs_are_admitted)
 
 Test(job_vap, images_outside_the_default_and_the_allowlist_are_refused)
 {
+	struct mgo_act plain = launch("team-a", "plain", NULL, true);
 	struct mgo_act act = launch("team-a", "evil", "evil.example.com/attacker/rootkit:latest",
 				    true);
-	json_t *job = render(&act);
+	json_t *job = render(&plain);
+	char msg[4096];
 
-	/* no allowlist at all: a Job claiming one is refused outright */
+	/* no allowlist at all: the default image runs (the allowlist policy's
+	 * objectSelector keeps it out of a policy whose param is missing)... */
+	cr_assert_eq(create(LAUNCHER_TOKEN, job, msg, sizeof(msg)), 201, "%s", msg);
+	json_decref(job);
+	job = render(&act);
+	/* ...and a Job claiming the allowlist is refused outright */
 	expect_refused_code(job, IMAGE, "failed to configure binding: no params found for policy "
 			    "binding with `Deny` parameterNotFoundAction", 422);
 	put_allowlist();
