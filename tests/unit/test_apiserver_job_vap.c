@@ -348,3 +348,23 @@ Test(job_vap, other_users_jobs_are_not_the_policies_business)
 		     "%s", msg);
 	json_decref(job);
 }
+
+/* The manifests are what the server keeps (the policies spell out the
+ * defaults of their atomic lists), so applying again changes nothing. */
+Test(job_vap, applying_again_changes_nothing)
+{
+	const char *const argv[] = {"apply", "-k",
+				    MGO_SOURCE_DIR "/deploy/components/admission-policies", NULL};
+	char *out = NULL;
+	size_t lines = 0;
+	int rc = -1;
+
+	run_kubectl(&env, argv, &out, &rc);
+	cr_assert_eq(rc, 0, "%s", out);
+	for (char *save, *l = strtok_r(out, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		cr_expect(strstr(l, " unchanged"), "a second apply changed something: %s", l);
+		lines++;
+	}
+	cr_expect_eq(lines, 9, "%zu objects", lines);
+	free(out);
+}
