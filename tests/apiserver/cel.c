@@ -29,7 +29,7 @@ enum node_kind {
 	N_ADD,
 	N_CALL, /* a.fn(b) */
 	N_LOCAL, /* the variable of an enclosing comprehension: var is its slot */
-	N_COMP,  /* a.all(name, b) / a.exists(name, b): var is enum macro, slot in next */
+	N_COMP,  /* a.all(name, b) / a.exists(name, b): var is enum macro; slot, name's */
 };
 
 enum var { V_OBJECT, V_OLD_OBJECT, V_REQUEST, V_NAMESPACE_OBJECT, V_PARAMS };
