@@ -930,6 +930,25 @@ static void install(const struct cluster *c)
 	free(cluster_kubectl(c, wait));
 }
 
+/* The admission policies, as an administrator on Kubernetes 1.30+ adds
+ * them; their param ConfigMap must name the images write_config gives the
+ * operator, and does (checked here, so a changed default shows). */
+static void install_admission_policies(const struct cluster *c)
+{
+	char dir[PATH_MAX], path[512];
+	const char *apply[] = {"apply", "-k", dir, NULL};
+	json_t *cm = NULL;
+
+	snprintf(dir, sizeof(dir), "%s/deploy/components/admission-policies", MGO_SOURCE_DIR);
+	free(cluster_kubectl(c, apply));
+	snprintf(path, sizeof(path), "/api/v1/namespaces/%s/configmaps/mgo-admission-images",
+		 CL_OPERATOR_NS);
+	cr_assert_eq(cluster_api(c, "GET", path, NULL, NULL, &cm), 200);
+	cr_assert_str_eq(cl_str(cm, "data.defaultImage") ?: "", CL_DEFAULT_IMAGE);
+	cr_assert_str_eq(cl_str(cm, "data.operatorImage") ?: "", CL_OPERATOR_IMAGE);
+	json_decref(cm);
+}
+
 /* The test's namespace, with the default ServiceAccount a MustGather runs
  * as by default (a real cluster adds it a moment after the namespace). */
 static void make_namespace(struct cluster *c)
@@ -983,6 +1002,8 @@ void cluster_start(struct cluster *c, const struct cluster_opts *opts)
 	else
 		start_test_server(c, &watcher_token, &launcher_token);
 	install(c);
+	if (opts && opts->admission_policies)
+		install_admission_policies(c);
 	if (c->external)
 		cluster_set_allowlist(c, NULL); /* every test starts without one */
 	make_namespace(c);

@@ -38,6 +38,9 @@ enum cl_proc { CL_LAUNCHER, CL_VALIDATOR, CL_WATCHER, CL_HEALTH, CL_NPROCS };
 
 struct cluster_opts {
 	bool valgrind;             /* run the three processes under memcheck */
+	/* also apply deploy/components/admission-policies (Kubernetes 1.30+),
+	 * whose images are the fixture's CL_DEFAULT_IMAGE and CL_OPERATOR_IMAGE */
+	bool admission_policies;
 };
 
 struct cluster {
