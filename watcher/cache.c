@@ -6,7 +6,6 @@
 #include <uthash.h>
 
 #include "mgo/apiobj.h"
-#include "mgo/labels.h"
 
 /* uthash aborts the process when it cannot allocate its buckets, which is
  * what we would do anyway; entries themselves are checked. */
@@ -14,11 +13,26 @@
 struct mg_entry {
 	char *uid;                      /* key; == mg.uid */
 	struct mgo_mg mg;
-	struct mgo_job_state job;       /* from the Job: phase, name, uid, reason */
-	struct mgo_job_state pod;       /* from the Pod: pod_* and exit codes */
-	bool have_job;
-	bool have_pod;
 	UT_hash_handle hh;
+};
+
+/* What a Job or a Pod says, filed under its owner: a Job under "<MustGather
+ * UID>/<namespace>" of its controller reference, a Pod under "<Job
+ * UID>/<namespace>". A MustGather looks only under its own namespace and a
+ * Job's pod only under the Job's, so an object elsewhere naming them (by
+ * label or by reference) sits in an entry nobody reads and displaces
+ * nothing: ownership is the controller reference within one namespace, as
+ * for the garbage collector, never the label (the label only selects what
+ * the informers list). One object per key: the latest, as the Job
+ * controller keeps one pod running at a time. */
+struct owned {
+	char *key;                      /* "<owner uid>/<namespace>" */
+	char *owner;                    /* the owner's UID */
+	char *uid;                      /* this Job's or Pod's own UID */
+	struct mgo_job_state js;        /* a Job: phase, name, uid, reason;
+					   a Pod: pod_* and exit codes */
+	UT_hash_handle hh;              /* by key */
+	UT_hash_handle hh_uid;          /* Jobs only: by uid, to find a pod's MustGather */
 };
 
 /* "ns/name" of a ServiceAccount that exists. */
@@ -29,6 +43,9 @@ struct sa_entry {
 
 struct mgo_wcache {
 	struct mg_entry *mgs;
+	struct owned *jobs;             /* by key */
+	struct owned *jobs_by_uid;
+	struct owned *pods;             /* by key */
 	struct sa_entry *sas;
 	bool sa_synced;
 	struct mgo_allowlist allowlist;
@@ -52,9 +69,16 @@ static void entry_free(struct mg_entry *e)
 {
 	free(e->uid);
 	mgo_mg_free(&e->mg);
-	mgo_job_state_free(&e->job);
-	mgo_job_state_free(&e->pod);
 	free(e);
+}
+
+static void owned_free(struct owned *o)
+{
+	free(o->key);
+	free(o->owner);
+	free(o->uid);
+	mgo_job_state_free(&o->js);
+	free(o);
 }
 
 void mgo_wcache_free(struct mgo_wcache *c)
@@ -64,9 +88,20 @@ void mgo_wcache_free(struct mgo_wcache *c)
 
 	if (!c)
 		return;
+	struct owned *o, *otmp;
+
 	HASH_ITER(hh, c->mgs, e, etmp) {
 		HASH_DEL(c->mgs, e);
 		entry_free(e);
+	}
+	HASH_CLEAR(hh_uid, c->jobs_by_uid);
+	HASH_ITER(hh, c->jobs, o, otmp) {
+		HASH_DEL(c->jobs, o);
+		owned_free(o);
+	}
+	HASH_ITER(hh, c->pods, o, otmp) {
+		HASH_DEL(c->pods, o);
+		owned_free(o);
 	}
 	HASH_ITER(hh, c->sas, s, stmp) {
 		HASH_DEL(c->sas, s);
@@ -97,8 +132,7 @@ static struct mg_entry *find(const struct mgo_wcache *c, const char *uid)
 	return e;
 }
 
-/* The entry for `uid`, created empty (no MustGather seen yet) if needed:
- * a Job's events may arrive before its MustGather's. */
+/* The entry for `uid`, created empty if needed. */
 static struct mg_entry *find_or_add(struct mgo_wcache *c, const char *uid)
 {
 	struct mg_entry *e = find(c, uid);
@@ -110,19 +144,8 @@ static struct mg_entry *find_or_add(struct mgo_wcache *c, const char *uid)
 		free(e);
 		return NULL;
 	}
-	e->job.gather_exit = e->job.upload_exit = -1;
-	e->pod.gather_exit = e->pod.upload_exit = -1;
 	HASH_ADD_KEYPTR(hh, c->mgs, e->uid, strlen(e->uid), e);
 	return e;
-}
-
-/* Drops an entry that holds nothing any more. */
-static void forget_if_empty(struct mgo_wcache *c, struct mg_entry *e)
-{
-	if (e->mg.uid || e->have_job || e->have_pod)
-		return;
-	HASH_DEL(c->mgs, e);
-	entry_free(e);
 }
 
 int mgo_wcache_mg_put(struct mgo_wcache *c, const json_t *obj, char *err, size_t errlen)
@@ -149,22 +172,16 @@ static const char *uid_of(const json_t *obj)
 	return json_string_value(json_object_get(json_object_get(obj, "metadata"), "uid"));
 }
 
-/* The MustGather a Job or Pod belongs to, from the label the launcher set. */
-static const char *owner_uid(const json_t *obj)
-{
-	json_t *labels = json_object_get(json_object_get(obj, "metadata"), "labels");
-	return json_string_value(json_object_get(labels, MGO_LABEL_UID));
-}
-
 void mgo_wcache_mg_del(struct mgo_wcache *c, const json_t *obj)
 {
 	struct mg_entry *e = find(c, uid_of(obj));
 
 	if (!e)
 		return;
-	mgo_mg_free(&e->mg);
-	/* its Job goes with it (ownerReference GC); nothing to observe now */
-	forget_if_empty(c, e);
+	/* its Job goes with it (ownerReference GC) and is forgotten with its
+	 * own event; nothing to observe now */
+	HASH_DEL(c->mgs, e);
+	entry_free(e);
 }
 
 int mgo_wcache_allowlist_put(struct mgo_wcache *c, const json_t *obj, char *err, size_t errlen)
@@ -196,54 +213,144 @@ void mgo_wcache_allowlist_del(struct mgo_wcache *c)
 	touch_all(c);
 }
 
-/* Stores what was decoded of a Job (pod false) or of its Pod (pod true) in
- * the entry of the MustGather that owns it; takes *js. */
-static int store_state(struct mgo_wcache *c, const char *owner, struct mgo_job_state *js,
-		       bool pod)
-{
-	struct mg_entry *e = find_or_add(c, owner);
+#define API_MUSTGATHER "operator.openshift.io/v1alpha1"
+#define API_JOB "batch/v1"
 
-	if (!e) {
-		mgo_job_state_free(js);
-		return -ENOMEM;
+static struct owned *owned_find(struct owned *table, const char *owner, const char *ns)
+{
+	char key[2 * MGO_NAME_MAX + 2];
+	struct owned *o = NULL;
+
+	if (owner && ns) {
+		snprintf(key, sizeof(key), "%s/%s", owner, ns);
+		HASH_FIND_STR(table, key, o);
 	}
-	mgo_job_state_free(pod ? &e->pod : &e->job);
-	*(pod ? &e->pod : &e->job) = *js;
-	*(pod ? &e->have_pod : &e->have_job) = true;
-	touch(c, e->uid);
-	return 0;
+	return o;
 }
 
-static void clear_state(struct mgo_wcache *c, const json_t *obj, bool pod)
+/* The Job a MustGather owns in its own namespace, and that Job's pod. */
+static const struct owned *job_of(const struct mgo_wcache *c, const struct mgo_mg *mg)
 {
-	struct mg_entry *e = find(c, owner_uid(obj));
-	struct mgo_job_state *js;
+	return owned_find(c->jobs, mg->uid, mg->ns);
+}
 
-	if (!e || !(pod ? e->have_pod : e->have_job))
-		return;
-	js = pod ? &e->pod : &e->job;
+static const struct owned *pod_of(const struct mgo_wcache *c, const struct owned *job,
+				  const char *ns)
+{
+	return job ? owned_find(c->pods, job->uid, ns) : NULL;
+}
+
+/* The MustGather whose observation a Job's or Pod's change may alter: a
+ * Job's owner, a Pod's Job's owner, each in the namespace it is filed
+ * under; NULL when none is known. */
+static const char *mg_of(const struct mgo_wcache *c, const struct owned *o, bool pod, const char *ns)
+{
+	struct owned *job = NULL;
+
+	if (!pod)
+		return o->owner;
+	HASH_FIND(hh_uid, c->jobs_by_uid, o->owner, strlen(o->owner), job);
+	return job && owned_find(c->jobs, job->owner, ns) == job ? job->owner : NULL;
+}
+
+static void touch_owner(struct mgo_wcache *c, const struct owned *o, bool pod, const char *ns)
+{
+	const char *mg = mg_of(c, o, pod, ns);
+
+	if (mg)
+		touch(c, mg);
+}
+
+static void owned_unlink(struct mgo_wcache *c, struct owned *o, bool pod)
+{
+	if (pod) {
+		HASH_DEL(c->pods, o);
+	} else {
+		HASH_DEL(c->jobs, o);
+		HASH_DELETE(hh_uid, c->jobs_by_uid, o);
+	}
+}
+
+/* Files what was decoded of a Job (pod false) or of a Pod (pod true) under
+ * its owner; takes *js. */
+static int store_owned(struct mgo_wcache *c, const struct mgo_owner *own, const char *uid,
+		       struct mgo_job_state *js, bool pod)
+{
+	struct owned **table = pod ? &c->pods : &c->jobs;
+	struct owned *o = owned_find(*table, own->uid, own->ns);
+	int rc = -ENOMEM;
+
+	if (o) {
+		owned_unlink(c, o, pod);
+		mgo_job_state_free(&o->js);
+		free(o->uid);
+		o->uid = NULL;
+	} else {
+		size_t n = strlen(own->uid) + strlen(own->ns) + 2;
+		if (!(o = calloc(1, sizeof(*o))) || !(o->key = malloc(n)) ||
+		    !(o->owner = strdup(own->uid)))
+			goto fail;
+		snprintf(o->key, n, "%s/%s", own->uid, own->ns);
+	}
+	if (!(o->uid = strdup(uid)))
+		goto fail;
+	o->js = *js;
+	memset(js, 0, sizeof(*js));
+	HASH_ADD_KEYPTR(hh, *table, o->key, strlen(o->key), o);
+	if (!pod)
+		HASH_ADD_KEYPTR(hh_uid, c->jobs_by_uid, o->uid, strlen(o->uid), o);
+	touch_owner(c, o, pod, own->ns);
+	return 0;
+fail:
 	mgo_job_state_free(js);
-	js->gather_exit = js->upload_exit = -1;
-	*(pod ? &e->have_pod : &e->have_job) = false;
-	touch(c, e->uid);
-	forget_if_empty(c, e);
+	if (o)
+		owned_free(o);
+	return rc;
+}
+
+/* Forgets a deleted Job or Pod if it is still the one filed under its owner. */
+static void drop_owned(struct mgo_wcache *c, const json_t *obj, bool pod)
+{
+	struct mgo_owner own;
+	struct owned *o;
+	const char *uid = uid_of(obj);
+	char err[64];
+
+	if (mgo_owner_from_json(obj, pod ? API_JOB : API_MUSTGATHER, pod ? "Job" : "MustGather",
+				&own, err, sizeof(err)) != 0)
+		return; /* never filed */
+	o = owned_find(pod ? c->pods : c->jobs, own.uid, own.ns);
+	if (o && uid && strcmp(o->uid, uid) == 0) {
+		owned_unlink(c, o, pod);
+		touch_owner(c, o, pod, own.ns); /* observes the cache without it */
+		owned_free(o);
+	}
+	mgo_owner_free(&own);
 }
 
 int mgo_wcache_job_put(struct mgo_wcache *c, const json_t *obj, char *err, size_t errlen)
 {
-	const char *owner = owner_uid(obj);
+	struct mgo_owner own;
 	struct mgo_job_state js;
-	int rc;
+	int rc = mgo_owner_from_json(obj, API_MUSTGATHER, "MustGather", &own, err, errlen);
 
-	if (!owner)
-		return 0; /* not one of ours: the label selector should not send it */
+	if (rc)
+		return rc;
+	if (!own.uid) {
+		/* labelled like ours, but no MustGather is its controller */
+		mgo_owner_free(&own);
+		return 0;
+	}
 	rc = mgo_job_state_from_json(obj, NULL, &js, err, errlen);
-	return rc ? rc : store_state(c, owner, &js, false);
+	if (rc == 0)
+		rc = store_owned(c, &own, js.uid, &js, false);
+	mgo_owner_free(&own);
+	return rc;
 }
 
 void mgo_wcache_job_del(struct mgo_wcache *c, const json_t *obj)
 {
-	clear_state(c, obj, false);
+	drop_owned(c, obj, false);
 }
 
 /* What a Pod says, folded as the watcher keeps it. */
@@ -264,19 +371,28 @@ static int fold_pod(const json_t *pod, struct mgo_job_state *js, char *err, size
 
 int mgo_wcache_pod_put(struct mgo_wcache *c, const json_t *obj, char *err, size_t errlen)
 {
-	const char *owner = owner_uid(obj);
+	struct mgo_owner own;
 	struct mgo_job_state js;
-	int rc;
+	const char *uid = uid_of(obj);
+	int rc = mgo_owner_from_json(obj, API_JOB, "Job", &own, err, errlen);
 
-	if (!owner)
+	if (rc)
+		return rc;
+	if (!own.uid || !uid) {
+		/* no Job is its controller: not a pod of any Job of ours */
+		mgo_owner_free(&own);
 		return 0;
+	}
 	rc = fold_pod(obj, &js, err, errlen);
-	return rc ? rc : store_state(c, owner, &js, true);
+	if (rc == 0)
+		rc = store_owned(c, &own, uid, &js, true);
+	mgo_owner_free(&own);
+	return rc;
 }
 
 void mgo_wcache_pod_del(struct mgo_wcache *c, const json_t *obj)
 {
-	clear_state(c, obj, true);
+	drop_owned(c, obj, true);
 }
 
 static int sa_key(const json_t *obj, char *buf, size_t len)
@@ -364,13 +480,16 @@ static enum mgo_presence sa_presence(const struct mgo_wcache *c, const struct mg
 bool mgo_wcache_observe(const struct mgo_wcache *c, const char *uid, struct mgo_observe *out)
 {
 	const struct mg_entry *e = find(c, uid);
+	const struct owned *job, *pod;
 	bool finished;
 
 	memset(out, 0, sizeof(*out));
-	if (!e || !e->mg.uid)
+	if (!e)
 		return false;
+	job = job_of(c, &e->mg);
+	pod = pod_of(c, job, e->mg.ns);
 	finished = e->mg.phase == MGO_MG_COMPLETED || e->mg.phase == MGO_MG_FAILED;
-	if (finished && (!e->have_job || e->mg.spec.retain))
+	if (finished && (!job || e->mg.spec.retain))
 		return false;
 	out->mg = e->mg;
 	out->allowlist = c->allowlist;
@@ -381,13 +500,13 @@ bool mgo_wcache_observe(const struct mgo_wcache *c, const char *uid, struct mgo_
 	out->service_account = sa_presence(c, &e->mg);
 	out->pvc = MGO_PRESENCE_UNKNOWN;
 	out->job.gather_exit = out->job.upload_exit = -1;
-	if (e->have_job) {
-		out->job = e->job;
-		out->job.pod_container = e->pod.pod_container;
-		out->job.pod_reason = e->pod.pod_reason;
-		out->job.pod_message = e->pod.pod_message;
-		out->job.gather_exit = e->pod.gather_exit;
-		out->job.upload_exit = e->pod.upload_exit;
+	if (job) {
+		out->job = job->js;
+		out->job.pod_container = pod ? pod->js.pod_container : NULL;
+		out->job.pod_reason = pod ? pod->js.pod_reason : NULL;
+		out->job.pod_message = pod ? pod->js.pod_message : NULL;
+		out->job.gather_exit = pod ? pod->js.gather_exit : -1;
+		out->job.upload_exit = pod ? pod->js.upload_exit : -1;
 	}
 	return true;
 }
@@ -425,7 +544,14 @@ bool mgo_wcache_pods_agree(const struct mgo_job_state *cached, const json_t *ite
 
 	json_array_foreach(items, i, pod) {
 		struct mgo_job_state js;
-		if (fold_pod(pod, &js, err, sizeof(err)) != 0)
+		struct mgo_owner own;
+		bool mine;
+		/* as the informer files them: only the pods of this Job */
+		if (mgo_owner_from_json(pod, API_JOB, "Job", &own, err, sizeof(err)) != 0)
+			continue;
+		mine = own.uid && cached->uid && strcmp(own.uid, cached->uid) == 0;
+		mgo_owner_free(&own);
+		if (!mine || fold_pod(pod, &js, err, sizeof(err)) != 0)
 			continue;
 		decoded = true;
 		agree = agree || same_pod_report(cached, &js);

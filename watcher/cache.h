@@ -52,8 +52,10 @@ bool mgo_wcache_allowlist_agrees(const struct mgo_wcache *c, const struct mgo_al
 
 /* Whether what `cached` (an observation's Job state) says of its pod
  * matches one of `items`, a fresh list of the MustGather's pods: the same
- * container exits and reason, or no pod and nothing said. Pods that do not
- * decode are skipped, as the informer skips them. */
+ * container exits and reason, or no pod and nothing said. Only pods whose
+ * controller is the Job cached->uid count (the list's label selector is not
+ * ownership); pods that do not decode are skipped, as the informer skips
+ * them. */
 bool mgo_wcache_pods_agree(const struct mgo_job_state *cached, const json_t *items);
 
 /* Calls fn for every MustGather UID (after a peer restart, say). */
