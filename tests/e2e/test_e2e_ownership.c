@@ -191,6 +191,9 @@ static void resync_setup(void)
 
 TestSuite(squat, .init = resync_setup, .fini = cluster_teardown);
 
+#define CLOCK_NS "clock"
+#define CLOCK CLOCK_NS "/clock"
+
 /* A Job that is not ours holds the MustGather's Job name: the MustGather
  * fails once with JobNameTaken and one Warning Event naming the Job, the
  * Job is left alone, and then nothing more is asked of the API about it:
@@ -219,23 +222,30 @@ Test(squat, a_foreign_job_with_the_name_fails_the_mustgather_once)
 	cr_expect_leq(launcher_requests("squat"), 6, "%zu requests to fail one MustGather",
 		      launcher_requests("squat"));
 	/* the clock: a MustGather waiting for its Job is re-observed with
-	 * growing pauses; the window runs from its first re-send (its launch
-	 * is over: the validator decided nothing) to its third (4 s or more) */
-	json_decref(cluster_create_mg(&cl, "marker", "{}"));
-	json_decref(cluster_wait_mg(&cl, "marker", "Running"));
-	json_decref(cluster_wait_job(&cl, "marker"));
-	n = cluster_ipc_count(&cl, "marker", "validator");
-	cluster_wait_ipc(&cl, "marker", "validator", n + 1);
+	 * growing pauses. It lives in a namespace of its own, so every
+	 * launcher request in the test's namespace is about squat. The window
+	 * runs from its first re-send (its launch is over: the validator
+	 * decided nothing) to its third (6 s or more). */
+	json_decref(cluster_create(&cl, "/api/v1/namespaces",
+				   json_pack("{s:s, s:s, s:{s:s}}", "apiVersion", "v1", "kind",
+					     "Namespace", "metadata", "name", CLOCK_NS)));
+	json_decref(cluster_create(&cl, "/api/v1/namespaces/" CLOCK_NS "/serviceaccounts",
+				   json_pack("{s:s, s:s, s:{s:s}}", "apiVersion", "v1", "kind",
+					     "ServiceAccount", "metadata", "name", "clock")));
+	json_decref(cluster_create_mg(&cl, CLOCK, "{\"serviceAccountRef\":{\"name\":\"clock\"}}"));
+	json_decref(cluster_wait_mg(&cl, CLOCK, "Running"));
+	json_decref(cluster_wait_job(&cl, CLOCK));
+	n = cluster_ipc_count(&cl, CLOCK, "validator");
+	cluster_wait_ipc(&cl, CLOCK, "validator", n + 1);
 	before = launcher_requests(NULL);
-	acts = cluster_ipc_count(&cl, "marker", "launcher") + cluster_ipc_count(&cl, "squat", "launcher");
-	cluster_wait_ipc(&cl, "marker", "validator", n + 3);
+	acts = cluster_ipc_count(&cl, "squat", "launcher");
+	cluster_wait_ipc(&cl, CLOCK, "validator", n + 3);
 
-	cr_expect_eq(cluster_ipc_count(&cl, "marker", "launcher") +
-		     cluster_ipc_count(&cl, "squat", "launcher"), acts,
-		     "acts in the window: the launcher's requests are not all about squat");
+	cr_expect_eq(cluster_ipc_count(&cl, "squat", "launcher"), acts,
+		     "the launcher was asked to act on a failed MustGather");
 	cr_expect_eq(launcher_requests(NULL), before,
 		     "the launcher kept asking about a failed MustGather");
-	cr_expect_eq(launcher_jobs_created(), 1, "only the marker's Job was created");
+	cr_expect_eq(launcher_jobs_created(), 0, "a Job was created for squat");
 
 	events = cluster_events(&cl, "squat");
 	cr_expect_eq(json_array_size(events), 1, "%zu Events", json_array_size(events));
