@@ -1,6 +1,7 @@
 #include "cache.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <uthash.h>
@@ -28,11 +29,19 @@ struct mg_entry {
 struct owned {
 	char *key;                      /* "<owner uid>/<namespace>" */
 	char *owner;                    /* the owner's UID */
+	const char *ns;                 /* in key */
 	char *uid;                      /* this Job's or Pod's own UID */
 	struct mgo_job_state js;        /* a Job: phase, name, uid, reason;
 					   a Pod: pod_* and exit codes */
 	UT_hash_handle hh;              /* by key */
-	UT_hash_handle hh_uid;          /* Jobs only: by uid, to find a pod's MustGather */
+	UT_hash_handle hh_uid;          /* by uid: an object that loses or changes
+					   its controller, or is deleted, is found
+					   by what it is, not by what it says now */
+};
+
+struct owned_table {
+	struct owned *by_key;
+	struct owned *by_uid;
 };
 
 /* "ns/name" of a ServiceAccount that exists. */
@@ -43,9 +52,8 @@ struct sa_entry {
 
 struct mgo_wcache {
 	struct mg_entry *mgs;
-	struct owned *jobs;             /* by key */
-	struct owned *jobs_by_uid;
-	struct owned *pods;             /* by key */
+	struct owned_table jobs;
+	struct owned_table pods;
 	struct sa_entry *sas;
 	bool sa_synced;
 	struct mgo_allowlist allowlist;
@@ -94,13 +102,14 @@ void mgo_wcache_free(struct mgo_wcache *c)
 		HASH_DEL(c->mgs, e);
 		entry_free(e);
 	}
-	HASH_CLEAR(hh_uid, c->jobs_by_uid);
-	HASH_ITER(hh, c->jobs, o, otmp) {
-		HASH_DEL(c->jobs, o);
+	HASH_CLEAR(hh_uid, c->jobs.by_uid);
+	HASH_CLEAR(hh_uid, c->pods.by_uid);
+	HASH_ITER(hh, c->jobs.by_key, o, otmp) {
+		HASH_DEL(c->jobs.by_key, o);
 		owned_free(o);
 	}
-	HASH_ITER(hh, c->pods, o, otmp) {
-		HASH_DEL(c->pods, o);
+	HASH_ITER(hh, c->pods.by_key, o, otmp) {
+		HASH_DEL(c->pods.by_key, o);
 		owned_free(o);
 	}
 	HASH_ITER(hh, c->sas, s, stmp) {
@@ -216,116 +225,109 @@ void mgo_wcache_allowlist_del(struct mgo_wcache *c)
 #define API_MUSTGATHER "operator.openshift.io/v1alpha1"
 #define API_JOB "batch/v1"
 
-static struct owned *owned_find(struct owned *table, const char *owner, const char *ns)
+static struct owned *owned_find(const struct owned_table *t, const char *owner, const char *ns)
 {
 	char key[2 * MGO_NAME_MAX + 2];
 	struct owned *o = NULL;
 
 	if (owner && ns) {
 		snprintf(key, sizeof(key), "%s/%s", owner, ns);
-		HASH_FIND_STR(table, key, o);
+		HASH_FIND_STR(t->by_key, key, o);
 	}
+	return o;
+}
+
+static struct owned *owned_by_uid(const struct owned_table *t, const char *uid)
+{
+	struct owned *o = NULL;
+
+	if (uid)
+		HASH_FIND(hh_uid, t->by_uid, uid, strlen(uid), o);
 	return o;
 }
 
 /* The Job a MustGather owns in its own namespace, and that Job's pod. */
 static const struct owned *job_of(const struct mgo_wcache *c, const struct mgo_mg *mg)
 {
-	return owned_find(c->jobs, mg->uid, mg->ns);
+	return owned_find(&c->jobs, mg->uid, mg->ns);
 }
 
-static const struct owned *pod_of(const struct mgo_wcache *c, const struct owned *job,
-				  const char *ns)
+static const struct owned *pod_of(const struct mgo_wcache *c, const struct owned *job)
 {
-	return job ? owned_find(c->pods, job->uid, ns) : NULL;
+	return job ? owned_find(&c->pods, job->uid, job->ns) : NULL;
 }
 
-/* The MustGather whose observation a Job's or Pod's change may alter: a
- * Job's owner, a Pod's Job's owner, each in the namespace it is filed
- * under; NULL when none is known. */
-static const char *mg_of(const struct mgo_wcache *c, const struct owned *o, bool pod, const char *ns)
+/* Touches the MustGather whose observation a change of Job or Pod `o` may
+ * alter: a Job's owner; a Pod's Job's owner if that Job is filed in the
+ * Pod's namespace. */
+static void touch_owner(struct mgo_wcache *c, const struct owned *o, bool pod)
 {
-	struct owned *job = NULL;
+	const struct owned *job = pod ? owned_by_uid(&c->jobs, o->owner) : o;
 
-	if (!pod)
-		return o->owner;
-	HASH_FIND(hh_uid, c->jobs_by_uid, o->owner, strlen(o->owner), job);
-	return job && owned_find(c->jobs, job->owner, ns) == job ? job->owner : NULL;
+	if (job && (!pod || strcmp(job->ns, o->ns) == 0))
+		touch(c, job->owner);
 }
 
-static void touch_owner(struct mgo_wcache *c, const struct owned *o, bool pod, const char *ns)
+/* Unlinks o, touches its owner (who then observes the cache without it)
+ * and frees it. */
+static void owned_drop(struct mgo_wcache *c, struct owned_table *t, struct owned *o, bool pod)
 {
-	const char *mg = mg_of(c, o, pod, ns);
-
-	if (mg)
-		touch(c, mg);
+	HASH_DEL(t->by_key, o);
+	HASH_DELETE(hh_uid, t->by_uid, o);
+	touch_owner(c, o, pod);
+	owned_free(o);
 }
 
-static void owned_unlink(struct mgo_wcache *c, struct owned *o, bool pod)
-{
-	if (pod) {
-		HASH_DEL(c->pods, o);
-	} else {
-		HASH_DEL(c->jobs, o);
-		HASH_DELETE(hh_uid, c->jobs_by_uid, o);
-	}
-}
-
-/* Files what was decoded of a Job (pod false) or of a Pod (pod true) under
- * its owner; takes *js. */
+/* Files what was decoded of a Job (pod false) or of a Pod (pod true) with
+ * UID `uid` under its controller own->uid (NULL: it has none, and is
+ * forgotten); takes *js. An object already filed under another owner, and
+ * another object filed under this one, are dropped first. */
 static int store_owned(struct mgo_wcache *c, const struct mgo_owner *own, const char *uid,
 		       struct mgo_job_state *js, bool pod)
 {
-	struct owned **table = pod ? &c->pods : &c->jobs;
-	struct owned *o = owned_find(*table, own->uid, own->ns);
-	int rc = -ENOMEM;
+	struct owned_table *t = pod ? &c->pods : &c->jobs;
+	struct owned *o = owned_by_uid(t, uid), *other;
+	size_t n;
 
-	if (o) {
-		owned_unlink(c, o, pod);
-		mgo_job_state_free(&o->js);
-		free(o->uid);
-		o->uid = NULL;
-	} else {
-		size_t n = strlen(own->uid) + strlen(own->ns) + 2;
-		if (!(o = calloc(1, sizeof(*o))) || !(o->key = malloc(n)) ||
-		    !(o->owner = strdup(own->uid)))
-			goto fail;
-		snprintf(o->key, n, "%s/%s", own->uid, own->ns);
+	if (o && (!own->uid || o != owned_find(t, own->uid, own->ns))) {
+		owned_drop(c, t, o, pod);
+		o = NULL;
 	}
-	if (!(o->uid = strdup(uid)))
-		goto fail;
+	if (!own->uid) {
+		mgo_job_state_free(js);
+		return 0;
+	}
+	if ((other = owned_find(t, own->uid, own->ns)) && other != o)
+		owned_drop(c, t, other, pod);
+	if (o) {
+		mgo_job_state_free(&o->js);
+	} else {
+		n = strlen(own->uid) + strlen(own->ns) + 2;
+		if (!(o = calloc(1, sizeof(*o))) || !(o->key = malloc(n)) ||
+		    !(o->owner = strdup(own->uid)) || !(o->uid = strdup(uid))) {
+			mgo_job_state_free(js);
+			if (o)
+				owned_free(o);
+			return -ENOMEM;
+		}
+		snprintf(o->key, n, "%s/%s", own->uid, own->ns);
+		o->ns = o->key + strlen(own->uid) + 1;
+		HASH_ADD_KEYPTR(hh, t->by_key, o->key, strlen(o->key), o);
+		HASH_ADD_KEYPTR(hh_uid, t->by_uid, o->uid, strlen(o->uid), o);
+	}
 	o->js = *js;
 	memset(js, 0, sizeof(*js));
-	HASH_ADD_KEYPTR(hh, *table, o->key, strlen(o->key), o);
-	if (!pod)
-		HASH_ADD_KEYPTR(hh_uid, c->jobs_by_uid, o->uid, strlen(o->uid), o);
-	touch_owner(c, o, pod, own->ns);
+	touch_owner(c, o, pod);
 	return 0;
-fail:
-	mgo_job_state_free(js);
-	if (o)
-		owned_free(o);
-	return rc;
 }
 
-/* Forgets a deleted Job or Pod if it is still the one filed under its owner. */
 static void drop_owned(struct mgo_wcache *c, const json_t *obj, bool pod)
 {
-	struct mgo_owner own;
-	struct owned *o;
-	const char *uid = uid_of(obj);
-	char err[64];
+	struct owned_table *t = pod ? &c->pods : &c->jobs;
+	struct owned *o = owned_by_uid(t, uid_of(obj));
 
-	if (mgo_owner_from_json(obj, pod ? API_JOB : API_MUSTGATHER, pod ? "Job" : "MustGather",
-				&own, err, sizeof(err)) != 0)
-		return; /* never filed */
-	o = owned_find(pod ? c->pods : c->jobs, own.uid, own.ns);
-	if (o && uid && strcmp(o->uid, uid) == 0) {
-		owned_unlink(c, o, pod);
-		touch_owner(c, o, pod, own.ns); /* observes the cache without it */
-		owned_free(o);
-	}
-	mgo_owner_free(&own);
+	if (o)
+		owned_drop(c, t, o, pod);
 }
 
 int mgo_wcache_job_put(struct mgo_wcache *c, const json_t *obj, char *err, size_t errlen)
@@ -336,11 +338,8 @@ int mgo_wcache_job_put(struct mgo_wcache *c, const json_t *obj, char *err, size_
 
 	if (rc)
 		return rc;
-	if (!own.uid) {
-		/* labelled like ours, but no MustGather is its controller */
-		mgo_owner_free(&own);
-		return 0;
-	}
+	/* without a MustGather as its controller (labelled like ours, or
+	 * orphaned) it is no MustGather's, and forgotten if it was */
 	rc = mgo_job_state_from_json(obj, NULL, &js, err, errlen);
 	if (rc == 0)
 		rc = store_owned(c, &own, js.uid, &js, false);
@@ -378,11 +377,12 @@ int mgo_wcache_pod_put(struct mgo_wcache *c, const json_t *obj, char *err, size_
 
 	if (rc)
 		return rc;
-	if (!own.uid || !uid) {
-		/* no Job is its controller: not a pod of any Job of ours */
+	if (!uid) {
 		mgo_owner_free(&own);
-		return 0;
+		snprintf(err, errlen, "metadata.uid: required");
+		return -EBADMSG;
 	}
+	/* without a Job as its controller it is no Job's pod */
 	rc = fold_pod(obj, &js, err, errlen);
 	if (rc == 0)
 		rc = store_owned(c, &own, uid, &js, true);
@@ -487,7 +487,7 @@ bool mgo_wcache_observe(const struct mgo_wcache *c, const char *uid, struct mgo_
 	if (!e)
 		return false;
 	job = job_of(c, &e->mg);
-	pod = pod_of(c, job, e->mg.ns);
+	pod = pod_of(c, job);
 	finished = e->mg.phase == MGO_MG_COMPLETED || e->mg.phase == MGO_MG_FAILED;
 	if (finished && (!job || e->mg.spec.retain))
 		return false;

@@ -264,6 +264,40 @@ Test(wcache, only_the_controller_in_the_namespace_owns)
 	json_decref(pod);
 }
 
+/* A Job orphaned (its controller reference removed, as `kubectl delete
+ * --cascade=orphan` does) is no longer its MustGather's; nor is a pod whose
+ * Job reference goes. Found by UID, not by what the object says now. */
+Test(wcache, an_orphaned_job_or_pod_is_forgotten)
+{
+	struct mgo_observe o;
+	json_t *job = owned("Job", "mg", "u1"), *pod = owned("Pod", "mg-abcde", "mg");
+
+	set_exit(pod, 2);
+	put_mg(mg("u1", "team-a", NULL, "Running"));
+	put(job);
+	put(pod);
+	cr_assert(mgo_wcache_observe(cache, "u1", &o));
+	cr_assert_eq(o.job.gather_exit, 2);
+
+	json_object_del(json_object_get(pod, "metadata"), "ownerReferences");
+	t.n = 0;
+	put(pod);
+	cr_assert(touched(&t, "u1"));
+	cr_assert(mgo_wcache_observe(cache, "u1", &o));
+	cr_assert_eq(o.job.gather_exit, -1, "an orphaned pod still speaks for the Job");
+
+	json_object_del(json_object_get(job, "metadata"), "ownerReferences");
+	t.n = 0;
+	put(job);
+	cr_assert(touched(&t, "u1"));
+	cr_assert(mgo_wcache_observe(cache, "u1", &o));
+	cr_assert_eq(o.job.phase, MGO_JOB_NONE, "an orphaned Job is still attached");
+	mgo_wcache_job_del(cache, job);
+	mgo_wcache_pod_del(cache, pod);
+	json_decref(job);
+	json_decref(pod);
+}
+
 Test(wcache, malformed_owner_references_are_refused)
 {
 	char err[256];
