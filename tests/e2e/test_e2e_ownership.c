@@ -197,9 +197,10 @@ TestSuite(squat, .init = resync_setup, .fini = cluster_teardown);
 /* A Job that is not ours holds the MustGather's Job name: the MustGather
  * fails once with JobNameTaken and one Warning Event naming the Job, the
  * Job is left alone, and then nothing more is asked of the API about it:
- * while another MustGather's Observes are re-sent (pauses of 2 and 4 s),
- * the launcher makes no request in the namespace and the MustGather's
- * resourceVersion stands. */
+ * while another MustGather's Observe is re-sent twice (3 s at least: the
+ * watcher's pauses start at 1 s and double), the launcher makes no request
+ * in the namespace and the MustGather's resourceVersion stands. Before the
+ * fix it made three about every second. */
 Test(squat, a_foreign_job_with_the_name_fails_the_mustgather_once)
 {
 	char path[512], want[256];
@@ -224,8 +225,7 @@ Test(squat, a_foreign_job_with_the_name_fails_the_mustgather_once)
 	/* the clock: a MustGather waiting for its Job is re-observed with
 	 * growing pauses. It lives in a namespace of its own, so every
 	 * launcher request in the test's namespace is about squat. The window
-	 * runs from its first re-send (its launch is over: the validator
-	 * decided nothing) to its third (6 s or more). */
+	 * runs from the validator's next Observe of it to the second after. */
 	json_decref(cluster_create(&cl, "/api/v1/namespaces",
 				   json_pack("{s:s, s:s, s:{s:s}}", "apiVersion", "v1", "kind",
 					     "Namespace", "metadata", "name", CLOCK_NS)));
