@@ -449,6 +449,9 @@ static void collect(void *ctx)
 	mgo_metric_set(m, MGO_M_QUEUE_DEPTH, NULL, (int64_t)HASH_COUNT(w->pending));
 }
 
+/* Jobs and Pods are listed by our label only to keep the lists and watches
+ * small; anyone who may create a Job can copy a label, so which MustGather
+ * an object belongs to is decided by its controller reference in cache.c. */
 static int open_informers(struct mgo_watcher *w)
 {
 	static const struct {

@@ -292,6 +292,83 @@ static void move_str(char **to, char **from)
 	*from = NULL;
 }
 
+/* One entry of metadata.ownerReferences. The fields the API server
+ * requires are required here too: an entry without them is not one the
+ * server would have stored, so the object is refused, not half-read. */
+struct oref {
+	char *api_version;
+	char *kind;
+	char *uid;
+	bool controller;
+};
+static const struct mgo_field oref_fields[] = {
+	MGO_FSTR("apiVersion", struct oref, api_version, MGO_NAME_MAX, REQ),
+	MGO_FSTR("kind", struct oref, kind, MGO_NAME_MAX, REQ),
+	MGO_FSTR("uid", struct oref, uid, MGO_NAME_MAX, REQ),
+	MGO_FBOOL("controller", struct oref, controller, 0),
+};
+static const struct mgo_schema oref_schema = MGO_SCHEMA(oref_fields);
+
+struct owner_meta {
+	char *ns;
+};
+static const struct mgo_field owner_meta_fields[] = {
+	MGO_FSTR("metadata.namespace", struct owner_meta, ns, MGO_NAME_MAX, REQ),
+};
+static const struct mgo_schema owner_meta_schema = MGO_SCHEMA(owner_meta_fields);
+
+static void oref_free(struct oref *r)
+{
+	free(r->api_version);
+	free(r->kind);
+	free(r->uid);
+	memset(r, 0, sizeof(*r));
+}
+
+void mgo_owner_free(struct mgo_owner *o)
+{
+	free(o->ns);
+	free(o->uid);
+	memset(o, 0, sizeof(*o));
+}
+
+int mgo_owner_from_json(const json_t *obj, const char *api_version, const char *kind,
+			struct mgo_owner *out, char *err, size_t errlen)
+{
+	struct mgo_fpath p = { .len = 0 };
+	struct owner_meta meta = { NULL };
+	const json_t *refs = NULL;
+	bool seen = false;
+	int ret;
+
+	start(out, sizeof(*out), err, errlen);
+	ret = decode_fields(obj, &owner_meta_schema, &meta, &p, err, errlen);
+	out->ns = meta.ns;
+	if (ret == 0)
+		ret = lookup(obj, "metadata.ownerReferences", &refs, &p, err, errlen);
+	if (ret == 0 && refs)
+		ret = want(json_is_array(refs), "array", refs, &p, err, errlen);
+	for (size_t i = 0; ret == 0 && refs && i < json_array_size(refs); i++) {
+		struct oref r;
+		size_t mark = mgo_fpath_index(&p, i);
+
+		memset(&r, 0, sizeof(r));
+		ret = decode_fields(json_array_get(refs, i), &oref_schema, &r, &p, err, errlen);
+		if (ret == 0 && r.controller && seen)
+			ret = mgo_fpath_err(err, errlen, &p, "a second controller");
+		if (ret == 0 && r.controller) {
+			seen = true;
+			if (strcmp(r.api_version, api_version) == 0 && strcmp(r.kind, kind) == 0)
+				move_str(&out->uid, &r.uid);
+		}
+		oref_free(&r);
+		mgo_fpath_pop(&p, mark);
+	}
+	if (ret)
+		mgo_owner_free(out);
+	return ret;
+}
+
 static int job_conditions(const json_t *job, struct mgo_job_state *out,
 			  struct mgo_fpath *p, char *err, size_t errlen)
 {

@@ -58,4 +58,25 @@ int mgo_allowlist_from_json(const json_t *obj, struct mgo_allowlist *out,
 int mgo_job_state_from_json(const json_t *job, const json_t *pod, struct mgo_job_state *out,
 			    char *err, size_t errlen);
 
+/* Who owns a Job or a Pod: its namespace and the uid of its controller (the
+ * one ownerReference with controller: true) when that controller has this
+ * apiVersion and kind ("operator.openshift.io/v1alpha1" "MustGather" for a
+ * Job, "batch/v1" "Job" for a Pod). Labels say what an object claims; the
+ * controller reference is what the garbage collector and the Job controller
+ * act on, so ownership is read from it alone. */
+struct mgo_owner {
+	char *ns;               /* metadata.namespace */
+	char *uid;              /* NULL: no controller, or one of another kind */
+};
+
+/* Fills *out from obj (metadata.namespace required). Each ownerReference
+ * must have string apiVersion, kind and uid within MGO_NAME_MAX and a boolean
+ * controller if any; a second controller is an error. Errors name the field
+ * ("metadata.ownerReferences[1]: a second controller"). On success the caller
+ * owns *out (mgo_owner_free); on failure *out is zeroed. Returns 0, -EBADMSG
+ * or -ENOMEM. */
+int mgo_owner_from_json(const json_t *obj, const char *api_version, const char *kind,
+			struct mgo_owner *out, char *err, size_t errlen);
+void mgo_owner_free(struct mgo_owner *o);
+
 #endif
