@@ -456,3 +456,25 @@ Test(decide, allowlist_status_lists_each_malformed_entry)
 	cr_assert_eq(act.n_invalid_images, 0);
 	mgo_act_free(&act);
 }
+
+Test(decide, namespaces_where_no_gather_runs)
+{
+	static const char *const refused[] = {"must-gather-operator", "openshift", "openshift-etcd",
+					      "kube", "kube-system", "hypershift", "hypershift-x"};
+	static const char *const admitted[] = {"team-a", "openshifty", "kubelet-tests", "default",
+					       "hypershiftless"};
+	struct mgo_observe o = base();
+
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		o.mg.ns = (char *)refused[i];
+		expect_deny(&o, "InvalidSpec", "metadata.namespace");
+	}
+	for (size_t i = 0; i < sizeof(admitted) / sizeof(admitted[0]); i++) {
+		struct mgo_act act;
+		o.mg.ns = (char *)admitted[i];
+		cr_assert_eq(mgo_decide(&policy, &o, &act), MGO_DECIDE_ACT);
+		cr_assert_eq(act.kind, MGO_ACT_LAUNCH, "%s: %s", admitted[i],
+			     act.message ? act.message : "");
+		mgo_act_free(&act);
+	}
+}
