@@ -38,6 +38,9 @@ enum cl_proc { CL_LAUNCHER, CL_VALIDATOR, CL_WATCHER, CL_HEALTH, CL_NPROCS };
 
 struct cluster_opts {
 	bool valgrind;             /* run the three processes under memcheck */
+	/* no supervisor: the test holds the keys and starts the launcher and
+	 * the validator itself (cluster_peers_start), playing the others */
+	bool peers_by_test;
 };
 
 struct cluster {
@@ -48,6 +51,7 @@ struct cluster {
 	char ns[64];               /* this test's own namespace, created fresh */
 	char *config;              /* the operator's configuration file */
 	pid_t supervisor;          /* mgo-supervisor, running the three */
+	pid_t peer[CL_NPROCS];     /* peers_by_test: the processes the test started */
 	char *log;                 /* the current run's log: the supervisor's
 				      stdout and stderr, every process's lines */
 	unsigned runs;             /* starts so far: each run logs to new files */
@@ -86,6 +90,17 @@ void cluster_procs_start(struct cluster *c);
 void cluster_procs_stop(struct cluster *c);
 /* start without the wait: the processes are still starting on return. */
 void cluster_procs_spawn(struct cluster *c);
+
+/* peers_by_test: starts mgo-validator and mgo-launcher with the keys in
+ * `keys` (mgo_test_keys_mint: the launcher's own, the validator's and the
+ * watcher's pairs), as the supervisor would hand them over, logging into
+ * the run's log; waits for "validator.ready" and "launcher.active".
+ * cluster_procs_stop stops them (each must exit 0 on SIGTERM). Endpoints
+ * in buffers of 600 bytes. */
+struct mgo_test_keys;
+void cluster_peers_start(struct cluster *c, const struct mgo_test_keys *keys);
+const char *cl_launcher_endpoint(const struct cluster *c, char buf[600]);
+const char *cl_validator_endpoint(const struct cluster *c, char buf[600]);
 
 /* The port mgo-health of the current run listens on, from its
  * health.listening line (the configuration asks for any free port). */
@@ -141,6 +156,11 @@ json_t *cluster_wait_event(const struct cluster *c, const char *mg_name, const c
  * Returns what it did (the log's "result"); the caller frees it. The one
  * positive sign that something did NOT happen after an act (a Job kept). */
 char *cluster_wait_act(const struct cluster *c, const char *mg_name, const char *verdict);
+/* The run's log lines whose "event" is `event`, in order (a new array). */
+json_t *cluster_log_events(const struct cluster *c, const char *event);
+/* Waits until the run's log has at least n lines with this "event" and
+ * returns the n-th (from 1; a new reference). */
+json_t *cluster_wait_log(const struct cluster *c, const char *event, size_t n);
 /* Every Event about MustGather `name`, as a JSON array. */
 json_t *cluster_events(const struct cluster *c, const char *mg_name);
 
