@@ -460,8 +460,8 @@ Test(compromised, forged_deletes_delete_nothing)
 	expect_refused(&a, "job_name");
 	mgo_act_free(&a);
 
-	/* a running MustGather with its genuine Job: a forged success, and a
-	 * denial naming a Job that is not its own */
+	/* a running MustGather with its genuine Job: a forged success, and
+	 * failures naming a Job that is not its own */
 	json_decref(cluster_create_mg(&cl, "runner", "{}"));
 	genuine_launch_obeyed("runner", CL_DEFAULT_IMAGE);
 	json_t *job = cluster_wait_job(&cl, "runner");
@@ -478,12 +478,8 @@ Test(compromised, forged_deletes_delete_nothing)
 	a.succeeded = false;
 	set(&a.reason, MGO_REASON_JOB_FAILED);
 	expect_refused(&a, "job_uid");
-	mgo_act_free(&a);
-	a = act_about(MGO_ACT_DENY, "runner");
-	a.reason = dup(MGO_REASON_INVALID_IMAGE);
-	a.message = dup("forged");
-	a.job_name = dup("etcd-backup");
-	a.job_uid = dup(cl_uid(etcd));
+	set(&a.job_name, "etcd-backup");
+	set(&a.job_uid, cl_uid(etcd));
 	expect_refused(&a, "job_name");
 	mgo_act_free(&a);
 
