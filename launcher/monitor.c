@@ -125,10 +125,11 @@ static int check_launch(const struct mgo_policy *policy, const struct mgo_act *a
 	char err[512];
 	int rc;
 
-	if ((policy->namespace && strcmp(act->ns, policy->namespace) == 0) ||
-	    mgo_namespace_is_platform(act->ns))
-		return refuse(why, "namespace", "no gather runs in namespace %.63s (the operator's "
-			      "own or the platform's)", act->ns);
+	if (((policy->namespace && strcmp(act->ns, policy->namespace) == 0) ||
+	     mgo_namespace_is_platform(act->ns)) &&
+	    (rc = refuse(why, "namespace", "no gather runs in namespace %.63s (the operator's "
+			 "own or the platform's)", act->ns)))
+		return rc;
 	if (allowlist && mgo_allowlist_from_json(allowlist, &obs.allowlist, err, sizeof(err))) {
 		why->allowlist_sensitive = true;
 		return refuse(why, "allowlist", "MustGatherImage/cluster cannot be read: %s", err);
@@ -161,27 +162,31 @@ static bool finished(const json_t *obj, const struct mgo_mg *mg)
 static int check_state(const struct mgo_act *act, const json_t *obj, const struct mgo_mg *mg,
 		       struct mgo_refusal *why)
 {
-	bool done = finished(obj, mg);
+	bool done = finished(obj, mg), cleanup = act->kind == MGO_ACT_CLEANUP;
+	int rc;
 
-	if (act->kind != MGO_ACT_CLEANUP) {
-		if (!act->resource_version)
-			return refuse(why, "resource_version", "a status write must be conditional "
-				      "on the resourceVersion the decision saw");
-		if (!same(act->resource_version, mg->resource_version))
+	if (!cleanup) {
+		if (!act->resource_version &&
+		    (rc = refuse(why, "resource_version", "a status write must be conditional "
+				 "on the resourceVersion the decision saw")))
+			return rc;
+		if (act->resource_version && !same(act->resource_version, mg->resource_version))
 			return MGO_MONITOR_STALE;
-		if (act->generation != mg->generation)
-			return refuse(why, "generation", "the act says generation %" PRId64
-				      ", the MustGather is at %" PRId64, act->generation,
-				      mg->generation);
+		if (act->generation != mg->generation &&
+		    (rc = refuse(why, "generation", "the act says generation %" PRId64 ", the "
+				 "MustGather is at %" PRId64, act->generation, mg->generation)))
+			return rc;
 	}
-	if (mg->deleting)
-		return refuse(why, "deleting", "the MustGather is being deleted");
-	if (act->kind == MGO_ACT_CLEANUP && !done)
-		return refuse(why, "unfinished", "no outcome is recorded yet; nothing to clean up");
-	if (act->kind != MGO_ACT_CLEANUP && done)
-		return refuse(why, "finished", "the MustGather is finished (status %s); its "
-			      "outcome is never rewritten", mg->phase == MGO_MG_COMPLETED ? "Completed"
-			      : mg->phase == MGO_MG_FAILED ? "Failed" : "completed");
+	if (mg->deleting && (rc = refuse(why, "deleting", "the MustGather is being deleted")))
+		return rc;
+	if (cleanup && !done &&
+	    (rc = refuse(why, "unfinished", "no outcome is recorded yet; nothing to clean up")))
+		return rc;
+	if (!cleanup && done &&
+	    (rc = refuse(why, "finished", "the MustGather is finished (status %s); its outcome "
+			 "is never rewritten", mg->phase == MGO_MG_COMPLETED ? "Completed"
+			 : mg->phase == MGO_MG_FAILED ? "Failed" : "completed")))
+		return rc;
 	return MGO_MONITOR_OK;
 }
 
@@ -189,18 +194,23 @@ static int check_job_named(const struct mgo_act *act, const struct mgo_mg *mg,
 			   struct mgo_refusal *why)
 {
 	char ours[80];
+	int rc;
 
 	if (!act->job_name)
 		return MGO_MONITOR_OK;
+	if (act->kind == MGO_ACT_LAUNCH)
+		return refuse(why, "job_name", "a launch deletes nothing");
 	mgo_job_name(act->name, act->uid, ours, sizeof(ours));
-	if (strcmp(act->job_name, ours) != 0)
-		return refuse(why, "job_name", "Job %.253s is not the one the launcher makes for "
-			      "this MustGather (%s)", act->job_name, ours);
-	if (!act->job_uid)
-		return refuse(why, "job_uid", "a Job is deleted only under its UID");
-	if (act->kind != MGO_ACT_DENY && mg->spec.retain)
-		return refuse(why, "retain", "the spec retains its Job "
-			      "(retainResourcesOnCompletion)");
+	if (strcmp(act->job_name, ours) != 0 &&
+	    (rc = refuse(why, "job_name", "Job %.253s is not the one the launcher makes for this "
+			 "MustGather (%s)", act->job_name, ours)))
+		return rc;
+	if (!act->job_uid &&
+	    (rc = refuse(why, "job_uid", "a Job is deleted only under its UID")))
+		return rc;
+	if (act->kind != MGO_ACT_DENY && mg->spec.retain &&
+	    (rc = refuse(why, "retain", "the spec retains its Job (retainResourcesOnCompletion)")))
+		return rc;
 	return MGO_MONITOR_OK;
 }
 
@@ -219,23 +229,25 @@ int mgo_monitor_check_mg(const struct mgo_policy *policy, const struct mgo_act *
 			      act->name);
 	if ((rc = mgo_mg_from_json(obj, &mg, err, sizeof(err))))
 		return rc == -ENOMEM ? rc : refuse(why, "mustgather", "cannot read it: %s", err);
-	if (!same(mg.ns, act->ns) || !same(mg.name, act->name))
-		rc = refuse(why, "mustgather", "the API answered with %.63s/%.253s", mg.ns, mg.name);
-	else if (!same(mg.uid, act->uid))
-		rc = refuse(why, "uid", "the act is about UID %.64s, MustGather %.63s/%.253s is %s",
-			    act->uid, act->ns, act->name, mg.uid);
-	else if ((rc = check_state(act, obj, &mg, why)))
-		;
-	else if ((act->kind == MGO_ACT_DENY || act->kind == MGO_ACT_FINISH) &&
-		 !mgo_reason_known(act->reason))
-		rc = refuse(why, "reason", "%.64s is not a reason the operator writes",
-			    or_unset(act->reason));
-	else if (act->kind == MGO_ACT_LAUNCH && act->job_name)
-		rc = refuse(why, "job_name", "a launch deletes nothing");
-	else if ((rc = check_job_named(act, &mg, why)))
-		;
-	else if (act->kind == MGO_ACT_LAUNCH)
+	if (!(same(mg.ns, act->ns) && same(mg.name, act->name)) &&
+	    (rc = refuse(why, "mustgather", "the API answered with %.63s/%.253s", mg.ns, mg.name)))
+		goto out;
+	if (!same(mg.uid, act->uid) &&
+	    (rc = refuse(why, "uid", "the act is about UID %.64s, MustGather %.63s/%.253s is %s",
+			 act->uid, act->ns, act->name, mg.uid)))
+		goto out;
+	if ((rc = check_state(act, obj, &mg, why)))
+		goto out;
+	if ((act->kind == MGO_ACT_DENY || act->kind == MGO_ACT_FINISH) &&
+	    !mgo_reason_known(act->reason) &&
+	    (rc = refuse(why, "reason", "%.64s is not a reason the operator writes",
+			 or_unset(act->reason))))
+		goto out;
+	if ((rc = check_job_named(act, &mg, why)))
+		goto out;
+	if (act->kind == MGO_ACT_LAUNCH)
 		rc = check_launch(policy, act, &mg, allowlist, why);
+out:
 	mgo_mg_free(&mg);
 	return rc;
 }
@@ -271,7 +283,7 @@ static int check_outcome(const struct mgo_act *act, const json_t *job, struct mg
 	if (act->succeeded && st.phase != MGO_JOB_SUCCEEDED)
 		rc = refuse(why, "outcome", "the act says Completed, Job %s has not completed",
 			    st.name);
-	else if (!act->succeeded && st.phase == MGO_JOB_SUCCEEDED)
+	if (!act->succeeded && st.phase == MGO_JOB_SUCCEEDED)
 		rc = refuse(why, "outcome", "the act says Failed, Job %s completed", st.name);
 	mgo_job_state_free(&st);
 	return rc;
@@ -280,22 +292,27 @@ static int check_outcome(const struct mgo_act *act, const json_t *job, struct mg
 int mgo_monitor_check_job(const struct mgo_act *act, const json_t *job, struct mgo_refusal *why)
 {
 	const char *uid = meta(job, "uid");
+	int rc;
 
 	memset(why, 0, sizeof(*why));
 	if (!job) {
-		if (act->kind == MGO_ACT_FINISH && act->succeeded)
-			return refuse(why, "outcome", "the act says Completed and there is no Job");
+		if (act->kind == MGO_ACT_FINISH && act->succeeded &&
+		    (rc = refuse(why, "outcome", "the act says Completed and there is no Job")))
+			return rc;
 		return MGO_MONITOR_GONE;
 	}
-	if (!same(meta(job, "namespace"), act->ns))
-		return refuse(why, "job_namespace", "the Job is in %.63s, the MustGather in %.63s",
-			      or_unset(meta(job, "namespace")), act->ns);
-	if (!controlled_by(job, act->uid))
-		return refuse(why, "job_owner", "Job %.253s is not controlled by MustGather UID "
-			      "%.64s", or_unset(meta(job, "name")), act->uid);
-	if (act->job_uid && !same(uid, act->job_uid))
-		return refuse(why, "job_uid", "the act names Job UID %.64s, Job %.253s is %.64s",
-			      act->job_uid, or_unset(meta(job, "name")), or_unset(uid));
+	if (!same(meta(job, "namespace"), act->ns) &&
+	    (rc = refuse(why, "job_namespace", "the Job is in %.63s, the MustGather in %.63s",
+			 or_unset(meta(job, "namespace")), act->ns)))
+		return rc;
+	if (!controlled_by(job, act->uid) &&
+	    (rc = refuse(why, "job_owner", "Job %.253s is not controlled by MustGather UID %.64s",
+			 or_unset(meta(job, "name")), act->uid)))
+		return rc;
+	if (act->job_uid && !same(uid, act->job_uid) &&
+	    (rc = refuse(why, "job_uid", "the act names Job UID %.64s, Job %.253s is %.64s",
+			 act->job_uid, or_unset(meta(job, "name")), or_unset(uid))))
+		return rc;
 	if (act->kind == MGO_ACT_FINISH)
 		return check_outcome(act, job, why);
 	return MGO_MONITOR_OK;
@@ -338,22 +355,29 @@ int mgo_monitor_check_allowlist(const struct mgo_act *act, const json_t *mgi,
 		return refuse(why, "allowlist", "MustGatherImage/cluster does not exist");
 	if ((rc = mgo_allowlist_from_json(mgi, &obs.allowlist, err, sizeof(err))))
 		return rc == -ENOMEM ? rc : refuse(why, "allowlist", "cannot read it: %s", err);
-	if (!same(meta(mgi, "name"), "cluster"))
-		rc = refuse(why, "allowlist", "the API answered with %.253s",
-			    or_unset(meta(mgi, "name")));
-	else if (!same(obs.allowlist.uid, act->uid))
-		rc = refuse(why, "uid", "the act is about UID %.64s, MustGatherImage/cluster is %s",
-			    or_unset(act->uid), or_unset(obs.allowlist.uid));
-	else if (!act->resource_version)
-		rc = refuse(why, "resource_version", "a status write must be conditional on the "
-			    "resourceVersion the decision saw");
-	else if (!same(obs.allowlist.resource_version, act->resource_version))
+	if (!same(meta(mgi, "name"), "cluster") &&
+	    (rc = refuse(why, "allowlist", "the API answered with %.253s",
+			 or_unset(meta(mgi, "name")))))
+		goto out;
+	if (!same(obs.allowlist.uid, act->uid) &&
+	    (rc = refuse(why, "uid", "the act is about UID %.64s, MustGatherImage/cluster is %s",
+			 or_unset(act->uid), or_unset(obs.allowlist.uid))))
+		goto out;
+	if (!act->resource_version &&
+	    (rc = refuse(why, "resource_version", "a status write must be conditional on the "
+			 "resourceVersion the decision saw")))
+		goto out;
+	if (act->resource_version && !same(obs.allowlist.resource_version, act->resource_version)) {
 		rc = MGO_MONITOR_STALE;
-	else if (act->generation != obs.allowlist.generation)
-		rc = refuse(why, "generation", "the act says generation %" PRId64 ", the object "
-			    "is at %" PRId64, act->generation, obs.allowlist.generation);
-	else if ((rc = mgo_decide_allowlist(&obs, &want)) == 1)
+		goto out;
+	}
+	if (act->generation != obs.allowlist.generation &&
+	    (rc = refuse(why, "generation", "the act says generation %" PRId64 ", the object is "
+			 "at %" PRId64, act->generation, obs.allowlist.generation)))
+		goto out;
+	if ((rc = mgo_decide_allowlist(&obs, &want)) == 1)
 		rc = compare_invalid(act, &want, why);
+out:
 	mgo_act_free(&want);
 	mgo_allowlist_free(&obs.allowlist);
 	return rc;
