@@ -124,7 +124,9 @@ Test(monitor, a_launch_as_decided_passes)
 
 Test(monitor, the_mustgather_must_be_the_acts)
 {
-	struct mgo_act a = act(MGO_ACT_LAUNCH);
+	struct mgo_act a = act(MGO_ACT_ALLOWLIST_STATUS);
+	check_mg(&a, mg("{}", NULL), NULL, MGO_MONITOR_REFUSED, "kind");
+	a = act(MGO_ACT_LAUNCH);
 	check_mg(&a, NULL, NULL, MGO_MONITOR_REFUSED, "mustgather");
 	a = act(MGO_ACT_LAUNCH);
 	check_mg(&a, mg("{}", "{\"metadata\":{\"uid\":\"uid-2\"}}"), NULL, MGO_MONITOR_REFUSED,
@@ -232,6 +234,10 @@ Test(monitor, each_field_of_the_intent_is_the_specs)
 	expect(mgo_monitor_check_mg(&policy, &a, obj, al, &why), MGO_MONITOR_REFUSED, &why,
 	       "audit");
 	a.intent.audit = false;
+	a.intent.custom_image = false;
+	expect(mgo_monitor_check_mg(&policy, &a, obj, al, &why), MGO_MONITOR_REFUSED, &why,
+	       "custom_image");
+	a.intent.custom_image = true;
 	/* the allowlist no longer lists it: the spec justifies nothing */
 	json_decref(al);
 	al = parse("{\"metadata\":{\"name\":\"cluster\",\"generation\":3},\"spec\":{\"images\":[]}}");
