@@ -29,22 +29,6 @@ static void *zctx, *as_validator, *as_watcher;
 static uint64_t seq;
 static size_t refusals;                 /* launcher.refused lines so far */
 
-/* A PUSH socket to `endpoint` holding (pub, sec), trusting `server_pub`. */
-static void *push_to(const char *endpoint, enum mgo_role self, const uint8_t *pub,
-		     const uint8_t *sec, enum mgo_role peer, const uint8_t *server_pub)
-{
-	struct mgo_ipc_keys k = {.self = self, .peers = 1u << peer};
-	struct mgo_ipc_auth a = {.keys = &k, .peer = peer};
-	void *s = NULL;
-
-	memcpy(k.public_key, pub, MGO_IPC_KEY_LEN);
-	memcpy(k.secret_key, sec, MGO_IPC_KEY_LEN);
-	memcpy(k.peer[peer], server_pub, MGO_IPC_KEY_LEN);
-	cr_assert_eq(mgo_ipc_connect_push(zctx, endpoint, &a, &s), 0);
-	mgo_ipc_keys_wipe(&k);
-	return s;
-}
-
 static void setup(void)
 {
 	char ep[600];
@@ -55,10 +39,12 @@ static void setup(void)
 	cluster_peers_start(&cl, &keys);
 	zctx = zmq_ctx_new();
 	cr_assert_not_null(zctx);
-	as_validator = push_to(cl_launcher_endpoint(&cl, ep), MGO_ROLE_VALIDATOR, keys.validator_pub,
-			       keys.validator_sec, MGO_ROLE_LAUNCHER, keys.launcher.public_key);
-	as_watcher = push_to(cl_validator_endpoint(&cl, ep), MGO_ROLE_WATCHER, keys.watcher_pub,
-			     keys.watcher_sec, MGO_ROLE_VALIDATOR, keys.validator_pub);
+	as_validator = mgo_test_push_as(zctx, cl_launcher_endpoint(&cl, ep), MGO_ROLE_VALIDATOR,
+					keys.validator_pub, keys.validator_sec, MGO_ROLE_LAUNCHER,
+					keys.launcher.public_key);
+	as_watcher = mgo_test_push_as(zctx, cl_validator_endpoint(&cl, ep), MGO_ROLE_WATCHER,
+				      keys.watcher_pub, keys.watcher_sec, MGO_ROLE_VALIDATOR,
+				      keys.validator_pub);
 }
 
 static void teardown(void)

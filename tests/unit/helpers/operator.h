@@ -114,6 +114,14 @@ struct mgo_test_keys {
 };
 void mgo_test_keys_mint(struct mgo_test_keys *k);
 
+/* A peer's PUSH socket on zctx to `endpoint`, authenticating as `self` with
+ * (pub, sec) and trusting `server_pub` as the key of `peer`, the process
+ * bound there: how a test plays a validator or a watcher whose keys it
+ * holds. Fails the test if the socket cannot be made; the caller closes it. */
+void *mgo_test_push_as(void *zctx, const char *endpoint, enum mgo_role self,
+		       const uint8_t *pub, const uint8_t *sec, enum mgo_role peer,
+		       const uint8_t *server_pub);
+
 /* Starts argv with `keys` on fd 3 the way the supervisor hands them over
  * (argv should say --keys-fd 3), stdout and stderr appended to logpath:
  * for tests that play the supervisor or a peer themselves. The pid. */
