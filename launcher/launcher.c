@@ -66,7 +66,6 @@ struct exec {
 	enum step step;                 /* the step whose request is in flight */
 	char job_name[80];              /* the launcher's own name for the Job */
 	json_t *mg;                     /* STEP_READ_MG's answer, for a re-check */
-	bool allowlist_read;            /* LAUNCH: checked against a fresh GET */
 	bool job_gone;                  /* STEP_READ_JOB found none: nothing to delete */
 	char result[768];
 	struct timespec received;       /* for mgo_reconcile_duration_seconds */
@@ -180,19 +179,18 @@ static void count_outcome(const struct mgo_act *a)
 
 static void on_step(void *ctx, const struct mgo_kube_result *res);
 
-/* GETs MustGatherImage/cluster for act e; 0, or the act has ended. */
-static int read_allowlist(struct exec *e)
+/* GETs MustGatherImage/cluster for act e, whose step it becomes; a request
+ * that cannot start ends the act. */
+static void read_allowlist(struct exec *e)
 {
 	int rc;
 
 	e->step = STEP_READ_ALLOWLIST;
-	e->allowlist_read = true;
 	rc = mgo_kube_get(e->l->client, &res_allowlist, NULL, "cluster", on_step, e, NULL);
 	if (rc) {
 		note(e, "cannot start the request: %s", strerror(-rc));
 		finish(e);
 	}
-	return rc;
 }
 
 /* The MustGather is read: checks the act against it and the allowlist the
