@@ -220,14 +220,13 @@ static size_t launcher_writes(void)
 
 static void make_namespace(const char *ns)
 {
-	json_t *resp = NULL;
-	long code = cluster_api(&cl, "POST", "/api/v1/namespaces", NULL,
-				json_pack("{s:s, s:s, s:{s:s}}", "apiVersion", "v1", "kind",
-					  "Namespace", "metadata", "name", ns),
-				&resp);
+	json_t *resp = NULL, *body = json_pack("{s:s, s:s, s:{s:s}}", "apiVersion", "v1", "kind",
+					       "Namespace", "metadata", "name", ns);
+	long code = cluster_api(&cl, "POST", "/api/v1/namespaces", NULL, body, &resp);
 
 	cr_assert(code == 201 || code == 409, "namespace %s: %ld", ns, code);
 	json_decref(resp);
+	json_decref(body);
 }
 
 /* A Job nobody at the operator made ("NAME" in the test's namespace, or
@@ -251,14 +250,15 @@ static void status_patch(const char *name, const char *status_json)
 {
 	char path[600];
 	json_error_t e;
-	json_t *patch = json_loads(status_json, 0, &e), *resp = NULL;
+	json_t *patch = json_loads(status_json, 0, &e), *resp = NULL, *body;
 
 	cr_assert_not_null(patch, "%s", e.text);
+	body = json_pack("{s:o}", "status", patch);
 	snprintf(path, sizeof(path), "%s/status", cl_mg_path(&cl, name, (char[512]){0}));
-	long code = cluster_api(&cl, "PATCH", path, "application/merge-patch+json",
-				json_pack("{s:o}", "status", patch), &resp);
+	long code = cluster_api(&cl, "PATCH", path, "application/merge-patch+json", body, &resp);
 	cr_assert_eq(code, 200, "PATCH %s: %ld", path, code);
 	json_decref(resp);
+	json_decref(body);
 }
 
 static void expect_job_exists(const char *name)
@@ -383,13 +383,13 @@ Test(compromised, forged_launch_targets_make_no_job)
 
 	/* one being deleted (a finalizer holds it) */
 	json_decref(cluster_create_mg(&cl, "doomed", "{}"));
-	json_t *resp = NULL;
+	json_t *resp = NULL, *hold = json_pack("{s:{s:[s]}}", "metadata", "finalizers",
+					       "example.com/hold");
 	char path[512];
 	cr_assert_eq(cluster_api(&cl, "PATCH", cl_mg_path(&cl, "doomed", path),
-				 "application/merge-patch+json",
-				 json_pack("{s:{s:[s]}}", "metadata", "finalizers", "example.com/hold"),
-				 &resp), 200);
+				 "application/merge-patch+json", hold, &resp), 200);
 	json_decref(resp);
+	json_decref(hold);
 	cluster_delete(&cl, cl_mg_path(&cl, "doomed", path));
 	a = genuine_launch("doomed");
 	expect_refused(&a, "deleting");

@@ -208,8 +208,10 @@ Test(monitor, each_field_of_the_intent_is_the_specs)
 	};
 	struct mgo_refusal why;
 
-	expect(mgo_monitor_check_mg(&policy, &good, mg(spec, NULL), allowlist(), &why),
-	       MGO_MONITOR_OK, &why, NULL);
+	json_t *obj0 = mg(spec, NULL), *al0 = allowlist();
+	expect(mgo_monitor_check_mg(&policy, &good, obj0, al0, &why), MGO_MONITOR_OK, &why, NULL);
+	json_decref(obj0);
+	json_decref(al0);
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		struct mgo_act a = good;
 		char **field = (char **)(void *)((char *)&a.intent + rows[i].off);
