@@ -482,20 +482,7 @@ char *cluster_wait_act(const struct cluster *c, const char *mg_name, const char 
 
 json_t *cluster_log_events(const struct cluster *c, const char *event)
 {
-	char *text = slurp(c->log), *save = NULL, *line;
-	json_t *out = json_array();
-
-	cr_assert_not_null(out);
-	for (line = text ? strtok_r(text, "\n", &save) : NULL; line;
-	     line = strtok_r(NULL, "\n", &save)) {
-		json_t *j = json_loads(line, 0, NULL);
-		const char *ev = cl_str(j, "event");
-		if (ev && strcmp(ev, event) == 0)
-			cr_assert(json_array_append(out, j) == 0);
-		json_decref(j);
-	}
-	free(text);
-	return out;
+	return mgo_test_log_events(c->log, event, NULL);
 }
 
 struct log_want {

@@ -152,7 +152,12 @@ void mgo_test_operator_free(struct mgo_test_operator *op)
 json_t *mgo_test_operator_events(const struct mgo_test_operator *op, const char *event,
 				 const char *child)
 {
-	char *text = slurp(op->log), *save = NULL, *line;
+	return mgo_test_log_events(op->log, event, child);
+}
+
+json_t *mgo_test_log_events(const char *logpath, const char *event, const char *child)
+{
+	char *text = slurp(logpath), *save = NULL, *line;
 	json_t *out = json_array();
 
 	cr_assert_not_null(out);

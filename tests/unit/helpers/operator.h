@@ -91,6 +91,9 @@ void mgo_test_operator_free(struct mgo_test_operator *op);
 json_t *mgo_test_operator_events(const struct mgo_test_operator *op, const char *event,
 				 const char *child);
 
+/* The same for any log of JSON lines (a process's, or several's). */
+json_t *mgo_test_log_events(const char *logpath, const char *event, const char *child);
+
 /* The pid of role's child at its latest readiness, or 0. */
 pid_t mgo_test_operator_child(const struct mgo_test_operator *op, const char *role);
 
