@@ -300,7 +300,7 @@ static void put_process(struct doc *d, const struct proc *p)
 	if (p->role < 0) {
 		puts("No sandbox of its own: it forks and executes the other processes, and whatever "
 		     "it installed they\nwould inherit, so each installs its own instead (see "
-		     "`common/include/mgo/sandbox.h`). It\nholds no API token and parses no network "
+		     "`common/sandbox/include/mgo/sandbox.h`). It\nholds no API token and parses no network "
 		     "input: only its children's log lines and the\nframes on their notification "
 		     "sockets (heartbeats and metric frames, bounded and fuzzed). It holds\n"
 		     "every child's CURVE secret key, to hand each its own again when it restarts, "

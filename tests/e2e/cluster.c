@@ -17,6 +17,7 @@
 #include "mgo/kubecreds.h"
 #include "mgo/loop.h"
 #include "healthprobe.h"
+#include "operator.h"
 #include "spawn.h"
 
 struct cluster cl;
@@ -536,6 +537,37 @@ void cluster_wait_ipc(const struct cluster *c, const char *mg_name, const char *
 	json_decref(wait_until(c, look_ipc, &w, what));
 }
 
+json_t *cluster_log_events(const struct cluster *c, const char *event)
+{
+	return mgo_test_log_events(c->log, event, NULL);
+}
+
+struct log_want {
+	const char *event;
+	size_t n;
+};
+
+static json_t *look_log(const struct cluster *c, const void *arg, char *last, size_t len)
+{
+	const struct log_want *w = arg;
+	json_t *lines = cluster_log_events(c, w->event);
+	json_t *got = json_incref(json_array_get(lines, w->n - 1));
+
+	snprintf(last, len, "%zu lines with event %s", json_array_size(lines), w->event);
+	json_decref(lines);
+	return got;
+}
+
+json_t *cluster_wait_log(const struct cluster *c, const char *event, size_t n)
+{
+	struct log_want w = {event, n};
+	char what[256];
+
+	cr_assert(n > 0);
+	snprintf(what, sizeof(what), "%zu log lines with event %s", n, event);
+	return wait_until(c, look_log, &w, what);
+}
+
 /* ---- objects ---- */
 
 void cluster_set_allowlist(const struct cluster *c, const char *const images[])
@@ -833,6 +865,43 @@ void cluster_procs_start(struct cluster *c)
 	cr_assert_fail("the operator did not start (no supervisor.ready and launcher.active)");
 }
 
+const char *cl_launcher_endpoint(const struct cluster *c, char buf[600])
+{
+	snprintf(buf, 600, "ipc://%s/launcher", c->env.dir);
+	return buf;
+}
+
+const char *cl_validator_endpoint(const struct cluster *c, char buf[600])
+{
+	snprintf(buf, 600, "ipc://%s/validator", c->env.dir);
+	return buf;
+}
+
+void cluster_peers_start(struct cluster *c, const struct mgo_test_keys *keys)
+{
+	struct mgo_ipc_keys v = {.self = MGO_ROLE_VALIDATOR,
+				 .peers = 1u << MGO_ROLE_WATCHER | 1u << MGO_ROLE_LAUNCHER};
+	const char *largv[] = {MGO_LAUNCHER_BIN, "--config", c->config, "--keys-fd", "3", NULL};
+	const char *vargv[] = {MGO_VALIDATOR_BIN, "--config", c->config, "--keys-fd", "3", NULL};
+	char name[64];
+
+	cr_assert(!c->supervisor && !c->valgrind, "the test plays the supervisor here");
+	c->runs++;
+	snprintf(name, sizeof(name), "operator-%u.log", c->runs);
+	free(c->log);
+	c->log = path_in(c->env.dir, name);
+	memcpy(v.public_key, keys->validator_pub, MGO_IPC_KEY_LEN);
+	memcpy(v.secret_key, keys->validator_sec, MGO_IPC_KEY_LEN);
+	memcpy(v.peer[MGO_ROLE_WATCHER], keys->watcher_pub, MGO_IPC_KEY_LEN);
+	memcpy(v.peer[MGO_ROLE_LAUNCHER], keys->launcher.public_key, MGO_IPC_KEY_LEN);
+	/* the launcher binds first, as the supervisor starts them */
+	c->peer[CL_LAUNCHER] = mgo_test_spawn_with_keys(largv, &keys->launcher, c->log);
+	json_decref(cluster_wait_log(c, "launcher.active", 1));
+	c->peer[CL_VALIDATOR] = mgo_test_spawn_with_keys(vargv, &v, c->log);
+	mgo_ipc_keys_wipe(&v);
+	json_decref(cluster_wait_log(c, "validator.ready", 1));
+}
+
 unsigned cluster_health_port(const struct cluster *c)
 {
 	return mgo_test_health_port(c->log, 0, CL_WAIT_MS * c->slow);
@@ -872,10 +941,28 @@ static int stopped_cleanly(const struct cluster *c)
 	return n;
 }
 
+/* The processes the test started itself, watcher side first. */
+static void peers_stop(struct cluster *c)
+{
+	for (int i = CL_NPROCS - 1; i >= 0; i--) {
+		int status;
+		if (c->peer[i] <= 0)
+			continue;
+		status = stop_process(c->peer[i], SIGTERM, CL_WAIT_MS);
+		c->peer[i] = 0;
+		if (!(status >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
+			cluster_dump(c);
+			cr_expect(0, "mgo-%s did not stop cleanly: wait status %#x", proc_name[i],
+				  status);
+		}
+	}
+}
+
 void cluster_procs_stop(struct cluster *c)
 {
 	int status;
 
+	peers_stop(c);
 	if (c->supervisor <= 0)
 		return;
 	/* it stops the watcher first, so nothing new flows while the others stop */
@@ -1038,6 +1125,9 @@ static void leave_nothing_behind(void)
 	live = NULL;
 	if (c->supervisor > 0)
 		stop_process(c->supervisor, SIGTERM, CL_WAIT_MS * c->slow);
+	for (int i = 0; i < CL_NPROCS; i++)
+		if (c->peer[i] > 0)
+			stop_process(c->peer[i], SIGTERM, CL_WAIT_MS);
 	if (c->env.pid > 0)
 		stop_process(c->env.pid, SIGTERM, CL_WAIT_MS);
 	if (c->env.dir)
@@ -1071,7 +1161,8 @@ void cluster_start(struct cluster *c, const struct cluster_opts *opts)
 	write_config(c, c->env.url, c->env.ca, watcher_token, launcher_token);
 	free(watcher_token);
 	free(launcher_token);
-	cluster_procs_start(c);
+	if (!(opts && opts->peers_by_test))
+		cluster_procs_start(c);
 }
 
 void cluster_stop(struct cluster *c)

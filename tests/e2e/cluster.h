@@ -43,6 +43,9 @@ struct cluster_opts {
 	bool admission_policies;
 	unsigned resync_seconds;   /* the configuration's resyncSeconds (the
 				      watcher's longest resend pause); 0: default */
+	/* no supervisor: the test holds the keys and starts the launcher and
+	 * the validator itself (cluster_peers_start), playing the others */
+	bool peers_by_test;
 };
 
 struct cluster {
@@ -54,6 +57,7 @@ struct cluster {
 	char ns[64];               /* this test's own namespace, created fresh */
 	char *config;              /* the operator's configuration file */
 	pid_t supervisor;          /* mgo-supervisor, running the three */
+	pid_t peer[CL_NPROCS];     /* peers_by_test: the processes the test started */
 	char *log;                 /* the current run's log: the supervisor's
 				      stdout and stderr, every process's lines */
 	unsigned runs;             /* starts so far: each run logs to new files */
@@ -92,6 +96,17 @@ void cluster_procs_start(struct cluster *c);
 void cluster_procs_stop(struct cluster *c);
 /* start without the wait: the processes are still starting on return. */
 void cluster_procs_spawn(struct cluster *c);
+
+/* peers_by_test: starts mgo-validator and mgo-launcher with the keys in
+ * `keys` (mgo_test_keys_mint: the launcher's own, the validator's and the
+ * watcher's pairs), as the supervisor would hand them over, logging into
+ * the run's log; waits for "validator.ready" and "launcher.active".
+ * cluster_procs_stop stops them (each must exit 0 on SIGTERM). Endpoints
+ * in buffers of 600 bytes. */
+struct mgo_test_keys;
+void cluster_peers_start(struct cluster *c, const struct mgo_test_keys *keys);
+const char *cl_launcher_endpoint(const struct cluster *c, char buf[600]);
+const char *cl_validator_endpoint(const struct cluster *c, char buf[600]);
 
 /* The port mgo-health of the current run listens on, from its
  * health.listening line (the configuration asks for any free port). */
@@ -154,6 +169,11 @@ char *cluster_wait_act(const struct cluster *c, const char *mg_name, const char 
  * that runs on the operator's own timers. */
 size_t cluster_ipc_count(const struct cluster *c, const char *mg_name, const char *to);
 void cluster_wait_ipc(const struct cluster *c, const char *mg_name, const char *to, size_t n);
+/* The run's log lines whose "event" is `event`, in order (a new array). */
+json_t *cluster_log_events(const struct cluster *c, const char *event);
+/* Waits until the run's log has at least n lines with this "event" and
+ * returns the n-th (from 1; a new reference). */
+json_t *cluster_wait_log(const struct cluster *c, const char *event, size_t n);
 /* Every Event about MustGather `name`, as a JSON array. */
 json_t *cluster_events(const struct cluster *c, const char *mg_name);
 
