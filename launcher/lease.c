@@ -221,6 +221,15 @@ static void on_written(void *ctx, const struct mgo_kube_result *res)
 	struct mgo_lease *l = ctx;
 
 	attempt_ends(l);
+	if (!res->error && mgo_now_ms() - l->attempt_ms >= MGO_LEASE_RENEW_DEADLINE_MS) {
+		/* ours at the server, but sent too long ago to lead on: the next
+		 * write, made at once, counts from its own start */
+		observe(l, res->body);
+		mgo_debug("lease.late", "a lease write was answered after %d ms",
+			  MGO_LEASE_RENEW_DEADLINE_MS);
+		mgo_timer_start(l->timer, 0);
+		return;
+	}
 	if (!res->error) {
 		observe(l, res->body);
 		/* counted from the start: the server wrote it after that */
