@@ -163,7 +163,7 @@ size_t mgo_test_writes_fenced(const char *audit_path, const struct mgo_test_lead
 		bool inside = false;
 		for (size_t i = 0; i < n && !inside; i++)
 			inside = strcmp(l[i].holder, who) == 0 && arrived >= l[i].from_us &&
-				 arrived <= l[i].to_us + grace_ms * 1000;
+				 arrived - grace_ms * 1000 <= l[i].to_us;
 		cr_assert(inside, "%s wrote (%s %s, arrived at %lld us) while not leading", who, verb,
 			  res, (long long)arrived);
 		json_decref(j);
