@@ -213,21 +213,14 @@ def splice(path, section):
 def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    here = os.path.dirname(os.path.abspath(__file__))
-    ap.add_argument("--source", default=os.path.dirname(here))
-    ap.add_argument("--build", default=os.path.join(os.path.dirname(here), "build"))
+    bench.program_args(ap)
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--mustgathers", type=int, default=300, help="created at once")
     ap.add_argument("--kill-after", type=int, default=30, help="Jobs made before the kill")
     ap.add_argument("--report", help="replace the Failover section of this Markdown file")
     ap.add_argument("--keep", action="store_true", help="keep the work directory")
     args = ap.parse_args()
-    args.build = os.path.abspath(args.build)
-    args.apiserver = os.path.join(args.build, "tests/apiserver/mgo-test-apiserver")
-    for role in bench.ROLES:
-        setattr(args, role, os.path.join(args.build, role, "mgo-" + role))
-    health = os.path.join(args.build, "health/mgo-health")
-    args.health = health if os.path.exists(health) else ""
+    bench.programs(args)
     cmd = "/usr/bin/python3 bench/failover.py --runs %d --mustgathers %d --kill-after %d" % (
         args.runs, args.mustgathers, args.kill_after)
     workdir = tempfile.mkdtemp(prefix="mgo-failover-")

@@ -94,8 +94,8 @@ static void begin_interval(struct mgo_lease *l)
 
 	l->known = true;
 	l->leader = true;
-	l->acquired_us = l->renewed_us = wall_us();
-	l->renewals = 0;
+	l->acquired_us = wall_us();
+	l->renewals = 1;        /* the write that acquired it */
 	micro_time_of(l->acquired_us, at, sizeof(at));
 	mgo_log_kv(MGO_LOG_INFO, __func__, "lease.acquired",
 		   "{s:s, s:s, s:s, s:I, s:s, s:I}", "msg", "leading", "holder", l->me,
@@ -232,15 +232,17 @@ static void on_written(void *ctx, const struct mgo_kube_result *res)
 	}
 	if (!res->error) {
 		observe(l, res->body);
-		/* counted from the start: the server wrote it after that */
+		/* counted from the start: the server wrote it after that. Set
+		 * before anybody hears of the leadership, which they may check */
 		l->renewed_ms = l->attempt_ms;
 		l->renewed_us = wall_us() - (int64_t)(mgo_now_ms() - l->attempt_ms) * 1000;
-		l->renewals++;
-		if (!l->leader)
-			begin_interval(l);
-		else
-			mgo_debug("lease.renewed", "lease renewed by %s (rv %s)", l->me, l->view.rv);
 		arm_renew_deadline(l);
+		if (!l->leader) {
+			begin_interval(l);
+		} else {
+			l->renewals++;
+			mgo_debug("lease.renewed", "lease renewed by %s (rv %s)", l->me, l->view.rv);
+		}
 	} else {
 		/* 409: somebody wrote first; read again next round */
 		if (res->error->http_code == 409)

@@ -18,6 +18,7 @@
 #include "mgo/kubecreds.h"
 #include "mgo/loop.h"
 #include "healthprobe.h"
+#include "leadership.h"
 #include "spawn.h"
 
 struct cluster cl;
@@ -857,19 +858,11 @@ void cluster_replica_start(struct cluster *c, struct cl_replica *r, const char *
 
 pid_t cluster_child_pid(const char *log, const char *role)
 {
-	char *text = slurp(log), *save = NULL, *line;
-	pid_t pid = 0;
+	json_t *ready = mgo_test_log_events(log, "supervisor.child.ready", role);
+	pid_t pid = (pid_t)json_integer_value(
+		json_object_get(json_array_get(ready, json_array_size(ready) - 1), "child_pid"));
 
-	for (line = text ? strtok_r(text, "\n", &save) : NULL; line;
-	     line = strtok_r(NULL, "\n", &save)) {
-		json_t *j = json_loads(line, 0, NULL);
-		const char *ev = cl_str(j, "event"), *child = cl_str(j, "child");
-		if (ev && child && strcmp(ev, "supervisor.child.ready") == 0 &&
-		    strcmp(child, role) == 0)
-			pid = (pid_t)json_integer_value(json_object_get(j, "child_pid"));
-		json_decref(j);
-	}
-	free(text);
+	json_decref(ready);
 	return pid;
 }
 
@@ -933,19 +926,15 @@ static void expect_valgrind_clean(const struct cluster *c, const char *who)
  * stopped them. */
 static int stopped_cleanly(const struct cluster *c)
 {
-	char *text = slurp(c->log), *save = NULL, *line;
+	json_t *stopped = mgo_test_log_events(c->log, "supervisor.child.stopped", NULL), *line;
+	size_t i;
 	int n = 0;
 
-	for (line = text ? strtok_r(text, "\n", &save) : NULL; line;
-	     line = strtok_r(NULL, "\n", &save)) {
-		json_t *j = json_loads(line, 0, NULL);
-		const char *ev = cl_str(j, "event"), *st = cl_str(j, "status");
-		if (ev && st && strcmp(ev, "supervisor.child.stopped") == 0 &&
-		    strcmp(st, "exit status 0") == 0)
-			n++;
-		json_decref(j);
+	json_array_foreach(stopped, i, line) {
+		const char *st = cl_str(line, "status");
+		n += st && strcmp(st, "exit status 0") == 0;
 	}
-	free(text);
+	json_decref(stopped);
 	return n;
 }
 
