@@ -84,6 +84,7 @@ struct exec {
 	const struct act_rule *rule;
 	size_t next;                    /* index into rule->steps */
 	enum step step;                 /* the step whose request is in flight */
+	struct mgo_kube_req *req;       /* that request; NULL between steps */
 	char job_name[80];              /* the launcher's own name for the Job */
 	bool job_gone;                  /* STEP_READ_JOB found none: nothing to delete */
 	char result[768];
@@ -310,6 +311,7 @@ static void on_step(void *ctx, const struct mgo_kube_result *res)
 	struct mgo_refusal why;
 	int v;
 
+	e->req = NULL;
 	switch (e->step) {
 	case STEP_READ_MG:
 		if (err && code != 404)
@@ -363,7 +365,7 @@ static void on_step(void *ctx, const struct mgo_kube_result *res)
 		if (err && code == 409 && strcmp(err->reason, "AlreadyExists") == 0) {
 			e->step = STEP_VERIFY_JOB;
 			if (mgo_kube_get(e->l->client, &res_jobs, a->ns, e->job_name, on_step, e,
-					 NULL) == 0)
+					 &e->req) == 0)
 				return;
 			note(e, "cannot read Job %s back", e->job_name);
 			finish(e);
@@ -466,25 +468,25 @@ static int start_step(struct exec *e, enum step step)
 		}
 		rc = body ? mgo_kube_merge_patch(l->client, &res_mustgathers, a->ns, a->name,
 						 "status", body, MGO_KUBE_F_IDEMPOTENT, on_step, e,
-						 NULL)
+						 &e->req)
 			  : -ENOMEM;
 		break;
 	case STEP_CREATE_JOB:
 		body = mgo_job_render(a, &l->job_cfg);
 		rc = body ? mgo_kube_create(l->client, &res_jobs, a->ns, body,
-					    MGO_KUBE_F_RETRY_CONNECT, on_step, e, NULL)
+					    MGO_KUBE_F_RETRY_CONNECT, on_step, e, &e->req)
 			  : -EINVAL; /* out of memory, or a timeout past its bound */
 		break;
 	case STEP_ALLOWLIST_STATUS:
 		body = mgo_allowlist_status_patch(a);
 		rc = body ? mgo_kube_merge_patch(l->client, &res_allowlist, NULL, a->name, "status",
-						 body, MGO_KUBE_F_IDEMPOTENT, on_step, e, NULL)
+						 body, MGO_KUBE_F_IDEMPOTENT, on_step, e, &e->req)
 			  : -ENOMEM;
 		break;
 	case STEP_EVENT:
 		body = mgo_event_render(a, e->job_name, now, l->identity);
 		rc = body ? mgo_kube_create(l->client, &res_events, a->ns, body,
-					    MGO_KUBE_F_RETRY_CONNECT, on_step, e, NULL)
+					    MGO_KUBE_F_RETRY_CONNECT, on_step, e, &e->req)
 			  : -ENOMEM;
 		break;
 	case STEP_DELETE_JOB: {
@@ -497,7 +499,7 @@ static int start_step(struct exec *e, enum step step)
 		struct mgo_kube_delete_opts opts = {.propagation = MGO_KUBE_PROPAGATION_BACKGROUND,
 						    .uid = a->job_uid};
 		rc = mgo_kube_delete(l->client, &res_jobs, a->ns, a->job_name, &opts, 0, on_step, e,
-				     NULL);
+				     &e->req);
 		break;
 	}
 	default:
@@ -511,12 +513,24 @@ static int start_step(struct exec *e, enum step step)
 	return 0;
 }
 
+static const char *const step_names[] = {
+	[STEP_END] = "end", [STEP_STATUS] = "status", [STEP_CREATE_JOB] = "Job create",
+	[STEP_VERIFY_JOB] = "Job read", [STEP_EVENT] = "Event", [STEP_DELETE_JOB] = "Job delete",
+	[STEP_ALLOWLIST_STATUS] = "allowlist status",
+};
+
 static void run(struct exec *e)
 {
 	while (e->next < sizeof(e->rule->steps) / sizeof(e->rule->steps[0])) {
 		enum step step = e->rule->steps[e->next++];
 		if (step == STEP_END)
 			break;
+		/* every step is a write: only while leading, by the clock, not
+		 * only when the act was accepted (docs/install.md) */
+		if (!mgo_lease_is_leader(e->l->lease)) {
+			note(e, "stopped before the %s: not the leader any more", step_names[step]);
+			break;
+		}
 		if (start_step(e, step) == 0)
 			return; /* on_step or finish takes it from here */
 	}
@@ -578,9 +592,41 @@ static void on_act(struct mgo_loop *loop, int fd, void *zsock, short revents, vo
 	}
 }
 
+/* A deposed leader stops writing at once: each act in flight is dropped
+ * with its request. A request still queued (rate limit, free slot) or
+ * waiting to retry is never sent; one already sent cannot be recalled, and
+ * the server may still carry it out: that is what the 5 s between the
+ * renew deadline and the lease's expiry are for (lease.h). The watcher
+ * observes the MustGathers again, and the next leader redoes what is left
+ * (every step is idempotent). */
+static void abandon_all(struct mgo_launcher *l)
+{
+	struct exec *e, *tmp;
+	size_t n = HASH_COUNT(l->inflight);
+
+	HASH_ITER(hh, l->inflight, e, tmp) {
+		if (e->req) {
+			mgo_kube_cancel(e->req);
+			e->req = NULL;
+		}
+		note(e, "abandoned at the %s: not the leader any more (a request already sent "
+		     "may still be carried out)", step_names[e->step]);
+		finish(e);
+	}
+	if (n)
+		mgo_warn("launcher.abandoned", "%zu acts in flight dropped with the lease", n);
+}
+
 static void on_leadership(void *ctx, bool leader)
 {
+	struct mgo_launcher *l = ctx;
+
+	if (!leader)
+		abandon_all(l);
 	mgo_metric_set(mgo_metrics_proc(), MGO_M_LEASE_LEADER, NULL, leader ? 1 : 0);
+	/* the supervisor tells the watcher, which observes every unfinished
+	 * MustGather again: the acts for them went to a standby until now */
+	mgo_supervised_leading(&l->proc->sup, leader);
 	mgo_info(leader ? "launcher.active" : "launcher.standby",
 		 leader ? "acting on the validator's decisions" : "standing by");
 }
@@ -655,7 +701,12 @@ int mgo_launcher_open(struct mgo_launcher *l, struct mgo_proc *proc,
 		.operator_sas = (const char *const *)cfg->operator_sas,
 		.n_operator_sas = cfg->n_operator_sas,
 	};
-	struct mgo_kube_client_opts opts = {.qps = cfg->launcher.qps, .burst = cfg->launcher.burst};
+	/* the identity in each request's User-Agent: the audit log then says
+	 * which replica's launcher wrote what (all share one account) */
+	char agent[192];
+	snprintf(agent, sizeof(agent), "mgo-launcher (%s)", l->identity);
+	struct mgo_kube_client_opts opts = {.qps = cfg->launcher.qps, .burst = cfg->launcher.burst,
+					    .user_agent = agent};
 
 	if ((rc = mgo_kube_client_new(proc->loop, creds, &opts, &l->client, err,
 				      sizeof(err)))) {

@@ -1,4 +1,5 @@
 #include "operator.h"
+#include "leadership.h"
 
 #include <criterion/criterion.h>
 #include <errno.h>
@@ -153,25 +154,6 @@ json_t *mgo_test_operator_events(const struct mgo_test_operator *op, const char 
 				 const char *child)
 {
 	return mgo_test_log_events(op->log, event, child);
-}
-
-json_t *mgo_test_log_events(const char *logpath, const char *event, const char *child)
-{
-	char *text = slurp(logpath), *save = NULL, *line;
-	json_t *out = json_array();
-
-	cr_assert_not_null(out);
-	for (line = text ? strtok_r(text, "\n", &save) : NULL; line;
-	     line = strtok_r(NULL, "\n", &save)) {
-		json_t *j = json_loads(line, 0, NULL);
-		const char *ev = json_string_value(json_object_get(j, "event"));
-		const char *ch = json_string_value(json_object_get(j, "child"));
-		if (ev && strcmp(ev, event) == 0 && (!child || (ch && strcmp(ch, child) == 0)))
-			json_array_append(out, j);
-		json_decref(j);
-	}
-	free(text);
-	return out;
 }
 
 pid_t mgo_test_operator_child(const struct mgo_test_operator *op, const char *role)
