@@ -34,7 +34,7 @@ _Static_assert(sizeof(enum mgo_subject) == sizeof(int), "enum size");
 
 static const char *const type_names[] = { NULL, "observe", "act", "heartbeat" };
 static const char *const role_names[] = { NULL, "supervisor", "watcher", "validator", "launcher",
-					      "health" };
+					      "health", "tokens" };
 static const char *const mg_phase_names[] = { "new", "running", "completed", "failed" };
 static const char *const job_phase_names[] = { "none", "active", "succeeded", "failed" };
 static const char *const presence_names[] = { "unknown", "present", "absent" };

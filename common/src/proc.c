@@ -80,9 +80,7 @@ static int check_token_dir(const struct mgo_proc *p, const char *dir)
 	return 0;
 }
 
-/* With no CA in the credentials libcurl trusts its built-in bundle and
- * directory, which OpenSSL opens at each new connection. */
-static int trust_store(char **cainfo, char **capath)
+int mgo_proc_trust_store(char **cainfo, char **capath)
 {
 	CURL *e = curl_easy_init();
 	char *s = NULL;
@@ -128,7 +126,7 @@ static int enter_sandbox(struct mgo_proc *p, int notify_fd)
 			if ((rc = check_token_dir(p, reads[0])))
 				goto out;
 		}
-		if (!p->creds.ca_pem && (rc = trust_store(&cainfo, &capath)))
+		if (!p->creds.ca_pem && (rc = mgo_proc_trust_store(&cainfo, &capath)))
 			goto out;
 		if (cainfo)
 			reads[n++] = cainfo;

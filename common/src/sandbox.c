@@ -62,6 +62,12 @@ static const struct mgo_sandbox__profile profiles[MGO_SANDBOX_ROLE_N] = {
 	[MGO_SANDBOX_HEALTH] = {"health", FAMILY(AF_INET) | FAMILY(AF_INET6), "AF_INET, AF_INET6",
 				false, false, true, health_reads,
 				"nothing: it serves snapshots from memory", 128},
+	/* no AF_UNIX either: no IPC, only the API server and its supervisor's
+	 * inherited socket */
+	[MGO_SANDBOX_TOKENS] = {"tokens", FAMILY(AF_INET) | FAMILY(AF_INET6), "AF_INET, AF_INET6",
+				false, true, false, net_reads,
+				"libc's resolver configuration and entropy; plus its own token's "
+				"directory and the CA when not in memory", 128, true},
 };
 
 static struct mgo_sandbox_test_hooks hooks = {.landlock_abi = -1};

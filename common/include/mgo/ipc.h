@@ -51,6 +51,7 @@ enum mgo_role {
 	MGO_ROLE_VALIDATOR,
 	MGO_ROLE_LAUNCHER,
 	MGO_ROLE_HEALTH,        /* serves probes and metrics; no IPC keys */
+	MGO_ROLE_TOKENS,        /* mints the roles' API tokens; no IPC keys */
 };
 
 /* child -> supervisor: "I am alive", and whether the child is ready to work. */

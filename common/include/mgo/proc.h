@@ -63,6 +63,12 @@ bool mgo_proc_supervised(const struct mgo_proc *p);
  * not one), or -1. */
 int mgo_proc_parse_fd(const char *s);
 
+/* With no CA in its credentials libcurl trusts its built-in bundle and
+ * directory, which OpenSSL opens at each new connection: a sandbox must let
+ * the process read them. Their paths (each NULL when libcurl has none; the
+ * caller frees them), after curl_global_init(). 0 or -ENOMEM. */
+int mgo_proc_trust_store(char **cainfo, char **capath);
+
 /* Releases what mgo_proc_start opened; sockets must be closed before. */
 void mgo_proc_finish(struct mgo_proc *p);
 
