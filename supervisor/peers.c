@@ -18,7 +18,7 @@ void mgo_sup_peer_ready(struct mgo_sup *s, const struct mgo_child *ready)
 	/* mgo-health has no IPC peer: its restart is no one's news */
 	if (!mgo_sup_peers_of(ready->role))
 		return;
-	for (int i = 0; i < MGO_SUP_CHILDREN; i++) {
+	for (size_t i = 0; i < s->n_kids; i++) {
 		struct mgo_child *c = &s->kids[i];
 
 		if (c == ready || c->notify_fd < 0 ||
