@@ -33,21 +33,36 @@
 /* The deadline of every wait, in milliseconds (scaled under valgrind). */
 #define CL_WAIT_MS 10000
 
-/* The supervisor's children (valgrind mode wraps each). */
-enum cl_proc { CL_LAUNCHER, CL_VALIDATOR, CL_WATCHER, CL_HEALTH, CL_NPROCS };
+/* The supervisor's children (valgrind mode wraps each); mgo-tokens only
+ * with minted tokens. */
+enum cl_proc { CL_LAUNCHER, CL_VALIDATOR, CL_WATCHER, CL_HEALTH, CL_TOKENS, CL_NPROCS };
 
 struct cluster_opts {
 	bool valgrind;             /* run the three processes under memcheck */
+	/* The roles' tokens are minted by mgo-tokens (the configuration's
+	 * `tokens`), as deploy/ runs the operator, instead of written by the
+	 * fixture: the server's token file has none for the roles. Test
+	 * server only. */
+	bool minted_tokens;
+	/* With minted_tokens: the server gives tokens at most this many
+	 * seconds (--service-account-max-token-expiration), so a test sees
+	 * them renewed; the pod's own token is then a line of the server's
+	 * token file. 0: kube's lifetimes, and the pod's own token is minted
+	 * bound to a Pod the fixture creates, as the kubelet does. */
+	unsigned token_max_seconds;
 };
 
 struct cluster {
 	bool external;             /* MGO_E2E_KUBECONFIG: someone else's API server */
 	bool valgrind;
+	bool minted;               /* cluster_opts.minted_tokens */
 	int slow;                  /* deadline multiplier */
 	struct testenv env;        /* external mode: pid 0, the server's URL and CA */
 	char ns[64];               /* this test's own namespace, created fresh */
 	char *config;              /* the operator's configuration file */
 	pid_t supervisor;          /* mgo-supervisor, running the three */
+	char *role_token[2];       /* minted: where mgo-tokens writes the watcher's
+				      and the launcher's tokens */
 	char *log;                 /* the current run's log: the supervisor's
 				      stdout and stderr, every process's lines */
 	unsigned runs;             /* starts so far: each run logs to new files */
