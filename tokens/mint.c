@@ -86,11 +86,15 @@ int mgo_tokens_parse_answer(const json_t *body, const char **token, time_t *exp,
 
 uint64_t mgo_tokens_renew_in_ms(time_t exp, uint64_t now_unix_ms)
 {
-	uint64_t exp_ms = exp > 0 ? (uint64_t)exp * 1000 : 0;
+	/* no server grants more than a day (tokens.expirationSeconds' maximum);
+	 * a later expiry is renewed within one anyway */
+	const uint64_t day_ms = (uint64_t)MGO_CFG_TOKEN_SECONDS_MAX * 1000;
+	uint64_t exp_ms = exp <= 0 ? 0
+			  : (uint64_t)exp > UINT64_MAX / 1000 ? UINT64_MAX : (uint64_t)exp * 1000;
 	uint64_t left = exp_ms > now_unix_ms ? exp_ms - now_unix_ms : 0;
 	uint64_t in = left / 5 * 4;
 
-	return in < 1000 ? 1000 : in;
+	return in < 1000 ? 1000 : in > day_ms ? day_ms : in;
 }
 
 int mgo_tokens_write(const char *path, const char *token)

@@ -50,7 +50,7 @@ int mgo_tokens_parse_answer(const json_t *body, const char **token, time_t *exp,
 			    size_t errlen);
 
 /* When to ask again, in ms from now: at 80% of the lifetime left between
- * now (Unix ms) and exp (Unix s), at least 1 s. */
+ * now (Unix ms) and exp (Unix s), at least 1 s, at most a day. */
 uint64_t mgo_tokens_renew_in_ms(time_t exp, uint64_t now_unix_ms);
 
 /* Writes token to path: a new file (mode 0400) in path's directory,

@@ -47,6 +47,25 @@ static const char *job_creator(const json_t *audit)
 	return NULL;
 }
 
+/* The line number of the first supervisor line of `event` about `child`
+ * in the operator's log, or -1. */
+static long first_line(const char *event, const char *child)
+{
+	char *text = slurp(cl.log), *save = NULL;
+	long n = 0, found = -1;
+
+	for (char *line = text ? strtok_r(text, "\n", &save) : NULL; line && found < 0;
+	     line = strtok_r(NULL, "\n", &save), n++) {
+		json_t *j = json_loads(line, 0, NULL);
+		const char *ev = cl_str(j, "event"), *ch = cl_str(j, "child");
+		if (ev && ch && !strcmp(ev, event) && !strcmp(ch, child))
+			found = n;
+		json_decref(j);
+	}
+	free(text);
+	return found;
+}
+
 static void expect_not_in_log(const char *token)
 {
 	char *log = slurp(cl.log);
@@ -69,6 +88,11 @@ Test(tokens, minted_tokens_launch_a_mustgather)
 	cr_expect_str_neq(w, l);
 	cr_assert_eq(stat(cl.role_token[0], &st), 0);
 	cr_expect_eq(st.st_mode & 07777, 0400);
+	/* the roles start once their tokens are written */
+	long ready = first_line("supervisor.child.ready", "tokens");
+	cr_expect(ready >= 0, "mgo-tokens never became ready");
+	cr_expect_lt(ready, first_line("supervisor.child.started", "validator"));
+	cr_expect_lt(ready, first_line("supervisor.child.started", "watcher"));
 	json_decref(cluster_create_mg(&cl, "minted", "{}"));
 	json_decref(cluster_wait_job(&cl, "minted"));
 	/* the Job came from the launcher's minted token: the server knows the
