@@ -130,40 +130,26 @@ int mgo_tokens_make_dirs(struct mgo_tokens *t)
 int mgo_tokens_sandbox(struct mgo_tokens *t)
 {
 	const int keep[] = {t->notify_fd, -1};
-	const char *reads[4] = {0}, *writes[] = {t->roles[0].dir, t->roles[1].dir, NULL};
-	char *own_dir = NULL, *cainfo = NULL, *capath = NULL, err[256];
-	uint16_t ports[MGO_SANDBOX_PORTS_MAX];
-	struct mgo_sandbox_policy pol = {.role = MGO_SANDBOX_TOKENS, .read_paths = reads,
-					 .write_dirs = writes, .connect_ports = ports,
+	const char *writes[] = {t->roles[0].dir, t->roles[1].dir, NULL};
+	struct mgo_proc_api_access api;
+	struct mgo_sandbox_policy pol = {.role = MGO_SANDBOX_TOKENS, .write_dirs = writes,
 					 .keep_fds = t->notify_fd >= 0 ? keep : NULL};
 	struct mgo_sandbox_report report;
-	size_t n = 0;
+	char err[256];
 	int rc;
 
-	/* the kubelet rotates the pod's token by swapping a symlink inside
-	 * its directory: the whole directory stays readable */
-	if (!(own_dir = strdup(t->creds.token_file))) {
-		rc = -ENOMEM;
-		goto out;
-	}
-	*strrchr(own_dir, '/') = '\0';
-	reads[n++] = own_dir;
-	if (!t->creds.ca_pem && (rc = mgo_proc_trust_store(&cainfo, &capath)))
-		goto out;
-	if (cainfo)
-		reads[n++] = cainfo;
-	if (capath)
-		reads[n++] = capath;
-	if ((rc = mgo_sandbox_connect_ports(t->creds.server, ports, err, sizeof(err))) < 0) {
+	/* its own token's directory (the kubelet rotates it there), the trust
+	 * store when the CA is not in memory, the API server's port */
+	if ((rc = mgo_proc_api_access(&t->creds, &api, err, sizeof(err)))) {
 		mgo_error("tokens.sandbox", "%s", err);
 		goto out;
 	}
+	pol.read_paths = api.reads;
+	pol.connect_ports = api.ports;
 	if ((rc = mgo_sandbox_apply(&pol, &report)) == 0)
 		mgo_sandbox_log_report(&report);
 out:
-	free(capath);
-	free(cainfo);
-	free(own_dir);
+	mgo_proc_api_access_free(&api);
 	return rc < 0 ? 1 : 0;
 }
 

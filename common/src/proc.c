@@ -80,7 +80,9 @@ static int check_token_dir(const struct mgo_proc *p, const char *dir)
 	return 0;
 }
 
-int mgo_proc_trust_store(char **cainfo, char **capath)
+/* With no CA in the credentials libcurl trusts its built-in bundle and
+ * directory, which OpenSSL opens at each new connection. */
+static int trust_store(char **cainfo, char **capath)
 {
 	CURL *e = curl_easy_init();
 	char *s = NULL;
@@ -98,52 +100,69 @@ int mgo_proc_trust_store(char **cainfo, char **capath)
 	return rc;
 }
 
+int mgo_proc_api_access(const struct mgo_kube_creds *creds, struct mgo_proc_api_access *a,
+			char *err, size_t errlen)
+{
+	size_t n = 0;
+	int rc;
+
+	memset(a, 0, sizeof(*a));
+	if (creds->token_file) {
+		if (!(a->token_dir = strdup(creds->token_file))) {
+			snprintf(err, errlen, "out of memory");
+			return -ENOMEM;
+		}
+		a->reads[n++] = dirname(a->token_dir);
+	}
+	if (!creds->ca_pem && (rc = trust_store(&a->cainfo, &a->capath))) {
+		snprintf(err, errlen, "out of memory");
+		return rc;
+	}
+	if (a->cainfo)
+		a->reads[n++] = a->cainfo;
+	if (a->capath)
+		a->reads[n++] = a->capath;
+	rc = mgo_sandbox_connect_ports(creds->server, a->ports, err, errlen);
+	return rc < 0 ? rc : 0;
+}
+
+void mgo_proc_api_access_free(struct mgo_proc_api_access *a)
+{
+	free(a->token_dir);
+	free(a->cainfo);
+	free(a->capath);
+	memset(a, 0, sizeof(*a));
+}
+
 /* notify_fd, the supervisor's notification pipe (-1: none), is the one
  * inherited descriptor kept open; the keys' pipe is read and closed by now. */
 static int enter_sandbox(struct mgo_proc *p, int notify_fd)
 {
 	const int keep[] = {notify_fd, -1};
-	const char *reads[4] = {0};
-	char *token_dir = NULL, *cainfo = NULL, *capath = NULL, err[256];
-	uint16_t ports[MGO_SANDBOX_PORTS_MAX];
+	struct mgo_proc_api_access api = {0};
 	struct mgo_sandbox_policy pol = {
 		.role = (enum mgo_sandbox_role)mgo_sandbox_role_parse(p->role),
 		.socket_dir = p->cfg.socket_dir,
-		.read_paths = reads,
 		.keep_fds = notify_fd >= 0 ? keep : NULL,
 	};
 	struct mgo_sandbox_report report;
-	size_t n = 0;
+	char err[256];
 	int rc = 0;
 
 	if (p->creds.server) {
-		if (p->creds.token_file) {
-			if (!(token_dir = strdup(p->creds.token_file))) {
-				rc = -ENOMEM;
-				goto out;
-			}
-			reads[n++] = dirname(token_dir);
-			if ((rc = check_token_dir(p, reads[0])))
-				goto out;
-		}
-		if (!p->creds.ca_pem && (rc = mgo_proc_trust_store(&cainfo, &capath)))
-			goto out;
-		if (cainfo)
-			reads[n++] = cainfo;
-		if (capath)
-			reads[n++] = capath;
-		if ((rc = mgo_sandbox_connect_ports(p->creds.server, ports, err, sizeof(err))) < 0) {
+		if ((rc = mgo_proc_api_access(&p->creds, &api, err, sizeof(err)))) {
 			mgo_error("proc.sandbox", "%s", err);
 			goto out;
 		}
-		pol.connect_ports = ports;
+		if (api.token_dir && (rc = check_token_dir(p, api.reads[0])))
+			goto out;
+		pol.read_paths = api.reads;
+		pol.connect_ports = api.ports;
 	}
 	if ((rc = mgo_sandbox_apply(&pol, &report)) == 0)
 		mgo_sandbox_log_report(&report);
 out:
-	free(capath);
-	free(cainfo);
-	free(token_dir);
+	mgo_proc_api_access_free(&api);
 	return rc < 0 ? rc : 0;
 }
 

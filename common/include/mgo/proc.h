@@ -6,11 +6,14 @@
 #define MGO_PROC_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "mgo/config.h"
 #include "mgo/ipc_keys.h"
 #include "mgo/ipc_sock.h"
+#include "mgo/kubecreds.h"
 #include "mgo/loop.h"
+#include "mgo/sandbox.h"
 #include "mgo/supervised.h"
 
 #define MGO_ENDPOINT_MAX 128
@@ -63,11 +66,23 @@ bool mgo_proc_supervised(const struct mgo_proc *p);
  * not one), or -1. */
 int mgo_proc_parse_fd(const char *s);
 
-/* With no CA in its credentials libcurl trusts its built-in bundle and
- * directory, which OpenSSL opens at each new connection: a sandbox must let
- * the process read them. Their paths (each NULL when libcurl has none; the
- * caller frees them), after curl_global_init(). 0 or -ENOMEM. */
-int mgo_proc_trust_store(char **cainfo, char **capath);
+/* What the sandbox of an API client (mgo/sandbox.h) must leave it: its
+ * token's directory, whole, since the kubelet rotates a projected token by
+ * swapping a symlink inside it (reads[0] when there is a token file);
+ * libcurl's trust store when the CA is not in memory (OpenSSL opens it at
+ * each connection); and the TCP ports of the server, DNS and proxies. */
+struct mgo_proc_api_access {
+	const char *reads[4];           /* NULL-ended: policy.read_paths */
+	uint16_t ports[MGO_SANDBOX_PORTS_MAX]; /* policy.connect_ports */
+	char *token_dir, *cainfo, *capath;     /* owned; reads points here */
+};
+
+/* Fills *a for creds (with a server), after curl_global_init(). 0 or a
+ * negative errno with err set; release *a with mgo_proc_api_access_free
+ * either way. */
+int mgo_proc_api_access(const struct mgo_kube_creds *creds, struct mgo_proc_api_access *a,
+			char *err, size_t errlen);
+void mgo_proc_api_access_free(struct mgo_proc_api_access *a);
 
 /* Releases what mgo_proc_start opened; sockets must be closed before. */
 void mgo_proc_finish(struct mgo_proc *p);
