@@ -43,6 +43,9 @@ struct proc {
 	const char *name;
 	int role;                       /* sandbox role; -1: none */
 	const struct mgo_cfg_role *creds; /* NULL: no API token */
+	const char *key;                /* where the configuration gives creds */
+	unsigned minted_s;              /* mgo-tokens mints its token: the lifetime */
+	char keybuf[32];
 	const struct mgoctl_obj *sa;
 	struct table sandbox;
 };
@@ -261,6 +264,8 @@ static void put_token(const struct proc *p)
 		fputs("none", stdout);
 	} else if (p->creds->token_file) {
 		put_code(p->creds->token_file);
+		if (p->minted_s)
+			printf(" (minted by mgo-tokens, %u s, renewed before expiry)", p->minted_s);
 	} else {
 		fputs("kubeconfig ", stdout);
 		put_code(p->creds->kubeconfig);
@@ -317,13 +322,13 @@ static void put_process(struct doc *d, const struct proc *p)
 			fputs(", CA ", stdout);
 			put_code(p->creds->ca_file);
 		}
-		printf(" (`roles.%s` in the configuration file).\n\n", p->name);
+		printf(" (`%s` in the configuration file).\n\n", p->key);
 		puts("| scope | API groups | resources | resource names | verbs | granted by |\n"
 		     "|---|---|---|---|---|---|");
 		mgoctl_rbac_grants(&d->m, p->sa->ns, p->sa->name, put_grant, d);
 	} else {
-		printf("No API token (no `roles.%s` in the configuration file) and no API "
-		       "permission.\n", p->name);
+		printf("No API token (no `roles.%s` or `tokens` for it in the configuration file) "
+		       "and no API permission.\n", p->name);
 	}
 	puts("\nSandbox, besides the rows every process has (below):\n");
 	put_rows(d, &p->sandbox, false);
@@ -430,6 +435,13 @@ static int build(struct doc *d, char *err, size_t errlen)
 			p->creds = &d->cfg.watcher;
 		else if (strcmp(p->name, "launcher") == 0)
 			p->creds = &d->cfg.launcher;
+		else if (strcmp(p->name, "tokens") == 0 && d->cfg.tokens.enabled)
+			p->creds = &d->cfg.tokens.creds;
+		if (p->creds != &d->cfg.tokens.creds && d->cfg.tokens.enabled)
+			p->minted_s = d->cfg.tokens.expiration_s;
+		snprintf(p->keybuf, sizeof(p->keybuf), "%s%s", p->creds == &d->cfg.tokens.creds
+			 ? "" : "roles.", p->creds == &d->cfg.tokens.creds ? "tokens" : p->name);
+		p->key = p->keybuf;
 		if (p->creds && (rc = find_sa(d, p, err, errlen)))
 			return rc;
 		mgo_sandbox_describe((enum mgo_sandbox_role)r, add_row, &p->sandbox);

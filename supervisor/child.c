@@ -293,13 +293,14 @@ static void failed(struct mgo_child *c, const char *how)
 	mgo_sup_health_changed(s);
 }
 
-/* Pipes, keys, fork and exec; 0 or a negative errno with err set.
- * mgo-health gets no keys: its fd 3 is the read end of the snapshot pipe,
- * whose write end goes to the health feed. */
+/* Pipes, keys, fork and exec; 0 or a negative errno with err set. Only
+ * the processes with IPC peers get keys. mgo-health's fd 3 is the read end
+ * of the snapshot pipe, whose write end goes to the health feed; mgo-tokens
+ * gets neither. */
 static int spawn_child(struct mgo_child *c, char *err, size_t errlen)
 {
 	struct mgo_sup *s = c->sup;
-	bool health = c->role == MGO_ROLE_HEALTH;
+	bool health = c->role == MGO_ROLE_HEALTH, ipc = mgo_sup_peers_of(c->role) != 0;
 	int keys[2] = {-1, -1}, notify[2] = {-1, -1}, out[2] = {-1, -1}, rc = 0;
 	char keys_arg[8], notify_arg[8], *argv[12];
 	uint8_t bundle[MGO_IPC_BUNDLE_MAX];
@@ -307,7 +308,7 @@ static int spawn_child(struct mgo_child *c, char *err, size_t errlen)
 	struct mgo_spawn sp;
 	pid_t pid = -1;
 
-	if (!health && (rc = mgo_sup_bundle(s, c->role, bundle, sizeof(bundle), &blen))) {
+	if (ipc && (rc = mgo_sup_bundle(s, c->role, bundle, sizeof(bundle), &blen))) {
 		snprintf(err, errlen, "cannot make its key bundle: %s", strerror(-rc));
 		goto out;
 	}
@@ -324,12 +325,13 @@ static int spawn_child(struct mgo_child *c, char *err, size_t errlen)
 	}
 	/* far below a pipe's capacity, so this cannot block: the keys wait in
 	 * the kernel until the child reads them first thing */
-	if (!health && write(keys[1], bundle, blen) != (ssize_t)blen) {
+	if (ipc && write(keys[1], bundle, blen) != (ssize_t)blen) {
 		rc = -EIO;
 		snprintf(err, errlen, "cannot write its keys");
 		goto out;
 	}
 	if (!health) {
+		/* no keys (mgo-tokens): an empty pipe, closed at once */
 		close(keys[1]);
 		keys[1] = -1;
 	}
@@ -342,8 +344,10 @@ static int spawn_child(struct mgo_child *c, char *err, size_t errlen)
 	argv[n++] = c->path;
 	argv[n++] = "--config";
 	argv[n++] = (char *)s->config_path;
-	argv[n++] = health ? "--snapshot-fd" : "--keys-fd";
-	argv[n++] = keys_arg;
+	if (health || ipc) {
+		argv[n++] = health ? "--snapshot-fd" : "--keys-fd";
+		argv[n++] = keys_arg;
+	}
 	argv[n++] = "--notify-fd";
 	argv[n++] = notify_arg;
 	if (s->log_level) {

@@ -114,7 +114,7 @@ static void send_snapshot(struct mgo_sup *s)
 
 	if (!f->w)
 		return;
-	mgo_health_judge(s->kids, MGO_SUP_CHILDREN, s->stopping, mgo_sup_lease_known(s),
+	mgo_health_judge(s->kids, s->n_kids, s->stopping, mgo_sup_lease_known(s),
 			 &snap.healthy, hwhy, sizeof(hwhy), &snap.ready, rwhy, sizeof(rwhy));
 	if ((rc = mgo_sup_metrics_render(s, &metrics, &len)))
 		mgo_error("supervisor.health", "cannot render the metrics: %s", strerror(-rc));

@@ -33,7 +33,7 @@ void mgo_sup_peer_ready(struct mgo_sup *s, const struct mgo_child *ready)
 	/* mgo-health has no IPC peer: its restart is no one's news */
 	if (!mgo_sup_peers_of(ready->role))
 		return;
-	for (int i = 0; i < MGO_SUP_CHILDREN; i++)
+	for (size_t i = 0; i < s->n_kids; i++)
 		if (&s->kids[i] != ready)
 			tell(&s->kids[i], ready, (uint8_t)ready->role);
 }
@@ -42,7 +42,7 @@ void mgo_sup_launcher_leads(struct mgo_sup *s, const struct mgo_child *c)
 {
 	mgo_log_kv(MGO_LOG_INFO, NULL, "supervisor.launcher.leads", "{s:i}", "child_pid",
 		   (int)c->pid);
-	for (int i = 0; i < MGO_SUP_CHILDREN; i++)
+	for (size_t i = 0; i < s->n_kids; i++)
 		if (s->kids[i].role == MGO_ROLE_WATCHER)
 			tell(&s->kids[i], c, (uint8_t)(c->role | MGO_NOTIFY_NEWS_LEADS));
 }

@@ -10,14 +10,17 @@
 #include "mgo/config.h"
 #include "mgo/ipc.h"
 
-#define MGO_SUP_CHILDREN 4
+#define MGO_SUP_CHILDREN 5
 
 /* Start order: mgo-health first, so the probes answer (not ready) while the
- * others start; the validator and the launcher bind, the watcher connects
- * and sends, so it comes last; each starts once the one before is ready. */
+ * others start; mgo-tokens next (when the configuration has `tokens`), so
+ * the roles find their tokens written; the validator and the launcher bind,
+ * the watcher connects and sends, so it comes last; each starts once the
+ * one before is ready. */
 extern const enum mgo_role mgo_sup_start_order[MGO_SUP_CHILDREN];
 /* Stop order: the source first, so nothing is sent to a process gone;
- * mgo-health last, so the probes say "stopping" to the end. */
+ * mgo-tokens after the roles it serves; mgo-health last, so the probes say
+ * "stopping" to the end. */
 extern const enum mgo_role mgo_sup_stop_order[MGO_SUP_CHILDREN];
 
 /* The roles (bit 1 << role) whose public keys `role` gets: the processes it

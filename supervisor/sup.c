@@ -21,16 +21,28 @@ static int usage(void)
 {
 	fprintf(stderr, "usage: mgo-supervisor --config FILE [--log-level debug|info|warn|error]\n"
 			"       [--watcher PROGRAM] [--validator PROGRAM] [--launcher PROGRAM]\n"
-			"       [--health PROGRAM]\n");
+			"       [--health PROGRAM] [--tokens PROGRAM]\n");
 	return 2;
 }
 
 static struct mgo_child *child_of(struct mgo_sup *s, enum mgo_role role)
 {
-	for (size_t i = 0; i < MGO_SUP_CHILDREN; i++)
+	for (size_t i = 0; i < s->n_kids; i++)
 		if (s->kids[i].role == role)
 			return &s->kids[i];
 	return NULL;
+}
+
+/* Without the `tokens` key the roles' token files are someone else's to
+ * keep (a mounted Secret, a kubeconfig): no mgo-tokens to run. */
+static void drop_child(struct mgo_sup *s, enum mgo_role role)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < s->n_kids; i++)
+		if (s->kids[i].role != role)
+			s->kids[k++] = s->kids[i];
+	s->n_kids = k;
 }
 
 /* The children's programs default to mgo-<role> beside our own executable,
@@ -47,7 +59,7 @@ static int default_paths(struct mgo_sup *s)
 	/* once: dirname() may write into its argument, so a second call would
 	 * give the directory above */
 	dir = dirname(self);
-	for (size_t i = 0; i < MGO_SUP_CHILDREN; i++) {
+	for (size_t i = 0; i < s->n_kids; i++) {
 		struct mgo_child *c = &s->kids[i];
 		if (c->path[0])
 			continue;
@@ -67,6 +79,7 @@ int mgo_sup_args(struct mgo_sup *s, int argc, char **argv)
 		{"validator", required_argument, NULL, 'V'},
 		{"launcher", required_argument, NULL, 'L'},
 		{"health", required_argument, NULL, 'H'},
+		{"tokens", required_argument, NULL, 'T'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
@@ -75,7 +88,8 @@ int mgo_sup_args(struct mgo_sup *s, int argc, char **argv)
 
 	memset(s, 0, sizeof(*s));
 	mgo_log_init("supervisor", MGO_LOG_INFO);
-	for (size_t i = 0; i < MGO_SUP_CHILDREN; i++)
+	s->n_kids = MGO_SUP_CHILDREN;
+	for (size_t i = 0; i < s->n_kids; i++)
 		s->kids[i] = (struct mgo_child){.role = mgo_sup_start_order[i],
 						.name = mgo_role_name(mgo_sup_start_order[i]),
 						.notify_fd = -1, .out_fd = -1};
@@ -94,9 +108,11 @@ int mgo_sup_args(struct mgo_sup *s, int argc, char **argv)
 		case 'V':
 		case 'L':
 		case 'H':
+		case 'T':
 			k = child_of(s, c == 'W' ? MGO_ROLE_WATCHER
 					: c == 'V' ? MGO_ROLE_VALIDATOR
-					: c == 'L' ? MGO_ROLE_LAUNCHER : MGO_ROLE_HEALTH);
+					: c == 'L' ? MGO_ROLE_LAUNCHER
+					: c == 'H' ? MGO_ROLE_HEALTH : MGO_ROLE_TOKENS);
 			if (optarg[0] != '/' ||
 			    snprintf(k->path, sizeof(k->path), "%s", optarg) >= (int)sizeof(k->path)) {
 				fprintf(stderr, "mgo-supervisor: --%s needs an absolute path\n", k->name);
@@ -110,21 +126,23 @@ int mgo_sup_args(struct mgo_sup *s, int argc, char **argv)
 	if (!s->config_path || optind != argc)
 		return usage();
 	mgo_log_init("supervisor", (enum mgo_log_level)level);
+	if (mgo_cfg_load(s->config_path, &s->cfg, err, sizeof(err)) != 0) {
+		mgo_error("config.invalid", "%s", err);
+		return 2;
+	}
+	if (!s->cfg.tokens.enabled)
+		drop_child(s, MGO_ROLE_TOKENS);
 	if ((rc = default_paths(s)) != 0) {
 		mgo_error("supervisor.args", "cannot find the programs beside our own: %s",
 			  strerror(-rc));
 		return 2;
 	}
-	for (size_t i = 0; i < MGO_SUP_CHILDREN; i++) {
+	for (size_t i = 0; i < s->n_kids; i++) {
 		if (access(s->kids[i].path, X_OK) != 0) {
 			mgo_error("supervisor.args", "cannot run %s: %s", s->kids[i].path,
 				  strerror(errno));
 			return 2;
 		}
-	}
-	if (mgo_cfg_load(s->config_path, &s->cfg, err, sizeof(err)) != 0) {
-		mgo_error("config.invalid", "%s", err);
-		return 2;
 	}
 	return 0;
 }
@@ -158,7 +176,7 @@ static void reap(struct mgo_loop *loop, int signo, void *ctx)
 
 	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
 		struct mgo_child *c = NULL;
-		for (size_t i = 0; i < MGO_SUP_CHILDREN; i++)
+		for (size_t i = 0; i < s->n_kids; i++)
 			if (s->kids[i].pid == pid)
 				c = &s->kids[i];
 		if (c) {
@@ -197,13 +215,13 @@ static void begin_shutdown(struct mgo_sup *s, int status, const char *why)
 		mgo_log_kv(MGO_LOG_INFO, NULL, "supervisor.stopping", "{s:s, s:i}", "why", why,
 			   "grace_ms", (int)s->cfg.supervisor.grace_ms);
 		mgo_timer_start(s->grace, s->cfg.supervisor.grace_ms);
-		for (size_t i = 0; i < MGO_SUP_CHILDREN; i++)
+		for (size_t i = 0; i < s->n_kids; i++)
 			if (s->kids[i].state == MGO_CHILD_BACKOFF)
 				mgo_child_stop(&s->kids[i]);
 	}
 	for (size_t i = 0; i < MGO_SUP_CHILDREN; i++) {
 		struct mgo_child *c = child_of(s, mgo_sup_stop_order[i]);
-		if (!c->pid)
+		if (!c || !c->pid)
 			continue;
 		mgo_child_stop(c);
 		return;
@@ -216,7 +234,7 @@ static void on_grace(struct mgo_loop *loop, struct mgo_timer *t, void *ctx)
 {
 	struct mgo_sup *s = ctx;
 
-	for (size_t i = 0; i < MGO_SUP_CHILDREN; i++)
+	for (size_t i = 0; i < s->n_kids; i++)
 		mgo_child_kill_now(&s->kids[i]);
 }
 
@@ -239,7 +257,7 @@ void mgo_sup_child_ready(struct mgo_sup *s)
 {
 	if (s->stopping)
 		return;
-	for (size_t i = 0; i < MGO_SUP_CHILDREN; i++) {
+	for (size_t i = 0; i < s->n_kids; i++) {
 		struct mgo_child *c = &s->kids[i];
 		if (c->state == MGO_CHILD_DOWN) {
 			mgo_child_launch(c);
@@ -250,7 +268,9 @@ void mgo_sup_child_ready(struct mgo_sup *s)
 	}
 	if (!s->ready_logged) {
 		s->ready_logged = true;
-		mgo_info("supervisor.ready", "health, validator, launcher and watcher are ready");
+		mgo_info("supervisor.ready", "%s", s->n_kids == MGO_SUP_CHILDREN
+			 ? "health, tokens, validator, launcher and watcher are ready"
+			 : "health, validator, launcher and watcher are ready");
 	}
 }
 
@@ -288,7 +308,7 @@ int mgo_sup_open(struct mgo_sup *s)
 		mgo_error("supervisor.loop", "cannot set up the event loop: %s", strerror(-rc));
 		return 1;
 	}
-	for (size_t i = 0; i < MGO_SUP_CHILDREN; i++) {
+	for (size_t i = 0; i < s->n_kids; i++) {
 		if ((rc = mgo_child_attach(&s->kids[i], s))) {
 			mgo_error("supervisor.loop", "cannot set up timers: %s", strerror(-rc));
 			return 1;
@@ -339,7 +359,7 @@ int mgo_sup_run(struct mgo_sup *s)
 
 void mgo_sup_close(struct mgo_sup *s)
 {
-	for (size_t i = 0; i < MGO_SUP_CHILDREN; i++) {
+	for (size_t i = 0; i < s->n_kids; i++) {
 		struct mgo_child *c = &s->kids[i];
 		/* only after a failed loop: a normal stop reaped them all */
 		if (c->pid > 0) {

@@ -74,7 +74,9 @@ struct mgo_sup {
 	struct mgo_config cfg;
 	struct mgo_loop *loop;
 	struct mgo_rng rng;
-	struct mgo_child kids[MGO_SUP_CHILDREN];        /* in mgo_sup_start_order */
+	/* in mgo_sup_start_order; mgo-tokens only with the `tokens` key */
+	struct mgo_child kids[MGO_SUP_CHILDREN];
+	size_t n_kids;
 	/* Minted once per supervisor start, handed to a child at each of its
 	 * starts: see mgo_sup_open for why not per child start. */
 	struct mgo_sup_pair keys[MGO_IPC_ROLE_MAX + 1];
@@ -89,7 +91,7 @@ struct mgo_sup {
 /* ---- sup.c: the supervisor's life, in main's order ---- */
 
 /* `--config FILE [--log-level L] [--watcher P] [--validator P] [--launcher P]
- * [--health P]`:
+ * [--health P] [--tokens P]`:
  * a child's program defaults to mgo-<role> beside the supervisor's own. Loads
  * the configuration. Returns 0 or 2 (usage or configuration error, printed). */
 int mgo_sup_args(struct mgo_sup *s, int argc, char **argv);

@@ -117,11 +117,11 @@ int mgo_sup_metrics_render(const struct mgo_sup *s, char **text, size_t *len)
 	*len = 0;
 	if (!s->metrics)
 		return -ENODATA;
-	for (size_t i = 0; i < MGO_SUP_CHILDREN; i++) {
+	for (size_t i = 0; i < s->n_kids; i++) {
 		roles[i] = s->kids[i].role;
 		up[i] = s->kids[i].state == MGO_CHILD_READY;
 	}
-	return mgo_sup_store_render(s->metrics, roles, up, MGO_SUP_CHILDREN, text, len);
+	return mgo_sup_store_render(s->metrics, roles, up, s->n_kids, text, len);
 }
 
 bool mgo_sup_lease_known(const struct mgo_sup *s)

@@ -11,7 +11,8 @@
 static const char usage[] =
 	"usage: mgo-test-apiserver --listen HOST:PORT [--http] [--token-auth-file FILE]\n"
 	"         [--kubeconfig-out FILE] [--ca-out FILE] [--audit-log FILE] [--load DIR]...\n"
-	"         [--bookmark-interval-ms N] [--event-window N]\n";
+	"         [--bookmark-interval-ms N] [--event-window N]\n"
+	"         [--service-account-max-token-expiration SECONDS]\n";
 
 static int parse_listen(const char *arg, struct tas_config *cfg)
 {
@@ -47,6 +48,7 @@ int tas_config_parse(int argc, char **argv, struct tas_config *cfg, char *err, s
 		{"load", required_argument, NULL, 'L'},
 		{"bookmark-interval-ms", required_argument, NULL, 'b'},
 		{"event-window", required_argument, NULL, 'w'},
+		{"service-account-max-token-expiration", required_argument, NULL, 'x'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -91,6 +93,16 @@ int tas_config_parse(int argc, char **argv, struct tas_config *cfg, char *err, s
 				return -EINVAL;
 			}
 			cfg->event_window = (unsigned long)n;
+			break;
+		case 'x':
+			/* kube wants at least an hour; tests want tokens that
+			 * expire while they watch (tests/apiserver/README.md) */
+			if (!tas_parse_u64(optarg, &n) || n < 1 || n > (UINT64_C(1) << 32)) {
+				snprintf(err, errlen,
+					 "--service-account-max-token-expiration wants 1..4294967296");
+				return -EINVAL;
+			}
+			cfg->max_token_expiration = n;
 			break;
 		case 'h':
 			snprintf(err, errlen, "%s", usage);

@@ -11,6 +11,7 @@
 #include "tas_rest.h"
 #include "selector.h"
 #include "tas_status.h"
+#include "tas_tokenreq.h"
 #include "tas_util.h"
 
 const char *tas_query_get(const struct tas_req *r, const char *k)
@@ -23,10 +24,13 @@ const char *tas_query_get(const struct tas_req *r, const char *k)
 	return NULL;
 }
 
-/* Bearer tokens only; a missing header is the anonymous user. */
-static const struct tas_user *authenticate(struct tas_server *s, const char *header)
+/* Bearer tokens only; a missing header is the anonymous user. A token of
+ * the token file, else one TokenRequest issued (its user goes in r->bound). */
+static const struct tas_user *authenticate(struct tas_server *s, struct tas_req *r)
 {
-	const char *tok;
+	const struct tas_user *u;
+	const char *tok, *header = r->authorization;
+	int rc;
 
 	if (!header || !*header)
 		return &tas_anonymous;
@@ -37,7 +41,12 @@ static const struct tas_user *authenticate(struct tas_server *s, const char *hea
 		tok++;
 	if (!*tok)
 		return NULL;
-	return tas_tokens_find(&s->tokens, tok);
+	if ((u = tas_tokens_find(&s->tokens, tok)))
+		return u;
+	pthread_mutex_lock(&s->store.mu);
+	rc = tas_tokenreq_authenticate(s, tok, &r->bound);
+	pthread_mutex_unlock(&s->store.mu);
+	return rc == 1 ? &r->bound : NULL;
 }
 
 /* kube's impersonation filter: the caller must be allowed to impersonate
@@ -106,7 +115,7 @@ void tas_handle(struct tas_server *s, struct tas_req *r, struct tas_resp *resp)
 	bool ok;
 	int rc;
 
-	r->user = authenticate(s, r->authorization);
+	r->user = authenticate(s, r);
 	if (watch && !tas_parse_bool(watch, &w))
 		w = false;
 	if (fsq && *fsq && tas_fieldsel_parse(fsq, &fs, why, sizeof(why)) == 0)

@@ -236,6 +236,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	mr = make_response(&resp, audit_id);
 	json_decref(resp.body);
 	tas_user_clear(&r.imp);
+	tas_user_clear(&r.bound);
 	if (!mr)
 		return MHD_NO;
 	ret = MHD_queue_response(c, (unsigned)resp.code, mr);

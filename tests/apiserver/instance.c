@@ -11,6 +11,7 @@
 #include "tas_http.h"
 #include "tas_kubeconfig.h"
 #include "tas_stats.h"
+#include "tas_tokenreq.h"
 #include "tas_util.h"
 
 static int admin_token(struct tas_server *s)
@@ -111,6 +112,7 @@ void tas_server_free(struct tas_server *s)
 	tas_stats_free(s->stats);
 	tas_faults_free(s->faults);
 	tas_tokens_free(&s->tokens);
+	tas_minted_free(&s->minted);
 	tas_pki_free(&s->pki);
 	explicit_bzero(s->admin_token, sizeof(s->admin_token));
 }

@@ -15,6 +15,7 @@
 #include "tas_review.h"
 #include "tas_status.h"
 #include "tas_table.h"
+#include "tas_tokenreq.h"
 #include "tas_util.h"
 #include "tas_watch.h"
 
@@ -797,7 +798,25 @@ static bool sub_ok(const struct tas_restype *rt, const char *sub, const char *me
 	if (strcmp(sub, "finalize") == 0)
 		return strcmp(rt->resource, "namespaces") == 0 && !*rt->group &&
 		       !strcmp(method, "PUT");
+	if (strcmp(sub, "token") == 0)
+		return strcmp(rt->resource, "serviceaccounts") == 0 && !*rt->group &&
+		       !strcmp(method, "POST");
 	return false;
+}
+
+/* POST serviceaccounts/NAME/token: a TokenRequest, answered, never stored. */
+static void do_token_request(struct tas_server *s, const struct tas_req *r,
+			     struct tas_resp *resp)
+{
+	json_t *body = decode_body(r, false, resp);
+
+	if (!body || !object_body(body, resp)) {
+		json_decref(body);
+		return;
+	}
+	if (tas_tokenreq_create(s, r->ri.ns, r->ri.name, body, resp))
+		tas_resp_set(resp, 500, tas_status_internal("out of memory"));
+	json_decref(body);
 }
 
 void tas_rest(struct tas_server *s, struct tas_req *r, struct tas_resp *resp)
@@ -834,6 +853,8 @@ void tas_rest(struct tas_server *s, struct tas_req *r, struct tas_resp *resp)
 			do_get(s, rt, r, fmt, resp);
 		else
 			do_list(s, rt, r, fmt, resp);
+	} else if (!strcmp(m, "POST") && !strcmp(ri->subresource, "token")) {
+		do_token_request(s, r, resp);
 	} else if (!strcmp(m, "POST")) {
 		do_create(s, rt, r, resp);
 	} else if (!strcmp(m, "PUT")) {

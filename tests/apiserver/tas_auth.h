@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
 
 struct tas_user {
 	char *name;
@@ -22,6 +23,21 @@ struct tas_tokens {
 		char *token;
 		struct tas_user user;
 	} *v;
+	size_t n;
+};
+
+/* The tokens TokenRequest issued (tas_tokenreq.h), guarded by the store
+ * lock. */
+struct tas_minted {
+	char *token;
+	char *ns, *sa, *sa_uid;
+	const char *bound_resource;     /* "pods", "secrets" or NULL (unbound) */
+	char *bound_name, *bound_uid;
+	time_t exp;
+};
+
+struct tas_minted_set {
+	struct tas_minted *v;
 	size_t n;
 };
 

@@ -17,6 +17,7 @@ struct tas_config {
 	size_t n_load;
 	unsigned bookmark_interval_ms; /* how often a watch that asked for bookmarks gets one */
 	unsigned long event_window;    /* watch events kept before the oldest are compacted */
+	unsigned long long max_token_expiration; /* TokenRequest's cap in seconds; 0: none */
 };
 
 /* Parses argv into cfg (defaults first). 0, or -EINVAL with err filled

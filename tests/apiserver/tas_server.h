@@ -24,6 +24,7 @@ struct tas_server {
 	struct tas_store store;    /* its mutex also guards reg, gc_seen, deps and stats */
 	struct tas_registry reg;
 	struct tas_tokens tokens;  /* read-only once serving */
+	struct tas_minted_set minted; /* TokenRequest's; under the store lock */
 	struct tas_pki pki;
 	char admin_token[65];
 	FILE *audit;               /* NULL: no audit log; written under audit_mu */
@@ -61,6 +62,7 @@ struct tas_req {
 	bool imp_overflow;           /* more groups than that */
 	bool imp_unsupported;        /* Impersonate-Uid or -Extra-*: refused */
 	struct tas_user imp;         /* owned: the impersonated user, when one is */
+	struct tas_user bound;       /* owned: the user of a TokenRequest token */
 	struct tas_reqinfo ri;
 	int conn_fd;                 /* for watches to notice a client going away */
 };

@@ -26,11 +26,21 @@ struct cluster cl;
 
 static const char *const proc_name[CL_NPROCS] = {
 	[CL_LAUNCHER] = "launcher", [CL_VALIDATOR] = "validator", [CL_WATCHER] = "watcher",
-	[CL_HEALTH] = "health"};
+	[CL_HEALTH] = "health", [CL_TOKENS] = "tokens"};
 static const char *const proc_bin[CL_NPROCS] = {
 	[CL_LAUNCHER] = MGO_LAUNCHER_BIN, [CL_VALIDATOR] = MGO_VALIDATOR_BIN,
-	[CL_WATCHER] = MGO_WATCHER_BIN, [CL_HEALTH] = MGO_HEALTH_BIN};
+	[CL_WATCHER] = MGO_WATCHER_BIN, [CL_HEALTH] = MGO_HEALTH_BIN,
+	[CL_TOKENS] = MGO_TOKENS_BIN};
 
+/* The supervisor's children in this cluster: mgo-tokens (last) only when
+ * the roles' tokens are minted. */
+static int nprocs(const struct cluster *c)
+{
+	return c->minted ? CL_NPROCS : CL_TOKENS;
+}
+
+#define POD_TOKEN "e2e-pod-token-0123456789"
+#define POD_SA "system:serviceaccount:" CL_OPERATOR_NS ":must-gather-operator"
 #define WATCHER_TOKEN "e2e-watcher-token-0123456789"
 #define LAUNCHER_TOKEN "e2e-launcher-token-0123456789"
 #define SA_GROUPS "\"system:serviceaccounts,system:serviceaccounts:" CL_OPERATOR_NS \
@@ -757,11 +767,15 @@ static char *config_file(const struct cluster *c, const char *sockdir, const cha
 	const char *server = c->env.url, *ca = c->env.ca;
 	const char *watcher_token = c->watcher_token, *launcher_token = c->launcher_token;
 	char *text = NULL, *path, cafield[PATH_MAX + 16] = "", resync[32] = "";
+	char tokens[2 * PATH_MAX + 300] = "";
 
 	if (ca)
 		snprintf(cafield, sizeof(cafield), ", caFile: \"%s\"", ca);
 	if (c->resync_seconds)
 		snprintf(resync, sizeof(resync), "resyncSeconds: %u\n", c->resync_seconds);
+	if (c->minted)
+		snprintf(tokens, sizeof(tokens), "tokens: {tokenFile: \"%s/pod/token\"%s, "
+			 "server: \"%s\"}\n", c->env.dir, cafield, server);
 	cr_assert(asprintf(&text,
 			   "%s"
 			   "namespace: " CL_OPERATOR_NS "\n"
@@ -777,10 +791,10 @@ static char *config_file(const struct cluster *c, const char *sockdir, const cha
 			   /* done within the fixture's stop deadline; memcheck
 			    * slows everything (and beats) tenfold and more */
 			   "supervisor: {gracePeriodMs: %d, heartbeatTimeoutMs: %d, "
-			   "readyTimeoutMs: %d}\n",
+			   "readyTimeoutMs: %d}\n%s",
 			   resync, sockdir, watcher_token, cafield, server, launcher_token, cafield,
 			   server, CL_WAIT_MS * c->slow * 8 / 10, c->valgrind ? 60000 : 10000,
-			   c->valgrind ? 600000 : 120000) > 0);
+			   c->valgrind ? 600000 : 120000, tokens) > 0);
 	path = mgo_test_write(c->env.dir, name, text);
 	free(text);
 	return path;
@@ -847,7 +861,7 @@ void cluster_procs_spawn(struct cluster *c)
 	snprintf(name, sizeof(name), "operator-%u.log", c->runs);
 	free(c->log);
 	c->log = path_in(c->env.dir, name);
-	for (int i = 0; i < CL_NPROCS; i++)
+	for (int i = 0; i < nprocs(c); i++)
 		bin[i] = c->valgrind ? (wrap[i] = memcheck_wrapper(c, i)) : proc_bin[i];
 	if (c->valgrind) /* the supervisor too */
 		n = memcheck_argv(c, "supervisor", argv, vgarg, sizeof(vgarg), supp, sizeof(supp));
@@ -862,6 +876,10 @@ void cluster_procs_spawn(struct cluster *c)
 	argv[n++] = bin[CL_WATCHER];
 	argv[n++] = "--health";
 	argv[n++] = bin[CL_HEALTH];
+	if (c->minted) {
+		argv[n++] = "--tokens";
+		argv[n++] = bin[CL_TOKENS];
+	}
 	argv[n] = NULL;
 	c->supervisor = spawn_logged(argv, NULL, c->log);
 	cr_assert(c->supervisor > 0, "cannot start mgo-supervisor");
@@ -1005,6 +1023,8 @@ int64_t cluster_kill_replica(pid_t supervisor, const char *log)
 	cr_assert_eq(kill(supervisor, SIGSTOP), 0);
 	for (int i = 0; i < CL_NPROCS; i++) {
 		pid_t pid = cluster_child_pid(log, proc_name[i]);
+		if (i == CL_TOKENS && pid <= 0)
+			continue; /* runs only when the roles' tokens are minted */
 		cr_assert_gt(pid, 0, "no %s in %s", proc_name[i], log);
 		/* each child leads its own process group (supervisor/sup_spawn.c) */
 		cr_assert(kill(-pid, SIGKILL) == 0 || kill(pid, SIGKILL) == 0, "kill %s: %s",
@@ -1095,12 +1115,12 @@ void cluster_procs_stop(struct cluster *c)
 	status = stop_process(c->supervisor, SIGTERM, CL_WAIT_MS * c->slow);
 	c->supervisor = 0;
 	if (!(status >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0) ||
-	    stopped_cleanly(c) != CL_NPROCS) {
+	    stopped_cleanly(c) != nprocs(c)) {
 		cluster_dump(c);
 		cr_expect(0, "the operator did not stop cleanly: supervisor wait status %#x, %d of "
-			  "%d processes exited 0", status, stopped_cleanly(c), CL_NPROCS);
+			  "%d processes exited 0", status, stopped_cleanly(c), nprocs(c));
 	}
-	for (int i = 0; c->valgrind && i < CL_NPROCS; i++)
+	for (int i = 0; c->valgrind && i < nprocs(c); i++)
 		expect_valgrind_clean(c, proc_name[i]);
 	if (c->valgrind)
 		expect_valgrind_clean(c, "supervisor");
@@ -1108,16 +1128,72 @@ void cluster_procs_stop(struct cluster *c)
 
 /* ---- setting up ---- */
 
-static void start_test_server(struct cluster *c, char **watcher_token, char **launcher_token)
+static void start_test_server(struct cluster *c, const struct cluster_opts *o,
+			      char **watcher_token, char **launcher_token)
 {
 	static const char tokens[] =
 		WATCHER_TOKEN "," CL_WATCHER_USER ",uid-mgo-watcher," SA_GROUPS "\n"
 		LAUNCHER_TOKEN "," CL_LAUNCHER_USER ",uid-mgo-launcher," SA_GROUPS "\n";
+	/* minted: the roles have no token the server knows of beforehand */
+	static const char pod_token[] = POD_TOKEN "," POD_SA ",uid-pod-sa," SA_GROUPS "\n";
 	struct testenv_opts opts = {.extra_tokens = tokens};
+	char *roles;
 
+	if (c->minted) {
+		opts.extra_tokens = o->token_max_seconds ? pod_token : NULL;
+		opts.max_token_expiration = o->token_max_seconds;
+	}
 	testenv_start(&c->env, &opts);
-	*watcher_token = mgo_test_write_role_token(c->env.dir, "watcher", WATCHER_TOKEN);
-	*launcher_token = mgo_test_write_role_token(c->env.dir, "launcher", LAUNCHER_TOKEN);
+	if (!c->minted) {
+		*watcher_token = mgo_test_write_role_token(c->env.dir, "watcher", WATCHER_TOKEN);
+		*launcher_token = mgo_test_write_role_token(c->env.dir, "launcher", LAUNCHER_TOKEN);
+		return;
+	}
+	/* the Deployment's role-tokens emptyDir; mgo-tokens makes <role>/ */
+	roles = path_in(c->env.dir, "roles");
+	cr_assert_eq(mkdir(roles, 0700), 0);
+	free(roles);
+	cr_assert(asprintf(watcher_token, "%s/roles/watcher/token", c->env.dir) > 0);
+	cr_assert(asprintf(launcher_token, "%s/roles/launcher/token", c->env.dir) > 0);
+	c->role_token[0] = strdup(*watcher_token);
+	c->role_token[1] = strdup(*launcher_token);
+	cr_assert(c->role_token[0] && c->role_token[1]);
+}
+
+/* The kubelet's part for the pod's own token, at dir/pod/token: a Pod of
+ * the operator running as its account, and a token bound to it (or, when
+ * tokens live seconds, the token file's line for that account, which the
+ * kubelet's rotation would otherwise have to keep renewing). */
+static void pod_token(struct cluster *c, unsigned max_seconds)
+{
+	char *dir = path_in(c->env.dir, "pod"), path[512];
+	json_t *pod, *tr;
+
+	cr_assert_eq(mkdir(dir, 0700), 0);
+	if (max_seconds) {
+		free(mgo_test_write(dir, "token", POD_TOKEN));
+		free(dir);
+		return;
+	}
+	pod = cluster_create(c, "/api/v1/namespaces/" CL_OPERATOR_NS "/pods",
+			     json_pack("{s:s, s:s, s:{s:s}, s:{s:s, s:[{s:s, s:s}]}}",
+				       "apiVersion", "v1", "kind", "Pod", "metadata", "name",
+				       "must-gather-operator-e2e", "spec", "serviceAccountName",
+				       "must-gather-operator", "containers", "name", "operator",
+				       "image", CL_OPERATOR_IMAGE));
+	snprintf(path, sizeof(path),
+		 "/api/v1/namespaces/" CL_OPERATOR_NS "/serviceaccounts/must-gather-operator/token");
+	tr = cluster_create(c, path,
+			    json_pack("{s:s, s:s, s:{s:i, s:{s:s, s:s, s:s, s:s}}}", "apiVersion",
+				      "authentication.k8s.io/v1", "kind", "TokenRequest", "spec",
+				      "expirationSeconds", 3600, "boundObjectRef", "apiVersion", "v1",
+				      "kind", "Pod", "name", "must-gather-operator-e2e", "uid",
+				      cl_uid(pod)));
+	cr_assert_not_null(cl_str(tr, "status.token"), "no token for the pod");
+	free(mgo_test_write(dir, "token", cl_str(tr, "status.token")));
+	json_decref(tr);
+	json_decref(pod);
+	free(dir);
 }
 
 static char *absolute_env(const char *var)
@@ -1274,15 +1350,22 @@ void cluster_start(struct cluster *c, const struct cluster_opts *opts)
 	live = c;
 	c->valgrind = opts && opts->valgrind;
 	c->resync_seconds = opts ? opts->resync_seconds : 0;
+	c->minted = opts && opts->minted_tokens;
 	c->slow = c->valgrind ? 10 : 1;
 	cr_assert(testenv_have_kubectl(), "kubectl is not on PATH");
+	if (external && *external && c->minted) {
+		c->external = true;
+		cluster_require_test_server(c, "the pod's own token, as the kubelet projects it");
+	}
 	if (external && *external)
 		connect_external(c, external, &watcher_token, &launcher_token);
 	else
-		start_test_server(c, &watcher_token, &launcher_token);
+		start_test_server(c, opts, &watcher_token, &launcher_token);
 	install(c);
 	if (opts && opts->admission_policies)
 		install_admission_policies(c);
+	if (c->minted)
+		pod_token(c, opts->token_max_seconds);
 	if (c->external)
 		cluster_set_allowlist(c, NULL); /* every test starts without one */
 	make_namespace(c);
@@ -1319,6 +1402,8 @@ void cluster_stop(struct cluster *c)
 	free(c->config);
 	free(c->watcher_token);
 	free(c->launcher_token);
+	free(c->role_token[0]);
+	free(c->role_token[1]);
 	if (c->locked)
 		close(c->lock_fd); /* releases the lock */
 	memset(c, 0, sizeof(*c));

@@ -34,8 +34,9 @@
 /* The deadline of every wait, in milliseconds (scaled under valgrind). */
 #define CL_WAIT_MS 10000
 
-/* The supervisor's children (valgrind mode wraps each). */
-enum cl_proc { CL_LAUNCHER, CL_VALIDATOR, CL_WATCHER, CL_HEALTH, CL_NPROCS };
+/* The supervisor's children (valgrind mode wraps each); mgo-tokens only
+ * with minted tokens. */
+enum cl_proc { CL_LAUNCHER, CL_VALIDATOR, CL_WATCHER, CL_HEALTH, CL_TOKENS, CL_NPROCS };
 
 struct cluster_opts {
 	bool valgrind;             /* run the three processes under memcheck */
@@ -47,12 +48,24 @@ struct cluster_opts {
 	/* no supervisor: the test holds the keys and starts the launcher and
 	 * the validator itself (cluster_peers_start), playing the others */
 	bool peers_by_test;
+	/* The roles' tokens are minted by mgo-tokens (the configuration's
+	 * `tokens`), as deploy/ runs the operator, instead of written by the
+	 * fixture: the server's token file has none for the roles. Test
+	 * server only. */
+	bool minted_tokens;
+	/* With minted_tokens: the server gives tokens at most this many
+	 * seconds (--service-account-max-token-expiration), so a test sees
+	 * them renewed; the pod's own token is then a line of the server's
+	 * token file. 0: kube's lifetimes, and the pod's own token is minted
+	 * bound to a Pod the fixture creates, as the kubelet does. */
+	unsigned token_max_seconds;
 };
 
 struct cluster {
 	bool external;             /* MGO_E2E_KUBECONFIG: someone else's API server */
 	bool valgrind;
 	unsigned resync_seconds;   /* 0: the configuration's default */
+	bool minted;               /* cluster_opts.minted_tokens */
 	int slow;                  /* deadline multiplier */
 	struct testenv env;        /* external mode: pid 0, the server's URL and CA */
 	char ns[64];               /* this test's own namespace, created fresh */
@@ -60,6 +73,8 @@ struct cluster {
 	pid_t supervisor;          /* mgo-supervisor, running the three */
 	pid_t peer[CL_NPROCS];     /* peers_by_test: the processes the test started */
 	pid_t replica;             /* a second replica's (cluster_replica_start) */
+	char *role_token[2];       /* minted: where mgo-tokens writes the watcher's
+				      and the launcher's tokens */
 	char *log;                 /* the current run's log: the supervisor's
 				      stdout and stderr, every process's lines */
 	unsigned runs;             /* starts so far: each run logs to new files */

@@ -46,8 +46,13 @@ Test(config, shipped_example)
 	cr_assert_eq(c.n_operator_sas, 2);
 	cr_assert_str_eq(c.operator_sas[0], "mgo-watcher");
 	cr_assert_str_eq(c.operator_sas[1], "mgo-launcher");
-	cr_assert_str_eq(c.watcher.token_file, "/var/run/secrets/mgo/watcher/token");
-	cr_assert_str_eq(c.watcher.ca_file, "/var/run/secrets/mgo/watcher/ca.crt");
+	cr_assert_str_eq(c.watcher.token_file, "/var/run/secrets/mgo/roles/watcher/token");
+	cr_assert_str_eq(c.watcher.ca_file, "/var/run/secrets/mgo/ca/ca.crt");
+	cr_assert(c.tokens.enabled, "the shipped roles' tokens are minted");
+	cr_assert_str_eq(c.tokens.creds.token_file, "/var/run/secrets/mgo/pod/token");
+	cr_assert_eq(c.tokens.expiration_s, 600);
+	cr_assert_str_eq(c.tokens.watcher_sa, "mgo-watcher");
+	cr_assert_str_eq(c.tokens.launcher_sa, "mgo-launcher");
 	cr_assert_str_eq(c.watcher.server, "https://kubernetes.default.svc");
 	cr_assert_null(c.launcher.server);
 	cr_assert_null(c.launcher.kubeconfig);
@@ -154,6 +159,74 @@ Test(config, unknown_key_has_line_and_column)
 	cr_assert_null(c.namespace, "out is zeroed on failure");
 	cr_assert_eq(load(HEAD ROLES "resync: 30\n", &c), -EINVAL);
 	cr_assert_str_eq(err, "config test.yaml:7:1: resync: unknown key");
+}
+
+#define MINTED                                                               \
+	"roles:\n"                                                           \
+	"  watcher: {tokenFile: /r/w/token}\n"                               \
+	"  launcher: {tokenFile: /r/l/token}\n"
+
+Test(config, tokens_defaults_and_values)
+{
+	struct mgo_config c;
+
+	cr_assert_eq(load(HEAD ROLES, &c), 0, "%s", err);
+	cr_assert_not(c.tokens.enabled, "no tokens key: nothing minted");
+	mgo_cfg_free(&c);
+	cr_assert_eq(load(HEAD MINTED "tokens: {tokenFile: /pod/token}\n", &c), 0, "%s", err);
+	cr_assert(c.tokens.enabled);
+	cr_assert_eq(c.tokens.expiration_s, 600, "kube's minimum by default");
+	cr_assert_eq(c.tokens.n_audiences, 0);
+	cr_assert_str_eq(c.tokens.watcher_sa, "mgo-watcher");
+	cr_assert_str_eq(c.tokens.launcher_sa, "mgo-launcher");
+	cr_assert_null(c.tokens.creds.server);
+	mgo_cfg_free(&c);
+	cr_assert_eq(load(HEAD MINTED "tokens: {tokenFile: /pod/token, caFile: /ca.crt, server: "
+			  "\"https://h:6443/\", expirationSeconds: 3600, audiences: [a, b], "
+			  "serviceAccounts: {watcher: w, launcher: l}}\n", &c), 0, "%s", err);
+	cr_assert_eq(c.tokens.expiration_s, 3600);
+	cr_assert_eq(c.tokens.n_audiences, 2);
+	cr_assert_str_eq(c.tokens.audiences[1], "b");
+	cr_assert_str_eq(c.tokens.watcher_sa, "w");
+	cr_assert_str_eq(c.tokens.launcher_sa, "l");
+	cr_assert_str_eq(c.tokens.creds.server, "https://h:6443");
+	cr_assert_str_eq(c.tokens.creds.ca_file, "/ca.crt");
+	mgo_cfg_free(&c);
+}
+
+Test(config, tokens_refusals)
+{
+	static const struct {
+		const char *yaml, *msg;
+	} cases[] = {
+		{ HEAD MINTED "tokens: {}\n", "tokens.tokenFile: required" },
+		{ HEAD MINTED "tokens: {tokenFile: pod/token}\n", "tokens.tokenFile: must be an absolute path" },
+		{ HEAD MINTED "tokens: {tokenFile: /p/t, expirationSeconds: 599}\n",
+		  "tokens.expirationSeconds: must be an integer from 600 to 86400" },
+		{ HEAD MINTED "tokens: {tokenFile: /p/t, expirationSeconds: 86401}\n",
+		  "tokens.expirationSeconds: must be an integer from 600 to 86400" },
+		{ HEAD MINTED "tokens: {tokenFile: /p/t, audiences: [\"\"]}\n",
+		  "tokens.audiences[0]: must be a non-empty string" },
+		{ HEAD MINTED "tokens: {tokenFile: /p/t, serviceAccounts: {watcher: W}}\n",
+		  "tokens.serviceAccounts.watcher: not a service account name" },
+		{ HEAD MINTED "tokens: {tokenFile: /p/t, serviceAccounts: {validator: v}}\n",
+		  "tokens.serviceAccounts.validator: unknown key" },
+		{ HEAD MINTED "tokens: {tokenFile: /p/t, kubeconfig: /k}\n", "tokens.kubeconfig: unknown key" },
+		{ HEAD ROLES "tokens: {tokenFile: /p/t}\n",
+		  "roles.launcher.tokenFile: required with tokens" },
+		{ HEAD MINTED "tokens: {tokenFile: /r/w/pod}\n",
+		  "roles.watcher.tokenFile: must not be in the directory of tokens.tokenFile" },
+		{ HEAD "roles: {watcher: {tokenFile: /r/token}, launcher: {tokenFile: /r/l}}\n"
+		  "tokens: {tokenFile: /p/t}\n",
+		  "roles.launcher.tokenFile: must not be in the directory of the watcher's" },
+	};
+	struct mgo_config c;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		cr_assert_neq(load(cases[i].yaml, &c), 0, "case %zu loaded", i);
+		cr_expect(strstr(err, cases[i].msg), "case %zu: \"%s\" lacks \"%s\"", i, err,
+			  cases[i].msg);
+	}
 }
 
 Test(config, refusals)

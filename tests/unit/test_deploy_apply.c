@@ -1,8 +1,10 @@
 /* deploy/ as an administrator installs it: `kubectl apply -k deploy/`
  * against a fresh test API server creates every object `kubectl kustomize
  * deploy/` lists; the credentials are wired the way the design says (each
- * binding's subject is the ServiceAccount whose token Secret the Deployment
- * mounts where mgo.yaml tells that role to read it); only the launcher can
+ * binding's subject is the ServiceAccount whose token mgo-tokens mints into
+ * a memory emptyDir where mgo.yaml tells that role to read it, the pod's own
+ * projected token may mint those two and do nothing else, and no Secret is
+ * in deploy/); only the launcher can
  * create Jobs and the watcher cannot write at all, asked of the server's
  * RBAC (SubjectAccessReview) and read from the rules; the operator
  * image and mgo.yaml's operatorImage (the upload step's image) agree in
@@ -205,54 +207,52 @@ static const struct mgo_cfg_role *cfg_role(const struct mgo_config *c, size_t i)
 	return i == 0 ? &c->watcher : &c->launcher;
 }
 
-/* The ServiceAccount whose token the Deployment mounts where mgo.yaml has
- * role i read it: mount path -> volume -> Secret -> its account annotation. */
+/* The ServiceAccount whose token mgo-tokens mints where mgo.yaml has role i
+ * read it: the role's tokenFile lies in a memory emptyDir (nothing from the
+ * cluster is mounted there), and the account is in the namespace. */
 static const char *role_account(const struct rendered *r, size_t i)
 {
 	const struct mgo_cfg_role *role = cfg_role(&r->cfg, i);
-	char dir[PATH_MAX], cadir[PATH_MAX];
-	const json_t *sec, *secret;
-	const char *sa;
+	char dir[PATH_MAX];
+	const json_t *ed;
+	const char *sa = i == 0 ? r->cfg.tokens.watcher_sa : r->cfg.tokens.launcher_sa;
 
+	cr_assert(r->cfg.tokens.enabled, "mgo.yaml has no tokens: nothing mints the roles' tokens");
 	cr_assert(role->token_file, "mgo.yaml gives %s no tokenFile", roles[i]);
 	snprintf(dir, sizeof(dir), "%s", role->token_file);
-	snprintf(cadir, sizeof(cadir), "%s", role->ca_file ?: role->token_file);
-	cr_expect_str_eq(dirname(cadir), dirname(dir), "%s: token and CA in different directories",
-			 roles[i]);
-	sec = json_object_get(volume_at(r, dir), "secret");
-	cr_assert(sec, "%s is not a Secret volume", dir);
-	secret = find(r->docs, "Secret", str(sec, "secretName"));
-	cr_expect_str_eq(str(secret, "type") ?: "", "kubernetes.io/service-account-token");
-	sa = str(json_object_get(json_object_get(secret, "metadata"), "annotations"),
-		 "kubernetes.io/service-account.name");
-	cr_assert(sa, "Secret %s names no ServiceAccount", str(sec, "secretName"));
-	cr_expect_str_eq(meta(secret, "namespace") ?: "", r->cfg.namespace);
+	/* mgo-tokens makes the role's directory inside the mount */
+	ed = json_object_get(volume_at(r, dirname(dirname(dir))), "emptyDir");
+	cr_assert(ed, "%s's token is not written into an emptyDir", roles[i]);
+	cr_expect_str_eq(str(ed, "medium") ?: "", "Memory", "a token would touch a disk");
 	cr_expect_str_eq(meta(find(r->docs, "ServiceAccount", sa), "namespace") ?: "",
 			 r->cfg.namespace);
 	return sa;
 }
 
-/* Which role a binding serves, by its roleRef (mgo-<role> or mgo-<role>-*). */
+/* Which role a binding serves, by its roleRef (mgo-<role> or mgo-<role>-*);
+ * 2: mgo-tokens, the pod's own account's. */
 static int binding_role(const json_t *b)
 {
+	static const char *const all[] = {"watcher", "launcher", "tokens"};
 	const char *ref = str(json_object_get(b, "roleRef"), "name") ?: "";
 
-	for (size_t i = 0; i < 2; i++) {
-		size_t n = strlen(roles[i]);
-		if (strncmp(ref, "mgo-", 4) == 0 && strncmp(ref + 4, roles[i], n) == 0 &&
+	for (size_t i = 0; i < 3; i++) {
+		size_t n = strlen(all[i]);
+		if (strncmp(ref, "mgo-", 4) == 0 && strncmp(ref + 4, all[i], n) == 0 &&
 		    (ref[4 + n] == '\0' || ref[4 + n] == '-'))
 			return (int)i;
 	}
 	return -1;
 }
 
-Test(deploy_apply, each_binding_names_the_account_whose_token_its_role_mounts)
+Test(deploy_apply, each_binding_names_the_account_whose_token_its_role_holds)
 {
 	struct rendered r;
-	const char *sa[2];
-	const char *pod_sa;
-	bool bound[2] = {false, false};
-	size_t i, k, n_secret_volumes = 0;
+	const char *sa[3];
+	const char *pod_sa, *pod_dir;
+	bool bound[3] = {false, false, false};
+	size_t i, k, n_token_sources = 0;
+	char dir[PATH_MAX];
 	json_t *d, *v;
 
 	render(DEPLOY, &r);
@@ -264,25 +264,30 @@ Test(deploy_apply, each_binding_names_the_account_whose_token_its_role_mounts)
 			  "%s is not in operatorServiceAccounts (MustGathers could run as it)", sa[i]);
 	}
 	cr_expect_str_neq(sa[0], sa[1], "the roles share an account");
-	/* the pod's own account holds nothing, and no other credential is mounted */
+	/* the pod's own account mints, and its token is projected where
+	 * mgo.yaml's tokens.tokenFile says, bound to the pod, not automounted */
 	pod_sa = str(r.pod, "serviceAccountName");
 	cr_assert(pod_sa, "the pod names no serviceAccountName (it would run as default)");
+	sa[2] = pod_sa;
 	cr_expect(strcmp(pod_sa, sa[0]) && strcmp(pod_sa, sa[1]));
 	cr_expect(json_is_false(json_object_get(r.pod, "automountServiceAccountToken")));
+	snprintf(dir, sizeof(dir), "%s", r.cfg.tokens.creds.token_file);
+	pod_dir = dirname(dir);
 	json_array_foreach(json_object_get(r.pod, "volumes"), i, v) {
-		const json_t *sec = json_object_get(v, "secret");
-		cr_expect(!json_object_get(v, "projected"), "projected volume %s", str(v, "name"));
-		if (!sec)
-			continue;
-		n_secret_volumes++;
-		json_array_foreach(json_object_get(sec, "items"), k, d)
-			cr_expect(strcmp(str(d, "key") ?: "", "token") == 0 ||
-					  strcmp(str(d, "key") ?: "", "ca.crt") == 0,
-				  "Secret volume %s mounts %s", str(v, "name"), str(d, "key"));
-		cr_expect(json_array_size(json_object_get(sec, "items")) > 0,
-			  "Secret volume %s mounts every key", str(v, "name"));
+		cr_expect(!json_object_get(v, "secret"), "Secret volume %s", str(v, "name"));
+		json_array_foreach(json_object_get(json_object_get(v, "projected"), "sources"), k, d)
+			if (json_object_get(d, "serviceAccountToken"))
+				n_token_sources++;
 	}
-	cr_expect_eq(n_secret_volumes, 2, "one token Secret per role, nothing else");
+	cr_expect_eq(n_token_sources, 1, "one projected token: the pod's own");
+	const json_t *sat = json_object_get(json_array_get(json_object_get(json_object_get(
+		volume_at(&r, pod_dir), "projected"), "sources"), 0), "serviceAccountToken");
+	cr_assert(sat, "%s is not the projected token", pod_dir);
+	cr_expect_str_eq(str(sat, "path") ?: "", strrchr(r.cfg.tokens.creds.token_file, '/') + 1);
+	json_array_foreach(r.docs, i, d) {
+		const char *kind = str(d, "kind") ?: "";
+		cr_expect(strcmp(kind, "Secret"), "a Secret %s in deploy/", meta(d, "name"));
+	}
 	json_array_foreach(r.docs, i, d) {
 		const char *kind = str(d, "kind") ?: "";
 		int role;
@@ -294,23 +299,24 @@ Test(deploy_apply, each_binding_names_the_account_whose_token_its_role_mounts)
 			cr_expect_str_eq(str(v, "kind") ?: "", "ServiceAccount", "%s %s", kind,
 					 meta(d, "name"));
 			cr_expect_str_eq(str(v, "namespace") ?: "", r.cfg.namespace);
-			cr_expect(strcmp(str(v, "name") ?: "", pod_sa),
-				  "%s %s grants the pod's own account", kind, meta(d, "name"));
 			if (role >= 0)
 				cr_expect_str_eq(str(v, "name") ?: "", sa[role],
-						 "%s %s serves the %s, whose token is %s's", kind,
-						 meta(d, "name"), roles[role], sa[role]);
+						 "%s %s serves %s, whose account is %s", kind,
+						 meta(d, "name"), role == 2 ? "mgo-tokens" : roles[role],
+						 sa[role]);
 		}
 		if (role >= 0 && json_array_size(json_object_get(d, "subjects")))
 			bound[role] = true;
 	}
-	cr_expect(bound[0] && bound[1], "a role's account is bound to nothing");
+	cr_expect(bound[0] && bound[1] && bound[2], "an account is bound to nothing");
 	rendered_free(&r);
 }
 
-/* The server's RBAC decision for account sa (in ns) doing verb on resource. */
-static bool allowed(const char *ns, const char *sa, const char *verb, const char *group,
-		    const char *resource, const char *subresource, const char *in)
+/* The server's RBAC decision for account sa (in ns) doing verb on resource
+ * (object `name`, or NULL: any). */
+static bool allowed_name(const char *ns, const char *sa, const char *verb, const char *group,
+			 const char *resource, const char *subresource, const char *in,
+			 const char *name)
 {
 	char user[256], sagroup[256];
 	json_t *body, *resp = NULL;
@@ -320,11 +326,12 @@ static bool allowed(const char *ns, const char *sa, const char *verb, const char
 
 	snprintf(user, sizeof(user), "system:serviceaccount:%s:%s", ns, sa);
 	snprintf(sagroup, sizeof(sagroup), "system:serviceaccounts:%s", ns);
-	body = json_pack("{s:s, s:s, s:{s:s, s:[s, s, s], s:{s:s, s:s, s:s, s:s, s:s}}}",
+	body = json_pack("{s:s, s:s, s:{s:s, s:[s, s, s], s:{s:s, s:s, s:s, s:s, s:s, s:s*}}}",
 			 "apiVersion", "authorization.k8s.io/v1", "kind", "SubjectAccessReview",
 			 "spec", "user", user, "groups", "system:serviceaccounts", sagroup,
 			 "system:authenticated", "resourceAttributes", "namespace", in, "verb", verb,
-			 "group", group, "resource", resource, "subresource", subresource);
+			 "group", group, "resource", resource, "subresource", subresource, "name",
+			 name);
 	cr_assert(body);
 	text = json_dumps(body, JSON_COMPACT);
 	code = testenv_call(&env, env.admin_token, "POST",
@@ -335,6 +342,12 @@ static bool allowed(const char *ns, const char *sa, const char *verb, const char
 	json_decref(body);
 	free(text);
 	return ok;
+}
+
+static bool allowed(const char *ns, const char *sa, const char *verb, const char *group,
+		    const char *resource, const char *subresource, const char *in)
+{
+	return allowed_name(ns, sa, verb, group, resource, subresource, in, NULL);
 }
 
 static bool has(const json_t *list, const char *s)
@@ -563,4 +576,32 @@ Test(deploy_apply, admission_policies_are_a_component_that_agrees_with_the_confi
 	json_decref(policies);
 	mgo_test_rmtree(dir);
 	free(dir);
+}
+
+/* The pod's own account may mint tokens for the two role accounts, and
+ * do nothing else: asked of the server's RBAC. */
+Test(deploy_apply, the_pods_own_account_only_mints_the_roles_tokens)
+{
+	struct rendered r;
+	const char *pod_sa;
+
+	render(DEPLOY, &r);
+	pod_sa = str(r.pod, "serviceAccountName");
+	free(kubectl((const char *[]){"apply", "-k", DEPLOY, NULL}));
+	const char *ns = r.cfg.namespace;
+	const char *const mints[] = {r.cfg.tokens.watcher_sa, r.cfg.tokens.launcher_sa};
+	for (size_t i = 0; i < 2; i++)
+		cr_expect(allowed_name(ns, pod_sa, "create", "", "serviceaccounts", "token", ns,
+				       mints[i]), "%s cannot mint %s's token", pod_sa, mints[i]);
+	/* not for itself, not for any other account, not elsewhere */
+	cr_expect(!allowed_name(ns, pod_sa, "create", "", "serviceaccounts", "token", ns, pod_sa));
+	cr_expect(!allowed_name(ns, pod_sa, "create", "", "serviceaccounts", "token", ns, "default"));
+	cr_expect(!allowed_name(ns, pod_sa, "create", "", "serviceaccounts", "token", "team-a",
+				mints[0]));
+	/* and nothing else at all */
+	cr_expect(!allowed(ns, pod_sa, "get", "", "serviceaccounts", "", ns));
+	cr_expect(!allowed(ns, pod_sa, "get", "", "secrets", "", ns));
+	cr_expect(!allowed(ns, pod_sa, "list", "operator.openshift.io", "mustgathers", "", "team-a"));
+	cr_expect(!allowed(ns, pod_sa, "create", "batch", "jobs", "", ns));
+	rendered_free(&r);
 }

@@ -605,6 +605,61 @@ static void reply_whoami(struct fake *f, const struct fake_req *req, int n,
 	out->body = "{}";
 }
 
+static void reply_401_to_tok1(struct fake *f, const struct fake_req *req, int n,
+			      struct fake_reply *out)
+{
+	if (strcmp(req->auth, "Bearer tok-1") == 0) {
+		out->status = 401;
+		out->body = "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\","
+			    "\"message\":\"Unauthorized\",\"reason\":\"Unauthorized\",\"code\":401}";
+		return;
+	}
+	out->status = 201;
+	out->body = "{}";
+}
+
+/* An expired token whose file already holds the next one (mgo-tokens
+ * renews it): the 401 re-reads the file and the request goes again, even a
+ * POST, once; with nothing new in the file the 401 is the answer. */
+Test(kube_client, a_401_rereads_the_token_file_and_retries_once)
+{
+	struct env *e;
+	char *dir = mgo_test_tmpdir();
+	char *file = mgo_test_write(dir, "token", "tok-1\n");
+	const struct mgo_kube_client_opts opts = {.token_reload_ms = 600000, .qps = -1};
+	json_t *obj = json_pack("{s:{s:s}}", "metadata", "name", "x");
+	struct outcome a = {0}, b = {0};
+	char err[256];
+
+	e = env_start(reply_401_to_tok1, NULL, &opts);
+	e->creds.token_file = strdup(file);
+	mgo_kube_client_free(e->client);
+	cr_assert_eq(mgo_kube_client_new(e->loop, &e->creds, &opts, &e->client, err, sizeof(err)), 0);
+	/* nothing new in the file: one exchange, the 401 */
+	cr_assert_eq(mgo_kube_create(e->client, &pods, "ns", obj, 0, on_done, &a, NULL), 0);
+	cr_assert(run_until(e, &a.done, DEADLINE_MS));
+	cr_assert_eq(a.http, 401);
+	cr_assert_eq(a.attempts, 1);
+	cr_assert_eq(fake_count(&e->fake), 1);
+	/* renewed behind its back: the next 401 finds tok-2 and goes again */
+	free(mgo_test_write(dir, "token", "tok-2\n"));
+	cr_assert_eq(mgo_kube_create(e->client, &pods, "ns", obj, 0, on_done, &b, NULL), 0);
+	cr_assert(run_until(e, &b.done, DEADLINE_MS));
+	cr_assert_eq(b.http, 201, "%ld %s", b.http, b.err.message);
+	cr_assert_eq(b.attempts, 2);
+	cr_assert_eq(fake_count(&e->fake), 3);
+	cr_assert_str_eq(e->fake.reqs[1].auth, "Bearer tok-1");
+	cr_assert_str_eq(e->fake.reqs[2].auth, "Bearer tok-2");
+	cr_assert_eq(mgo_kube_client_stats(e->client)->token_reloads, 1);
+	json_decref(obj);
+	outcome_free(&a);
+	outcome_free(&b);
+	env_stop(e);
+	mgo_test_rmtree(dir);
+	free(file);
+	free(dir);
+}
+
 Test(kube_client, rotated_token_file_is_used_by_later_requests)
 {
 	struct env *e;

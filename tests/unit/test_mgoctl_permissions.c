@@ -16,7 +16,7 @@
 static char dir[64], deploy[128], out[128];
 
 static const char *const rbac_files[] = {"admin.yaml", "launcher.yaml", "namespace.yaml",
-					 "watcher.yaml"};
+					 "tokens.yaml", "watcher.yaml"};
 
 static void copy_file(const char *from, const char *to)
 {
@@ -164,8 +164,13 @@ Test(mgoctl_permissions, every_process_is_listed_with_its_token_or_none)
 
 	cr_assert(strstr(text, "| [watcher](#watcher) | ServiceAccount "
 			       "`must-gather-operator/mgo-watcher` | "
-			       "`/var/run/secrets/mgo/watcher/token` | `get`, `list`, `watch` |"),
+			       "`/var/run/secrets/mgo/roles/watcher/token` (minted by mgo-tokens, "
+			       "600 s, renewed before expiry) | `get`, `list`, `watch` |"),
 		  "%s", text);
+	/* the pod's own account mints, and does nothing else */
+	cr_assert(strstr(text, "| [tokens](#tokens) | ServiceAccount "
+			       "`must-gather-operator/must-gather-operator` | "
+			       "`/var/run/secrets/mgo/pod/token` | `create` | yes |"), "%s", text);
 	cr_assert(strstr(text, "| [validator](#validator) | none | none | none |"), "%s", text);
 	cr_assert(strstr(text, "| [supervisor](#supervisor) | none | none | none |"), "%s", text);
 	cr_assert(strstr(text, "seccomp | socket: any family but AF_UNIX | EACCES"), "%s", text);

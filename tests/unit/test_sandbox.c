@@ -33,6 +33,7 @@
 #include "mgo/kube_access.h"
 #include "mgo/sandbox.h"
 #include "spawn.h"
+#include "tokens.h"
 
 static char dir[64], sockdir[96];
 static int report_fd = -1;
@@ -709,6 +710,90 @@ Test(sandbox, launcher_connects_only_to_allowed_ports)
 	close(a);
 	close(b);
 	assert_passed(&o);
+}
+
+/* --- mgo-tokens: its own token in, role tokens out, the API port only --- */
+
+struct tokens_case {
+	struct paths p;                /* own: the pod's token; other: the launcher's */
+	char watcher_dir[160], launcher_dir[160], pod_dir[160];
+	uint16_t allowed, other;
+};
+
+static void tokens_confined(void *arg)
+{
+	const struct tokens_case *t = arg;
+	char buf[64] = "", path[200], target[200];
+	int fd;
+
+	/* its own (the pod's) token: read */
+	fd = open(t->p.own, O_RDONLY);
+	CHECK(fd >= 0 && read(fd, buf, sizeof(buf) - 1) == 13, "the pod's token: %s",
+	      strerror(errno));
+	close(fd);
+	/* each role's token: written the way mgo-tokens writes it */
+	snprintf(target, sizeof(target), "%s/token", t->watcher_dir);
+	CHECK(mgo_tokens_write(target, "minted-w") == 0, "writing the watcher's token: %s",
+	      strerror(errno));
+	snprintf(path, sizeof(path), "%s/token", t->launcher_dir);
+	CHECK(mgo_tokens_write(path, "minted-l") == 0, "writing the launcher's token");
+	CHECK(mgo_tokens_write(path, "minted-l2") == 0, "replacing the launcher's token");
+	/* ... but never read back, and nothing else made there */
+	expect_eacces("reading a role's token", open(target, O_RDONLY));
+	snprintf(path, sizeof(path), "%s/sub", t->watcher_dir);
+	expect_eacces("a directory in a role's directory", mkdir(path, 0700));
+	expect_eacces("a symlink in a role's directory", symlink("/etc/passwd", path));
+	/* nothing else read or written */
+	expect_eacces("the configuration", open(t->p.config, O_RDONLY));
+	expect_eacces("writing the pod's token", open(t->p.own, O_WRONLY));
+	snprintf(path, sizeof(path), "%s/token", t->pod_dir);
+	expect_eacces("replacing the pod's token", mgo_tokens_write(path, "x") == 0 ? 0 : -1);
+	snprintf(path, sizeof(path), "%s/new", dir);
+	expect_eacces("a new file elsewhere", open(path, O_WRONLY | O_CREAT, 0600));
+	snprintf(path, sizeof(path), "%s/new", sockdir);
+	expect_eacces("a file in the socket directory", open(path, O_WRONLY | O_CREAT, 0600));
+	/* no IPC at all, TCP to the API server's port only */
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	expect_eacces("socket(AF_UNIX)", fd);
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	CHECK(fd >= 0 && tcp_connect(fd, t->allowed) == 0, "connect to the API port: %s",
+	      strerror(errno));
+	close(fd);
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	expect_eacces("connect to another port", tcp_connect(fd, t->other));
+	close(fd);
+}
+
+Test(sandbox, tokens_reads_its_token_writes_only_role_tokens)
+{
+	struct tokens_case t;
+	int a = tcp_listener(&t.allowed), b = tcp_listener(&t.other);
+	uint16_t ports[] = {t.allowed, 0};
+	char path[200];
+
+	make_tokens(&t.p); /* p.own: the pod's token, alone in its directory */
+	snprintf(t.pod_dir, sizeof(t.pod_dir), "%s", t.p.own_dir);
+	snprintf(t.watcher_dir, sizeof(t.watcher_dir), "%s/roles-watcher", dir);
+	snprintf(t.launcher_dir, sizeof(t.launcher_dir), "%s/roles-launcher", dir);
+	cr_assert_eq(mkdir(t.watcher_dir, 0700), 0);
+	cr_assert_eq(mkdir(t.launcher_dir, 0700), 0);
+	const char *reads[] = {t.pod_dir, NULL};
+	const char *writes[] = {t.watcher_dir, t.launcher_dir, NULL};
+	struct child c = role_child(MGO_SANDBOX_TOKENS, tokens_confined, &t);
+	c.policy.read_paths = reads;
+	c.policy.write_dirs = writes;
+	c.policy.connect_ports = ports;
+	struct outcome o = run_child(&c);
+	close(a);
+	close(b);
+	assert_passed(&o);
+	snprintf(path, sizeof(path), "%s/token", t.launcher_dir);
+	char *text = slurp(path);
+	cr_assert_str_eq(text ?: "", "minted-l2", "the last write won");
+	free(text);
+	struct stat st;
+	cr_assert_eq(stat(path, &st), 0);
+	cr_assert_eq(st.st_mode & 07777, 0400, "the token file is its owner's to read only");
 }
 
 /* --- mgo-health: no file, no connect, its port only --------------------- */

@@ -185,6 +185,7 @@ static void rig_open(struct rig *r)
 		.healthy_after_ms = 60000, .crash_loop_limit = 5};
 	cr_assert_eq(mgo_loop_new(&r->s.loop), 0);
 	cr_assert_eq(mgo_sup_store_new(&r->s.metrics), 0);
+	r->s.n_kids = MGO_SUP_CHILDREN;
 	for (size_t i = 0; i < MGO_SUP_CHILDREN; i++) {
 		r->s.kids[i] = (struct mgo_child){.role = mgo_sup_start_order[i],
 						  .name = mgo_role_name(mgo_sup_start_order[i]),

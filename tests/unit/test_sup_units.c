@@ -24,15 +24,16 @@ Test(sup_policy, each_child_learns_only_its_peers_keys)
 		     1u << MGO_ROLE_WATCHER | 1u << MGO_ROLE_LAUNCHER);
 	cr_assert_eq(mgo_sup_peers_of(MGO_ROLE_SUPERVISOR), 0);
 	cr_assert_eq(mgo_sup_peers_of(MGO_ROLE_HEALTH), 0, "mgo-health gets no key at all");
+	cr_assert_eq(mgo_sup_peers_of(MGO_ROLE_TOKENS), 0, "nor does mgo-tokens");
 	cr_assert_eq(mgo_sup_peers_of(0), 0);
 }
 
 Test(sup_policy, orders)
 {
-	static const enum mgo_role start[] = {MGO_ROLE_HEALTH, MGO_ROLE_VALIDATOR,
+	static const enum mgo_role start[] = {MGO_ROLE_HEALTH, MGO_ROLE_TOKENS, MGO_ROLE_VALIDATOR,
 					      MGO_ROLE_LAUNCHER, MGO_ROLE_WATCHER};
 	static const enum mgo_role stop[] = {MGO_ROLE_WATCHER, MGO_ROLE_VALIDATOR,
-					     MGO_ROLE_LAUNCHER, MGO_ROLE_HEALTH};
+					     MGO_ROLE_LAUNCHER, MGO_ROLE_TOKENS, MGO_ROLE_HEALTH};
 
 	cr_assert_arr_eq(mgo_sup_start_order, start, sizeof(start));
 	cr_assert_arr_eq(mgo_sup_stop_order, stop, sizeof(stop));

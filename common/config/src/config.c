@@ -44,6 +44,12 @@ void mgo_cfg_free(struct mgo_config *c)
 	free(c->operator_sas);
 	role_free(&c->watcher);
 	role_free(&c->launcher);
+	role_free(&c->tokens.creds);
+	for (i = 0; i < c->tokens.n_audiences; i++)
+		free(c->tokens.audiences[i]);
+	free(c->tokens.audiences);
+	free(c->tokens.watcher_sa);
+	free(c->tokens.launcher_sa);
 	free(c->health.address);
 	memset(c, 0, sizeof(*c));
 }
@@ -240,6 +246,19 @@ static int load_health(const struct mgo_yaml_ctx *cx, const struct mgo_yaml_node
 	return 0;
 }
 
+/* Normalised here so that a bad URL fails at start, not at the first
+ * request. */
+static int normalise_server(const struct mgo_yaml_ctx *cx, const struct mgo_yaml_node *m,
+			    const char *path, const char *server, char **out)
+{
+	char reason[128];
+	int rc = mgo_name_server_url(server, out, reason, sizeof(reason));
+
+	if (rc)
+		rc = mgo_yaml_fail(cx, mgo_yaml_get(m, "server"), path, "server", rc, "%s", reason);
+	return rc;
+}
+
 static int load_role(const struct mgo_yaml_ctx *cx, const struct mgo_yaml_node *roles,
 		     const char *name, struct mgo_cfg_role *r)
 {
@@ -247,7 +266,7 @@ static int load_role(const struct mgo_yaml_ctx *cx, const struct mgo_yaml_node *
 					     "context", "qps", "burst", NULL };
 	long long qps = MGO_CFG_QPS, burst = MGO_CFG_BURST;
 	const struct mgo_yaml_node *m = mgo_yaml_get(roles, name);
-	char path[32], reason[128], *server = NULL;
+	char path[32], *server = NULL;
 	int rc;
 
 	snprintf(path, sizeof(path), "roles.%s", name);
@@ -282,13 +301,135 @@ static int load_role(const struct mgo_yaml_ctx *cx, const struct mgo_yaml_node *
 	} else if (r->token_file && r->context) {
 		rc = mgo_yaml_fail(cx, m, path, "context", -EINVAL, "goes with kubeconfig, not tokenFile");
 	} else if (server) {
-		/* Normalised here so that a bad URL fails at start, not at the
-		 * first request. */
-		rc = mgo_name_server_url(server, &r->server, reason, sizeof(reason));
-		if (rc)
-			rc = mgo_yaml_fail(cx, mgo_yaml_get(m, "server"), path, "server", rc, "%s", reason);
+		rc = normalise_server(cx, m, path, server, &r->server);
 	}
 out:
+	free(server);
+	return rc;
+}
+
+static int load_audiences(const struct mgo_yaml_ctx *cx, const struct mgo_yaml_node *m,
+			  struct mgo_cfg_tokens *t)
+{
+	const struct mgo_yaml_node *seq = mgo_yaml_get(m, "audiences");
+	int rc = mgo_yaml_want(cx, seq, "tokens", "audiences", MGO_YAML_SEQ);
+
+	if (rc || mgo_yaml_is_null(seq) || !seq->nkids)
+		return rc;
+	if (seq->nkids > MGO_CFG_AUDIENCES_MAX)
+		return mgo_yaml_fail(cx, seq, "tokens", "audiences", -EINVAL, "more than %d entries",
+				     MGO_CFG_AUDIENCES_MAX);
+	if (!(t->audiences = calloc(seq->nkids, sizeof(*t->audiences))))
+		return mgo_yaml_fail(cx, NULL, NULL, NULL, -ENOMEM, "out of memory");
+	for (size_t i = 0; i < seq->nkids; i++) {
+		const struct mgo_yaml_node *v = seq->kids[i];
+		char path[48];
+
+		snprintf(path, sizeof(path), "tokens.audiences[%zu]", i);
+		if (v->type != MGO_YAML_SCALAR || !*v->str || strlen(v->str) > 1024 ||
+		    !clean(v->str, false))
+			return mgo_yaml_fail(cx, v, path, NULL, -EINVAL,
+					     "must be a non-empty string without spaces");
+		if (!(t->audiences[i] = strdup(v->str)))
+			return mgo_yaml_fail(cx, NULL, NULL, NULL, -ENOMEM, "out of memory");
+		t->n_audiences++;
+	}
+	return 0;
+}
+
+static int load_token_sas(const struct mgo_yaml_ctx *cx, const struct mgo_yaml_node *m,
+			  struct mgo_cfg_tokens *t)
+{
+	static const char *const keys[] = { "watcher", "launcher", NULL };
+	static const char *const defaults[] = { "mgo-watcher", "mgo-launcher" };
+	const struct mgo_yaml_node *sas = mgo_yaml_get(m, "serviceAccounts");
+	char **dst[] = { &t->watcher_sa, &t->launcher_sa };
+	int rc = mgo_yaml_want(cx, sas, "tokens", "serviceAccounts", MGO_YAML_MAP);
+
+	if (!rc)
+		rc = mgo_yaml_check_keys(cx, sas, "tokens.serviceAccounts", keys);
+	for (size_t i = 0; !rc && i < 2; i++) {
+		rc = mgo_yaml_str(cx, sas, "tokens.serviceAccounts", keys[i], MGO_NAME_MAX, dst[i]);
+		if (!rc && *dst[i] && !mgo_name_is_dns_subdomain(*dst[i]))
+			rc = mgo_yaml_fail(cx, mgo_yaml_get(sas, keys[i]), "tokens.serviceAccounts",
+					   keys[i], -EINVAL, "not a service account name");
+		if (!rc && !*dst[i] && !(*dst[i] = strdup(defaults[i])))
+			rc = mgo_yaml_fail(cx, NULL, NULL, NULL, -ENOMEM, "out of memory");
+	}
+	return rc;
+}
+
+/* The directory of a token file: the unit the sandboxes grant. */
+static bool same_dir(const char *a, const char *b)
+{
+	const char *sa = strrchr(a, '/'), *sb = strrchr(b, '/');
+
+	return sa - a == sb - b && strncmp(a, b, (size_t)(sa - a)) == 0;
+}
+
+/* mgo-tokens writes each role's token where that role reads it, so each
+ * needs a tokenFile of its own directory, and the minter's own token must
+ * be in neither. */
+static int check_token_dirs(const struct mgo_yaml_ctx *cx, const struct mgo_yaml_node *root,
+			    const struct mgo_config *c)
+{
+	const struct mgo_cfg_role *roles[] = { &c->watcher, &c->launcher };
+	const char *names[] = { "watcher", "launcher" };
+
+	for (size_t i = 0; i < 2; i++) {
+		char path[32];
+
+		snprintf(path, sizeof(path), "roles.%s", names[i]);
+		if (!roles[i]->token_file)
+			return mgo_yaml_fail(cx, NULL, path, "tokenFile", -EINVAL,
+					     "required with tokens: mgo-tokens writes the role's token there");
+		if (same_dir(roles[i]->token_file, c->tokens.creds.token_file))
+			return mgo_yaml_fail(cx, NULL, path, "tokenFile", -EINVAL,
+					     "must not be in the directory of tokens.tokenFile");
+	}
+	if (same_dir(c->watcher.token_file, c->launcher.token_file))
+		return mgo_yaml_fail(cx, mgo_yaml_get(root, "roles"), "roles.launcher", "tokenFile",
+				     -EINVAL, "must not be in the directory of the watcher's");
+	return 0;
+}
+
+static int load_tokens(const struct mgo_yaml_ctx *cx, const struct mgo_yaml_node *root,
+		       struct mgo_cfg_tokens *t)
+{
+	static const char *const keys[] = { "tokenFile", "caFile", "server", "expirationSeconds",
+					    "audiences", "serviceAccounts", NULL };
+	const struct mgo_yaml_node *m = mgo_yaml_get(root, "tokens");
+	long long secs = MGO_CFG_TOKEN_SECONDS;
+	char *server = NULL;
+	int rc;
+
+	if (mgo_yaml_is_null(m))
+		return 0;
+	t->enabled = true;
+	rc = mgo_yaml_want(cx, m, NULL, "tokens", MGO_YAML_MAP);
+	if (!rc)
+		rc = mgo_yaml_check_keys(cx, m, "tokens", keys);
+	if (!rc)
+		rc = get_path(cx, m, "tokens", "tokenFile", &t->creds.token_file);
+	if (!rc && !t->creds.token_file)
+		rc = mgo_yaml_fail(cx, m, "tokens", "tokenFile", -EINVAL, "required");
+	if (!rc)
+		rc = get_path(cx, m, "tokens", "caFile", &t->creds.ca_file);
+	if (!rc)
+		rc = mgo_yaml_str(cx, m, "tokens", "server", 4096, &server);
+	if (!rc && server)
+		rc = normalise_server(cx, m, "tokens", server, &t->creds.server);
+	if (!rc)
+		rc = mgo_yaml_int(cx, m, "tokens", "expirationSeconds", MGO_CFG_TOKEN_SECONDS_MIN,
+				  MGO_CFG_TOKEN_SECONDS_MAX, &secs);
+	if (!rc)
+		rc = load_audiences(cx, m, t);
+	if (!rc)
+		rc = load_token_sas(cx, m, t);
+	t->expiration_s = (unsigned)secs;
+	/* one request a renewal: a low rate is plenty */
+	t->creds.qps = 1;
+	t->creds.burst = 4;
 	free(server);
 	return rc;
 }
@@ -298,7 +439,8 @@ static int load_tree(const struct mgo_yaml_ctx *cx, const struct mgo_yaml_node *
 {
 	static const char *const keys[] = { "namespace", "defaultImage", "operatorImage", "proxy",
 					    "resyncSeconds", "socketDir", "operatorServiceAccounts",
-					    "sftpKnownHosts", "roles", "supervisor", "health", NULL };
+					    "sftpKnownHosts", "roles", "supervisor", "health", "tokens",
+					    NULL };
 	static const char *const role_keys[] = { "watcher", "launcher", NULL };
 	const struct mgo_yaml_node *roles;
 	long long resync = MGO_CFG_DEFAULT_RESYNC;
@@ -354,6 +496,10 @@ static int load_tree(const struct mgo_yaml_ctx *cx, const struct mgo_yaml_node *
 		rc = load_role(cx, roles, "watcher", &c->watcher);
 	if (!rc)
 		rc = load_role(cx, roles, "launcher", &c->launcher);
+	if (!rc)
+		rc = load_tokens(cx, root, &c->tokens);
+	if (!rc && c->tokens.enabled)
+		rc = check_token_dirs(cx, root, c);
 	return rc;
 }
 
@@ -418,6 +564,8 @@ const struct mgo_cfg_role *mgo_cfg_role_of(const struct mgo_config *c, enum mgo_
 		return &c->watcher;
 	case MGO_ROLE_LAUNCHER:
 		return &c->launcher;
+	case MGO_ROLE_TOKENS:
+		return c->tokens.enabled ? &c->tokens.creds : NULL;
 	default:
 		return NULL;
 	}

@@ -177,6 +177,23 @@ static void http_failed(struct mgo_kube_req *r, long code)
 	if (parse_body(r, &body, err, sizeof(err)) != 0)
 		body = NULL;
 	mgo_kube_error_from_response(&e, code, body);
+	/* As client-go does with a token file: a 401 may mean the token
+	 * expired and its file already holds the next one (mgo-tokens renews
+	 * before expiry; the timer only looks every token_reload_ms). Nothing
+	 * was done for an unauthenticated request, so any verb may repeat,
+	 * once. */
+	if (code == 401 && !r->reauthed && c->creds->token_file) {
+		bool changed = false;
+		r->reauthed = true;
+		if (mgo_kube_creds_reload_token(c->creds, &changed, err, sizeof(err)) == 0 &&
+		    changed) {
+			c->stats.token_reloads++;
+			mgo_info("kube.token_reloaded", "the token file holds a new token");
+			json_decref(body);
+			retry_later(r, 0, code, e.reason);
+			return;
+		}
+	}
 	if (r->retries < c->o.max_retries) {
 		/* a 429 was refused before any work: safe to repeat for every verb */
 		if (code == 429) {

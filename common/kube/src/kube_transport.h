@@ -104,6 +104,7 @@ struct mgo_kube_req {
 
 	unsigned attempts;              /* HTTP exchanges, all pages */
 	unsigned retries;               /* of the current page */
+	bool reauthed;                  /* a 401 made it re-read the token file */
 	struct mgo_timer *retry_timer;
 	uint64_t attempt_start;
 

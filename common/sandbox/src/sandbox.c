@@ -51,17 +51,23 @@ static const char net_reads_why[] = "libc's resolver configuration and entropy; 
 static const struct mgo_sandbox__profile profiles[MGO_SANDBOX_ROLE_N] = {
 	[MGO_SANDBOX_WATCHER] = {"watcher", FAMILY(AF_UNIX) | FAMILY(AF_INET) | FAMILY(AF_INET6),
 				 "AF_UNIX, AF_INET, AF_INET6", false, true, false, net_reads,
-				 net_reads_why, 1024},
+				 net_reads_why, 1024, false},
 	[MGO_SANDBOX_VALIDATOR] = {"validator", FAMILY(AF_UNIX), "AF_UNIX", true, false, false,
 				   validator_reads, "entropy for jansson's hash seed; nothing else",
-				   128},
+				   128, false},
 	[MGO_SANDBOX_LAUNCHER] = {"launcher", FAMILY(AF_UNIX) | FAMILY(AF_INET) | FAMILY(AF_INET6),
 				  "AF_UNIX, AF_INET, AF_INET6", true, true, false, net_reads,
-				  net_reads_why, 1024},
+				  net_reads_why, 1024, false},
 	/* no AF_UNIX: it talks to the supervisor over inherited pipes only */
 	[MGO_SANDBOX_HEALTH] = {"health", FAMILY(AF_INET) | FAMILY(AF_INET6), "AF_INET, AF_INET6",
 				false, false, true, health_reads,
-				"nothing: it serves snapshots from memory", 128},
+				"nothing: it serves snapshots from memory", 128, false},
+	/* no AF_UNIX either: no IPC, only the API server and its supervisor's
+	 * inherited socket */
+	[MGO_SANDBOX_TOKENS] = {"tokens", FAMILY(AF_INET) | FAMILY(AF_INET6), "AF_INET, AF_INET6",
+				false, true, false, net_reads,
+				"libc's resolver configuration and entropy; plus its own token's "
+				"directory and the CA when not in memory", 128, true},
 };
 
 static struct mgo_sandbox_test_hooks hooks = {.landlock_abi = -1};

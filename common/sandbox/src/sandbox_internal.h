@@ -18,6 +18,7 @@ struct mgo_sandbox__profile {
 	const char *const *runtime_reads; /* NULL-ended */
 	const char *reads_why;          /* for mgo_sandbox_describe */
 	unsigned long max_fds;
+	bool writes_files;              /* policy.write_dirs (tokens) */
 };
 
 const struct mgo_sandbox__profile *mgo_sandbox__profile(enum mgo_sandbox_role role);

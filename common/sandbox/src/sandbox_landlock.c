@@ -6,6 +6,7 @@
 #include <linux/landlock.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -63,6 +64,11 @@ struct mgo_landlock_net_port_attr {
 	 LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_TRUNCATE |                   \
 	 LANDLOCK_ACCESS_FS_IOCTL_DEV)
 #define SOCKET_DIR_RIGHTS (LANDLOCK_ACCESS_FS_MAKE_SOCK | LANDLOCK_ACCESS_FS_REMOVE_FILE)
+/* a temporary file written, then renamed over the old one (no REFER: the
+ * rename stays inside the directory), or removed after a failed write */
+#define WRITE_DIR_RIGHTS                                                                \
+	(LANDLOCK_ACCESS_FS_MAKE_REG | LANDLOCK_ACCESS_FS_REMOVE_FILE |                 \
+	 LANDLOCK_ACCESS_FS_WRITE_FILE)
 
 static uint64_t fs_rights(int abi)
 {
@@ -202,6 +208,9 @@ int mgo_sandbox__landlock(const struct mgo_sandbox_policy *p, int abi,
 	if (prof->binds)
 		rc = add_path(ruleset, p->socket_dir, SOCKET_DIR_RIGHTS, attr.handled_access_fs,
 			      false, NULL);
+	for (size_t i = 0; !rc && prof->writes_files && p->write_dirs && p->write_dirs[i]; i++)
+		rc = add_path(ruleset, p->write_dirs[i], WRITE_DIR_RIGHTS, attr.handled_access_fs,
+			      false, NULL);
 	if (!rc)
 		rc = add_reads(ruleset, prof->runtime_reads, attr.handled_access_fs, &r->read_rules);
 	if (!rc)
@@ -240,8 +249,15 @@ void mgo_sandbox__landlock_describe(enum mgo_sandbox_role role, mgo_sandbox__des
 	fn(&(struct mgo_sandbox_entry){"landlock", "socket directory",
 				       prof->binds ? "make_sock, remove_file" : "nothing",
 				       prof->binds ? "binds its ipc:// socket and removes it at exit"
-						   : "only connects to its peer's socket"},
+				       : prof->families & (1ull << AF_UNIX) ? "only connects to its peer's socket"
+									     : "it has no IPC socket"},
 	   ctx);
+	if (prof->writes_files)
+		fn(&(struct mgo_sandbox_entry){"landlock", "each role's token directory",
+					       "make_reg, write_file, remove_file",
+					       "writes a role's token to a new file and renames it "
+					       "over the old one; reads nothing there"},
+		   ctx);
 	fn(&(struct mgo_sandbox_entry){"landlock", "any other file or directory", "no access",
 				       "every right of the kernel's ABI is handled"},
 	   ctx);

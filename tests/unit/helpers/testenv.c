@@ -252,7 +252,7 @@ void testenv_start(struct testenv *env, const struct testenv_opts *opts)
 				     TESTENV_BOB_TOKEN ",bob,uid-bob\n"
 				     TESTENV_SA_TOKEN ",system:serviceaccount:ops:robot,uid-robot,"
 				     "\"system:serviceaccounts,system:serviceaccounts:ops\"\n";
-	char *tokfile, bm[32], ew[32], *kc, *t;
+	char *tokfile, bm[32], ew[32], mte[32], *kc, *t;
 	const char *argv[28];
 	size_t n = 0, len = 0, cap = 0;
 	char *out = NULL;
@@ -296,6 +296,11 @@ void testenv_start(struct testenv *env, const struct testenv_opts *opts)
 		snprintf(ew, sizeof(ew), "%lu", opts->event_window);
 		argv[n++] = "--event-window";
 		argv[n++] = ew;
+	}
+	if (opts && opts->max_token_expiration) {
+		snprintf(mte, sizeof(mte), "%u", opts->max_token_expiration);
+		argv[n++] = "--service-account-max-token-expiration";
+		argv[n++] = mte;
 	}
 	argv[n] = NULL;
 	logfd = open(env->server_log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);

@@ -60,6 +60,9 @@ struct testenv_opts {
 	const char *extra_tokens;      /* more token-file lines, or NULL */
 	unsigned bookmark_interval_ms; /* 0: the server's default */
 	unsigned long event_window;    /* 0: the server's default */
+	/* --service-account-max-token-expiration: TokenRequest tokens live at
+	 * most this many seconds (0: as asked, kube's 600 s minimum) */
+	unsigned max_token_expiration;
 };
 
 struct testenv {

@@ -78,10 +78,28 @@
  *                    listens has no resolver), default 0.0.0.0.
  *     port           0..65535, default 8080; 0 takes any free port, which
  *                    mgo-health logs (health.listening) once bound.
+ *   tokens           optional mapping: the roles' tokens are minted, not
+ *                    mounted. mgo-supervisor then runs mgo-tokens first,
+ *                    which asks the TokenRequest API for each role's token
+ *                    and writes it to that role's tokenFile (required then,
+ *                    each in a directory of its own), renewing it at 80% of
+ *                    its lifetime (docs/install.md, "Tokens").
+ *     tokenFile      required: the pod's own projected ServiceAccount token,
+ *                    which may create serviceaccounts/token for the two
+ *                    accounts below and nothing else.
+ *     caFile, server as for a role.
+ *     expirationSeconds  600..86400, default 600: the lifetime asked for
+ *                    (kube's minimum is 600; the API server may give less).
+ *     audiences      optional list of strings: the tokens' audiences
+ *                    (absent: the API server's own).
+ *     serviceAccounts  optional mapping {watcher, launcher}: the accounts
+ *                    minted for, default mgo-watcher and mgo-launcher, in
+ *                    the configuration's namespace.
  */
 #ifndef MGO_CONFIG_H
 #define MGO_CONFIG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "mgo/role.h"
@@ -128,6 +146,21 @@ struct mgo_cfg_role {
 	unsigned qps, burst;      /* API requests a second, and a burst */
 };
 
+#define MGO_CFG_TOKEN_SECONDS 600
+#define MGO_CFG_TOKEN_SECONDS_MIN 600
+#define MGO_CFG_TOKEN_SECONDS_MAX 86400
+#define MGO_CFG_AUDIENCES_MAX 16
+
+/* mgo-tokens; see the `tokens` key above. */
+struct mgo_cfg_tokens {
+	bool enabled;             /* the key is present */
+	struct mgo_cfg_role creds;/* the pod's own token: tokenFile, caFile, server */
+	unsigned expiration_s;
+	char **audiences;         /* n_audiences; none: the API server's */
+	size_t n_audiences;
+	char *watcher_sa, *launcher_sa;
+};
+
 /* Every string is owned by the struct; NULL means unset. */
 struct mgo_config {
 	char *namespace;
@@ -145,6 +178,7 @@ struct mgo_config {
 	struct mgo_cfg_role launcher;
 	struct mgo_cfg_supervisor supervisor;
 	struct mgo_cfg_health health;
+	struct mgo_cfg_tokens tokens;
 };
 
 /* Reads and validates the file at path (at most MGO_CFG_FILE_MAX bytes).
@@ -159,8 +193,8 @@ int mgo_cfg_load_mem(const char *yaml, size_t len, const char *name, struct mgo_
 /* Frees every member and leaves *c zeroed; accepts a zeroed struct. */
 void mgo_cfg_free(struct mgo_config *c);
 
-/* The API access settings of a role that has them (watcher, launcher), or
- * NULL. */
+/* The API access settings of a role that has them (watcher, launcher, and
+ * tokens when the `tokens` key is present), or NULL. */
 const struct mgo_cfg_role *mgo_cfg_role_of(const struct mgo_config *c, enum mgo_role role);
 
 #endif

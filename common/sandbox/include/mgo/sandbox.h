@@ -31,7 +31,11 @@
  * and libraries probe families and cope), and clone3() returns ENOSYS so
  * that glibc falls back to clone(), whose flags the filter can read.
  *
- * Roles: the three operator processes, and mgo-health, which serves the
+ * Roles: the three operator processes; mgo-tokens, which mints the
+ * watcher's and the launcher's API tokens: it reads its own token's
+ * directory, writes regular files only in the two role token directories,
+ * and connects only to the API server's port (like the watcher's); and
+ * mgo-health, which serves the
  * probes and metrics: it reads no file at all once sandboxed, connects
  * nowhere, and may bind TCP only on its configured port. The supervisor has no profile: it
  * must fork and exec its children, and whatever it installed would be
@@ -57,6 +61,7 @@ enum mgo_sandbox_role {
 	MGO_SANDBOX_VALIDATOR,
 	MGO_SANDBOX_LAUNCHER,
 	MGO_SANDBOX_HEALTH,
+	MGO_SANDBOX_TOKENS,
 	MGO_SANDBOX_ROLE_N,
 };
 
@@ -73,6 +78,10 @@ struct mgo_sandbox_policy {
 	 * token stays readable when the kubelet swaps its ..data symlink. Paths
 	 * that do not exist are skipped. */
 	const char *const *read_paths;
+	/* NULL-ended, may be NULL: the tokens role only: directories where it
+	 * may create, write, rename over and remove regular files (each
+	 * role's token directory). Each must exist. */
+	const char *const *write_dirs;
 	/* -1-ended, may be NULL: descriptors kept open besides 0, 1 and 2. */
 	const int *keep_fds;
 	/* 0-ended, may be NULL: the TCP ports the watcher and launcher may
@@ -109,7 +118,8 @@ int mgo_sandbox_apply(const struct mgo_sandbox_policy *p, struct mgo_sandbox_rep
 /* Logs one "sandbox.applied" line with the report's fields. */
 void mgo_sandbox_log_report(const struct mgo_sandbox_report *r);
 
-/* "watcher", "validator", "launcher", "health"; NULL for anything else. */
+/* "watcher", "validator", "launcher", "health", "tokens"; NULL for anything
+ * else. */
 const char *mgo_sandbox_role_name(enum mgo_sandbox_role role);
 
 /* The role for a process name, or -1. */
