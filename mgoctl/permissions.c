@@ -368,6 +368,77 @@ static void put_other_roles(const struct doc *d)
 	}
 }
 
+/* What each process could make happen if an attacker ran code in it, and
+ * the test that plays it so: docs/design.md's rule that the split holds as
+ * a whole, not only process by process. Each test is named as
+ * file:suite::test; test_mgoctl_permissions checks that every one exists. */
+static const struct taken_over {
+	const char *process, *could, *cannot, *tests;
+} taken_over[] = {
+	{"watcher", "send the validator any Observe (its own key); read what its RBAC lets it read",
+	 "make the launcher create a Job the MustGather and allowlist do not justify, delete a Job "
+	 "the operator does not own, or write a status (the launcher re-reads each act's objects); "
+	 "write anything itself (no write verb linked, read-only RBAC)",
+	 "tests/e2e/test_e2e_compromised.c:compromised::forged_observes_make_no_job_and_delete_nothing, "
+	 "tests/unit/test_link_table.c:link_table::every_installed_program_links_only_what_its_row_allows, "
+	 "tests/e2e/test_e2e_rbac.c:rbac::watcher_only_reads_and_launcher_alone_writes"},
+	{"validator", "send the launcher any Act (its own key): deny or fail an unfinished MustGather",
+	 "launch with another image, account, Secret, host, proxy, claim or timeout, delete a Job "
+	 "the operator does not own, write another MustGather's status, reach the network or a file",
+	 "tests/e2e/test_e2e_compromised.c:compromised::forged_launch_fields_make_no_job, "
+	 "tests/e2e/test_e2e_compromised.c:compromised::forged_launch_targets_make_no_job, "
+	 "tests/e2e/test_e2e_compromised.c:compromised::forged_deletes_delete_nothing, "
+	 "tests/e2e/test_e2e_compromised.c:compromised::forged_status_writes_change_nothing, "
+	 "tests/unit/test_sandbox.c:sandbox::validator_connects_nowhere_over_tcp"},
+	{"launcher", "use the writer's token: create Jobs, patch MustGather status, write Events",
+	 "create a Job that is not owned by a MustGather, runs an unlisted image or leaves the "
+	 "rendered pod security (the admission policies, Kubernetes 1.30+); delete a Job not "
+	 "labelled as the operator's; write while another replica leads",
+	 "tests/unit/test_apiserver_job_vap.c:job_vap::images_outside_the_default_and_the_allowlist_are_refused, "
+	 "tests/unit/test_apiserver_job_vap.c:job_vap::jobs_stepping_outside_the_rendered_shape_are_refused, "
+	 "tests/unit/test_apiserver_job_vap.c:job_vap::deletes_only_of_the_operators_jobs, "
+	 "tests/unit/test_launcher_fence.c:launcher_fence::a_stuck_renewal_stops_every_write_by_the_deadline"},
+	{"tokens", "mint the watcher's and the launcher's tokens with the pod's own",
+	 "mint a token for any other account or namespace, or read the API (RBAC); read the "
+	 "tokens it writes (sandbox)",
+	 "tests/unit/test_deploy_apply.c:deploy_apply::the_pods_own_account_only_mints_the_roles_tokens, "
+	 "tests/unit/test_sandbox.c:sandbox::tokens_reads_its_token_writes_only_role_tokens"},
+	{"health", "answer the probes and the scrape as it likes",
+	 "read a file, reach the API or any peer: it holds no key and no token",
+	 "tests/unit/test_sandbox.c:sandbox::health_reads_nothing_connects_nowhere_and_binds_its_port"},
+	{"supervisor", "hand any child any key it minted; restart or stop children",
+	 "act on the API: it links no Kubernetes client and holds no token",
+	 "tests/unit/test_link_table.c:link_table::every_installed_program_links_only_what_its_row_allows"},
+	{"any key but the validator's", "connect to the launcher's socket",
+	 "have an act obeyed: the launcher's ZAP handler accepts the validator's key alone",
+	 "tests/unit/test_launcher_auth.c:launcher_auth::the_watchers_key_gets_nothing_done, "
+	 "tests/unit/test_launcher_auth.c:launcher_auth::a_fresh_key_gets_nothing_done"},
+};
+
+static void put_taken_over(void)
+{
+	puts("\n## If a process is taken over\n\nWhat an attacker running code in each process "
+	     "could make happen, what the others and the\ncluster still refuse, and the tests "
+	     "that play it (`mgoctl/permissions.c`; every test named\nhere must exist, "
+	     "`tests/unit/test_mgoctl_permissions.c` checks).\n\n"
+	     "| process | could | cannot | tests |\n|---|---|---|---|");
+	for (size_t i = 0; i < sizeof(taken_over) / sizeof(taken_over[0]); i++) {
+		const struct taken_over *t = &taken_over[i];
+
+		printf("| %s | %s | %s | ", t->process, t->could, t->cannot);
+		for (const char *p = t->tests; *p;) {
+			size_t n = strcspn(p, ",");
+			printf("`%.*s`", (int)n, p);
+			p += n;
+			if (*p) {
+				fputs(", ", stdout);
+				p += strspn(p, ", ");
+			}
+		}
+		puts(" |");
+	}
+}
+
 static void render(struct doc *d)
 {
 	size_t first = 0;
@@ -389,6 +460,7 @@ static void render(struct doc *d)
 		     "(Landlock where the kernel has it; seccomp always).\n");
 		put_rows(d, &d->procs[first].sandbox, true);
 	}
+	put_taken_over();
 	put_other_roles(d);
 }
 

@@ -311,3 +311,44 @@ Test(mgoctl_permissions, usage_errors)
 	cr_assert(strstr(text, "/nonexistent.yaml"), "%s", text);
 	free(text);
 }
+
+/* Every test the "If a process is taken over" table names exists: the
+ * file, and a Test(suite, name) in it. */
+Test(mgoctl_permissions, every_taken_over_row_names_tests_that_exist)
+{
+	char *doc = slurp(MGO_SOURCE_DIR "/docs/permissions.md"), *p, *end;
+	size_t named = 0;
+
+	cr_assert_not_null(doc);
+	p = strstr(doc, "## If a process is taken over");
+	cr_assert_not_null(p, "docs/permissions.md has no taken-over table");
+	end = strstr(p + 3, "\n## ");
+	if (end)
+		*end = '\0';
+	p = strstr(p, "| process |");
+	cr_assert_not_null(p, "the taken-over table has no header");
+	while ((p = strstr(p, "`tests/"))) {
+		char ref[512], path[1024], want[512], *colon, *sep, *text;
+		size_t n = strcspn(p + 1, "`");
+
+		cr_assert_lt(n, sizeof(ref));
+		memcpy(ref, p + 1, n);
+		ref[n] = '\0';
+		p += n + 2;
+		colon = strchr(ref, ':');
+		cr_assert_not_null(colon, "%s: no file:suite::test", ref);
+		*colon = '\0';
+		sep = strstr(colon + 1, "::");
+		cr_assert_not_null(sep, "%s: no suite::test", colon + 1);
+		*sep = '\0';
+		snprintf(path, sizeof(path), "%s/%s", MGO_SOURCE_DIR, ref);
+		text = slurp(path);
+		cr_assert_not_null(text, "the table names %s, which does not exist", ref);
+		snprintf(want, sizeof(want), "Test(%s, %s)", colon + 1, sep + 2);
+		cr_expect_not_null(strstr(text, want), "%s has no %s", ref, want);
+		free(text);
+		named++;
+	}
+	cr_assert_geq(named, 7u, "the table names %zu tests", named);
+	free(doc);
+}
