@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <zmq.h>
 
 #include "mgo/log.h"
@@ -33,6 +35,11 @@ static int load_creds(struct mgo_proc *p)
 
 	if (rc) {
 		mgo_error("proc.credentials", "%s", err);
+		return rc;
+	}
+	/* the sandbox refuses the resolver's datagram sockets: names now */
+	if ((rc = mgo_sandbox_pin_names(p->creds.server, &p->creds.resolve, err, sizeof(err)))) {
+		mgo_error("proc.resolve", "%s", err);
 		return rc;
 	}
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
@@ -102,15 +109,36 @@ static int trust_store(char **cainfo, char **capath)
 
 /* notify_fd, the supervisor's notification pipe (-1: none), is the one
  * inherited descriptor kept open; the keys' pipe is read and closed by now. */
+/* The directory of the role's own socket, made 0700 unless the supervisor
+ * made it already (mgo-supervisor does; a process run on its own for
+ * development makes its own). */
+static int own_socket_dir(const struct mgo_proc *p, char *dir, size_t len)
+{
+	struct stat st;
+
+	if (snprintf(dir, len, "%s/%s", p->cfg.socket_dir, p->role) >= (int)len)
+		return -ENAMETOOLONG;
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+		mgo_error("proc.sockdir", "cannot create %s: %s", dir, strerror(errno));
+		return -errno;
+	}
+	if (lstat(dir, &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid()) {
+		mgo_error("proc.sockdir", "%s is not a directory of ours", dir);
+		return -EPERM;
+	}
+	return 0;
+}
+
 static int enter_sandbox(struct mgo_proc *p, int notify_fd)
 {
 	const int keep[] = {notify_fd, -1};
+	char bind_dir[PATH_MAX];
 	const char *reads[4] = {0};
 	char *token_dir = NULL, *cainfo = NULL, *capath = NULL, err[256];
 	uint16_t ports[MGO_SANDBOX_PORTS_MAX];
 	struct mgo_sandbox_policy pol = {
 		.role = (enum mgo_sandbox_role)mgo_sandbox_role_parse(p->role),
-		.socket_dir = p->cfg.socket_dir,
+		.bind_dir = bind_dir,
 		.read_paths = reads,
 		.keep_fds = notify_fd >= 0 ? keep : NULL,
 	};
@@ -118,6 +146,9 @@ static int enter_sandbox(struct mgo_proc *p, int notify_fd)
 	size_t n = 0;
 	int rc = 0;
 
+	if ((pol.role == MGO_SANDBOX_VALIDATOR || pol.role == MGO_SANDBOX_LAUNCHER) &&
+	    (rc = own_socket_dir(p, bind_dir, sizeof(bind_dir))))
+		return rc;
 	if (p->creds.server) {
 		if (p->creds.token_file) {
 			if (!(token_dir = strdup(p->creds.token_file))) {
@@ -269,9 +300,9 @@ int mgo_proc_start(struct mgo_proc *p, const char *role, int argc, char **argv)
 		mgo_error("config.invalid", "%s", err);
 		return 2;
 	}
-	snprintf(p->validator_endpoint, sizeof(p->validator_endpoint), "ipc://%s/validator",
+	snprintf(p->validator_endpoint, sizeof(p->validator_endpoint), "ipc://%s/validator/socket",
 		 p->cfg.socket_dir);
-	snprintf(p->launcher_endpoint, sizeof(p->launcher_endpoint), "ipc://%s/launcher",
+	snprintf(p->launcher_endpoint, sizeof(p->launcher_endpoint), "ipc://%s/launcher/socket",
 		 p->cfg.socket_dir);
 	if (mgo_sandbox_role_parse(role) < 0)
 		return 2;

@@ -46,6 +46,11 @@ struct mgo_kube_creds {
 	char *key_pem;                /* client key (PEM) */
 	size_t key_len;
 	char *namespace;              /* context / service account namespace; may be NULL */
+	char **resolve;               /* NULL-ended "host:port:addresses" entries the
+	                                 client gives libcurl (CURLOPT_RESOLVE), so it
+	                                 resolves no name itself; may be NULL. Set by
+	                                 the process before its sandbox
+	                                 (mgo_sandbox_pin_names); freed here */
 };
 
 /* path NULL: the files of $KUBECONFIG (colon-separated; missing ones are
