@@ -34,13 +34,13 @@
  * SOCK_STREAM: no UDP, no raw socket, no Unix datagram (nothing it could
  * send a token with beside the connections Landlock checks); the roles that
  * talk to the API server resolve its name before the sandbox and pin the
- * addresses (mgo_kube_creds_pin), so they need no resolver afterwards.
+ * addresses (mgo_sandbox_pin_names), so they need no resolver afterwards.
  *
  * Roles: the three operator processes; mgo-health, which serves the probes
  * and metrics: it reads no file at all once sandboxed, connects nowhere,
  * and may bind TCP only on its configured port; and the supervisor. The
  * supervisor's sandbox would be inherited by every child it forks, so it
- * forks one unsandboxed helper first (supervisor/spawner.c), which forks
+ * forks one unsandboxed helper first (supervisor/sup_spawn.h), which forks
  * and executes the children on its request as the supervisor's own children
  * (CLONE_PARENT), and then sandboxes itself: no exec, no fork, no socket(),
  * no file but the removal of the socket directory at exit; in particular
