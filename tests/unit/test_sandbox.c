@@ -937,6 +937,38 @@ Test(sandbox, no_role_but_the_owner_removes_or_replaces_a_socket)
 	close(p.lfd);
 }
 
+static void sibling_unsignalled(void *arg)
+{
+	const pid_t *sibling = arg;
+
+	errno = 0;
+	CHECK(kill(*sibling, SIGKILL) < 0 && errno == EPERM, "kill a sibling: %s",
+	      strerror(errno));
+}
+
+/* Signals are scoped (Landlock ABI 6) for the four children: none can
+ * signal a process outside its sandbox, a sibling of the same uid least of
+ * all. The supervisor's are not (its own test below). */
+Test(sandbox, no_child_signals_a_sibling)
+{
+	int abi = (int)syscall(SYS_landlock_create_ruleset, NULL, 0, 1);
+	pid_t sibling;
+
+	if (abi < 6)
+		cr_skip("Landlock ABI %d: signals are scoped from ABI 6 on", abi);
+	sibling = fork();
+	cr_assert_geq(sibling, 0);
+	if (sibling == 0) {
+		pause();
+		_exit(0);
+	}
+	for (size_t i = 0; i < sizeof(all_roles) / sizeof(all_roles[0]); i++)
+		if (all_roles[i] != MGO_SANDBOX_SUPERVISOR)
+			passes(all_roles[i], sibling_unsignalled, &sibling);
+	int st = stop_process(sibling, SIGKILL, 5000);
+	cr_assert(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL, "the sibling ended %#x", st);
+}
+
 /* --- the supervisor ------------------------------------------------------ */
 
 struct sup_case {
