@@ -13,11 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <zmq.h>
 
 #include "health.h"
 #include "mgo/log.h"
-#include "mgo/proc.h"
+#include "mgo/parse.h"
 #include "mgo/sandbox.h"
 
 /* A few probes and one scraper at a time; anything more is a flood. */
@@ -78,11 +77,11 @@ int mgo_health_start(struct mgo_health *h, int argc, char **argv)
 				return usage();
 			break;
 		case 's':
-			if ((h->snapshot_fd = mgo_proc_parse_fd(optarg)) < 0)
+			if ((h->snapshot_fd = mgo_parse_fd(optarg)) < 0)
 				return usage();
 			break;
 		case 'n':
-			if ((notify_fd = mgo_proc_parse_fd(optarg)) < 0)
+			if ((notify_fd = mgo_parse_fd(optarg)) < 0)
 				return usage();
 			break;
 		default:
@@ -259,7 +258,7 @@ static int start_http(struct mgo_health *h)
 		return -EADDRNOTAVAIL;
 	if (!(info = MHD_get_daemon_info(h->mhd, MHD_DAEMON_INFO_EPOLL_FD)))
 		return -EIO;
-	if ((rc = mgo_loop_add_fd(h->loop, info->epoll_fd, ZMQ_POLLIN, on_mhd_io, h, &h->mhd_w)) ||
+	if ((rc = mgo_loop_add_fd(h->loop, info->epoll_fd, MGO_POLLIN, on_mhd_io, h, &h->mhd_w)) ||
 	    (rc = mgo_timer_new(h->loop, on_mhd_timer, h, &h->mhd_timer)))
 		return rc;
 	if (!(info = MHD_get_daemon_info(h->mhd, MHD_DAEMON_INFO_BIND_PORT)))
@@ -279,7 +278,7 @@ int mgo_health_open(struct mgo_health *h)
 			  strerror(errno));
 		return 1;
 	}
-	if ((rc = mgo_loop_add_fd(h->loop, h->snapshot_fd, ZMQ_POLLIN, on_snapshot, h,
+	if ((rc = mgo_loop_add_fd(h->loop, h->snapshot_fd, MGO_POLLIN, on_snapshot, h,
 				  &h->snapshot_w))) {
 		mgo_error("health.loop", "cannot watch the snapshot pipe: %s", strerror(-rc));
 		return 1;

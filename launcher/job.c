@@ -238,12 +238,14 @@ json_t *mgo_job_render(const struct mgo_act *act, const struct mgo_job_config *c
 		return NULL;
 	job = json_pack(
 		"{s:s, s:s,"
-		" s:{s:s, s:s, s:{s:s, s:s}, s:{s:s, s:s},"
+		" s:{s:s, s:s, s:{s:s, s:s, s:s}, s:{s:s, s:s},"
 		"    s:[{s:s, s:s, s:s, s:s, s:b, s:b}]},"
 		" s:{s:i, s:{s:{s:{s:s, s:s}}, s:o}}}",
 		"apiVersion", "batch/v1", "kind", "Job",
 		"metadata", "name", name, "namespace", act->ns,
 		"labels", MGO_LABEL_MANAGED_BY, MGO_MANAGED_BY, MGO_LABEL_UID, act->uid,
+		MGO_LABEL_IMAGE_SOURCE,
+		act->intent.custom_image ? MGO_IMAGE_SOURCE_ALLOWLIST : MGO_IMAGE_SOURCE_DEFAULT,
 		"annotations", MGO_ANNOTATION_NAME, act->name, MGO_ANNOTATION_TRACE, trace,
 		"ownerReferences", "apiVersion", "operator.openshift.io/v1alpha1", "kind",
 		"MustGather", "name", act->name, "uid", act->uid, "controller", 1,

@@ -8,11 +8,11 @@
 #include <time.h>
 #include <uthash.h>
 #include <unistd.h>
-#include <zmq.h>
 
 #include "mg_status.h"
 #include "mgo/ipc_sock.h"
 #include "mgo/kube.h"
+#include "mgo/kube_write.h"
 #include "mgo/log.h"
 #include "mgo/metrics.h"
 
@@ -27,9 +27,12 @@ static const struct mgo_kube_resource res_events = {"", "v1", "events", true};
  * a Job we found is ours). */
 enum step {
 	STEP_END = 0,
-	STEP_STATUS,            /* merge-patch /status, conditional on resourceVersion */
+	STEP_READ_MG,           /* read the MustGather: its status, to write only changes */
+	STEP_STATUS,            /* merge-patch /status, conditional on resourceVersion;
+				   skipped when it would change nothing a user sees */
 	STEP_CREATE_JOB,        /* create the Job; AlreadyExists -> STEP_VERIFY_JOB */
-	STEP_VERIFY_JOB,        /* read the existing Job: ours if it names our UID */
+	STEP_VERIFY_JOB,        /* read the existing Job: ours if it names our UID
+				   (if not: the act becomes name_taken's) */
 	STEP_EVENT,             /* record the Event (AlreadyExists: recorded before) */
 	STEP_DELETE_JOB,        /* delete the Job, conditional on its UID */
 	STEP_ALLOWLIST_STATUS,  /* merge-patch MustGatherImage/cluster's /status,
@@ -41,14 +44,32 @@ enum step {
  * refuses unknown kinds); one that does is refused and logged. */
 static const struct act_rule {
 	enum mgo_act_kind kind;
-	enum step steps[4];
+	enum step steps[5];
 } act_rules[] = {
-	{MGO_ACT_LAUNCH, {STEP_STATUS, STEP_CREATE_JOB, STEP_EVENT}},
-	{MGO_ACT_DENY, {STEP_STATUS, STEP_EVENT, STEP_DELETE_JOB}},
-	{MGO_ACT_FINISH, {STEP_STATUS, STEP_EVENT, STEP_DELETE_JOB}},
+	{MGO_ACT_LAUNCH, {STEP_READ_MG, STEP_STATUS, STEP_CREATE_JOB, STEP_EVENT}},
+	{MGO_ACT_DENY, {STEP_READ_MG, STEP_STATUS, STEP_EVENT, STEP_DELETE_JOB}},
+	{MGO_ACT_FINISH, {STEP_READ_MG, STEP_STATUS, STEP_EVENT, STEP_DELETE_JOB}},
 	{MGO_ACT_CLEANUP, {STEP_DELETE_JOB}},
 	{MGO_ACT_ALLOWLIST_STATUS, {STEP_ALLOWLIST_STATUS}},
 };
+
+/* The rest of a launch whose Job name is held by a Job this MustGather does
+ * not control: the MustGather fails with JobNameTaken and one Warning Event
+ * naming that Job (the Event's name is fixed per reason, so a repeat is
+ * AlreadyExists). Of the other Job nothing is touched.
+ *
+ * Why the launcher decides this one, when the validator decides every other
+ * outcome: the create's AlreadyExists is the only true observation of it.
+ * The watcher lists only Jobs carrying our label, so it does not see a
+ * squatter at all; listing every Job in the cluster to find one would cost
+ * the watcher memory for all of them, and a GET before the launch is a race
+ * the create answers anyway (a Job made between the two). So the launcher
+ * acts on its own read, as it does for AlreadyExists with our UID (success,
+ * docs/support.md), and the validator, seeing a Failed MustGather, decides
+ * nothing more. It grants no new power: a validator could deny any
+ * MustGather already. Without this, the launch failed and the watcher,
+ * seeing the Running status written, observed again: forever. */
+static const struct act_rule name_taken_rule = {MGO_ACT_DENY, {STEP_STATUS, STEP_EVENT}};
 
 /* One act being carried out. */
 struct exec {
@@ -59,6 +80,12 @@ struct exec {
 	enum step step;                 /* the step whose request is in flight */
 	char job_name[80];
 	char result[768];
+	json_t *mg;                     /* the MustGather as last read or written */
+	/* name_taken_rule's act: a denial of the launch's MustGather, its
+	 * strings borrowed from msg.u.act except these two */
+	struct mgo_act taken;
+	char taken_message[512];
+	char *taken_rv;
 	struct timespec received;       /* for mgo_reconcile_duration_seconds */
 	UT_hash_handle hh;              /* by msg.u.act.uid */
 };
@@ -82,6 +109,67 @@ static void note(struct exec *e, const char *fmt, ...)
 	va_end(ap);
 }
 
+static void exec_free(struct exec *e)
+{
+	mgo_ipc_msg_free(&e->msg);
+	json_decref(e->mg);
+	free(e->taken_rv);
+	free(e);
+}
+
+/* The act the current steps carry out. */
+static const struct mgo_act *act_of(const struct exec *e)
+{
+	return e->taken.kind ? &e->taken : &e->msg.u.act;
+}
+
+static void keep_mg(struct exec *e, const json_t *obj)
+{
+	json_decref(e->mg);
+	e->mg = json_incref((json_t *)obj);
+}
+
+static const char *meta_str(const json_t *obj, const char *key)
+{
+	return json_string_value(json_object_get(json_object_get(obj, "metadata"), key));
+}
+
+/* Turns the rest of the launch into name_taken_rule, the existing Job `job`
+ * named in the message with its controller, if any. Returns -ENOMEM. */
+static int name_taken(struct exec *e, const json_t *job)
+{
+	const struct mgo_act *a = &e->msg.u.act;
+	const char *rv = e->mg ? meta_str(e->mg, "resourceVersion") : NULL;
+	char owner[2 * MGO_NAME_MAX + 32] = "no controller";
+	const json_t *o;
+	size_t i;
+
+	json_array_foreach(json_object_get(json_object_get(job, "metadata"), "ownerReferences"), i,
+			   o) {
+		const char *kind = json_string_value(json_object_get(o, "kind"));
+		const char *name = json_string_value(json_object_get(o, "name"));
+		if (json_is_true(json_object_get(o, "controller")))
+			snprintf(owner, sizeof(owner), "controlled by %.64s %.253s",
+				 kind ? kind : "?", name ? name : "?");
+	}
+	if (!(e->taken_rv = strdup(rv ? rv : a->resource_version ? a->resource_version : "")))
+		return -ENOMEM;
+	snprintf(e->taken_message, sizeof(e->taken_message),
+		 "Job %s/%s already exists and is not this MustGather's (%s); remove that Job "
+		 "and create the MustGather again, or create it under another name",
+		 a->ns, e->job_name, owner);
+	e->taken = (struct mgo_act){
+		.kind = MGO_ACT_DENY, .ns = a->ns, .name = a->name, .uid = a->uid,
+		.generation = a->generation, .resource_version = e->taken_rv[0] ? e->taken_rv : NULL,
+		.reason = (char *)MGO_REASON_JOB_NAME_TAKEN, .message = e->taken_message,
+	};
+	e->rule = &name_taken_rule;
+	e->next = 0;
+	mgo_warn("launcher.job_name_taken", "MustGather %s/%s fails: %s", a->ns, a->name,
+		 e->taken_message);
+	return 0;
+}
+
 static double seconds_since(const struct timespec *t0)
 {
 	struct timespec now;
@@ -98,8 +186,7 @@ static void finish(struct exec *e)
 	mgo_metric_observe(mgo_metrics_proc(), MGO_M_RECONCILE_SECONDS, NULL, took > 0 ? took : 0);
 	mgo_ipc_log("validator", "launcher", &e->msg, e->result);
 	HASH_DEL(l->inflight, e);
-	mgo_ipc_msg_free(&e->msg);
-	free(e);
+	exec_free(e);
 }
 
 /* Stops the act after a failed step; the watcher will observe again. */
@@ -130,10 +217,28 @@ static void on_step(void *ctx, const struct mgo_kube_result *res)
 {
 	struct exec *e = ctx;
 	const struct mgo_kube_error *err = res->error;
-	const struct mgo_act *a = &e->msg.u.act;
+	const struct mgo_act *a = act_of(e);
 	long code = err ? err->http_code : res->http_code;
 
 	switch (e->step) {
+	case STEP_READ_MG: {
+		const char *rv = meta_str(res->body, "resourceVersion");
+		if (err && code == 404) {
+			note(e, "the MustGather is gone");
+			finish(e);
+			return;
+		}
+		if (err)
+			return stop(e, err, "MustGather read");
+		/* the status write would get a Conflict: spare it */
+		if (a->resource_version && (!rv || strcmp(rv, a->resource_version) != 0)) {
+			note(e, "stale: the MustGather changed since the decision");
+			finish(e);
+			return;
+		}
+		keep_mg(e, res->body);
+		break;
+	}
 	case STEP_ALLOWLIST_STATUS:
 	case STEP_STATUS:
 		if (err && code == 409) {
@@ -150,6 +255,7 @@ static void on_step(void *ctx, const struct mgo_kube_result *res)
 		if (err)
 			return stop(e, err, "status");
 		if (e->step == STEP_STATUS) {
+			keep_mg(e, res->body);
 			note(e, "status written");
 			if (a->kind != MGO_ACT_LAUNCH)
 				count_outcome(a);
@@ -188,8 +294,12 @@ static void on_step(void *ctx, const struct mgo_kube_result *res)
 		if (!ours) {
 			note(e, "Job %s exists but is not owned by this MustGather; not touching it",
 			     e->job_name);
-			finish(e);
-			return;
+			if (name_taken(e, res->body) != 0) {
+				note(e, "out of memory");
+				finish(e);
+				return;
+			}
+			break;
 		}
 		note(e, "Job %s already exists", e->job_name);
 		break;
@@ -221,7 +331,8 @@ static void on_step(void *ctx, const struct mgo_kube_result *res)
 static int start_step(struct exec *e, enum step step)
 {
 	struct mgo_launcher *l = e->l;
-	const struct mgo_act *a = &e->msg.u.act;
+	const struct mgo_act *a = act_of(e);
+	const json_t *current = json_object_get(e->mg, "status");
 	char now[32];
 	json_t *body = NULL;
 	int rc;
@@ -229,8 +340,16 @@ static int start_step(struct exec *e, enum step step)
 	mgo_rfc3339_now(now, sizeof(now));
 	e->step = step;
 	switch (step) {
+	case STEP_READ_MG:
+		rc = mgo_kube_get(l->client, &res_mustgathers, a->ns, a->name, on_step, e, NULL);
+		break;
 	case STEP_STATUS:
-		body = mgo_status_patch(a, e->job_name, now);
+		body = mgo_status_patch(a, e->job_name, now, current);
+		if (body && e->mg && !mgo_status_patch_changes(body, current)) {
+			note(e, "status unchanged");
+			json_decref(body);
+			return 1;
+		}
 		rc = body ? mgo_kube_merge_patch(l->client, &res_mustgathers, a->ns, a->name,
 						 "status", body, MGO_KUBE_F_IDEMPOTENT, on_step, e,
 						 NULL)
@@ -380,7 +499,8 @@ static void collect(void *ctx)
 	mgo_metric_set(m, MGO_M_QUEUE_DEPTH, NULL, (int64_t)HASH_COUNT(l->inflight));
 }
 
-int mgo_launcher_open(struct mgo_launcher *l, struct mgo_proc *proc)
+int mgo_launcher_open(struct mgo_launcher *l, struct mgo_proc *proc,
+		       struct mgo_kube_creds *creds)
 {
 	const struct mgo_config *cfg = &proc->cfg;
 	char err[512], host[64] = "launcher";
@@ -406,15 +526,15 @@ int mgo_launcher_open(struct mgo_launcher *l, struct mgo_proc *proc)
 	};
 	struct mgo_kube_client_opts opts = {.qps = cfg->launcher.qps, .burst = cfg->launcher.burst};
 
-	if ((rc = mgo_kube_client_new(proc->loop, &proc->creds, &opts, &l->client, err,
+	if ((rc = mgo_kube_client_new(proc->loop, creds, &opts, &l->client, err,
 				      sizeof(err)))) {
 		mgo_error("launcher.client", "%s", err);
 		return rc;
 	}
 	if ((rc = mgo_proc_bind(proc, proc->launcher_endpoint, MGO_ROLE_VALIDATOR, &l->pull)) ||
-	    (rc = mgo_loop_add_zmq(proc->loop, l->pull, ZMQ_POLLIN, on_act, l, NULL))) {
+	    (rc = mgo_loop_add_zmq(proc->loop, l->pull, MGO_POLLIN, on_act, l, NULL))) {
 		mgo_error("launcher.ipc", "cannot bind %s: %s", proc->launcher_endpoint,
-			  zmq_strerror(-rc));
+			  mgo_ipc_strerror(rc));
 		return rc;
 	}
 	if ((rc = mgo_lease_start(proc->loop, l->client, cfg->namespace, l->identity,
@@ -439,8 +559,7 @@ void mgo_launcher_close(struct mgo_launcher *l)
 	mgo_lease_stop(l->lease);
 	HASH_ITER(hh, l->inflight, e, tmp) {
 		HASH_DEL(l->inflight, e);
-		mgo_ipc_msg_free(&e->msg);
-		free(e);
+		exec_free(e);
 	}
 	/* freeing the client cancels the requests of those acts without callbacks */
 	mgo_kube_client_free(l->client);

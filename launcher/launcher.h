@@ -20,7 +20,8 @@ struct mgo_launcher {
 	struct exec *inflight;          /* by MustGather UID: one act at a time */
 };
 
-int mgo_launcher_open(struct mgo_launcher *l, struct mgo_proc *proc);
+int mgo_launcher_open(struct mgo_launcher *l, struct mgo_proc *proc,
+		      struct mgo_kube_creds *creds);
 void mgo_launcher_close(struct mgo_launcher *l);
 
 #endif

@@ -7,6 +7,7 @@
 #include <sys/time.h>
 #include <time.h>
 
+#include "mgo/kube_write.h"
 #include "mgo/log.h"
 
 static const struct mgo_kube_resource res_leases = {"coordination.k8s.io", "v1", "leases", true};
@@ -152,7 +153,7 @@ static void write_lease(struct mgo_lease *l, bool acquire)
 		struct mgo_kube_call call = {.verb = MGO_KUBE_UPDATE, .res = &res_leases,
 					     .ns = l->ns, .name = MGO_LEASE_NAME, .body = body,
 					     .flags = MGO_KUBE_F_IDEMPOTENT};
-		rc = mgo_kube_request(l->client, &call, on_written, l, &l->req);
+		rc = mgo_kube_write(l->client, &call, on_written, l, &l->req);
 	} else {
 		rc = mgo_kube_create(l->client, &res_leases, l->ns, body, 0, on_written, l, &l->req);
 	}
@@ -296,7 +297,7 @@ int mgo_lease_release(struct mgo_lease *l, int timeout_ms)
 		return -ENOMEM;
 	call.ns = l->ns;
 	call.body = body;
-	rc = mgo_kube_request(l->client, &call, on_released, l, &l->req);
+	rc = mgo_kube_write(l->client, &call, on_released, l, &l->req);
 	json_decref(body);
 	if (rc)
 		return rc;

@@ -14,12 +14,33 @@ void mgo_rfc3339_now(char *buf, size_t len)
 		snprintf(buf, len, "1970-01-01T00:00:00Z");
 }
 
+/* When condition `type` last moved to `status`: the time `current` (the
+ * MustGather's status as read) gives it if it has that status already,
+ * else now (Kubernetes API conventions: a transition is a status change,
+ * not a write). */
+static const char *transition_time(const json_t *current, const char *type, const char *status,
+				   const char *now)
+{
+	const json_t *c;
+	size_t i;
+
+	json_array_foreach(json_object_get(current, "conditions"), i, c) {
+		const char *t = json_string_value(json_object_get(c, "type"));
+		const char *st = json_string_value(json_object_get(c, "status"));
+		const char *ltt = json_string_value(json_object_get(c, "lastTransitionTime"));
+		if (t && strcmp(t, type) == 0)
+			return st && ltt && strcmp(st, status) == 0 ? ltt : now;
+	}
+	return now;
+}
+
 static json_t *condition(const char *type, const char *status, const char *reason,
-			 const char *message, json_int_t gen, const char *now)
+			 const char *message, json_int_t gen, const char *now,
+			 const json_t *current)
 {
 	return json_pack("{s:s, s:s, s:s, s:s, s:I, s:s}", "type", type, "status", status,
 			 "reason", reason, "message", message ? message : "", "observedGeneration",
-			 gen, "lastTransitionTime", now);
+			 gen, "lastTransitionTime", transition_time(current, type, status, now));
 }
 
 /* Makes patch (taken; NULL passes through) conditional on the
@@ -35,7 +56,8 @@ static json_t *conditional(json_t *patch, const struct mgo_act *act)
 	return patch;
 }
 
-json_t *mgo_status_patch(const struct mgo_act *act, const char *job_name, const char *now)
+json_t *mgo_status_patch(const struct mgo_act *act, const char *job_name, const char *now,
+			 const json_t *current)
 {
 	json_int_t gen = (json_int_t)act->generation;
 	const char *state, *reason = act->reason;
@@ -48,17 +70,20 @@ json_t *mgo_status_patch(const struct mgo_act *act, const char *job_name, const 
 		reason = MGO_REASON_JOB_CREATED;
 		snprintf(msg, sizeof(msg), "Job %s runs image %s", job_name ? job_name : "",
 			 act->intent.image ? act->intent.image : "");
-		conds = json_pack("[o]", condition("Running", "True", reason, msg, gen, now));
+		conds = json_pack("[o]", condition("Running", "True", reason, msg, gen, now,
+							   current));
 		break;
 	case MGO_ACT_DENY:
 		state = "Failed";
-		conds = json_pack("[o]", condition("Failed", "True", reason, act->message, gen, now));
+		conds = json_pack("[o]", condition("Failed", "True", reason, act->message, gen, now,
+						   current));
 		break;
 	case MGO_ACT_FINISH:
 		state = act->succeeded ? "Completed" : "Failed";
 		conds = json_pack("[o, o]",
-				  condition("Running", "False", reason, act->message, gen, now),
-				  condition(state, "True", reason, act->message, gen, now));
+				  condition("Running", "False", reason, act->message, gen, now,
+					    current),
+				  condition(state, "True", reason, act->message, gen, now, current));
 		break;
 	default:
 		return NULL;
@@ -81,6 +106,20 @@ json_t *mgo_status_patch(const struct mgo_act *act, const char *job_name, const 
 fail:
 	json_decref(conds);
 	return NULL;
+}
+
+bool mgo_status_patch_changes(const json_t *patch, const json_t *current)
+{
+	const json_t *status = json_object_get(patch, "status"), *v;
+	const char *key;
+
+	json_object_foreach((json_t *)status, key, v) {
+		if (strcmp(key, "lastUpdate") == 0)
+			continue;
+		if (!json_equal(v, json_object_get(current, key)))
+			return true;
+	}
+	return false;
 }
 
 json_t *mgo_allowlist_status_patch(const struct mgo_act *act)

@@ -1,8 +1,9 @@
 /* What the launcher writes about a MustGather: the /status merge patch and
  * the Event for each act. Pure functions; the caller passes the time.
  *
- * Conditions (Kubernetes API conventions; each write is a transition, so
- * every condition written carries the write's time):
+ * Conditions (Kubernetes API conventions: lastTransitionTime is when the
+ * condition's status last changed, kept from the current status when the
+ * write does not change it):
  *   LAUNCH          Running=True   JobCreated
  *   DENY            Failed=True    <denial reason>
  *   FINISH, ok      Running=False  Completed,  Completed=True Completed
@@ -14,16 +15,29 @@
 #define MGO_LAUNCHER_STATUS_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "mgo/types.h"
 
 #define MGO_REASON_JOB_CREATED "JobCreated"
+/* The Job's name is held by a Job this MustGather does not control: the
+ * launcher finds it when its create gets AlreadyExists (launcher.c). */
+#define MGO_REASON_JOB_NAME_TAKEN "JobNameTaken"
 
 /* The merge patch for act on the MustGather's /status. `job_name` is the
- * Job a LAUNCH creates; `now` is RFC 3339. New reference, or NULL when out of
- * memory or act->kind writes no status (CLEANUP). */
-json_t *mgo_status_patch(const struct mgo_act *act, const char *job_name, const char *now);
+ * Job a LAUNCH creates; `now` is RFC 3339; `current` is the MustGather's
+ * status as read before the write (NULL: none), whose lastTransitionTimes
+ * are kept where a condition keeps its status. New reference, or NULL when
+ * out of memory or act->kind writes no status (CLEANUP). */
+json_t *mgo_status_patch(const struct mgo_act *act, const char *job_name, const char *now,
+			 const json_t *current);
+
+/* Whether `patch` (from mgo_status_patch) would change anything a user sees
+ * in `current`: any field but lastUpdate, compared as JSON. A write that
+ * would not is skipped, so it neither moves the MustGather's resourceVersion
+ * nor wakes the watcher, whose backoff then holds. */
+bool mgo_status_patch_changes(const json_t *patch, const json_t *current);
 
 /* The merge patch for an ALLOWLIST_STATUS act on MustGatherImage/cluster's
  * /status: observedGeneration, invalidCount and invalidImages (each entry

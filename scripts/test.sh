@@ -20,14 +20,14 @@ step "dependencies"
 bash scripts/deps.sh
 
 step "build (gcc, RelWithDebInfo)"
-cmake --preset default >/dev/null
+cmake --preset default -DMGO_WERROR=ON >/dev/null
 cmake --build --preset default -j"$jobs"
 
 step "tests (gcc build)"
 ctest --preset default -j"$jobs"
 
 step "build (clang, ASan+UBSan, fuzzers)"
-cmake --preset asan >/dev/null
+cmake --preset asan -DMGO_WERROR=ON >/dev/null
 cmake --build --preset asan -j"$jobs"
 
 step "tests (ASan+UBSan build)"

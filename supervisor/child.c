@@ -8,7 +8,6 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
-#include <zmq.h>
 
 #include "mgo/log.h"
 #include "sup_spawn.h"
@@ -345,8 +344,8 @@ static int spawn_child(struct mgo_child *c, char *err, size_t errlen)
 	c->out_fd = out[0];
 	notify[0] = out[0] = -1;
 	memset(&c->notify, 0, sizeof(c->notify));
-	if ((rc = mgo_loop_add_fd(s->loop, c->notify_fd, ZMQ_POLLIN, on_notify, c, &c->notify_w)) ||
-	    (rc = mgo_loop_add_fd(s->loop, c->out_fd, ZMQ_POLLIN, on_output, c, &c->out_w)))
+	if ((rc = mgo_loop_add_fd(s->loop, c->notify_fd, MGO_POLLIN, on_notify, c, &c->notify_w)) ||
+	    (rc = mgo_loop_add_fd(s->loop, c->out_fd, MGO_POLLIN, on_output, c, &c->out_w)))
 		snprintf(err, errlen, "cannot watch its pipes: %s", strerror(-rc));
 out:
 	explicit_bzero(bundle, sizeof(bundle));

@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <zmq.h>
 
 #include "mgo/log.h"
 #include "mgo/snapshot.h"
@@ -95,7 +94,7 @@ static void flush(struct mgo_health_feed *f)
 		f->next = NULL;
 		f->next_len = 0;
 	}
-	mgo_watch_set_events(f->w, f->out ? ZMQ_POLLOUT : 0);
+	mgo_watch_set_events(f->w, f->out ? MGO_POLLOUT : 0);
 }
 
 static void on_writable(struct mgo_loop *loop, int fd, void *zsock, short revents, void *ctx)

@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <zmq.h>
 
 #include "mgo/ipc_sock.h"
 #include "mgo/log.h"
@@ -85,13 +84,13 @@ int mgo_validator_open(struct mgo_validator *v, struct mgo_proc *proc)
 			  strerror(-rc));
 		return rc;
 	}
-	return mgo_loop_add_zmq(proc->loop, v->pull, ZMQ_POLLIN, on_observe, v, NULL);
+	return mgo_loop_add_zmq(proc->loop, v->pull, MGO_POLLIN, on_observe, v, NULL);
 }
 
 void mgo_validator_close(struct mgo_validator *v)
 {
 	mgo_ipc_close_bound(v->pull, v->proc ? v->proc->validator_endpoint : "");
 	if (v->push)
-		zmq_close(v->push);
+		mgo_ipc_close(v->push);
 	v->pull = v->push = NULL;
 }

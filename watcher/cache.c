@@ -1,12 +1,12 @@
 #include "cache.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <uthash.h>
 
 #include "mgo/apiobj.h"
-#include "mgo/labels.h"
 
 /* uthash aborts the process when it cannot allocate its buckets, which is
  * what we would do anyway; entries themselves are checked. */
@@ -14,11 +14,34 @@
 struct mg_entry {
 	char *uid;                      /* key; == mg.uid */
 	struct mgo_mg mg;
-	struct mgo_job_state job;       /* from the Job: phase, name, uid, reason */
-	struct mgo_job_state pod;       /* from the Pod: pod_* and exit codes */
-	bool have_job;
-	bool have_pod;
 	UT_hash_handle hh;
+};
+
+/* What a Job or a Pod says, filed under its owner: a Job under "<MustGather
+ * UID>/<namespace>" of its controller reference, a Pod under "<Job
+ * UID>/<namespace>". A MustGather looks only under its own namespace and a
+ * Job's pod only under the Job's, so an object elsewhere naming them (by
+ * label or by reference) sits in an entry nobody reads and displaces
+ * nothing: ownership is the controller reference within one namespace, as
+ * for the garbage collector, never the label (the label only selects what
+ * the informers list). One object per key: the latest, as the Job
+ * controller keeps one pod running at a time. */
+struct owned {
+	char *key;                      /* "<owner uid>/<namespace>" */
+	char *owner;                    /* the owner's UID */
+	const char *ns;                 /* in key */
+	char *uid;                      /* this Job's or Pod's own UID */
+	struct mgo_job_state js;        /* a Job: phase, name, uid, reason;
+					   a Pod: pod_* and exit codes */
+	UT_hash_handle hh;              /* by key */
+	UT_hash_handle hh_uid;          /* by uid: an object that loses or changes
+					   its controller, or is deleted, is found
+					   by what it is, not by what it says now */
+};
+
+struct owned_table {
+	struct owned *by_key;
+	struct owned *by_uid;
 };
 
 /* "ns/name" of a ServiceAccount that exists. */
@@ -29,6 +52,8 @@ struct sa_entry {
 
 struct mgo_wcache {
 	struct mg_entry *mgs;
+	struct owned_table jobs;
+	struct owned_table pods;
 	struct sa_entry *sas;
 	bool sa_synced;
 	struct mgo_allowlist allowlist;
@@ -52,9 +77,16 @@ static void entry_free(struct mg_entry *e)
 {
 	free(e->uid);
 	mgo_mg_free(&e->mg);
-	mgo_job_state_free(&e->job);
-	mgo_job_state_free(&e->pod);
 	free(e);
+}
+
+static void owned_free(struct owned *o)
+{
+	free(o->key);
+	free(o->owner);
+	free(o->uid);
+	mgo_job_state_free(&o->js);
+	free(o);
 }
 
 void mgo_wcache_free(struct mgo_wcache *c)
@@ -64,9 +96,21 @@ void mgo_wcache_free(struct mgo_wcache *c)
 
 	if (!c)
 		return;
+	struct owned *o, *otmp;
+
 	HASH_ITER(hh, c->mgs, e, etmp) {
 		HASH_DEL(c->mgs, e);
 		entry_free(e);
+	}
+	HASH_CLEAR(hh_uid, c->jobs.by_uid);
+	HASH_CLEAR(hh_uid, c->pods.by_uid);
+	HASH_ITER(hh, c->jobs.by_key, o, otmp) {
+		HASH_DEL(c->jobs.by_key, o);
+		owned_free(o);
+	}
+	HASH_ITER(hh, c->pods.by_key, o, otmp) {
+		HASH_DEL(c->pods.by_key, o);
+		owned_free(o);
 	}
 	HASH_ITER(hh, c->sas, s, stmp) {
 		HASH_DEL(c->sas, s);
@@ -97,8 +141,7 @@ static struct mg_entry *find(const struct mgo_wcache *c, const char *uid)
 	return e;
 }
 
-/* The entry for `uid`, created empty (no MustGather seen yet) if needed:
- * a Job's events may arrive before its MustGather's. */
+/* The entry for `uid`, created empty if needed. */
 static struct mg_entry *find_or_add(struct mgo_wcache *c, const char *uid)
 {
 	struct mg_entry *e = find(c, uid);
@@ -110,19 +153,8 @@ static struct mg_entry *find_or_add(struct mgo_wcache *c, const char *uid)
 		free(e);
 		return NULL;
 	}
-	e->job.gather_exit = e->job.upload_exit = -1;
-	e->pod.gather_exit = e->pod.upload_exit = -1;
 	HASH_ADD_KEYPTR(hh, c->mgs, e->uid, strlen(e->uid), e);
 	return e;
-}
-
-/* Drops an entry that holds nothing any more. */
-static void forget_if_empty(struct mgo_wcache *c, struct mg_entry *e)
-{
-	if (e->mg.uid || e->have_job || e->have_pod)
-		return;
-	HASH_DEL(c->mgs, e);
-	entry_free(e);
 }
 
 int mgo_wcache_mg_put(struct mgo_wcache *c, const json_t *obj, char *err, size_t errlen)
@@ -149,22 +181,16 @@ static const char *uid_of(const json_t *obj)
 	return json_string_value(json_object_get(json_object_get(obj, "metadata"), "uid"));
 }
 
-/* The MustGather a Job or Pod belongs to, from the label the launcher set. */
-static const char *owner_uid(const json_t *obj)
-{
-	json_t *labels = json_object_get(json_object_get(obj, "metadata"), "labels");
-	return json_string_value(json_object_get(labels, MGO_LABEL_UID));
-}
-
 void mgo_wcache_mg_del(struct mgo_wcache *c, const json_t *obj)
 {
 	struct mg_entry *e = find(c, uid_of(obj));
 
 	if (!e)
 		return;
-	mgo_mg_free(&e->mg);
-	/* its Job goes with it (ownerReference GC); nothing to observe now */
-	forget_if_empty(c, e);
+	/* its Job goes with it (ownerReference GC) and is forgotten with its
+	 * own event; nothing to observe now */
+	HASH_DEL(c->mgs, e);
+	entry_free(e);
 }
 
 int mgo_wcache_allowlist_put(struct mgo_wcache *c, const json_t *obj, char *err, size_t errlen)
@@ -196,54 +222,134 @@ void mgo_wcache_allowlist_del(struct mgo_wcache *c)
 	touch_all(c);
 }
 
-/* Stores what was decoded of a Job (pod false) or of its Pod (pod true) in
- * the entry of the MustGather that owns it; takes *js. */
-static int store_state(struct mgo_wcache *c, const char *owner, struct mgo_job_state *js,
-		       bool pod)
-{
-	struct mg_entry *e = find_or_add(c, owner);
+#define API_MUSTGATHER "operator.openshift.io/v1alpha1"
+#define API_JOB "batch/v1"
 
-	if (!e) {
-		mgo_job_state_free(js);
-		return -ENOMEM;
+static struct owned *owned_find(const struct owned_table *t, const char *owner, const char *ns)
+{
+	char key[2 * MGO_NAME_MAX + 2];
+	struct owned *o = NULL;
+
+	if (owner && ns) {
+		snprintf(key, sizeof(key), "%s/%s", owner, ns);
+		HASH_FIND_STR(t->by_key, key, o);
 	}
-	mgo_job_state_free(pod ? &e->pod : &e->job);
-	*(pod ? &e->pod : &e->job) = *js;
-	*(pod ? &e->have_pod : &e->have_job) = true;
-	touch(c, e->uid);
+	return o;
+}
+
+static struct owned *owned_by_uid(const struct owned_table *t, const char *uid)
+{
+	struct owned *o = NULL;
+
+	if (uid)
+		HASH_FIND(hh_uid, t->by_uid, uid, strlen(uid), o);
+	return o;
+}
+
+/* The Job a MustGather owns in its own namespace, and that Job's pod. */
+static const struct owned *job_of(const struct mgo_wcache *c, const struct mgo_mg *mg)
+{
+	return owned_find(&c->jobs, mg->uid, mg->ns);
+}
+
+static const struct owned *pod_of(const struct mgo_wcache *c, const struct owned *job)
+{
+	return job ? owned_find(&c->pods, job->uid, job->ns) : NULL;
+}
+
+/* Touches the MustGather whose observation a change of Job or Pod `o` may
+ * alter: a Job's owner; a Pod's Job's owner if that Job is filed in the
+ * Pod's namespace. */
+static void touch_owner(struct mgo_wcache *c, const struct owned *o, bool pod)
+{
+	const struct owned *job = pod ? owned_by_uid(&c->jobs, o->owner) : o;
+
+	if (job && (!pod || strcmp(job->ns, o->ns) == 0))
+		touch(c, job->owner);
+}
+
+/* Unlinks o, touches its owner (who then observes the cache without it)
+ * and frees it. */
+static void owned_drop(struct mgo_wcache *c, struct owned_table *t, struct owned *o, bool pod)
+{
+	HASH_DEL(t->by_key, o);
+	HASH_DELETE(hh_uid, t->by_uid, o);
+	touch_owner(c, o, pod);
+	owned_free(o);
+}
+
+/* Files what was decoded of a Job (pod false) or of a Pod (pod true) with
+ * UID `uid` under its controller own->uid (NULL: it has none, and is
+ * forgotten); takes *js. An object already filed under another owner, and
+ * another object filed under this one, are dropped first. */
+static int store_owned(struct mgo_wcache *c, const struct mgo_owner *own, const char *uid,
+		       struct mgo_job_state *js, bool pod)
+{
+	struct owned_table *t = pod ? &c->pods : &c->jobs;
+	struct owned *o = owned_by_uid(t, uid), *other;
+	size_t n;
+
+	if (o && (!own->uid || o != owned_find(t, own->uid, own->ns))) {
+		owned_drop(c, t, o, pod);
+		o = NULL;
+	}
+	if (!own->uid) {
+		mgo_job_state_free(js);
+		return 0;
+	}
+	if ((other = owned_find(t, own->uid, own->ns)) && other != o)
+		owned_drop(c, t, other, pod);
+	if (o) {
+		mgo_job_state_free(&o->js);
+	} else {
+		n = strlen(own->uid) + strlen(own->ns) + 2;
+		if (!(o = calloc(1, sizeof(*o))) || !(o->key = malloc(n)) ||
+		    !(o->owner = strdup(own->uid)) || !(o->uid = strdup(uid))) {
+			mgo_job_state_free(js);
+			if (o)
+				owned_free(o);
+			return -ENOMEM;
+		}
+		snprintf(o->key, n, "%s/%s", own->uid, own->ns);
+		o->ns = o->key + strlen(own->uid) + 1;
+		HASH_ADD_KEYPTR(hh, t->by_key, o->key, strlen(o->key), o);
+		HASH_ADD_KEYPTR(hh_uid, t->by_uid, o->uid, strlen(o->uid), o);
+	}
+	o->js = *js;
+	memset(js, 0, sizeof(*js));
+	touch_owner(c, o, pod);
 	return 0;
 }
 
-static void clear_state(struct mgo_wcache *c, const json_t *obj, bool pod)
+static void drop_owned(struct mgo_wcache *c, const json_t *obj, bool pod)
 {
-	struct mg_entry *e = find(c, owner_uid(obj));
-	struct mgo_job_state *js;
+	struct owned_table *t = pod ? &c->pods : &c->jobs;
+	struct owned *o = owned_by_uid(t, uid_of(obj));
 
-	if (!e || !(pod ? e->have_pod : e->have_job))
-		return;
-	js = pod ? &e->pod : &e->job;
-	mgo_job_state_free(js);
-	js->gather_exit = js->upload_exit = -1;
-	*(pod ? &e->have_pod : &e->have_job) = false;
-	touch(c, e->uid);
-	forget_if_empty(c, e);
+	if (o)
+		owned_drop(c, t, o, pod);
 }
 
 int mgo_wcache_job_put(struct mgo_wcache *c, const json_t *obj, char *err, size_t errlen)
 {
-	const char *owner = owner_uid(obj);
+	struct mgo_owner own;
 	struct mgo_job_state js;
-	int rc;
+	int rc = mgo_owner_from_json(obj, API_MUSTGATHER, "MustGather", &own, err, errlen);
 
-	if (!owner)
-		return 0; /* not one of ours: the label selector should not send it */
+	if (rc)
+		return rc;
+	/* without a MustGather as its controller (labelled like ours, or
+	 * orphaned) it is no MustGather's, and forgotten if it was */
 	rc = mgo_job_state_from_json(obj, NULL, &js, err, errlen);
-	return rc ? rc : store_state(c, owner, &js, false);
+	if (rc == 0)
+		rc = store_owned(c, &own, js.uid, &js, false);
+	mgo_owner_free(&own);
+	return rc;
 }
 
 void mgo_wcache_job_del(struct mgo_wcache *c, const json_t *obj)
 {
-	clear_state(c, obj, false);
+	drop_owned(c, obj, false);
 }
 
 /* What a Pod says, folded as the watcher keeps it. */
@@ -264,19 +370,29 @@ static int fold_pod(const json_t *pod, struct mgo_job_state *js, char *err, size
 
 int mgo_wcache_pod_put(struct mgo_wcache *c, const json_t *obj, char *err, size_t errlen)
 {
-	const char *owner = owner_uid(obj);
+	struct mgo_owner own;
 	struct mgo_job_state js;
-	int rc;
+	const char *uid = uid_of(obj);
+	int rc = mgo_owner_from_json(obj, API_JOB, "Job", &own, err, errlen);
 
-	if (!owner)
-		return 0;
+	if (rc)
+		return rc;
+	if (!uid) {
+		mgo_owner_free(&own);
+		snprintf(err, errlen, "metadata.uid: required");
+		return -EBADMSG;
+	}
+	/* without a Job as its controller it is no Job's pod */
 	rc = fold_pod(obj, &js, err, errlen);
-	return rc ? rc : store_state(c, owner, &js, true);
+	if (rc == 0)
+		rc = store_owned(c, &own, uid, &js, true);
+	mgo_owner_free(&own);
+	return rc;
 }
 
 void mgo_wcache_pod_del(struct mgo_wcache *c, const json_t *obj)
 {
-	clear_state(c, obj, true);
+	drop_owned(c, obj, true);
 }
 
 static int sa_key(const json_t *obj, char *buf, size_t len)
@@ -364,13 +480,16 @@ static enum mgo_presence sa_presence(const struct mgo_wcache *c, const struct mg
 bool mgo_wcache_observe(const struct mgo_wcache *c, const char *uid, struct mgo_observe *out)
 {
 	const struct mg_entry *e = find(c, uid);
+	const struct owned *job, *pod;
 	bool finished;
 
 	memset(out, 0, sizeof(*out));
-	if (!e || !e->mg.uid)
+	if (!e)
 		return false;
+	job = job_of(c, &e->mg);
+	pod = pod_of(c, job);
 	finished = e->mg.phase == MGO_MG_COMPLETED || e->mg.phase == MGO_MG_FAILED;
-	if (finished && (!e->have_job || e->mg.spec.retain))
+	if (finished && (!job || e->mg.spec.retain))
 		return false;
 	out->mg = e->mg;
 	out->allowlist = c->allowlist;
@@ -381,13 +500,13 @@ bool mgo_wcache_observe(const struct mgo_wcache *c, const char *uid, struct mgo_
 	out->service_account = sa_presence(c, &e->mg);
 	out->pvc = MGO_PRESENCE_UNKNOWN;
 	out->job.gather_exit = out->job.upload_exit = -1;
-	if (e->have_job) {
-		out->job = e->job;
-		out->job.pod_container = e->pod.pod_container;
-		out->job.pod_reason = e->pod.pod_reason;
-		out->job.pod_message = e->pod.pod_message;
-		out->job.gather_exit = e->pod.gather_exit;
-		out->job.upload_exit = e->pod.upload_exit;
+	if (job) {
+		out->job = job->js;
+		out->job.pod_container = pod ? pod->js.pod_container : NULL;
+		out->job.pod_reason = pod ? pod->js.pod_reason : NULL;
+		out->job.pod_message = pod ? pod->js.pod_message : NULL;
+		out->job.gather_exit = pod ? pod->js.gather_exit : -1;
+		out->job.upload_exit = pod ? pod->js.upload_exit : -1;
 	}
 	return true;
 }
@@ -425,7 +544,14 @@ bool mgo_wcache_pods_agree(const struct mgo_job_state *cached, const json_t *ite
 
 	json_array_foreach(items, i, pod) {
 		struct mgo_job_state js;
-		if (fold_pod(pod, &js, err, sizeof(err)) != 0)
+		struct mgo_owner own;
+		bool mine;
+		/* as the informer files them: only the pods of this Job */
+		if (mgo_owner_from_json(pod, API_JOB, "Job", &own, err, sizeof(err)) != 0)
+			continue;
+		mine = own.uid && cached->uid && strcmp(own.uid, cached->uid) == 0;
+		mgo_owner_free(&own);
+		if (!mine || fold_pod(pod, &js, err, sizeof(err)) != 0)
 			continue;
 		decoded = true;
 		agree = agree || same_pod_report(cached, &js);

@@ -23,7 +23,10 @@ void mgo_wcache_free(struct mgo_wcache *c);
 
 /* Informer events, objects borrowed. The *_put functions return 0, or
  * -EBADMSG with err naming the field of an object that does not decode (it
- * is then ignored), or -ENOMEM. */
+ * is then ignored), or -ENOMEM. A Job counts for the MustGather that is its
+ * controller (ownerReference with controller: true) in the same namespace, a
+ * Pod for the Job that is its controller in the same namespace; labels
+ * count for nothing. A put of one without such a controller forgets it. */
 int mgo_wcache_mg_put(struct mgo_wcache *c, const json_t *obj, char *err, size_t errlen);
 void mgo_wcache_mg_del(struct mgo_wcache *c, const json_t *obj);
 int mgo_wcache_allowlist_put(struct mgo_wcache *c, const json_t *obj, char *err, size_t errlen);
@@ -52,8 +55,10 @@ bool mgo_wcache_allowlist_agrees(const struct mgo_wcache *c, const struct mgo_al
 
 /* Whether what `cached` (an observation's Job state) says of its pod
  * matches one of `items`, a fresh list of the MustGather's pods: the same
- * container exits and reason, or no pod and nothing said. Pods that do not
- * decode are skipped, as the informer skips them. */
+ * container exits and reason, or no pod and nothing said. Only pods whose
+ * controller is the Job cached->uid count (the list's label selector is not
+ * ownership); pods that do not decode are skipped, as the informer skips
+ * them. */
 bool mgo_wcache_pods_agree(const struct mgo_job_state *cached, const json_t *items);
 
 /* Calls fn for every MustGather UID (after a peer restart, say). */

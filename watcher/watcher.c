@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <uthash.h>
-#include <zmq.h>
 
 #include "mgo/apiobj.h"
 #include "mgo/ipc_sock.h"
@@ -35,8 +34,6 @@ struct pending {
 };
 
 #define SELECT_OURS MGO_LABEL_MANAGED_BY "=" MGO_MANAGED_BY
-#define HANDSHAKE_FAILED (ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL | \
-			  ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH)
 
 static const struct mgo_kube_resource res_mustgathers = {"operator.openshift.io", "v1alpha1",
 							 "mustgathers", true};
@@ -452,6 +449,9 @@ static void collect(void *ctx)
 	mgo_metric_set(m, MGO_M_QUEUE_DEPTH, NULL, (int64_t)HASH_COUNT(w->pending));
 }
 
+/* Jobs and Pods are listed by our label only to keep the lists and watches
+ * small; anyone who may create a Job can copy a label, so which MustGather
+ * an object belongs to is decided by its controller reference in cache.c. */
 static int open_informers(struct mgo_watcher *w)
 {
 	static const struct {
@@ -492,9 +492,11 @@ static void on_monitor(struct mgo_loop *loop, int fd, void *zsock, short revents
 	uint32_t value;
 
 	while (mgo_ipc_monitor_recv(zsock, &ev, &value) == 0) {
-		if (ev == ZMQ_EVENT_HANDSHAKE_SUCCEEDED)
+		enum mgo_ipc_handshake h = mgo_ipc_handshake_of(ev);
+
+		if (h == MGO_IPC_HANDSHAKE_OK)
 			connected = true;
-		else if (ev & HANDSHAKE_FAILED)
+		else if (h == MGO_IPC_HANDSHAKE_FAILED)
 			mgo_log_kv(MGO_LOG_WARN, NULL, "ipc.handshake.failed", "{s:s, s:i}", "peer",
 				   "validator", "code", (int)value);
 	}
@@ -525,22 +527,17 @@ static void on_peer(void *ctx, enum mgo_role peer)
 static int open_socket(struct mgo_watcher *w)
 {
 	struct mgo_proc *proc = w->proc;
-	char ep[64];
 	int rc;
 
-	if ((rc = mgo_proc_connect(proc, proc->validator_endpoint, MGO_ROLE_VALIDATOR, &w->push)))
+	if ((rc = mgo_proc_connect(proc, proc->validator_endpoint, MGO_ROLE_VALIDATOR, &w->push)) ||
+	    (rc = mgo_ipc_monitor_open(proc->zctx, w->push, "watcher-monitor", &w->monitor)))
 		return rc;
-	snprintf(ep, sizeof(ep), "inproc://watcher-monitor");
-	if (zmq_socket_monitor(w->push, ep, ZMQ_EVENT_HANDSHAKE_SUCCEEDED | HANDSHAKE_FAILED))
-		return -errno;
-	w->monitor = zmq_socket(proc->zctx, ZMQ_PAIR);
-	if (!w->monitor || zmq_connect(w->monitor, ep) != 0)
-		return -errno;
 	mgo_supervised_on_peer(&proc->sup, on_peer, w);
-	return mgo_loop_add_zmq(proc->loop, w->monitor, ZMQ_POLLIN, on_monitor, w, NULL);
+	return mgo_loop_add_zmq(proc->loop, w->monitor, MGO_POLLIN, on_monitor, w, NULL);
 }
 
-int mgo_watcher_open(struct mgo_watcher *w, struct mgo_proc *proc)
+int mgo_watcher_open(struct mgo_watcher *w, struct mgo_proc *proc,
+		      struct mgo_kube_creds *creds)
 {
 	char err[512];
 	int rc;
@@ -552,7 +549,7 @@ int mgo_watcher_open(struct mgo_watcher *w, struct mgo_proc *proc)
 	struct mgo_kube_client_opts opts = {.qps = proc->cfg.watcher.qps,
 					    .burst = proc->cfg.watcher.burst};
 
-	if ((rc = mgo_kube_client_new(proc->loop, &proc->creds, &opts, &w->client, err,
+	if ((rc = mgo_kube_client_new(proc->loop, creds, &opts, &w->client, err,
 				      sizeof(err)))) {
 		mgo_error("watcher.client", "%s", err);
 		return rc;
@@ -562,7 +559,7 @@ int mgo_watcher_open(struct mgo_watcher *w, struct mgo_proc *proc)
 	    (rc = mgo_watcher_allowlist_open(w)))
 		return rc;
 	if ((rc = open_socket(w))) {
-		mgo_error("watcher.ipc", "cannot connect to the validator: %s", zmq_strerror(-rc));
+		mgo_error("watcher.ipc", "cannot connect to the validator: %s", mgo_ipc_strerror(rc));
 		return rc;
 	}
 	if ((rc = open_informers(w))) {
@@ -592,11 +589,7 @@ void mgo_watcher_close(struct mgo_watcher *w)
 	mgo_watcher_allowlist_close(w);
 	mgo_wcache_free(w->cache);
 	mgo_kube_client_free(w->client);
-	if (w->monitor)
-		zmq_close(w->monitor);
-	if (w->push) {
-		zmq_socket_monitor(w->push, NULL, 0);
-		zmq_close(w->push);
-	}
+	mgo_ipc_monitor_close(w->push, w->monitor);
+	mgo_ipc_close(w->push);
 	memset(w, 0, sizeof(*w));
 }

@@ -69,9 +69,10 @@ void mgo_watcher_observe_allowlist(struct mgo_watcher *w, bool again);
 int mgo_watcher_allowlist_open(struct mgo_watcher *w);
 void mgo_watcher_allowlist_close(struct mgo_watcher *w);
 
-/* Loads the watcher's credentials, opens the client, the informers and the
+/* Opens the client on creds (borrowed), the informers and the
  * socket, and starts listing. Negative errno, logged. */
-int mgo_watcher_open(struct mgo_watcher *w, struct mgo_proc *proc);
+int mgo_watcher_open(struct mgo_watcher *w, struct mgo_proc *proc,
+		     struct mgo_kube_creds *creds);
 void mgo_watcher_close(struct mgo_watcher *w);
 
 #endif

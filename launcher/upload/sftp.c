@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "mgo/log.h"
-#include "mgo/loop.h"
+#include "mgo/clock.h"
 #include "mgo/upload.h"
 
 /* CURLOPT_SSH_HOSTKEYFUNCTION came in 7.84, CURLOPT_PROTOCOLS_STR in 7.85 */

@@ -28,10 +28,16 @@ enum node_kind {
 	N_IN,
 	N_ADD,
 	N_CALL, /* a.fn(b) */
+	N_LOCAL, /* the variable of an enclosing comprehension: var is its slot */
+	N_COMP,  /* a.all(name, b) / a.exists(name, b): var is enum macro; slot, name's */
 };
 
-enum var { V_OBJECT, V_OLD_OBJECT, V_REQUEST, V_NAMESPACE_OBJECT };
-static const char *const var_names[] = {"object", "oldObject", "request", "namespaceObject"};
+enum var { V_OBJECT, V_OLD_OBJECT, V_REQUEST, V_NAMESPACE_OBJECT, V_PARAMS };
+static const char *const var_names[] = {"object", "oldObject", "request", "namespaceObject",
+					"params"};
+
+enum macro { M_ALL, M_EXISTS };
+static const char *const macro_names[] = {"all", "exists"};
 
 enum fn { F_STARTS_WITH, F_ENDS_WITH, F_CONTAINS, F_MATCHES };
 static const char *const fn_names[] = {"startsWith", "endsWith", "contains", "matches"};
@@ -39,7 +45,8 @@ static const char *const fn_names[] = {"startsWith", "endsWith", "contains", "ma
 struct node {
 	enum node_kind kind;
 	int a, b, next; /* node indices, -1: none */
-	int var;        /* N_VAR: enum var; N_CALL: enum fn */
+	int var;        /* N_VAR: enum var; N_CALL: enum fn; N_LOCAL: slot; N_COMP: macro */
+	int slot;       /* N_COMP: where its variable lives while b is evaluated */
 	char *name;     /* N_SELECT: the field */
 	json_t *lit;    /* N_LIT */
 	regex_t *re;    /* N_CALL matches */
@@ -68,6 +75,10 @@ struct parser {
 	long long ival;
 	struct tas_cel *c;
 	int depth;
+	bool params;    /* `params` is declared (the policy has a paramKind) */
+	/* the variables of the comprehensions being parsed, innermost last */
+	char *locals[TAS_CEL_MAX_LOCALS];
+	int n_locals;
 	char *err;
 	size_t errlen;
 	int rc; /* first error; 0 while none */
@@ -411,6 +422,47 @@ static int parse_call(struct parser *p, int recv, const char *name, size_t at)
 	return id;
 }
 
+/* After "range.all(" or "range.exists(": the variable, ",", the predicate
+ * and ")". The variable is visible in the predicate only, in the slot of
+ * its nesting level. */
+static int parse_comprehension(struct parser *p, int range, int macro, size_t at)
+{
+	int id, pred;
+
+	if (p->tok != T_IDENT) {
+		fail(p, -EINVAL, p->tok_pos, "argument must be a simple name");
+		return -1;
+	}
+	if (p->n_locals >= TAS_CEL_MAX_LOCALS) {
+		fail(p, -EINVAL, at, "comprehensions nest deeper than %d", TAS_CEL_MAX_LOCALS);
+		return -1;
+	}
+	p->locals[p->n_locals++] = p->text;
+	p->text = NULL;
+	lex(p);
+	if (!expect(p, T_COMMA, "','")) {
+		free(p->locals[--p->n_locals]);
+		return -1;
+	}
+	pred = parse_expr(p);
+	free(p->locals[--p->n_locals]);
+	if (p->rc)
+		return -1;
+	if (p->tok == T_COMMA) {
+		fail(p, -EINVAL, p->tok_pos, "unsupported: %s() with more than two arguments",
+		     macro_names[macro]);
+		return -1;
+	}
+	id = new_node(p, N_COMP, range, pred);
+	if (id < 0)
+		return -1;
+	p->c->nodes[id].var = macro;
+	p->c->nodes[id].slot = p->n_locals;
+	if (!expect(p, T_RPAREN, "')'"))
+		return -1;
+	return id;
+}
+
 static int parse_member(struct parser *p);
 
 static int parse_primary(struct parser *p)
@@ -451,9 +503,20 @@ static int parse_primary(struct parser *p)
 			free(name);
 			return -1;
 		}
+		for (int l = p->n_locals - 1; l >= 0; l--) {
+			if (strcmp(name, p->locals[l]) == 0) {
+				free(name);
+				id = new_node(p, N_LOCAL, -1, -1);
+				if (id >= 0)
+					p->c->nodes[id].var = l;
+				return id;
+			}
+		}
 		for (i = 0; i < sizeof(var_names) / sizeof(var_names[0]); i++)
 			if (strcmp(name, var_names[i]) == 0)
 				break;
+		if (i == V_PARAMS && !p->params)
+			i = sizeof(var_names) / sizeof(var_names[0]);
 		if (i == sizeof(var_names) / sizeof(var_names[0])) {
 			fail(p, -EINVAL, at, "undeclared reference to '%s' (in container '')",
 			     name);
@@ -552,7 +615,12 @@ static int parse_member(struct parser *p)
 					free(name);
 					return -1;
 				}
-				id = parse_call(p, id, name, at);
+				if (strcmp(name, macro_names[M_ALL]) == 0)
+					id = parse_comprehension(p, id, M_ALL, at);
+				else if (strcmp(name, macro_names[M_EXISTS]) == 0)
+					id = parse_comprehension(p, id, M_EXISTS, at);
+				else
+					id = parse_call(p, id, name, at);
 				p->depth--;
 				free(name);
 				continue;
@@ -660,7 +728,14 @@ void tas_cel_free(struct tas_cel *c)
 
 int tas_cel_compile(const char *src, struct tas_cel **out, char *err, size_t errlen)
 {
-	struct parser p = {.src = src, .err = err, .errlen = errlen};
+	return tas_cel_compile_env(src, 0, out, err, errlen);
+}
+
+int tas_cel_compile_env(const char *src, unsigned flags, struct tas_cel **out, char *err,
+			size_t errlen)
+{
+	struct parser p = {.src = src, .err = err, .errlen = errlen,
+			   .params = flags & TAS_CEL_PARAMS};
 	struct tas_cel *c = NULL;
 	size_t len = strlen(src);
 
@@ -687,6 +762,8 @@ int tas_cel_compile(const char *src, struct tas_cel **out, char *err, size_t err
 		fail(&p, -EINVAL, p.tok_pos, "Syntax error: unexpected token after the "
 		     "expression");
 	free(p.text);
+	while (p.n_locals > 0)
+		free(p.locals[--p.n_locals]);
 	if (p.rc) {
 		tas_cel_free(c);
 		return p.rc;
@@ -699,7 +776,8 @@ int tas_cel_compile(const char *src, struct tas_cel **out, char *err, size_t err
 
 struct eval {
 	const struct tas_cel *c;
-	const json_t *vars[4];
+	const json_t *vars[5];
+	const json_t *locals[TAS_CEL_MAX_LOCALS]; /* comprehension variables, borrowed */
 	unsigned long steps;
 	char *err;
 	size_t errlen;
@@ -912,6 +990,95 @@ static int eval_binary(struct eval *e, const struct node *n, const json_t *a, co
 	}
 }
 
+/* all() and exists() as CEL folds them: the first element that decides
+ * (false for all, true for exists) gives the result even when another
+ * element's predicate failed; otherwise the first error, if any. Over a
+ * map, the variable takes its keys. One step per element on top of the
+ * predicate's own. */
+static int eval_comprehension(struct eval *e, const struct node *n, json_t **out)
+{
+	bool is_all = n->var == M_ALL;
+	json_t *range = NULL, *key = NULL, *r = NULL, *v;
+	char first_err[512] = "";
+	int first_rc = 0, rc;
+	const char *k;
+	void *it;
+	size_t i = 0;
+
+	rc = eval(e, n->a, &range);
+	if (rc)
+		return rc;
+	if (!json_is_array(range) && !json_is_object(range)) {
+		rc = eval_fail(e, -EINVAL, "no such overload: %s.%s(...)", type_name(range),
+			       macro_names[n->var]);
+		goto out;
+	}
+	it = json_is_object(range) ? json_object_iter(range) : NULL;
+	for (;;) {
+		if (json_is_array(range)) {
+			if (i >= json_array_size(range))
+				break;
+			v = json_array_get(range, i++);
+		} else {
+			if (!it)
+				break;
+			k = json_object_iter_key(it);
+			it = json_object_iter_next(range, it);
+			json_decref(key);
+			key = json_stringn_nocheck(k, strlen(k));
+			if (!key) {
+				rc = eval_fail(e, -ENOMEM, "out of memory");
+				goto out;
+			}
+			v = key;
+		}
+		if (++e->steps > TAS_CEL_MAX_STEPS) {
+			rc = eval_fail(e, -EINVAL, "operation cancelled: actual cost limit exceeded");
+			goto out;
+		}
+		e->locals[n->slot] = v;
+		rc = eval(e, n->b, &r);
+		e->locals[n->slot] = NULL;
+		if (rc == -ENOMEM)
+			goto out;
+		if (!rc && !json_is_boolean(r)) {
+			rc = eval_fail(e, -EINVAL, "no such overload: %s() predicate applied to %s",
+				       macro_names[n->var], type_name(r));
+			json_decref(r);
+			r = NULL;
+		}
+		if (rc) {
+			/* the cost limit ends the fold: nothing after it may run */
+			if (e->steps > TAS_CEL_MAX_STEPS)
+				goto out;
+			if (!first_rc) {
+				first_rc = rc;
+				snprintf(first_err, sizeof(first_err), "%s", e->err);
+			}
+			continue;
+		}
+		if (json_is_true(r) != is_all) {
+			*out = r;
+			r = NULL;
+			rc = 0;
+			goto out;
+		}
+		json_decref(r);
+		r = NULL;
+	}
+	if (first_rc) {
+		rc = eval_fail(e, first_rc, "%s", first_err);
+		goto out;
+	}
+	*out = json_boolean(is_all);
+	rc = 0;
+out:
+	json_decref(r);
+	json_decref(key);
+	json_decref(range);
+	return rc;
+}
+
 static int eval(struct eval *e, int id, json_t **out)
 {
 	const struct node *n = &e->c->nodes[id];
@@ -929,6 +1096,12 @@ static int eval(struct eval *e, int id, json_t **out)
 	case N_LIT:
 		*out = json_incref(n->lit);
 		return 0;
+	case N_LOCAL: /* set whenever it can be reached: only a predicate names it */
+		*out = e->locals[n->var] ? json_incref((json_t *)(uintptr_t)e->locals[n->var])
+					 : json_null();
+		return 0;
+	case N_COMP:
+		return eval_comprehension(e, n, out);
 	case N_AND:
 	case N_OR:
 		return eval_logic(e, n, out);
@@ -999,7 +1172,8 @@ int tas_cel_eval(const struct tas_cel *c, const struct tas_cel_vars *vars, json_
 {
 	struct eval e = {
 		.c = c,
-		.vars = {vars->object, vars->old_object, vars->request, vars->namespace_object},
+		.vars = {vars->object, vars->old_object, vars->request, vars->namespace_object,
+			 vars->params},
 		.err = err,
 		.errlen = errlen,
 	};

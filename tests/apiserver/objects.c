@@ -787,6 +787,12 @@ int tas_obj_delete(struct tas_server *s, struct tas_restype *rt, const char *ns,
 		tas_resp_set(resp, 409, tas_status_conflict(rt->group, rt->resource, name, why));
 		return 0;
 	}
+	if (o->req) {
+		rc = tas_admit_vap_delete(s, o->req, rt, old, o->dry_run, resp);
+		if (rc)
+			return rc < 0 ? rc : 0;
+		rc = -ENOMEM;
+	}
 	if (!policy) {
 		if (tas_obj_has_finalizer(old, "orphan"))
 			policy = "Orphan";

@@ -723,6 +723,7 @@ static void do_delete(struct tas_server *s, struct tas_restype *rt, const struct
 
 	if (delete_opts(r, &o, &holder, resp))
 		return;
+	o.req = r;
 	if (tas_obj_delete(s, rt, rt->namespaced ? r->ri.ns : "", r->ri.name, &o, resp))
 		tas_resp_set(resp, 500, tas_status_internal("out of memory"));
 	else if (!o.dry_run && resp->code < 300)
@@ -747,6 +748,7 @@ static void do_delete_collection(struct tas_server *s, struct tas_restype *rt,
 		goto out;
 	if (tas_store_snapshot(&s->store, b, 0, ns, NULL, &snap, &expired))
 		goto oom;
+	o.req = r; /* each item is admitted as a DELETE of its own, as in kube */
 	for (i = 0; i < snap.n; i++) {
 		struct tas_resp one = {0};
 		char ons[256], oname[256];
@@ -757,6 +759,11 @@ static void do_delete_collection(struct tas_server *s, struct tas_restype *rt,
 		if (tas_obj_delete(s, rt, ons, oname, &o, &one)) {
 			json_decref(one.body);
 			goto oom;
+		}
+		if (one.code >= 400 && one.code != 404) {
+			/* kube returns an item's error (an admission denial) */
+			tas_resp_set(resp, (int)one.code, one.body);
+			goto out;
 		}
 		json_decref(one.body);
 		if (json_array_append_new(items, tas_obj_present(rt, snap.items[i].obj)))

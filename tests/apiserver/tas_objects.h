@@ -29,6 +29,7 @@ struct tas_dopts {
 	const char *propagation; /* "Foreground" "Background" "Orphan"; NULL: the kind's default */
 	const char *uid;         /* preconditions; NULL: none */
 	const char *rv;
+	const struct tas_req *req; /* the client's request; NULL for the server's own deletes */
 };
 
 int tas_obj_create(struct tas_server *s, struct tas_restype *rt, const char *ns, json_t *in,

@@ -16,12 +16,19 @@
 extern struct tas_restype tas_vap_policies, tas_vap_bindings;
 
 /* Runs the bound policies matching a client's create (old NULL) or update
- * of obj through rt/subresource ("" for the main resource). 0: admitted
+ * of obj through rt/subresource ("" for the main resource), with the param
+ * each binding's paramRef names when the policy has a paramKind. 0: admitted
  * (resp may have gained Warning texts); 1: refused, resp holds kube's
  * Status (422 Invalid unless the validation names another reason);
  * -ENOMEM. */
 int tas_admit_vap(struct tas_server *s, const struct tas_req *r, const struct tas_restype *rt,
 		  const char *subresource, const json_t *obj, const json_t *old, bool dry_run,
 		  struct tas_resp *resp);
+
+/* The same for a client's delete of the stored object old (the policies see
+ * it as oldObject, with object null, as kube's do). */
+int tas_admit_vap_delete(struct tas_server *s, const struct tas_req *r,
+			 const struct tas_restype *rt, const json_t *old, bool dry_run,
+			 struct tas_resp *resp);
 
 #endif

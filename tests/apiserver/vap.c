@@ -8,6 +8,7 @@
 #include "gofmt.h"
 #include "names.h"
 #include "selector.h"
+#include "tas_objects.h"
 #include "tas_status.h"
 #include "tas_util.h"
 #include "tas_validate.h"
@@ -83,7 +84,9 @@ static int not_here(json_t *causes, const char *field)
 			     "(tests/apiserver/README.md)");
 }
 
-static int check_expr(json_t *causes, const char *field, const json_t *v, bool required)
+/* flags: the variables the expression may use (TAS_CEL_PARAMS). */
+static int check_expr(json_t *causes, const char *field, const json_t *v, bool required,
+		      unsigned flags)
 {
 	const char *src = json_string_value(v);
 	struct tas_cel *c = NULL;
@@ -92,7 +95,7 @@ static int check_expr(json_t *causes, const char *field, const json_t *v, bool r
 
 	if (!src || !*src)
 		return required ? tas_required(causes, field, NULL) : 0;
-	rc = tas_cel_compile(src, &c, err, sizeof(err));
+	rc = tas_cel_compile_env(src, flags, &c, err, sizeof(err));
 	tas_cel_free(c);
 	if (rc == -ENOMEM)
 		return rc;
@@ -126,8 +129,8 @@ static int check_list(json_t *causes, const char *field, const json_t *list,
 static int check_rules(json_t *causes, const char *field, const json_t *rules)
 {
 	static const char *const ops[] = {"*", "CREATE", "UPDATE", "DELETE", "CONNECT", NULL};
-	/* kube also admits DELETE and CONNECT; only writes reach admission here */
-	static const char *const ops_not_here[] = {"DELETE", "CONNECT", NULL};
+	/* kube also admits CONNECT; no connect subresource is served here */
+	static const char *const ops_not_here[] = {"CONNECT", NULL};
 	static const char *const scopes[] = {"*", "Cluster", "Namespaced", NULL};
 	static const char *const lists[] = {"apiGroups", "apiVersions", "resources"};
 	char f[300];
@@ -246,9 +249,10 @@ static int check_match(json_t *causes, const char *field, const json_t *m, bool 
 static int policy_validate(const json_t *obj, const json_t *old, json_t *causes)
 {
 	static const char *const failure[] = {"Fail", "Ignore", NULL};
-	static const char *const unsupported[] = {"paramKind", "variables", "auditAnnotations",
-						  NULL};
+	static const char *const unsupported[] = {"variables", "auditAnnotations", NULL};
 	const json_t *spec = json_object_get(obj, "spec");
+	const json_t *pk = json_object_get(spec, "paramKind");
+	unsigned flags = pk ? TAS_CEL_PARAMS : 0;
 	const json_t *vals = json_object_get(spec, "validations");
 	const json_t *conds = json_object_get(spec, "matchConditions");
 	const char *fp = tas_jstr(spec, "failurePolicy");
@@ -262,6 +266,12 @@ static int policy_validate(const json_t *obj, const json_t *old, json_t *causes)
 		if (json_object_get(spec, unsupported[i]) && not_here(causes, f))
 			return -ENOMEM;
 	}
+	if (pk && (!tas_jstr(pk, "apiVersion") || !*tas_jstr(pk, "apiVersion")) &&
+	    tas_required(causes, "spec.paramKind.apiVersion", NULL))
+		return -ENOMEM;
+	if (pk && (!tas_jstr(pk, "kind") || !*tas_jstr(pk, "kind")) &&
+	    tas_required(causes, "spec.paramKind.kind", NULL))
+		return -ENOMEM;
 	if (check_match(causes, "spec.matchConstraints", json_object_get(spec, "matchConstraints"),
 			true))
 		return -ENOMEM;
@@ -273,10 +283,10 @@ static int policy_validate(const json_t *obj, const json_t *old, json_t *causes)
 		const json_t *v = json_array_get(vals, i);
 		const char *reason = tas_jstr(v, "reason");
 		snprintf(f, sizeof(f), "spec.validations[%zu].expression", i);
-		if (check_expr(causes, f, json_object_get(v, "expression"), true))
+		if (check_expr(causes, f, json_object_get(v, "expression"), true, flags))
 			return -ENOMEM;
 		snprintf(f, sizeof(f), "spec.validations[%zu].messageExpression", i);
-		if (check_expr(causes, f, json_object_get(v, "messageExpression"), false))
+		if (check_expr(causes, f, json_object_get(v, "messageExpression"), false, flags))
 			return -ENOMEM;
 		snprintf(f, sizeof(f), "spec.validations[%zu].reason", i);
 		if (reason && !one_of(reason, reasons) &&
@@ -289,9 +299,31 @@ static int policy_validate(const json_t *obj, const json_t *old, json_t *causes)
 		if (!tas_jstr(c, "name") && tas_required(causes, f, NULL))
 			return -ENOMEM;
 		snprintf(f, sizeof(f), "spec.matchConditions[%zu].expression", i);
-		if (check_expr(causes, f, json_object_get(c, "expression"), true))
+		if (check_expr(causes, f, json_object_get(c, "expression"), true, flags))
 			return -ENOMEM;
 	}
+	return 0;
+}
+
+/* A binding's paramRef by name (a selector, which may pick several params,
+ * is not evaluated here). */
+static int check_param_ref(json_t *causes, const json_t *ref)
+{
+	static const char *const actions[] = {"Allow", "Deny", NULL};
+	const char *action = tas_jstr(ref, "parameterNotFoundAction");
+
+	if (!ref)
+		return 0;
+	if (json_object_get(ref, "selector"))
+		return not_here(causes, "spec.paramRef.selector");
+	if ((!tas_jstr(ref, "name") || !*tas_jstr(ref, "name")) &&
+	    tas_required(causes, "spec.paramRef.name", NULL))
+		return -ENOMEM;
+	if (!action)
+		return tas_required(causes, "spec.paramRef.parameterNotFoundAction", NULL);
+	if (!one_of(action, actions))
+		return tas_unsupported(causes, "spec.paramRef.parameterNotFoundAction", action,
+				       actions);
 	return 0;
 }
 
@@ -306,7 +338,7 @@ static int binding_validate(const json_t *obj, const json_t *old, json_t *causes
 	if ((!tas_jstr(spec, "policyName") || !*tas_jstr(spec, "policyName")) &&
 	    tas_required(causes, "spec.policyName", NULL))
 		return -ENOMEM;
-	if (json_object_get(spec, "paramRef") && not_here(causes, "spec.paramRef"))
+	if (check_param_ref(causes, json_object_get(spec, "paramRef")))
 		return -ENOMEM;
 	if (check_list(causes, "spec.validationActions", acts, actions, NULL))
 		return -ENOMEM;
@@ -524,7 +556,9 @@ static int run(const char *src, const struct tas_cel_vars *vars, json_t **out, c
 	int rc;
 
 	*out = NULL;
-	rc = tas_cel_compile(src, &c, why, sizeof(why));
+	/* vars->params is set exactly when the policy has a paramKind (else
+	 * writing the policy would have been refused) */
+	rc = tas_cel_compile_env(src, vars->params ? TAS_CEL_PARAMS : 0, &c, why, sizeof(why));
 	if (!rc)
 		rc = tas_cel_eval(c, vars, out, why, sizeof(why));
 	tas_cel_free(c);
@@ -655,25 +689,84 @@ static void warn(struct tas_resp *resp, const char *policy, const char *binding,
 	(void)n;
 }
 
-int tas_admit_vap(struct tas_server *s, const struct tas_req *r, const struct tas_restype *rt,
-		  const char *subresource, const json_t *obj, const json_t *old, bool dry_run,
-		  struct tas_resp *resp)
+/* The param a binding gives its policy (kube's generic.CollectParams, for
+ * a paramRef by name). 0: *params is a new reference, or NULL when the
+ * policy takes none; 2: no param and the binding allows that, so it does
+ * not apply; 1: a configuration error in msg, for the failure policy;
+ * -ENOMEM. */
+static int binding_params(struct tas_server *s, const json_t *pspec, const json_t *bspec,
+			  const char *req_ns, json_t **params, char *msg, size_t len)
+{
+	const json_t *pk = json_object_get(pspec, "paramKind");
+	const json_t *ref = json_object_get(bspec, "paramRef");
+	const char *av = tas_jstr(pk, "apiVersion") ?: "", *kind = tas_jstr(pk, "kind") ?: "";
+	const char *slash = strchr(av, '/'), *ns = tas_jstr(ref, "namespace");
+	char group[256];
+	const struct tas_restype *rt;
+	struct tas_bucket *b;
+	const json_t *stored;
+
+	*params = NULL;
+	if (!pk)
+		return 0;
+	if (!ref) {
+		snprintf(msg, len, "failed to configure binding: paramKind kind `%s, Kind=%s` is "
+			 "defined but paramRef is nil", av, kind);
+		return 1;
+	}
+	snprintf(group, sizeof(group), "%.*s", slash ? (int)(slash - av) : 0, av);
+	rt = tas_registry_find_kind(&s->reg, group, slash ? slash + 1 : av, kind);
+	if (!rt) {
+		snprintf(msg, len, "failed to configure policy: failed to find resource referenced "
+			 "by paramKind: '%s, Kind=%s'", av, kind);
+		return 1;
+	}
+	if (rt->namespaced && (!ns || !*ns))
+		ns = req_ns;
+	if (rt->namespaced && (!ns || !*ns)) {
+		snprintf(msg, len, "failed to configure binding: cannot use namespaced paramRef in "
+			 "policy binding that matches cluster-scoped resources");
+		return 1;
+	}
+	if (!rt->namespaced && ns && *ns) {
+		snprintf(msg, len, "failed to configure binding: paramRef.namespace must not be "
+			 "provided for a cluster-scoped `paramKind`");
+		return 1;
+	}
+	b = tas_store_bucket(&s->store, rt->storage_group, rt->storage_resource);
+	if (!b)
+		return -ENOMEM;
+	stored = tas_store_get(b, rt->namespaced ? ns : NULL, tas_jstr(ref, "name") ?: "");
+	if (!stored) {
+		if (strcmp(tas_jstr(ref, "parameterNotFoundAction") ?: "", "Deny"))
+			return 2;
+		snprintf(msg, len, "failed to configure binding: no params found for policy "
+			 "binding with `Deny` parameterNotFoundAction");
+		return 1;
+	}
+	*params = tas_obj_present(rt, stored);
+	return *params ? 0 : -ENOMEM;
+}
+
+/* Runs the bindings matching a (op CREATE, UPDATE or DELETE; obj NULL on
+ * DELETE, old NULL on CREATE) against their policies. */
+static int admit(struct tas_server *s, const struct tas_req *r, struct attrs *a, bool dry_run,
+		 struct tas_resp *resp)
 {
 	struct tas_bucket *bb = tas_store_bucket(&s->store, GROUP, tas_vap_bindings.resource);
 	struct tas_bucket *pb = tas_store_bucket(&s->store, GROUP, tas_vap_policies.resource);
 	struct tas_bucket *nsb = tas_store_bucket(&s->store, "", "namespaces");
-	struct attrs a = {.rt = rt, .sub = subresource, .op = old ? "UPDATE" : "CREATE",
-			  .name = tas_meta(obj, "name") ?: "", .obj = obj, .old = old};
-	const char *ns = rt->namespaced ? tas_meta(obj, "namespace") : NULL;
-	struct tas_cel_vars vars = {.object = obj, .old_object = old};
-	json_t *request = NULL;
+	const json_t *any = a->obj ? a->obj : a->old;
+	const char *ns = a->rt->namespaced ? tas_meta(any, "namespace") : NULL;
+	struct tas_cel_vars vars = {.object = a->obj, .old_object = a->old};
+	json_t *request = NULL, *params = NULL;
 	char msg[2048];
 	int rc = -ENOMEM;
 
 	if (!bb || !pb || !nsb)
 		goto out;
-	a.ns_obj = ns ? tas_store_get(nsb, NULL, ns) : NULL;
-	vars.namespace_object = a.ns_obj;
+	a->ns_obj = ns ? tas_store_get(nsb, NULL, ns) : NULL;
+	vars.namespace_object = a->ns_obj;
 	rc = 0;
 	for (size_t i = 0; i < bb->n && rc == 0; i++) {
 		const json_t *bspec = json_object_get(bb->items[i].obj, "spec");
@@ -682,25 +775,36 @@ int tas_admit_vap(struct tas_server *s, const struct tas_req *r, const struct ta
 		const json_t *policy = tas_store_get(pb, NULL, pname);
 		const json_t *pspec = json_object_get(policy, "spec");
 		const json_t *acts = json_object_get(bspec, "validationActions");
+		bool ignore = strcmp(tas_jstr(pspec, "failurePolicy") ?: "Fail", "Ignore") == 0;
 		const char *reason = NULL;
 		/* kube evaluates bindings only for policies that exist */
 		if (!policy)
 			continue;
-		rc = match_resources(json_object_get(pspec, "matchConstraints"), &a);
+		rc = match_resources(json_object_get(pspec, "matchConstraints"), a);
 		if (rc == 1)
-			rc = match_resources(json_object_get(bspec, "matchResources"), &a);
+			rc = match_resources(json_object_get(bspec, "matchResources"), a);
 		if (rc <= 0) /* not matched, or -ENOMEM, which ends the loop */
 			continue;
 		rc = 0;
 		if (!request) {
-			request = request_var(r, &a, ns, dry_run);
+			request = request_var(r, a, ns, dry_run);
 			if (!request) {
 				rc = -ENOMEM;
 				goto out;
 			}
 			vars.request = request;
 		}
-		rc = run_policy(pspec, &vars, msg, sizeof(msg), &reason);
+		json_decref(params);
+		rc = binding_params(s, pspec, bspec, ns, &params, msg, sizeof(msg));
+		vars.params = params;
+		if (rc < 0)
+			goto out;
+		if (rc == 2 || (rc == 1 && ignore)) {
+			rc = 0;
+			continue;
+		}
+		if (rc == 0)
+			rc = run_policy(pspec, &vars, msg, sizeof(msg), &reason);
 		if (rc <= 0)
 			continue;
 		rc = 0;
@@ -711,10 +815,31 @@ int tas_admit_vap(struct tas_server *s, const struct tas_req *r, const struct ta
 			snprintf(full, sizeof(full),
 				 "ValidatingAdmissionPolicy '%s' with binding '%s' denied request: %s",
 				 pname, bname, msg);
-			rc = deny(resp, &a, full, reason);
+			rc = deny(resp, a, full, reason);
 		}
 	}
 out:
+	json_decref(params);
 	json_decref(request);
 	return rc;
+}
+
+int tas_admit_vap(struct tas_server *s, const struct tas_req *r, const struct tas_restype *rt,
+		  const char *subresource, const json_t *obj, const json_t *old, bool dry_run,
+		  struct tas_resp *resp)
+{
+	struct attrs a = {.rt = rt, .sub = subresource, .op = old ? "UPDATE" : "CREATE",
+			  .name = tas_meta(obj, "name") ?: "", .obj = obj, .old = old};
+
+	return admit(s, r, &a, dry_run, resp);
+}
+
+int tas_admit_vap_delete(struct tas_server *s, const struct tas_req *r,
+			 const struct tas_restype *rt, const json_t *old, bool dry_run,
+			 struct tas_resp *resp)
+{
+	struct attrs a = {.rt = rt, .sub = "", .op = "DELETE", .name = tas_meta(old, "name") ?: "",
+			  .old = old};
+
+	return admit(s, r, &a, dry_run, resp);
 }

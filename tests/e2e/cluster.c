@@ -479,6 +479,63 @@ char *cluster_wait_act(const struct cluster *c, const char *mg_name, const char 
 	return result;
 }
 
+struct ipc_want {
+	char mg[128];
+	const char *to;
+	size_t n;
+};
+
+static size_t count_ipc(const struct cluster *c, const struct ipc_want *w)
+{
+	char *text = slurp(c->log), *save = NULL, *line;
+	size_t n = 0;
+
+	for (line = text ? strtok_r(text, "\n", &save) : NULL; line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		json_t *j = json_loads(line, 0, NULL);
+		const char *mg = cl_str(j, "mg"), *event = cl_str(j, "event"), *to = cl_str(j, "to");
+		if (event && strcmp(event, "ipc") == 0 && to && strcmp(to, w->to) == 0 && mg &&
+		    strcmp(mg, w->mg) == 0)
+			n++;
+		json_decref(j);
+	}
+	free(text);
+	return n;
+}
+
+static json_t *look_ipc(const struct cluster *c, const void *arg, char *last, size_t len)
+{
+	const struct ipc_want *w = arg;
+	size_t n = count_ipc(c, w);
+
+	snprintf(last, len, "%zu of %zu messages to %s about %s in %s", n, w->n, w->to, w->mg,
+		 c->log);
+	return n >= w->n ? json_true() : NULL;
+}
+
+size_t cluster_ipc_count(const struct cluster *c, const char *mg_name, const char *to)
+{
+	struct ipc_want w = {.to = to};
+	char ns[64];
+	const char *base;
+
+	split(c, mg_name, ns, &base);
+	snprintf(w.mg, sizeof(w.mg), "%s/%s", ns, base);
+	return count_ipc(c, &w);
+}
+
+void cluster_wait_ipc(const struct cluster *c, const char *mg_name, const char *to, size_t n)
+{
+	struct ipc_want w = {.to = to, .n = n};
+	char ns[64], what[256];
+	const char *base;
+
+	split(c, mg_name, ns, &base);
+	snprintf(w.mg, sizeof(w.mg), "%s/%s", ns, base);
+	snprintf(what, sizeof(what), "%zu messages to the %s about %s", n, to, w.mg);
+	json_decref(wait_until(c, look_ipc, &w, what));
+}
+
 /* ---- objects ---- */
 
 void cluster_set_allowlist(const struct cluster *c, const char *const images[])
@@ -637,11 +694,14 @@ size_t cluster_jobs_created(const struct cluster *c)
 static void write_config(struct cluster *c, const char *server, const char *ca,
 			 const char *watcher_token, const char *launcher_token)
 {
-	char *text = NULL, cafield[PATH_MAX + 16] = "";
+	char *text = NULL, cafield[PATH_MAX + 16] = "", resync[32] = "";
 
 	if (ca)
 		snprintf(cafield, sizeof(cafield), ", caFile: \"%s\"", ca);
+	if (c->resync_seconds)
+		snprintf(resync, sizeof(resync), "resyncSeconds: %u\n", c->resync_seconds);
 	cr_assert(asprintf(&text,
+			   "%s"
 			   "namespace: " CL_OPERATOR_NS "\n"
 			   "defaultImage: " CL_DEFAULT_IMAGE "\n"
 			   "operatorImage: " CL_OPERATOR_IMAGE "\n"
@@ -656,7 +716,7 @@ static void write_config(struct cluster *c, const char *server, const char *ca,
 			    * slows everything (and beats) tenfold and more */
 			   "supervisor: {gracePeriodMs: %d, heartbeatTimeoutMs: %d, "
 			   "readyTimeoutMs: %d}\n",
-			   c->env.dir, watcher_token, cafield, server, launcher_token, cafield,
+			   resync, c->env.dir, watcher_token, cafield, server, launcher_token, cafield,
 			   server, CL_WAIT_MS * c->slow * 8 / 10, c->valgrind ? 60000 : 10000,
 			   c->valgrind ? 600000 : 120000) > 0);
 	c->config = mgo_test_write(c->env.dir, "config.yaml", text);
@@ -930,6 +990,25 @@ static void install(const struct cluster *c)
 	free(cluster_kubectl(c, wait));
 }
 
+/* The admission policies, as an administrator on Kubernetes 1.30+ adds
+ * them; their param ConfigMap must name the images write_config gives the
+ * operator, and does (checked here, so a changed default shows). */
+static void install_admission_policies(const struct cluster *c)
+{
+	char dir[PATH_MAX], path[512];
+	const char *apply[] = {"apply", "-k", dir, NULL};
+	json_t *cm = NULL;
+
+	snprintf(dir, sizeof(dir), "%s/deploy/components/admission-policies", MGO_SOURCE_DIR);
+	free(cluster_kubectl(c, apply));
+	snprintf(path, sizeof(path), "/api/v1/namespaces/%s/configmaps/mgo-admission-images",
+		 CL_OPERATOR_NS);
+	cr_assert_eq(cluster_api(c, "GET", path, NULL, NULL, &cm), 200);
+	cr_assert_str_eq(cl_str(cm, "data.defaultImage") ?: "", CL_DEFAULT_IMAGE);
+	cr_assert_str_eq(cl_str(cm, "data.operatorImage") ?: "", CL_OPERATOR_IMAGE);
+	json_decref(cm);
+}
+
 /* The test's namespace, with the default ServiceAccount a MustGather runs
  * as by default (a real cluster adds it a moment after the namespace). */
 static void make_namespace(struct cluster *c)
@@ -976,6 +1055,7 @@ void cluster_start(struct cluster *c, const struct cluster_opts *opts)
 		registered = atexit(leave_nothing_behind) == 0;
 	live = c;
 	c->valgrind = opts && opts->valgrind;
+	c->resync_seconds = opts ? opts->resync_seconds : 0;
 	c->slow = c->valgrind ? 10 : 1;
 	cr_assert(testenv_have_kubectl(), "kubectl is not on PATH");
 	if (external && *external)
@@ -983,6 +1063,8 @@ void cluster_start(struct cluster *c, const struct cluster_opts *opts)
 	else
 		start_test_server(c, &watcher_token, &launcher_token);
 	install(c);
+	if (opts && opts->admission_policies)
+		install_admission_policies(c);
 	if (c->external)
 		cluster_set_allowlist(c, NULL); /* every test starts without one */
 	make_namespace(c);

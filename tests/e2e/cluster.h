@@ -38,11 +38,17 @@ enum cl_proc { CL_LAUNCHER, CL_VALIDATOR, CL_WATCHER, CL_HEALTH, CL_NPROCS };
 
 struct cluster_opts {
 	bool valgrind;             /* run the three processes under memcheck */
+	/* also apply deploy/components/admission-policies (Kubernetes 1.30+),
+	 * whose images are the fixture's CL_DEFAULT_IMAGE and CL_OPERATOR_IMAGE */
+	bool admission_policies;
+	unsigned resync_seconds;   /* the configuration's resyncSeconds (the
+				      watcher's longest resend pause); 0: default */
 };
 
 struct cluster {
 	bool external;             /* MGO_E2E_KUBECONFIG: someone else's API server */
 	bool valgrind;
+	unsigned resync_seconds;   /* 0: the configuration's default */
 	int slow;                  /* deadline multiplier */
 	struct testenv env;        /* external mode: pid 0, the server's URL and CA */
 	char ns[64];               /* this test's own namespace, created fresh */
@@ -141,6 +147,13 @@ json_t *cluster_wait_event(const struct cluster *c, const char *mg_name, const c
  * Returns what it did (the log's "result"); the caller frees it. The one
  * positive sign that something did NOT happen after an act (a Job kept). */
 char *cluster_wait_act(const struct cluster *c, const char *mg_name, const char *verdict);
+/* How many messages about MustGather `name` process `to` ("validator",
+ * "launcher") has received, by its IPC log; and a wait until it has received
+ * at least n. The watcher re-sends an unchanged Observe with growing pauses,
+ * so the validator's count of a MustGather that waits for its Job is a clock
+ * that runs on the operator's own timers. */
+size_t cluster_ipc_count(const struct cluster *c, const char *mg_name, const char *to);
+void cluster_wait_ipc(const struct cluster *c, const char *mg_name, const char *to, size_t n);
 /* Every Event about MustGather `name`, as a JSON array. */
 json_t *cluster_events(const struct cluster *c, const char *mg_name);
 

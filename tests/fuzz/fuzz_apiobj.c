@@ -1,7 +1,8 @@
 /* libFuzzer target: JSON text through mgo_json_parse, then every decoder of API
  * objects. A top-level [job, pod] array also feeds the pair to the Job/Pod
  * decoder (the seed corpus has such pairs); any other value is tried as a Job
- * alone and as both Job and Pod. Crashes, leaks and sanitizer reports are the
+ * alone and as both Job and Pod, and every value's ownerReferences are read
+ * as a Job's and as a Pod's (mgo_owner_from_json). Crashes, leaks and sanitizer reports are the
  * findings; decoders must also leave their output zeroed when they fail. */
 #include <stdint.h>
 #include <stdlib.h>
@@ -24,6 +25,17 @@ static void job(const json_t *j, const json_t *pod)
 	mgo_job_state_free(&s);
 }
 
+static void owner(const json_t *j, const char *api_version, const char *kind)
+{
+	struct mgo_owner o;
+	char err[256];
+
+	if (mgo_owner_from_json(j, api_version, kind, &o, err, sizeof(err)) != 0 &&
+	    memcmp(&o, zero, sizeof(o)) != 0)
+		abort();
+	mgo_owner_free(&o);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct mgo_allowlist a;
@@ -33,6 +45,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	_Static_assert(sizeof(zero) >= sizeof(struct mgo_job_state), "zero too small");
 	_Static_assert(sizeof(zero) >= sizeof(struct mgo_allowlist), "zero too small");
+	_Static_assert(sizeof(zero) >= sizeof(struct mgo_owner), "zero too small");
 	if (mgo_json_parse((const char *)data, size, &root, err, sizeof(err)) != 0)
 		return 0;
 	if (mgo_mg_from_json(root, &m, err, sizeof(err)) != 0 && memcmp(&m, zero, sizeof(m)) != 0)
@@ -48,6 +61,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		job(root, NULL);
 		job(root, root);
 	}
+	owner(root, "operator.openshift.io/v1alpha1", "MustGather");
+	owner(root, "batch/v1", "Job");
 	json_decref(root);
 	return 0;
 }

@@ -1,7 +1,8 @@
 /* The test API server's CEL subset on arbitrary bytes: the compiler must
  * refuse or accept without crashing, within its bounds, and whatever it
  * accepts must evaluate (to a value or an error, never a crash) against a
- * MustGather-shaped object and an admission request. */
+ * MustGather-shaped object, an admission request and an allowlist-shaped
+ * param (compiled with params declared: a superset of the policies without). */
 #include <errno.h>
 #include <jansson.h>
 #include <stdint.h>
@@ -10,7 +11,7 @@
 
 #include "cel.h"
 
-static json_t *object, *request;
+static json_t *object, *request, *params;
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -23,7 +24,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 			    0, NULL);
 	request = json_loads("{\"operation\": \"CREATE\", \"namespace\": \"openshift-x\", "
 			     "\"userInfo\": {\"username\": \"u\", \"groups\": [\"g\"]}}", 0, NULL);
-	if (!object || !request)
+	params = json_loads("{\"metadata\": {\"name\": \"cluster\"}, \"spec\": {\"images\": "
+			    "[\"quay.io/x/y:1\", \"q/z@sha256:00\"]}, \"data\": {\"k\": \"v\"}}",
+			    0, NULL);
+	if (!object || !request || !params)
 		abort();
 	return 0;
 }
@@ -31,7 +35,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct tas_cel_vars vars = {.object = object, .request = request};
+	struct tas_cel_vars vars = {.object = object, .request = request, .params = params};
 	struct tas_cel *c = NULL;
 	json_t *out = NULL;
 	char *src, err[512];
@@ -42,7 +46,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(src, data, size);
 	src[size] = '\0';
-	rc = tas_cel_compile(src, &c, err, sizeof(err));
+	rc = tas_cel_compile_env(src, TAS_CEL_PARAMS, &c, err, sizeof(err));
 	if (rc) {
 		/* a refusal always says why, and leaves nothing behind */
 		if (c || !err[0] || (rc != -EINVAL && rc != -ENOMEM))

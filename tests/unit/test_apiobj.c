@@ -585,3 +585,62 @@ Test(apiobj, json_parse_size_limit)
 	parse_fails(big, len, -EMSGSIZE, "exceeds 16777216");
 	free(big);
 }
+
+/* The controller reference, and only it, of the asked kind. */
+Test(apiobj, owner_is_the_controller_reference)
+{
+#define REF(api, kind, uid, ctl) "{\"apiVersion\":\"" api "\",\"kind\":\"" kind "\"," \
+	"\"name\":\"n\",\"uid\":\"" uid "\"" ctl "}"
+#define MG_REF(uid, ctl) REF("operator.openshift.io/v1alpha1", "MustGather", uid, ctl)
+#define OBJ(refs) "{\"metadata\":{\"namespace\":\"ns\",\"ownerReferences\":" refs "}}"
+	static const struct {
+		const char *json;
+		int rc;
+		const char *uid;        /* or the error's text */
+	} rows[] = {
+		{OBJ("[" MG_REF("u1", ",\"controller\":true") "]"), 0, "u1"},
+		{OBJ("null"), 0, NULL},
+		{"{\"metadata\":{\"namespace\":\"ns\"}}", 0, NULL},
+		/* a reference that is not the controller owns nothing */
+		{OBJ("[" MG_REF("u1", "") "]"), 0, NULL},
+		{OBJ("[" MG_REF("u1", ",\"controller\":false") "]"), 0, NULL},
+		/* a controller of another kind or version */
+		{OBJ("[" REF("batch/v1", "Job", "j1", ",\"controller\":true") "]"), 0, NULL},
+		{OBJ("[" REF("operator.openshift.io/v1", "MustGather", "u1", ",\"controller\":true")
+		     "]"), 0, NULL},
+		{OBJ("[" MG_REF("u2", "") "," MG_REF("u1", ",\"controller\":true") "]"), 0, "u1"},
+		{OBJ("[" MG_REF("u1", ",\"controller\":true") ","
+		     REF("v1", "ConfigMap", "c", ",\"controller\":true") "]"), -EBADMSG,
+		 "metadata.ownerReferences[1]: a second controller"},
+		{OBJ("[" MG_REF("u1", ",\"controller\":\"yes\"") "]"), -EBADMSG,
+		 "metadata.ownerReferences[0].controller: expected boolean, got string"},
+		{OBJ("[{\"kind\":\"MustGather\",\"uid\":\"u1\",\"controller\":true}]"), -EBADMSG,
+		 "metadata.ownerReferences[0].apiVersion: required"},
+		{OBJ("{}"), -EBADMSG, "metadata.ownerReferences: expected array, got object"},
+		{"{\"metadata\":{}}", -EBADMSG, "metadata.namespace: required"},
+	};
+	char err[256];
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct mgo_owner o;
+		json_t *j = json_loads(rows[i].json, 0, NULL);
+		int rc;
+
+		cr_assert_not_null(j, "row %zu", i);
+		rc = mgo_owner_from_json(j, "operator.openshift.io/v1alpha1", "MustGather", &o, err,
+					 sizeof(err));
+		cr_expect_eq(rc, rows[i].rc, "row %zu: %d %s", i, rc, err);
+		if (rc == 0) {
+			cr_expect_str_eq(o.ns, "ns", "row %zu", i);
+			if (rows[i].uid)
+				cr_expect_str_eq(o.uid ? o.uid : "(null)", rows[i].uid, "row %zu", i);
+			else
+				cr_expect_null(o.uid, "row %zu", i);
+		} else {
+			cr_expect(strstr(err, rows[i].uid), "row %zu: %s", i, err);
+			cr_expect_null(o.ns, "row %zu", i);
+		}
+		mgo_owner_free(&o);
+		json_decref(j);
+	}
+}

@@ -1,8 +1,9 @@
-/* ValidatingAdmissionPolicy in the test API server: deploy/policy/ applied
- * with kubectl keeps MustGathers out of the platform's namespaces with
- * kube's denial; the binding is what enforces it; policies outside the CEL
- * subset are refused when written; failurePolicy, reasons and the Warn
- * action behave as in kube. */
+/* ValidatingAdmissionPolicy in the test API server: the admission-policies
+ * component applied with kubectl keeps MustGathers out of the platform's
+ * namespaces with kube's denial; the binding is what enforces it; policies
+ * outside the CEL subset are refused when written; failurePolicy, reasons,
+ * the Warn action and params behave as in kube. (The component's policies on
+ * the launcher's Jobs: test_apiserver_job_vap.) */
 #include <criterion/criterion.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@
 #define POLICY "mustgather-namespaces.operator.openshift.io"
 #define VAP "/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicies"
 #define VAPB "/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicybindings"
+#define POLICIES MGO_SOURCE_DIR "/deploy/components/admission-policies/"
 #define MG_BODY                                                                            \
 	"{\"apiVersion\":\"operator.openshift.io/v1alpha1\",\"kind\":\"MustGather\","        \
 	"\"metadata\":{\"name\":\"mg1\"},\"spec\":{}}"
@@ -34,16 +36,6 @@ static void teardown(void)
 
 TestSuite(vap, .init = setup, .fini = teardown, .timeout = 120);
 
-static void mkns(const char *ns)
-{
-	char body[256];
-	long code;
-
-	snprintf(body, sizeof(body), "{\"metadata\":{\"name\":\"%s\"}}", ns);
-	code = testenv_call(&env, env.admin_token, "POST", "/api/v1/namespaces", NULL, body, NULL);
-	cr_assert(code == 201 || code == 409, "namespace %s: %ld", ns, code);
-}
-
 static void mgs_path(char *buf, size_t len, const char *ns, const char *name)
 {
 	snprintf(buf, len, "/apis/operator.openshift.io/v1alpha1/namespaces/%s/mustgathers%s%s",
@@ -55,22 +47,24 @@ static long create_mg(const char *ns, json_t **st)
 {
 	char path[256];
 
-	mkns(ns);
+	testenv_mkns(&env, ns);
 	mgs_path(path, sizeof(path), ns, NULL);
 	return testenv_call(&env, env.admin_token, "POST", path, NULL, MG_BODY, st);
 }
 
-/* kubectl apply -k deploy/policy/; first says whether the objects are new
- * (else the policy is there already, unchanged: the manifest spells out the
- * defaults of its atomic lists). */
+/* kubectl apply -k deploy/components/admission-policies/ (its param
+ * ConfigMap goes to the operator's namespace); first says whether the
+ * objects are new (else the policy is there already, unchanged: the
+ * manifest spells out the defaults of its atomic lists). */
 static void apply_policy(bool first)
 {
-	const char *const argv[] = {"apply", "-k", MGO_SOURCE_DIR "/deploy/policy/", NULL};
+	const char *const argv[] = {"apply", "-k", POLICIES, NULL};
 	char *out = NULL;
 	int rc = -1;
 
+	testenv_mkns(&env, "must-gather-operator");
 	run_kubectl(&env, argv, &out, &rc);
-	cr_assert_eq(rc, 0, "kubectl apply -k deploy/policy/: %s", out);
+	cr_assert_eq(rc, 0, "kubectl apply -k %s: %s", POLICIES, out);
 	cr_assert(strstr(out, first ? "validatingadmissionpolicy.admissionregistration.k8s.io/"
 				      POLICY " created"
 				    : "validatingadmissionpolicy.admissionregistration.k8s.io/"
@@ -160,7 +154,7 @@ Test(vap, kubectl_shows_the_denial)
 	cr_assert_eq(rc, 0, "%s", out);
 	cr_assert(strstr(out, POLICY), "%s", out);
 	free(out);
-	mkns("kube-x");
+	testenv_mkns(&env, "kube-x");
 	run_kubectl(&env, (const char *const[]){"create", "-f", file, NULL}, &out, &rc);
 	cr_assert_neq(rc, 0, "%s", out);
 	cr_assert(strstr(out, "Error from server (Forbidden)"), "%s", out);
@@ -265,7 +259,7 @@ Test(vap, reasons_failure_policy_and_warnings)
 	/* Warn admits with kube's Warning header */
 	cr_assert_eq(put_policy("warned", "Fail", "{\"expression\":\"false\",\"message\":"
 				"\"just so you know\"}", "[\"Warn\"]", NULL), 201);
-	mkns("team-d");
+	testenv_mkns(&env, "team-d");
 	testenv_request(&env, env.admin_token, "POST",
 			"/apis/operator.openshift.io/v1alpha1/namespaces/team-d/mustgathers", NULL,
 			MG_BODY, &r);
@@ -304,7 +298,7 @@ Test(vap, selectors_scope_a_binding)
 	cr_assert_eq(testenv_call(&env, env.admin_token, "POST", "/api/v1/namespaces", NULL,
 				  "{\"metadata\":{\"name\":\"ns-ops\",\"labels\":{\"team\":\"ops\"}}}",
 				  NULL), 201);
-	mkns("ns-dev");
+	testenv_mkns(&env, "ns-dev");
 	cr_assert_eq(create_labelled_mg("ns-dev", "gated", "{\"gate\":\"on\"}"), 422);
 	cr_assert_eq(create_labelled_mg("ns-dev", "other", "{\"gate\":\"off\"}"), 201);
 	cr_assert_eq(create_labelled_mg("ns-ops", "gated", "{\"gate\":\"on\"}"), 201);
@@ -318,4 +312,140 @@ Test(vap, selectors_scope_a_binding)
 	msg = json_string_value(json_object_get(st, "message"));
 	cr_assert(strstr(msg, "spec.matchResources.objectSelector: Invalid value"), "%s", msg);
 	json_decref(st);
+}
+
+/* A policy taking a ConfigMap as param, bound by paramRef with action. */
+static void put_param_policy(const char *name, const char *param_ref)
+{
+	char *body = NULL;
+
+	cr_assert(asprintf(&body,
+			   "{\"metadata\":{\"name\":\"%s\"},\"spec\":{\"paramKind\":{\"apiVersion\":"
+			   "\"v1\",\"kind\":\"ConfigMap\"},\"matchConstraints\":{\"resourceRules\":[{"
+			   "\"apiGroups\":[\"operator.openshift.io\"],\"apiVersions\":[\"*\"],"
+			   "\"operations\":[\"CREATE\"],\"resources\":[\"mustgathers\"]}]},"
+			   "\"validations\":[{\"expression\":\"object.metadata.name != "
+			   "params.data.forbidden\",\"messageExpression\":\"params.data.forbidden + "
+			   "' is taken'\"}]}}", name) > 0);
+	cr_assert_eq(testenv_call(&env, env.admin_token, "POST", VAP, NULL, body, NULL), 201);
+	free(body);
+	cr_assert(asprintf(&body,
+			   "{\"metadata\":{\"name\":\"%s\"},\"spec\":{\"policyName\":\"%s\","
+			   "\"validationActions\":[\"Deny\"]%s%s}}", name, name,
+			   param_ref ? ",\"paramRef\":" : "", param_ref ? param_ref : "") > 0);
+	cr_assert_eq(testenv_call(&env, env.admin_token, "POST", VAPB, NULL, body, NULL), 201);
+	free(body);
+}
+
+Test(vap, params_by_name_with_both_not_found_actions)
+{
+	json_t *st = NULL;
+	const char *msg;
+
+	/* Allow: no param, no policy */
+	put_param_policy("allow", "{\"name\":\"names\",\"namespace\":\"default\","
+			 "\"parameterNotFoundAction\":\"Allow\"}");
+	cr_assert_eq(create_mg("team-a", NULL), 201);
+	cr_assert_eq(testenv_call(&env, env.admin_token, "POST",
+				  "/api/v1/namespaces/default/configmaps", NULL,
+				  "{\"metadata\":{\"name\":\"names\"},\"data\":{\"forbidden\":"
+				  "\"mg1\"}}", NULL), 201);
+	cr_assert_eq(create_mg("team-b", &st), 422);
+	cr_assert_str_eq(json_string_value(json_object_get(st, "message")),
+			 "mustgathers.operator.openshift.io \"mg1\" is forbidden: "
+			 "ValidatingAdmissionPolicy 'allow' with binding 'allow' denied request: "
+			 "mg1 is taken");
+	json_decref(st);
+	cr_assert_eq(testenv_call(&env, env.admin_token, "DELETE", VAP "/allow", NULL, NULL,
+				  NULL), 200);
+
+	/* Deny: no param refuses everything the binding matches; a namespaced
+	 * param without a namespace is the request's */
+	put_param_policy("deny", "{\"name\":\"other\",\"parameterNotFoundAction\":\"Deny\"}");
+	cr_assert_eq(create_mg("team-c", &st), 422);
+	msg = json_string_value(json_object_get(st, "message"));
+	cr_assert(strstr(msg, "ValidatingAdmissionPolicy 'deny' with binding 'deny' denied "
+			      "request: failed to configure binding: no params found for policy "
+			      "binding with `Deny` parameterNotFoundAction"), "%s", msg);
+	json_decref(st);
+	testenv_mkns(&env, "team-d");
+	cr_assert_eq(testenv_call(&env, env.admin_token, "POST",
+				  "/api/v1/namespaces/team-d/configmaps", NULL,
+				  "{\"metadata\":{\"name\":\"other\"},\"data\":{\"forbidden\":"
+				  "\"x\"}}", NULL), 201);
+	cr_assert_eq(create_mg("team-d", NULL), 201);
+	cr_assert_eq(testenv_call(&env, env.admin_token, "DELETE", VAP "/deny", NULL, NULL,
+				  NULL), 200);
+
+	/* a binding without the paramRef its policy needs fails closed */
+	put_param_policy("unref", NULL);
+	cr_assert_eq(create_mg("team-e", &st), 422);
+	msg = json_string_value(json_object_get(st, "message"));
+	cr_assert(strstr(msg, "paramKind kind `v1, Kind=ConfigMap` is defined but paramRef is "
+			      "nil"), "%s", msg);
+	json_decref(st);
+}
+
+Test(vap, params_and_deletes_outside_the_subset_are_refused_when_written)
+{
+	json_t *st = NULL;
+	const char *msg;
+	long code;
+
+	/* params only where the policy declares a paramKind */
+	cr_assert_eq(put_policy("p", "Fail", "{\"expression\":\"params.x == 1\"}", NULL, &st), 422);
+	msg = json_string_value(json_object_get(st, "message"));
+	cr_assert(strstr(msg, "undeclared reference to 'params'"), "%s", msg);
+	json_decref(st);
+	cr_assert_eq(put_policy("p", "Fail", "{\"expression\":\"true\"}", NULL, NULL), 201);
+	code = testenv_call(&env, env.admin_token, "POST", VAPB, NULL,
+			    "{\"metadata\":{\"name\":\"b\"},\"spec\":{\"policyName\":\"p\","
+			    "\"validationActions\":[\"Deny\"],\"paramRef\":{\"selector\":{},"
+			    "\"parameterNotFoundAction\":\"Deny\"}}}", &st);
+	cr_assert_eq(code, 422);
+	msg = json_string_value(json_object_get(st, "message"));
+	cr_assert(strstr(msg, "spec.paramRef.selector: Forbidden: not evaluated by the test API "
+			      "server"), "%s", msg);
+	json_decref(st);
+	code = testenv_call(&env, env.admin_token, "POST", VAPB, NULL,
+			    "{\"metadata\":{\"name\":\"b\"},\"spec\":{\"policyName\":\"p\","
+			    "\"validationActions\":[\"Deny\"],\"paramRef\":{\"name\":\"x\"}}}", &st);
+	cr_assert_eq(code, 422);
+	msg = json_string_value(json_object_get(st, "message"));
+	cr_assert(strstr(msg, "spec.paramRef.parameterNotFoundAction: Required value"), "%s", msg);
+	json_decref(st);
+}
+
+Test(vap, deletes_go_through_admission_with_the_old_object)
+{
+	char path[256];
+	json_t *st = NULL;
+
+	cr_assert_eq(testenv_call(&env, env.admin_token, "POST", VAP, NULL,
+				  "{\"metadata\":{\"name\":\"keep\"},\"spec\":{\"matchConstraints\":{"
+				  "\"resourceRules\":[{\"apiGroups\":[\"operator.openshift.io\"],"
+				  "\"apiVersions\":[\"*\"],\"operations\":[\"DELETE\"],\"resources\":["
+				  "\"mustgathers\"]}]},\"validations\":[{\"expression\":\"object == null "
+				  "&& !(has(oldObject.metadata.labels) && 'keep' in "
+				  "oldObject.metadata.labels) && request.operation == 'DELETE'\","
+				  "\"message\":\"kept\"}]}}", NULL), 201);
+	cr_assert_eq(testenv_call(&env, env.admin_token, "POST", VAPB, NULL,
+				  "{\"metadata\":{\"name\":\"keep\"},\"spec\":{\"policyName\":\"keep\","
+				  "\"validationActions\":[\"Deny\"]}}", NULL), 201);
+	testenv_mkns(&env, "team-a");
+	cr_assert_eq(create_labelled_mg("team-a", "kept", "{\"keep\":\"yes\"}"), 201);
+	cr_assert_eq(create_labelled_mg("team-a", "gone", "{}"), 201);
+	mgs_path(path, sizeof(path), "team-a", "kept");
+	cr_assert_eq(testenv_call(&env, env.admin_token, "DELETE", path, NULL, NULL, &st), 422);
+	cr_assert_str_eq(json_string_value(json_object_get(st, "message")),
+			 "mustgathers.operator.openshift.io \"kept\" is forbidden: "
+			 "ValidatingAdmissionPolicy 'keep' with binding 'keep' denied request: kept");
+	json_decref(st);
+	mgs_path(path, sizeof(path), "team-a", "gone");
+	cr_assert_eq(testenv_call(&env, env.admin_token, "DELETE", path, NULL, NULL, NULL), 200);
+	/* a collection delete answers with the refused item's error, as kube's does */
+	mgs_path(path, sizeof(path), "team-a", NULL);
+	cr_assert_eq(testenv_call(&env, env.admin_token, "DELETE", path, NULL, NULL, NULL), 422);
+	mgs_path(path, sizeof(path), "team-a", "kept");
+	cr_assert_eq(testenv_call(&env, env.admin_token, "GET", path, NULL, NULL, NULL), 200);
 }

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "mgo/config.h"
+#include "mgo/kube_access.h"
 #include "testenv.h"
 
 static char err[1024];
@@ -291,7 +292,7 @@ Test(config, role_creds)
 
 	cr_assert_eq(setenv("KUBERNETES_SERVICE_HOST", "fd00::1", 1), 0);
 	cr_assert_eq(setenv("KUBERNETES_SERVICE_PORT", "443", 1), 0);
-	cr_assert_eq(mgo_cfg_role_creds(&c, "watcher", &k, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(mgo_kube_creds_for_role(&c, MGO_ROLE_WATCHER, &k, err, sizeof(err)), 0, "%s", err);
 	cr_assert_str_eq(k.server, "https://[fd00::1]:443");
 	cr_assert_str_eq(k.token, "watcher-token");
 	cr_assert_str_eq(k.token_file, tok, "a role's token is re-read");
@@ -299,7 +300,7 @@ Test(config, role_creds)
 	cr_assert_str_eq(k.namespace, "mgo", "the config's namespace by default");
 	mgo_kube_creds_free(&k);
 
-	cr_assert_eq(mgo_cfg_role_creds(&c, "launcher", &k, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(mgo_kube_creds_for_role(&c, MGO_ROLE_LAUNCHER, &k, err, sizeof(err)), 0, "%s", err);
 	cr_assert_str_eq(k.server, "https://127.0.0.1:6443");
 	cr_assert_str_eq(k.token, "launcher-token");
 	cr_assert_null(k.token_file);
@@ -308,15 +309,15 @@ Test(config, role_creds)
 
 	free(c.launcher.context);
 	c.launcher.context = strdup("b");
-	cr_assert_eq(mgo_cfg_role_creds(&c, "launcher", &k, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(mgo_kube_creds_for_role(&c, MGO_ROLE_LAUNCHER, &k, err, sizeof(err)), 0, "%s", err);
 	cr_assert_str_eq(k.namespace, "elsewhere", "a context's own namespace wins");
 	mgo_kube_creds_free(&k);
 
-	cr_assert_eq(mgo_cfg_role_creds(&c, "validator", &k, err, sizeof(err)), -ENOENT);
-	cr_assert_str_eq(err, "role validator: no such role");
+	cr_assert_eq(mgo_kube_creds_for_role(&c, MGO_ROLE_VALIDATOR, &k, err, sizeof(err)), -ENOENT);
+	cr_assert_str_eq(err, "role validator: it has no API access");
 
 	cr_assert_eq(unlink(tok), 0);
-	cr_assert_eq(mgo_cfg_role_creds(&c, "watcher", &k, err, sizeof(err)), -ENOENT);
+	cr_assert_eq(mgo_kube_creds_for_role(&c, MGO_ROLE_WATCHER, &k, err, sizeof(err)), -ENOENT);
 	cr_assert(strstr(err, "role watcher: token file "), "%s", err);
 	cr_assert(strstr(err, ": No such file or directory"), "%s", err);
 	cr_assert_null(k.server);

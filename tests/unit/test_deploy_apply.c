@@ -4,9 +4,11 @@
  * binding's subject is the ServiceAccount whose token Secret the Deployment
  * mounts where mgo.yaml tells that role to read it); only the launcher can
  * create Jobs and the watcher cannot write at all, asked of the server's
- * RBAC (SubjectAccessReview) and read from the rules; and the operator
+ * RBAC (SubjectAccessReview) and read from the rules; the operator
  * image and mgo.yaml's operatorImage (the upload step's image) agree in
- * the base and in every overlay. */
+ * the base and in every overlay; and the admission policies are a component
+ * left out of the base (which then applies before Kubernetes 1.30), whose
+ * images agree with mgo.yaml wherever it is included. */
 #include <criterion/criterion.h>
 #include <jansson.h>
 #include <libgen.h>
@@ -457,23 +459,36 @@ static char *slurp(const char *path)
 	return buf;
 }
 
-/* A copy of deploy/samples/overlay in a temporary directory, its base
+/* A copy of deploy/samples/overlay in a temporary directory, its paths
+ * into the release (its base and the admission policies' component)
  * pointed at this checkout's deploy/ (path: caller frees and removes). */
 static char *sample_overlay(void)
 {
-	static const char base_line[] = "- ../must-gather-operator/deploy\n";
+#define RELEASE "- ../must-gather-operator/deploy"
+	static const char release[] = RELEASE;
 	char *dir = mgo_test_tmpdir();
 	char *k = slurp(DEPLOY "/samples/overlay/kustomization.yaml");
 	char *cfg = slurp(DEPLOY "/samples/overlay/mgo.yaml");
-	char *at = strstr(k, base_line), *text = NULL, real[PATH_MAX], up[PATH_MAX] = "";
+	char real[PATH_MAX], up[PATH_MAX] = "", *text = NULL;
+	const char *at, *from = k;
+	size_t len = 0, n = 0;
+	FILE *f = open_memstream(&text, &len);
 
-	cr_assert(at, "the sample overlay's base is not %s", base_line);
-	/* kustomize wants the base relative: up from dir to /, then down */
+	cr_assert(f);
+	/* kustomize wants the paths relative: up from dir to /, then down */
 	cr_assert(realpath(dir, real));
 	for (const char *p = real; (p = strchr(p, '/')); p++)
 		strcat(up, "../");
-	cr_assert(asprintf(&text, "%.*s- %s%s\n%s", (int)(at - k), k, up, &DEPLOY[1],
-			   at + sizeof(base_line) - 1) > 0);
+	while ((at = strstr(from, release))) {
+		fprintf(f, "%.*s- %s%s", (int)(at - from), from, up, &DEPLOY[1]);
+		from = at + sizeof(release) - 1;
+		n++;
+	}
+	fputs(from, f);
+	cr_assert_eq(fclose(f), 0);
+	cr_assert(strstr(k, RELEASE "\n"), "the sample overlay's base is not %s", release);
+	cr_assert_eq(n, 2, "the sample overlay names the release %zu times, not twice "
+		     "(its base and the admission policies)", n);
 	free(mgo_test_write(dir, "kustomization.yaml", text));
 	free(mgo_test_write(dir, "mgo.yaml", cfg));
 	free(text);
@@ -506,6 +521,46 @@ Test(deploy_apply, operator_image_and_upload_image_agree)
 	cr_expect(cidr, "the overlay does not narrow the API server egress");
 	rendered_free(&r);
 	free(base_image);
+	mgo_test_rmtree(dir);
+	free(dir);
+}
+
+#define POLICIES DEPLOY "/components/admission-policies"
+
+/* The admission policies' image param agrees with the configuration. */
+static void expect_policy_images(const json_t *docs, const struct mgo_config *cfg,
+				 const char *where)
+{
+	const json_t *data = json_object_get(find(docs, "ConfigMap", "mgo-admission-images"),
+					     "data");
+
+	cr_expect_str_eq(str(data, "defaultImage") ?: "", cfg->default_image, "%s", where);
+	cr_expect_str_eq(str(data, "operatorImage") ?: "", cfg->operator_image, "%s", where);
+}
+
+Test(deploy_apply, admission_policies_are_a_component_that_agrees_with_the_config)
+{
+	char *dir = sample_overlay();
+	json_t *policies = kustomize(POLICIES), *d;
+	struct rendered r;
+	size_t i, n = 0;
+
+	/* the base needs no admissionregistration.k8s.io/v1 (Kubernetes 1.30) */
+	render(DEPLOY, &r);
+	json_array_foreach(r.docs, i, d)
+		cr_expect(strncmp(str(d, "apiVersion") ?: "", "admissionregistration.", 22),
+			  "deploy/ renders %s %s", str(d, "kind"), meta(d, "name"));
+	expect_policy_images(policies, &r.cfg, "the component against deploy/'s mgo.yaml");
+	json_array_foreach(policies, i, d)
+		n += strcmp(str(d, "kind") ?: "", "ValidatingAdmissionPolicy") == 0;
+	cr_expect_eq(n, 4, "the component has %zu policies", n);
+	rendered_free(&r);
+	/* the sample overlay includes it, and changes both images */
+	render(dir, &r);
+	find(r.docs, "ValidatingAdmissionPolicy", "mgo-launcher-job-create.operator.openshift.io");
+	expect_policy_images(r.docs, &r.cfg, "the sample overlay");
+	rendered_free(&r);
+	json_decref(policies);
 	mgo_test_rmtree(dir);
 	free(dir);
 }

@@ -68,6 +68,14 @@ Test(job, identity_ownership_and_labels)
 	cr_assert_str_eq(str(job, "metadata.namespace"), "team-a");
 	json_t *labels = at(job, "metadata.labels");
 	cr_assert_str_eq(json_string_value(json_object_get(labels, MGO_LABEL_UID)), act.uid);
+	cr_assert_str_eq(json_string_value(json_object_get(labels, MGO_LABEL_IMAGE_SOURCE)),
+			 MGO_IMAGE_SOURCE_ALLOWLIST);
+	act.intent.custom_image = false;
+	json_t *plain = mgo_job_render(&act, &cfg);
+	cr_assert_str_eq(json_string_value(json_object_get(at(plain, "metadata.labels"),
+							   MGO_LABEL_IMAGE_SOURCE)),
+			 MGO_IMAGE_SOURCE_DEFAULT);
+	json_decref(plain);
 	json_t *pod_labels = at(job, "spec.template.metadata.labels");
 	cr_assert_str_eq(json_string_value(json_object_get(pod_labels, MGO_LABEL_UID)), act.uid);
 	json_t *ann = at(job, "metadata.annotations");

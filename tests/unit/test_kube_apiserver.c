@@ -11,6 +11,7 @@
 
 #include "mgo/informer.h"
 #include "mgo/kube.h"
+#include "mgo/kube_write.h"
 #include "mgo/kubecreds.h"
 #include "mgo/log.h"
 #include "kubetest.h"

@@ -13,6 +13,7 @@
 
 #include "fakeapi.h"
 #include "mgo/kube.h"
+#include "mgo/kube_write.h"
 #include "mgo/kubecreds.h"
 #include "mgo/loop.h"
 #include "testenv.h"
@@ -276,7 +277,8 @@ Test(kube_client, connection_refused_retries_only_what_is_safe)
 					     .flags = t[i].flags};
 		if (t[i].verb == MGO_KUBE_GET)
 			call.body = NULL;
-		cr_assert_eq(mgo_kube_request(c, &call, on_done, &o, NULL), 0);
+		cr_assert_eq(t[i].verb == MGO_KUBE_GET ? mgo_kube_request(c, &call, on_done, &o, NULL)
+						       : mgo_kube_write(c, &call, on_done, &o, NULL), 0);
 		uint64_t end = mgo_now_ms() + DEADLINE_MS;
 		while (!o.done && mgo_now_ms() < end)
 			cr_assert_eq(mgo_loop_run_once(loop, 50), 0);

@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include <zmq.h>
 
+#include "mgo/ipc_sock.h"
 #include "mgo/loop.h"
 
 #define DEADLINE_MS 5000

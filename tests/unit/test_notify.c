@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "mgo/ipc_keys.h"
 #include "mgo/notify.h"
 #include "mgo/supervised.h"
 
@@ -198,19 +199,19 @@ Test(supervised, keys_from_a_pipe_only)
 	cr_assert_eq(mgo_ipc_bundle_encode(&k, buf, sizeof(buf), &len), 0);
 
 	int fd = pipe_with(buf, len);
-	cr_assert_eq(mgo_supervised_read_keys(fd, MGO_ROLE_WATCHER, &out, err, sizeof(err)), 0,
+	cr_assert_eq(mgo_ipc_keys_read_fd(fd, MGO_ROLE_WATCHER, &out, err, sizeof(err)), 0,
 		     "%s", err);
 	cr_assert_eq(memcmp(out.public_key, k.public_key, 32), 0);
 	cr_assert_eq(fcntl(fd, F_GETFD), -1, "the pipe is closed after reading");
 
 	fd = pipe_with(buf, len);
-	cr_assert_eq(mgo_supervised_read_keys(fd, MGO_ROLE_VALIDATOR, &out, err, sizeof(err)),
+	cr_assert_eq(mgo_ipc_keys_read_fd(fd, MGO_ROLE_VALIDATOR, &out, err, sizeof(err)),
 		     -EBADMSG);
 	cr_assert_eq(fcntl(fd, F_GETFD), -1, "closed on failure too");
 
 	memset(buf + len, 0, 16);
 	fd = pipe_with(buf, len + 16);
-	cr_assert_eq(mgo_supervised_read_keys(fd, MGO_ROLE_WATCHER, &out, err, sizeof(err)),
+	cr_assert_eq(mgo_ipc_keys_read_fd(fd, MGO_ROLE_WATCHER, &out, err, sizeof(err)),
 		     -EBADMSG, "over-long bundle");
 	cr_assert(strstr(err, "trailing"), "%s", err);
 
@@ -219,11 +220,11 @@ Test(supervised, keys_from_a_pipe_only)
 	cr_assert_eq(write(file, buf, len), (ssize_t)len);
 	lseek(file, 0, SEEK_SET);
 	unlink(path);
-	cr_assert_eq(mgo_supervised_read_keys(file, MGO_ROLE_WATCHER, &out, err, sizeof(err)),
+	cr_assert_eq(mgo_ipc_keys_read_fd(file, MGO_ROLE_WATCHER, &out, err, sizeof(err)),
 		     -EINVAL);
 	cr_assert(strstr(err, "not a pipe"), "%s", err);
 	cr_assert_eq(fcntl(file, F_GETFD), -1);
-	cr_assert_eq(mgo_supervised_read_keys(file, MGO_ROLE_WATCHER, &out, err, sizeof(err)),
+	cr_assert_eq(mgo_ipc_keys_read_fd(file, MGO_ROLE_WATCHER, &out, err, sizeof(err)),
 		     -EBADF);
 }
 

@@ -31,6 +31,7 @@
 #include <zmq.h>
 
 #include "mgo/ipc_sock.h"
+#include "mgo/kube_access.h"
 #include "mgo/sandbox.h"
 #include "spawn.h"
 
@@ -1204,14 +1205,14 @@ Test(sandbox, connect_ports_follow_the_server_and_proxies)
 
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		const struct ports_row *r = &rows[i];
-		uint16_t out[MGO_SANDBOX_PORTS_MAX];
+		uint16_t out[MGO_KUBE_PORTS_MAX];
 		char err[128] = "";
 
 		for (size_t v = 0; v < sizeof(vars) / sizeof(vars[0]); v++)
 			unsetenv(vars[v]);
 		if (r->var)
 			setenv(r->var, r->value, 1);
-		int n = mgo_sandbox_connect_ports(r->server, out, err, sizeof(err));
+		int n = mgo_kube_connect_ports(r->server, out, err, sizeof(err));
 		cr_assert_eq(n, r->n, "row %zu: %d (%s)", i, n, err);
 		if (n < 0) {
 			cr_assert_null(strstr(err, "s3cret"), "row %zu leaks the value: %s", i, err);
@@ -1234,12 +1235,12 @@ Test(sandbox, names_are_pinned_before_the_sandbox_and_addresses_left_alone)
 
 	for (size_t v = 0; v < sizeof(vars) / sizeof(vars[0]); v++)
 		unsetenv(vars[v]);
-	cr_assert_eq(mgo_sandbox_pin_names("https://10.0.0.1:6443", &pins, err, sizeof(err)), 0);
+	cr_assert_eq(mgo_kube_pin_names("https://10.0.0.1:6443", &pins, err, sizeof(err)), 0);
 	cr_assert_null(pins, "an address needs no pin");
-	cr_assert_eq(mgo_sandbox_pin_names("https://[fd00::1]:8443", &pins, err, sizeof(err)), 0);
+	cr_assert_eq(mgo_kube_pin_names("https://[fd00::1]:8443", &pins, err, sizeof(err)), 0);
 	cr_assert_null(pins);
 	setenv("https_proxy", "http://localhost:3128", 1);
-	cr_assert_eq(mgo_sandbox_pin_names("https://localhost:6443", &pins, err, sizeof(err)), 0,
+	cr_assert_eq(mgo_kube_pin_names("https://localhost:6443", &pins, err, sizeof(err)), 0,
 		     "%s", err);
 	cr_assert_not_null(pins);
 	cr_assert_not_null(pins[0]);
@@ -1248,9 +1249,9 @@ Test(sandbox, names_are_pinned_before_the_sandbox_and_addresses_left_alone)
 	cr_assert_not_null(pins[1]);
 	cr_assert_eq(strncmp(pins[1], "localhost:3128:", 15), 0, "%s", pins[1]);
 	cr_assert_null(pins[2]);
-	mgo_sandbox_pins_free(pins);
+	mgo_kube_pins_free(pins);
 	setenv("https_proxy", "http://user:s3cret@[::1", 1);
-	cr_assert_eq(mgo_sandbox_pin_names("https://localhost", &pins, err, sizeof(err)), -EINVAL);
+	cr_assert_eq(mgo_kube_pin_names("https://localhost", &pins, err, sizeof(err)), -EINVAL);
 	cr_assert_null(strstr(err, "s3cret"), "leaks the value: %s", err);
 	cr_assert_null(pins);
 	unsetenv("https_proxy");

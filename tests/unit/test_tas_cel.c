@@ -75,6 +75,29 @@ static const struct evalcase eval_cases[] = {
 	{"object.spec.retries.startsWith('3')", NULL, "no such overload: int.startsWith(string)"},
 	{"'a' + 1", NULL, "no such overload: string + int"},
 	{"1 in 'abc'", NULL, "no such overload: int in string"},
+	/* all() and exists(): over a list's elements, a map's keys, nested */
+	{"object.spec.tags.all(t, t in ['a', 'b'])", "true", NULL},
+	{"object.spec.tags.all(t, t == 'a')", "false", NULL},
+	{"object.spec.tags.exists(t, t == 'b')", "true", NULL},
+	{"object.spec.tags.exists(t, t == 'c')", "false", NULL},
+	{"[].all(x, false)", "true", NULL},
+	{"[].exists(x, true)", "false", NULL},
+	{"object.metadata.labels.all(k, k == 'tier' || k.contains('/'))", "true", NULL},
+	{"object.metadata.labels.exists(k, object.metadata.labels[k] == 'gather')", "true", NULL},
+	{"[[1, 2], [3]].all(l, l.exists(x, x == 1 || x == 3))", "true", NULL},
+	{"[[1, 2], [3]].all(l, l.all(x, l.exists(y, y == x)))", "true", NULL},
+	{"object.spec.tags.exists(object, object == 'a')", "true", NULL}, /* shadows */
+	{"object.spec.tags.all(t, true) && object.metadata.name == 'mg1'", "true", NULL},
+	/* the deciding element absorbs another's error, as && and || do */
+	{"['a', 1].exists(x, x.startsWith('a'))", "true", NULL},
+	{"[1, 'b'].all(x, x.startsWith('a'))", "false", NULL},
+	{"[1].all(x, x.startsWith('a'))", NULL, "no such overload: int.startsWith(string)"},
+	{"[1, 'a'].exists(x, x.startsWith('b'))", NULL, "no such overload: int.startsWith"},
+	{"object.spec.tags.all(t, t.x == 1)", NULL, "does not support field selection"},
+	{"object.spec.tags.all(t, t)", NULL, "no such overload: all() predicate applied to "
+	 "string"},
+	{"object.spec.retries.all(x, true)", NULL, "no such overload: int.all(...)"},
+	{"object.spec.missing.exists(x, true)", NULL, "no such key: missing"},
 };
 
 static void check_eval(const struct evalcase *tc)
@@ -118,7 +141,17 @@ static const struct compilecase compile_cases[] = {
 	{"1 - 1", "unsupported: operator '-'"},
 	{"{'a': 1}", "unsupported: operator '{'"},
 	{"size(object.spec)", "unsupported: function 'size'"},
-	{"object.spec.tags.all(t, t == 'a')", "unsupported: function 'all'"},
+	{"object.spec.tags.map(t, t)", "unsupported: function 'map'"},
+	{"object.spec.tags.exists_one(t, t == 'a')", "unsupported: function 'exists_one'"},
+	{"object.spec.tags.filter(t, t == 'a')", "unsupported: function 'filter'"},
+	{"object.spec.tags.all(1, true)", "argument must be a simple name"},
+	{"object.spec.tags.all(t.x, true)", "expected ','"},
+	{"object.spec.tags.all(t)", "expected ','"},
+	{"object.spec.tags.all(t, true, false)", "all() with more than two arguments"},
+	{"t == 'a'", "undeclared reference to 't'"},
+	{"object.spec.tags.all(t, true) && t == 'a'", "undeclared reference to 't'"},
+	{"[1].all(a, [1].all(b, [1].all(c, [1].all(d, [1].all(e, true)))))",
+	 "comprehensions nest deeper than 4"},
 	{"object.metadata.name.lowerAscii()", "unsupported: function 'lowerAscii'"},
 	{"params.x == 1", "undeclared reference to 'params'"},
 	{"authorizer.group('x')", "undeclared reference to 'authorizer'"},
@@ -255,4 +288,69 @@ Test(cel, concatenation_is_bounded)
 	tas_cel_free(c);
 	json_decref(obj);
 	free(long_s);
+}
+
+Test(cel, params_only_when_declared)
+{
+	json_t *obj = J(OBJECT), *params = J("{'spec': {'images': ['quay.io/x/y:1', 'q/z:2']}}");
+	struct tas_cel_vars vars = {.object = obj, .params = params};
+	static const struct {
+		const char *expr, *want;
+	} cases[] = {
+		{"object.spec.mustGatherImage in params.spec.images", "true"},
+		{"params.spec.images.exists(i, i == object.spec.mustGatherImage)", "true"},
+		{"params.spec.images.all(i, i.startsWith('q'))", "true"},
+		{"has(params.spec.images) && !has(params.data)", "true"},
+	};
+	struct tas_cel *c = NULL;
+	json_t *got = NULL;
+	char err[512];
+
+	cr_assert_eq(tas_cel_compile("params.spec == null", &c, err, sizeof(err)), -EINVAL);
+	cr_assert(strstr(err, "undeclared reference to 'params'"), "%s", err);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		json_t *want = J(cases[i].want);
+		cr_assert_eq(tas_cel_compile_env(cases[i].expr, TAS_CEL_PARAMS, &c, err,
+						 sizeof(err)), 0, "%s: %s", cases[i].expr, err);
+		cr_assert_eq(tas_cel_eval(c, &vars, &got, err, sizeof(err)), 0, "%s: %s",
+			     cases[i].expr, err);
+		cr_assert(json_equal(got, want), "%s", cases[i].expr);
+		json_decref(got);
+		json_decref(want);
+		tas_cel_free(c);
+	}
+	json_decref(obj);
+	json_decref(params);
+}
+
+/* Nested macros cost the product of their ranges, and the step bound
+ * stops them: 200 x 200 elements is past 10000 steps. */
+Test(cel, nested_macros_are_bounded)
+{
+	json_t *big = json_array(), *got = NULL;
+	struct tas_cel_vars vars = {.object = big};
+	struct tas_cel *c = NULL;
+	char err[512];
+
+	cr_assert_not_null(big);
+	for (int i = 0; i < 200; i++)
+		cr_assert_eq(json_array_append_new(big, json_integer(i)), 0);
+	cr_assert_eq(tas_cel_compile("object.all(a, true)", &c, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(tas_cel_eval(c, &vars, &got, err, sizeof(err)), 0, "%s", err);
+	cr_assert(json_is_true(got));
+	json_decref(got);
+	tas_cel_free(c);
+	cr_assert_eq(tas_cel_compile("object.all(a, object.all(b, true))", &c, err, sizeof(err)),
+		     0, "%s", err);
+	cr_assert_eq(tas_cel_eval(c, &vars, &got, err, sizeof(err)), -EINVAL);
+	cr_assert_str_eq(err, "operation cancelled: actual cost limit exceeded");
+	cr_assert_null(got);
+	tas_cel_free(c);
+	/* an error inside the fold does not let it run on past the bound */
+	cr_assert_eq(tas_cel_compile("object.all(a, object.all(b, b.x == 1) || true)", &c, err,
+				     sizeof(err)), 0, "%s", err);
+	cr_assert_eq(tas_cel_eval(c, &vars, &got, err, sizeof(err)), -EINVAL);
+	cr_assert_null(got);
+	tas_cel_free(c);
+	json_decref(big);
 }

@@ -201,24 +201,32 @@ Test(watcher_fresh, observe_waits_for_a_service_account_made_before_the_mustgath
 Test(watcher_fresh, failed_job_is_observed_with_the_pod_that_says_why)
 {
 	char body[1024], *uid;
+	json_t *job = NULL;
 	struct mgo_ipc_msg m;
 
 	uid = create_mg("failing", "{}");
-	/* the launcher's Job and the Job controller's pod (labels as theirs) */
+	/* the launcher's Job and the Job controller's pod (labels and
+	 * controller references as theirs) */
 	snprintf(body, sizeof(body),
 		 "{\"apiVersion\":\"batch/v1\",\"kind\":\"Job\",\"metadata\":{\"name\":\"failing\","
 		 "\"labels\":{\"app.kubernetes.io/managed-by\":\"mgo\",\"must-gather.openshift.io/uid\":"
-		 "\"%s\"}},\"spec\":{\"template\":{\"spec\":{\"restartPolicy\":\"Never\","
+		 "\"%s\"},\"ownerReferences\":[{\"apiVersion\":\"operator.openshift.io/v1alpha1\","
+		 "\"kind\":\"MustGather\",\"name\":\"failing\",\"uid\":\"%s\",\"controller\":true}]},"
+		 "\"spec\":{\"template\":{\"spec\":{\"restartPolicy\":\"Never\","
 		 "\"containers\":[{\"name\":\"gather\",\"image\":\"busybox\"}]}}}}",
-		 uid);
-	admin("POST", "/apis/batch/v1/namespaces/" NS "/jobs", NULL, body, 201);
+		 uid, uid);
+	cr_assert_eq(testenv_call(&env, env.admin_token, "POST",
+				  "/apis/batch/v1/namespaces/" NS "/jobs", NULL, body, &job), 201);
 	lag("pods");
 	snprintf(body, sizeof(body),
 		 "{\"metadata\":{\"name\":\"failing-x1\",\"labels\":{\"app.kubernetes.io/managed-by\":"
-		 "\"mgo\",\"must-gather.openshift.io/uid\":\"%s\"}},\"spec\":{\"restartPolicy\":"
+		 "\"mgo\",\"must-gather.openshift.io/uid\":\"%s\"},\"ownerReferences\":[{"
+		 "\"apiVersion\":\"batch/v1\",\"kind\":\"Job\",\"name\":\"failing\",\"uid\":\"%s\","
+		 "\"controller\":true}]},\"spec\":{\"restartPolicy\":"
 		 "\"Never\",\"containers\":[{\"name\":\"gather\",\"image\":\"busybox\"}]}}",
-		 uid);
+		 uid, json_string_value(json_object_get(json_object_get(job, "metadata"), "uid")));
 	admin("POST", "/api/v1/namespaces/" NS "/pods", NULL, body, 201);
+	json_decref(job);
 	admin("PATCH", "/api/v1/namespaces/" NS "/pods/failing-x1/status",
 	      "application/merge-patch+json",
 	      "{\"status\":{\"phase\":\"Failed\",\"containerStatuses\":[{\"name\":\"gather\","

@@ -40,11 +40,34 @@ static json_t *mg(const char *uid, const char *ns, const char *sa, const char *s
 	return o;
 }
 
+/* A Job or Pod named `name` (also its uid) in namespace ns, labelled with the
+ * MustGather UID `label` (NULL: unlabelled) and controlled by `owner` (a
+ * MustGather's UID for a Job, a Job's for a Pod; NULL: no controller). */
+static json_t *object(const char *kind, const char *ns, const char *name, const char *label,
+		      const char *owner)
+{
+	bool job = strcmp(kind, "Job") == 0;
+	json_t *o = json_pack("{s:s, s:{s:s, s:s, s:s, s:{}}, s:{}}", "kind", kind, "metadata",
+			      "name", name, "namespace", ns, "uid", name, "labels", "status");
+	json_t *meta = json_object_get(o, "metadata");
+
+	if (label)
+		json_object_set_new(json_object_get(meta, "labels"), MGO_LABEL_UID,
+				    json_string(label));
+	if (owner)
+		json_object_set_new(meta, "ownerReferences",
+				    json_pack("[{s:s, s:s, s:s, s:s, s:b}]", "apiVersion",
+					      job ? "operator.openshift.io/v1alpha1" : "batch/v1",
+					      "kind", job ? "MustGather" : "Job", "name", "owner",
+					      "uid", owner, "controller", 1));
+	return o;
+}
+
+/* In team-a, labelled for MustGather u1 as the launcher labels its Jobs and
+ * their pods, and controlled by `owner`. */
 static json_t *owned(const char *kind, const char *name, const char *owner)
 {
-	return json_pack("{s:s, s:{s:s, s:s, s:s, s:{s:s}}, s:{}}", "kind", kind, "metadata",
-			 "name", name, "namespace", "team-a", "uid", name, "labels", MGO_LABEL_UID,
-			 owner, "status");
+	return object(kind, "team-a", name, strcmp(kind, "Job") == 0 ? owner : "u1", owner);
 }
 
 static struct mgo_wcache *cache;
@@ -114,7 +137,7 @@ Test(wcache, job_and_pod_fold_into_the_observation)
 	cr_assert_eq(o.job.phase, MGO_JOB_ACTIVE);
 	cr_assert_str_eq(o.job.name, "mg");
 
-	json_t *pod = owned("Pod", "mg-abcde", "u1");
+	json_t *pod = owned("Pod", "mg-abcde", "mg");
 	json_object_set_new(json_object_get(pod, "status"), "containerStatuses",
 			    json_pack("[{s:s, s:{s:{s:s, s:s}}}]", "name", "gather", "state",
 				      "waiting", "reason", "ImagePullBackOff", "message",
@@ -142,6 +165,151 @@ Test(wcache, job_and_pod_fold_into_the_observation)
 	cr_assert_eq(o.job.phase, MGO_JOB_NONE);
 	json_decref(job);
 	json_decref(pod);
+}
+
+static void put(json_t *o)
+{
+	char err[256];
+	bool pod = strcmp(json_string_value(json_object_get(o, "kind")), "Pod") == 0;
+
+	cr_assert_eq(pod ? mgo_wcache_pod_put(cache, o, err, sizeof(err))
+			 : mgo_wcache_job_put(cache, o, err, sizeof(err)), 0, "%s", err);
+}
+
+static void set_exit(json_t *pod, int code)
+{
+	json_object_set_new(json_object_get(pod, "status"), "containerStatuses",
+			    json_pack("[{s:s, s:{s:{s:i, s:s}}}]", "name", "gather", "state",
+				      "terminated", "exitCode", code, "reason", "Error"));
+}
+
+static void set_complete(json_t *job)
+{
+	json_object_set_new(json_object_get(job, "status"), "conditions",
+			    json_pack("[{s:s, s:s}]", "type", "Complete", "status", "True"));
+}
+
+/* Objects that name MustGather u1 (team-a) or its Job by label, or by a
+ * reference from another namespace, or by a reference that is not the
+ * controller: each arrives before and after the real ones, finished, and
+ * is deleted; u1's observation stays what its own Job and pod say. */
+Test(wcache, only_the_controller_in_the_namespace_owns)
+{
+	json_t *decoys[] = {
+		object("Job", "attacker", "d1", "u1", "u1"),   /* reference, elsewhere */
+		object("Job", "attacker", "d2", "u1", NULL),   /* label, elsewhere */
+		object("Job", "team-a", "d3", "u1", NULL),     /* label, no controller */
+		object("Pod", "attacker", "d4", "u1", "mg"),   /* the Job's pod, elsewhere */
+		object("Pod", "team-a", "d5", "u1", NULL),     /* label, no controller */
+		object("Pod", "team-a", "d6", "u1", "d1"),     /* a pod of the decoy Job */
+	};
+	size_t n = sizeof(decoys) / sizeof(decoys[0]);
+	json_t *ref = object("Job", "team-a", "d7", "u1", NULL);
+	struct mgo_observe o;
+
+	/* a reference that is not the controller's */
+	json_object_set_new(json_object_get(ref, "metadata"), "ownerReferences",
+			    json_pack("[{s:s, s:s, s:s, s:s}]", "apiVersion",
+				      "operator.openshift.io/v1alpha1", "kind", "MustGather",
+				      "name", "mg", "uid", "u1"));
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(json_string_value(json_object_get(decoys[i], "kind")), "Job") == 0)
+			set_complete(decoys[i]);
+		else
+			set_exit(decoys[i], 2);
+	}
+	set_complete(ref);
+
+	/* before the MustGather and its Job */
+	for (size_t i = 0; i < n; i++)
+		put(decoys[i]);
+	put(ref);
+	put_mg(mg("u1", "team-a", NULL, "Running"));
+	cr_assert(mgo_wcache_observe(cache, "u1", &o));
+	cr_assert_eq(o.job.phase, MGO_JOB_NONE, "a Job that is not u1's own was attached");
+
+	json_t *job = owned("Job", "mg", "u1"), *pod = owned("Pod", "mg-abcde", "mg");
+	put(job);
+	put(pod);
+	/* after them */
+	for (size_t i = 0; i < n; i++)
+		put(decoys[i]);
+	put(ref);
+	cr_assert(mgo_wcache_observe(cache, "u1", &o));
+	cr_assert_eq(o.job.phase, MGO_JOB_ACTIVE, "a decoy decided the Job's state");
+	cr_assert_str_eq(o.job.uid, "mg");
+	cr_assert_eq(o.job.gather_exit, -1, "a decoy pod decided the gather's exit");
+
+	for (size_t i = 0; i < n; i++) {
+		bool is_job = strcmp(json_string_value(json_object_get(decoys[i], "kind")), "Job") == 0;
+		if (is_job)
+			mgo_wcache_job_del(cache, decoys[i]);
+		else
+			mgo_wcache_pod_del(cache, decoys[i]);
+		json_decref(decoys[i]);
+	}
+	mgo_wcache_job_del(cache, ref);
+	json_decref(ref);
+	cr_assert(mgo_wcache_observe(cache, "u1", &o));
+	cr_assert_str_eq(o.job.uid, "mg", "deleting a decoy forgot the real Job");
+
+	/* finished: a decoy is no leftover Job to clean up */
+	json_t *d = object("Job", "attacker", "d1", "u1", "u1");
+	put(d);
+	mgo_wcache_job_del(cache, job);
+	put_mg(mg("u1", "team-a", NULL, "Completed"));
+	cr_assert_not(mgo_wcache_observe(cache, "u1", &o), "a decoy Job would be cleaned up");
+	json_decref(d);
+	json_decref(job);
+	json_decref(pod);
+}
+
+/* A Job orphaned (its controller reference removed, as `kubectl delete
+ * --cascade=orphan` does) is no longer its MustGather's; nor is a pod whose
+ * Job reference goes. Found by UID, not by what the object says now. */
+Test(wcache, an_orphaned_job_or_pod_is_forgotten)
+{
+	struct mgo_observe o;
+	json_t *job = owned("Job", "mg", "u1"), *pod = owned("Pod", "mg-abcde", "mg");
+
+	set_exit(pod, 2);
+	put_mg(mg("u1", "team-a", NULL, "Running"));
+	put(job);
+	put(pod);
+	cr_assert(mgo_wcache_observe(cache, "u1", &o));
+	cr_assert_eq(o.job.gather_exit, 2);
+
+	json_object_del(json_object_get(pod, "metadata"), "ownerReferences");
+	t.n = 0;
+	put(pod);
+	cr_assert(touched(&t, "u1"));
+	cr_assert(mgo_wcache_observe(cache, "u1", &o));
+	cr_assert_eq(o.job.gather_exit, -1, "an orphaned pod still speaks for the Job");
+
+	json_object_del(json_object_get(job, "metadata"), "ownerReferences");
+	t.n = 0;
+	put(job);
+	cr_assert(touched(&t, "u1"));
+	cr_assert(mgo_wcache_observe(cache, "u1", &o));
+	cr_assert_eq(o.job.phase, MGO_JOB_NONE, "an orphaned Job is still attached");
+	mgo_wcache_job_del(cache, job);
+	mgo_wcache_pod_del(cache, pod);
+	json_decref(job);
+	json_decref(pod);
+}
+
+Test(wcache, malformed_owner_references_are_refused)
+{
+	char err[256];
+	json_t *job = owned("Job", "mg", "u1");
+	json_t *refs = json_object_get(json_object_get(job, "metadata"), "ownerReferences");
+
+	json_array_append_new(refs, json_pack("{s:s, s:s, s:s, s:s, s:b}", "apiVersion", "v1",
+					      "kind", "Other", "name", "x", "uid", "u9",
+					      "controller", 1));
+	cr_assert_eq(mgo_wcache_job_put(cache, job, err, sizeof(err)), -EBADMSG);
+	cr_assert(strstr(err, "metadata.ownerReferences[1]"), "%s", err);
+	json_decref(job);
 }
 
 Test(wcache, finished_is_observed_only_while_a_job_remains)
@@ -253,13 +421,20 @@ Test(wcache, allowlist_agreement_with_a_fresh_read)
 
 Test(wcache, pod_agreement_with_a_fresh_list)
 {
+#define POD_OF(job) "{\"metadata\":{\"name\":\"p\",\"namespace\":\"team-a\"," \
+	"\"ownerReferences\":[{\"apiVersion\":\"batch/v1\",\"kind\":\"Job\",\"name\":\"j\"," \
+	"\"uid\":\"" job "\",\"controller\":true}]},"
+#define EXIT2 "\"status\":{\"containerStatuses\":[{\"name\":\"gather\",\"state\":" \
+	"{\"terminated\":{\"exitCode\":2,\"reason\":\"Error\"}}}]}}"
 	static const char *const pods[] = {
 		"[]",
-		("[{\"metadata\":{\"name\":\"p\"},\"status\":{\"containerStatuses\":[{\"name\":"
-		 "\"gather\",\"state\":{\"terminated\":{\"exitCode\":2,\"reason\":\"Error\"}}}]}}]"),
-		"[{\"metadata\":{\"name\":\"p\"},\"status\":{\"phase\":\"Running\"}}]",
+		"[" POD_OF("j1") EXIT2 "]",
+		"[" POD_OF("j1") "\"status\":{\"phase\":\"Running\"}}]",
 		/* one that does not decode counts as none, as for the informer */
-		"[{\"metadata\":{\"name\":\"p\"},\"status\":{\"containerStatuses\":7}}]",
+		"[" POD_OF("j1") "\"status\":{\"containerStatuses\":7}}]",
+		/* the label selector's pods that another Job controls are not ours */
+		"[" POD_OF("decoy") EXIT2 "]",
+		"[{\"metadata\":{\"name\":\"p\",\"namespace\":\"team-a\"}," EXIT2 "]",
 	};
 	static const struct {
 		int32_t gather_exit;
@@ -273,10 +448,14 @@ Test(wcache, pod_agreement_with_a_fresh_list)
 		{2, "gather", "Error", 0, false},
 		{-1, NULL, NULL, 2, true},      /* running, nothing to say */
 		{-1, NULL, NULL, 3, true},
+		{2, "gather", "Error", 4, false},
+		{-1, NULL, NULL, 4, true},
+		{2, "gather", "Error", 5, false},
 	};
 
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
-		struct mgo_job_state cached = {.gather_exit = rows[i].gather_exit, .upload_exit = -1,
+		struct mgo_job_state cached = {.uid = (char *)"j1",
+					       .gather_exit = rows[i].gather_exit, .upload_exit = -1,
 					       .pod_container = (char *)rows[i].container,
 					       .pod_reason = (char *)rows[i].reason};
 		json_t *items = json_loads(pods[rows[i].pods], 0, NULL);

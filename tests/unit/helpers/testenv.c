@@ -424,6 +424,16 @@ void testenv_resp_free(struct testenv_resp *r)
 	memset(r, 0, sizeof(*r));
 }
 
+void testenv_mkns(const struct testenv *env, const char *ns)
+{
+	char body[300];
+	long code;
+
+	snprintf(body, sizeof(body), "{\"metadata\":{\"name\":\"%s\"}}", ns);
+	code = testenv_call(env, env->admin_token, "POST", "/api/v1/namespaces", NULL, body, NULL);
+	cr_assert(code == 201 || code == 409, "namespace %s: %ld", ns, code);
+}
+
 long testenv_call(const struct testenv *env, const char *token, const char *method,
 		  const char *path, const char *content_type, const char *body, json_t **json)
 {

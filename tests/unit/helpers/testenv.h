@@ -105,6 +105,8 @@ size_t mgo_test_buf_append(char *data, size_t size, size_t n, void *buf);
  * a new reference to the parsed body (NULL when it was not JSON). */
 long testenv_call(const struct testenv *env, const char *token, const char *method,
 		  const char *path, const char *content_type, const char *body, json_t **json);
+/* Makes namespace ns as admin, or finds it there; fails the test otherwise. */
+void testenv_mkns(const struct testenv *env, const char *ns);
 /* The value of response header name (case-insensitive) into buf, or false. */
 bool testenv_header(const struct testenv_resp *r, const char *name, char *buf, size_t len);
 /* Lines of the audit log whose JSON has key == value, joined by '\n'

@@ -1,0 +1,27 @@
+/* For the IPC library only: how mgo_loop_add_zmq plugs ZeroMQ sockets into
+ * the loop without the loop linking libzmq. Not for processes' code. */
+#ifndef MGO_LOOP_BACKEND_H
+#define MGO_LOOP_BACKEND_H
+
+#include <stddef.h>
+
+#include "mgo/loop.h"
+
+/* Layout-compatible with zmq_pollitem_t (checked where it is cast). */
+struct mgo_poll_item {
+	void *socket;
+	int fd;
+	short events;
+	short revents;
+};
+
+/* Waits at most timeout ms (-1: forever) for items; fills revents with
+ * MGO_POLL* bits and returns how many are ready, or a negative errno. */
+typedef int (*mgo_loop_poller_fn)(struct mgo_loop *loop, struct mgo_poll_item *items,
+				  size_t n, long timeout);
+
+void mgo_loop__set_poller(struct mgo_loop *loop, mgo_loop_poller_fn fn);
+int mgo_loop__add_watch(struct mgo_loop *loop, int fd, void *zsock, short events, mgo_io_fn fn,
+			void *ctx, struct mgo_watch **out);
+
+#endif
