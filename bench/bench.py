@@ -784,9 +784,8 @@ def report(args, facts, empty, cached, paced, burst, stead, cached_n, cached_don
     return "\n".join(out)
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+def program_args(ap):
+    """The options naming the tree and the programs (bench.py, failover.py)."""
     here = os.path.dirname(os.path.abspath(__file__))
     ap.add_argument("--source", default=os.path.dirname(here))
     ap.add_argument("--build", default=os.path.join(os.path.dirname(here), "build"))
@@ -795,6 +794,24 @@ def main():
         ap.add_argument("--" + role, help="default: BUILD/%s/mgo-%s" % (role, role))
     ap.add_argument("--health", help="default: BUILD/health/mgo-health if the build has it; "
                     "\"\": none (a supervisor from before mgo-health)")
+
+
+def programs(args):
+    """Fills in the programs program_args left unset, from the build."""
+    args.build = os.path.abspath(args.build)
+    if not args.apiserver:
+        args.apiserver = os.path.join(args.build, "tests/apiserver/mgo-test-apiserver")
+    for role in ROLES:
+        if not getattr(args, role):
+            setattr(args, role, os.path.join(args.build, role, "mgo-" + role))
+    if args.health is None and os.path.exists(os.path.join(args.build, "health/mgo-health")):
+        args.health = os.path.join(args.build, "health/mgo-health")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    program_args(ap)
     ap.add_argument("--mustgathers", type=int, default=100, help="paced MustGathers")
     ap.add_argument("--rate", type=float, default=2.0, help="their creations per second")
     ap.add_argument("--burst", type=int, default=200, help="MustGathers created at once")
@@ -804,14 +821,7 @@ def main():
     ap.add_argument("--out", help="write the report here (default: stdout)")
     ap.add_argument("--keep", action="store_true", help="keep the work directory")
     args = ap.parse_args()
-    args.build = os.path.abspath(args.build)
-    if not args.apiserver:
-        args.apiserver = os.path.join(args.build, "tests/apiserver/mgo-test-apiserver")
-    for role in ROLES:
-        if not getattr(args, role):
-            setattr(args, role, os.path.join(args.build, role, "mgo-" + role))
-    if args.health is None and os.path.exists(os.path.join(args.build, "health/mgo-health")):
-        args.health = os.path.join(args.build, "health/mgo-health")
+    programs(args)
     facts = machine(args)
     workdir = tempfile.mkdtemp(prefix="mgo-bench-")
     live = []

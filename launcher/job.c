@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "mgo/spec.h"
+
 /* Where the one volume is mounted: the gather writes below MGO_OUTPUT_DIR
  * (a subPath of it), the tarball and the marker sit in RESULT_DIR, outside
  * what is packed, so tar never reads the file it writes. */
@@ -230,6 +232,10 @@ json_t *mgo_job_render(const struct mgo_act *act, const struct mgo_job_config *c
 	json_t *job, *pod;
 
 	if (act->kind != MGO_ACT_LAUNCH || !act->intent.image || !act->uid)
+		return NULL;
+	/* the bound spec validation keeps; past it the deadline below would
+	 * overflow (the monitor refuses such an act before it gets here) */
+	if (act->intent.timeout_seconds < 0 || act->intent.timeout_seconds > MGO_TIMEOUT_MAX_SECONDS)
 		return NULL;
 	mgo_job_name(act->name, act->uid, name, sizeof(name));
 	snprintf(trace, sizeof(trace), "%s/%lld", act->uid, (long long)act->generation);

@@ -46,7 +46,8 @@ extern const char mgo_gather_script[];
 void mgo_job_name(const char *mg_name, const char *mg_uid, char *buf, size_t len);
 
 /* Builds the Job for a LAUNCH act. Returns a new reference, or NULL when out
- * of memory or the act is not a LAUNCH. */
+ * of memory, the act is not a LAUNCH, or its timeout is negative or over
+ * MGO_TIMEOUT_MAX_SECONDS (mgo/spec.h). */
 json_t *mgo_job_render(const struct mgo_act *act, const struct mgo_job_config *cfg);
 
 #endif

@@ -10,6 +10,8 @@
 #include <unistd.h>
 
 #include "mg_status.h"
+#include "monitor.h"
+#include "mgo/informer.h"
 #include "mgo/ipc_sock.h"
 #include "mgo/kube.h"
 #include "mgo/kube_write.h"
@@ -23,11 +25,15 @@ static const struct mgo_kube_resource res_allowlist = {"operator.openshift.io", 
 static const struct mgo_kube_resource res_jobs = {"batch", "v1", "jobs", true};
 static const struct mgo_kube_resource res_events = {"", "v1", "events", true};
 
-/* The steps an act may take, each one API write (or the read that checks
+/* The steps an act may take: the reads that check it (monitor.h), each
+ * before the first write, then one API write each (or the read that checks
  * a Job we found is ours). */
 enum step {
 	STEP_END = 0,
-	STEP_READ_MG,           /* read the MustGather: its status, to write only changes */
+	STEP_READ_MG,           /* GET the MustGather; check the act against it */
+	STEP_READ_ALLOWLIST,    /* GET MustGatherImage/cluster when the watch of it
+				   cannot answer (not synced, or behind the act) */
+	STEP_READ_JOB,          /* GET the Job to delete or to finish: ours? */
 	STEP_STATUS,            /* merge-patch /status, conditional on resourceVersion;
 				   skipped when it would change nothing a user sees */
 	STEP_CREATE_JOB,        /* create the Job; AlreadyExists -> STEP_VERIFY_JOB */
@@ -44,13 +50,13 @@ enum step {
  * refuses unknown kinds); one that does is refused and logged. */
 static const struct act_rule {
 	enum mgo_act_kind kind;
-	enum step steps[5];
+	enum step steps[6];
 } act_rules[] = {
 	{MGO_ACT_LAUNCH, {STEP_READ_MG, STEP_STATUS, STEP_CREATE_JOB, STEP_EVENT}},
-	{MGO_ACT_DENY, {STEP_READ_MG, STEP_STATUS, STEP_EVENT, STEP_DELETE_JOB}},
-	{MGO_ACT_FINISH, {STEP_READ_MG, STEP_STATUS, STEP_EVENT, STEP_DELETE_JOB}},
-	{MGO_ACT_CLEANUP, {STEP_DELETE_JOB}},
-	{MGO_ACT_ALLOWLIST_STATUS, {STEP_ALLOWLIST_STATUS}},
+	{MGO_ACT_DENY, {STEP_READ_MG, STEP_READ_JOB, STEP_STATUS, STEP_EVENT, STEP_DELETE_JOB}},
+	{MGO_ACT_FINISH, {STEP_READ_MG, STEP_READ_JOB, STEP_STATUS, STEP_EVENT, STEP_DELETE_JOB}},
+	{MGO_ACT_CLEANUP, {STEP_READ_MG, STEP_READ_JOB, STEP_DELETE_JOB}},
+	{MGO_ACT_ALLOWLIST_STATUS, {STEP_READ_ALLOWLIST, STEP_ALLOWLIST_STATUS}},
 };
 
 /* The rest of a launch whose Job name is held by a Job this MustGather does
@@ -78,7 +84,9 @@ struct exec {
 	const struct act_rule *rule;
 	size_t next;                    /* index into rule->steps */
 	enum step step;                 /* the step whose request is in flight */
-	char job_name[80];
+	struct mgo_kube_req *req;       /* that request; NULL between steps */
+	char job_name[80];              /* the launcher's own name for the Job */
+	bool job_gone;                  /* STEP_READ_JOB found none: nothing to delete */
 	char result[768];
 	json_t *mg;                     /* the MustGather as last read or written */
 	/* name_taken_rule's act: a denial of the launch's MustGather, its
@@ -189,6 +197,47 @@ static void finish(struct exec *e)
 	exec_free(e);
 }
 
+/* Refuses the whole act: nothing of it is written. Logged at error level
+ * and counted: a check that fails is a peer that lied or a bug. */
+static void refuse(struct exec *e, const struct mgo_refusal *why)
+{
+	const struct mgo_act *a = &e->msg.u.act;
+	const char *labels[] = {why->check};
+	char mg[MGO_NAME_MAX * 2 + 2];
+
+	snprintf(mg, sizeof(mg), "%s/%s", a->ns ? a->ns : "", a->name ? a->name : "");
+	mgo_metric_add(mgo_metrics_proc(), MGO_M_LAUNCHER_REFUSALS, labels, 1);
+	mgo_log_kv(MGO_LOG_ERROR, __func__, "launcher.refused", "{s:s, s:s, s:s, s:s, s:s}",
+		   "check", why->check, "act", mgo_act_kind_name(a->kind), "mg", mg, "uid",
+		   a->uid ? a->uid : "", "msg", why->detail);
+	note(e, "refused (%s): %s", why->check, why->detail);
+	finish(e);
+}
+
+/* Continues (1), or has ended the act (0) on what a check said. */
+static int checked(struct exec *e, int verdict, const struct mgo_refusal *why)
+{
+	switch (verdict) {
+	case MGO_MONITOR_OK:
+		return 1;
+	case MGO_MONITOR_GONE:
+		e->job_gone = true;
+		return 1;
+	case MGO_MONITOR_STALE:
+		note(e, "stale: the %s changed since the decision",
+		     e->msg.u.act.kind == MGO_ACT_ALLOWLIST_STATUS ? "MustGatherImage" : "MustGather");
+		finish(e);
+		return 0;
+	case MGO_MONITOR_REFUSED:
+		refuse(e, why);
+		return 0;
+	default:
+		note(e, "cannot check the act: %s", strerror(-verdict));
+		finish(e);
+		return 0;
+	}
+}
+
 /* Stops the act after a failed step; the watcher will observe again. */
 static void stop(struct exec *e, const struct mgo_kube_error *err, const char *what)
 {
@@ -213,32 +262,81 @@ static void count_outcome(const struct mgo_act *a)
 	mgo_metric_add(mgo_metrics_proc(), MGO_M_MUSTGATHERS, labels, 1);
 }
 
+static void on_step(void *ctx, const struct mgo_kube_result *res);
+
+/* GETs MustGatherImage/cluster for act e, whose step it becomes; a request
+ * that cannot start ends the act. */
+static void read_allowlist(struct exec *e)
+{
+	int rc;
+
+	e->step = STEP_READ_ALLOWLIST;
+	rc = mgo_kube_get(e->l->client, &res_allowlist, NULL, "cluster", on_step, e, NULL);
+	if (rc) {
+		note(e, "cannot start the request: %s", strerror(-rc));
+		finish(e);
+	}
+}
+
+/* The MustGather is read: checks the act against it and the allowlist the
+ * launcher watches. A launch the watched allowlist does not justify gets
+ * one fresh read of it before it is refused: the watch may lag the
+ * watcher's. 1: go on; 0: the act has ended or waits for that read. */
+static int check_mg(struct exec *e)
+{
+	struct mgo_launcher *l = e->l;
+	const struct mgo_act *a = &e->msg.u.act;
+	bool launch = a->kind == MGO_ACT_LAUNCH;
+	struct mgo_refusal why;
+	int v;
+
+	if (launch && !l->allowlist_synced) {
+		read_allowlist(e);
+		return 0;
+	}
+	v = mgo_monitor_check_mg(&l->policy, a, e->mg, launch ? l->allowlist : NULL, &why);
+	if (v == MGO_MONITOR_REFUSED && why.allowlist_sensitive) {
+		read_allowlist(e);
+		return 0;
+	}
+	return checked(e, v, &why);
+}
+
 static void on_step(void *ctx, const struct mgo_kube_result *res)
 {
 	struct exec *e = ctx;
 	const struct mgo_kube_error *err = res->error;
 	const struct mgo_act *a = act_of(e);
 	long code = err ? err->http_code : res->http_code;
+	struct mgo_refusal why;
+	int v;
 
+	e->req = NULL;
 	switch (e->step) {
-	case STEP_READ_MG: {
-		const char *rv = meta_str(res->body, "resourceVersion");
-		if (err && code == 404) {
-			note(e, "the MustGather is gone");
-			finish(e);
-			return;
-		}
-		if (err)
+	case STEP_READ_MG:
+		if (err && code != 404)
 			return stop(e, err, "MustGather read");
-		/* the status write would get a Conflict: spare it */
-		if (a->resource_version && (!rv || strcmp(rv, a->resource_version) != 0)) {
-			note(e, "stale: the MustGather changed since the decision");
-			finish(e);
+		if (!err)
+			keep_mg(e, res->body);
+		if (!check_mg(e))
 			return;
-		}
-		keep_mg(e, res->body);
 		break;
-	}
+	case STEP_READ_ALLOWLIST:
+		if (err && code != 404)
+			return stop(e, err, "MustGatherImage read");
+		if (a->kind == MGO_ACT_LAUNCH)
+			v = mgo_monitor_check_mg(&e->l->policy, a, e->mg, err ? NULL : res->body, &why);
+		else
+			v = mgo_monitor_check_allowlist(a, err ? NULL : res->body, &why);
+		if (!checked(e, v, &why))
+			return;
+		break;
+	case STEP_READ_JOB:
+		if (err && code != 404)
+			return stop(e, err, "Job read");
+		if (!checked(e, mgo_monitor_check_job(a, err ? NULL : res->body, &why), &why))
+			return;
+		break;
 	case STEP_ALLOWLIST_STATUS:
 	case STEP_STATUS:
 		if (err && code == 409) {
@@ -267,7 +365,7 @@ static void on_step(void *ctx, const struct mgo_kube_result *res)
 		if (err && code == 409 && strcmp(err->reason, "AlreadyExists") == 0) {
 			e->step = STEP_VERIFY_JOB;
 			if (mgo_kube_get(e->l->client, &res_jobs, a->ns, e->job_name, on_step, e,
-					 NULL) == 0)
+					 &e->req) == 0)
 				return;
 			note(e, "cannot read Job %s back", e->job_name);
 			finish(e);
@@ -343,6 +441,24 @@ static int start_step(struct exec *e, enum step step)
 	case STEP_READ_MG:
 		rc = mgo_kube_get(l->client, &res_mustgathers, a->ns, a->name, on_step, e, NULL);
 		break;
+	case STEP_READ_ALLOWLIST: {
+		/* the watched object answers when it is the version the act saw */
+		const char *rv = json_string_value(
+			json_object_get(json_object_get(l->allowlist, "metadata"), "resourceVersion"));
+		if (l->allowlist_synced && l->allowlist && rv && a->resource_version &&
+		    strcmp(rv, a->resource_version) == 0) {
+			struct mgo_refusal why;
+			int v = mgo_monitor_check_allowlist(a, l->allowlist, &why);
+			return checked(e, v, &why) ? 1 : 0;
+		}
+		read_allowlist(e);
+		return 0;
+	}
+	case STEP_READ_JOB:
+		if (a->kind != MGO_ACT_FINISH && !a->job_name)
+			return 1;
+		rc = mgo_kube_get(l->client, &res_jobs, a->ns, e->job_name, on_step, e, NULL);
+		break;
 	case STEP_STATUS:
 		body = mgo_status_patch(a, e->job_name, now, current);
 		if (body && e->mg && !mgo_status_patch_changes(body, current)) {
@@ -352,34 +468,38 @@ static int start_step(struct exec *e, enum step step)
 		}
 		rc = body ? mgo_kube_merge_patch(l->client, &res_mustgathers, a->ns, a->name,
 						 "status", body, MGO_KUBE_F_IDEMPOTENT, on_step, e,
-						 NULL)
+						 &e->req)
 			  : -ENOMEM;
 		break;
 	case STEP_CREATE_JOB:
 		body = mgo_job_render(a, &l->job_cfg);
 		rc = body ? mgo_kube_create(l->client, &res_jobs, a->ns, body,
-					    MGO_KUBE_F_RETRY_CONNECT, on_step, e, NULL)
-			  : -ENOMEM;
+					    MGO_KUBE_F_RETRY_CONNECT, on_step, e, &e->req)
+			  : -EINVAL; /* out of memory, or a timeout past its bound */
 		break;
 	case STEP_ALLOWLIST_STATUS:
 		body = mgo_allowlist_status_patch(a);
 		rc = body ? mgo_kube_merge_patch(l->client, &res_allowlist, NULL, a->name, "status",
-						 body, MGO_KUBE_F_IDEMPOTENT, on_step, e, NULL)
+						 body, MGO_KUBE_F_IDEMPOTENT, on_step, e, &e->req)
 			  : -ENOMEM;
 		break;
 	case STEP_EVENT:
 		body = mgo_event_render(a, e->job_name, now, l->identity);
 		rc = body ? mgo_kube_create(l->client, &res_events, a->ns, body,
-					    MGO_KUBE_F_RETRY_CONNECT, on_step, e, NULL)
+					    MGO_KUBE_F_RETRY_CONNECT, on_step, e, &e->req)
 			  : -ENOMEM;
 		break;
 	case STEP_DELETE_JOB: {
 		if (!a->job_name)
 			return 1;
+		if (e->job_gone) {
+			note(e, "Job %s already gone", a->job_name);
+			return 1;
+		}
 		struct mgo_kube_delete_opts opts = {.propagation = MGO_KUBE_PROPAGATION_BACKGROUND,
 						    .uid = a->job_uid};
 		rc = mgo_kube_delete(l->client, &res_jobs, a->ns, a->job_name, &opts, 0, on_step, e,
-				     NULL);
+				     &e->req);
 		break;
 	}
 	default:
@@ -393,33 +513,28 @@ static int start_step(struct exec *e, enum step step)
 	return 0;
 }
 
+static const char *const step_names[] = {
+	[STEP_END] = "end", [STEP_STATUS] = "status", [STEP_CREATE_JOB] = "Job create",
+	[STEP_VERIFY_JOB] = "Job read", [STEP_EVENT] = "Event", [STEP_DELETE_JOB] = "Job delete",
+	[STEP_ALLOWLIST_STATUS] = "allowlist status",
+};
+
 static void run(struct exec *e)
 {
 	while (e->next < sizeof(e->rule->steps) / sizeof(e->rule->steps[0])) {
 		enum step step = e->rule->steps[e->next++];
 		if (step == STEP_END)
 			break;
+		/* every step is a write: only while leading, by the clock, not
+		 * only when the act was accepted (docs/install.md) */
+		if (!mgo_lease_is_leader(e->l->lease)) {
+			note(e, "stopped before the %s: not the leader any more", step_names[step]);
+			break;
+		}
 		if (start_step(e, step) == 0)
 			return; /* on_step or finish takes it from here */
 	}
 	finish(e);
-}
-
-/* Defence in depth on the one thing that would hand the launcher's power to
- * a user: a gather pod running as one of the operator's own accounts. The
- * validator refuses it; the launcher does not rely on that. */
-static bool launch_allowed(const struct mgo_launcher *l, const struct mgo_act *a)
-{
-	const struct mgo_config *cfg = &l->proc->cfg;
-
-	if (a->kind != MGO_ACT_LAUNCH)
-		return true;
-	if (strcmp(a->ns, cfg->namespace) != 0)
-		return true;
-	for (size_t i = 0; i < cfg->n_operator_sas; i++)
-		if (strcmp(a->intent.service_account, cfg->operator_sas[i]) == 0)
-			return false;
-	return true;
 }
 
 static void accept_act(struct mgo_launcher *l, struct mgo_ipc_msg *msg)
@@ -433,11 +548,6 @@ static void accept_act(struct mgo_launcher *l, struct mgo_ipc_msg *msg)
 			rule = &act_rules[i];
 	if (msg->type != MGO_IPC_ACT || !rule) {
 		mgo_ipc_log("validator", "launcher", msg, "refused: not an act the launcher obeys");
-		return;
-	}
-	if (!launch_allowed(l, &msg->u.act)) {
-		mgo_ipc_log("validator", "launcher", msg,
-			    "refused: a gather may not run as the operator's own service account");
 		return;
 	}
 	if (!mgo_lease_is_leader(l->lease)) {
@@ -459,7 +569,7 @@ static void accept_act(struct mgo_launcher *l, struct mgo_ipc_msg *msg)
 	clock_gettime(CLOCK_MONOTONIC, &e->received);
 	e->msg = *msg; /* takes ownership */
 	memset(msg, 0, sizeof(*msg));
-	if (e->msg.u.act.kind == MGO_ACT_LAUNCH)
+	if (e->msg.u.act.kind != MGO_ACT_ALLOWLIST_STATUS && e->msg.u.act.name && uid)
 		mgo_job_name(e->msg.u.act.name, e->msg.u.act.uid, e->job_name, sizeof(e->job_name));
 	HASH_ADD_KEYPTR(hh, l->inflight, e->msg.u.act.uid, strlen(e->msg.u.act.uid), e);
 	run(e);
@@ -482,11 +592,72 @@ static void on_act(struct mgo_loop *loop, int fd, void *zsock, short revents, vo
 	}
 }
 
+/* A deposed leader stops writing at once: each act in flight is dropped
+ * with its request. A request still queued (rate limit, free slot) or
+ * waiting to retry is never sent; one already sent cannot be recalled, and
+ * the server may still carry it out: that is what the 5 s between the
+ * renew deadline and the lease's expiry are for (lease.h). The watcher
+ * observes the MustGathers again, and the next leader redoes what is left
+ * (every step is idempotent). */
+static void abandon_all(struct mgo_launcher *l)
+{
+	struct exec *e, *tmp;
+	size_t n = HASH_COUNT(l->inflight);
+
+	HASH_ITER(hh, l->inflight, e, tmp) {
+		if (e->req) {
+			mgo_kube_cancel(e->req);
+			e->req = NULL;
+		}
+		note(e, "abandoned at the %s: not the leader any more (a request already sent "
+		     "may still be carried out)", step_names[e->step]);
+		finish(e);
+	}
+	if (n)
+		mgo_warn("launcher.abandoned", "%zu acts in flight dropped with the lease", n);
+}
+
 static void on_leadership(void *ctx, bool leader)
 {
+	struct mgo_launcher *l = ctx;
+
+	if (!leader)
+		abandon_all(l);
 	mgo_metric_set(mgo_metrics_proc(), MGO_M_LEASE_LEADER, NULL, leader ? 1 : 0);
+	/* the supervisor tells the watcher, which observes every unfinished
+	 * MustGather again: the acts for them went to a standby until now */
+	mgo_supervised_leading(&l->proc->sup, leader);
 	mgo_info(leader ? "launcher.active" : "launcher.standby",
 		 leader ? "acting on the validator's decisions" : "standing by");
+}
+
+/* MustGatherImage/cluster as the launcher's own watch last saw it. */
+static void on_allowlist(void *ctx, enum mgo_informer_event ev, const json_t *obj)
+{
+	struct mgo_launcher *l = ctx;
+
+	json_decref(l->allowlist);
+	l->allowlist = ev == MGO_INFORMER_DELETED ? NULL : json_incref((json_t *)obj);
+}
+
+static void on_allowlist_synced(void *ctx)
+{
+	struct mgo_launcher *l = ctx;
+
+	l->allowlist_synced = true;
+}
+
+/* One watch of the one object, instead of a read of it per launch. */
+static int watch_allowlist(struct mgo_launcher *l)
+{
+	struct mgo_informer_opts o = {.res = &res_allowlist,
+				      .field_selector = "metadata.name=cluster",
+				      .on_event = on_allowlist,
+				      .on_synced = on_allowlist_synced,
+				      .ctx = l};
+	int rc = mgo_informer_new(l->client, &o, &l->allowlist_inf);
+
+	return rc ? rc : mgo_informer_start(l->allowlist_inf);
 }
 
 /* Before each heartbeat's metrics: what is counted elsewhere. */
@@ -524,11 +695,27 @@ int mgo_launcher_open(struct mgo_launcher *l, struct mgo_proc *proc,
 		.no_proxy = cfg->no_proxy,
 		.sftp_known_hosts = cfg->sftp_known_hosts,
 	};
-	struct mgo_kube_client_opts opts = {.qps = cfg->launcher.qps, .burst = cfg->launcher.burst};
+	l->policy = (struct mgo_policy){
+		.namespace = cfg->namespace,
+		.default_image = cfg->default_image,
+		.operator_sas = (const char *const *)cfg->operator_sas,
+		.n_operator_sas = cfg->n_operator_sas,
+	};
+	/* the identity in each request's User-Agent: the audit log then says
+	 * which replica's launcher wrote what (all share one account) */
+	char agent[192];
+	snprintf(agent, sizeof(agent), "mgo-launcher (%s)", l->identity);
+	struct mgo_kube_client_opts opts = {.qps = cfg->launcher.qps, .burst = cfg->launcher.burst,
+					    .user_agent = agent};
 
 	if ((rc = mgo_kube_client_new(proc->loop, creds, &opts, &l->client, err,
 				      sizeof(err)))) {
 		mgo_error("launcher.client", "%s", err);
+		return rc;
+	}
+	if ((rc = watch_allowlist(l))) {
+		mgo_error("launcher.allowlist", "cannot watch MustGatherImage/cluster: %s",
+			  strerror(-rc));
 		return rc;
 	}
 	if ((rc = mgo_proc_bind(proc, proc->launcher_endpoint, MGO_ROLE_VALIDATOR, &l->pull)) ||
@@ -561,6 +748,8 @@ void mgo_launcher_close(struct mgo_launcher *l)
 		HASH_DEL(l->inflight, e);
 		exec_free(e);
 	}
+	mgo_informer_free(l->allowlist_inf);
+	json_decref(l->allowlist);
 	/* freeing the client cancels the requests of those acts without callbacks */
 	mgo_kube_client_free(l->client);
 	if (l->proc)

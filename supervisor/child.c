@@ -143,6 +143,15 @@ static int on_beat(void *ctx, const struct mgo_heartbeat *hb)
 	if (c->state != MGO_CHILD_STARTING && c->state != MGO_CHILD_READY)
 		return 0;
 	c->beat_ms = mgo_now_ms();
+	if (hb->leading && hb->role != MGO_ROLE_LAUNCHER) {
+		snprintf(c->why, sizeof(c->why), "%s heartbeat claims to lead", c->name);
+		return -EBADMSG;
+	}
+	if (hb->leading != c->leading) {
+		c->leading = hb->leading;
+		if (c->leading)
+			mgo_sup_launcher_leads(c->sup, c);
+	}
 	if (hb->ready && c->state == MGO_CHILD_STARTING) {
 		c->state = MGO_CHILD_READY;
 		mgo_log_kv(MGO_LOG_INFO, NULL, "supervisor.child.ready", "{s:s, s:i, s:I}", "child",
@@ -334,6 +343,7 @@ static int spawn_child(struct mgo_child *c, char *err, size_t errlen)
 		goto out;
 	}
 	c->pid = pid;
+	c->leading = false;
 	c->starts++;
 	c->mux.pid = pid;
 	if (health) {

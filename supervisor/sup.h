@@ -52,6 +52,7 @@ struct mgo_child {
 	unsigned failures;              /* in a row, since the last healthy period */
 	unsigned starts;                /* spawns since the supervisor started */
 	uint64_t started_ms, beat_ms;   /* spawn, last heartbeat (mgo_now_ms) */
+	bool leading;                   /* its last heartbeat said it leads */
 	char why[256];                  /* why it was killed, for its exit line */
 	struct mgo_timer *deadline;     /* starting/ready: silence; backoff: restart */
 	struct mgo_timer *healthy;      /* ready long enough: failures forgiven */
@@ -131,6 +132,10 @@ bool mgo_sup_lease_known(const struct mgo_sup *s);
  * Best effort: a child that cannot take the news now loses nothing its
  * own timers would not recover. */
 void mgo_sup_peer_ready(struct mgo_sup *s, const struct mgo_child *ready);
+/* The launcher `c` has just become the leader: the watcher is told, so it
+ * observes everything unfinished again at once (a standby ignored the acts
+ * for them). Best effort as above. */
+void mgo_sup_launcher_leads(struct mgo_sup *s, const struct mgo_child *c);
 
 /* ---- child.c: one child's state machine ---- */
 

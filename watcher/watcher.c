@@ -506,21 +506,28 @@ static void on_monitor(struct mgo_loop *loop, int fd, void *zsock, short revents
 	}
 }
 
-/* ---- the launcher's restarts, as the supervisor reports them ---- */
+/* ---- the launcher's restarts and leadership, as the supervisor reports them ---- */
 
-/* A restarted launcher lost the acts queued to its predecessor, and the
- * watcher has no link of its own to notice: the supervisor says so. Acts
- * are the validator's answers to our Observes, so everything unfinished is
- * observed again now, with fresh backoffs, instead of at each MustGather's
- * resend timer (up to resyncSeconds away). A restarted validator needs
- * nothing here: its handshake on our own link says it (on_monitor). */
-static void on_peer(void *ctx, enum mgo_role peer)
+/* A restarted launcher lost the acts queued to its predecessor, and a
+ * launcher that has just become the leader ignored every act while it stood
+ * by; the watcher has no link of its own to notice either: the supervisor
+ * says so. Acts are the validator's answers to our Observes, so everything
+ * unfinished is observed again now, with fresh backoffs, instead of at each
+ * MustGather's resend timer (up to resyncSeconds away). A restarted
+ * validator needs nothing here: its handshake on our own link says it
+ * (on_monitor). */
+static void on_peer(void *ctx, enum mgo_role peer, enum mgo_news what)
 {
 	struct mgo_watcher *w = ctx;
 
 	if (peer != MGO_ROLE_LAUNCHER || !all_synced(w))
 		return;
-	mgo_info("watcher.launcher.ready", "launcher ready: sending every unfinished MustGather");
+	if (what == MGO_NEWS_LEADS)
+		mgo_info("watcher.launcher.leads",
+			 "launcher now leads: sending every unfinished MustGather");
+	else
+		mgo_info("watcher.launcher.ready",
+			 "launcher ready: sending every unfinished MustGather");
 	resend_all(w);
 }
 

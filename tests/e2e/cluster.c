@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -17,6 +18,8 @@
 #include "mgo/kubecreds.h"
 #include "mgo/loop.h"
 #include "healthprobe.h"
+#include "operator.h"
+#include "leadership.h"
 #include "spawn.h"
 
 struct cluster cl;
@@ -269,10 +272,9 @@ void cluster_dump(const struct cluster *c)
  * then fails the test with `what` and the last words of look's *last. */
 typedef json_t *(*look_fn)(const struct cluster *c, const void *arg, char *last, size_t len);
 
-static json_t *wait_until(const struct cluster *c, look_fn look, const void *arg,
-			  const char *what)
+static json_t *wait_until_ms(const struct cluster *c, look_fn look, const void *arg,
+			     const char *what, uint64_t end)
 {
-	uint64_t end = deadline(c);
 	char last[1024] = "nothing yet";
 
 	for (;;) {
@@ -286,6 +288,12 @@ static json_t *wait_until(const struct cluster *c, look_fn look, const void *arg
 	cluster_dump(c);
 	cr_assert_fail("timed out waiting for %s; last seen: %s", what, last);
 	return NULL;
+}
+
+static json_t *wait_until(const struct cluster *c, look_fn look, const void *arg,
+			  const char *what)
+{
+	return wait_until_ms(c, look, arg, what, deadline(c));
 }
 
 static json_t *look_allowlist(const struct cluster *c, const void *arg, char *last, size_t len)
@@ -363,6 +371,26 @@ json_t *cluster_wait_job(const struct cluster *c, const char *name)
 
 	snprintf(what, sizeof(what), "Job %s/%s to exist", c->ns, name);
 	return wait_until(c, look_exists, cl_job_path(c, name, path), what);
+}
+
+static json_t *look_jobs(const struct cluster *c, const void *arg, char *last, size_t len)
+{
+	size_t want = *(const size_t *)arg;
+	char path[512];
+	json_t *list = get(c, cl_job_path(c, NULL, path));
+	size_t have = json_array_size(json_object_get(list, "items"));
+
+	snprintf(last, len, "%zu Jobs", have);
+	if (have >= want)
+		return list;
+	json_decref(list);
+	return NULL;
+}
+
+json_t *cluster_wait_jobs(const struct cluster *c, size_t n, int timeout_ms)
+{
+	return wait_until_ms(c, look_jobs, &n, "the Jobs",
+			     mgo_now_ms() + (uint64_t)timeout_ms * (uint64_t)c->slow);
 }
 
 static json_t *look_gone(const struct cluster *c, const void *arg, char *last, size_t len)
@@ -536,6 +564,37 @@ void cluster_wait_ipc(const struct cluster *c, const char *mg_name, const char *
 	json_decref(wait_until(c, look_ipc, &w, what));
 }
 
+json_t *cluster_log_events(const struct cluster *c, const char *event)
+{
+	return mgo_test_log_events(c->log, event, NULL);
+}
+
+struct log_want {
+	const char *event;
+	size_t n;
+};
+
+static json_t *look_log(const struct cluster *c, const void *arg, char *last, size_t len)
+{
+	const struct log_want *w = arg;
+	json_t *lines = cluster_log_events(c, w->event);
+	json_t *got = json_incref(json_array_get(lines, w->n - 1));
+
+	snprintf(last, len, "%zu lines with event %s", json_array_size(lines), w->event);
+	json_decref(lines);
+	return got;
+}
+
+json_t *cluster_wait_log(const struct cluster *c, const char *event, size_t n)
+{
+	struct log_want w = {event, n};
+	char what[256];
+
+	cr_assert(n > 0);
+	snprintf(what, sizeof(what), "%zu log lines with event %s", n, event);
+	return wait_until(c, look_log, &w, what);
+}
+
 /* ---- objects ---- */
 
 void cluster_set_allowlist(const struct cluster *c, const char *const images[])
@@ -691,10 +750,13 @@ size_t cluster_jobs_created(const struct cluster *c)
 
 /* ---- the processes ---- */
 
-static void write_config(struct cluster *c, const char *server, const char *ca,
-			 const char *watcher_token, const char *launcher_token)
+/* The operator's configuration with socket directory sockdir, written to
+ * the fixture's directory as `name`; its path. */
+static char *config_file(const struct cluster *c, const char *sockdir, const char *name)
 {
-	char *text = NULL, cafield[PATH_MAX + 16] = "", resync[32] = "";
+	const char *server = c->env.url, *ca = c->env.ca;
+	const char *watcher_token = c->watcher_token, *launcher_token = c->launcher_token;
+	char *text = NULL, *path, cafield[PATH_MAX + 16] = "", resync[32] = "";
 
 	if (ca)
 		snprintf(cafield, sizeof(cafield), ", caFile: \"%s\"", ca);
@@ -716,11 +778,12 @@ static void write_config(struct cluster *c, const char *server, const char *ca,
 			    * slows everything (and beats) tenfold and more */
 			   "supervisor: {gracePeriodMs: %d, heartbeatTimeoutMs: %d, "
 			   "readyTimeoutMs: %d}\n",
-			   resync, c->env.dir, watcher_token, cafield, server, launcher_token, cafield,
+			   resync, sockdir, watcher_token, cafield, server, launcher_token, cafield,
 			   server, CL_WAIT_MS * c->slow * 8 / 10, c->valgrind ? 60000 : 10000,
 			   c->valgrind ? 600000 : 120000) > 0);
-	c->config = mgo_test_write(c->env.dir, "config.yaml", text);
+	path = mgo_test_write(c->env.dir, name, text);
 	free(text);
+	return path;
 }
 
 static bool exited(pid_t pid, int *status)
@@ -833,6 +896,142 @@ void cluster_procs_start(struct cluster *c)
 	cr_assert_fail("the operator did not start (no supervisor.ready and launcher.active)");
 }
 
+const char *cl_launcher_endpoint(const struct cluster *c, char buf[600])
+{
+	snprintf(buf, 600, "ipc://%s/launcher", c->env.dir);
+	return buf;
+}
+
+const char *cl_validator_endpoint(const struct cluster *c, char buf[600])
+{
+	snprintf(buf, 600, "ipc://%s/validator", c->env.dir);
+	return buf;
+}
+
+void cluster_peers_start(struct cluster *c, const struct mgo_test_keys *keys)
+{
+	struct mgo_ipc_keys v = {.self = MGO_ROLE_VALIDATOR,
+				 .peers = 1u << MGO_ROLE_WATCHER | 1u << MGO_ROLE_LAUNCHER};
+	const char *largv[] = {MGO_LAUNCHER_BIN, "--config", c->config, "--keys-fd", "3", NULL};
+	const char *vargv[] = {MGO_VALIDATOR_BIN, "--config", c->config, "--keys-fd", "3", NULL};
+	char name[64];
+
+	cr_assert(!c->supervisor && !c->valgrind, "the test plays the supervisor here");
+	c->runs++;
+	snprintf(name, sizeof(name), "operator-%u.log", c->runs);
+	free(c->log);
+	c->log = path_in(c->env.dir, name);
+	memcpy(v.public_key, keys->validator_pub, MGO_IPC_KEY_LEN);
+	memcpy(v.secret_key, keys->validator_sec, MGO_IPC_KEY_LEN);
+	memcpy(v.peer[MGO_ROLE_WATCHER], keys->watcher_pub, MGO_IPC_KEY_LEN);
+	memcpy(v.peer[MGO_ROLE_LAUNCHER], keys->launcher.public_key, MGO_IPC_KEY_LEN);
+	/* the launcher binds first, as the supervisor starts them */
+	c->peer[CL_LAUNCHER] = mgo_test_spawn_with_keys(largv, &keys->launcher, c->log);
+	json_decref(cluster_wait_log(c, "launcher.active", 1));
+	c->peer[CL_VALIDATOR] = mgo_test_spawn_with_keys(vargv, &v, c->log);
+	mgo_ipc_keys_wipe(&v);
+	json_decref(cluster_wait_log(c, "validator.ready", 1));
+}
+
+/* Waits until the log at path has every needle, or the supervisor exits
+ * or the deadline passes (which fail the test). */
+static void wait_log(const struct cluster *c, pid_t supervisor, const char *path,
+		     const char *const needles[], const char *what)
+{
+	uint64_t end = deadline(c);
+	int status;
+
+	for (;;) {
+		char *text = slurp(path);
+		bool all = text != NULL;
+		for (size_t i = 0; all && needles[i]; i++)
+			all = strstr(text, needles[i]) != NULL;
+		free(text);
+		if (all)
+			return;
+		if (exited(supervisor, &status)) {
+			dump_tail("the replica", path, 60);
+			cr_assert_fail("mgo-supervisor exited while starting (status %#x)", status);
+		}
+		if (mgo_now_ms() > end)
+			break;
+		pause_poll();
+	}
+	dump_tail("the replica", path, 60);
+	cr_assert_fail("timed out waiting for %s", what);
+}
+
+void cluster_replica_start(struct cluster *c, struct cl_replica *r, const char *name)
+{
+	char file[96], *sockdir;
+	static const char *const standby[] = {"\"supervisor.ready\"", "\"launcher.standby\"",
+					      NULL};
+
+	cr_assert_not(c->valgrind, "replicas are not run under valgrind");
+	memset(r, 0, sizeof(*r));
+	snprintf(file, sizeof(file), "%s-run", name);
+	sockdir = path_in(c->env.dir, file);
+	snprintf(file, sizeof(file), "%s.yaml", name);
+	r->config = config_file(c, sockdir, file);
+	free(sockdir);
+	snprintf(file, sizeof(file), "%s.log", name);
+	r->log = path_in(c->env.dir, file);
+	const char *argv[] = {MGO_SUPERVISOR_BIN, "--config", r->config,
+			      "--validator", MGO_VALIDATOR_BIN, "--launcher", MGO_LAUNCHER_BIN,
+			      "--watcher", MGO_WATCHER_BIN, "--health", MGO_HEALTH_BIN, NULL};
+	r->supervisor = spawn_logged(argv, NULL, r->log);
+	cr_assert(r->supervisor > 0, "cannot start the replica's mgo-supervisor");
+	c->replica = r->supervisor;
+	wait_log(c, r->supervisor, r->log, standby, "the replica to be ready and stand by");
+}
+
+pid_t cluster_child_pid(const char *log, const char *role)
+{
+	json_t *ready = mgo_test_log_events(log, "supervisor.child.ready", role);
+	pid_t pid = (pid_t)json_integer_value(
+		json_object_get(json_array_get(ready, json_array_size(ready) - 1), "child_pid"));
+
+	json_decref(ready);
+	return pid;
+}
+
+int64_t cluster_kill_replica(pid_t supervisor, const char *log)
+{
+	int64_t launcher_us = 0;
+	int status;
+
+	/* stopped, it neither restarts a child nor dies (which would send the
+	 * children its death signal, SIGTERM, and let the launcher release) */
+	cr_assert_eq(kill(supervisor, SIGSTOP), 0);
+	for (int i = 0; i < CL_NPROCS; i++) {
+		pid_t pid = cluster_child_pid(log, proc_name[i]);
+		cr_assert_gt(pid, 0, "no %s in %s", proc_name[i], log);
+		/* each child leads its own process group (supervisor/sup_spawn.c) */
+		cr_assert(kill(-pid, SIGKILL) == 0 || kill(pid, SIGKILL) == 0, "kill %s: %s",
+			  proc_name[i], strerror(errno));
+		if (i == CL_LAUNCHER) {
+			struct timeval tv;
+			gettimeofday(&tv, NULL);
+			launcher_us = (int64_t)tv.tv_sec * 1000000 + tv.tv_usec;
+		}
+	}
+	cr_assert_eq(kill(supervisor, SIGKILL), 0);
+	cr_assert_eq(waitpid(supervisor, &status, 0), supervisor);
+	return launcher_us;
+}
+
+void cluster_adopt_replica(struct cluster *c, struct cl_replica *r)
+{
+	cr_assert_eq(c->supervisor, 0, "the first replica still runs");
+	free(c->log);
+	free(c->config);
+	c->supervisor = r->supervisor;
+	c->log = r->log;
+	c->config = r->config;
+	c->replica = 0;
+	memset(r, 0, sizeof(*r));
+}
+
 unsigned cluster_health_port(const struct cluster *c)
 {
 	return mgo_test_health_port(c->log, 0, CL_WAIT_MS * c->slow);
@@ -856,26 +1055,40 @@ static void expect_valgrind_clean(const struct cluster *c, const char *who)
  * stopped them. */
 static int stopped_cleanly(const struct cluster *c)
 {
-	char *text = slurp(c->log), *save = NULL, *line;
+	json_t *stopped = mgo_test_log_events(c->log, "supervisor.child.stopped", NULL), *line;
+	size_t i;
 	int n = 0;
 
-	for (line = text ? strtok_r(text, "\n", &save) : NULL; line;
-	     line = strtok_r(NULL, "\n", &save)) {
-		json_t *j = json_loads(line, 0, NULL);
-		const char *ev = cl_str(j, "event"), *st = cl_str(j, "status");
-		if (ev && st && strcmp(ev, "supervisor.child.stopped") == 0 &&
-		    strcmp(st, "exit status 0") == 0)
-			n++;
-		json_decref(j);
+	json_array_foreach(stopped, i, line) {
+		const char *st = cl_str(line, "status");
+		n += st && strcmp(st, "exit status 0") == 0;
 	}
-	free(text);
+	json_decref(stopped);
 	return n;
+}
+
+/* The processes the test started itself, watcher side first. */
+static void peers_stop(struct cluster *c)
+{
+	for (int i = CL_NPROCS - 1; i >= 0; i--) {
+		int status;
+		if (c->peer[i] <= 0)
+			continue;
+		status = stop_process(c->peer[i], SIGTERM, CL_WAIT_MS);
+		c->peer[i] = 0;
+		if (!(status >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
+			cluster_dump(c);
+			cr_expect(0, "mgo-%s did not stop cleanly: wait status %#x", proc_name[i],
+				  status);
+		}
+	}
 }
 
 void cluster_procs_stop(struct cluster *c)
 {
 	int status;
 
+	peers_stop(c);
 	if (c->supervisor <= 0)
 		return;
 	/* it stops the watcher first, so nothing new flows while the others stop */
@@ -1038,6 +1251,11 @@ static void leave_nothing_behind(void)
 	live = NULL;
 	if (c->supervisor > 0)
 		stop_process(c->supervisor, SIGTERM, CL_WAIT_MS * c->slow);
+	for (int i = 0; i < CL_NPROCS; i++)
+		if (c->peer[i] > 0)
+			stop_process(c->peer[i], SIGTERM, CL_WAIT_MS);
+	if (c->replica > 0)
+		stop_process(c->replica, SIGTERM, CL_WAIT_MS * c->slow);
 	if (c->env.pid > 0)
 		stop_process(c->env.pid, SIGTERM, CL_WAIT_MS);
 	if (c->env.dir)
@@ -1068,10 +1286,11 @@ void cluster_start(struct cluster *c, const struct cluster_opts *opts)
 	if (c->external)
 		cluster_set_allowlist(c, NULL); /* every test starts without one */
 	make_namespace(c);
-	write_config(c, c->env.url, c->env.ca, watcher_token, launcher_token);
-	free(watcher_token);
-	free(launcher_token);
-	cluster_procs_start(c);
+	c->watcher_token = watcher_token;
+	c->launcher_token = launcher_token;
+	c->config = config_file(c, c->env.dir, "config.yaml");
+	if (!(opts && opts->peers_by_test))
+		cluster_procs_start(c);
 }
 
 void cluster_stop(struct cluster *c)
@@ -1079,6 +1298,8 @@ void cluster_stop(struct cluster *c)
 	if (live == c)
 		live = NULL;
 	cluster_procs_stop(c);
+	if (c->replica > 0)
+		stop_process(c->replica, SIGTERM, CL_WAIT_MS * c->slow);
 	if (c->external && c->ns[0]) {
 		char path[512];
 		json_t *resp = NULL;
@@ -1096,6 +1317,8 @@ void cluster_stop(struct cluster *c)
 		testenv_stop(&c->env);
 	free(c->log);
 	free(c->config);
+	free(c->watcher_token);
+	free(c->launcher_token);
 	if (c->locked)
 		close(c->lock_fd); /* releases the lock */
 	memset(c, 0, sizeof(*c));

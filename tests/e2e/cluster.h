@@ -17,6 +17,7 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "testenv.h"
@@ -43,6 +44,9 @@ struct cluster_opts {
 	bool admission_policies;
 	unsigned resync_seconds;   /* the configuration's resyncSeconds (the
 				      watcher's longest resend pause); 0: default */
+	/* no supervisor: the test holds the keys and starts the launcher and
+	 * the validator itself (cluster_peers_start), playing the others */
+	bool peers_by_test;
 };
 
 struct cluster {
@@ -54,9 +58,13 @@ struct cluster {
 	char ns[64];               /* this test's own namespace, created fresh */
 	char *config;              /* the operator's configuration file */
 	pid_t supervisor;          /* mgo-supervisor, running the three */
+	pid_t peer[CL_NPROCS];     /* peers_by_test: the processes the test started */
+	pid_t replica;             /* a second replica's (cluster_replica_start) */
 	char *log;                 /* the current run's log: the supervisor's
 				      stdout and stderr, every process's lines */
 	unsigned runs;             /* starts so far: each run logs to new files */
+	char *watcher_token;       /* the token files the configurations name */
+	char *launcher_token;
 	int lock_fd;               /* external mode: one test at a time */
 	bool locked;               /* lock_fd is open */
 };
@@ -92,6 +100,39 @@ void cluster_procs_start(struct cluster *c);
 void cluster_procs_stop(struct cluster *c);
 /* start without the wait: the processes are still starting on return. */
 void cluster_procs_spawn(struct cluster *c);
+
+/* peers_by_test: starts mgo-validator and mgo-launcher with the keys in
+ * `keys` (mgo_test_keys_mint: the launcher's own, the validator's and the
+ * watcher's pairs), as the supervisor would hand them over, logging into
+ * the run's log; waits for "validator.ready" and "launcher.active".
+ * cluster_procs_stop stops them (each must exit 0 on SIGTERM). Endpoints
+ * in buffers of 600 bytes. */
+struct mgo_test_keys;
+void cluster_peers_start(struct cluster *c, const struct mgo_test_keys *keys);
+const char *cl_launcher_endpoint(const struct cluster *c, char buf[600]);
+const char *cl_validator_endpoint(const struct cluster *c, char buf[600]);
+/* A second replica of the operator against the same cluster, as a second
+ * pod of the Deployment would be: its own supervisor, socket directory,
+ * keys, launcher identity and log, the same tokens. */
+struct cl_replica {
+	pid_t supervisor;
+	char *config, *log;
+};
+/* Starts it and waits until all its processes are ready and its launcher
+ * stands by (the first replica leads). */
+void cluster_replica_start(struct cluster *c, struct cl_replica *r, const char *name);
+/* A replica's children by role, from its supervisor.child.ready lines (the
+ * latest of each). */
+pid_t cluster_child_pid(const char *log, const char *role);
+/* The pod killed: SIGKILL to every process of the replica whose supervisor
+ * is `supervisor` and whose log is `log`, with no chance to say goodbye
+ * (the supervisor is stopped first, so it restarts nothing and its
+ * children's death signal never comes), the launcher first. Reaps the
+ * supervisor. Returns when the launcher was killed (wall clock, us). */
+int64_t cluster_kill_replica(pid_t supervisor, const char *log);
+/* Makes replica r the cluster's operator (what cluster_procs_stop stops and
+ * checks), after the first one was killed; r is emptied. */
+void cluster_adopt_replica(struct cluster *c, struct cl_replica *r);
 
 /* The port mgo-health of the current run listens on, from its
  * health.listening line (the configuration asks for any free port). */
@@ -137,6 +178,9 @@ const char *cl_uid(const json_t *obj);
 json_t *cluster_wait_mg(const struct cluster *c, const char *name, const char *state);
 /* Waits until the test's namespace has Job `name`; returns it. */
 json_t *cluster_wait_job(const struct cluster *c, const char *name);
+/* Waits until the test's namespace has at least n Jobs, up to timeout_ms
+ * (scaled like every wait); returns the JobList. */
+json_t *cluster_wait_jobs(const struct cluster *c, size_t n, int timeout_ms);
 /* Waits until GET path is 404. */
 void cluster_wait_gone(const struct cluster *c, const char *path, const char *what);
 /* Waits for the Event of MustGather `name` with this reason; returns it. */
@@ -154,6 +198,11 @@ char *cluster_wait_act(const struct cluster *c, const char *mg_name, const char 
  * that runs on the operator's own timers. */
 size_t cluster_ipc_count(const struct cluster *c, const char *mg_name, const char *to);
 void cluster_wait_ipc(const struct cluster *c, const char *mg_name, const char *to, size_t n);
+/* The run's log lines whose "event" is `event`, in order (a new array). */
+json_t *cluster_log_events(const struct cluster *c, const char *event);
+/* Waits until the run's log has at least n lines with this "event" and
+ * returns the n-th (from 1; a new reference). */
+json_t *cluster_wait_log(const struct cluster *c, const char *event, size_t n);
 /* Every Event about MustGather `name`, as a JSON array. */
 json_t *cluster_events(const struct cluster *c, const char *mg_name);
 

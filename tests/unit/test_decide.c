@@ -456,3 +456,64 @@ Test(decide, allowlist_status_lists_each_malformed_entry)
 	cr_assert_eq(act.n_invalid_images, 0);
 	mgo_act_free(&act);
 }
+
+Test(decide, namespaces_where_no_gather_runs)
+{
+	static const char *const refused[] = {"must-gather-operator", "openshift", "openshift-etcd",
+					      "kube", "kube-system", "hypershift", "hypershift-x"};
+	static const char *const admitted[] = {"team-a", "openshifty", "kubelet-tests", "default",
+					       "hypershiftless"};
+	struct mgo_observe o = base();
+
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		o.mg.ns = (char *)refused[i];
+		expect_deny(&o, "InvalidSpec", "metadata.namespace");
+	}
+	for (size_t i = 0; i < sizeof(admitted) / sizeof(admitted[0]); i++) {
+		struct mgo_act act;
+		o.mg.ns = (char *)admitted[i];
+		cr_assert_eq(mgo_decide(&policy, &o, &act), MGO_DECIDE_ACT);
+		cr_assert_eq(act.kind, MGO_ACT_LAUNCH, "%s: %s", admitted[i],
+			     act.message ? act.message : "");
+		mgo_act_free(&act);
+	}
+}
+
+/* The platform's namespaces are one list: the admission policy's CEL in
+ * deploy/components/admission-policies and mgo_namespace_is_platform must name the same ones. */
+Test(decide, platform_namespaces_are_the_admission_policys)
+{
+	static const char *const platform[] = {"openshift", "kube", "hypershift"};
+	FILE *f = fopen(MGO_SOURCE_DIR "/deploy/components/admission-policies/mustgather-namespaces.yaml", "r");
+	char text[16384], *in, *end, needle[64];
+	size_t n, listed = 0;
+
+	cr_assert_not_null(f);
+	n = fread(text, 1, sizeof(text) - 1, f);
+	fclose(f);
+	text[n] = '\0';
+	in = strstr(text, "request.namespace in [");
+	cr_assert_not_null(in, "the policy's exact-name list is gone");
+	end = strchr(in, ']');
+	cr_assert_not_null(end);
+	for (char *q = in; q < end; q++)
+		listed += *q == ',';
+	cr_assert_eq(listed + 1, sizeof(platform) / sizeof(platform[0]),
+		     "the policy names another number of namespaces than the code");
+	for (size_t i = 0; i < sizeof(platform) / sizeof(platform[0]); i++) {
+		snprintf(needle, sizeof(needle), "'%s'", platform[i]);
+		cr_assert(strstr(in, needle) && strstr(in, needle) < end, "%s not in the list",
+			  platform[i]);
+		snprintf(needle, sizeof(needle), "startsWith('%s-')", platform[i]);
+		cr_assert_not_null(strstr(text, needle), "no %s", needle);
+		cr_assert(mgo_namespace_is_platform(platform[i]));
+		snprintf(needle, sizeof(needle), "%s-x", platform[i]);
+		cr_assert(mgo_namespace_is_platform(needle));
+		snprintf(needle, sizeof(needle), "%sx", platform[i]);
+		cr_assert_not(mgo_namespace_is_platform(needle));
+	}
+	n = 0;
+	for (char *q = text; (q = strstr(q, "startsWith(")); q++)
+		n++;
+	cr_assert_eq(n, sizeof(platform) / sizeof(platform[0]), "prefixes the code lacks");
+}

@@ -244,6 +244,15 @@ static void heartbeat_min(struct mgo_ipc_msg *m)
 	m->u.heartbeat.mono_ms = 0;
 }
 
+/* The launcher's beat once it holds the Lease (supervisor/child.c tells
+ * the watcher). */
+static void heartbeat_leading(struct mgo_ipc_msg *m)
+{
+	heartbeat(m);
+	m->u.heartbeat.role = MGO_ROLE_LAUNCHER;
+	m->u.heartbeat.leading = true;
+}
+
 static const struct sample {
 	const char *name;
 	void (*build)(struct mgo_ipc_msg *m);
@@ -261,6 +270,7 @@ static const struct sample {
 	{ "act-allowlist-status-clean", act_allowlist_status_clean },
 	{ "heartbeat", heartbeat },
 	{ "heartbeat-min", heartbeat_min },
+	{ "heartbeat-leading", heartbeat_leading },
 };
 
 /* ---- field-by-field comparison, written apart from the codec's tables ---- */
@@ -325,7 +335,7 @@ static void eq_msg(const struct mgo_ipc_msg *a, const struct mgo_ipc_msg *b)
 		eq_act(&a->u.act, &b->u.act);
 	else {
 		EQ(u.heartbeat.role); EQ(u.heartbeat.pid); EQ(u.heartbeat.ready);
-		EQ(u.heartbeat.mono_ms);
+		EQ(u.heartbeat.leading); EQ(u.heartbeat.mono_ms);
 	}
 }
 

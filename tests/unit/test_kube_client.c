@@ -544,6 +544,36 @@ Test(kube_client, requests_beyond_max_inflight_wait_for_a_free_slot)
 	env_stop(e);
 }
 
+/* The Lease's lane: a backlog waiting for rate-limit tokens and for a free
+ * slot does not hold a priority request back. */
+Test(kube_client, priority_requests_pass_the_queue_and_the_cap)
+{
+	struct env *e;
+	struct outcome first = {0}, queued = {0}, prio = {0};
+	struct mgo_kube_req *r1;
+	const struct mgo_kube_call slow = {.verb = MGO_KUBE_GET, .path = "/slow"};
+	const struct mgo_kube_call lane = {.verb = MGO_KUBE_GET, .res = &pods, .ns = "ns",
+					   .name = "lease", .flags = MGO_KUBE_F_PRIORITY};
+	/* one slot, and a token every 10 s after the first */
+	const struct mgo_kube_client_opts opts = {.qps = 0.1, .burst = 1, .max_inflight = 1};
+
+	e = env_start(reply_slow, NULL, &opts);
+	cr_assert_eq(mgo_kube_request(e->client, &slow, on_done, &first, &r1), 0);
+	cr_assert_eq(mgo_kube_get(e->client, &pods, "ns", "queued", on_done, &queued, NULL), 0);
+	/* the slot is taken once the server holds the first (a loaded machine
+	 * may take a while to get it there) */
+	cr_assert(run_until_seen(e, 1));
+	cr_assert_eq(mgo_kube_request(e->client, &lane, on_done, &prio, NULL), 0);
+	cr_assert(run_until(e, &prio.done, DEADLINE_MS));
+	cr_assert_not(prio.failed, "%s", prio.err.message);
+	cr_assert_not(queued.done, "the queued one waits for its token and slot");
+	cr_assert_eq(fake_count(&e->fake), 2);
+	cr_assert_str_eq(e->fake.reqs[1].path, "/api/v1/namespaces/ns/pods/lease");
+	mgo_kube_cancel(r1);
+	json_decref(prio.body);
+	env_stop(e);
+}
+
 struct many {
 	int done, failed;
 	uint64_t last_ms;

@@ -113,16 +113,8 @@ static struct mgo_ipc_msg launch_act(void)
 /* A stand-in validator holding (pub, sec) and trusting the launcher's key. */
 static void *connect_as(const uint8_t *pub, const uint8_t *sec)
 {
-	struct mgo_ipc_keys k = {.self = MGO_ROLE_VALIDATOR, .peers = 1u << MGO_ROLE_LAUNCHER};
-	struct mgo_ipc_auth a = {.keys = &k, .peer = MGO_ROLE_LAUNCHER};
-	void *s = NULL;
-
-	memcpy(k.public_key, pub, 32);
-	memcpy(k.secret_key, sec, 32);
-	memcpy(k.peer[MGO_ROLE_LAUNCHER], keys.launcher.public_key, 32);
-	cr_assert_eq(mgo_ipc_connect_push(zctx, endpoint, &a, &s), 0);
-	mgo_ipc_keys_wipe(&k);
-	return s;
+	return mgo_test_push_as(zctx, endpoint, MGO_ROLE_VALIDATOR, pub, sec, MGO_ROLE_LAUNCHER,
+				keys.launcher.public_key);
 }
 
 /* Keeps sending m until it goes through or `until` is in the launcher's

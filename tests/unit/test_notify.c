@@ -275,6 +275,14 @@ Test(supervised, beats_then_ready)
 	hb = next_beat(loop, p[0], &r);
 	cr_assert(hb.ready, "and stays");
 	cr_assert_geq(hb.mono_ms, t0 + 40, "one beat per interval");
+	cr_assert_not(hb.leading);
+	/* leadership goes up with a beat of its own, both ways */
+	mgo_supervised_leading(&sup, true);
+	hb = next_beat(loop, p[0], &r);
+	cr_assert(hb.leading && hb.ready);
+	mgo_supervised_leading(&sup, false);
+	hb = next_beat(loop, p[0], &r);
+	cr_assert_not(hb.leading);
 	mgo_supervised_stop(&sup);
 	cr_assert_eq(fcntl(p[1], F_GETFD), -1, "stop closes the fd");
 	cr_assert_eq(read(p[0], &hb, 1), 0, "no writer left");

@@ -122,3 +122,79 @@ Test(supervisor_news, a_restarted_launcher_gets_the_lost_acts_at_once)
 	json_decref(news);
 	cr_assert_eq(mgo_test_operator_stop(&op, 15000), 0);
 }
+
+#define LEASE_PATH "/apis/coordination.k8s.io/v1/namespaces/" MGO_TEST_OPERATOR_NS "/leases/mgo-launcher"
+
+/* Writes the launcher's Lease as another holder would (holder "" gives it
+ * up): created when rv is NULL, else replaced at rv. */
+static void write_lease(const char *holder, const char *rv)
+{
+	json_t *lease = json_pack("{s:s, s:s, s:{s:s, s:s}, s:{s:s, s:i, s:s}}", "apiVersion",
+				  "coordination.k8s.io/v1", "kind", "Lease", "metadata", "name",
+				  "mgo-launcher", "namespace", MGO_TEST_OPERATOR_NS, "spec",
+				  "holderIdentity", holder, "leaseDurationSeconds", 15, "renewTime",
+				  "2026-01-01T00:00:00.000000Z");
+	struct testenv_resp r;
+	char *body;
+
+	cr_assert_not_null(lease);
+	if (rv)
+		json_object_set_new(json_object_get(lease, "metadata"), "resourceVersion",
+				    json_string(rv));
+	body = json_dumps(lease, JSON_COMPACT);
+	testenv_request(&env, env.admin_token, rv ? "PUT" : "POST",
+			rv ? LEASE_PATH : "/apis/coordination.k8s.io/v1/namespaces/"
+					  MGO_TEST_OPERATOR_NS "/leases",
+			NULL, body, &r);
+	cr_assert(r.code == 200 || r.code == 201, "lease write: %ld %s", r.code, r.body);
+	testenv_resp_free(&r);
+	free(body);
+	json_decref(lease);
+}
+
+/* A launcher that stood by ignored every act; when it becomes the leader
+ * its supervisor tells the watcher, which observes everything unfinished
+ * again at once instead of at each MustGather's resend timer. */
+Test(supervisor_news, a_new_leader_gets_every_unfinished_mustgather_at_once)
+{
+	struct mgo_test_operator_opts o = {.env = &env, .supervisor_yaml = SUPERVISOR};
+	struct testenv_resp r;
+	uint64_t end, released_ms;
+
+	mgo_test_operator_env(&env);
+	write_lease("another-replica", NULL);
+	mgo_test_operator_spawn(&op, &o);
+	cr_assert(wait_for_text(op.log, "\"event\":\"launcher.standby\"", 30000),
+		  "the launcher did not stand by");
+	cr_assert(wait_for_text(op.log, "\"event\":\"supervisor.ready\"", 30000));
+	post("/api/v1/namespaces",
+	     "{\"apiVersion\":\"v1\",\"kind\":\"Namespace\",\"metadata\":{\"name\":\"" NS "\"}}");
+	post("/apis/operator.openshift.io/v1alpha1/namespaces/" NS "/mustgathers",
+	     "{\"apiVersion\":\"operator.openshift.io/v1alpha1\",\"kind\":\"MustGather\","
+	     "\"metadata\":{\"name\":\"waiting\"},\"spec\":{}}");
+	/* the fourth Observe goes out 7 s after the first, the fifth 8 s
+	 * after it: each was ignored by a launcher standing by */
+	for (end = mgo_now_ms() + 30000; observes("waiting") < 4; pause_ms(20))
+		cr_assert_lt(mgo_now_ms(), end, "the watcher did not re-send");
+	cr_assert(!running("waiting"), "a launcher standing by acted");
+
+	/* the other replica gives the Lease up */
+	testenv_request(&env, env.admin_token, "GET", LEASE_PATH, NULL, NULL, &r);
+	cr_assert_eq(r.code, 200);
+	released_ms = mgo_now_ms();
+	write_lease("", json_string_value(json_object_get(json_object_get(r.json, "metadata"),
+							  "resourceVersion")));
+	testenv_resp_free(&r);
+	for (end = released_ms + 5000; !running("waiting"); pause_ms(20))
+		cr_assert_lt(mgo_now_ms(), end,
+			     "not Running 5 s after the launcher could lead: its leadership did "
+			     "not make the watcher observe again (%zu observes)",
+			     observes("waiting"));
+	json_t *news = mgo_test_operator_events(&op, "watcher.launcher.leads", NULL);
+	cr_expect_eq(json_array_size(news), 1, "the watcher heard of the new leader once");
+	json_decref(news);
+	news = mgo_test_operator_events(&op, "supervisor.launcher.leads", NULL);
+	cr_expect_eq(json_array_size(news), 1);
+	json_decref(news);
+	cr_assert_eq(mgo_test_operator_stop(&op, 15000), 0);
+}

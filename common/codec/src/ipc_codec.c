@@ -159,6 +159,7 @@ static const struct mgo_field heartbeat_fields[] = {
 	ENUM(HB, role, mgo_role_names, REQ),
 	MGO_FI32("pid", HB, pid, 1, INT32_MAX, 0, REQ),
 	MGO_FBOOL("ready", HB, ready, REQ),
+	MGO_FBOOL("leading", HB, leading, 0),
 	MGO_FU64("mono_ms", HB, mono_ms, REQ),
 };
 static const struct mgo_schema heartbeat_schema = MGO_SCHEMA(heartbeat_fields);

@@ -355,13 +355,17 @@ static void on_queue_timer(struct mgo_loop *loop, struct mgo_timer *t, void *ctx
 
 /* Starts the attempt now, or queues it behind the rate limit and the cap
  * on requests in flight (watches do not count: each holds a connection
- * for minutes, and they are few). */
+ * for minutes, and they are few). MGO_KUBE_F_PRIORITY skips both. */
 int mgo_kube__submit(struct mgo_kube_req *r)
 {
 	struct mgo_kube_client *c = r->c;
 	bool slot = r->on_data || c->inflight < c->o.max_inflight;
 	uint64_t wait = 0;
 
+	/* counted in flight like any other, so it may take the cap one over
+	 * for a moment: the queue then waits for it too */
+	if (r->flags & MGO_KUBE_F_PRIORITY)
+		return start_attempt(r);
 	if (dl_empty(&c->queue) && slot && (wait = mgo_ratelimit_take(&c->rl, mgo_now_ms())) == 0)
 		return start_attempt(r);
 	dl_add_tail(&c->queue, &r->qlink);

@@ -46,6 +46,9 @@ const struct mgo_metric_def mgo_metric_defs[MGO_M_FAMILIES] = {
 	[MGO_M_LEASE_LEADER] = {"mgo_lease_leader",
 				"1 while the launcher holds the leader Lease, 0 on standby.",
 				MGO_METRIC_GAUGE, false, L, 0, {0}},
+	[MGO_M_LAUNCHER_REFUSALS] = {"mgo_launcher_refusals_total",
+				     "Acts the launcher refused after reading the objects they are about, by the check that failed.",
+				     MGO_METRIC_COUNTER, false, L, 1, {"check"}},
 };
 
 #undef W

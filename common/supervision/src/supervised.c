@@ -88,15 +88,18 @@ static void on_news(struct mgo_loop *loop, int fd, void *zsock, short revents, v
 			s->news_w = NULL;
 			return;
 		}
-		enum mgo_role peer = news[0];
-		if (n != MGO_NOTIFY_NEWS_LEN || peer < MGO_ROLE_WATCHER || peer > MGO_IPC_ROLE_MAX) {
+		bool leads = n == MGO_NOTIFY_NEWS_LEN && (news[0] & MGO_NOTIFY_NEWS_LEADS);
+		enum mgo_role peer = news[0] & (uint8_t)~MGO_NOTIFY_NEWS_LEADS;
+		if (n != MGO_NOTIFY_NEWS_LEN || peer < MGO_ROLE_WATCHER || peer > MGO_IPC_ROLE_MAX ||
+		    (leads && peer != MGO_ROLE_LAUNCHER)) {
 			mgo_warn("supervised.news", "a %zd-byte packet from the supervisor is not "
 				 "news of a peer; ignored", n);
 			continue;
 		}
-		mgo_debug("supervised.peer", "%s is ready", mgo_role_name(peer));
+		mgo_debug("supervised.peer", "%s %s", mgo_role_name(peer),
+			  leads ? "now leads" : "is ready");
 		if (s->on_peer)
-			s->on_peer(s->peer_ctx, peer);
+			s->on_peer(s->peer_ctx, peer, leads ? MGO_NEWS_LEADS : MGO_NEWS_READY);
 	}
 }
 
@@ -136,6 +139,16 @@ void mgo_supervised_ready(struct mgo_supervised *s)
 	if (s->fd < 0 || s->hb.ready)
 		return;
 	s->hb.ready = true;
+	beat(s);
+	if (s->timer)
+		mgo_timer_start(s->timer, s->interval_ms);
+}
+
+void mgo_supervised_leading(struct mgo_supervised *s, bool leading)
+{
+	if (s->fd < 0 || s->hb.leading == leading)
+		return;
+	s->hb.leading = leading;
 	beat(s);
 	if (s->timer)
 		mgo_timer_start(s->timer, s->interval_ms);

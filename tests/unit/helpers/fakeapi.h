@@ -303,4 +303,15 @@ static inline bool run_until_count(struct env *e, const int *count, int want)
 	return *count >= want;
 }
 
+/* Runs the loop until the fake server has seen `want` requests or
+ * DEADLINE_MS passes. */
+static inline bool run_until_seen(struct env *e, int want)
+{
+	uint64_t end = mgo_now_ms() + DEADLINE_MS;
+
+	while (fake_count(&e->fake) < want && mgo_now_ms() < end)
+		cr_assert_eq(mgo_loop_run_once(e->loop, 10), 0);
+	return fake_count(&e->fake) >= want;
+}
+
 #endif

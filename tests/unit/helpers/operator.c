@@ -1,4 +1,5 @@
 #include "operator.h"
+#include "leadership.h"
 
 #include <criterion/criterion.h>
 #include <errno.h>
@@ -11,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "mgo/ipc_sock.h"
 #include "mgo/loop.h"
 #include "spawn.h"
 
@@ -151,21 +153,7 @@ void mgo_test_operator_free(struct mgo_test_operator *op)
 json_t *mgo_test_operator_events(const struct mgo_test_operator *op, const char *event,
 				 const char *child)
 {
-	char *text = slurp(op->log), *save = NULL, *line;
-	json_t *out = json_array();
-
-	cr_assert_not_null(out);
-	for (line = text ? strtok_r(text, "\n", &save) : NULL; line;
-	     line = strtok_r(NULL, "\n", &save)) {
-		json_t *j = json_loads(line, 0, NULL);
-		const char *ev = json_string_value(json_object_get(j, "event"));
-		const char *ch = json_string_value(json_object_get(j, "child"));
-		if (ev && strcmp(ev, event) == 0 && (!child || (ch && strcmp(ch, child) == 0)))
-			json_array_append(out, j);
-		json_decref(j);
-	}
-	free(text);
-	return out;
+	return mgo_test_log_events(op->log, event, child);
 }
 
 pid_t mgo_test_operator_child(const struct mgo_test_operator *op, const char *role)
@@ -218,6 +206,22 @@ void mgo_test_keys_mint(struct mgo_test_keys *k)
 	k->launcher.peers = 1u << MGO_ROLE_VALIDATOR;
 	cr_assert_eq(mgo_ipc_keypair(k->launcher.public_key, k->launcher.secret_key), 0);
 	memcpy(k->launcher.peer[MGO_ROLE_VALIDATOR], k->validator_pub, MGO_IPC_KEY_LEN);
+}
+
+void *mgo_test_push_as(void *zctx, const char *endpoint, enum mgo_role self,
+		       const uint8_t *pub, const uint8_t *sec, enum mgo_role peer,
+		       const uint8_t *server_pub)
+{
+	struct mgo_ipc_keys k = {.self = self, .peers = 1u << peer};
+	struct mgo_ipc_auth a = {.keys = &k, .peer = peer};
+	void *s = NULL;
+
+	memcpy(k.public_key, pub, MGO_IPC_KEY_LEN);
+	memcpy(k.secret_key, sec, MGO_IPC_KEY_LEN);
+	memcpy(k.peer[peer], server_pub, MGO_IPC_KEY_LEN);
+	cr_assert_eq(mgo_ipc_connect_push(zctx, endpoint, &a, &s), 0);
+	mgo_ipc_keys_wipe(&k);
+	return s;
 }
 
 pid_t mgo_test_spawn_with_keys(const char *const argv[], const struct mgo_ipc_keys *keys,

@@ -91,6 +91,9 @@ void mgo_test_operator_free(struct mgo_test_operator *op);
 json_t *mgo_test_operator_events(const struct mgo_test_operator *op, const char *event,
 				 const char *child);
 
+/* The same for any log of JSON lines (a process's, or several's). */
+json_t *mgo_test_log_events(const char *logpath, const char *event, const char *child);
+
 /* The pid of role's child at its latest readiness, or 0. */
 pid_t mgo_test_operator_child(const struct mgo_test_operator *op, const char *role);
 
@@ -113,6 +116,14 @@ struct mgo_test_keys {
 	uint8_t watcher_pub[MGO_IPC_KEY_LEN], watcher_sec[MGO_IPC_KEY_LEN];
 };
 void mgo_test_keys_mint(struct mgo_test_keys *k);
+
+/* A peer's PUSH socket on zctx to `endpoint`, authenticating as `self` with
+ * (pub, sec) and trusting `server_pub` as the key of `peer`, the process
+ * bound there: how a test plays a validator or a watcher whose keys it
+ * holds. Fails the test if the socket cannot be made; the caller closes it. */
+void *mgo_test_push_as(void *zctx, const char *endpoint, enum mgo_role self,
+		       const uint8_t *pub, const uint8_t *sec, enum mgo_role peer,
+		       const uint8_t *server_pub);
 
 /* Starts argv with `keys` on fd 3 the way the supervisor hands them over
  * (argv should say --keys-fd 3), stdout and stderr appended to logpath:

@@ -51,6 +51,7 @@ struct mgo_heartbeat {
 	enum mgo_role role;
 	int32_t pid;            /* > 0 */
 	bool ready;
+	bool leading;           /* the launcher holds the leader Lease */
 	uint64_t mono_ms;       /* sender's CLOCK_MONOTONIC in ms */
 };
 

@@ -48,9 +48,10 @@
  *                    Paths must be absolute. Either form may add
  *     qps, burst     the client-side rate limit of that process's API
  *                    requests: qps 1..1000 (default 20) a second, bursts of
- *                    1..2000 (default 40). A launch or a finish costs the
- *                    launcher about 3 requests, so its qps bounds how fast
- *                    a burst of MustGathers is worked off (bench/REPORT.md).
+ *                    1..2000 (default 40). A launch costs the launcher
+ *                    about 4 requests and a finish 5, so its qps bounds how
+ *                    fast a burst of MustGathers is worked off
+ *                    (bench/REPORT.md).
  *   supervisor       optional mapping: how mgo-supervisor runs the three
  *                    processes (all in milliseconds but crashLoopLimit). The
  *                    children read it too: they heartbeat at its interval.

@@ -149,6 +149,15 @@ size_t mgo_kube_client_pending(const struct mgo_kube_client *c);
 /* The caller vouches that repeating the request is harmless (an update
  * carrying a resourceVersion, say): retry it like a GET. */
 #define MGO_KUBE_F_IDEMPOTENT (1u << 1)
+/* The priority lane: sent at once, past the rate limit, the queue and the
+ * cap on requests in flight, and taking no rate-limit token; a retry waits
+ * its backoff, then goes at once too. For the few requests whose lateness
+ * costs more than the load they add: the leader Lease's renewals, which
+ * must never wait behind a backlog of act writes (launcher/lease.c). A flag
+ * and not a second client: the same connections, token and counters, and
+ * nothing a second client would add (its own TLS handshakes, token reloads
+ * and metrics to merge). */
+#define MGO_KUBE_F_PRIORITY (1u << 2)
 
 /* Any request. Exactly one of `res` (with ns/name/subresource, as for
  * mgo_kube_path) or `path` (absolute, no query: "/version") says where.

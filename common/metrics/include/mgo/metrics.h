@@ -46,6 +46,7 @@ enum mgo_metric_family {
 	 * any retries, but not the time the Act spent in the validator. */
 	MGO_M_RECONCILE_SECONDS,
 	MGO_M_LEASE_LEADER,     /* launcher: 1 leader, 0 standby; absent before known */
+	MGO_M_LAUNCHER_REFUSALS,/* launcher: {check} acts refused (docs/monitor.md) */
 	MGO_M_FAMILIES,
 };
 

@@ -18,7 +18,9 @@
  * array).
  *
  * The other direction carries the supervisor's news: packets of one byte,
- * each the enum mgo_role of a peer that has just become ready. */
+ * each the enum mgo_role of a peer that has just become ready, or the
+ * launcher's with MGO_NOTIFY_NEWS_LEADS set when it has just become the
+ * leader (its heartbeat's `leading` went true). */
 #ifndef MGO_NOTIFY_H
 #define MGO_NOTIFY_H
 
@@ -48,6 +50,8 @@ int mgo_notify_encode_metrics(const struct mgo_metrics *m, size_t *next, uint8_t
 
 /* The length of one packet of news (supervisor -> child). */
 #define MGO_NOTIFY_NEWS_LEN 1
+/* Or'ed into a news byte: that peer (the launcher) now leads. */
+#define MGO_NOTIFY_NEWS_LEADS 0x80u
 
 /* The supervisor's end: reassembles frames from a byte stream cut anywhere. */
 struct mgo_notify_reader {

@@ -10,9 +10,13 @@
 #include "mgo/ipc.h"
 #include "mgo/loop.h"
 
-/* The supervisor says peer `peer` has just become ready (a restart, or the
- * first start of one started later). */
-typedef void (*mgo_supervised_peer_fn)(void *ctx, enum mgo_role peer);
+/* What the supervisor says of a peer. */
+enum mgo_news {
+	MGO_NEWS_READY,         /* it has just become ready (a restart, or the
+				   first start of one started later) */
+	MGO_NEWS_LEADS,         /* the launcher has just become the leader */
+};
+typedef void (*mgo_supervised_peer_fn)(void *ctx, enum mgo_role peer, enum mgo_news what);
 
 struct mgo_supervised {
 	int fd;                         /* the notification fd; -1: not supervised */
@@ -50,6 +54,11 @@ void mgo_supervised_on_peer(struct mgo_supervised *s, mgo_supervised_peer_fn fn,
 /* Reports readiness at once (a heartbeat with ready=true); later calls do
  * nothing. */
 void mgo_supervised_ready(struct mgo_supervised *s);
+
+/* Reports at once (a heartbeat) whether the launcher holds the leader
+ * Lease, when that changed; the supervisor tells the watcher when it
+ * begins to. */
+void mgo_supervised_leading(struct mgo_supervised *s, bool leading);
 
 /* fn(ctx) runs before each heartbeat's metrics are sent, to copy into
  * mgo_metrics_proc what is counted elsewhere (the API client's stats, queue

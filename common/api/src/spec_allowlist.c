@@ -1,15 +1,15 @@
 /* The decision about MustGatherImage/cluster itself: which entries are not
  * image references at all. MustGathers never match such an entry (their
  * decisions skip it); this is how an administrator learns of it, in the
- * object's status (`kubectl get mgi cluster` shows how many). Parsing the
- * administrator's strings is the validator's job, like every other string
- * from the API. */
+ * object's status (`kubectl get mgi cluster` shows how many). The validator
+ * decides it; the launcher runs it again on the object it watches before it
+ * writes the status (docs/monitor.md). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "decide.h"
 #include "mgo/image.h"
+#include "mgo/spec.h"
 
 int mgo_decide_allowlist(const struct mgo_observe *obs, struct mgo_act *act)
 {
@@ -20,7 +20,7 @@ int mgo_decide_allowlist(const struct mgo_observe *obs, struct mgo_act *act)
 	memset(act, 0, sizeof(*act));
 	act->kind = MGO_ACT_ALLOWLIST_STATUS;
 	act->generation = a->generation;
-	if (!(act->name = strdup("cluster")) || !(act->uid = strdup(a->uid)) ||
+	if (!(act->name = strdup("cluster")) || (a->uid && !(act->uid = strdup(a->uid))) ||
 	    (a->resource_version && !(act->resource_version = strdup(a->resource_version))) ||
 	    !(act->invalid_images = calloc(n, sizeof(char *))) ||
 	    !(act->invalid_messages = calloc(n, sizeof(char *))))
@@ -39,7 +39,7 @@ int mgo_decide_allowlist(const struct mgo_observe *obs, struct mgo_act *act)
 			goto fail;
 		act->n_invalid_messages++;
 	}
-	return MGO_DECIDE_ACT;
+	return 1;
 fail:
 	mgo_act_free(act);
 	return rc;

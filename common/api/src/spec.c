@@ -1,4 +1,5 @@
-/* Validation of a MustGather's spec into the intent the launcher will obey.
+/* Validation of a MustGather's spec into the intent the launcher will obey
+ * (mgo/spec.h); the launcher runs it again on what it reads itself.
  *
  * The CRD schema already refuses much of this, but the validator does not
  * trust it: CEL rules may not be enforced (an old API server, a CRD edited
@@ -10,12 +11,34 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "decide.h"
 #include "mgo/image.h"
+#include "mgo/spec.h"
 
-/* Longest timeout accepted: activeDeadlineSeconds is int64, but a gather
- * that runs for more than a year is a typo. */
-#define MAX_TIMEOUT_SECONDS (366LL * 24 * 3600)
+bool mgo_reason_known(const char *reason)
+{
+	static const char *const known[] = {
+		MGO_REASON_ALLOWLIST_NOT_CONFIGURED, MGO_REASON_INVALID_IMAGE,
+		MGO_REASON_INVALID_SPEC, MGO_REASON_COMPLETED, MGO_REASON_TIMEOUT,
+		MGO_REASON_GATHER_FAILED, MGO_REASON_UPLOAD_FAILED, MGO_REASON_IMAGE_PULL_FAILED,
+		MGO_REASON_POD_CONFIG_ERROR, MGO_REASON_JOB_FAILED};
+
+	for (size_t i = 0; reason && i < sizeof(known) / sizeof(known[0]); i++)
+		if (strcmp(reason, known[i]) == 0)
+			return true;
+	return false;
+}
+
+bool mgo_namespace_is_platform(const char *ns)
+{
+	static const char *const platform[] = {"openshift", "kube", "hypershift"};
+
+	for (size_t i = 0; ns && i < sizeof(platform) / sizeof(platform[0]); i++) {
+		size_t n = strlen(platform[i]);
+		if (strncmp(ns, platform[i], n) == 0 && (ns[n] == '\0' || ns[n] == '-'))
+			return true;
+	}
+	return false;
+}
 
 static int deny(const char **reason, const char *why, char *msg, size_t msglen,
 		const char *fmt, ...) __attribute__((format(printf, 5, 6)));
@@ -113,7 +136,7 @@ int mgo_parse_duration(const char *s, int64_t *seconds, char *msg, size_t msglen
 			return -EINVAL;
 		}
 		total_ms += v * units[best].ms;
-		if (total_ms > (double)MAX_TIMEOUT_SECONDS * 1e3) {
+		if (total_ms > (double)MGO_TIMEOUT_MAX_SECONDS * 1e3) {
 			snprintf(msg, msglen, "duration %.64s: longer than 366 days", s);
 			return -EINVAL;
 		}
@@ -266,6 +289,26 @@ static int check_service_account(const struct mgo_policy *policy,
 	return 0;
 }
 
+/* A gather in the operator's namespace runs beside its tokens; one in the
+ * platform's is refused at admission (deploy/components/admission-policies) where that policy is
+ * installed, and here where it is not. */
+static int check_namespace(const struct mgo_policy *policy, const char *ns, const char **reason,
+			   char *msg, size_t msglen)
+{
+	if (!ns)
+		return 0;
+	if (policy->namespace && strcmp(ns, policy->namespace) == 0)
+		return deny(reason, MGO_REASON_INVALID_SPEC, msg, msglen,
+			    "metadata.namespace %s is the operator's own namespace, where no "
+			    "gather may run; create the MustGather in a namespace of your own", ns);
+	if (mgo_namespace_is_platform(ns))
+		return deny(reason, MGO_REASON_INVALID_SPEC, msg, msglen,
+			    "metadata.namespace %.63s belongs to the platform (openshift, kube, "
+			    "hypershift and their -* namespaces); create the MustGather in a "
+			    "namespace of your own", ns);
+	return 0;
+}
+
 static int check_upload(const struct mgo_mg_spec *s, const char **reason, char *msg,
 			size_t msglen)
 {
@@ -390,6 +433,8 @@ int mgo_validate_spec(const struct mgo_policy *policy, const struct mgo_observe 
 	if ((rc = check_image(policy, obs, reason, msg, msglen)))
 		return rc;
 	if ((rc = check_service_account(policy, obs, sa, reason, msg, msglen)))
+		return rc;
+	if ((rc = check_namespace(policy, obs->mg.ns, reason, msg, msglen)))
 		return rc;
 	if (s->timeout && mgo_parse_duration(s->timeout, &timeout, err, sizeof(err)) != 0)
 		return deny(reason, MGO_REASON_INVALID_SPEC, msg, msglen,

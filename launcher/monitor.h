@@ -1,0 +1,64 @@
+/* The launcher as OpenSSH's monitor: before it writes anything for an act it
+ * reads the objects the act is about and checks the act against them with
+ * these pure functions. It never takes the validator's word for what the
+ * world looks like (docs/monitor.md).
+ *
+ * Each function returns MGO_MONITOR_OK, MGO_MONITOR_STALE (the act was
+ * decided on an older version of the object: not obeyed, not an attack),
+ * MGO_MONITOR_GONE (check_job: nothing there to delete) or
+ * MGO_MONITOR_REFUSED with *why naming the check that failed; or -ENOMEM.
+ * Objects are the API server's JSON (a GET's body), NULL for a 404. */
+#ifndef MGO_LAUNCHER_MONITOR_H
+#define MGO_LAUNCHER_MONITOR_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "mgo/spec.h"
+#include "mgo/types.h"
+
+enum mgo_monitor_verdict {
+	MGO_MONITOR_OK = 0,
+	MGO_MONITOR_REFUSED,
+	MGO_MONITOR_STALE,
+	MGO_MONITOR_GONE,
+};
+
+struct mgo_refusal {
+	const char *check;      /* static: "uid", "namespace", "image", ... */
+	/* The act's intent differs from what the spec and the allowlist
+	 * justify: worth one fresh read of the allowlist before refusing,
+	 * since the launcher's watch of it may lag the watcher's. */
+	bool allowlist_sensitive;
+	char detail[768];       /* printable ASCII */
+};
+
+/* Every act about a MustGather (all kinds but ALLOWLIST_STATUS), against
+ * the MustGather read back: it exists with the act's UID, the act saw its
+ * current resourceVersion and generation (not CLEANUP, which writes no
+ * status), it is not being deleted, it is unfinished (finished for
+ * CLEANUP), a Job named is the one the launcher names for it and not one
+ * the spec retains (FINISH, CLEANUP), a reason is one the operator writes.
+ * A LAUNCH must be outside the operator's and the platform's namespaces and
+ * its intent equal, field by field, to what mgo_validate_spec makes of the
+ * spec and `allowlist` (MustGatherImage/cluster, NULL: none). */
+int mgo_monitor_check_mg(const struct mgo_policy *policy, const struct mgo_act *act,
+			 const json_t *mg, const json_t *allowlist, struct mgo_refusal *why);
+
+/* A Job an act deletes, or whose end FINISH records, read back from the
+ * act's namespace under the launcher's own name for the MustGather: it must
+ * be in that namespace, controlled by the MustGather (ownerReference with
+ * the act's UID and controller: true), and the Job the act names (its UID).
+ * FINISH: its conditions must agree (Complete=True for succeeded; a
+ * failure is refused only when the Job says it completed). A missing Job is
+ * MGO_MONITOR_GONE, but refused for a FINISH that claims success. */
+int mgo_monitor_check_job(const struct mgo_act *act, const json_t *job, struct mgo_refusal *why);
+
+/* An ALLOWLIST_STATUS act against MustGatherImage/cluster read back: the
+ * name is "cluster", the UID and generation are the object's, and the
+ * malformed entries and their messages are exactly what
+ * mgo_decide_allowlist makes of its spec.images. */
+int mgo_monitor_check_allowlist(const struct mgo_act *act, const json_t *mgi,
+				struct mgo_refusal *why);
+
+#endif
