@@ -294,7 +294,7 @@ static void put_summary(const struct doc *d)
 			put_code(vs.v[k]);
 		}
 		fputs(vs.n ? " | " : "none | ", stdout);
-		fputs(p->role < 0 ? "none of its own (see below)" : "yes", stdout);
+		fputs("yes", stdout);
 		puts(" |");
 	}
 }
@@ -302,14 +302,18 @@ static void put_summary(const struct doc *d)
 static void put_process(struct doc *d, const struct proc *p)
 {
 	printf("\n## %s\n\n", p->name);
-	if (p->role < 0) {
-		puts("No sandbox of its own: it forks and executes the other processes, and whatever "
-		     "it installed they\nwould inherit, so each installs its own instead (see "
-		     "`common/sandbox/include/mgo/sandbox.h`). It\nholds no API token and parses no network "
-		     "input: only its children's log lines and the\nframes on their notification "
-		     "sockets (heartbeats and metric frames, bounded and fuzzed). It holds\n"
-		     "every child's CURVE secret key, to hand each its own again when it restarts, "
-		     "which is why the\nHTTP endpoint lives in mgo-health and not here.");
+	if (p->role == MGO_SANDBOX_SUPERVISOR) {
+		puts("No API token and no API permission. It parses no network input: only its "
+		     "children's log\nlines and the frames on their notification sockets (both "
+		     "bounded and fuzzed). It holds every\nchild's CURVE secret key, to hand each "
+		     "its own again when it restarts, which is why the HTTP\nendpoint lives in "
+		     "mgo-health and not here. Its children would inherit its sandbox, so\nbefore "
+		     "the sandbox and the keys it forks the spawner (`supervisor/sup_spawn.h`), which "
+		     "holds\nneither, reads only the supervisor's requests, and forks and executes "
+		     "the children as the\nsupervisor's own; the supervisor itself can then neither "
+		     "execute a program nor read the\nroles' tokens.");
+		puts("\nSandbox, besides the rows every process has (below):\n");
+		put_rows(d, &p->sandbox, false);
 		return;
 	}
 	if (p->sa) {
@@ -439,6 +443,56 @@ static void put_taken_over(void)
 	}
 }
 
+/* What the kernel can and cannot enforce, said plainly; the tests that
+ * prove each sentence are named. */
+static void put_limits(void)
+{
+	puts("\n## What the sandbox can and cannot restrict\n\n"
+	     "Measured on Linux 6.18 with Landlock ABI 7; `tests/unit/test_sandbox.c` proves each "
+	     "point\n(and skips, saying why, where a kernel lacks a feature).\n\n"
+	     "- **Files**: Landlock handles every file right of the kernel's ABI, so a process "
+	     "reads,\n  writes, creates and removes only what its rows above grant. Descriptors "
+	     "opened before\n  the sandbox (stdout, the supervisor's pipes) are not checked again.\n"
+	     "- **Bound sockets**: the validator and the launcher each bind in their own "
+	     "directory,\n  `<socketDir>/validator/` and `<socketDir>/launcher/`, made 0700 by the "
+	     "supervisor, the\n  only place their Landlock rules let them create or remove "
+	     "anything: neither can\n  `unlink()`, rename or re-`bind()` the other's socket, and "
+	     "the watcher and mgo-health can\n  touch neither. The supervisor may remove both at "
+	     "exit, as it made the directory.\n"
+	     "- **TCP**: Landlock (ABI 4) restricts `connect()` and `bind()` by port, not by "
+	     "address:\n  the watcher and launcher can reach any host on the API server's port "
+	     "(and a proxy's).\n"
+	     "- **UDP and other datagrams**: Landlock has no UDP rules, so seccomp refuses "
+	     "`socket()` of\n  any type but `SOCK_STREAM` in every process (UDP, raw, Unix "
+	     "datagram): nothing can send\n  a datagram. With no resolver left, the watcher and "
+	     "launcher resolve the API server's\n  name (and each proxy's) once, before the "
+	     "sandbox, and pin the addresses in libcurl\n  (`CURLOPT_RESOLVE`). In a cluster the "
+	     "server is `KUBERNETES_SERVICE_HOST`, an address,\n  and nothing is resolved. A name "
+	     "in a kubeconfig is resolved once per process start: if\n  its addresses change, the "
+	     "process keeps the old ones until it restarts (killing it is\n  enough: the supervisor "
+	     "starts it again, and it resolves anew).\n"
+	     "- **Abstract Unix sockets**: scoped (ABI 6): a process reaches only those made "
+	     "inside its\n  own sandbox. mgo-health and the supervisor cannot make a Unix socket "
+	     "at all.\n"
+	     "- **Pathname Unix sockets**: Landlock up to ABI 7 cannot restrict `connect()` "
+	     "to a\n  pathname socket. File rights do not cover it: the kernel checks only the "
+	     "socket file's\n  write permission, and every process here runs as the same uid. "
+	     "The watcher, validator and\n  launcher (the roles with `AF_UNIX`) could connect to "
+	     "any socket they can name: in the pod\n  those are only the operator's own, where "
+	     "CURVE and the ZAP handler accept exactly the\n  expected peer's key (the watcher "
+	     "cannot talk to the launcher, `test_ipc_auth`). A later\n  Landlock ABI adds "
+	     "`LANDLOCK_ACCESS_FS_RESOLVE_UNIX` (merged in 2026), which this sandbox\n  does "
+	     "not use yet; seccomp cannot help, as `connect()`'s address is behind a pointer.\n"
+	     "- **Signals**: scoped (ABI 6) for the four children: none can signal a sibling. "
+	     "The\n  supervisor must signal its children, whom the spawner starts outside its "
+	     "sandbox, so its\n  signals are not scoped.\n"
+	     "- **The supervisor** holds every CURVE secret and cannot read the roles' tokens: "
+	     "a process's\n  children inherit its sandbox, so it forks an unsandboxed spawner "
+	     "(before it mints any\n  key) that starts the children for it; the supervisor itself "
+	     "can neither fork nor execute.\n  The spawner reads only fixed-size requests naming "
+	     "a child, and runs only that child's\n  program with the arguments fixed at start.");
+}
+
 static void render(struct doc *d)
 {
 	size_t first = 0;
@@ -461,6 +515,7 @@ static void render(struct doc *d)
 		put_rows(d, &d->procs[first].sandbox, true);
 	}
 	put_taken_over();
+	put_limits();
 	put_other_roles(d);
 }
 
@@ -497,7 +552,6 @@ static int build(struct doc *d, char *err, size_t errlen)
 	snprintf(dir, sizeof(dir), "%s/rbac", d->a.deploy);
 	if ((rc = mgoctl_manifests_load(dir, &d->m, err, errlen)))
 		return rc;
-	d->procs[d->nprocs++] = (struct proc){.name = "supervisor", .role = -1};
 	for (int r = 0; r < MGO_SANDBOX_ROLE_N; r++) {
 		struct proc *p = &d->procs[d->nprocs++];
 

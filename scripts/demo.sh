@@ -103,7 +103,7 @@ grep -h '"event":"sandbox.applied"' "$work"/operator.log |
   /usr/bin/python3 -c 'import json, sys
 for line in sys.stdin:
     e = json.loads(line)
-    print("%-9s sandboxed: seccomp %d rules, Landlock ABI %d, %d readable paths, fds <= %d"
+    print("%-10s sandboxed: seccomp %d rules, Landlock ABI %d, %d readable paths, fds <= %d"
           % (e["sandbox"], e["seccomp_rules"], e["landlock_abi"], e["read_rules"], e["max_fds"]))'
 
 say "an administrator allows one custom image"

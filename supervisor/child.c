@@ -293,19 +293,17 @@ static void failed(struct mgo_child *c, const char *how)
 	mgo_sup_health_changed(s);
 }
 
-/* Pipes, keys, fork and exec; 0 or a negative errno with err set. Only
- * the processes with IPC peers get keys. mgo-health's fd 3 is the read end
- * of the snapshot pipe, whose write end goes to the health feed; mgo-tokens
- * gets neither. */
+/* Pipes, keys, and the spawner's fork and exec; 0 or a negative errno with
+ * err set. Only the processes with IPC peers get keys. mgo-health's fd 3 is
+ * the read end of the snapshot pipe, whose write end goes to the health
+ * feed; mgo-tokens gets neither. */
 static int spawn_child(struct mgo_child *c, char *err, size_t errlen)
 {
 	struct mgo_sup *s = c->sup;
 	bool health = c->role == MGO_ROLE_HEALTH, ipc = mgo_sup_peers_of(c->role) != 0;
 	int keys[2] = {-1, -1}, notify[2] = {-1, -1}, out[2] = {-1, -1}, rc = 0;
-	char keys_arg[8], notify_arg[8], *argv[12];
 	uint8_t bundle[MGO_IPC_BUNDLE_MAX];
-	size_t blen = 0, n = 0;
-	struct mgo_spawn sp;
+	size_t blen = 0;
 	pid_t pid = -1;
 
 	if (ipc && (rc = mgo_sup_bundle(s, c->role, bundle, sizeof(bundle), &blen))) {
@@ -339,25 +337,7 @@ static int spawn_child(struct mgo_child *c, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
-	snprintf(keys_arg, sizeof(keys_arg), "%d", MGO_SPAWN_KEYS_FD);
-	snprintf(notify_arg, sizeof(notify_arg), "%d", MGO_SPAWN_NOTIFY_FD);
-	argv[n++] = c->path;
-	argv[n++] = "--config";
-	argv[n++] = (char *)s->config_path;
-	if (health || ipc) {
-		argv[n++] = health ? "--snapshot-fd" : "--keys-fd";
-		argv[n++] = keys_arg;
-	}
-	argv[n++] = "--notify-fd";
-	argv[n++] = notify_arg;
-	if (s->log_level) {
-		argv[n++] = "--log-level";
-		argv[n++] = (char *)s->log_level;
-	}
-	argv[n] = NULL;
-	sp = (struct mgo_spawn){.path = c->path, .argv = argv, .keys_fd = keys[0],
-				.notify_fd = notify[1], .out_fd = out[1]};
-	pid = mgo_spawn(&sp);
+	pid = mgo_spawner_spawn(&s->spawner, (size_t)(c - s->kids), keys[0], notify[1], out[1]);
 	if (pid < 0) {
 		rc = (int)pid;
 		snprintf(err, errlen, "cannot fork: %s", strerror(-rc));

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "mgo/log.h"
+#include "mgo/sandbox.h"
 #include "sockdir.h"
 
 static int usage(void)
@@ -87,6 +88,7 @@ int mgo_sup_args(struct mgo_sup *s, int argc, char **argv)
 	int c, rc, level = MGO_LOG_INFO;
 
 	memset(s, 0, sizeof(*s));
+	s->spawner.fd = -1;
 	mgo_log_init("supervisor", MGO_LOG_INFO);
 	s->n_kids = MGO_SUP_CHILDREN;
 	for (size_t i = 0; i < s->n_kids; i++)
@@ -176,13 +178,24 @@ static void reap(struct mgo_loop *loop, int signo, void *ctx)
 
 	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
 		struct mgo_child *c = NULL;
+		char how[64];
+
+		if (pid == s->spawner.pid) {
+			/* no child could be started again: stop, and let the
+			 * kubelet restart the container */
+			s->spawner.pid = 0;
+			mgo_log_kv(MGO_LOG_ERROR, NULL, "supervisor.spawner.died", "{s:s}", "status",
+				   mgo_sup_describe_exit(st, how, sizeof(how)));
+			if (!s->stopping)
+				begin_shutdown(s, 1, "the spawner died");
+			continue;
+		}
 		for (size_t i = 0; i < s->n_kids; i++)
 			if (s->kids[i].pid == pid)
 				c = &s->kids[i];
 		if (c) {
 			mgo_child_exited(c, st);
 		} else {
-			char how[64];
 			mgo_log_kv(MGO_LOG_INFO, NULL, "supervisor.reaped", "{s:i, s:s}", "orphan_pid",
 				   (int)pid, "status", mgo_sup_describe_exit(st, how, sizeof(how)));
 		}
@@ -289,6 +302,25 @@ int mgo_sup_bundle(const struct mgo_sup *s, enum mgo_role role, uint8_t *buf, si
 	return rc;
 }
 
+/* From here on it reads no file and opens no socket; it cannot fork or
+ * execute anything (the spawner does), nor read the roles' tokens. */
+static int enter_sandbox(struct mgo_sup *s)
+{
+	const int keep[] = {s->spawner.fd, -1};
+	const struct mgo_sandbox_policy pol = {
+		.role = MGO_SANDBOX_SUPERVISOR,
+		.bind_dir = s->cfg.socket_dir,
+		.remove_bind_dir = s->sockdir_created,
+		.keep_fds = keep,
+	};
+	struct mgo_sandbox_report report;
+	int rc = mgo_sandbox_apply(&pol, &report);
+
+	if (rc == 0)
+		mgo_sandbox_log_report(&report);
+	return rc;
+}
+
 int mgo_sup_open(struct mgo_sup *s)
 {
 	char err[512];
@@ -300,6 +332,14 @@ int mgo_sup_open(struct mgo_sup *s)
 		return 2;
 	}
 	s->sockdir_made = true;
+	/* before the sandbox, which its children must not inherit, and before
+	 * the keys, which it must not hold */
+	if ((rc = mgo_spawner_start(&s->spawner, s))) {
+		mgo_error("supervisor.spawner", "cannot start the spawner: %s", strerror(-rc));
+		return 1;
+	}
+	if ((rc = enter_sandbox(s)))
+		return 1;
 	if ((rc = mgo_loop_new(&s->loop)) ||
 	    (rc = mgo_loop_add_signal(s->loop, SIGCHLD, reap, s)) ||
 	    (rc = mgo_loop_add_signal(s->loop, SIGTERM, on_stop_signal, s)) ||
@@ -369,6 +409,7 @@ void mgo_sup_close(struct mgo_sup *s)
 		}
 		mgo_child_free(c);
 	}
+	mgo_spawner_stop(&s->spawner);
 	mgo_health_feed_close(s);
 	mgo_timer_remove(s->grace);
 	mgo_loop_free(s->loop);

@@ -30,6 +30,7 @@
 #include "mgo/loop.h"
 #include "mgo/notify.h"
 #include "policy.h"
+#include "sup_spawn.h"
 
 enum mgo_child_state {
 	MGO_CHILD_DOWN = 0,     /* not running, nothing scheduled */
@@ -85,6 +86,7 @@ struct mgo_sup {
 	int status;                     /* the exit status once stopped */
 	struct mgo_timer *grace;
 	struct mgo_health_feed feed;    /* to mgo-health (health_feed.h) */
+	struct mgo_spawner spawner;     /* forks and executes the children (sup_spawn.h) */
 	struct mgo_sup_store *metrics;  /* sup_metrics.c */
 };
 
@@ -98,8 +100,9 @@ int mgo_sup_args(struct mgo_sup *s, int argc, char **argv);
 /* PID 1, or the subreaper of everything below us when not; not dumpable,
  * since it holds every child's secret key. Returns 0 or 1. */
 int mgo_sup_become_init(struct mgo_sup *s);
-/* The private socket directory, the loop and its signals, the keys. 0, 1 or
- * 2 (the socket directory refused). */
+/* The private socket directory, the spawner, the sandbox, the loop and its
+ * signals, the keys, in that order. 0, 1 or 2 (the socket directory
+ * refused). */
 int mgo_sup_open(struct mgo_sup *s);
 /* Starts the children and supervises them until shut down; the exit status. */
 int mgo_sup_run(struct mgo_sup *s);

@@ -916,13 +916,13 @@ void cluster_procs_start(struct cluster *c)
 
 const char *cl_launcher_endpoint(const struct cluster *c, char buf[600])
 {
-	snprintf(buf, 600, "ipc://%s/launcher", c->env.dir);
+	snprintf(buf, 600, "ipc://%s/launcher/socket", c->env.dir);
 	return buf;
 }
 
 const char *cl_validator_endpoint(const struct cluster *c, char buf[600])
 {
-	snprintf(buf, 600, "ipc://%s/validator", c->env.dir);
+	snprintf(buf, 600, "ipc://%s/validator/socket", c->env.dir);
 	return buf;
 }
 

@@ -54,6 +54,36 @@ Test(kube_client, get_sends_token_and_accept_and_parses_the_body)
 	env_stop(e);
 }
 
+/* The addresses a sandboxed process pinned before its sandbox (which
+ * refuses the resolver's sockets) are what libcurl connects to: a name
+ * under .invalid (RFC 6761) resolves nowhere else. */
+Test(kube_client, pinned_addresses_stand_in_for_the_resolver)
+{
+	struct env *e = calloc(1, sizeof(*e));
+	struct outcome o = {0};
+	char server[64], pin[96], err[256];
+
+	cr_assert_not_null(e);
+	mgo_log_init("test", MGO_LOG_ERROR);
+	fake_start(&e->fake, reply_pod, NULL);
+	snprintf(server, sizeof(server), "http://mgo-api.invalid:%d", e->fake.port);
+	snprintf(pin, sizeof(pin), "mgo-api.invalid:%d:127.0.0.1", e->fake.port);
+	e->creds = (struct mgo_kube_creds){.server = strdup(server), .token = strdup("tok-1"),
+					   .resolve = calloc(2, sizeof(char *))};
+	cr_assert_not_null(e->creds.resolve);
+	e->creds.resolve[0] = strdup(pin);
+	cr_assert_eq(mgo_loop_new(&e->loop), 0);
+	cr_assert_eq(mgo_kube_client_new(e->loop, &e->creds, &fast_opts, &e->client, err,
+					 sizeof(err)), 0, "%s", err);
+	cr_assert_eq(mgo_kube_get(e->client, &pods, "default", "web-0", on_done, &o, NULL), 0);
+	cr_assert(run_until(e, &o.done, DEADLINE_MS));
+	cr_assert_not(o.failed, "%s", o.err.message);
+	cr_assert_eq(o.http, 200);
+	cr_assert_eq(fake_count(&e->fake), 1);
+	json_decref(o.body);
+	env_stop(e);
+}
+
 static void reply_status(struct fake *f, const struct fake_req *req, int n,
 			 struct fake_reply *out)
 {

@@ -9,6 +9,7 @@
 #include <linux/sched.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <stddef.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -35,7 +36,7 @@
 #include "spawn.h"
 #include "tokens.h"
 
-static char dir[64], sockdir[96];
+static char dir[64], sockdir[80], vdir[96], ldir[96];
 static int report_fd = -1;
 static struct mgo_sandbox_report child_report; /* in the child, once sandboxed */
 
@@ -44,6 +45,11 @@ static void setup(void)
 	make_temp_dir(dir, sizeof(dir), "mgo-sandbox");
 	snprintf(sockdir, sizeof(sockdir), "%s/run", dir);
 	cr_assert_eq(mkdir(sockdir, 0700), 0);
+	/* as the supervisor makes them: each binder's own directory */
+	snprintf(vdir, sizeof(vdir), "%s/validator", sockdir);
+	snprintf(ldir, sizeof(ldir), "%s/launcher", sockdir);
+	cr_assert_eq(mkdir(vdir, 0700), 0);
+	cr_assert_eq(mkdir(ldir, 0700), 0);
 }
 
 static void teardown(void)
@@ -133,10 +139,16 @@ static void assert_passed(const struct outcome *o)
 		  "the child failed (status %#x): %s", o->status, o->report);
 }
 
+/* The directory a role's policy names, as the programs fill it in. */
+static const char *bind_dir_of(enum mgo_sandbox_role role)
+{
+	return role == MGO_SANDBOX_VALIDATOR ? vdir : role == MGO_SANDBOX_LAUNCHER ? ldir : sockdir;
+}
+
 static struct child role_child(enum mgo_sandbox_role role, void (*body)(void *), void *arg)
 {
 	return (struct child){
-		.policy = {.role = role, .socket_dir = sockdir},
+		.policy = {.role = role, .bind_dir = bind_dir_of(role)},
 		.keep = {-1},
 		.body = body,
 		.arg = arg,
@@ -256,7 +268,7 @@ static void zmq_ipc_works(void *arg)
 	struct stat st;
 	int n;
 
-	snprintf(endpoint, sizeof(endpoint), "ipc://%s/validator", sockdir);
+	snprintf(endpoint, sizeof(endpoint), "ipc://%s/socket", vdir);
 	CHECK(zctx, "zmq_ctx_new: %s", zmq_strerror(errno));
 	CHECK(mgo_ipc_bind_pull(zctx, endpoint, NULL, &pull) == 0, "bind %s: %s", endpoint,
 	      zmq_strerror(errno));
@@ -466,7 +478,7 @@ static void collect_layers(const struct mgo_sandbox_entry *e, void *ctx)
 
 	if ((n == 0 || l->order[n - 1] != e->layer[0]) && n + 1 < sizeof(l->order))
 		l->order[n] = e->layer[0];
-	if (strcmp(e->layer, "seccomp") == 0 && strncmp(e->what, "socket:", 7) == 0)
+	if (strcmp(e->layer, "seccomp") == 0 && strncmp(e->what, "socket: any family", 18) == 0)
 		snprintf(l->families, sizeof(l->families), "%s", e->what);
 }
 
@@ -557,12 +569,12 @@ static void launcher_writes(void *arg)
 	char path[200];
 	int fd;
 
-	snprintf(path, sizeof(path), "%s/file", sockdir);
-	expect_eacces("a regular file in the socket directory", open(path, O_WRONLY | O_CREAT, 0600));
-	snprintf(path, sizeof(path), "%s/sub", sockdir);
-	expect_eacces("a directory in the socket directory", mkdir(path, 0700));
+	snprintf(path, sizeof(path), "%s/file", ldir);
+	expect_eacces("a regular file in its socket directory", open(path, O_WRONLY | O_CREAT, 0600));
+	snprintf(path, sizeof(path), "%s/sub", ldir);
+	expect_eacces("a directory in its socket directory", mkdir(path, 0700));
 	fd = socket(AF_UNIX, SOCK_STREAM, 0);
-	snprintf(a.sun_path, sizeof(a.sun_path), "%s/launcher", sockdir);
+	snprintf(a.sun_path, sizeof(a.sun_path), "%s/socket", ldir);
 	CHECK(bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0, "bind in the socket directory: %s",
 	      strerror(errno));
 	CHECK(unlink(a.sun_path) == 0, "removing its socket: %s", strerror(errno));
@@ -664,18 +676,377 @@ Test(sandbox, a_rotated_projected_token_stays_readable)
 
 /* --- the watcher and launcher on the network ---------------------------- */
 
-static void resolves(void *arg)
-{
-	struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res = NULL;
-	int rc = getaddrinfo("localhost", "443", &hints, &res);
+/* --- no datagrams, no Unix socket outside the peers, no peer's socket ---- */
 
-	CHECK(rc == 0 && res, "getaddrinfo(localhost): %s", gai_strerror(rc));
-	freeaddrinfo(res);
+static const enum mgo_sandbox_role all_roles[] = {
+	MGO_SANDBOX_WATCHER, MGO_SANDBOX_VALIDATOR, MGO_SANDBOX_LAUNCHER, MGO_SANDBOX_HEALTH,
+	MGO_SANDBOX_SUPERVISOR,
+};
+
+/* Runs body in each role's sandbox; every one must pass. */
+static void passes_in_every_role(void (*body)(void *), void *arg)
+{
+	for (size_t i = 0; i < sizeof(all_roles) / sizeof(all_roles[0]); i++) {
+		struct child c = role_child(all_roles[i], body, arg);
+		struct outcome o = run_child(&c);
+
+		cr_assert(o.status != -1, "%s: the child hung", mgo_sandbox_role_name(all_roles[i]));
+		cr_assert(WIFEXITED(o.status) && WEXITSTATUS(o.status) == 0,
+			  "%s: the child failed (status %#x): %s",
+			  mgo_sandbox_role_name(all_roles[i]), o.status, o.report);
+	}
 }
 
-Test(sandbox, watcher_still_resolves_names)
+struct udp_case {
+	int listener;
+	uint16_t port;
+};
+
+/* A token sent as a datagram would leave by UDP to any address (Landlock
+ * has no UDP rules): every way to make a datagram socket is refused. */
+static void udp_refused(void *arg)
 {
-	passes(MGO_SANDBOX_WATCHER, resolves, NULL);
+	static const struct {
+		int family, type, proto;
+	} tries[] = {
+		{AF_INET, SOCK_DGRAM, 0},
+		{AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_UDP},
+		{AF_INET6, SOCK_DGRAM, 0},
+		{AF_INET, SOCK_RAW, IPPROTO_UDP},
+		{AF_INET, SOCK_RAW, IPPROTO_ICMP},
+		{AF_INET6, SOCK_SEQPACKET, 0},
+		{AF_UNIX, SOCK_DGRAM, 0},
+		{AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0},
+	};
+	const struct udp_case *u = arg;
+	struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons(u->port),
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	int fd;
+
+	for (size_t i = 0; i < sizeof(tries) / sizeof(tries[0]); i++) {
+		errno = 0;
+		fd = socket(tries[i].family, tries[i].type, tries[i].proto);
+		if (fd >= 0 && tries[i].family == AF_INET && (tries[i].type & 0xf) == SOCK_DGRAM)
+			sendto(fd, "exfil:token", 11, 0, (struct sockaddr *)&to, sizeof(to));
+		CHECK(fd < 0 && errno == EACCES, "socket(%d, %#x, %d): fd %d, %s", tries[i].family,
+		      tries[i].type, tries[i].proto, fd, strerror(errno));
+	}
+	/* the kernel reads an int: high bits must not hide SOCK_DGRAM */
+	fd = (int)syscall(SYS_socket, AF_INET, (1L << 32) | SOCK_DGRAM, 0);
+	if (fd >= 0)
+		sendto(fd, "exfil:token", 11, 0, (struct sockaddr *)&to, sizeof(to));
+	CHECK(fd < 0 && errno == EACCES, "socket(AF_INET, 1<<32|SOCK_DGRAM): %d", fd);
+	/* and so no name resolves: the API server's was pinned before */
+	struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res = NULL;
+	int rc = getaddrinfo("mgo-test.invalid", "443", &hints, &res);
+	CHECK(rc != 0, "a name resolved inside the sandbox");
+}
+
+Test(sandbox, no_role_sends_a_datagram)
+{
+	struct udp_case u;
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t len = sizeof(a);
+	char buf[64];
+
+	u.listener = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	cr_assert_geq(u.listener, 0);
+	cr_assert_eq(bind(u.listener, (struct sockaddr *)&a, sizeof(a)), 0);
+	cr_assert_eq(getsockname(u.listener, (struct sockaddr *)&a, &len), 0);
+	u.port = ntohs(a.sin_port);
+	passes_in_every_role(udp_refused, &u);
+	errno = 0;
+	cr_assert(recv(u.listener, buf, sizeof(buf), MSG_DONTWAIT) < 0 && errno == EAGAIN,
+		  "a datagram arrived: %s", strerror(errno));
+	close(u.listener);
+}
+
+/* Where the roles that connect over ipc:// may still connect: the
+ * abstract namespace is scoped (Landlock ABI 6), and a role without
+ * AF_UNIX cannot make the socket at all. */
+struct unix_case {
+	int abstract;                  /* listening, made outside the sandbox */
+	char abstract_name[64];
+	int abi;
+};
+
+static void abstract_refused(void *arg)
+{
+	const struct unix_case *u = arg;
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
+	socklen_t len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 +
+				    strlen(u->abstract_name));
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+
+	if (fd < 0) {
+		/* health and the supervisor: no Unix socket of their own */
+		CHECK(errno == EACCES, "socket(AF_UNIX): %s", strerror(errno));
+		CHECK(child_report.role == MGO_SANDBOX_HEALTH ||
+		      child_report.role == MGO_SANDBOX_SUPERVISOR, "socket(AF_UNIX) refused");
+		return;
+	}
+	memcpy(a.sun_path + 1, u->abstract_name, strlen(u->abstract_name));
+	errno = 0;
+	CHECK(connect(fd, (struct sockaddr *)&a, len) < 0 && errno == EPERM,
+	      "connect to an abstract socket made outside: %s", strerror(errno));
+	close(fd);
+}
+
+Test(sandbox, no_role_reaches_an_abstract_unix_socket)
+{
+	struct unix_case u = {0};
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
+
+	u.abi = (int)syscall(SYS_landlock_create_ruleset, NULL, 0, 1);
+	if (u.abi < 6)
+		cr_skip("Landlock ABI %d: abstract Unix sockets are scoped from ABI 6 on", u.abi);
+	snprintf(u.abstract_name, sizeof(u.abstract_name), "mgo-test-%d", (int)getpid());
+	memcpy(a.sun_path + 1, u.abstract_name, strlen(u.abstract_name));
+	u.abstract = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	cr_assert_geq(u.abstract, 0);
+	cr_assert_eq(bind(u.abstract, (struct sockaddr *)&a,
+			  (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 +
+				      strlen(u.abstract_name))), 0);
+	cr_assert_eq(listen(u.abstract, 4), 0);
+	passes_in_every_role(abstract_refused, &u);
+	close(u.abstract);
+}
+
+static void pathname_reached(void *arg)
+{
+	const char *path = arg;
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+
+	CHECK(fd >= 0, "socket(AF_UNIX): %s", strerror(errno));
+	snprintf(a.sun_path, sizeof(a.sun_path), "%s", path);
+	CHECK(connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0,
+	      "connect to %s was refused: docs/permissions.md says it is not", path);
+	close(fd);
+}
+
+/* What docs/permissions.md says Landlock cannot do here: a role with
+ * AF_UNIX can connect() to a pathname socket it can name, even outside its
+ * peer set (the kernel checks only the socket file's write permission,
+ * the same uid's). CURVE and ZAP refuse such a peer on the operator's own
+ * sockets (test_ipc_auth). A kernel with a Landlock ABI above 7 may have
+ * LANDLOCK_ACCESS_FS_RESOLVE_UNIX, which the sandbox does not use yet:
+ * then this proof no longer describes the whole truth. */
+Test(sandbox, a_pathname_unix_connect_is_what_landlock_cannot_refuse)
+{
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
+	int abi = (int)syscall(SYS_landlock_create_ruleset, NULL, 0, 1), fd;
+
+	if (abi > 7)
+		cr_skip("Landlock ABI %d may restrict pathname Unix connects "
+			"(LANDLOCK_ACCESS_FS_RESOLVE_UNIX); the sandbox does not use it yet", abi);
+	snprintf(a.sun_path, sizeof(a.sun_path), "%s/elsewhere", dir);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	cr_assert_eq(listen(fd, 8), 0);
+	passes(MGO_SANDBOX_WATCHER, pathname_reached, a.sun_path);
+	passes(MGO_SANDBOX_VALIDATOR, pathname_reached, a.sun_path);
+	passes(MGO_SANDBOX_LAUNCHER, pathname_reached, a.sun_path);
+	close(fd);
+}
+
+/* The peers' sockets, bound before the sandbox as the other process would. */
+struct peers {
+	int vfd, lfd;
+	char vsock[160], lsock[160];
+};
+
+static int bind_unix(const char *path)
+{
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	cr_assert_geq(fd, 0);
+	snprintf(a.sun_path, sizeof(a.sun_path), "%s", path);
+	cr_assert_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0, "bind %s: %s", path,
+		     strerror(errno));
+	cr_assert_eq(listen(fd, 4), 0);
+	return fd;
+}
+
+static void make_peers(struct peers *p)
+{
+	snprintf(p->vsock, sizeof(p->vsock), "%s/socket", vdir);
+	snprintf(p->lsock, sizeof(p->lsock), "%s/socket", ldir);
+	p->vfd = bind_unix(p->vsock);
+	p->lfd = bind_unix(p->lsock);
+}
+
+/* Neither peer's socket can be removed, renamed away or replaced; the
+ * role's own directory (validator, launcher) still takes its own socket. */
+static void peers_untouchable(void *arg)
+{
+	const struct peers *p = arg;
+	enum mgo_sandbox_role role = child_report.role;
+	const char *own = role == MGO_SANDBOX_VALIDATOR ? vdir
+			  : role == MGO_SANDBOX_LAUNCHER ? ldir : NULL;
+	const char *socks[] = {p->vsock, p->lsock};
+	const char *dirs[] = {vdir, ldir};
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
+	char path[200];
+
+	for (int i = 0; i < 2; i++) {
+		if (own && strcmp(dirs[i], own) == 0)
+			continue;
+		expect_eacces("unlink a peer's socket", unlink(socks[i]));
+		snprintf(path, sizeof(path), "%s/moved", own ? own : dir);
+		errno = 0;
+		CHECK(rename(socks[i], path) < 0 && (errno == EACCES || errno == EXDEV),
+		      "rename a peer's socket: %s", strerror(errno));
+		int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+		if (fd < 0) {
+			CHECK(errno == EACCES, "socket(AF_UNIX): %s", strerror(errno));
+			continue;
+		}
+		snprintf(a.sun_path, sizeof(a.sun_path), "%s/other", dirs[i]);
+		expect_eacces("bind in a peer's directory", bind(fd, (struct sockaddr *)&a,
+								 sizeof(a)));
+		close(fd);
+	}
+	if (own) {
+		int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+		snprintf(a.sun_path, sizeof(a.sun_path), "%s/next", own);
+		CHECK(fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0,
+		      "bind in its own directory: %s", strerror(errno));
+		CHECK(unlink(a.sun_path) == 0, "unlink its own socket: %s", strerror(errno));
+		close(fd);
+	}
+}
+
+Test(sandbox, no_role_but_the_owner_removes_or_replaces_a_socket)
+{
+	struct peers p;
+	struct stat st;
+
+	make_peers(&p);
+	for (size_t i = 0; i < sizeof(all_roles) / sizeof(all_roles[0]); i++) {
+		/* the supervisor removes them all at exit: its own test below */
+		if (all_roles[i] == MGO_SANDBOX_SUPERVISOR)
+			continue;
+		passes(all_roles[i], peers_untouchable, &p);
+		cr_assert_eq(stat(p.vsock, &st), 0, "%s: the validator's socket is gone",
+			     mgo_sandbox_role_name(all_roles[i]));
+		cr_assert_eq(stat(p.lsock, &st), 0, "%s: the launcher's socket is gone",
+			     mgo_sandbox_role_name(all_roles[i]));
+	}
+	close(p.vfd);
+	close(p.lfd);
+}
+
+static void sibling_unsignalled(void *arg)
+{
+	const pid_t *sibling = arg;
+
+	errno = 0;
+	CHECK(kill(*sibling, SIGKILL) < 0 && errno == EPERM, "kill a sibling: %s",
+	      strerror(errno));
+}
+
+/* Signals are scoped (Landlock ABI 6) for the four children: none can
+ * signal a process outside its sandbox, a sibling of the same uid least of
+ * all. The supervisor's are not (its own test below). */
+Test(sandbox, no_child_signals_a_sibling)
+{
+	int abi = (int)syscall(SYS_landlock_create_ruleset, NULL, 0, 1);
+	pid_t sibling;
+
+	if (abi < 6)
+		cr_skip("Landlock ABI %d: signals are scoped from ABI 6 on", abi);
+	sibling = fork();
+	cr_assert_geq(sibling, 0);
+	if (sibling == 0) {
+		pause();
+		_exit(0);
+	}
+	for (size_t i = 0; i < sizeof(all_roles) / sizeof(all_roles[0]); i++)
+		if (all_roles[i] != MGO_SANDBOX_SUPERVISOR)
+			passes(all_roles[i], sibling_unsignalled, &sibling);
+	int st = stop_process(sibling, SIGKILL, 5000);
+	cr_assert(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL, "the sibling ended %#x", st);
+}
+
+/* --- the supervisor ------------------------------------------------------ */
+
+struct sup_case {
+	struct paths p;
+	struct peers peers;
+	pid_t sibling;                 /* a process outside its domain */
+};
+
+/* Reads no file (the tokens least of all), makes no socket but a pair,
+ * can stop a process it did not start in its sandbox, and removes the
+ * socket directory at exit. */
+static void supervisor_confined(void *arg)
+{
+	const struct sup_case *sc = arg;
+	char path[200];
+	int pair[2];
+
+	expect_eacces("the watcher's token", open(sc->p.own, O_RDONLY));
+	expect_eacces("the launcher's token", open(sc->p.other, O_RDONLY));
+	expect_eacces("the configuration", open(sc->p.config, O_RDONLY));
+	expect_eacces("a directory listing", open(dir, O_RDONLY | O_DIRECTORY));
+	snprintf(path, sizeof(path), "%s/new", sockdir);
+	expect_eacces("a new file in the socket directory", open(path, O_WRONLY | O_CREAT, 0600));
+	expect_eacces("socket(AF_UNIX)", socket(AF_UNIX, SOCK_STREAM, 0));
+	expect_eacces("socket(AF_INET)", socket(AF_INET, SOCK_STREAM, 0));
+	CHECK(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) == 0,
+	      "socketpair(AF_UNIX, SOCK_SEQPACKET): %s", strerror(errno));
+	CHECK(kill(sc->sibling, SIGKILL) == 0, "kill a child made by the spawner: %s",
+	      strerror(errno));
+	CHECK(unlink(sc->peers.vsock) == 0 && unlink(sc->peers.lsock) == 0,
+	      "removing the sockets at exit: %s", strerror(errno));
+	CHECK(rmdir(vdir) == 0 && rmdir(ldir) == 0 && rmdir(sockdir) == 0,
+	      "removing the socket directory it made: %s", strerror(errno));
+	expect_eacces("removing a file elsewhere", unlink(sc->p.config));
+}
+
+Test(sandbox, the_supervisor_reads_no_token_and_opens_no_socket)
+{
+	struct sup_case sc;
+	struct stat st;
+
+	make_tokens(&sc.p);
+	make_peers(&sc.peers);
+	sc.sibling = fork();
+	cr_assert_geq(sc.sibling, 0);
+	if (sc.sibling == 0) {
+		pause();
+		_exit(0);
+	}
+	struct child c = role_child(MGO_SANDBOX_SUPERVISOR, supervisor_confined, &sc);
+	c.policy.remove_bind_dir = true;
+	struct outcome o = run_child(&c);
+	int st_sib = stop_process(sc.sibling, SIGKILL, 5000);
+	close(sc.peers.vfd);
+	close(sc.peers.lfd);
+	assert_passed(&o);
+	cr_assert(WIFSIGNALED(st_sib) && WTERMSIG(st_sib) == SIGKILL, "status %#x", st_sib);
+	cr_assert_neq(stat(sockdir, &st), 0, "the socket directory stayed");
+}
+
+static void supervisor_execs(void *arg)
+{
+	char *const argv[] = {"/bin/true", NULL};
+
+	execve("/bin/true", argv, NULL);
+	fail("execve: %s", strerror(errno));
+}
+
+/* The spawner executes the children; the supervisor itself cannot. */
+Test(sandbox, the_supervisor_cannot_execute_a_program)
+{
+	struct child c = role_child(MGO_SANDBOX_SUPERVISOR, supervisor_execs, NULL);
+	struct outcome o = run_child(&c);
+
+	cr_assert(o.status != -1 && WIFSIGNALED(o.status) && WTERMSIG(o.status) == SIGSYS,
+		  "status %#x: %s", o.status, o.report);
 }
 
 struct ports_case {
@@ -703,7 +1074,7 @@ Test(sandbox, launcher_connects_only_to_allowed_ports)
 {
 	struct ports_case t;
 	int a = tcp_listener(&t.allowed), b = tcp_listener(&t.other);
-	uint16_t ports[] = {t.allowed, 53, 0};
+	uint16_t ports[] = {t.allowed, 0};
 	struct child c = role_child(MGO_SANDBOX_LAUNCHER, connects_to_allowed_port_only, &t);
 	c.policy.connect_ports = ports;
 	struct outcome o = run_child(&c);
@@ -899,16 +1270,17 @@ struct ports_row {
 Test(sandbox, connect_ports_follow_the_server_and_proxies)
 {
 	static const struct ports_row rows[] = {
-		{"https://10.0.0.1:6443", NULL, NULL, 2, {6443, 53}},
-		{"https://api.example.com", NULL, NULL, 2, {443, 53}},
-		{"http://127.0.0.1", NULL, NULL, 2, {80, 53}},
-		{"https://[fd00::1]:8443", NULL, NULL, 2, {8443, 53}},
+		{"https://10.0.0.1:6443", NULL, NULL, 1, {6443}},
+		{"https://api.example.com", NULL, NULL, 1, {443}},
+		{"http://127.0.0.1", NULL, NULL, 1, {80}},
+		{"https://[fd00::1]:8443", NULL, NULL, 1, {8443}},
 		{"https://dns.example:53", NULL, NULL, 1, {53}},
-		{"https://h", "https_proxy", "http://proxy:3128", 3, {443, 53, 3128}},
-		{"https://h", "HTTPS_PROXY", "proxy.corp", 3, {443, 53, 1080}},
-		{"https://h", "all_proxy", "socks5h://s:9050", 3, {443, 53, 9050}},
-		{"https://h:6443", "http_proxy", "https://p", 3, {6443, 53, 443}},
-		{"https://h", "ALL_PROXY", "", 2, {443, 53}},
+		{"https://h", "https_proxy", "http://proxy:3128", 2, {443, 3128}},
+		{"https://h", "HTTPS_PROXY", "proxy.corp", 2, {443, 1080}},
+		{"https://h", "all_proxy", "socks5h://s:9050", 2, {443, 9050}},
+		{"https://h:6443", "http_proxy", "https://p", 2, {6443, 443}},
+		{"https://h:443", "https_proxy", "http://p:443", 1, {443}},
+		{"https://h", "ALL_PROXY", "", 1, {443}},
 		{"not a url", NULL, NULL, -EINVAL, {0}},
 		{"https://h", "https_proxy", "http://user:s3cret@[::1", -EINVAL, {0}},
 		{"https://h", "https_proxy", "http://p:99999", -EINVAL, {0}},
@@ -936,6 +1308,38 @@ Test(sandbox, connect_ports_follow_the_server_and_proxies)
 			cr_assert_eq(out[k], r->want[k], "row %zu port %d: %u", i, k, out[k]);
 		cr_assert_eq(out[n], 0, "row %zu: not 0-ended", i);
 	}
+}
+
+/* What the watcher and launcher resolve before their sandbox: names only,
+ * the API server's and each proxy's, with its port, for CURLOPT_RESOLVE. */
+Test(sandbox, names_are_pinned_before_the_sandbox_and_addresses_left_alone)
+{
+	static const char *const vars[] = {"https_proxy", "HTTPS_PROXY", "http_proxy",
+					   "all_proxy", "ALL_PROXY"};
+	char **pins = NULL, err[128] = "";
+
+	for (size_t v = 0; v < sizeof(vars) / sizeof(vars[0]); v++)
+		unsetenv(vars[v]);
+	cr_assert_eq(mgo_kube_pin_names("https://10.0.0.1:6443", &pins, err, sizeof(err)), 0);
+	cr_assert_null(pins, "an address needs no pin");
+	cr_assert_eq(mgo_kube_pin_names("https://[fd00::1]:8443", &pins, err, sizeof(err)), 0);
+	cr_assert_null(pins);
+	setenv("https_proxy", "http://localhost:3128", 1);
+	cr_assert_eq(mgo_kube_pin_names("https://localhost:6443", &pins, err, sizeof(err)), 0,
+		     "%s", err);
+	cr_assert_not_null(pins);
+	cr_assert_not_null(pins[0]);
+	cr_assert_eq(strncmp(pins[0], "localhost:6443:", 15), 0, "%s", pins[0]);
+	cr_assert(strstr(pins[0], "127.0.0.1") || strstr(pins[0], "[::1]"), "%s", pins[0]);
+	cr_assert_not_null(pins[1]);
+	cr_assert_eq(strncmp(pins[1], "localhost:3128:", 15), 0, "%s", pins[1]);
+	cr_assert_null(pins[2]);
+	mgo_kube_pins_free(pins);
+	setenv("https_proxy", "http://user:s3cret@[::1", 1);
+	cr_assert_eq(mgo_kube_pin_names("https://localhost", &pins, err, sizeof(err)), -EINVAL);
+	cr_assert_null(strstr(err, "s3cret"), "leaks the value: %s", err);
+	cr_assert_null(pins);
+	unsetenv("https_proxy");
 }
 
 /* --- process state ------------------------------------------------------ */
@@ -1082,7 +1486,7 @@ Test(sandbox, a_seccomp_failure_fails_closed)
 
 static void applies_once(void *arg)
 {
-	struct mgo_sandbox_policy p = {.role = MGO_SANDBOX_VALIDATOR, .socket_dir = sockdir};
+	struct mgo_sandbox_policy p = {.role = MGO_SANDBOX_VALIDATOR, .bind_dir = sockdir};
 	CHECK(mgo_sandbox_apply(&p, NULL) == -EALREADY, "a second apply");
 }
 
@@ -1116,7 +1520,7 @@ Test(sandbox, once_and_only_before_threads)
 	struct outcome o = run_child(&c);
 	assert_passed(&o);
 
-	struct mgo_sandbox_policy bad = {.role = MGO_SANDBOX_VALIDATOR, .socket_dir = "relative"};
+	struct mgo_sandbox_policy bad = {.role = MGO_SANDBOX_VALIDATOR, .bind_dir = "relative"};
 	cr_assert_eq(mgo_sandbox_apply(&bad, NULL), -EINVAL);
 	bad.role = MGO_SANDBOX_ROLE_N;
 	cr_assert_eq(mgo_sandbox_apply(&bad, NULL), -EINVAL);

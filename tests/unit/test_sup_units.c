@@ -261,8 +261,12 @@ Test(sup_sockdir, clean_removes_sockets_and_what_it_made)
 
 	snprintf(dir, sizeof(dir), "%s/run", mgo_test_dir);
 	cr_assert_eq(mgo_sockdir_make(dir, &created, err, sizeof(err)), 0);
-	free(mgo_test_write(dir, "validator", ""));
-	free(mgo_test_write(dir, "launcher", ""));
+	for (int i = 0; i < 2; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, i ? "launcher" : "validator");
+		cr_assert_eq(stat(path, &st), 0, "%s: made", path);
+		cr_assert_eq(st.st_mode & 07777, 0700, "%s: private", path);
+		free(mgo_test_write(path, "socket", ""));
+	}
 	mgo_sockdir_clean(dir, false);
 	snprintf(path, sizeof(path), "%s/launcher", dir);
 	cr_assert_neq(stat(path, &st), 0);

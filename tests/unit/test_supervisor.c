@@ -68,10 +68,34 @@ Test(supervisor, sigterm_stops_in_order_and_leaves_nothing_behind)
 		cr_assert(alive(kids[i]));
 	}
 	json_decref(ev);
-	snprintf(path, sizeof(path), "%s/launcher", op.socket_dir);
+	snprintf(path, sizeof(path), "%s/launcher/socket", op.socket_dir);
 	cr_assert_eq(stat(path, &st), 0, "the launcher's socket exists while it runs");
 	cr_assert_eq(stat(op.socket_dir, &st), 0);
 	cr_assert_eq(st.st_mode & 07777, 0700, "the socket directory is private");
+	/* the supervisor is sandboxed, its children are its own (made by the
+	 * spawner with CLONE_PARENT) and not inside its sandbox: each is
+	 * running with its own */
+	json_t *sb = mgo_test_operator_events(&op, "sandbox.applied", NULL);
+	bool sup_sandboxed = false;
+	for (size_t i = 0; i < json_array_size(sb); i++)
+		sup_sandboxed |= strcmp(str(json_array_get(sb, i), "role"), "supervisor") == 0 &&
+				 strcmp(str(json_array_get(sb, i), "sandbox"), "supervisor") == 0;
+	json_decref(sb);
+	cr_assert(sup_sandboxed, "no sandbox.applied line of the supervisor's");
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)op.pid);
+	char *status_text = slurp(path);
+	cr_assert(status_text && strstr(status_text, "Seccomp:\t2\n"), "supervisor: no filter");
+	free(status_text);
+	for (size_t i = 0; i < 4; i++) {
+		char want[32];
+		snprintf(path, sizeof(path), "/proc/%d/status", (int)kids[i]);
+		snprintf(want, sizeof(want), "PPid:\t%d\n", (int)op.pid);
+		status_text = slurp(path);
+		cr_assert(status_text && strstr(status_text, want), "%s: not the supervisor's child",
+			  roles[i]);
+		free(status_text);
+	}
+	snprintf(path, sizeof(path), "%s/launcher/socket", op.socket_dir);
 
 	uint64_t t0 = mgo_now_ms();
 	int status = mgo_test_operator_stop(&op, 10000);

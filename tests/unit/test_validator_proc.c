@@ -54,8 +54,11 @@ static void setup(void)
 	snprintf(logpath, sizeof(logpath), "%s/validator.log", dir);
 	write_config();
 	zctx = zmq_ctx_new();
-	/* the stand-in launcher binds first, as the real one would */
-	snprintf(endpoint, sizeof(endpoint), "ipc://%s/launcher", dir);
+	/* the stand-in launcher binds first, as the real one would, in its
+	 * own directory as the supervisor makes it */
+	snprintf(endpoint, sizeof(endpoint), "%s/launcher", dir);
+	cr_assert_eq(mkdir(endpoint, 0700), 0);
+	snprintf(endpoint, sizeof(endpoint), "ipc://%s/launcher/socket", dir);
 	cr_assert_eq(mgo_ipc_bind_pull(zctx, endpoint, NULL, &from_validator), 0);
 	/* the notification pipe's write end is inherited (no O_CLOEXEC) */
 	cr_assert_eq(pipe(p), 0);
@@ -69,7 +72,7 @@ static void setup(void)
 	close(p[1]);
 	cr_assert_gt(validator, 0);
 	cr_assert(wait_for_text(logpath, "validator.ready", 10000), "validator never ready");
-	snprintf(endpoint, sizeof(endpoint), "ipc://%s/validator", dir);
+	snprintf(endpoint, sizeof(endpoint), "ipc://%s/validator/socket", dir);
 	cr_assert_eq(mgo_ipc_connect_push(zctx, endpoint, NULL, &to_validator), 0);
 }
 
@@ -238,7 +241,7 @@ Test(validator_proc, sigterm_exits_cleanly_and_removes_its_socket)
 {
 	char sock[160];
 	struct stat st;
-	snprintf(sock, sizeof(sock), "%s/validator", dir);
+	snprintf(sock, sizeof(sock), "%s/validator/socket", dir);
 	cr_assert_eq(stat(sock, &st), 0, "bound socket exists while running");
 
 	int status = stop_process(validator, SIGTERM, 10000);

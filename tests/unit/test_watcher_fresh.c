@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <zmq.h>
 
@@ -60,7 +61,9 @@ static void setup(void)
 			   "  launcher: {tokenFile: %s, caFile: %s, server: \"%s\"}\n",
 			   env.dir, tok, env.ca, env.url, ltok, env.ca, env.url) > 0);
 	cfg = mgo_test_write(env.dir, "config.yaml", text);
-	snprintf(endpoint, sizeof(endpoint), "ipc://%s/validator", env.dir);
+	snprintf(endpoint, sizeof(endpoint), "%s/validator", env.dir);
+	cr_assert_eq(mkdir(endpoint, 0700), 0);
+	snprintf(endpoint, sizeof(endpoint), "ipc://%s/validator/socket", env.dir);
 	zctx = zmq_ctx_new();
 	cr_assert_not_null(zctx);
 	cr_assert_eq(mgo_ipc_bind_pull(zctx, endpoint, NULL, &pull), 0);

@@ -117,6 +117,11 @@ int mgo_kube_access_load(struct mgo_kube_access *a, const struct mgo_config *c,
 		mgo_error("proc.credentials", "%s", err);
 		return rc;
 	}
+	/* the sandbox refuses the resolver's datagram sockets: names now */
+	if ((rc = mgo_kube_pin_names(a->creds.server, &a->creds.resolve, err, sizeof(err)))) {
+		mgo_error("proc.resolve", "%s", err);
+		return rc;
+	}
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		mgo_error("proc.curl", "libcurl initialisation failed");
 		return -EIO;

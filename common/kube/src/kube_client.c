@@ -536,6 +536,8 @@ static int setup_easy(struct mgo_kube_req *r, const char *content_type)
 	}
 	if (c->connect_to)
 		SETOPT(CURLOPT_CONNECT_TO, c->connect_to);
+	if (c->resolve)
+		SETOPT(CURLOPT_RESOLVE, c->resolve);
 	if (methods[r->verb])
 		SETOPT(CURLOPT_CUSTOMREQUEST, methods[r->verb]);
 	if (r->body) {
@@ -750,6 +752,17 @@ int mgo_kube_client_new(struct mgo_loop *loop, struct mgo_kube_creds *creds,
 	rc = setup_base(c, err, errlen);
 	if (rc)
 		goto out;
+	/* the addresses the process resolved before its sandbox, which refuses
+	 * the resolver's datagram sockets (mgo/sandbox.h): libcurl keeps
+	 * CURLOPT_RESOLVE entries in its DNS cache for good */
+	for (size_t i = 0; creds->resolve && creds->resolve[i]; i++) {
+		struct curl_slist *l = curl_slist_append(c->resolve, creds->resolve[i]);
+		if (!l) {
+			rc = -ENOMEM;
+			goto out;
+		}
+		c->resolve = l;
+	}
 	rc = -ENOMEM;
 	c->user_agent = strdup(c->o.user_agent);
 	c->o.user_agent = c->user_agent;
@@ -807,6 +820,7 @@ void mgo_kube_client_free(struct mgo_kube_client *c)
 	mgo_timer_remove(c->queue_timer);
 	mgo_timer_remove(c->curl_timer);
 	curl_slist_free_all(c->connect_to);
+	curl_slist_free_all(c->resolve);
 	free(c->base);
 	free(c->user_agent);
 	if (c->global_init)

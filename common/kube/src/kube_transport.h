@@ -57,6 +57,7 @@ struct mgo_kube_client {
 	char *user_agent;
 	char *base;                     /* server URL, no trailing '/' */
 	struct curl_slist *connect_to;  /* tls_server_name -> real host */
+	struct curl_slist *resolve;     /* creds->resolve: names resolved before the sandbox */
 	CURLM *multi;
 	struct mgo_timer *curl_timer, *queue_timer, *token_timer;
 	struct mgo_ratelimit rl;

@@ -31,6 +31,9 @@ void mgo_kube_creds_free(struct mgo_kube_creds *c)
 	free(c->token_file);
 	free(c->cert_pem);
 	free(c->namespace);
+	for (size_t i = 0; c->resolve && c->resolve[i]; i++)
+		free(c->resolve[i]);
+	free(c->resolve);
 	memset(c, 0, sizeof(*c));
 }
 

@@ -6,7 +6,10 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <limits.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "mgo/log.h"
 #include "mgo/parse.h"
@@ -121,10 +124,31 @@ int mgo_proc_read_config(struct mgo_proc *p)
 		mgo_error("config.invalid", "%s", err);
 		return rc;
 	}
-	snprintf(p->validator_endpoint, sizeof(p->validator_endpoint), "ipc://%s/validator",
+	snprintf(p->validator_endpoint, sizeof(p->validator_endpoint), "ipc://%s/validator/socket",
 		 p->cfg.socket_dir);
-	snprintf(p->launcher_endpoint, sizeof(p->launcher_endpoint), "ipc://%s/launcher",
+	snprintf(p->launcher_endpoint, sizeof(p->launcher_endpoint), "ipc://%s/launcher/socket",
 		 p->cfg.socket_dir);
+	return 0;
+}
+
+/* The directory of the role's own socket, made 0700 unless the supervisor
+ * made it already (mgo-supervisor does; a process run on its own for
+ * development makes its own). */
+static int own_socket_dir(const struct mgo_proc *p, char *dir, size_t len)
+{
+	struct stat st;
+
+	if (snprintf(dir, len, "%s/%s", p->cfg.socket_dir, mgo_role_name(p->role)) >= (int)len)
+		return -ENAMETOOLONG;
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+		int rc = -errno;
+		mgo_error("proc.sockdir", "cannot create %s: %s", dir, strerror(-rc));
+		return rc;
+	}
+	if (lstat(dir, &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid()) {
+		mgo_error("proc.sockdir", "%s is not a directory of ours", dir);
+		return -EPERM;
+	}
 	return 0;
 }
 
@@ -133,9 +157,10 @@ int mgo_proc_enter_sandbox(struct mgo_proc *p, const char *const *read_paths,
 {
 	const int keep[] = {p->notify_fd, -1};
 	int role = mgo_sandbox_role_parse(mgo_role_name(p->role));
+	char bind_dir[PATH_MAX];
 	struct mgo_sandbox_policy pol = {
 		.role = (enum mgo_sandbox_role)role,
-		.socket_dir = p->cfg.socket_dir,
+		.bind_dir = bind_dir,
 		.read_paths = read_paths,
 		.keep_fds = p->notify_fd >= 0 ? keep : NULL,
 		.connect_ports = connect_ports,
@@ -145,6 +170,11 @@ int mgo_proc_enter_sandbox(struct mgo_proc *p, const char *const *read_paths,
 
 	if (role < 0)
 		return -EINVAL;
+	/* each bound socket in its own directory, the only one its role may
+	 * write (mgo/sandbox.h) */
+	if (mgo_sandbox_binds((enum mgo_sandbox_role)role) &&
+	    (rc = own_socket_dir(p, bind_dir, sizeof(bind_dir))))
+		return rc;
 	if ((rc = mgo_sandbox_apply(&pol, &report)) == 0)
 		mgo_sandbox_log_report(&report);
 	return rc;

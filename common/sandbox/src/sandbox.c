@@ -28,14 +28,12 @@
 #include <sanitizer/common_interface_defs.h>
 #endif
 
-/* What libc and libcurl read while the watcher and launcher run: the
- * resolver's configuration (glibc re-reads resolv.conf when it changes) and
- * entropy. OpenSSL's configuration is read before the sandbox, by
+/* What libc and libcurl read while the watcher and launcher run: entropy.
+ * No resolver configuration: names are resolved before the sandbox
+ * (mgo_kube_pin_names), which refuses the resolver's sockets anyway.
+ * OpenSSL's configuration is read before the sandbox, by
  * curl_global_init(). */
-static const char *const net_reads[] = {
-	"/etc/resolv.conf", "/etc/hosts", "/etc/host.conf", "/etc/nsswitch.conf",
-	"/etc/gai.conf", "/dev/urandom", NULL,
-};
+static const char *const net_reads[] = {"/dev/urandom", NULL};
 /* jansson seeds its hash function from /dev/urandom at the first JSON value,
  * which may be the first log line after the sandbox is on. */
 static const char *const validator_reads[] = {"/dev/urandom", NULL};
@@ -43,31 +41,39 @@ static const char *const validator_reads[] = {"/dev/urandom", NULL};
  * serves from memory and needs no file at all. */
 static const char *const health_reads[] = {NULL};
 
-static const char net_reads_why[] = "libc's resolver configuration and entropy; plus the "
-				    "token's directory and the CA when not in memory";
+static const char net_reads_why[] = "entropy; plus the token's directory and the CA when "
+				    "not in memory (names are resolved before the sandbox)";
+
+/* The supervisor reads nothing once sandboxed: its configuration, keys and
+ * entropy are taken before, and its children read their own files. */
+static const char *const supervisor_reads[] = {NULL};
 
 #define FAMILY(f) (1ull << (f))
 
 static const struct mgo_sandbox__profile profiles[MGO_SANDBOX_ROLE_N] = {
 	[MGO_SANDBOX_WATCHER] = {"watcher", FAMILY(AF_UNIX) | FAMILY(AF_INET) | FAMILY(AF_INET6),
-				 "AF_UNIX, AF_INET, AF_INET6", false, true, false, net_reads,
-				 net_reads_why, 1024, false},
+				 "AF_UNIX, AF_INET, AF_INET6", false, false, false, true, false,
+				 net_reads, net_reads_why, 1024, false},
 	[MGO_SANDBOX_VALIDATOR] = {"validator", FAMILY(AF_UNIX), "AF_UNIX", true, false, false,
-				   validator_reads, "entropy for jansson's hash seed; nothing else",
-				   128, false},
+				   false, false, validator_reads,
+				   "entropy for jansson's hash seed; nothing else", 128, false},
 	[MGO_SANDBOX_LAUNCHER] = {"launcher", FAMILY(AF_UNIX) | FAMILY(AF_INET) | FAMILY(AF_INET6),
-				  "AF_UNIX, AF_INET, AF_INET6", true, true, false, net_reads,
-				  net_reads_why, 1024, false},
+				  "AF_UNIX, AF_INET, AF_INET6", true, false, false, true, false,
+				  net_reads, net_reads_why, 1024, false},
 	/* no AF_UNIX: it talks to the supervisor over inherited pipes only */
 	[MGO_SANDBOX_HEALTH] = {"health", FAMILY(AF_INET) | FAMILY(AF_INET6), "AF_INET, AF_INET6",
-				false, false, true, health_reads,
+				false, false, false, false, true, health_reads,
 				"nothing: it serves snapshots from memory", 128, false},
 	/* no AF_UNIX either: no IPC, only the API server and its supervisor's
 	 * inherited socket */
 	[MGO_SANDBOX_TOKENS] = {"tokens", FAMILY(AF_INET) | FAMILY(AF_INET6), "AF_INET, AF_INET6",
-				false, true, false, net_reads,
-				"libc's resolver configuration and entropy; plus its own token's "
-				"directory and the CA when not in memory", 128, true},
+				false, false, false, true, false, net_reads,
+				"its own token's directory and the CA when not in memory", 128, true},
+	/* no socket() at all: its children's channels are socketpairs; it
+	 * signals its children, which the spawner made outside its domain */
+	[MGO_SANDBOX_SUPERVISOR] = {"supervisor", 0, "none", false, true, true, false, false,
+				    supervisor_reads, "nothing: configuration, keys and entropy "
+				    "are taken before; the children read their own files", 256, false},
 };
 
 static struct mgo_sandbox_test_hooks hooks = {.landlock_abi = -1};
@@ -89,6 +95,11 @@ int mgo_sandbox_role_parse(const char *name)
 		if (strcmp(name, profiles[i].name) == 0)
 			return i;
 	return -1;
+}
+
+bool mgo_sandbox_binds(enum mgo_sandbox_role role)
+{
+	return (unsigned)role < MGO_SANDBOX_ROLE_N && profiles[role].binds;
 }
 
 void mgo_sandbox_set_test_hooks(const struct mgo_sandbox_test_hooks *h)
@@ -242,7 +253,8 @@ int mgo_sandbox_apply(const struct mgo_sandbox_policy *p, struct mgo_sandbox_rep
 	int rc;
 
 	if (!p || (unsigned)p->role >= MGO_SANDBOX_ROLE_N ||
-	    (profiles[p->role].binds && (!p->socket_dir || p->socket_dir[0] != '/')))
+	    ((profiles[p->role].binds || profiles[p->role].cleans) &&
+	     (!p->bind_dir || p->bind_dir[0] != '/')))
 		return -EINVAL;
 	if (applied)
 		return -EALREADY;

@@ -12,7 +12,9 @@ struct mgo_sandbox__profile {
 	const char *name;
 	uint64_t families;              /* bit (1 << AF_x) per socket family allowed */
 	const char *families_text;
-	bool binds;                     /* binds an ipc:// socket in socket_dir */
+	bool binds;                     /* binds an ipc:// socket in bind_dir */
+	bool cleans;                    /* removes beneath bind_dir (the supervisor) */
+	bool signals_out;               /* may signal outside its Landlock domain */
 	bool tcp_connect;               /* talks to the API server */
 	bool tcp_bind;                  /* listens on policy.bind_port (health) */
 	const char *const *runtime_reads; /* NULL-ended */

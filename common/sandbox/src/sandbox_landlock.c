@@ -69,6 +69,7 @@ struct mgo_landlock_net_port_attr {
 #define WRITE_DIR_RIGHTS                                                                \
 	(LANDLOCK_ACCESS_FS_MAKE_REG | LANDLOCK_ACCESS_FS_REMOVE_FILE |                 \
 	 LANDLOCK_ACCESS_FS_WRITE_FILE)
+#define CLEAN_RIGHTS (LANDLOCK_ACCESS_FS_REMOVE_FILE | LANDLOCK_ACCESS_FS_REMOVE_DIR)
 
 static uint64_t fs_rights(int abi)
 {
@@ -149,6 +150,25 @@ static int add_reads(int ruleset, const char *const *paths, uint64_t handled, un
 	return rc;
 }
 
+/* The supervisor's removal of the socket directory at exit: what is beneath
+ * it, and with remove_bind_dir the directory itself, which takes the right
+ * on its parent (Landlock checks REMOVE_DIR on the directory holding the
+ * one removed). */
+static int add_clean(int ruleset, const struct mgo_sandbox_policy *p, uint64_t handled)
+{
+	char parent[4096];
+	char *slash;
+	int rc = add_path(ruleset, p->bind_dir, CLEAN_RIGHTS, handled, false, NULL);
+
+	if (rc || !p->remove_bind_dir)
+		return rc;
+	if (snprintf(parent, sizeof(parent), "%s", p->bind_dir) >= (int)sizeof(parent))
+		return -ENAMETOOLONG;
+	slash = strrchr(parent, '/');
+	slash[slash == parent ? 1 : 0] = '\0';
+	return add_path(ruleset, parent, LANDLOCK_ACCESS_FS_REMOVE_DIR, handled, false, NULL);
+}
+
 /* A bind rule for port 0 allows the ephemeral port bind(2) picks. */
 static int add_port(int ruleset, uint16_t port, uint64_t access)
 {
@@ -181,8 +201,8 @@ static void warn_gaps(const struct mgo_sandbox__profile *prof, int abi)
 			 prof->tcp_connect ? "TCP bind and connect are not restricted"
 					   : "only seccomp keeps inet sockets out");
 	if (abi < 6)
-		mgo_warn("sandbox.landlock", "Landlock ABI %d cannot scope signals: the process "
-			 "can signal others of its uid", abi);
+		mgo_warn("sandbox.landlock", "Landlock ABI %d cannot scope signals or abstract "
+			 "sockets: the process can signal others of its uid", abi);
 }
 
 int mgo_sandbox__landlock(const struct mgo_sandbox_policy *p, int abi,
@@ -198,7 +218,8 @@ int mgo_sandbox__landlock(const struct mgo_sandbox_policy *p, int abi,
 			attr.handled_access_net |= LANDLOCK_ACCESS_NET_CONNECT_TCP;
 	}
 	if (abi >= 6)
-		attr.scoped = LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET | LANDLOCK_SCOPE_SIGNAL;
+		attr.scoped = LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET |
+			      (prof->signals_out ? 0 : LANDLOCK_SCOPE_SIGNAL);
 	ruleset = (int)syscall(SYS_landlock_create_ruleset, &attr, sizeof(attr), 0);
 	if (ruleset < 0) {
 		rc = -errno;
@@ -206,11 +227,13 @@ int mgo_sandbox__landlock(const struct mgo_sandbox_policy *p, int abi,
 		return rc;
 	}
 	if (prof->binds)
-		rc = add_path(ruleset, p->socket_dir, SOCKET_DIR_RIGHTS, attr.handled_access_fs,
+		rc = add_path(ruleset, p->bind_dir, SOCKET_DIR_RIGHTS, attr.handled_access_fs,
 			      false, NULL);
 	for (size_t i = 0; !rc && prof->writes_files && p->write_dirs && p->write_dirs[i]; i++)
 		rc = add_path(ruleset, p->write_dirs[i], WRITE_DIR_RIGHTS, attr.handled_access_fs,
 			      false, NULL);
+	if (!rc && prof->cleans)
+		rc = add_clean(ruleset, p, attr.handled_access_fs);
 	if (!rc)
 		rc = add_reads(ruleset, prof->runtime_reads, attr.handled_access_fs, &r->read_rules);
 	if (!rc)
@@ -246,12 +269,22 @@ void mgo_sandbox__landlock_describe(enum mgo_sandbox_role role, mgo_sandbox__des
 	fn(&(struct mgo_sandbox_entry){"landlock", "read", reads[0] ? reads : "nothing",
 				       prof->reads_why},
 	   ctx);
-	fn(&(struct mgo_sandbox_entry){"landlock", "socket directory",
-				       prof->binds ? "make_sock, remove_file" : "nothing",
-				       prof->binds ? "binds its ipc:// socket and removes it at exit"
-				       : prof->families & (1ull << AF_UNIX) ? "only connects to its peer's socket"
-									     : "it has no IPC socket"},
-	   ctx);
+	if (prof->cleans)
+		fn(&(struct mgo_sandbox_entry){"landlock", "socket directory", "remove_file, "
+					       "remove_dir beneath it; remove_dir on its parent "
+					       "when it made it", "removes the sockets and their "
+					       "directories at exit"}, ctx);
+	else
+		fn(&(struct mgo_sandbox_entry){"landlock", "socket directory",
+					       prof->binds ? "make_sock, remove_file in <socketDir>/"
+							     "<role>/ only"
+							   : "nothing",
+					       prof->binds ? "binds its ipc:// socket and removes it at "
+							     "exit; cannot unlink or replace its peer's"
+							   : prof->families & (1ull << AF_UNIX)
+							   ? "only connects to its peer's socket"
+							   : "it has no IPC socket"},
+		   ctx);
 	if (prof->writes_files)
 		fn(&(struct mgo_sandbox_entry){"landlock", "each role's token directory",
 					       "make_reg, write_file, remove_file",
@@ -267,14 +300,26 @@ void mgo_sandbox__landlock_describe(enum mgo_sandbox_role role, mgo_sandbox__des
 						      : "only mgo-health listens on the network"},
 	   ctx);
 	fn(&(struct mgo_sandbox_entry){"landlock", "TCP connect (ABI >= 4)",
-				       prof->tcp_connect ? "the API server's port, 53, proxy ports"
+				       prof->tcp_connect ? "the API server's port, proxy ports"
 							 : "refused",
 				       prof->tcp_connect ? "not a cloud metadata service or a pod "
-							   "port; DNS may fall back to TCP"
+							   "port; no DNS: names are pinned before"
 							 : "it reaches nothing"},
 	   ctx);
-	fn(&(struct mgo_sandbox_entry){"landlock", "signals, abstract unix sockets (ABI >= 6)",
-				       "own process only",
-				       "a compromised child cannot signal or reach its siblings"},
+	fn(&(struct mgo_sandbox_entry){"landlock", "abstract unix sockets (ABI >= 6)",
+				       "own domain only", "a compromised process cannot reach an "
+				       "abstract socket made outside its sandbox"},
+	   ctx);
+	fn(&(struct mgo_sandbox_entry){"landlock", "signals (ABI >= 6)",
+				       prof->signals_out ? "allowed" : "own domain only",
+				       prof->signals_out ? "stops its children, which the spawner "
+							   "started outside its domain"
+							 : "a compromised child cannot signal its "
+							   "siblings"},
+	   ctx);
+	fn(&(struct mgo_sandbox_entry){"landlock", "connect to a pathname unix socket",
+				       "not restricted: Landlock up to ABI 7 has no right for it",
+				       "CURVE and ZAP refuse a peer outside the role's set; "
+				       "see docs/permissions.md"},
 	   ctx);
 }

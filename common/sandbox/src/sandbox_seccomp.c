@@ -48,7 +48,9 @@ static const char why_keyring[] = "kernel keyrings are shared by the uid, not by
 static const char why_kernel_code[] = "loads or replaces kernel code";
 static const char why_fs_view[] = "changes or escapes the file system view Landlock checks";
 static const char why_ns[] = "new namespaces (a user namespace) open privileged kernel paths";
-static const char why_no_exec[] = "no role forks or runs another program; threads only";
+static const char why_no_exec[] =
+	"no role forks or runs another program (the supervisor's spawner, outside its "
+	"sandbox, does it for it); threads only";
 static const char why_admin[] = "system administration, no role's business";
 
 #define ALWAYS(name, action, why) {name, action, -1, SCMP_CMP_EQ, 0, 0, false, NULL, why}
@@ -181,6 +183,24 @@ static int add_family_rules(scmp_filter_ctx ctx, uint64_t families, unsigned *n)
 	return rc;
 }
 
+static const char why_types[] =
+	"no role sends datagrams: no UDP to exfiltrate a token by, no raw socket, no "
+	"Unix datagram; names are resolved before the sandbox";
+
+/* socket(): EACCES for every type but SOCK_STREAM, whatever the family.
+ * The type's low four bits are the type (SOCK_TYPE_MASK); SOCK_NONBLOCK and
+ * SOCK_CLOEXEC sit above them and are masked off. */
+static int add_type_rules(scmp_filter_ctx ctx, unsigned *n)
+{
+	int rc = 0;
+
+	for (uint64_t t = 0; t <= 0xf && !rc; t++)
+		if (t != SOCK_STREAM)
+			rc = add_rule(ctx, SCMP_ACT_ERRNO(EACCES), "socket", 1, SCMP_CMP_MASKED_EQ,
+				      0xf, t, n);
+	return rc;
+}
+
 static int add_table(scmp_filter_ctx ctx, unsigned *n)
 {
 	int rc = 0;
@@ -254,7 +274,8 @@ int mgo_sandbox__seccomp(enum mgo_sandbox_role role, unsigned *nrules)
 	/* a syscall of another ABI (i386's int 0x80, x32) would bypass the
 	 * rules, which are for the native one: kill */
 	if ((rc = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, KILL)) ||
-	    (rc = add_family_rules(ctx, prof->families, nrules)) || (rc = add_table(ctx, nrules)))
+	    (rc = add_family_rules(ctx, prof->families, nrules)) ||
+	    (rc = add_type_rules(ctx, nrules)) || (rc = add_table(ctx, nrules)))
 		goto out;
 	rc = load(ctx);
 	if (rc)
@@ -279,8 +300,13 @@ void mgo_sandbox__seccomp_describe(enum mgo_sandbox_role role, mgo_sandbox__desc
 	const struct mgo_sandbox__profile *prof = mgo_sandbox__profile(role);
 	char what[128];
 
-	snprintf(what, sizeof(what), "socket: any family but %s", prof->families_text);
+	if (prof->families)
+		snprintf(what, sizeof(what), "socket: any family but %s", prof->families_text);
+	else
+		snprintf(what, sizeof(what), "socket: any family");
 	fn(&(struct mgo_sandbox_entry){"seccomp", what, "EACCES", why_families}, ctx);
+	fn(&(struct mgo_sandbox_entry){"seccomp", "socket: any type but SOCK_STREAM (UDP, raw, "
+				       "Unix datagram)", "EACCES", why_types}, ctx);
 	fn(&(struct mgo_sandbox_entry){"seccomp", "socketpair: any family but AF_UNIX", "EACCES",
 				       why_families}, ctx);
 	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {

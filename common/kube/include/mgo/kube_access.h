@@ -14,18 +14,29 @@
 #include "mgo/kubecreds.h"
 #include "mgo/role.h"
 
-/* Room for the API server's port, 53, one port per proxy variable, and 0. */
+/* Room for the API server's port, one port per proxy variable, and 0. */
 #define MGO_KUBE_PORTS_MAX 8
 
 /* Fills out with the TCP ports an API client of `server` may connect to,
- * then 0: the server's (its URL's, or its scheme's default), 53 (glibc's
- * resolver retries over TCP when a UDP answer is truncated), and the port of
+ * then 0: the server's (its URL's, or its scheme's default) and the port of
  * the proxy in each of https_proxy, HTTPS_PROXY, http_proxy, all_proxy and
  * ALL_PROXY (libcurl reads them, and no_proxy decides per host, so all
- * count). Returns how many, or -EINVAL with err naming what it could not
- * parse: never a value, as a proxy URL may hold a password. */
+ * count). No port 53: names are resolved before the sandbox (below).
+ * Returns how many, or -EINVAL with err naming what it could not parse:
+ * never a value, as a proxy URL may hold a password. */
 int mgo_kube_connect_ports(const char *server, uint16_t out[MGO_KUBE_PORTS_MAX],
 			   char *err, size_t errlen);
+
+/* Resolves, now, the host of `server` and of each proxy variable above
+ * that is a name and not an address, and returns them in *out as a
+ * NULL-ended array of "host:port:address[,address...]" entries for
+ * libcurl's CURLOPT_RESOLVE (malloc'd; free with mgo_kube_pins_free; NULL
+ * when there is no name to resolve). The sandbox then refuses the datagram
+ * sockets a resolver needs (mgo/sandbox.h): a name is resolved once per
+ * process start (docs/permissions.md). 0, -EINVAL with err set as above, or
+ * -EHOSTUNREACH with err naming the host that did not resolve. */
+int mgo_kube_pin_names(const char *server, char ***out, char *err, size_t errlen);
+void mgo_kube_pins_free(char **pins);
 
 /* Loads the credentials of `role` (MGO_ROLE_WATCHER or MGO_ROLE_LAUNCHER)
  * from the configuration with the loaders of mgo/kubecreds.h. The namespace

@@ -46,6 +46,10 @@ struct mgo_kube_creds {
 	char *key_pem;                /* client key (PEM) */
 	size_t key_len;
 	char *namespace;              /* context / service account namespace; may be NULL */
+	/* NULL-ended "host:port:addresses" entries the client gives libcurl
+	 * (CURLOPT_RESOLVE), so it resolves no name itself; may be NULL. Set
+	 * before the sandbox (mgo_kube_pin_names); freed here. */
+	char **resolve;
 };
 
 /* path NULL: the files of $KUBECONFIG (colon-separated; missing ones are

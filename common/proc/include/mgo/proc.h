@@ -35,8 +35,10 @@ struct mgo_proc {
 	struct mgo_config cfg;
 	struct mgo_loop *loop;
 	void *zctx;
-	char validator_endpoint[MGO_ENDPOINT_MAX];  /* ipc://<socketDir>/validator */
-	char launcher_endpoint[MGO_ENDPOINT_MAX];   /* ipc://<socketDir>/launcher */
+	/* ipc://<socketDir>/<role>/socket: each bound socket in its own
+	 * directory, the only one its role may write (mgo/sandbox.h) */
+	char validator_endpoint[MGO_ENDPOINT_MAX];
+	char launcher_endpoint[MGO_ENDPOINT_MAX];
 	bool stopping;                  /* SIGTERM or SIGINT arrived */
 	bool insecure_ipc;              /* --insecure-ipc: no CURVE, development only */
 	struct mgo_ipc_keys keys;       /* from --keys-fd; wiped by mgo_proc_finish */

@@ -27,21 +27,35 @@
  * is refused by name; files and TCP are Landlock's. A refused syscall kills
  * the process (SIGSYS), as OpenSSH's sandbox does: a correct process never
  * makes it, so the call is a compromise. Two exceptions fail politely:
- * socket()/socketpair() of a family the role may not use return EACCES (libc
- * and libraries probe families and cope), and clone3() returns ENOSYS so
- * that glibc falls back to clone(), whose flags the filter can read.
+ * socket()/socketpair() of a family or socket() of a type the role may not
+ * use return EACCES (libc and libraries probe families and cope), and
+ * clone3() returns ENOSYS so that glibc falls back to clone(), whose flags
+ * the filter can read. No role may make a socket() of any type but
+ * SOCK_STREAM: no UDP, no raw socket, no Unix datagram (nothing it could
+ * send a token with beside the connections Landlock checks); the roles that
+ * talk to the API server resolve its name before the sandbox and pin the
+ * addresses (mgo_kube_pin_names), so they need no resolver afterwards.
  *
  * Roles: the three operator processes; mgo-tokens, which mints the
  * watcher's and the launcher's API tokens: it reads its own token's
  * directory, writes regular files only in the two role token directories,
- * and connects only to the API server's port (like the watcher's); and
- * mgo-health, which serves the
- * probes and metrics: it reads no file at all once sandboxed, connects
- * nowhere, and may bind TCP only on its configured port. The supervisor has no profile: it
- * must fork and exec its children, and whatever it installed would be
- * inherited by them, so its filter would be the union of theirs and add
- * nothing to what each child installs for itself; it parses no network
- * input (only its children's log lines).
+ * and connects only to the API server's port; mgo-health, which serves the probes
+ * and metrics: it reads no file at all once sandboxed, connects nowhere,
+ * and may bind TCP only on its configured port; and the supervisor. The
+ * supervisor's sandbox would be inherited by every child it forks, so it
+ * forks one unsandboxed helper first (supervisor/sup_spawn.h), which forks
+ * and executes the children on its request as the supervisor's own children
+ * (CLONE_PARENT), and then sandboxes itself: no exec, no fork, no socket(),
+ * no file but the removal of the socket directory at exit; in particular
+ * none of the roles' token directories, which its children can still read.
+ *
+ * Each role that binds an ipc:// socket binds it in its own directory
+ * (<socketDir>/<role>/, mgo_sandbox_policy.bind_dir), the only place it may
+ * create or remove anything: the validator cannot unlink or replace the
+ * launcher's socket, nor the launcher the validator's. What Landlock cannot
+ * restrict on the kernels this runs on is connect() to a pathname Unix
+ * socket (docs/permissions.md says what that leaves open and why CURVE and
+ * ZAP close it for the operator's own sockets).
  *
  * Under valgrind 3.19, which does not emulate the Landlock syscalls (it would
  * report them as unhandled), Landlock is skipped with the usual warning and
@@ -62,15 +76,21 @@ enum mgo_sandbox_role {
 	MGO_SANDBOX_LAUNCHER,
 	MGO_SANDBOX_HEALTH,
 	MGO_SANDBOX_TOKENS,
+	MGO_SANDBOX_SUPERVISOR,
 	MGO_SANDBOX_ROLE_N,
 };
 
 /* Everything is borrowed for the duration of the call. */
 struct mgo_sandbox_policy {
 	enum mgo_sandbox_role role;
-	/* The only directory where anything may be created or removed (the
-	 * roles that bind an ipc:// socket there: validator, launcher). */
-	const char *socket_dir;
+	/* The validator and launcher: their own directory under the socket
+	 * directory, the only one where they may create or remove anything
+	 * (their ipc:// socket). The supervisor: the socket directory, beneath
+	 * which it may remove files and directories (at exit), and nothing
+	 * else. Others: ignored. */
+	const char *bind_dir;
+	/* The supervisor only: also remove bind_dir itself (it made it). */
+	bool remove_bind_dir;
 	/* NULL-ended, may be NULL: files or directories the role may read once
 	 * the sandbox is on, on top of its built-in runtime files (DNS
 	 * configuration for the roles that resolve names, /dev/urandom). A
@@ -85,7 +105,7 @@ struct mgo_sandbox_policy {
 	/* -1-ended, may be NULL: descriptors kept open besides 0, 1 and 2. */
 	const int *keep_fds;
 	/* 0-ended, may be NULL: the TCP ports the watcher and launcher may
-	 * connect to (the API server's, DNS over TCP, a proxy's). NULL leaves
+	 * connect to (the API server's, a proxy's). NULL leaves
 	 * TCP connect open. Ignored for the validator, which may not connect. */
 	const uint16_t *connect_ports;
 	/* RLIMIT_NOFILE; 0: the role's default (validator and health 128,
@@ -118,12 +138,16 @@ int mgo_sandbox_apply(const struct mgo_sandbox_policy *p, struct mgo_sandbox_rep
 /* Logs one "sandbox.applied" line with the report's fields. */
 void mgo_sandbox_log_report(const struct mgo_sandbox_report *r);
 
-/* "watcher", "validator", "launcher", "health", "tokens"; NULL for anything
- * else. */
+/* "watcher", "validator", "launcher", "health", "tokens", "supervisor"; NULL
+ * for anything else. */
 const char *mgo_sandbox_role_name(enum mgo_sandbox_role role);
 
 /* The role for a process name, or -1. */
 int mgo_sandbox_role_parse(const char *name);
+
+/* Whether role binds an ipc:// socket, in <socketDir>/<role>/ (its policy's
+ * bind_dir). */
+bool mgo_sandbox_binds(enum mgo_sandbox_role role);
 
 /* One line of a role's sandbox for the generated permission table: the
  * layer ("process", "rlimit", "landlock", "seccomp"), what it covers, the
