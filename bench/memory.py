@@ -52,6 +52,27 @@ def smaps(pid):
     return private, shared
 
 
+def pod_pids(op):
+    """The supervisor, the children it announced, and any other process it is
+    the parent of (mgo-supervisor's spawner, which announces nothing)."""
+    pids = op.pids()
+    known = set(pids.values())
+    sup = pids["supervisor"]
+    for d in os.listdir("/proc"):
+        if not d.isdigit() or int(d) in known:
+            continue
+        try:
+            with open("/proc/%s/stat" % d) as f:
+                stat = f.read()
+        except OSError:
+            continue
+        comm = stat[stat.index("(") + 1:stat.rindex(")")]
+        ppid = int(stat[stat.rindex(")") + 2:].split()[1])
+        if ppid == sup:
+            pids["%s (%s)" % (comm, d)] = int(d)
+    return pids
+
+
 def measure(pids):
     """Per process (private, shared it maps) and the pod's total."""
     rows, files = {}, {}
@@ -97,7 +118,7 @@ def run(args, workdir, cached):
         time.sleep(args.settle)  # a benchmark's quiet window, not a wait for a condition
         if op.restarts():
             raise b.BenchError("a child restarted; see %s" % op.logpath)
-        rows, shared_once, total = measure(op.pids())
+        rows, shared_once, total = measure(pod_pids(op))
         return rows, shared_once, total, smaps(api.pid())
     finally:
         if op:
