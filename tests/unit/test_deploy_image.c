@@ -28,23 +28,6 @@ static void teardown(void)
 
 TestSuite(deploy_image, .fini = teardown, .timeout = 120);
 
-/* argv's output (stdout and stderr), asserting exit status 0. */
-static char *run(const char *const argv[])
-{
-	char out[4096];
-	int status;
-
-	snprintf(out, sizeof(out), "%s/out", dir);
-	unlink(out);
-	pid_t pid = spawn_logged(argv, NULL, out);
-	cr_assert_gt(pid, 0, "cannot run %s", argv[0]);
-	cr_assert_eq(waitpid(pid, &status, 0), pid);
-	char *text = slurp(out);
-	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "%s %s failed:\n%s", argv[0],
-		  argv[1], text ? text : "");
-	return text;
-}
-
 /* The packages the runtime stage's apt-get installs: the words after
  * "install" on the continued RUN line of the last FROM stage. */
 static size_t runtime_packages(char pkgs[][64], size_t max)
@@ -104,7 +87,7 @@ static void package_of(const char *prog, const char *ldd, const char *soname, ch
 	const char *arch_dir = strrchr(real, '/');
 	snprintf(pattern, sizeof(pattern), "*%s/%s", arch_dir ? arch_dir : "", file + 1);
 	free(real);
-	text = run((const char *[]){"/usr/bin/dpkg", "-S", pattern, NULL});
+	text = run_ok(dir, (const char *[]){"/usr/bin/dpkg", "-S", pattern, NULL});
 	cr_assert_not_null(strchr(text, ':'), "dpkg -S %s: %s", pattern, text);
 	snprintf(pkg, len, "%.*s", (int)(strchr(text, ':') - text), text);
 	free(text);
@@ -123,8 +106,8 @@ Test(deploy_image, installs_the_programs_and_the_libraries_they_link)
 
 	dir = mgo_test_tmpdir();
 	snprintf(prefix, sizeof(prefix), "%s/image", dir);
-	free(run((const char *[]){MGO_CMAKE, "--install", MGO_BINARY_DIR, "--prefix", prefix,
-				  "--component", "operator", NULL}));
+	free(run_ok(dir, (const char *[]){MGO_CMAKE, "--install", MGO_BINARY_DIR, "--prefix",
+					  prefix, "--component", "operator", NULL}));
 	snprintf(bin, sizeof(bin), "%s/bin", prefix);
 	d = opendir(bin);
 	cr_assert_not_null(d, "cmake --install made no %s", bin);
@@ -144,8 +127,8 @@ Test(deploy_image, installs_the_programs_and_the_libraries_they_link)
 	for (size_t i = 0; i < sizeof(programs) / sizeof(programs[0]); i++) {
 		char path[8192];
 		snprintf(path, sizeof(path), "%s/%s", bin, programs[i]);
-		needed = run((const char *[]){"/usr/bin/readelf", "-d", path, NULL});
-		ldd = run((const char *[]){"/usr/bin/ldd", path, NULL});
+		needed = run_ok(dir, (const char *[]){"/usr/bin/readelf", "-d", path, NULL});
+		ldd = run_ok(dir, (const char *[]){"/usr/bin/ldd", path, NULL});
 		for (char *p = strstr(needed, "(NEEDED)"); p; p = strstr(p + 1, "(NEEDED)")) {
 			char soname[256], pkg[128];
 			const char *open = strchr(p, '['), *close = open ? strchr(open, ']') : NULL;

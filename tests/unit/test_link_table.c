@@ -39,23 +39,6 @@ static void teardown(void)
 
 TestSuite(link_table, .fini = teardown, .timeout = 120);
 
-/* argv's standard output and error, asserting exit status 0. */
-static char *run(const char *const argv[])
-{
-	char out[4200];
-	int status;
-
-	snprintf(out, sizeof(out), "%s/out", dir);
-	unlink(out);
-	pid_t pid = spawn_logged(argv, NULL, out);
-	cr_assert_gt(pid, 0, "cannot run %s", argv[0]);
-	cr_assert_eq(waitpid(pid, &status, 0), pid);
-	char *text = slurp(out);
-	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "%s failed:\n%s", argv[0],
-		  text ? text : "");
-	return text;
-}
-
 static size_t split_words(char *cell, char words[][64], size_t max)
 {
 	size_t n = 0;
@@ -129,7 +112,7 @@ static bool sanitizer_lib(const char *lib)
 /* Compares the program's NEEDED entries with its row both ways. */
 static void check_needed(const char *path, const struct row *r)
 {
-	char *out = run((const char *[]){"/usr/bin/readelf", "-d", path, NULL});
+	char *out = run_ok(dir, (const char *[]){"/usr/bin/readelf", "-d", path, NULL});
 	char seen[MAX_WORDS][64];
 	size_t n_seen = 0;
 
@@ -159,7 +142,7 @@ static void check_needed(const char *path, const struct row *r)
  * ending in '_' is a prefix). */
 static void check_symbols(const char *path, const struct row *r)
 {
-	char *out = run((const char *[]){"/usr/bin/nm", "--defined-only", path, NULL});
+	char *out = run_ok(dir, (const char *[]){"/usr/bin/nm", "--defined-only", path, NULL});
 	char *save = NULL;
 
 	for (char *line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
@@ -189,8 +172,8 @@ Test(link_table, every_installed_program_links_only_what_its_row_allows)
 	cr_assert_geq(n_rows, 6u, "the link table lists %zu programs", n_rows);
 	dir = mgo_test_tmpdir();
 	snprintf(prefix, sizeof(prefix), "%s/prefix", dir);
-	free(run((const char *[]){MGO_CMAKE, "--install", MGO_BINARY_DIR, "--prefix", prefix,
-				  "--component", "operator", NULL}));
+	free(run_ok(dir, (const char *[]){MGO_CMAKE, "--install", MGO_BINARY_DIR, "--prefix",
+					  prefix, "--component", "operator", NULL}));
 	snprintf(bin, sizeof(bin), "%s/bin", prefix);
 	d = opendir(bin);
 	cr_assert_not_null(d, "cmake --install made no %s", bin);
@@ -223,11 +206,11 @@ Test(link_table, the_symbol_check_sees_the_write_verbs_where_they_are)
 	char *out;
 
 	dir = mgo_test_tmpdir();
-	out = run((const char *[]){"/usr/bin/nm", "--defined-only", MGO_LAUNCHER_BIN, NULL});
+	out = run_ok(dir, (const char *[]){"/usr/bin/nm", "--defined-only", MGO_LAUNCHER_BIN, NULL});
 	cr_assert(strstr(out, " mgo_kube_create\n") && strstr(out, " mgo_kube_delete\n"),
 		  "the launcher defines no write verb: the check would prove nothing");
 	free(out);
-	out = run((const char *[]){"/usr/bin/nm", "--defined-only", MGO_WATCHER_BIN, NULL});
+	out = run_ok(dir, (const char *[]){"/usr/bin/nm", "--defined-only", MGO_WATCHER_BIN, NULL});
 	cr_assert_null(strstr(out, " mgo_kube_create\n"));
 	cr_assert_not_null(strstr(out, " mgo_kube_get\n"), "the watcher has no read verb?");
 	free(out);

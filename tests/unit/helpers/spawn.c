@@ -1,5 +1,6 @@
 #include "spawn.h"
 
+#include <criterion/criterion.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -117,4 +118,22 @@ void remove_tree(const char *dir)
 	}
 	if (pid > 0)
 		waitpid(pid, NULL, 0);
+}
+
+char *run_ok(const char *dir, const char *const argv[])
+{
+	char out[4096];
+	int status;
+	pid_t pid;
+	char *text;
+
+	snprintf(out, sizeof(out), "%s/out", dir);
+	unlink(out);
+	pid = spawn_logged(argv, NULL, out);
+	cr_assert_gt(pid, 0, "cannot run %s", argv[0]);
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	text = slurp(out);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "%s %s failed:\n%s", argv[0],
+		  argv[1] ? argv[1] : "", text ? text : "");
+	return text;
 }

@@ -18,6 +18,10 @@ int stop_process(pid_t pid, int sig, int timeout_ms);
 /* Waits until the file at path contains `needle`; true if it did in time. */
 bool wait_for_text(const char *path, const char *needle, int timeout_ms);
 
+/* Runs argv to the end with its stdout and stderr in dir/out and returns
+ * what it wrote (caller frees), asserting it exited 0. */
+char *run_ok(const char *dir, const char *const argv[]);
+
 /* Reads a whole file into a new NUL-ended buffer (caller frees), or NULL. */
 char *slurp(const char *path);
 
