@@ -1,0 +1,29 @@
+/* A skipped test must show as skipped, with its reason, never as passed.
+ * Criterion counts a skip as neither and exits 0, which ctest reads as a
+ * pass. So every test binary (this file is linked into each) prints each
+ * skip with its reason, and exits with SKIP_STATUS when something was
+ * skipped and nothing failed; the test's ctest property SKIP_RETURN_CODE
+ * (tests/unit/CMakeLists.txt, tests/e2e/CMakeLists.txt) and
+ * scripts/valgrind.sh turn that into "skipped". */
+#include <criterion/criterion.h>
+#include <criterion/hooks.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#define SKIP_STATUS 77
+
+ReportHook(POST_TEST)(struct criterion_test_stats *st)
+{
+	if (st->test_status == CR_STATUS_SKIPPED)
+		fprintf(stderr, "[SKIP] %s::%s: %s\n", st->test->category, st->test->name,
+			st->message ? st->message : "(no reason given)");
+}
+
+ReportHook(POST_ALL)(struct criterion_global_stats *stats)
+{
+	if (stats->tests_skipped && !stats->tests_failed && !stats->tests_crashed) {
+		fprintf(stderr, "%zu of %zu tests skipped, none failed\n", stats->tests_skipped,
+			stats->nb_tests);
+		exit(SKIP_STATUS); /* atexit handlers still run */
+	}
+}

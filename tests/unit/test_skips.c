@@ -1,0 +1,32 @@
+/* A skip shows as a skip, with its reason (helpers/skips.c): a binary whose
+ * tests pass but one skips exits 77, which the tests' SKIP_RETURN_CODE makes
+ * ctest report as skipped, and names the skipped test and why. */
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "spawn.h"
+#include "testenv.h"
+
+Test(skips, a_skipped_test_is_reported_as_skipped_with_its_reason)
+{
+	char *dir = mgo_test_tmpdir(), log[4200], *out;
+	int status;
+	pid_t pid;
+
+	snprintf(log, sizeof(log), "%s/out", dir);
+	/* a clean environment: Criterion's own variables would make the probe
+	 * take itself for one of this runner's workers */
+	pid = spawn_logged((const char *[]){"/usr/bin/env", "-i", MGO_SKIP_PROBE_BIN, NULL}, NULL,
+			   log);
+	cr_assert_gt(pid, 0);
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	out = slurp(log);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 77, "status %#x:\n%s", status,
+		  out ? out : "");
+	cr_assert_not_null(strstr(out, "[SKIP] probe::skips: the probe's reason"), "%s", out);
+	free(out);
+	mgo_test_rmtree(dir);
+	free(dir);
+}
