@@ -41,7 +41,7 @@ static void setup(void)
 	dir = mgo_test_tmpdir();
 	char *config = mgo_test_operator_config(dir, &o);
 	cr_assert(asprintf(&logpath, "%s/launcher.log", dir) > 0);
-	snprintf(endpoint, sizeof(endpoint), "ipc://%s/run/launcher", dir);
+	snprintf(endpoint, sizeof(endpoint), "ipc://%s/run/launcher/socket", dir);
 	snprintf(run, sizeof(run), "%s/run", dir);
 	cr_assert_eq(mkdir(run, 0700), 0);
 	mgo_test_keys_mint(&keys);
