@@ -198,3 +198,43 @@ Test(health, healthz_fails_while_a_killed_child_is_away)
 			     200);
 	}
 }
+
+/* Any pod may reach the port (the NetworkPolicy lets it): connections held
+ * open that never ask must not keep the kubelet's probes out, while they
+ * are held (and reopened as mgo-health closes them) nor after. A probe
+ * answers within a kubelet probe's default 1 s, or fails the test. */
+#define IDLE 64
+
+static void probe_within_a_second(unsigned port, const char *when, int i)
+{
+	uint64_t t0 = mgo_now_ms();
+	long code = mgo_test_health_probe(port, "/healthz", 1000L * cl.slow);
+
+	cr_assert_neq(code, 0, "probe %d %s: no answer in %d ms", i, when, 1000 * cl.slow);
+	cr_expect_eq(code, 200, "probe %d %s: %ld", i, when, code);
+	cr_log_info("probe %d %s: %ld in %llu ms", i, when, code,
+		    (unsigned long long)(mgo_now_ms() - t0));
+}
+
+Test(health, idle_connections_do_not_keep_the_probes_out)
+{
+	unsigned port = cluster_health_port(&cl);
+	struct timespec period = {0, 100 * 1000 * 1000}; /* pacing, not a wait */
+	int idle[IDLE];
+	size_t reopened = 0;
+
+	cr_assert_eq(mgo_test_health_wait(port, "/healthz", 200, CL_WAIT_MS * cl.slow), 200);
+	mgo_test_health_idle_open(port, idle, IDLE);
+	/* longer than a connection may live, so closed ones come back */
+	for (int i = 0; i < 30; i++) {
+		probe_within_a_second(port, "with 64 idle connections open", i);
+		reopened += mgo_test_health_idle_refill(port, idle, IDLE);
+		nanosleep(&period, NULL);
+	}
+	mgo_test_health_idle_close(idle, IDLE);
+	for (int i = 0; i < 8; i++) {
+		probe_within_a_second(port, "after the idle connections closed", i);
+		nanosleep(&period, NULL);
+	}
+	cr_log_info("%zu idle connections reopened after mgo-health closed them", reopened);
+}
