@@ -37,6 +37,12 @@ Test(sup_policy, orders)
 
 	cr_assert_arr_eq(mgo_sup_start_order, start, sizeof(start));
 	cr_assert_arr_eq(mgo_sup_stop_order, stop, sizeof(stop));
+	/* only the token readers wait, for their tokens; nobody for a peer */
+	cr_assert_eq(mgo_sup_needs(MGO_ROLE_HEALTH), 0);
+	cr_assert_eq(mgo_sup_needs(MGO_ROLE_TOKENS), 0);
+	cr_assert_eq(mgo_sup_needs(MGO_ROLE_VALIDATOR), 0);
+	cr_assert_eq(mgo_sup_needs(MGO_ROLE_LAUNCHER), 1u << MGO_ROLE_TOKENS);
+	cr_assert_eq(mgo_sup_needs(MGO_ROLE_WATCHER), 1u << MGO_ROLE_TOKENS);
 }
 
 Test(sup_policy, restart_delay_doubles_with_jitter_and_caps)
