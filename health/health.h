@@ -42,6 +42,9 @@ struct mgo_health_reply {
 	char text[MGO_SNAP_WHY_MAX + 128];
 };
 
+/* A plain-text answer: msg and a newline, for curl and kubectl. */
+void mgo_health_say(struct mgo_health_reply *out, unsigned code, const char *msg);
+
 /* The answer to `method url` at now_ms: GET or HEAD of /healthz, /readyz
  * or /metrics, 404 for any other path, 405 for any other method. The
  * probes fail (503) before the first snapshot and once the last is older

@@ -137,16 +137,6 @@ static int respond(struct mgo_health_conn *c, const struct mgo_health_reply *r, 
 	return 0;
 }
 
-static void plain(struct mgo_health_reply *r, unsigned code, const char *msg)
-{
-	memset(r, 0, sizeof(*r));
-	r->code = code;
-	r->content_type = "text/plain; charset=utf-8";
-	snprintf(r->text, sizeof(r->text), "%s\n", msg);
-	r->body = r->text;
-	r->len = strlen(r->text);
-}
-
 /* Reads what came; true while the connection stays. */
 static bool read_request(struct mgo_health_conn *c)
 {
@@ -166,9 +156,9 @@ static bool read_request(struct mgo_health_conn *c)
 	if (rc == 1)
 		c->srv->answer(c->srv->ctx, method, path, &r);
 	else if (rc == 0)
-		plain(&r, 431, "request head too large");
+		mgo_health_say(&r, 431, "request head too large");
 	else
-		plain(&r, 400, "bad request");
+		mgo_health_say(&r, 400, "bad request");
 	return respond(c, &r, rc == 1 && strcmp(method, "HEAD") == 0) == 0;
 }
 
