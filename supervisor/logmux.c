@@ -36,9 +36,12 @@ struct scan {
 	const unsigned char *p, *end;
 };
 
+/* Spaces and tabs only: a '\r' between tokens is JSON too, but on a
+ * terminal it would let a line overwrite what it shows; such a line is
+ * rebuilt, which drops it. */
 static void skip_ws(struct scan *s)
 {
-	while (s->p < s->end && (*s->p == ' ' || *s->p == '\t' || *s->p == '\r' || *s->p == '\n'))
+	while (s->p < s->end && (*s->p == ' ' || *s->p == '\t'))
 		s->p++;
 }
 

@@ -137,7 +137,8 @@ Test(sup_logmux, own_lines_pass_as_they_are)
 		{"{\"ts\":\"t\",\"level\":\"info\",\"role\":\"watcher\",\"pid\":5,\"event\":\"ipc\","
 		 "\"seq\":18446744,\"gen\":-3,\"x\":1.5e-7,\"ok\":true,\"n\":null,\"a\":[1,{\"b\":[]}],"
 		 "\"u\":\"caf\xc3\xa9 \\u00e9 \\ud83d\\ude00 \\\"q\\\" \\\\ \\/\"}", true},
-		{"{ \"role\" : \"watcher\" }\r", true},
+		{"{ \"role\" :\t\"watcher\" }", true},
+		{"{\"role\":\"watcher\",\r\"k\":1}", false},  /* '\r' rebuilt away */
 		{"{\"role\":\"w\\u0061tcher\"}", true},           /* the same string */
 		{"{\"k\":{\"role\":\"launcher\"},\"role\":\"watcher\"}", true}, /* nested: not a role */
 		{"{\"role\":\"launcher\"}", false},
