@@ -8,9 +8,9 @@
 /* the Prometheus text exposition format */
 #define METRICS_TYPE "text/plain; version=0.0.4; charset=utf-8"
 
-/* A plain-text answer: the message and a newline, for curl and kubectl. */
-static void say(struct mgo_health_reply *out, unsigned code, const char *msg)
+void mgo_health_say(struct mgo_health_reply *out, unsigned code, const char *msg)
 {
+	memset(out, 0, sizeof(*out));
 	out->code = code;
 	out->content_type = TEXT;
 	snprintf(out->text, sizeof(out->text), "%s\n", msg);
@@ -40,11 +40,11 @@ static void probe(const struct mgo_health_view *v, uint64_t now_ms, bool ok, con
 	const char *silent = stale(v, now_ms, buf, sizeof(buf));
 
 	if (silent)
-		say(out, 503, silent);
+		mgo_health_say(out, 503, silent);
 	else if (!ok)
-		say(out, 503, why && *why ? why : "not ok");
+		mgo_health_say(out, 503, why && *why ? why : "not ok");
 	else
-		say(out, 200, "ok");
+		mgo_health_say(out, 200, "ok");
 }
 
 void mgo_health_answer(const struct mgo_health_view *v, uint64_t now_ms, const char *method,
@@ -61,11 +61,11 @@ void mgo_health_answer(const struct mgo_health_view *v, uint64_t now_ms, const c
 	else if (strcmp(url, "/metrics") == 0)
 		what = METRICS;
 	if (what == NONE) {
-		say(out, 404, "not found: /healthz, /readyz and /metrics are served");
+		mgo_health_say(out, 404, "not found: /healthz, /readyz and /metrics are served");
 		return;
 	}
 	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) {
-		say(out, 405, "method not allowed: GET or HEAD");
+		mgo_health_say(out, 405, "method not allowed: GET or HEAD");
 		out->allow = "GET, HEAD";
 		return;
 	}
@@ -80,7 +80,7 @@ void mgo_health_answer(const struct mgo_health_view *v, uint64_t now_ms, const c
 		break;
 	}
 	if (!v->last_ms || !s->metrics) {
-		say(out, 503, "no snapshot from the supervisor yet");
+		mgo_health_say(out, 503, "no snapshot from the supervisor yet");
 		return;
 	}
 	out->code = 200;

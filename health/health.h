@@ -4,9 +4,9 @@
  * process on the network knows only what the probes and the scrape may see
  * (docs/health.md).
  *
- * Single-threaded: libmicrohttpd runs without any thread of its own, in
- * its epoll mode, driven by the process's one mgo_loop (its epoll fd is a
- * watched descriptor, its timeout a loop timer). */
+ * Single-threaded: its own small HTTP server (http.c) runs on the
+ * process's one mgo_loop, with bounded connections that shed load rather
+ * than stall (docs/health.md, "Connections"). */
 #ifndef MGO_HEALTH_H
 #define MGO_HEALTH_H
 
@@ -42,6 +42,9 @@ struct mgo_health_reply {
 	char text[MGO_SNAP_WHY_MAX + 128];
 };
 
+/* A plain-text answer: msg and a newline, for curl and kubectl. */
+void mgo_health_say(struct mgo_health_reply *out, unsigned code, const char *msg);
+
 /* The answer to `method url` at now_ms: GET or HEAD of /healthz, /readyz
  * or /metrics, 404 for any other path, 405 for any other method. The
  * probes fail (503) before the first snapshot and once the last is older
@@ -50,9 +53,59 @@ struct mgo_health_reply {
 void mgo_health_answer(const struct mgo_health_view *v, uint64_t now_ms, const char *method,
 		       const char *url, struct mgo_health_reply *out);
 
-/* ---- health.c: the process ---- */
+/* ---- request.c: the head of one request, from anyone on the network ---- */
 
-struct MHD_Daemon;
+#define MGO_HEALTH_METHOD_MAX 16
+#define MGO_HEALTH_PATH_MAX 256
+
+/* buf[0..len) is what a connection sent so far. 1: a whole request head
+ * (request line, headers, blank line; "\n" or "\r\n"), its method and
+ * path (query dropped) copied out; 0: not whole yet; -EINVAL: not an
+ * HTTP/1.0 or 1.1 request head. Reads nothing past len and never more
+ * than the bytes given. */
+int mgo_health_parse_request(const char *buf, size_t len, char method[MGO_HEALTH_METHOD_MAX],
+			     char path[MGO_HEALTH_PATH_MAX]);
+
+/* ---- http.c: the server ---- */
+
+/* Connections open at once from one client address, and in all: past
+ * either, the oldest (of that address, or of all) is closed for the new
+ * one. A connection lives at most MGO_HEALTH_CONN_MS from its accept. The
+ * sandbox's 128 descriptors hold the total with room to spare. */
+#define MGO_HEALTH_CONN_PER_ADDR 8
+#define MGO_HEALTH_CONN_MAX 32
+#define MGO_HEALTH_CONN_MS 2000
+/* A request head longer than this is answered 431. */
+#define MGO_HEALTH_REQ_MAX 4096
+
+typedef void (*mgo_health_answer_fn)(void *ctx, const char *method, const char *path,
+				     struct mgo_health_reply *out);
+
+struct mgo_health_conn;
+
+struct mgo_health_http {
+	struct mgo_loop *loop;
+	int fd;                         /* listening */
+	struct mgo_watch *w;
+	struct mgo_timer *timer;        /* the oldest connection's deadline */
+	struct mgo_health_conn *oldest, *newest;
+	unsigned open;
+	uint64_t evicted, timed_out;    /* connections shed, since the start */
+	uint64_t shed_log_ms;           /* no health.shed line before then */
+	mgo_health_answer_fn answer;
+	void *ctx;
+	uint16_t port;                  /* bound */
+};
+
+/* Binds address (an IPv4 or IPv6 literal) and port (0: any), and serves on
+ * loop; answer (with ctx) says what each request gets. Returns 0 or a
+ * negative errno; call mgo_health_http_stop whatever it returned. */
+int mgo_health_http_start(struct mgo_health_http *s, struct mgo_loop *loop, const char *address,
+			  uint16_t port, mgo_health_answer_fn answer, void *ctx);
+/* Closes every connection and the listening socket. */
+void mgo_health_http_stop(struct mgo_health_http *s);
+
+/* ---- health.c: the process ---- */
 
 struct mgo_health {
 	struct mgo_config cfg;
@@ -63,10 +116,7 @@ struct mgo_health {
 	struct mgo_watch *snapshot_w;
 	struct mgo_snapshot last;
 	uint64_t last_ms;
-	struct MHD_Daemon *mhd;
-	struct mgo_watch *mhd_w;
-	struct mgo_timer *mhd_timer;
-	uint16_t port;                  /* bound */
+	struct mgo_health_http http;
 	int status;                     /* exit status once the loop ends */
 };
 

@@ -2,11 +2,15 @@
  * lines tagged with the child's role.
  *
  * Children log JSON lines already; a line that is a JSON object passes with
- * its "role" set by the supervisor (a child cannot speak as another), and
- * anything else (a crash message from libc, a stray printf) is wrapped as
- * {"ts","level":"info","role","pid","event":"output","raw"} so the stream
- * stays JSON lines. A line is at most MGO_LOGMUX_LINE_MAX bytes: the excess
- * of a longer one is dropped and the kept part wrapped with "truncated":true. */
+ * its "role" set by the supervisor (a child cannot speak as another): as it
+ * is, after one bounded scan and no parse, when its one top-level "role" is
+ * the child's already (what every mgo_log line of an honest child has),
+ * else parsed and rebuilt with the role set (supervisor/logmux.c says what
+ * the scan proves). Anything else (a crash message from libc, a stray
+ * printf) is wrapped as {"ts","level":"info","role","pid","event":"output",
+ * "raw"} so the stream stays JSON lines. A line is at most
+ * MGO_LOGMUX_LINE_MAX bytes: the excess of a longer one is dropped and the
+ * kept part wrapped with "truncated":true. */
 #ifndef MGO_SUP_LOGMUX_H
 #define MGO_SUP_LOGMUX_H
 
@@ -22,7 +26,7 @@ typedef void (*mgo_logmux_emit_fn)(void *ctx, const char *line, size_t len);
 struct mgo_logmux {
 	const char *role;       /* borrowed, outlives the mux */
 	pid_t pid;
-	char *buf;              /* MGO_LOGMUX_LINE_MAX bytes: the unfinished line */
+	char *buf;              /* MGO_LOGMUX_LINE_MAX + 1 bytes: the unfinished line */
 	size_t len;
 	bool discarding;        /* past the bound: dropping until the next '\n' */
 };

@@ -14,6 +14,17 @@ const enum mgo_role mgo_sup_stop_order[MGO_SUP_CHILDREN] = {
 	MGO_ROLE_WATCHER, MGO_ROLE_VALIDATOR, MGO_ROLE_LAUNCHER, MGO_ROLE_TOKENS, MGO_ROLE_HEALTH,
 };
 
+unsigned mgo_sup_needs(enum mgo_role role)
+{
+	switch (role) {
+	case MGO_ROLE_LAUNCHER:
+	case MGO_ROLE_WATCHER:
+		return 1u << MGO_ROLE_TOKENS;
+	default:
+		return 0;
+	}
+}
+
 unsigned mgo_sup_peers_of(enum mgo_role role)
 {
 	switch (role) {

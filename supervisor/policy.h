@@ -12,12 +12,21 @@
 
 #define MGO_SUP_CHILDREN 5
 
-/* Start order: mgo-health first, so the probes answer (not ready) while the
- * others start; mgo-tokens next (when the configuration has `tokens`), so
- * the roles find their tokens written; the validator and the launcher bind,
- * the watcher connects and sends, so it comes last; each starts once the
- * one before is ready. */
+/* The order in which children whose needs are met (mgo_sup_needs) are
+ * spawned in one turn of the loop: mgo-health first, so the probes answer
+ * (not ready) while the others start. */
 extern const enum mgo_role mgo_sup_start_order[MGO_SUP_CHILDREN];
+/* The roles (bit 1 << role) that must be ready before `role` is started
+ * the first time: what it cannot run without. The launcher and the watcher
+ * read their tokens as they start, so they wait for mgo-tokens (when the
+ * configuration runs it; a role absent needs no waiting). Nothing waits
+ * for a peer's socket: ZeroMQ connects asynchronously, retrying a missing
+ * ipc:// path every 10 to 200 ms (mgo_ipc_connect_push), a message to a
+ * peer not connected yet is refused rather than queued, and every sender
+ * sends again when its peer comes: the watcher on its link's handshake
+ * with the validator (watcher.c, on_monitor) and on the supervisor's news
+ * of a launcher ready or leading (peers.c). */
+unsigned mgo_sup_needs(enum mgo_role role);
 /* Stop order: the source first, so nothing is sent to a process gone;
  * mgo-tokens after the roles it serves; mgo-health last, so the probes say
  * "stopping" to the end. */

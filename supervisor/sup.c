@@ -266,20 +266,29 @@ void mgo_sup_crash_loop(struct mgo_sup *s, struct mgo_child *c, const char *last
 
 /* ---- starting ---- */
 
+/* Every role c needs (mgo_sup_needs) that runs here is ready. */
+static bool needs_met(const struct mgo_sup *s, const struct mgo_child *c)
+{
+	unsigned needs = mgo_sup_needs(c->role);
+
+	for (size_t i = 0; i < s->n_kids; i++)
+		if ((needs & (1u << s->kids[i].role)) && s->kids[i].state != MGO_CHILD_READY)
+			return false;
+	return true;
+}
+
 void mgo_sup_child_ready(struct mgo_sup *s)
 {
-	if (s->stopping)
-		return;
-	for (size_t i = 0; i < s->n_kids; i++) {
+	bool all = true;
+
+	/* not one after another: each as soon as what it needs is ready */
+	for (size_t i = 0; i < s->n_kids && !s->stopping; i++) {
 		struct mgo_child *c = &s->kids[i];
-		if (c->state == MGO_CHILD_DOWN) {
+		if (c->state == MGO_CHILD_DOWN && needs_met(s, c))
 			mgo_child_launch(c);
-			return;
-		}
-		if (c->state != MGO_CHILD_READY)
-			return;
+		all &= c->state == MGO_CHILD_READY;
 	}
-	if (!s->ready_logged) {
+	if (all && !s->stopping && !s->ready_logged) {
 		s->ready_logged = true;
 		mgo_info("supervisor.ready", "%s", s->n_kids == MGO_SUP_CHILDREN
 			 ? "health, tokens, validator, launcher and watcher are ready"

@@ -111,7 +111,9 @@ void mgo_sup_close(struct mgo_sup *s);
 
 /* ---- sup.c: what children report up ---- */
 
-/* A child became ready: start the next one in order, if any. */
+/* At the start and whenever a child became ready: starts every child not
+ * started yet whose needs (policy.h, mgo_sup_needs) are ready, and says
+ * supervisor.ready once all are. */
 void mgo_sup_child_ready(struct mgo_sup *s);
 /* A child failed past the crash-loop limit: log it and stop everything. */
 void mgo_sup_crash_loop(struct mgo_sup *s, struct mgo_child *c, const char *last);

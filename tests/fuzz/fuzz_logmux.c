@@ -2,7 +2,7 @@
  * every byte a possibly compromised child writes to stdout or stderr goes
  * through it. The first byte says where to cut the stream (0: whole).
  * Beyond "no crash": every line emitted is one JSON object on one line,
- * '\n'-ended, whose "role" is the supervisor's word for the child whatever
+ * '\n'-ended, with no '\r', whose "role" is the supervisor's word for the child whatever
  * the child wrote; no more lines come out than went in (a line the bound
  * cut counts once); and the stream cut in pieces gives the same lines as
  * whole. */
@@ -37,6 +37,7 @@ static void check_line(void *ctx, const char *line, size_t len)
 
 	CHECK(len >= 2 && line[len - 1] == '\n');
 	CHECK(memchr(line, '\n', len - 1) == NULL);
+	CHECK(memchr(line, '\r', len) == NULL); /* nothing that rewinds a terminal line */
 	j = json_loadb(line, len - 1, JSON_REJECT_DUPLICATES, &e);
 	if (!j) /* a child's own object with a duplicate key passes as it was */
 		j = json_loadb(line, len - 1, 0, &e);

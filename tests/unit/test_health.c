@@ -9,8 +9,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
+#include <valgrind/valgrind.h>
 
 #include "health.h"
 #include "health_feed.h"
@@ -303,6 +306,55 @@ Test(health_answer, table)
 	}
 }
 
+/* The head of a request, from anyone who reaches the port. */
+Test(health_request, table)
+{
+	const struct {
+		const char *in;
+		int rc;
+		const char *method, *path;
+	} rows[] = {
+		{"GET /healthz HTTP/1.1\r\nHost: a\r\nUser-Agent: kube-probe/1.31\r\n\r\n", 1,
+		 "GET", "/healthz"},
+		{"GET /healthz HTTP/1.0\n\n", 1, "GET", "/healthz"},
+		{"HEAD /metrics?x=1&y HTTP/1.1\r\nAccept: */*\r\n\r\n", 1, "HEAD", "/metrics"},
+		{"POST /readyz HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc", 1, "POST", "/readyz"},
+		{"GET /healthz HTTP/1.1\r\nHost: a\r\n\r", 0, NULL, NULL},
+		{"GET /healthz HTTP/1.1\r\nHost: a\r\n", 0, NULL, NULL},
+		{"GET /heal", 0, NULL, NULL},
+		{"", 0, NULL, NULL},
+		/* not a request head: refused as soon as it shows */
+		{"GET /healthz HTTP/2.0\r\n", -EINVAL, NULL, NULL},
+		{"GET /healthz\r\n", -EINVAL, NULL, NULL},
+		{"get /healthz HTTP/1.1\r\n", -EINVAL, NULL, NULL},
+		{"GET healthz HTTP/1.1\r\n", -EINVAL, NULL, NULL},
+		{"GET  /healthz HTTP/1.1\r\n", -EINVAL, NULL, NULL},
+		{"GET /a\tb HTTP/1.1\r\n", -EINVAL, NULL, NULL},
+		{"GETGETGETGETGETGET / HTTP/1.1\r\n", -EINVAL, NULL, NULL},
+		{"GET /healthz HTTP/1.1\r\n folded: x\r\n\r\n", -EINVAL, NULL, NULL},
+		{"GET /healthz HTTP/1.1\r\nno colon\r\n\r\n", -EINVAL, NULL, NULL},
+		{"GET /healthz HTTP/1.1\r\nX: \x01\r\n\r\n", -EINVAL, NULL, NULL},
+		{"\x16\x03\x01\x02\x00", -EINVAL, NULL, NULL}, /* TLS on the plain port */
+	};
+	char method[MGO_HEALTH_METHOD_MAX], path[MGO_HEALTH_PATH_MAX], longer[600];
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		int rc = mgo_health_parse_request(rows[i].in, strlen(rows[i].in), method, path);
+		cr_assert_eq(rc, rows[i].rc, "row %zu: %d", i, rc);
+		if (rc == 1) {
+			cr_assert_str_eq(method, rows[i].method, "row %zu", i);
+			cr_assert_str_eq(path, rows[i].path, "row %zu", i);
+		}
+	}
+	/* a path past the bound is refused, not cut */
+	snprintf(longer, sizeof(longer), "GET /%0*d HTTP/1.1\r\n\r\n", MGO_HEALTH_PATH_MAX, 0);
+	cr_assert_eq(mgo_health_parse_request(longer, strlen(longer), method, path), -EINVAL);
+	snprintf(longer, sizeof(longer), "GET /%0*d HTTP/1.1\r\n\r\n", MGO_HEALTH_PATH_MAX - 2,
+		 0);
+	cr_assert_eq(mgo_health_parse_request(longer, strlen(longer), method, path), 1);
+	cr_assert_eq(strlen(path), MGO_HEALTH_PATH_MAX - 1);
+}
+
 /* ---- the supervisor's verdict ---- */
 
 Test(health_judge, table)
@@ -482,6 +534,58 @@ Test(health_proc, a_bad_frame_ends_it)
 	hp.pid = 0;
 	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 1, "status %#x", st);
 	cr_assert(wait_for_text(hp.log, "\"event\":\"health.snapshot\"", 1000));
+}
+
+/* More connections held open and silent than mgo-health has descriptors
+ * (128): the oldest are closed for the new ones, so a probe is always
+ * answered (whatever the verdict: no snapshot is needed for that), while
+ * they are held and after. Within 1 s, a kubelet probe's default timeout;
+ * memcheck (scripts/valgrind.sh) slows mgo-health tenfold and more. */
+Test(health_proc, idle_connections_are_shed_not_queued)
+{
+	enum { N = 200 };
+	long within = RUNNING_ON_VALGRIND ? 10000 : 1000;
+	int idle[N];
+
+	start_health();
+	mgo_test_health_idle_open(hp.port, idle, N);
+	for (int i = 0; i < 5; i++) {
+		cr_assert_eq(mgo_test_health_probe(hp.port, "/healthz", within), 503,
+			     "probe %d with %d idle connections: no answer in %ld ms", i, N, within);
+		cr_assert_gt(mgo_test_health_idle_refill(hp.port, idle, N), 0,
+			     "nothing was shed");
+	}
+	mgo_test_health_idle_close(idle, N);
+	cr_assert_eq(mgo_test_health_probe(hp.port, "/healthz", within), 503);
+	cr_assert(wait_for_text(hp.log, "\"event\":\"health.shed\"", 1000));
+}
+
+/* A client that trickles its request is closed at the deadline, however
+ * steadily it sends. */
+Test(health_proc, a_trickling_client_is_cut_off)
+{
+	int fd[1];
+	uint64_t t0;
+	char c;
+	ssize_t n;
+
+	start_health();
+	mgo_test_health_idle_open(hp.port, fd, 1);
+	t0 = mgo_now_ms();
+	for (;;) {
+		/* one byte of a never-ending header every 100 ms */
+		struct timespec gap = {0, 100 * 1000 * 1000};
+		if (send(fd[0], "X", 1, MSG_NOSIGNAL) != 1)
+			break;
+		nanosleep(&gap, NULL);
+		n = recv(fd[0], &c, 1, MSG_DONTWAIT);
+		if (n == 0 || (n < 0 && errno != EAGAIN))
+			break;
+		cr_assert_lt(mgo_now_ms() - t0, (uint64_t)MGO_HEALTH_CONN_MS + 2000,
+			     "still open after %d ms", MGO_HEALTH_CONN_MS + 2000);
+	}
+	cr_assert_geq(mgo_now_ms() - t0, (uint64_t)MGO_HEALTH_CONN_MS - 100);
+	mgo_test_health_idle_close(fd, 1);
 }
 
 /* ---- what the documents and the permission table say ---- */

@@ -37,6 +37,12 @@ Test(sup_policy, orders)
 
 	cr_assert_arr_eq(mgo_sup_start_order, start, sizeof(start));
 	cr_assert_arr_eq(mgo_sup_stop_order, stop, sizeof(stop));
+	/* only the token readers wait, for their tokens; nobody for a peer */
+	cr_assert_eq(mgo_sup_needs(MGO_ROLE_HEALTH), 0);
+	cr_assert_eq(mgo_sup_needs(MGO_ROLE_TOKENS), 0);
+	cr_assert_eq(mgo_sup_needs(MGO_ROLE_VALIDATOR), 0);
+	cr_assert_eq(mgo_sup_needs(MGO_ROLE_LAUNCHER), 1u << MGO_ROLE_TOKENS);
+	cr_assert_eq(mgo_sup_needs(MGO_ROLE_WATCHER), 1u << MGO_ROLE_TOKENS);
 }
 
 Test(sup_policy, restart_delay_doubles_with_jitter_and_caps)
@@ -116,6 +122,70 @@ Test(sup_logmux, json_lines_pass_tagged)
 	cr_assert_eq(json_integer_value(json_object_get(j, "pid")), 5);
 	cr_assert_null(json_object_get(j, "raw"));
 	json_decref(j);
+}
+
+/* A child's own line passes byte for byte, after a scan that proves it is
+ * one JSON object with exactly one top-level "role", the child's; any
+ * other is rebuilt with the supervisor's role, so a child can neither
+ * speak as another nor make two "role"s that readers would take apart. */
+Test(sup_logmux, own_lines_pass_as_they_are)
+{
+	static const struct {
+		const char *line;
+		bool as_is;
+	} rows[] = {
+		{"{\"ts\":\"t\",\"level\":\"info\",\"role\":\"watcher\",\"pid\":5,\"event\":\"ipc\","
+		 "\"seq\":18446744,\"gen\":-3,\"x\":1.5e-7,\"ok\":true,\"n\":null,\"a\":[1,{\"b\":[]}],"
+		 "\"u\":\"caf\xc3\xa9 \\u00e9 \\ud83d\\ude00 \\\"q\\\" \\\\ \\/\"}", true},
+		{"{ \"role\" :\t\"watcher\" }", true},
+		{"{\"role\":\"watcher\",\r\"k\":1}", false},  /* '\r' rebuilt away */
+		{"{\"role\":\"w\\u0061tcher\"}", true},           /* the same string */
+		{"{\"k\":{\"role\":\"launcher\"},\"role\":\"watcher\"}", true}, /* nested: not a role */
+		{"{\"role\":\"launcher\"}", false},
+		{"{\"role\":\"watcher\",\"role\":\"launcher\"}", false},
+		{"{\"role\":\"launcher\",\"role\":\"watcher\"}", false},
+		{"{\"role\":\"watcher\",\"r\\u006fle\":\"launcher\"}", false},
+		{"{\"role\":\"watcher\",\"role\":\"watcher\"}", false},
+		{"{\"role\":\"watcherx\"}", false},
+		{"{\"role\":\"watche\"}", false},
+		{"{\"role\":[\"watcher\"]}", false},
+		{"{\"role\":null}", false},
+		{"{\"event\":\"no role\"}", false},
+		{"{\"role\":\"watcher\",\"n\":12345678901234567890}", false}, /* over a long long */
+		{"{\"role\":\"watcher\",\"n\":1e999}", false},            /* infinity */
+		{"{\"role\":\"watcher\",\"s\":\"\\u0000\"}", false},
+		{"{\"role\":\"watcher\",\"s\":\"\\ud800\"}", false},
+		{"{\"role\":\"watcher\",\"s\":\"\xed\xa0\x80\"}", false}, /* a surrogate in UTF-8 */
+		{"{\"role\":\"watcher\",\"s\":\"\xc0\xaf\"}", false},     /* overlong */
+		{"{\"role\":\"watcher\",\"s\":\"tab\there\"}", false},
+		{"{\"role\":\"watcher\",}", false},
+		{"{\"role\":\"watcher\"} {}", false},
+		{"{\"role\":\"watcher\",\"n\":01}", false},
+	};
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		const char *line = rows[i].line;
+		size_t len = strlen(line), n = 0;
+		char *out = mgo_logmux_format("watcher", 77, line, len, false, &n);
+		json_error_t e;
+		json_t *j;
+
+		cr_assert_not_null(out, "row %zu", i);
+		cr_assert_eq(out[n - 1], '\n', "row %zu", i);
+		cr_assert_null(memchr(out, '\n', n - 1), "row %zu", i);
+		cr_assert_eq(n == len + 1 && memcmp(out, line, len) == 0, rows[i].as_is,
+			     "row %zu %s: %.*s", i, rows[i].as_is ? "rebuilt" : "passed as it is",
+			     (int)n, out);
+		j = json_loadb(out, n - 1, JSON_REJECT_DUPLICATES, &e);
+		if (!rows[i].as_is)
+			cr_assert_not_null(j, "row %zu: %s: %.*s", i, e.text, (int)n, out);
+		else if (!j) /* the child's own duplicate keys, other than role */
+			j = json_loadb(out, n - 1, 0, &e);
+		cr_assert_not_null(j, "row %zu: %s", i, e.text);
+		cr_assert_str_eq(str(j, "role"), "watcher", "row %zu", i);
+		json_decref(j);
+		free(out);
+	}
 }
 
 Test(sup_logmux, anything_else_is_wrapped)

@@ -59,14 +59,22 @@ Test(supervisor, sigterm_stops_in_order_and_leaves_nothing_behind)
 
 	mgo_test_operator_env(&env);
 	mgo_test_operator_start(&op, &o);
-	/* started in order, each once the one before was ready */
+	/* all started at once, in start order, none waiting for another to be
+	 * ready (nothing here needs one: no mgo-tokens), then all ready */
+	json_t *started = mgo_test_operator_events(&op, "supervisor.child.started", NULL);
 	json_t *ev = mgo_test_operator_events(&op, "supervisor.child.ready", NULL);
+	cr_assert_eq(json_array_size(started), 4);
 	cr_assert_eq(json_array_size(ev), 4);
 	for (size_t i = 0; i < 4; i++) {
-		cr_assert_str_eq(str(json_array_get(ev, i), "child"), roles[i]);
+		const char *first_ready = str(json_array_get(ev, 0), "ts");
+		cr_assert_str_eq(str(json_array_get(started, i), "child"), roles[i]);
+		cr_assert_leq(strcmp(str(json_array_get(started, i), "ts"), first_ready), 0,
+			      "%s started after %s was ready", roles[i],
+			      str(json_array_get(ev, 0), "child"));
 		kids[i] = mgo_test_operator_child(&op, roles[i]);
-		cr_assert(alive(kids[i]));
+		cr_assert(kids[i] > 0 && alive(kids[i]), "%s not ready", roles[i]);
 	}
+	json_decref(started);
 	json_decref(ev);
 	snprintf(path, sizeof(path), "%s/launcher/socket", op.socket_dir);
 	cr_assert_eq(stat(path, &st), 0, "the launcher's socket exists while it runs");
@@ -170,12 +178,17 @@ Test(supervisor, a_crash_loop_gives_up_naming_the_child)
 	json_t *started = mgo_test_operator_events(&op, "supervisor.child.started", "launcher");
 	cr_assert_eq(json_array_size(started), 3, "the first start and crashLoopLimit restarts");
 	json_decref(started);
-	json_t *w = mgo_test_operator_events(&op, "supervisor.child.started", "watcher");
-	cr_assert_eq(json_array_size(w), 0, "the watcher waits for a ready launcher");
-	json_decref(w);
-	json_t *v = mgo_test_operator_events(&op, "supervisor.child.stopped", "validator");
-	cr_assert_eq(json_array_size(v), 1, "the rest is stopped");
-	json_decref(v);
+	/* the others started beside it, needing nothing of it, and are
+	 * stopped with it */
+	static const char *const rest[] = {"validator", "watcher"};
+	for (size_t i = 0; i < 2; i++) {
+		json_t *v = mgo_test_operator_events(&op, "supervisor.child.started", rest[i]);
+		cr_assert_eq(json_array_size(v), 1, "%s started once", rest[i]);
+		json_decref(v);
+		v = mgo_test_operator_events(&op, "supervisor.child.stopped", rest[i]);
+		cr_assert_eq(json_array_size(v), 1, "%s stopped", rest[i]);
+		json_decref(v);
+	}
 	char why[700];
 	snprintf(why, sizeof(why), "token file %s: ", missing);
 	cr_assert(wait_for_text(op.log, why, 0), "the child's own reason is in the log too");

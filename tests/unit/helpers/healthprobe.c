@@ -1,7 +1,13 @@
 #include "healthprobe.h"
 
+#include <arpa/inet.h>
 #include <criterion/criterion.h>
 #include <curl/curl.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -89,8 +95,8 @@ static size_t on_header(char *p, size_t size, size_t n, void *ctx)
 	return size * n;
 }
 
-long mgo_test_health_get(unsigned port, const char *method, const char *path, char **body,
-			 char ctype[128], char allow[64])
+static long request(unsigned port, const char *method, const char *path, char **body,
+		    char ctype[128], char allow[64], long timeout_ms)
 {
 	char url[128];
 	struct sink s = {.ctype = ctype, .allow = allow};
@@ -111,7 +117,7 @@ long mgo_test_health_get(unsigned port, const char *method, const char *path, ch
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
 	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(c, CURLOPT_HEADERDATA, &s);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 5000L);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms);
 	curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
 	if (curl_easy_perform(c) == CURLE_OK)
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
@@ -121,6 +127,65 @@ long mgo_test_health_get(unsigned port, const char *method, const char *path, ch
 	else
 		free(b.p);
 	return code;
+}
+
+long mgo_test_health_get(unsigned port, const char *method, const char *path, char **body,
+			 char ctype[128], char allow[64])
+{
+	return request(port, method, path, body, ctype, allow, 5000);
+}
+
+long mgo_test_health_probe(unsigned port, const char *path, long timeout_ms)
+{
+	return request(port, "GET", path, NULL, NULL, NULL, timeout_ms);
+}
+
+/* A connect to 127.0.0.1:port that sends nothing, connected or failed
+ * within 5 s. */
+static int idle_one(unsigned port)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+				.sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), err = 0;
+	struct pollfd p = {.fd = fd, .events = POLLOUT};
+	socklen_t len = sizeof(err);
+
+	cr_assert_geq(fd, 0);
+	if (connect(fd, (struct sockaddr *)&a, sizeof(a)) != 0)
+		cr_assert_eq(errno, EINPROGRESS, "connect: %s", strerror(errno));
+	cr_assert_eq(poll(&p, 1, 5000), 1, "an idle connection did not connect in 5 s");
+	cr_assert_eq(getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len), 0);
+	cr_assert_eq(err, 0, "an idle connection failed: %s", strerror(err));
+	return fd;
+}
+
+void mgo_test_health_idle_open(unsigned port, int *fds, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		fds[i] = idle_one(port);
+}
+
+size_t mgo_test_health_idle_refill(unsigned port, int *fds, size_t n)
+{
+	size_t again = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		char c;
+		ssize_t r = recv(fds[i], &c, 1, MSG_PEEK | MSG_DONTWAIT);
+		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			continue;       /* still open, still idle */
+		close(fds[i]);
+		fds[i] = idle_one(port);
+		again++;
+	}
+	return again;
+}
+
+void mgo_test_health_idle_close(int *fds, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
 }
 
 long mgo_test_health_wait(unsigned port, const char *path, long code, int timeout_ms)

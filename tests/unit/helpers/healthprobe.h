@@ -16,6 +16,19 @@ unsigned mgo_test_health_port(const char *path, size_t after, int timeout_ms);
 long mgo_test_health_get(unsigned port, const char *method, const char *path, char **body,
 			 char ctype[128], char allow[64]);
 
+/* Like mgo_test_health_get for GET path with no body kept, giving up after
+ * timeout_ms (a kubelet probe's timeoutSeconds): the code, 0 when none came
+ * in time. */
+long mgo_test_health_probe(unsigned port, const char *path, long timeout_ms);
+
+/* Keeps n connections to 127.0.0.1:port open that send nothing, each
+ * connected before it returns (fails the test otherwise). fds[] holds
+ * them; mgo_test_health_idle_refill reopens those the server closed (and
+ * returns how many), mgo_test_health_idle_close closes all. */
+void mgo_test_health_idle_open(unsigned port, int *fds, size_t n);
+size_t mgo_test_health_idle_refill(unsigned port, int *fds, size_t n);
+void mgo_test_health_idle_close(int *fds, size_t n);
+
 /* Polls path until it answers `code` or timeout_ms passes; the last code. */
 long mgo_test_health_wait(unsigned port, const char *path, long code, int timeout_ms);
 
