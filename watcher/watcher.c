@@ -26,8 +26,7 @@ struct pending {
 	/* premises confirmed by a fresh read (see "fresh reads" below) */
 	bool allowlist_ok;
 	uint64_t allowlist_need;        /* first allowlist read that may confirm it; 0: none */
-	bool sa_ok;
-	struct mgo_kube_req *sa_req;    /* the fresh read of its ServiceAccount */
+	struct mgo_kube_req *sa_req;    /* the read of its ServiceAccount */
 	bool pods_ok;
 	struct mgo_kube_req *pods_req;  /* the fresh list of its pods */
 	UT_hash_handle hh;
@@ -41,6 +40,7 @@ static const struct mgo_kube_resource res_allowlist = {"operator.openshift.io", 
 						       "mustgatherimages", false};
 static const struct mgo_kube_resource res_jobs = {"batch", "v1", "jobs", true};
 static const struct mgo_kube_resource res_pods = {"", "v1", "pods", true};
+/* read one at a time, never listed: see "fresh reads" */
 static const struct mgo_kube_resource res_sas = {"", "v1", "serviceaccounts", true};
 
 /* What each informer lists and watches. */
@@ -49,7 +49,6 @@ static const struct mgo_kube_resource *const inf_resources[MGO_INF_N] = {
 	[MGO_INF_ALLOWLIST] = &res_allowlist,
 	[MGO_INF_JOBS] = &res_jobs,
 	[MGO_INF_PODS] = &res_pods,
-	[MGO_INF_SERVICEACCOUNTS] = &res_sas,
 };
 
 static bool all_synced(const struct mgo_watcher *w)
@@ -109,18 +108,23 @@ static struct pending *pending_get(struct mgo_watcher *w, const char *uid)
 /* ---- fresh reads ----
  *
  * The informers are separate watch streams, so the watcher can see a new
- * MustGather before an allowlist edit or a ServiceAccount written just
- * before it (one `kubectl apply -f` of both, say), or a failed Job before
- * the pod status that says why. Decided on that view, the MustGather would
- * be refused for good, or fail with a vaguer reason than its own. So before
- * the first Observe of a MustGather whose outcome rests on the allowlist (it
- * names an image), on an account the cache says is missing, or on the pod
- * of a failed Job, the watcher reads that object anew (a GET or list sees
- * every write made before it) and sends only once the cache agrees with
- * that read: the cache is then at least as new as what decided it, and the
- * informers only move it forward. It costs one read per such MustGather
+ * MustGather before an allowlist edit written just before it (one `kubectl
+ * apply -f` of both, say), or a failed Job before the pod status that says
+ * why. Decided on that view, the MustGather would be refused for good, or
+ * fail with a vaguer reason than its own. So before the first Observe of a
+ * MustGather whose outcome rests on the allowlist (it names an image) or on
+ * the pod of a failed Job, the watcher reads that object anew (a GET or list
+ * sees every write made before it) and sends only once the cache agrees
+ * with that read: the cache is then at least as new as what decided it, and
+ * the informers only move it forward. It costs one read per such MustGather
  * (allowlist reads are shared) and, when the cache is behind, the moments
- * its watch takes to catch up. */
+ * its watch takes to catch up.
+ *
+ * ServiceAccounts are not watched at all (a cluster-wide cache of them
+ * would cost memory and start-up time in proportion to the cluster, not to
+ * the MustGathers): the one a MustGather names is read with a GET, which
+ * sees every write before it, when an observation that may launch needs
+ * it, and what it said is kept with the MustGather (mgo_wcache_sa_set). */
 
 static void observe(struct mgo_watcher *w, const char *uid, bool again);
 
@@ -199,15 +203,15 @@ static void on_sa_read(void *ctx, const struct mgo_kube_result *res)
 	struct pending *p = ctx;
 
 	p->sa_req = NULL;
-	if (res->error && res->error->http_code == 404) {
-		p->sa_ok = true; /* missing indeed: the refusal stands */
-		observe(p->w, p->uid, false);
-	} else if (res->error) {
+	if (res->error && res->error->http_code != 404) {
 		mgo_warn("watcher.fresh_read", "cannot read the ServiceAccount of %s: %s %s", p->uid,
 			 res->error->reason, res->error->message);
 		mgo_timer_start(p->timer, p->w->first_resend_ms);
+		return;
 	}
-	/* it exists: its informer event will touch the MustGather */
+	/* touches the MustGather, which observes with it */
+	mgo_wcache_sa_set(p->w->cache, p->uid,
+			  res->error ? MGO_PRESENCE_ABSENT : MGO_PRESENCE_PRESENT);
 }
 
 static void on_pods_read(void *ctx, const struct mgo_kube_result *res)
@@ -256,7 +260,10 @@ static bool premises_confirmed(struct mgo_watcher *w, struct pending *p,
 		allowlist_read(w);
 		ok = false;
 	}
-	if (o->service_account == MGO_PRESENCE_ABSENT && !p->sa_ok) {
+	/* what may launch (decide.c: no Job yet, or no Running recorded) is
+	 * decided knowing whether the account exists */
+	if (o->service_account == MGO_PRESENCE_UNKNOWN &&
+	    (o->mg.phase == MGO_MG_NEW || o->job.phase == MGO_JOB_NONE)) {
 		const char *sa = o->mg.spec.service_account ? o->mg.spec.service_account : "default";
 		if (!p->sa_req && mgo_kube_get(w->client, &res_sas, o->mg.ns, sa, on_sa_read, p,
 					       &p->sa_req) != 0)
@@ -402,12 +409,6 @@ static void on_event(void *ctx, enum mgo_informer_event ev, const json_t *obj)
 		else if ((rc = mgo_wcache_pod_put(c, obj, err, sizeof(err))))
 			log_bad("Pod", obj, err);
 		break;
-	case MGO_INF_SERVICEACCOUNTS:
-		if (del)
-			mgo_wcache_sa_del(c, obj);
-		else
-			rc = mgo_wcache_sa_put(c, obj);
-		break;
 	}
 	(void)rc; /* each failure is logged where it happens */
 }
@@ -418,8 +419,6 @@ static void on_synced(void *ctx)
 	struct mgo_watcher *w = ic->w;
 
 	w->synced |= 1u << ic->which;
-	if (ic->which == MGO_INF_SERVICEACCOUNTS)
-		mgo_wcache_sa_synced(w->cache);
 	if (all_synced(w)) {
 		mgo_info("watcher.ready", "informers synced: %zu MustGathers known",
 			 mgo_wcache_count(w->cache));
