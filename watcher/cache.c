@@ -202,11 +202,10 @@ static void detail_free(struct node *n)
 {
 	if (!n->detail)
 		return;
-	if (n->kind == K_MG) {
+	if (n->kind == K_MG)
 		mgo_mg_spec_free(n->detail);
-	} else {
+	else
 		mgo_job_state_free(n->detail);
-	}
 	free(n->detail);
 	n->detail = NULL;
 }
@@ -254,9 +253,9 @@ static void replace(struct mgo_wcache *c, struct node *n, struct node *fresh)
 					*pp = fresh;
 					break;
 				}
-	}
-	else
+	} else {
 		fresh->u.generation = n->u.generation;
+	}
 	fresh->owned = n->owned;
 	for (struct node *o = fresh->owned; o; o = o->next)
 		o->u.owner = fresh;
