@@ -119,13 +119,16 @@ def run(args, workdir, name):
         if name == "mustgathers":
             b.finish_cached(api, args.cached)
         b.make_namespace(api, b.NS_BENCH)
-        ready, lists = [], []
+        ready, lists, wcpu, acpu = [], [], [], []
         for i in range(args.startups):
             if i:
                 live.pop().stop()
+            api_cpu = b.proc_sample(api.pid())["cpu"]
             op = b.Operator(args, api, d, i)
             live.append(op)
             ready.append(op.wait_ready(600)["ready"])
+            acpu.append(b.proc_sample(api.pid())["cpu"] - api_cpu)
+            wcpu.append(b.proc_sample(op.pids()["watcher"])["cpu"])
             lists.append(watcher_list_seconds(op))
         time.sleep(args.settle)  # a benchmark's quiet window, not a wait for a condition
         if op.restarts():
@@ -134,7 +137,7 @@ def run(args, workdir, name):
         rows, _, total = m.measure(pids)
         api_private, api_shared = m.smaps(api.pid())
         synced = op.seen("watcher.ready")
-        return {"ready": ready, "lists": lists, "watcher": rows["watcher"][0], "pod": total,
+        return {"ready": ready, "lists": lists, "wcpu": wcpu, "acpu": acpu, "watcher": rows["watcher"][0], "pod": total,
                 "api": api_private + sum(api_shared.values()), "api_load": api.start_seconds,
                 "says": synced[1].get("msg", "") if synced else ""}
     finally:
@@ -147,9 +150,14 @@ def report(args, res):
         " ".join(["/usr/bin/python3", "bench/scale.py"] + args.argv), b.now_iso(),
         b.machine(args)["commit"], b.machine(args)["build_type"]), ""]
     w = out.append
-    w("| scenario | objects | API server load s | ready s (median of %d) | watcher lists s "
-      "| watcher private KiB | pod KiB | test API server KiB | watcher says |" % args.startups)
-    w("|---|---|---:|---:|---:|---:|---:|---:|---|")
+    w("Start-up: medians of %d starts. *ready*: spawning mgo-supervisor to its "
+      "`supervisor.ready`; *lists*: the watcher's first log line to its `watcher.ready`; "
+      "*CPU*: the watcher's CPU seconds at ready, and the test API server's over the same "
+      "start. Memory after %.0f s more, of the last start (memory.py's way).\n"
+      % (args.startups, args.settle))
+    w("| scenario | objects | server load s | ready s | lists s | watcher CPU s "
+      "| server CPU s | watcher private KiB | pod KiB | test API server KiB | watcher says |")
+    w("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|")
     objects = {
         "empty": "-",
         "namespaces": "%d namespaces" % args.namespaces,
@@ -165,9 +173,10 @@ def report(args, res):
         if name not in res:
             continue
         r = res[name]
-        w("| %s | %s | %.1f | %.3f | %.3f | %s | %s | %s | %s |" % (
+        w("| %s | %s | %.1f | %.3f | %.3f | %.2f | %.2f | %s | %s | %s | %s |" % (
             name, objects[name], r["api_load"], statistics.median(r["ready"]),
-            statistics.median(r["lists"]), m.kib(r["watcher"]), m.kib(r["pod"]),
+            statistics.median(r["lists"]), statistics.median(r["wcpu"]),
+            statistics.median(r["acpu"]), m.kib(r["watcher"]), m.kib(r["pod"]),
             m.kib(r["api"]), r["says"]))
     w("")
     growth = [("serviceaccounts", "namespaces", max(args.sas, args.namespaces) - args.namespaces,
