@@ -529,6 +529,9 @@ Test(wcache, a_finished_must_gather_costs_at_most_300_bytes)
 	}
 	after = heap_in_use();
 	cr_assert_eq(mgo_wcache_count(cache), MANY);
+	if (after <= before)
+		cr_skip_test("the heap's count did not move: not glibc's allocator (a sanitizer's?), "
+			"nothing to measure");
 	cr_log_info("%zu bytes per finished MustGather", (after - before) / MANY);
 	cr_expect_leq((after - before) / MANY, 300, "%zu bytes per finished MustGather",
 		      (after - before) / MANY);
