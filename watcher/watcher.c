@@ -1,7 +1,6 @@
 #include "watcher.h"
 
 #include <errno.h>
-#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -425,10 +424,6 @@ static void on_synced(void *ctx)
 			 mgo_wcache_count(w->cache));
 		mgo_proc_ready(w->proc);
 		resend_all(w);
-		/* the list pages were parsed whole and freed, between the
-		 * cache's entries: give those pages back, or a pod's memory
-		 * keeps twice what the cache holds (bench/REPORT.md) */
-		malloc_trim(0);
 	}
 }
 
