@@ -1,7 +1,7 @@
 /* The watcher's view of the cluster: what the pipeline needs of each
- * MustGather, its Job and Pod, the allowlist and the service accounts that
- * exist, folded from informer events into compact structs (never whole
- * objects), and turned into Observes on demand. No I/O.
+ * MustGather, its Job and Pod and the allowlist, folded from informer events
+ * into compact nodes (never whole objects; a finished MustGather keeps only
+ * what its cleanup needs), and turned into Observes on demand. No I/O.
  *
  * Every change that may alter a MustGather's observation calls `touched`
  * with its UID; the caller decides whether to send (see watcher.c). */
@@ -26,7 +26,9 @@ void mgo_wcache_free(struct mgo_wcache *c);
  * is then ignored), or -ENOMEM. A Job counts for the MustGather that is its
  * controller (ownerReference with controller: true) in the same namespace, a
  * Pod for the Job that is its controller in the same namespace; labels
- * count for nothing. A put of one without such a controller forgets it. */
+ * count for nothing. A put of one without such a controller forgets it.
+ * UIDs are at most 36 characters (Kubernetes' UUIDs); an object with a
+ * longer one does not decode, an owner reference with one names nothing. */
 int mgo_wcache_mg_put(struct mgo_wcache *c, const json_t *obj, char *err, size_t errlen);
 void mgo_wcache_mg_del(struct mgo_wcache *c, const json_t *obj);
 int mgo_wcache_allowlist_put(struct mgo_wcache *c, const json_t *obj, char *err, size_t errlen);
@@ -35,10 +37,11 @@ int mgo_wcache_job_put(struct mgo_wcache *c, const json_t *obj, char *err, size_
 void mgo_wcache_job_del(struct mgo_wcache *c, const json_t *obj);
 int mgo_wcache_pod_put(struct mgo_wcache *c, const json_t *obj, char *err, size_t errlen);
 void mgo_wcache_pod_del(struct mgo_wcache *c, const json_t *obj);
-int mgo_wcache_sa_put(struct mgo_wcache *c, const json_t *obj);
-void mgo_wcache_sa_del(struct mgo_wcache *c, const json_t *obj);
-/* Until the ServiceAccount informer has synced, presence is UNKNOWN. */
-void mgo_wcache_sa_synced(struct mgo_wcache *c);
+/* What a read of the ServiceAccount MustGather `uid` names said (there is
+ * no cache of accounts: watcher.c reads the one a MustGather names when its
+ * observation needs it). UNKNOWN until set, and again if the spec names
+ * another account. Touches the MustGather when it changes. */
+void mgo_wcache_sa_set(struct mgo_wcache *c, const char *uid, enum mgo_presence sa);
 
 /* Fills *out with the observation of MustGather `uid`, borrowing every string
  * from the cache (valid until the next change; do not free). Returns false

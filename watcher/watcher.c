@@ -26,10 +26,21 @@ struct pending {
 	/* premises confirmed by a fresh read (see "fresh reads" below) */
 	bool allowlist_ok;
 	uint64_t allowlist_need;        /* first allowlist read that may confirm it; 0: none */
-	bool sa_ok;
-	struct mgo_kube_req *sa_req;    /* the fresh read of its ServiceAccount */
+	struct sa_read *sa_wait;        /* the read of its ServiceAccount it waits for */
+	uint64_t sa_seen;               /* ServiceAccount reads started before it was seen */
 	bool pods_ok;
 	struct mgo_kube_req *pods_req;  /* the fresh list of its pods */
+	UT_hash_handle hh;
+};
+
+/* One GET of ServiceAccount ns/name in flight, shared by every MustGather
+ * that names it and was seen before the GET started (see "fresh reads"). */
+struct sa_read {
+	char *key;                      /* "ns/name" */
+	struct mgo_watcher *w;
+	struct mgo_kube_req *req;
+	uint64_t epoch;                 /* w->sa_epoch when it started */
+	bool again;                     /* someone seen since waits for a newer read */
 	UT_hash_handle hh;
 };
 
@@ -41,6 +52,7 @@ static const struct mgo_kube_resource res_allowlist = {"operator.openshift.io", 
 						       "mustgatherimages", false};
 static const struct mgo_kube_resource res_jobs = {"batch", "v1", "jobs", true};
 static const struct mgo_kube_resource res_pods = {"", "v1", "pods", true};
+/* read one at a time, never listed: see "fresh reads" */
 static const struct mgo_kube_resource res_sas = {"", "v1", "serviceaccounts", true};
 
 /* What each informer lists and watches. */
@@ -49,7 +61,6 @@ static const struct mgo_kube_resource *const inf_resources[MGO_INF_N] = {
 	[MGO_INF_ALLOWLIST] = &res_allowlist,
 	[MGO_INF_JOBS] = &res_jobs,
 	[MGO_INF_PODS] = &res_pods,
-	[MGO_INF_SERVICEACCOUNTS] = &res_sas,
 };
 
 static bool all_synced(const struct mgo_watcher *w)
@@ -74,8 +85,6 @@ uint64_t mgo_watcher_hash(const char *p, size_t n)
 
 static void pending_drop(struct mgo_watcher *w, struct pending *p)
 {
-	if (p->sa_req)
-		mgo_kube_cancel(p->sa_req);
 	if (p->pods_req)
 		mgo_kube_cancel(p->pods_req);
 	HASH_DEL(w->pending, p);
@@ -102,6 +111,7 @@ static struct pending *pending_get(struct mgo_watcher *w, const char *uid)
 		return NULL;
 	}
 	p->w = w;
+	p->sa_seen = w->sa_epoch;
 	HASH_ADD_KEYPTR(hh, w->pending, p->uid, strlen(p->uid), p);
 	return p;
 }
@@ -109,18 +119,27 @@ static struct pending *pending_get(struct mgo_watcher *w, const char *uid)
 /* ---- fresh reads ----
  *
  * The informers are separate watch streams, so the watcher can see a new
- * MustGather before an allowlist edit or a ServiceAccount written just
- * before it (one `kubectl apply -f` of both, say), or a failed Job before
- * the pod status that says why. Decided on that view, the MustGather would
- * be refused for good, or fail with a vaguer reason than its own. So before
- * the first Observe of a MustGather whose outcome rests on the allowlist (it
- * names an image), on an account the cache says is missing, or on the pod
- * of a failed Job, the watcher reads that object anew (a GET or list sees
- * every write made before it) and sends only once the cache agrees with
- * that read: the cache is then at least as new as what decided it, and the
- * informers only move it forward. It costs one read per such MustGather
+ * MustGather before an allowlist edit written just before it (one `kubectl
+ * apply -f` of both, say), or a failed Job before the pod status that says
+ * why. Decided on that view, the MustGather would be refused for good, or
+ * fail with a vaguer reason than its own. So before the first Observe of a
+ * MustGather whose outcome rests on the allowlist (it names an image) or on
+ * the pod of a failed Job, the watcher reads that object anew (a GET or list
+ * sees every write made before it) and sends only once the cache agrees
+ * with that read: the cache is then at least as new as what decided it, and
+ * the informers only move it forward. It costs one read per such MustGather
  * (allowlist reads are shared) and, when the cache is behind, the moments
- * its watch takes to catch up. */
+ * its watch takes to catch up.
+ *
+ * ServiceAccounts are not watched at all (a cluster-wide cache of them
+ * would cost memory and start-up time in proportion to the cluster, not to
+ * the MustGathers): the one a MustGather names is read with a GET, which
+ * sees every write before it, when an observation that may launch needs
+ * it, and what it said is kept with the MustGather (mgo_wcache_sa_set).
+ * One read of an account in flight serves every MustGather naming it that
+ * was seen before the read started; those seen later wait for the next, so
+ * a burst in one namespace costs a few reads, not one each (200 MustGathers
+ * naming "default" at once: 47 reads, against the client's 20 a second). */
 
 static void observe(struct mgo_watcher *w, const char *uid, bool again);
 
@@ -194,20 +213,94 @@ static void on_allowlist_timer(struct mgo_loop *loop, struct mgo_timer *t, void 
 	allowlist_read(ctx);
 }
 
+/* Ends read r; those still waiting for it ask again at their resend
+ * (retry), or not at all (the watcher closes). */
+static void sa_read_free(struct mgo_watcher *w, struct sa_read *r, bool retry)
+{
+	struct pending *p, *tmp;
+
+	HASH_ITER(hh, w->pending, p, tmp) {
+		if (p->sa_wait != r)
+			continue;
+		p->sa_wait = NULL;
+		if (retry)
+			mgo_timer_start(p->timer, w->first_resend_ms);
+	}
+	if (r->req)
+		mgo_kube_cancel(r->req);
+	HASH_DEL(w->sa_reads, r);
+	free(r->key);
+	free(r);
+}
+
+static void on_sa_read(void *ctx, const struct mgo_kube_result *res);
+
+/* (Re)starts read r of ServiceAccount ns/name. */
+static int sa_read_start(struct mgo_watcher *w, struct sa_read *r, const char *ns,
+			 const char *name)
+{
+	r->epoch = ++w->sa_epoch;
+	r->again = false;
+	return mgo_kube_get(w->client, &res_sas, ns, name, on_sa_read, r, &r->req);
+}
+
+/* Waits for a read of ServiceAccount ns/name that started after p was
+ * seen: joins the one in flight if it did, else asks for the next. */
+static void sa_read(struct mgo_watcher *w, struct pending *p, const char *ns, const char *name)
+{
+	char key[2 * MGO_NAME_MAX + 2];
+	struct sa_read *r = NULL;
+
+	snprintf(key, sizeof(key), "%s/%s", ns, name);
+	HASH_FIND_STR(w->sa_reads, key, r);
+	if (!r) {
+		if (!(r = calloc(1, sizeof(*r))) || !(r->key = strdup(key))) {
+			free(r);
+			mgo_timer_start(p->timer, w->first_resend_ms);
+			return;
+		}
+		r->w = w;
+		HASH_ADD_KEYPTR(hh, w->sa_reads, r->key, strlen(r->key), r);
+		if (sa_read_start(w, r, ns, name) != 0) {
+			sa_read_free(w, r, false);
+			mgo_timer_start(p->timer, w->first_resend_ms);
+			return;
+		}
+	} else if (r->epoch <= p->sa_seen) {
+		r->again = true;
+	}
+	p->sa_wait = r;
+}
+
 static void on_sa_read(void *ctx, const struct mgo_kube_result *res)
 {
-	struct pending *p = ctx;
+	struct sa_read *r = ctx;
+	struct mgo_watcher *w = r->w;
+	struct pending *p, *tmp;
+	char ns[MGO_NAME_MAX + 1];
+	const char *name = strchr(r->key, '/') + 1;
+	bool failed = res->error && res->error->http_code != 404;
 
-	p->sa_req = NULL;
-	if (res->error && res->error->http_code == 404) {
-		p->sa_ok = true; /* missing indeed: the refusal stands */
-		observe(p->w, p->uid, false);
-	} else if (res->error) {
-		mgo_warn("watcher.fresh_read", "cannot read the ServiceAccount of %s: %s %s", p->uid,
+	r->req = NULL;
+	if (failed)
+		mgo_warn("watcher.fresh_read", "cannot read ServiceAccount %s: %s %s", r->key,
 			 res->error->reason, res->error->message);
-		mgo_timer_start(p->timer, p->w->first_resend_ms);
+	/* what this read says holds for those seen before it started; setting
+	 * it touches them, and they observe with it */
+	HASH_ITER(hh, w->pending, p, tmp) {
+		if (p->sa_wait != r || p->sa_seen >= r->epoch)
+			continue;
+		p->sa_wait = NULL;
+		if (failed)
+			mgo_timer_start(p->timer, w->first_resend_ms);
+		else
+			mgo_wcache_sa_set(w->cache, p->uid,
+					  res->error ? MGO_PRESENCE_ABSENT : MGO_PRESENCE_PRESENT);
 	}
-	/* it exists: its informer event will touch the MustGather */
+	snprintf(ns, sizeof(ns), "%.*s", (int)(name - 1 - r->key), r->key);
+	/* after a failure, no read again at once: the waiters' resends ask */
+	if (failed || !r->again || sa_read_start(w, r, ns, name) != 0)
+		sa_read_free(w, r, true);
 }
 
 static void on_pods_read(void *ctx, const struct mgo_kube_result *res)
@@ -256,11 +349,13 @@ static bool premises_confirmed(struct mgo_watcher *w, struct pending *p,
 		allowlist_read(w);
 		ok = false;
 	}
-	if (o->service_account == MGO_PRESENCE_ABSENT && !p->sa_ok) {
+	/* what may launch (decide.c: no Job yet, or no Running recorded) is
+	 * decided knowing whether the account exists */
+	if (o->service_account == MGO_PRESENCE_UNKNOWN &&
+	    (o->mg.phase == MGO_MG_NEW || o->job.phase == MGO_JOB_NONE)) {
 		const char *sa = o->mg.spec.service_account ? o->mg.spec.service_account : "default";
-		if (!p->sa_req && mgo_kube_get(w->client, &res_sas, o->mg.ns, sa, on_sa_read, p,
-					       &p->sa_req) != 0)
-			mgo_timer_start(p->timer, w->first_resend_ms);
+		if (!p->sa_wait)
+			sa_read(w, p, o->mg.ns, sa);
 		ok = false;
 	}
 	if (o->job.phase == MGO_JOB_FAILED && !p->pods_ok) {
@@ -402,12 +497,6 @@ static void on_event(void *ctx, enum mgo_informer_event ev, const json_t *obj)
 		else if ((rc = mgo_wcache_pod_put(c, obj, err, sizeof(err))))
 			log_bad("Pod", obj, err);
 		break;
-	case MGO_INF_SERVICEACCOUNTS:
-		if (del)
-			mgo_wcache_sa_del(c, obj);
-		else
-			rc = mgo_wcache_sa_put(c, obj);
-		break;
 	}
 	(void)rc; /* each failure is logged where it happens */
 }
@@ -418,8 +507,6 @@ static void on_synced(void *ctx)
 	struct mgo_watcher *w = ic->w;
 
 	w->synced |= 1u << ic->which;
-	if (ic->which == MGO_INF_SERVICEACCOUNTS)
-		mgo_wcache_sa_synced(w->cache);
 	if (all_synced(w)) {
 		mgo_info("watcher.ready", "informers synced: %zu MustGathers known",
 			 mgo_wcache_count(w->cache));
@@ -580,6 +667,7 @@ int mgo_watcher_open(struct mgo_watcher *w, struct mgo_proc *proc,
 void mgo_watcher_close(struct mgo_watcher *w)
 {
 	struct pending *p, *tmp;
+	struct sa_read *r, *rtmp;
 
 	if (w->proc) {
 		mgo_supervised_on_peer(&w->proc->sup, NULL, NULL);
@@ -587,6 +675,8 @@ void mgo_watcher_close(struct mgo_watcher *w)
 	}
 	for (int i = 0; i < MGO_INF_N; i++)
 		mgo_informer_free(w->inf[i]);
+	HASH_ITER(hh, w->sa_reads, r, rtmp)
+		sa_read_free(w, r, false);
 	HASH_ITER(hh, w->pending, p, tmp)
 		pending_drop(w, p);
 	if (w->allow_req)

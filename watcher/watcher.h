@@ -15,11 +15,11 @@ enum {
 	MGO_INF_ALLOWLIST,
 	MGO_INF_JOBS,
 	MGO_INF_PODS,
-	MGO_INF_SERVICEACCOUNTS,
 	MGO_INF_N,
 };
 
 struct pending;
+struct sa_read;
 struct mgo_watcher;
 
 /* Which informer a callback is about. */
@@ -46,6 +46,9 @@ struct mgo_watcher {
 	uint64_t allow_epoch;           /* reads started so far */
 	struct mgo_timer *allow_timer;  /* the next try, while the cache disagrees */
 	uint64_t allow_backoff_ms;
+	/* reads of the ServiceAccounts MustGathers name (watcher.c) */
+	struct sa_read *sa_reads;       /* in flight, by "ns/name" */
+	uint64_t sa_epoch;              /* reads started so far */
 	/* MustGatherImage/cluster's own status (allowlist_status.c) */
 	struct mgo_timer *mgi_timer;    /* resend while its status lags */
 	uint64_t mgi_sent_hash;         /* of the last Observe sent; 0: none */

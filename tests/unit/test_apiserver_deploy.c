@@ -91,6 +91,13 @@ Test(deploy, the_watcher_only_reads)
 			  "/apis/operator.openshift.io/v1alpha1/mustgatherimages?watch=1&timeoutSeconds=1",
 			  NULL, NULL, NULL), 200);
 	cr_assert_eq(call(WATCHER, "GET", "/api/v1/pods", NULL, NULL, NULL), 200);
+	/* a ServiceAccount one at a time, never the cluster's list of them */
+	long code = call(WATCHER, "GET", "/api/v1/namespaces/team-a/serviceaccounts/default", NULL,
+			 NULL, NULL);
+	cr_assert(code == 200 || code == 404, "get serviceaccounts: %ld", code);
+	cr_assert_eq(call(WATCHER, "GET", "/api/v1/serviceaccounts", NULL, NULL, NULL), 403);
+	cr_assert_eq(call(WATCHER, "GET", "/api/v1/namespaces/team-a/serviceaccounts", NULL, NULL,
+			  NULL), 403);
 	cr_assert_eq(call(WATCHER, "POST", JOBS, NULL, job, &msg), 403);
 	cr_assert_str_eq(msg, "jobs.batch is forbidden: User \"" SA("mgo-watcher") "\" cannot "
 			      "create resource \"jobs\" in API group \"batch\" in the namespace "

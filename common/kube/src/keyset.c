@@ -7,16 +7,16 @@
 #include "mgo/backoff.h"
 #include "mgo/types.h"
 
-/* One allocation per entry: the header, then "uid\0ns\0name\0rv\0". */
+/* One allocation per entry: a 16-byte header, then "uid\0ns\0name\0rv\0"
+ * (an informer keeps one per object: bytes here are bytes per object). */
 struct entry {
-	uint64_t hash;
+	uint32_t hash;
 	uint32_t gen;
 	uint16_t ns_off, name_off, rv_off;
-	size_t size;
 	char data[];
 };
 
-/* Open addressing with linear probing, at most half full so probes stay
+/* Open addressing with linear probing, at most 3/4 full so probes stay
  * short; deletion shifts back the run that follows (no tombstones). */
 struct mgo_keyset {
 	struct entry **slots;
@@ -26,7 +26,7 @@ struct mgo_keyset {
 	uint64_t seed;          /* the uids come from the server: seed the hash */
 };
 
-static uint64_t hash_uid(uint64_t seed, const char *uid)
+static uint32_t hash_uid(uint64_t seed, const char *uid)
 {
 	uint64_t h = 0xcbf29ce484222325ULL ^ seed;
 
@@ -34,7 +34,12 @@ static uint64_t hash_uid(uint64_t seed, const char *uid)
 		h ^= *p;
 		h *= 0x100000001b3ULL;
 	}
-	return h ^ (h >> 29);
+	return (uint32_t)(h ^ (h >> 32));
+}
+
+static size_t entry_size(const struct entry *e)
+{
+	return sizeof(*e) + e->rv_off + strlen(e->data + e->rv_off) + 1;
 }
 
 int mgo_keyset_new(struct mgo_keyset **out)
@@ -74,7 +79,7 @@ static void view(const struct entry *e, struct mgo_keyset_entry *out)
 }
 
 /* The slot holding `uid`, or the empty slot where it would go. */
-static size_t find(const struct mgo_keyset *ks, const char *uid, uint64_t h)
+static size_t find(const struct mgo_keyset *ks, const char *uid, uint32_t h)
 {
 	size_t mask = ks->cap - 1, i = (size_t)h & mask;
 
@@ -126,7 +131,7 @@ int mgo_keyset_put(struct mgo_keyset *ks, const char *uid, const char *ns, const
 	if (!lu || lu > MGO_KEYSET_UID_MAX || ln > MGO_NAME_MAX || !lm || lm > MGO_NAME_MAX ||
 	    !lr || lr > MGO_KEYSET_RV_MAX)
 		return -EINVAL;
-	if ((ks->count + 1) * 2 > ks->cap) {
+	if ((ks->count + 1) * 4 > ks->cap * 3) {
 		int rc = grow(ks);
 		if (rc)
 			return rc;
@@ -137,7 +142,6 @@ int mgo_keyset_put(struct mgo_keyset *ks, const char *uid, const char *ns, const
 		return -ENOMEM;
 	e->hash = hash_uid(ks->seed, uid);
 	e->gen = gen;
-	e->size = size;
 	e->ns_off = (uint16_t)(lu + 1);
 	e->name_off = (uint16_t)(e->ns_off + ln + 1);
 	e->rv_off = (uint16_t)(e->name_off + lm + 1);
@@ -148,7 +152,7 @@ int mgo_keyset_put(struct mgo_keyset *ks, const char *uid, const char *ns, const
 
 	size_t i = find(ks, uid, e->hash);
 	if (ks->slots[i]) {
-		ks->entry_bytes -= ks->slots[i]->size;
+		ks->entry_bytes -= entry_size(ks->slots[i]);
 		free(ks->slots[i]);
 	} else {
 		ks->count++;
@@ -164,7 +168,7 @@ static void remove_at(struct mgo_keyset *ks, size_t i)
 {
 	size_t mask = ks->cap - 1, j = i;
 
-	ks->entry_bytes -= ks->slots[i]->size;
+	ks->entry_bytes -= entry_size(ks->slots[i]);
 	free(ks->slots[i]);
 	ks->slots[i] = NULL;
 	ks->count--;

@@ -3,7 +3,7 @@
  *
  * That is enough to turn a relist into the events a consumer missed (an
  * object gone from the list is DELETED, an unchanged resourceVersion is not
- * re-delivered) at ~150 bytes an object instead of the whole object. Hand
+ * re-delivered) at ~110 bytes an object instead of the whole object. Hand
  * written because no library we ship has a hash table that stores the entry
  * inline: a jansson object would cost several allocations per entry. */
 #ifndef MGO_KEYSET_H
