@@ -122,6 +122,11 @@ struct mgo_kube_client_opts {
 					 * for watches, which idle legitimately */
 	size_t max_body;                /* [16 MiB] one response body */
 	size_t max_list_bytes;          /* [256 MiB] a whole list, all pages */
+	size_t max_object_body;         /* [32 MiB] a list page of one object:
+					 * read only when that page is over
+					 * max_body, so that the list can go
+					 * past the object (docs/design.md,
+					 * "Objects too large to read") */
 	uint64_t token_reload_ms;       /* [60000] re-read of creds->token_file */
 	const char *user_agent;         /* ["mgo/<version>"], copied */
 };
@@ -201,7 +206,12 @@ struct mgo_kube_list_opts {
  * limit/continue. With on_page, each page goes there and `done` gets no
  * body; without, `done` gets one List with every page's items (bounded by
  * max_list_bytes). An expired continue token ends the list with 410
- * "Expired": the caller lists again. `opts` may be NULL. */
+ * "Expired": the caller lists again. `opts` may be NULL.
+ * A page whose body is over max_body is asked for again from the same
+ * continue token with half the limit, down to 1, and a page of one object
+ * once more with max_object_body as the cap; the next pages double the
+ * limit back up to page_size. Each page read smaller than asked is one
+ * `kube.list_page_smaller` log line. */
 int mgo_kube_list(struct mgo_kube_client *c, const struct mgo_kube_resource *res,
 		  const char *ns, const struct mgo_kube_list_opts *opts, mgo_kube_done_fn done,
 		  void *ctx, struct mgo_kube_req **out);
