@@ -1,6 +1,7 @@
 #include "cache.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -157,15 +158,11 @@ static struct mg_entry *find_or_add(struct mgo_wcache *c, const char *uid)
 	return e;
 }
 
-int mgo_wcache_mg_put(struct mgo_wcache *c, const json_t *obj, char *err, size_t errlen)
+/* Takes mg (decoded) into the cache. */
+static int store_mg(struct mgo_wcache *c, struct mgo_mg mg)
 {
-	struct mgo_mg mg;
-	struct mg_entry *e;
-	int rc = mgo_mg_from_json(obj, &mg, err, errlen);
+	struct mg_entry *e = find_or_add(c, mg.uid);
 
-	if (rc)
-		return rc;
-	e = find_or_add(c, mg.uid);
 	if (!e) {
 		mgo_mg_free(&mg);
 		return -ENOMEM;
@@ -174,6 +171,26 @@ int mgo_wcache_mg_put(struct mgo_wcache *c, const json_t *obj, char *err, size_t
 	e->mg = mg;
 	touch(c, e->uid);
 	return 0;
+}
+
+int mgo_wcache_mg_put(struct mgo_wcache *c, const json_t *obj, char *err, size_t errlen)
+{
+	struct mgo_mg mg;
+	int rc = mgo_mg_from_json(obj, &mg, err, errlen);
+
+	return rc ? rc : store_mg(c, mg);
+}
+
+int mgo_wcache_mg_too_large(struct mgo_wcache *c, const json_t *obj, size_t bytes, char *err,
+			    size_t errlen)
+{
+	struct mgo_mg mg;
+	int rc = mgo_mg_meta_from_json(obj, &mg, err, errlen);
+
+	if (rc)
+		return rc;
+	mg.too_large_bytes = bytes > INT64_MAX ? INT64_MAX : (int64_t)bytes;
+	return store_mg(c, mg);
 }
 
 static const char *uid_of(const json_t *obj)
