@@ -215,6 +215,63 @@ static void http_failed(struct mgo_kube_req *r, long code)
 	json_decref(body);
 }
 
+size_t mgo_kube_list_items_within(const char *body, size_t len)
+{
+	static const char key[] = "items";
+	size_t depth = 0, n = 0, at = 0;
+	bool in_str = false, esc = false, match = false, last_is_items = false;
+	bool in_items = false;
+
+	for (size_t i = 0; i < len; i++) {
+		char ch = body[i];
+
+		if (in_str) {
+			if (esc) {
+				esc = false;
+				match = false;
+			} else if (ch == '\\') {
+				esc = true;
+				match = false;
+			} else if (ch == '"') {
+				in_str = false;
+				if (depth == 1)
+					last_is_items = match && at == sizeof(key) - 1;
+			} else if (match) {
+				match = at < sizeof(key) - 1 && ch == key[at];
+				at++;
+			}
+			continue;
+		}
+		switch (ch) {
+		case '"':
+			in_str = true;
+			match = depth == 1;
+			at = 0;
+			break;
+		case '{':
+		case '[':
+			/* the value of the top-level key last read is this array */
+			if (ch == '[' && depth == 1 && last_is_items)
+				in_items = true;
+			depth++;
+			break;
+		case '}':
+		case ']':
+			if (depth == 0)
+				return n;
+			depth--;
+			if (in_items && depth == 2 && ch == '}')
+				n++;
+			else if (in_items && depth == 1)
+				return n; /* the array ended */
+			break;
+		default:
+			break;
+		}
+	}
+	return n;
+}
+
 int mgo_kube__page_url(struct mgo_kube_req *r)
 {
 	char *url = NULL;
@@ -233,6 +290,10 @@ int mgo_kube__page_url(struct mgo_kube_req *r)
 	return 0;
 }
 
+/* Room left after the items for the rest of a list (its metadata, which
+ * may follow them) when counting how many fit. */
+#define LIST_TAIL 4096
+
 /* The page was over the cap: ask for it again from the same place, with
  * half as many objects, or (one already) with the cap for one object.
  * False when nothing smaller is left to ask for. */
@@ -244,9 +305,16 @@ static bool smaller_page(struct mgo_kube_req *r, long code)
 	if (!r->page_url || r->verb != MGO_KUBE_LIST || code < 200 || code > 299)
 		return false;
 	if (r->limit > 1) {
+		/* half as many, or fewer still when fewer ended within the
+		 * cap: each attempt over it costs a whole cap's transfer */
+		size_t fit = r->resp_len > LIST_TAIL ? mgo_kube_list_items_within(r->resp,
+									       r->resp_len - LIST_TAIL)
+						     : 0;
 		if (!r->shrunk_from)
 			r->shrunk_from = r->limit;
 		r->limit /= 2;
+		if (fit < r->limit)
+			r->limit = fit ? (unsigned)fit : 1;
 	} else if (r->cap < c->o.max_object_body) {
 		if (!r->shrunk_from)
 			r->shrunk_from = 1;

@@ -103,6 +103,13 @@ void mgo_kube_error_from_response(struct mgo_kube_error *e, long http_code, cons
  * value (the caller then falls back to its own backoff). */
 long mgo_kube_parse_retry_after(const char *value);
 
+/* How many elements of a List's top-level "items" array end within the
+ * `len` bytes of `body`, a list response cut short at the client's cap:
+ * how many objects a smaller page may ask for. A scan of untrusted bytes
+ * that allocates nothing; what is not a List, or an "items" key written
+ * with escapes, counts 0. */
+size_t mgo_kube_list_items_within(const char *body, size_t len);
+
 /* ---- the client ---- */
 
 /* Zero fields take the defaults in brackets. */
