@@ -29,6 +29,21 @@ static void setup(void)
 TestSuite(too_large, .init = setup, .fini = cluster_teardown, .timeout = 240);
 
 #define FAT 100
+/* The issue's bound for the other namespace's MustGather, from the
+ * operator's start; the processes built with AddressSanitizer are about
+ * three times slower, which is not what is measured here. */
+#if defined(__SANITIZE_ADDRESS__)
+#define SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SANITIZED 1
+#endif
+#endif
+#ifdef SANITIZED
+#define RUNNING_WITHIN_MS 15000u
+#else
+#define RUNNING_WITHIN_MS 5000u
+#endif
 #define ANNOTATION (200u << 10)
 
 /* MustGather fat-NNN in the test's namespace, with one 200 KiB annotation. */
@@ -90,7 +105,8 @@ Test(too_large, fat_mustgathers_fail_as_too_large_and_the_rest_proceed)
 	cluster_procs_start(&cl); /* the watcher listed them and is ready */
 	json_decref(cluster_wait_mg(&cl, other, "Running"));
 	uint64_t took = mgo_now_ms() - start;
-	cr_expect_lt(took, 5000u * (unsigned)cl.slow, "the normal MustGather ran after %llu ms",
+	cr_expect_lt(took, RUNNING_WITHIN_MS * (unsigned)cl.slow,
+		     "the normal MustGather ran after %llu ms",
 		     (unsigned long long)took);
 	json_decref(cluster_wait_job(&cl, other));
 
