@@ -214,11 +214,28 @@ static int check_job_named(const struct mgo_act *act, const struct mgo_mg *mg,
 	return MGO_MONITOR_OK;
 }
 
+/* A denial for being too large holds only when the MustGather, as the
+ * launcher read it, is over the bound: the watcher's word for its size
+ * is not taken. */
+static int check_too_large(const struct mgo_act *act, const json_t *obj,
+			   struct mgo_refusal *why)
+{
+	size_t bytes = mgo_json_size(obj);
+
+	if (act->kind != MGO_ACT_DENY)
+		return refuse(why, "too_large", "only a denial says %s", MGO_REASON_OBJECT_TOO_LARGE);
+	if (bytes <= MGO_MG_MAX_BYTES)
+		return refuse(why, "too_large", "the MustGather is %zu bytes, within the %u bytes "
+			      "the operator reads", bytes, MGO_MG_MAX_BYTES);
+	return MGO_MONITOR_OK;
+}
+
 int mgo_monitor_check_mg(const struct mgo_policy *policy, const struct mgo_act *act,
 			 const json_t *obj, const json_t *allowlist, struct mgo_refusal *why)
 {
 	struct mgo_mg mg;
 	char err[512];
+	bool too_large;
 	int rc;
 
 	memset(why, 0, sizeof(*why));
@@ -227,7 +244,11 @@ int mgo_monitor_check_mg(const struct mgo_policy *policy, const struct mgo_act *
 	if (!obj)
 		return refuse(why, "mustgather", "MustGather %.63s/%.253s does not exist", act->ns,
 			      act->name);
-	if ((rc = mgo_mg_from_json(obj, &mg, err, sizeof(err))))
+	/* a MustGather said to be too large is read as the watcher read it:
+	 * its metadata and phase; the size is measured below */
+	too_large = act->reason && strcmp(act->reason, MGO_REASON_OBJECT_TOO_LARGE) == 0;
+	if ((rc = too_large ? mgo_mg_meta_from_json(obj, &mg, err, sizeof(err))
+			    : mgo_mg_from_json(obj, &mg, err, sizeof(err))))
 		return rc == -ENOMEM ? rc : refuse(why, "mustgather", "cannot read it: %s", err);
 	if (!(same(mg.ns, act->ns) && same(mg.name, act->name)) &&
 	    (rc = refuse(why, "mustgather", "the API answered with %.63s/%.253s", mg.ns, mg.name)))
@@ -242,6 +263,8 @@ int mgo_monitor_check_mg(const struct mgo_policy *policy, const struct mgo_act *
 	    !mgo_reason_known(act->reason) &&
 	    (rc = refuse(why, "reason", "%.64s is not a reason the operator writes",
 			 or_unset(act->reason))))
+		goto out;
+	if (too_large && (rc = check_too_large(act, obj, why)))
 		goto out;
 	if ((rc = check_job_named(act, &mg, why)))
 		goto out;

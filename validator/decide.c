@@ -1,6 +1,7 @@
 /* The MustGather state machine, from the validator's side: given what the
  * watcher observed, which single act moves the MustGather on. */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -175,6 +176,24 @@ static int decide_live(const struct mgo_policy *policy, const struct mgo_observe
 	return MGO_DECIDE_NOTHING;
 }
 
+/* A MustGather too large for the operator to read: the watcher saw only
+ * its metadata and phase, so nothing but failing it (and any Job it has)
+ * is justified. The launcher measures it itself before writing that. */
+static int deny_too_large(const struct mgo_observe *obs, struct mgo_act *act)
+{
+	char msg[512];
+	int rc;
+
+	snprintf(msg, sizeof(msg), "the MustGather is %" PRId64 " bytes as JSON, over the %u "
+		 "bytes the operator reads (large annotations or labels?); it is not run: "
+		 "create a smaller one", obs->mg.too_large_bytes, MGO_MG_MAX_BYTES);
+	if ((rc = act_init(act, MGO_ACT_DENY, &obs->mg)) ||
+	    (rc = act_outcome(act, MGO_REASON_OBJECT_TOO_LARGE, msg)) ||
+	    (rc = act_job(act, obs, true)))
+		return rc;
+	return MGO_DECIDE_ACT;
+}
+
 int mgo_decide(const struct mgo_policy *policy, const struct mgo_observe *obs,
 	       struct mgo_act *act)
 {
@@ -186,6 +205,16 @@ int mgo_decide(const struct mgo_policy *policy, const struct mgo_observe *obs,
 	/* ownerReference GC removes the Job; status on a dying object is moot */
 	if (obs->mg.deleting)
 		return MGO_DECIDE_NOTHING;
+	if (obs->mg.too_large_bytes) {
+		/* finished: its outcome stands, and without its spec we cannot
+		 * know whether it retains its Job */
+		if (obs->mg.phase == MGO_MG_COMPLETED || obs->mg.phase == MGO_MG_FAILED)
+			return MGO_DECIDE_NOTHING;
+		rc = deny_too_large(obs, act);
+		if (rc >= 0)
+			return rc;
+		goto fail;
+	}
 	if (obs->mg.phase == MGO_MG_COMPLETED || obs->mg.phase == MGO_MG_FAILED) {
 		/* the outcome is recorded; only a leftover Job may remain to go */
 		if (obs->job.phase == MGO_JOB_NONE || obs->mg.spec.retain)

@@ -46,7 +46,7 @@ struct node {
 	} u;
 	struct node *owned;     /* MG: its Jobs, Job: its Pods (any namespace), by `next` */
 	struct node *next;      /* the next one filed under the same owner */
-	/* MG: struct mgo_mg_spec while unfinished; Job: reason and message;
+	/* MG: struct mg_detail while unfinished; Job: reason and message;
 	 * Pod: pod_* and the exit codes; NULL once its MustGather finished */
 	void *detail;
 	char uid[UID_LEN + 1];
@@ -56,6 +56,13 @@ struct node {
 	uint8_t sa;             /* MG: enum mgo_presence of its ServiceAccount */
 	uint16_t name_off, rv_off;
 	char data[];            /* ns "\0" name "\0" rv "\0" (MG), ns "\0" name "\0" (Job), ns (Pod) */
+};
+
+/* An unfinished MustGather's detail: its spec, and its size when it was
+ * too large to keep whole (mgo_wcache_mg_too_large; 0 otherwise). */
+struct mg_detail {
+	struct mgo_mg_spec spec;
+	int64_t too_large_bytes;
 };
 
 struct mgo_wcache {
@@ -203,7 +210,7 @@ static void detail_free(struct node *n)
 	if (!n->detail)
 		return;
 	if (n->kind == K_MG)
-		mgo_mg_spec_free(n->detail);
+		mgo_mg_spec_free(&((struct mg_detail *)n->detail)->spec);
 	else
 		mgo_job_state_free(n->detail);
 	free(n->detail);
@@ -375,15 +382,14 @@ static bool same_str(const char *a, const char *b)
 	return a == b || (a && b && strcmp(a, b) == 0);
 }
 
-int mgo_wcache_mg_put(struct mgo_wcache *c, const json_t *obj, char *err, size_t errlen)
+/* Takes mg (decoded) into the cache; err as mgo_wcache_mg_put's. */
+static int store_mg(struct mgo_wcache *c, struct mgo_mg mg, char *err, size_t errlen)
 {
-	struct mgo_mg mg;
+	struct mg_detail *d;
 	struct node *n;
 	bool seen;
-	int rc = mgo_mg_from_json(obj, &mg, err, errlen);
+	int rc = 0;
 
-	if (rc)
-		return rc;
 	if (strlen(mg.uid) > UID_LEN) {
 		snprintf(err, errlen, "metadata.uid: longer than %d characters", UID_LEN);
 		rc = -EBADMSG;
@@ -397,7 +403,8 @@ int mgo_wcache_mg_put(struct mgo_wcache *c, const json_t *obj, char *err, size_t
 	/* the spec is immutable (the CRD's CEL); should the account it names
 	 * change all the same, what was read of the old one says nothing */
 	if (seen && n->detail &&
-	    !same_str(((struct mgo_mg_spec *)n->detail)->service_account, mg.spec.service_account))
+	    !same_str(((struct mg_detail *)n->detail)->spec.service_account,
+		      mg.spec.service_account))
 		n->sa = MGO_PRESENCE_UNKNOWN;
 	detail_free(n);
 	n->u.generation = mg.generation;
@@ -408,9 +415,11 @@ int mgo_wcache_mg_put(struct mgo_wcache *c, const json_t *obj, char *err, size_t
 		c->mgs++;
 	if (finished(n)) {
 		compact(n);
-	} else if ((n->detail = malloc(sizeof(mg.spec)))) {
-		memcpy(n->detail, &mg.spec, sizeof(mg.spec));
+	} else if ((d = malloc(sizeof(*d)))) {
+		d->spec = mg.spec;
+		d->too_large_bytes = mg.too_large_bytes;
 		memset(&mg.spec, 0, sizeof(mg.spec));
+		n->detail = d;
 	} else {
 		rc = -ENOMEM; /* observed with an empty spec until its next event */
 	}
@@ -418,6 +427,26 @@ int mgo_wcache_mg_put(struct mgo_wcache *c, const json_t *obj, char *err, size_t
 out:
 	mgo_mg_free(&mg);
 	return rc;
+}
+
+int mgo_wcache_mg_put(struct mgo_wcache *c, const json_t *obj, char *err, size_t errlen)
+{
+	struct mgo_mg mg;
+	int rc = mgo_mg_from_json(obj, &mg, err, errlen);
+
+	return rc ? rc : store_mg(c, mg, err, errlen);
+}
+
+int mgo_wcache_mg_too_large(struct mgo_wcache *c, const json_t *obj, size_t bytes, char *err,
+			    size_t errlen)
+{
+	struct mgo_mg mg;
+	int rc = mgo_mg_meta_from_json(obj, &mg, err, errlen);
+
+	if (rc)
+		return rc;
+	mg.too_large_bytes = bytes > INT64_MAX ? INT64_MAX : (int64_t)bytes;
+	return store_mg(c, mg, err, errlen);
 }
 
 static const char *uid_of(const json_t *obj)
@@ -710,8 +739,12 @@ bool mgo_wcache_observe(const struct mgo_wcache *c, const char *uid, struct mgo_
 	pod = pod_of(job);
 	if (finished(n) && (!job || (n->flags & F_RETAIN)))
 		return false;
-	if (n->detail)
-		out->mg.spec = *(const struct mgo_mg_spec *)n->detail;
+	if (n->detail) {
+		const struct mg_detail *d = n->detail;
+
+		out->mg.spec = d->spec;
+		out->mg.too_large_bytes = d->too_large_bytes;
+	}
 	out->mg.spec.retain = n->flags & F_RETAIN;
 	out->mg.ns = (char *)node_ns(n);
 	out->mg.name = (char *)node_name(n);

@@ -31,6 +31,11 @@ void mgo_wcache_free(struct mgo_wcache *c);
  * longer one does not decode, an owner reference with one names nothing. */
 int mgo_wcache_mg_put(struct mgo_wcache *c, const json_t *obj, char *err, size_t errlen);
 void mgo_wcache_mg_del(struct mgo_wcache *c, const json_t *obj);
+/* A MustGather over MGO_MG_MAX_BYTES (`bytes` as compact JSON): only its
+ * metadata and phase are kept, with mg.too_large_bytes set, so that it is
+ * observed as too large (and failed); returns as mgo_wcache_mg_put. */
+int mgo_wcache_mg_too_large(struct mgo_wcache *c, const json_t *obj, size_t bytes, char *err,
+			    size_t errlen);
 int mgo_wcache_allowlist_put(struct mgo_wcache *c, const json_t *obj, char *err, size_t errlen);
 void mgo_wcache_allowlist_del(struct mgo_wcache *c);
 int mgo_wcache_job_put(struct mgo_wcache *c, const json_t *obj, char *err, size_t errlen);

@@ -12,6 +12,7 @@
 #include "mgo/labels.h"
 #include "mgo/log.h"
 #include "mgo/metrics.h"
+#include "mgo/spec.h"
 
 /* What was last sent for one MustGather and when to send it again. The
  * pipeline is level-triggered: the watcher re-sends an unchanged Observe
@@ -341,7 +342,8 @@ static bool premises_confirmed(struct mgo_watcher *w, struct pending *p,
 	bool live = !o->mg.deleting && (o->mg.phase == MGO_MG_NEW || o->mg.phase == MGO_MG_RUNNING);
 	bool ok = true;
 
-	if (!live)
+	/* one too large to read is failed for that alone, on no premise */
+	if (!live || o->mg.too_large_bytes)
 		return true;
 	if (o->mg.spec.image && !p->allowlist_ok) {
 		if (!p->allowlist_need)
@@ -501,6 +503,17 @@ static void on_event(void *ctx, enum mgo_informer_event ev, const json_t *obj)
 	(void)rc; /* each failure is logged where it happens */
 }
 
+/* The MustGather informer's objects over MGO_MG_MAX_BYTES (the informer
+ * logged it): observed by metadata alone, so that it fails as too large. */
+static void on_too_large(void *ctx, const json_t *obj, size_t bytes)
+{
+	struct mgo_inf_ctx *ic = ctx;
+	char err[256] = "";
+
+	if (mgo_wcache_mg_too_large(ic->w->cache, obj, bytes, err, sizeof(err)) != 0)
+		log_bad("MustGather", obj, err);
+}
+
 static void on_synced(void *ctx)
 {
 	struct mgo_inf_ctx *ic = ctx;
@@ -557,6 +570,10 @@ static int open_informers(struct mgo_watcher *w)
 			.field_selector = specs[i].field, .on_event = on_event,
 			.on_synced = on_synced, .ctx = &w->inf_ctx[i],
 		};
+		if (i == MGO_INF_MUSTGATHERS) {
+			o.max_object = MGO_MG_MAX_BYTES;
+			o.on_too_large = on_too_large;
+		}
 		if ((rc = mgo_informer_new(w->client, &o, &w->inf[i])) ||
 		    (rc = mgo_informer_start(w->inf[i])))
 			return rc;

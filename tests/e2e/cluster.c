@@ -375,6 +375,11 @@ static json_t *look_exists(const struct cluster *c, const void *arg, char *last,
 	return obj;
 }
 
+json_t *cluster_wait_exists(const struct cluster *c, const char *path, const char *what)
+{
+	return wait_until(c, look_exists, path, what);
+}
+
 json_t *cluster_wait_job(const struct cluster *c, const char *name)
 {
 	char what[256], path[512];
@@ -766,13 +771,16 @@ static char *config_file(const struct cluster *c, const char *sockdir, const cha
 {
 	const char *server = c->env.url, *ca = c->env.ca;
 	const char *watcher_token = c->watcher_token, *launcher_token = c->launcher_token;
-	char *text = NULL, *path, cafield[PATH_MAX + 16] = "", resync[32] = "";
+	char *text = NULL, *path, cafield[PATH_MAX + 16] = "", resync[32] = "", rate[48] = "";
 	char tokens[2 * PATH_MAX + 300] = "";
 
 	if (ca)
 		snprintf(cafield, sizeof(cafield), ", caFile: \"%s\"", ca);
 	if (c->resync_seconds)
 		snprintf(resync, sizeof(resync), "resyncSeconds: %u\n", c->resync_seconds);
+	if (c->launcher_qps)
+		snprintf(rate, sizeof(rate), ", qps: %u, burst: %u", c->launcher_qps,
+			 2 * c->launcher_qps);
 	if (c->minted)
 		snprintf(tokens, sizeof(tokens), "tokens: {tokenFile: \"%s/pod/token\"%s, "
 			 "server: \"%s\"}\n", c->env.dir, cafield, server);
@@ -787,13 +795,13 @@ static char *config_file(const struct cluster *c, const char *sockdir, const cha
 			   "health: {address: 127.0.0.1, port: 0}\n"
 			   "roles:\n"
 			   "  watcher: {tokenFile: \"%s\"%s, server: \"%s\"}\n"
-			   "  launcher: {tokenFile: \"%s\"%s, server: \"%s\"}\n"
+			   "  launcher: {tokenFile: \"%s\"%s, server: \"%s\"%s}\n"
 			   /* done within the fixture's stop deadline; memcheck
 			    * slows everything (and beats) tenfold and more */
 			   "supervisor: {gracePeriodMs: %d, heartbeatTimeoutMs: %d, "
 			   "readyTimeoutMs: %d}\n%s",
 			   resync, sockdir, watcher_token, cafield, server, launcher_token, cafield,
-			   server, CL_WAIT_MS * c->slow * 8 / 10, c->valgrind ? 60000 : 10000,
+			   server, rate, CL_WAIT_MS * c->slow * 8 / 10, c->valgrind ? 60000 : 10000,
 			   c->valgrind ? 600000 : 120000, tokens) > 0);
 	path = mgo_test_write(c->env.dir, name, text);
 	free(text);
@@ -1350,6 +1358,7 @@ void cluster_start(struct cluster *c, const struct cluster_opts *opts)
 	live = c;
 	c->valgrind = opts && opts->valgrind;
 	c->resync_seconds = opts ? opts->resync_seconds : 0;
+	c->launcher_qps = opts ? opts->launcher_qps : 0;
 	c->minted = opts && opts->minted_tokens;
 	c->slow = c->valgrind ? 10 : 1;
 	cr_assert(testenv_have_kubectl(), "kubectl is not on PATH");

@@ -45,6 +45,8 @@ struct cluster_opts {
 	bool admission_policies;
 	unsigned resync_seconds;   /* the configuration's resyncSeconds (the
 				      watcher's longest resend pause); 0: default */
+	unsigned launcher_qps;     /* the launcher's qps (burst twice that);
+				      0: the configuration's default */
 	/* no supervisor: the test holds the keys and starts the launcher and
 	 * the validator itself (cluster_peers_start), playing the others */
 	bool peers_by_test;
@@ -65,6 +67,7 @@ struct cluster {
 	bool external;             /* MGO_E2E_KUBECONFIG: someone else's API server */
 	bool valgrind;
 	unsigned resync_seconds;   /* 0: the configuration's default */
+	unsigned launcher_qps;     /* 0: the configuration's default */
 	bool minted;               /* cluster_opts.minted_tokens */
 	int slow;                  /* deadline multiplier */
 	struct testenv env;        /* external mode: pid 0, the server's URL and CA */
@@ -196,6 +199,8 @@ json_t *cluster_wait_job(const struct cluster *c, const char *name);
 /* Waits until the test's namespace has at least n Jobs, up to timeout_ms
  * (scaled like every wait); returns the JobList. */
 json_t *cluster_wait_jobs(const struct cluster *c, size_t n, int timeout_ms);
+/* Waits until GET path is 200; returns the object. */
+json_t *cluster_wait_exists(const struct cluster *c, const char *path, const char *what);
 /* Waits until GET path is 404. */
 void cluster_wait_gone(const struct cluster *c, const char *path, const char *what);
 /* Waits for the Event of MustGather `name` with this reason; returns it. */

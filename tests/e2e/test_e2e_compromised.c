@@ -605,3 +605,32 @@ Test(compromised, forged_observes_make_no_job_and_delete_nothing)
 	json_decref(etcd);
 	genuine_launch_obeyed("mg1", CL_DEFAULT_IMAGE);
 }
+
+/* A compromised watcher's claim that an ordinary MustGather is too large
+ * to read: the real validator fails it as ObjectTooLarge, and the
+ * launcher, measuring the MustGather it reads itself, refuses to write
+ * that (docs/monitor.md, check too_large). */
+Test(compromised, a_forged_too_large_claim_fails_nothing)
+{
+	struct mgo_observe o = {.service_account = MGO_PRESENCE_PRESENT,
+				.pvc = MGO_PRESENCE_PRESENT,
+				.job = {.gather_exit = -1, .upload_exit = -1}};
+	json_t *line, *mg;
+
+	json_decref(cluster_create_mg(&cl, "mg1", "{}"));
+	read_mg("mg1", &o.mg);
+	mgo_mg_spec_free(&o.mg.spec); /* as the watcher sends one it did not read */
+	o.mg.too_large_bytes = 1 << 20;
+	send_observe(&o);
+	line = cluster_wait_log(&cl, "launcher.refused", ++refusals);
+	cr_assert_str_eq(cl_str(line, "check"), "too_large", "%s", cl_str(line, "msg"));
+	cr_assert_str_eq(cl_str(line, "act"), "deny");
+	json_decref(line);
+	mgo_observe_free(&o);
+
+	cr_assert_eq(launcher_writes(), 0, "a forged claim wrote something");
+	mg = get(cl_mg_path(&cl, "mg1", (char[512]){0}));
+	cr_assert_null(cl_at(mg, "status.status"), "mg1's status was written");
+	json_decref(mg);
+	genuine_launch_obeyed("mg1", CL_DEFAULT_IMAGE);
+}

@@ -517,3 +517,32 @@ Test(decide, platform_namespaces_are_the_admission_policys)
 		n++;
 	cr_assert_eq(n, sizeof(platform) / sizeof(platform[0]), "prefixes the code lacks");
 }
+
+/* docs/design.md, "Objects too large to read": the watcher read only its
+ * metadata and phase; nothing but failing it (and its Job) is justified. */
+Test(decide, a_mustgather_too_large_to_read_fails_as_too_large)
+{
+	struct mgo_observe o = base();
+
+	o.mg.too_large_bytes = 204955;
+	o.service_account = MGO_PRESENCE_ABSENT; /* no premise counts */
+	expect_deny(&o, MGO_REASON_OBJECT_TOO_LARGE, "204955 bytes");
+	expect_deny(&o, MGO_REASON_OBJECT_TOO_LARGE, "131072 bytes the operator reads");
+
+	o.mg.phase = MGO_MG_RUNNING;
+	o.job = (struct mgo_job_state){.phase = MGO_JOB_ACTIVE, .name = "mg1", .uid = "j1",
+				       .gather_exit = -1, .upload_exit = -1};
+	struct mgo_act act = decide_ok(&o, MGO_DECIDE_ACT);
+	cr_assert_eq(act.kind, MGO_ACT_DENY);
+	cr_assert_str_eq(act.reason, MGO_REASON_OBJECT_TOO_LARGE);
+	cr_assert_str_eq(act.job_uid, "j1", "its Job goes too");
+	mgo_act_free(&act);
+
+	/* a recorded outcome stands; without the spec, whether it retains
+	 * its Job is unknown, so the Job is left alone */
+	o.mg.phase = MGO_MG_COMPLETED;
+	decide_ok(&o, MGO_DECIDE_NOTHING);
+	o.mg.deleting = true;
+	o.mg.phase = MGO_MG_NEW;
+	decide_ok(&o, MGO_DECIDE_NOTHING);
+}

@@ -100,6 +100,15 @@ static void observe_min(struct mgo_ipc_msg *m)
 	m->u.observe.job.upload_exit = -1;
 }
 
+/* A MustGather too large to read: metadata and phase, no spec. */
+static void observe_too_large(struct mgo_ipc_msg *m)
+{
+	observe_min(m);
+	m->u.observe.mg.generation = 1;
+	m->u.observe.mg.resource_version = S("41");
+	m->u.observe.mg.too_large_bytes = 204955;
+}
+
 static void act_head(struct mgo_ipc_msg *m, enum mgo_act_kind kind)
 {
 	memset(m, 0, sizeof(*m));
@@ -259,6 +268,7 @@ static const struct sample {
 } samples[] = {
 	{ "observe-full", observe_full },
 	{ "observe-min", observe_min },
+	{ "observe-too-large", observe_too_large },
 	{ "act-launch-full", act_launch_full },
 	{ "act-launch-min", act_launch_min },
 	{ "act-deny", act_deny },
@@ -289,6 +299,7 @@ static void eq_str(const char *what, const char *a, const char *b)
 static void eq_mg(const struct mgo_mg *a, const struct mgo_mg *b)
 {
 	EQS(ns); EQS(name); EQS(uid); EQ(generation); EQ(deleting); EQ(phase);
+	EQ(too_large_bytes);
 	EQS(spec.service_account); EQS(spec.image); EQ(spec.audit); EQS(spec.http_proxy);
 	EQS(spec.https_proxy); EQS(spec.no_proxy); EQS(spec.timeout); EQ(spec.retain);
 	EQS(spec.upload_type); EQ(spec.has_sftp); EQS(spec.sftp_case_id); EQS(spec.sftp_secret);
@@ -621,6 +632,9 @@ static const struct bad_json {
 	{ "{'v':1,'type':'observe','seq':1,'trace':{'uid':'u','gen':1},'body':{'mg':{'ns':'n',"
 	  "'name':'m','uid':'u','generation':1},'allowlist':{},'job':{}}}", -EBADMSG,
 	  "body.mg.spec: required" },
+	{ "{'v':1,'type':'observe','seq':1,'trace':{'uid':'u','gen':1},'body':{'mg':{'ns':'n',"
+	  "'name':'m','uid':'u','generation':1,'too_large_bytes':-1,'spec':{}},'allowlist':{},"
+	  "'job':{}}}", -EBADMSG, "body.mg.too_large_bytes: -1 out of range" },
 	{ "{'v':1,'type':'heartbeat','seq':1,'body':{'a':[[[[[[[[[1]]]]]]]]]}}", -EBADMSG,
 	  "body.a[0][0][0][0][0][0]: nested deeper than 8" },
 };

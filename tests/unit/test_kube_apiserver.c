@@ -662,3 +662,93 @@ Test(kube_apiserver, many_requests_and_three_watches_share_one_loop)
 	mgo_informer_free(i2);
 	mgo_informer_free(i3);
 }
+
+/* ---- objects too large to read (docs/design.md, "Objects too large to read") ---- */
+
+static void create_fat(struct mgo_kube_client *c, const char *name, size_t bytes)
+{
+	struct outcome o = {0};
+	char *fill = malloc(bytes + 1);
+
+	cr_assert_not_null(fill);
+	memset(fill, 'x', bytes);
+	fill[bytes] = '\0';
+	json_t *cm = json_pack("{s:s, s:s, s:{s:s, s:{s:s}}, s:{s:s}}", "apiVersion", "v1",
+			       "kind", "ConfigMap", "metadata", "name", name, "labels", "app",
+			       "fat", "data", "k", fill);
+	cr_assert_not_null(cm);
+	wait_for(mgo_kube_create(c, &cms, "default", cm, 0, on_done, &o, NULL), &o);
+	cr_assert_eq(o.http, 201, "create %s: %ld %s", name, o.http, o.err.message);
+	json_decref(cm);
+	free(fill);
+	outcome_free(&o);
+}
+
+static void on_too_large(void *ctx, const json_t *obj, size_t bytes)
+{
+	struct seen *s = ctx;
+	size_t len = strlen(s->log);
+
+	cr_assert_gt(bytes, 100u << 10);
+	snprintf(s->log + len, sizeof(s->log) - len, "TOO_LARGE %s;", meta_str(obj, "name"));
+	s->events++;
+}
+
+/* A client whose body cap (64 KiB) a page of these objects exceeds, and an
+ * informer that reads objects up to 100 KiB and watch events up to
+ * 150 KiB: pages are asked for smaller down to one object (one over the
+ * cap is read with max_object_body), the object over the bound is named
+ * and not delivered, an event too long to read makes it list again, and
+ * the watch goes on. */
+Test(kube_apiserver, informer_reads_past_pages_and_objects_over_the_caps)
+{
+	struct mgo_kube_client_opts small = quick;
+	struct mgo_kube_client *c;
+	struct mgo_informer *inf;
+	struct mgo_informer_stats st;
+	struct seen s = {0};
+	char name[16], err[512];
+
+	small.max_body = 64u << 10;
+	small.max_object_body = 1u << 20;
+	cr_assert_eq(mgo_kube_client_new(L.loop, &L.creds, &small, &c, err, sizeof(err)), 0,
+		     "%s", err);
+	create_fat(c, "big", 200u << 10);       /* over the bound and the cap */
+	create_fat(c, "mid", 80u << 10);        /* over the cap only */
+	for (int i = 0; i < 8; i++) {
+		snprintf(name, sizeof(name), "s%d", i);
+		create_fat(c, name, 20u << 10); /* eight of them are over the cap */
+	}
+	const struct mgo_informer_opts o = {.res = &cms, .ns = "default",
+					    .label_selector = "app=fat",
+					    .max_object = 100u << 10, .max_line = 150u << 10,
+					    .backoff_base_ms = 100, .backoff_cap_ms = 200,
+					    .on_event = on_event, .on_too_large = on_too_large,
+					    .on_synced = on_synced, .ctx = &s};
+	cr_assert_eq(mgo_informer_new(c, &o, &inf), 0);
+	cr_assert_eq(mgo_informer_start(inf), 0);
+	cr_assert(run_until_n(&s.synced, 1), "never synced: %s", s.log);
+	cr_assert_str_eq(s.log, "TOO_LARGE big;ADDED mid;ADDED s0;ADDED s1;ADDED s2;ADDED s3;"
+				"ADDED s4;ADDED s5;ADDED s6;ADDED s7;");
+	mgo_informer_get_stats(inf, &st);
+	cr_assert_eq(st.too_large, 1);
+	cr_assert_eq(st.errors, 0, "no page failed");
+	cr_assert_eq(st.lists, 1);
+	cr_assert_eq(st.objects, 10, "the one too large is known, not delivered");
+
+	/* its next version's event is too long to read: dropped, listed
+	 * again, named again; later events still come */
+	s.log[0] = '\0';
+	s.events = 0;
+	create_fat(c, "big2", 160u << 10);
+	create_fat(c, "t", 10);
+	cr_assert(run_until_n(&s.events, 2), "%s", s.log);
+	cr_assert_str_eq(s.log, "TOO_LARGE big2;ADDED t;");
+	mgo_informer_get_stats(inf, &st);
+	cr_assert_eq(st.dropped, 1);
+	cr_assert_eq(st.relists, 1);
+	cr_assert_eq(st.too_large, 2);
+	cr_assert_eq(st.errors, 0);
+	mgo_informer_free(inf);
+	mgo_kube_client_free(c);
+}

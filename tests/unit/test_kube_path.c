@@ -219,3 +219,31 @@ Test(kube_status, retry_after)
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
 		cr_assert_eq(mgo_kube_parse_retry_after(t[i].in), t[i].want, "row %zu", i);
 }
+
+/* How many objects of a list page cut short at the cap ended within it
+ * (docs/design.md, "Objects too large to read"). */
+Test(kube_status, list_items_within_a_cut_page)
+{
+	static const struct {
+		const char *in;
+		size_t want;
+	} t[] = {
+		{"{\"kind\":\"PodList\",\"items\":[{\"a\":1},{\"b\":{\"c\":[1,{}]}},{\"d\":\"}\"}]}", 3},
+		/* a custom resource's list: items first, metadata after */
+		{"{\"apiVersion\":\"v1\",\"items\":[{\"m\":\"x\\\"}]\"},{\"m\":2}],\"kind\":\"L\","
+		 "\"metadata\":{\"continue\":\"c\"}}", 2},
+		{"{\"items\":[{\"a\":1},{\"b\":", 1},   /* cut inside the second */
+		{"{\"items\":[{\"a\":\"xx", 0},
+		{"{\"items\":[]}", 0},
+		{"{\"metadata\":{\"items\":[{}]},\"x\":[{}]}", 0},  /* not at the top */
+		{"{\"item\":[{}],\"itemsx\":[{}],\"i\\u0074ems\":[{}]}", 0},
+		{"{\"kind\":\"items\",\"list\":[{}]}", 0},     /* a value, not the key */
+		{"{\"items\":[{}]}garbage{\"items\":[{},{}]}", 1},
+		{"}}}]]]{\"items\":[{}]}", 0},
+		{"", 0},
+	};
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		cr_assert_eq(mgo_kube_list_items_within(t[i].in, strlen(t[i].in)), t[i].want,
+			     "row %zu", i);
+}

@@ -376,3 +376,42 @@ Test(monitor, a_timeout_past_its_bound_renders_no_job)
 	cr_assert_null(mgo_job_render(&a, &cfg));
 	mgo_act_free(&a);
 }
+
+/* A denial for being too large is written only for a MustGather the
+ * launcher itself measures over MGO_MG_MAX_BYTES (docs/monitor.md). */
+Test(monitor, too_large_only_for_a_mustgather_that_is)
+{
+	char *fat = malloc(MGO_MG_MAX_BYTES + 64), *extra = NULL;
+
+	cr_assert_not_null(fat);
+	memset(fat, 'x', MGO_MG_MAX_BYTES);
+	fat[MGO_MG_MAX_BYTES] = '\0';
+	cr_assert(asprintf(&extra, "{\"metadata\":{\"annotations\":{\"a\":\"%s\"}}}", fat) > 0);
+
+	struct mgo_act a = act(MGO_ACT_DENY);
+	set(&a.reason, MGO_REASON_OBJECT_TOO_LARGE);
+	check_mg(&a, mg("{}", extra), NULL, MGO_MONITOR_OK, NULL);
+
+	/* the spec is not read: one that would not decode does not matter */
+	a = act(MGO_ACT_DENY);
+	set(&a.reason, MGO_REASON_OBJECT_TOO_LARGE);
+	check_mg(&a, mg("{\"mustGatherImage\":42}", extra), NULL, MGO_MONITOR_OK, NULL);
+
+	a = act(MGO_ACT_DENY);
+	set(&a.reason, MGO_REASON_OBJECT_TOO_LARGE);
+	check_mg(&a, mg("{}", "{\"metadata\":{\"annotations\":{\"a\":\"small\"}}}"), NULL,
+		 MGO_MONITOR_REFUSED, "too_large");
+
+	a = act(MGO_ACT_FINISH);
+	set(&a.reason, MGO_REASON_OBJECT_TOO_LARGE);
+	a.succeeded = false;
+	check_mg(&a, mg("{}", extra), NULL, MGO_MONITOR_REFUSED, "too_large");
+
+	/* its identity is checked as for any act */
+	a = act(MGO_ACT_DENY);
+	set(&a.reason, MGO_REASON_OBJECT_TOO_LARGE);
+	set(&a.uid, "uid-2");
+	check_mg(&a, mg("{}", extra), NULL, MGO_MONITOR_REFUSED, "uid");
+	free(extra);
+	free(fat);
+}

@@ -629,3 +629,26 @@ Test(wcache, many_puts_and_deletes_keep_every_entry_findable)
 			cr_assert_str_eq(o.mg.uid, uid);
 	}
 }
+
+/* One too large to read keeps metadata and phase only, whatever its spec
+ * says, and a later version within the bound is read whole again. */
+Test(wcache, a_mustgather_too_large_to_read_is_observed_as_such)
+{
+	struct mgo_observe o;
+	char err[256];
+	json_t *big = mg("u1", "team-a", "sa1", NULL);
+
+	json_object_set_new(json_object_get(big, "spec"), "mustGatherImage", json_integer(7));
+	cr_assert_eq(mgo_wcache_mg_too_large(cache, big, 200000, err, sizeof(err)), 0, "%s", err);
+	json_decref(big);
+	cr_assert(touched(&t, "u1"));
+	cr_assert(mgo_wcache_observe(cache, "u1", &o));
+	cr_assert_eq(o.mg.too_large_bytes, 200000);
+	cr_assert_str_eq(o.mg.resource_version, "5");
+	cr_assert_null(o.mg.spec.service_account, "the spec is not read");
+
+	put_mg(mg("u1", "team-a", "sa1", NULL));
+	cr_assert(mgo_wcache_observe(cache, "u1", &o));
+	cr_assert_eq(o.mg.too_large_bytes, 0);
+	cr_assert_str_eq(o.mg.spec.service_account, "sa1");
+}

@@ -269,6 +269,28 @@ int mgo_mg_from_json(const json_t *obj, struct mgo_mg *out, char *err, size_t er
 	return ret;
 }
 
+int mgo_mg_meta_from_json(const json_t *obj, struct mgo_mg *out, char *err, size_t errlen)
+{
+	json_t *slim = json_object();
+	const json_t *md = json_object_get(obj, "metadata");
+	const json_t *status = json_object_get(obj, "status");
+	int ret = -ENOMEM;
+
+	/* the other fields are borrowed, not copied: only the spec stays out */
+	if (slim && (!md || json_object_set(slim, "metadata", (json_t *)md) == 0) &&
+	    (!status || json_object_set(slim, "status", (json_t *)status) == 0))
+		ret = mgo_mg_from_json(slim, out, err, errlen);
+	else
+		memset(out, 0, sizeof(*out));
+	json_decref(slim);
+	return ret;
+}
+
+size_t mgo_json_size(const json_t *obj)
+{
+	return obj ? json_dumpb(obj, NULL, 0, JSON_COMPACT | JSON_ENCODE_ANY) : 0;
+}
+
 int mgo_allowlist_from_json(const json_t *obj, struct mgo_allowlist *out, char *err, size_t errlen)
 {
 	struct mgo_fpath p = { .len = 0 };

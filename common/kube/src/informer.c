@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mgo/apiobj.h"
 #include "mgo/backoff.h"
 #include "mgo/keyset.h"
 #include "mgo/linesplit.h"
@@ -99,6 +100,59 @@ static bool get_meta(const json_t *obj, struct meta *m)
 	return m->uid && m->name && m->rv;
 }
 
+static int set_type(struct mgo_informer *inf, json_t *obj);
+
+/* What a consumer is told of an object it may no longer see whole: its
+ * metadata only. NULL when out of memory (logged). */
+static json_t *stub_of(struct mgo_informer *inf, const char *uid, const char *ns,
+		       const char *name, const char *rv)
+{
+	json_t *obj = json_pack("{s:{s:s, s:s, s:s}}", "metadata", "uid", uid, "name", name,
+				"resourceVersion", rv);
+
+	if (obj && ns && ns[0] &&
+	    json_object_set_new(json_object_get(obj, "metadata"), "namespace",
+				json_string(ns)) != 0) {
+		json_decref(obj);
+		obj = NULL;
+	}
+	if (obj && set_type(inf, obj) != 0) {
+		json_decref(obj);
+		obj = NULL;
+	}
+	if (!obj)
+		mgo_error("informer.event_lost", "%s %s/%s: out of memory delivering DELETED",
+			  what(inf), ns ? ns : "", name);
+	return obj;
+}
+
+static void deliver_stub(struct mgo_informer *inf, const char *uid, const char *ns,
+			 const char *name, const char *rv)
+{
+	json_t *obj = stub_of(inf, uid, ns, name, rv);
+
+	if (!obj)
+		return;
+	deliver(inf, MGO_INFORMER_DELETED, obj);
+	json_decref(obj);
+}
+
+/* One line per version of an object over the bound, which the consumer
+ * does not get as an event (informer.h). */
+static void too_large(struct mgo_informer *inf, const json_t *obj, const struct meta *m,
+		      size_t bytes, bool known)
+{
+	inf->st.too_large++;
+	mgo_log_kv(MGO_LOG_WARN, __func__, "informer.object_too_large",
+		   "{s:s, s:s, s:s, s:s, s:s, s:I, s:I}", "resource", what(inf), "namespace",
+		   m->ns ? m->ns : "", "name", m->name, "uid", m->uid, "resourceVersion", m->rv,
+		   "bytes", (json_int_t)bytes, "bound", (json_int_t)inf->o.max_object);
+	if (inf->o.on_too_large)
+		inf->o.on_too_large(inf->o.ctx, obj, bytes);
+	else if (known)
+		deliver_stub(inf, m->uid, m->ns, m->name, m->rv);
+}
+
 /* Brings what we know of one object up to date and tells the consumer what
  * changed, if anything. Returns 0 (an object we cannot track is logged and
  * skipped) or -ENOMEM. */
@@ -128,6 +182,10 @@ static int apply(struct mgo_informer *inf, const json_t *obj, bool deleted)
 		inf->st.duplicates++;
 		return 0;
 	}
+	/* measured only when new: an unchanged object costs nothing more */
+	size_t bytes = mgo_json_size(obj);
+	/* known, so that a relist, a duplicate event or its deletion is
+	 * handled as for any other object */
 	rc = mgo_keyset_put(inf->keys, m.uid, m.ns, m.name, m.rv, inf->gen);
 	if (rc == -EINVAL) {
 		mgo_warn("informer.bad_object", "%s %s: uid, name or resourceVersion too long, "
@@ -136,6 +194,10 @@ static int apply(struct mgo_informer *inf, const json_t *obj, bool deleted)
 	}
 	if (rc)
 		return rc;
+	if (bytes > inf->o.max_object) {
+		too_large(inf, obj, &m, bytes, known);
+		return 0;
+	}
 	deliver(inf, known ? MGO_INFORMER_MODIFIED : MGO_INFORMER_ADDED, obj);
 	return 0;
 }
@@ -228,27 +290,7 @@ static int on_list_page(void *ctx, json_t *page)
 /* An object the list no longer has: it went while we were not watching. */
 static void on_vanished(void *ctx, const struct mgo_keyset_entry *e)
 {
-	struct mgo_informer *inf = ctx;
-	json_t *obj = json_pack("{s:{s:s, s:s, s:s}}", "metadata", "uid", e->uid, "name", e->name,
-				"resourceVersion", e->rv);
-
-	if (obj && e->ns[0] &&
-	    json_object_set_new(json_object_get(obj, "metadata"), "namespace",
-				json_string(e->ns)) != 0) {
-		json_decref(obj);
-		obj = NULL;
-	}
-	if (obj && set_type(inf, obj) != 0) {
-		json_decref(obj);
-		obj = NULL;
-	}
-	if (!obj) {
-		mgo_error("informer.event_lost", "%s %s/%s: out of memory delivering DELETED",
-			  what(inf), e->ns, e->name);
-		return;
-	}
-	deliver(inf, MGO_INFORMER_DELETED, obj);
-	json_decref(obj);
+	deliver_stub(ctx, e->uid, e->ns, e->name, e->rv);
 }
 
 static void on_list_done(void *ctx, const struct mgo_kube_result *res)
@@ -374,10 +416,18 @@ static void on_watch_done(void *ctx, const struct mgo_kube_result *res)
 		schedule(inf, STEP_WATCH);
 		return;
 	}
+	if (err && err->errnum == -EMSGSIZE) {
+		/* its object cannot be named from a part of it, and the same
+		 * watch would replay it: list anew, which reads past it in a
+		 * smaller page and names it, and watch from after it */
+		inf->st.dropped++;
+		mgo_log_kv(MGO_LOG_WARN, __func__, "informer.event_dropped", "{s:s, s:I, s:s}",
+			   "resource", what(inf), "bound", (json_int_t)inf->o.max_line,
+			   "resourceVersion", inf->rv);
+		schedule(inf, STEP_LIST);
+		return;
+	}
 	inf->st.errors++;
-	if (err && err->errnum == -EMSGSIZE)
-		mgo_error("informer.event_too_long", "%s: a watch event is longer than %zu bytes",
-			  what(inf), inf->o.max_line);
 	mgo_log_kv(MGO_LOG_WARN, __func__, "informer.watch_failed", "{s:s, s:i, s:s, s:s}",
 		   "resource", what(inf), "code", (int)res->http_code, "reason",
 		   err ? err->reason : "", "message",
@@ -444,6 +494,8 @@ int mgo_informer_new(struct mgo_kube_client *client, const struct mgo_informer_o
 	inf->o = *opts;
 	if (!inf->o.max_line)
 		inf->o.max_line = 4u << 20;
+	if (!inf->o.max_object)
+		inf->o.max_object = MGO_KUBE_OBJECT_MAX;
 	if (!inf->o.backoff_base_ms)
 		inf->o.backoff_base_ms = 500;
 	if (!inf->o.backoff_cap_ms)

@@ -72,6 +72,7 @@ static const struct mgo_kube_client_opts defaults = {
 	.low_speed_time_s = 30,
 	.max_body = 16u << 20,
 	.max_list_bytes = 256u << 20,
+	.max_object_body = 32u << 20,
 	.token_reload_ms = 60000,
 	.user_agent = "mgo",
 };
@@ -163,6 +164,8 @@ void mgo_kube__free_req(struct mgo_kube_req *r)
 	free(r->resp);
 	free(r->body);
 	free(r->log_path);
+	curl_free(r->cont);
+	curl_free(r->first_rv);
 	free(r->page_url);
 	free(r->url);
 	free(r);
@@ -225,7 +228,7 @@ static size_t on_write(char *data, size_t size, size_t nmemb, void *ud)
 	}
 	/* a stream is drained after every socket action, so this bounds what
 	 * one action may deliver, not the stream */
-	if (n > c->o.max_body - r->resp_len) {
+	if (n > r->cap - r->resp_len) {
 		r->abort_errnum = -EMSGSIZE;
 		return 0;
 	}
@@ -600,14 +603,24 @@ int mgo_kube__start(struct mgo_kube_client *c, struct mgo_kube__spec *s, mgo_kub
 	r->whole = s->whole_list;
 	r->done = done;
 	r->ctx = ctx;
+	r->cap = c->o.max_body;
+	r->page_size = r->limit = s->page_size;
 	rc = -ENOMEM;
 	if (asprintf(&r->url, "%s%s", c->base, s->path) < 0) {
 		r->url = NULL;
 		goto out;
 	}
-	if (s->page_path && asprintf(&r->page_url, "%s%s", c->base, s->page_path) < 0) {
-		r->page_url = NULL;
-		goto out;
+	if (s->page_path) {
+		if (asprintf(&r->page_url, "%s%s", c->base, s->page_path) < 0) {
+			r->page_url = NULL;
+			goto out;
+		}
+		if (s->resource_version &&
+		    !(r->first_rv = curl_easy_escape(NULL, s->resource_version, 0)))
+			goto out;
+		if ((rc = mgo_kube__page_url(r)))
+			goto out;
+		rc = -ENOMEM;
 	}
 	r->log_path = strndup(s->path, strcspn(s->path, "?"));
 	if (!r->log_path)
@@ -713,6 +726,7 @@ static void apply_defaults(struct mgo_kube_client_opts *o, const struct mgo_kube
 	DEF(low_speed_time_s);
 	DEF(max_body);
 	DEF(max_list_bytes);
+	DEF(max_object_body);
 	DEF(token_reload_ms);
 	DEF(user_agent);
 #undef DEF

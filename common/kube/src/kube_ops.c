@@ -86,7 +86,7 @@ int mgo_kube_list(struct mgo_kube_client *c, const struct mgo_kube_resource *res
 		  void *ctx, struct mgo_kube_req **out)
 {
 	const struct mgo_kube_list_opts none = {0};
-	char limit[16], *page_path = NULL, err[160] = "";
+	char *page_path = NULL, err[160] = "";
 	struct mgo_kube__spec s = {.retry_safe = true};
 	int rc;
 
@@ -94,16 +94,13 @@ int mgo_kube_list(struct mgo_kube_client *c, const struct mgo_kube_resource *res
 		*out = NULL;
 	if (!opts)
 		opts = &none;
-	uint_str(limit, sizeof(limit), opts->page_size ? opts->page_size : 500);
-	/* later pages may not name a resourceVersion: the continue token
-	 * carries the snapshot */
+	/* each page's URL adds its limit, and the first page's
+	 * resourceVersion or a later page's continue token, which carries
+	 * the snapshot (mgo_kube__page_url) */
 	const char *const page_q[] = {"labelSelector", opts->label_selector, "fieldSelector",
-				      opts->field_selector, "limit", limit, NULL};
-	const char *const first_q[] = {"labelSelector", opts->label_selector, "fieldSelector",
-				       opts->field_selector, "limit", limit,
-				       "resourceVersion", opts->resource_version, NULL};
+				      opts->field_selector, NULL};
 	struct mgo_kube_call call = {.verb = MGO_KUBE_LIST, .res = res, .ns = ns,
-				     .query = first_q};
+				     .query = page_q};
 
 	rc = mgo_kube_path(&page_path, res, ns, NULL, NULL, page_q, err, sizeof(err));
 	if (rc) {
@@ -111,6 +108,8 @@ int mgo_kube_list(struct mgo_kube_client *c, const struct mgo_kube_resource *res
 		return rc;
 	}
 	s.page_path = page_path;
+	s.page_size = opts->page_size ? opts->page_size : 500;
+	s.resource_version = opts->resource_version;
 	s.on_page = opts->on_page;
 	s.whole_list = !opts->on_page;
 	rc = mgo_kube__call(c, &call, &s, done, ctx, out);

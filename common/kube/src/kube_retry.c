@@ -215,6 +215,142 @@ static void http_failed(struct mgo_kube_req *r, long code)
 	json_decref(body);
 }
 
+size_t mgo_kube_list_items_within(const char *body, size_t len)
+{
+	static const char key[] = "items";
+	size_t depth = 0, n = 0, at = 0;
+	bool in_str = false, esc = false, match = false, last_is_items = false;
+	bool in_items = false;
+
+	for (size_t i = 0; i < len; i++) {
+		char ch = body[i];
+
+		if (in_str) {
+			if (esc) {
+				esc = false;
+				match = false;
+			} else if (ch == '\\') {
+				esc = true;
+				match = false;
+			} else if (ch == '"') {
+				in_str = false;
+				if (depth == 1)
+					last_is_items = match && at == sizeof(key) - 1;
+			} else if (match) {
+				match = at < sizeof(key) - 1 && ch == key[at];
+				at++;
+			}
+			continue;
+		}
+		switch (ch) {
+		case '"':
+			in_str = true;
+			match = depth == 1;
+			at = 0;
+			break;
+		case '{':
+		case '[':
+			/* the value of the top-level key last read is this array */
+			if (ch == '[' && depth == 1 && last_is_items)
+				in_items = true;
+			depth++;
+			break;
+		case '}':
+		case ']':
+			if (depth == 0)
+				return n;
+			depth--;
+			if (in_items && depth == 2 && ch == '}')
+				n++;
+			else if (in_items && depth == 1)
+				return n; /* the array ended */
+			break;
+		default:
+			break;
+		}
+	}
+	return n;
+}
+
+int mgo_kube__page_url(struct mgo_kube_req *r)
+{
+	char *url = NULL;
+	const char *sep = strchr(r->page_url, '?') ? "&" : "?";
+	int n;
+
+	if (r->cont)
+		n = asprintf(&url, "%s%slimit=%u&continue=%s", r->page_url, sep, r->limit, r->cont);
+	else
+		n = asprintf(&url, "%s%slimit=%u%s%s", r->page_url, sep, r->limit,
+			     r->first_rv ? "&resourceVersion=" : "", r->first_rv ? r->first_rv : "");
+	if (n < 0)
+		return -ENOMEM;
+	free(r->url);
+	r->url = url;
+	return 0;
+}
+
+/* Room left after the items for the rest of a list (its metadata, which
+ * may follow them) when counting how many fit. */
+#define LIST_TAIL 4096
+
+/* The page was over the cap: ask for it again from the same place, with
+ * half as many objects, or (one already) with the cap for one object.
+ * False when nothing smaller is left to ask for. */
+static bool smaller_page(struct mgo_kube_req *r, long code)
+{
+	struct mgo_kube_client *c = r->c;
+	int rc;
+
+	if (!r->page_url || r->verb != MGO_KUBE_LIST || code < 200 || code > 299)
+		return false;
+	if (r->limit > 1) {
+		/* half as many, or fewer still when fewer ended within the
+		 * cap: each attempt over it costs a whole cap's transfer */
+		size_t fit = r->resp_len > LIST_TAIL ? mgo_kube_list_items_within(r->resp,
+									       r->resp_len - LIST_TAIL)
+						     : 0;
+		if (!r->shrunk_from)
+			r->shrunk_from = r->limit;
+		r->limit /= 2;
+		if (fit < r->limit)
+			r->limit = fit ? (unsigned)fit : 1;
+	} else if (r->cap < c->o.max_object_body) {
+		if (!r->shrunk_from)
+			r->shrunk_from = 1;
+		r->cap = c->o.max_object_body;
+	} else {
+		return false;
+	}
+	mgo_log_kv(MGO_LOG_DEBUG, __func__, "kube.list_page_over_cap", "{s:s, s:I, s:i, s:I}",
+		   "path", r->log_path, "cap", (json_int_t)c->o.max_body, "limit", (int)r->limit,
+		   "read_cap", (json_int_t)r->cap);
+	rc = mgo_kube__page_url(r);
+	if (!rc)
+		rc = mgo_kube__submit(r);
+	if (rc)
+		mgo_kube__fail(r, rc, 200, "cannot ask for a smaller page");
+	return true;
+}
+
+/* A page that had to be asked for smaller says so once, then the limit
+ * grows back for the next page. */
+static void page_fitted(struct mgo_kube_req *r, size_t items)
+{
+	struct mgo_kube_client *c = r->c;
+
+	if (r->shrunk_from)
+		mgo_log_kv(MGO_LOG_INFO, __func__, "kube.list_page_smaller",
+			   "{s:s, s:I, s:i, s:i, s:I, s:I}", "path", r->log_path, "cap",
+			   (json_int_t)c->o.max_body, "limit", (int)r->shrunk_from, "read_limit",
+			   (int)r->limit, "items", (json_int_t)items, "bytes",
+			   (json_int_t)r->resp_len);
+	r->shrunk_from = 0;
+	r->cap = c->o.max_body;
+	if (r->limit < r->page_size)
+		r->limit = r->limit > r->page_size / 2 ? r->page_size : r->limit * 2;
+}
+
 /* A LIST page arrived: hand it out or merge it, then ask for the next. */
 static void list_page(struct mgo_kube_req *r, json_t *page)
 {
@@ -222,7 +358,6 @@ static void list_page(struct mgo_kube_req *r, json_t *page)
 	json_t *items = json_object_get(page, "items");
 	json_t *meta = json_object_get(page, "metadata");
 	const char *cont = json_string_value(json_object_get(meta, "continue"));
-	char *next = NULL, *enc = NULL;
 	int rc;
 
 	if (!json_is_array(items)) {
@@ -230,6 +365,7 @@ static void list_page(struct mgo_kube_req *r, json_t *page)
 		mgo_kube__fail(r, -EBADMSG, 200, "list response without an items array");
 		return;
 	}
+	page_fitted(r, json_array_size(items));
 	if (r->on_page) {
 		r->dispatching = true;
 		rc = r->on_page(r->ctx, page);
@@ -262,19 +398,18 @@ static void list_page(struct mgo_kube_req *r, json_t *page)
 		}
 	}
 	if (cont && *cont) {
-		enc = curl_easy_escape(NULL, cont, (int)strnlen(cont, 65536));
-		if (!enc || asprintf(&next, "%s&continue=%s", r->page_url, enc) < 0)
-			next = NULL;
-		curl_free(enc);
+		char *enc = curl_easy_escape(NULL, cont, (int)strnlen(cont, 65536));
 		json_decref(page);
-		if (!next) {
+		if (!enc) {
 			mgo_kube__fail(r, -ENOMEM, 200, "cannot build the next page's URL");
 			return;
 		}
-		free(r->url);
-		r->url = next;
+		curl_free(r->cont);
+		r->cont = enc;
 		r->retries = 0;
-		rc = mgo_kube__submit(r);
+		rc = mgo_kube__page_url(r);
+		if (!rc)
+			rc = mgo_kube__submit(r);
 		if (rc)
 			mgo_kube__fail(r, rc, 200, "cannot request the next page");
 		return;
@@ -308,7 +443,9 @@ void mgo_kube__attempt_done(struct mgo_kube_req *r, CURLcode res)
 		   mgo_kube_verb_name(r->verb), "path", r->log_path, "code", (int)code, "curl",
 		   (int)res, "ms", (json_int_t)(mgo_now_ms() - r->attempt_start));
 	if (r->abort_errnum == -EMSGSIZE) {
-		mgo_kube__fail(r, -EMSGSIZE, code, "response body over %zu bytes", c->o.max_body);
+		if (smaller_page(r, code))
+			return;
+		mgo_kube__fail(r, -EMSGSIZE, code, "response body over %zu bytes", r->cap);
 		return;
 	}
 	if (r->abort_errnum) {

@@ -15,9 +15,13 @@
 struct mgo_kube__spec {
 	enum mgo_kube_verb verb;
 	const char *path;               /* path and query; copied */
-	const char *page_path;          /* LIST: later pages' path (no
-					 * resourceVersion), "&continue=" is
-					 * appended to it; copied */
+	const char *page_path;          /* LIST: the pages' path with the
+					 * selectors only: each page's URL adds
+					 * its limit and the first page's
+					 * resourceVersion or the continue
+					 * token (mgo_kube__page_url); copied */
+	unsigned page_size;             /* LIST: `limit` */
+	const char *resource_version;   /* LIST: of the first page; copied */
 	char *body;                     /* owned: moved into the request */
 	size_t body_len;
 	const char *content_type;       /* static string */
@@ -81,7 +85,17 @@ struct mgo_kube_req {
 	unsigned flags;
 	bool retry_safe;
 	char *url;                      /* this attempt's */
-	char *page_url;                 /* LIST: later pages start from this */
+	/* A LIST reads page by page. A page over max_body is asked for again
+	 * from the same place with half the limit, down to one object; a
+	 * page of one over it once more with max_object_body as the cap;
+	 * after a page that fitted the limit doubles back towards page_size
+	 * (docs/design.md, "Objects too large to read"). */
+	char *page_url;                 /* the pages' URL, selectors only */
+	char *first_rv;                 /* escaped resourceVersion of the first page */
+	char *cont;                     /* escaped continue token of this page; NULL: first */
+	unsigned page_size, limit;      /* asked for; this page's */
+	unsigned shrunk_from;           /* this page's limit before it was cut; 0: not cut */
+	size_t cap;                     /* this attempt's body cap (max_body unless raised) */
 	char *log_path;                 /* path without query, for logs */
 	char *body;
 	size_t body_len;
@@ -129,6 +143,10 @@ void mgo_kube__free_req(struct mgo_kube_req *r);
 /* The attempt left the multi with `res`: retry it, or finish the request
  * (a LIST may go on to its next page). */
 void mgo_kube__attempt_done(struct mgo_kube_req *r, CURLcode res);
+
+/* Sets r->url to the current page's: page_url, limit, and the first
+ * page's resourceVersion or the continue token. 0 or -ENOMEM. */
+int mgo_kube__page_url(struct mgo_kube_req *r);
 
 /* "/version" plus query, for mgo_kube_call.path: absolute, no query, no
  * dot segments or escapes. Same contract as mgo_kube_path. */

@@ -38,6 +38,16 @@ int mgo_json_parse(const char *buf, size_t len, json_t **out, char *err, size_t 
  * Returns 0, -EBADMSG or -ENOMEM. */
 int mgo_mg_from_json(const json_t *obj, struct mgo_mg *out, char *err, size_t errlen);
 
+/* A MustGather too large to be read (MGO_MG_MAX_BYTES): only its metadata
+ * and its phase, as mgo_mg_from_json reads them; the spec is left unset.
+ * Ownership and returns as mgo_mg_from_json. */
+int mgo_mg_meta_from_json(const json_t *obj, struct mgo_mg *out, char *err, size_t errlen);
+
+/* The size of `obj` as compact JSON, counted without writing it out: how
+ * the informer and the launcher measure an object against a bound (the
+ * same object measures the same whichever read it came from). 0 for NULL. */
+size_t mgo_json_size(const json_t *obj);
+
 /* MustGatherImage/cluster: metadata.generation and spec.images (both
  * required); sets present. Ownership and returns as mgo_mg_from_json. */
 int mgo_allowlist_from_json(const json_t *obj, struct mgo_allowlist *out,

@@ -23,6 +23,17 @@
 #define MGO_REASON_IMAGE_PULL_FAILED "ImagePullFailed"
 #define MGO_REASON_POD_CONFIG_ERROR "PodConfigError"
 #define MGO_REASON_JOB_FAILED "JobFailed"
+#define MGO_REASON_OBJECT_TOO_LARGE "ObjectTooLarge"
+
+/* The largest MustGather the operator reads, as compact JSON
+ * (mgo_json_size). Its spec is at most about 10 KiB (the CRD's maxLengths),
+ * twice that with kubectl's last-applied annotation, plus our status: a
+ * larger one carries something else (annotations, labels), and reading it
+ * would let one namespace's objects cost the watcher without bound. The
+ * watcher fails it with MGO_REASON_OBJECT_TOO_LARGE; the launcher measures
+ * it itself before it writes that (docs/design.md, "Objects too large to
+ * read"; docs/monitor.md). */
+#define MGO_MG_MAX_BYTES (128u * 1024)
 
 /* Whether reason is one of the MGO_REASON_* above. */
 bool mgo_reason_known(const char *reason);

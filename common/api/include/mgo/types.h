@@ -54,6 +54,10 @@ struct mgo_mg {
 	char *resource_version; /* metadata.resourceVersion, as observed */
 	bool deleting;          /* metadata.deletionTimestamp is set */
 	enum mgo_mg_phase phase;
+	/* Its size as compact JSON when over MGO_MG_MAX_BYTES (mgo/spec.h):
+	 * the watcher then read only its metadata and phase, and spec is
+	 * unset. 0: within the bound. */
+	int64_t too_large_bytes;
 	struct mgo_mg_spec spec;
 };
 

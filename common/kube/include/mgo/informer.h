@@ -10,7 +10,13 @@
  *     MODIFIED for a changed resourceVersion, DELETED for objects that
  *     vanished meanwhile (with only their metadata: namespace, name, uid,
  *     resourceVersion), nothing for unchanged objects;
- *   - restarts after errors back off exponentially with jitter.
+ *   - restarts after errors back off exponentially with jitter;
+ *   - an object over `max_object` bytes (as compact JSON) is not delivered:
+ *     one `informer.object_too_large` line per version names it, and
+ *     on_too_large gets it; a watch event too long to read (over max_line)
+ *     is dropped and the informer lists again, which names the object, so
+ *     that no object can stop a list or a watch (docs/design.md, "Objects
+ *     too large to read").
  * It remembers only uid -> namespace/name/resourceVersion of each object
  * (mgo/keyset.h), not the objects: a consumer that wants a cache keeps its
  * own.
@@ -29,6 +35,13 @@
 
 struct mgo_informer;
 
+/* The default bound on one object: kube-apiserver refuses request bodies
+ * over 3 MiB and etcd values over 1.5 MiB (its default --max-request-bytes),
+ * so no object the API stores is near it; the margin is for what the
+ * server adds (managedFields, status) and JSON's expansion of a protobuf-
+ * stored object. */
+#define MGO_KUBE_OBJECT_MAX (3u << 20)
+
 enum mgo_informer_event {
 	MGO_INFORMER_ADDED,
 	MGO_INFORMER_MODIFIED,
@@ -39,6 +52,11 @@ const char *mgo_informer_event_name(enum mgo_informer_event ev);  /* "ADDED", ..
 
 /* `obj` is borrowed for the call (json_incref to keep it). */
 typedef void (*mgo_informer_event_fn)(void *ctx, enum mgo_informer_event ev, const json_t *obj);
+/* An object over max_object, borrowed for the call, `bytes` its size as
+ * compact JSON (mgo_json_size). Without this callback a consumer that was
+ * given an earlier version of it gets it DELETED (metadata only), so that
+ * it never acts on a version that is not the object's any more. */
+typedef void (*mgo_informer_too_large_fn)(void *ctx, const json_t *obj, size_t bytes);
 /* Once, after the first complete list has been delivered. */
 typedef void (*mgo_informer_synced_fn)(void *ctx);
 
@@ -56,6 +74,9 @@ struct mgo_informer_opts {
 	uint64_t idle_timeout_ms;       /* [timeoutSeconds + 30 s] a watch silent
 					 * that long is dead */
 	size_t max_line;                /* [4 MiB] longest watch event */
+	size_t max_object;              /* [MGO_KUBE_OBJECT_MAX] largest object
+					 * delivered, as compact JSON */
+	mgo_informer_too_large_fn on_too_large;
 	uint64_t backoff_base_ms;       /* [500] */
 	uint64_t backoff_cap_ms;        /* [30000] */
 	mgo_informer_event_fn on_event; /* required */
@@ -80,6 +101,8 @@ struct mgo_informer_stats {
 	uint64_t bookmarks;
 	uint64_t duplicates;            /* events not delivered: nothing new */
 	uint64_t errors;                /* failed lists and watches */
+	uint64_t too_large;             /* object versions over max_object */
+	uint64_t dropped;               /* watch events too long to read */
 	size_t objects;                 /* objects known now */
 	size_t key_bytes;               /* memory of what it knows */
 };

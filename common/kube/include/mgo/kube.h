@@ -103,6 +103,13 @@ void mgo_kube_error_from_response(struct mgo_kube_error *e, long http_code, cons
  * value (the caller then falls back to its own backoff). */
 long mgo_kube_parse_retry_after(const char *value);
 
+/* How many elements of a List's top-level "items" array end within the
+ * `len` bytes of `body`, a list response cut short at the client's cap:
+ * how many objects a smaller page may ask for. A scan of untrusted bytes
+ * that allocates nothing; what is not a List, or an "items" key written
+ * with escapes, counts 0. */
+size_t mgo_kube_list_items_within(const char *body, size_t len);
+
 /* ---- the client ---- */
 
 /* Zero fields take the defaults in brackets. */
@@ -122,6 +129,11 @@ struct mgo_kube_client_opts {
 					 * for watches, which idle legitimately */
 	size_t max_body;                /* [16 MiB] one response body */
 	size_t max_list_bytes;          /* [256 MiB] a whole list, all pages */
+	size_t max_object_body;         /* [32 MiB] a list page of one object:
+					 * read only when that page is over
+					 * max_body, so that the list can go
+					 * past the object (docs/design.md,
+					 * "Objects too large to read") */
 	uint64_t token_reload_ms;       /* [60000] re-read of creds->token_file */
 	const char *user_agent;         /* ["mgo/<version>"], copied */
 };
@@ -201,7 +213,12 @@ struct mgo_kube_list_opts {
  * limit/continue. With on_page, each page goes there and `done` gets no
  * body; without, `done` gets one List with every page's items (bounded by
  * max_list_bytes). An expired continue token ends the list with 410
- * "Expired": the caller lists again. `opts` may be NULL. */
+ * "Expired": the caller lists again. `opts` may be NULL.
+ * A page whose body is over max_body is asked for again from the same
+ * continue token with half the limit, down to 1, and a page of one object
+ * once more with max_object_body as the cap; the next pages double the
+ * limit back up to page_size. Each page read smaller than asked is one
+ * `kube.list_page_smaller` log line. */
 int mgo_kube_list(struct mgo_kube_client *c, const struct mgo_kube_resource *res,
 		  const char *ns, const struct mgo_kube_list_opts *opts, mgo_kube_done_fn done,
 		  void *ctx, struct mgo_kube_req **out);
