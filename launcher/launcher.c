@@ -221,7 +221,7 @@ static double seconds_since(const struct timespec *t0)
  * nearly every MustGather. Its writes would change nothing (the status is
  * unchanged, the Job and the Event exist: 409s), so an act for a launch
  * made here, decided on the version before or after our own status write,
- * is dropped unread. Dropping is always safe: it writes nothing, and any
+ * is dropped unread while the launcher's own view has that Job running. Dropping is always safe: it writes nothing, and any
  * other version of the MustGather is obeyed as usual. */
 struct launched {
 	char *uid, *rv_first, *rv_after;
@@ -922,8 +922,10 @@ static void accept_act(struct mgo_launcher *l, struct mgo_ipc_msg *msg)
 		supersede(l, e, msg, rule);
 		return;
 	}
+	/* and only while its Job runs, as the launcher's own watch (or its
+	 * create) shows it: a Job deleted by hand is made again */
 	done = launched_find(l, uid);
-	if (done && msg->u.act.kind == MGO_ACT_LAUNCH &&
+	if (done && msg->u.act.kind == MGO_ACT_LAUNCH && mgo_running_owned(&l->running, uid) &&
 	    (same_str(msg->u.act.resource_version, done->rv_first) ||
 	     same_str(msg->u.act.resource_version, done->rv_after))) {
 		mgo_ipc_log("validator", "launcher", msg, "ignored: launched already");
