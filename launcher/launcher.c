@@ -101,6 +101,8 @@ struct exec {
 	bool reserved;                  /* counted in l->running under reserve_key */
 	bool job_made;                  /* a launch found or made its Job */
 	bool job_known;                 /* the launcher's own watch shows the Job */
+	bool job_deleted;               /* its delete of act.job_uid succeeded, or
+					   found it gone */
 	unsigned holds;                 /* times held for its namespace */
 	char reserve_key[80];
 	char *rv_first;                 /* the act's resourceVersion as received */
@@ -225,6 +227,7 @@ static double seconds_since(const struct timespec *t0)
  * other version of the MustGather is obeyed as usual. */
 struct launched {
 	char *uid, *rv_first, *rv_after;
+	char *job_deleted;              /* the UID of its Job we deleted; NULL: none */
 	struct launched *prev, *next;   /* oldest first */
 	UT_hash_handle hh;
 };
@@ -237,6 +240,7 @@ static void launched_drop(struct mgo_launcher *l, struct launched *x)
 	free(x->uid);
 	free(x->rv_first);
 	free(x->rv_after);
+	free(x->job_deleted);
 	free(x);
 }
 
@@ -254,7 +258,8 @@ static bool same_str(const char *a, const char *b)
 	return a && b && strcmp(a, b) == 0;
 }
 
-static void launched_add(struct exec *e)
+/* Remembers a launch made (job_deleted NULL) or a Job deleted by e. */
+static void launched_add(struct exec *e, const char *job_deleted)
 {
 	struct mgo_launcher *l = e->l;
 	const struct mgo_act *a = &e->msg.u.act;
@@ -268,10 +273,12 @@ static void launched_add(struct exec *e)
 	/* an optimisation: out of memory, the second launch is obeyed */
 	if (!(x = calloc(1, sizeof(*x))) || !(x->uid = strdup(a->uid)) ||
 	    (e->rv_first && !(x->rv_first = strdup(e->rv_first))) ||
-	    (after && !(x->rv_after = strdup(after)))) {
+	    (after && !(x->rv_after = strdup(after))) ||
+	    (job_deleted && !(x->job_deleted = strdup(job_deleted)))) {
 		if (x) {
 			free(x->uid);
 			free(x->rv_first);
+			free(x->rv_after);
 		}
 		free(x);
 		return;
@@ -320,7 +327,9 @@ static void finish(struct exec *e)
 		note(e, "held %u times for its namespace's limit", e->holds);
 	mgo_ipc_log("validator", "launcher", &e->msg, e->result);
 	if (e->msg.u.act.kind == MGO_ACT_LAUNCH && e->job_made && !e->taken.kind)
-		launched_add(e);
+		launched_add(e, NULL);
+	else if (e->job_deleted)
+		launched_add(e, e->msg.u.act.job_uid);
 	mgo_actq_remove(&l->queue, &e->link);
 	mgo_actq_remove(&l->held, &e->link);
 	if (e->active) {
@@ -676,14 +685,17 @@ static void on_step(void *ctx, const struct mgo_kube_result *res)
 			note(e, "event recorded");
 		break;
 	case STEP_DELETE_JOB:
-		if (err && code == 404)
+		if (err && code == 404) {
 			note(e, "Job %s already gone", a->job_name);
-		else if (err && code == 409)
+			e->job_deleted = true;
+		} else if (err && code == 409)
 			note(e, "Job %s is another Job now; left alone", a->job_name);
 		else if (err)
 			return stop(e, err, "Job delete");
-		else
+		else {
 			note(e, "deleted Job %s", a->job_name);
+			e->job_deleted = true;
+		}
 		break;
 	case STEP_ADMIT: /* no request */
 	case STEP_END:
@@ -929,6 +941,13 @@ static void accept_act(struct mgo_launcher *l, struct mgo_ipc_msg *msg)
 	    (same_str(msg->u.act.resource_version, done->rv_first) ||
 	     same_str(msg->u.act.resource_version, done->rv_after))) {
 		mgo_ipc_log("validator", "launcher", msg, "ignored: launched already");
+		return;
+	}
+	/* a clean-up of the Job we deleted: the watcher saw the outcome
+	 * written before the Job gone (two watch streams) */
+	if (done && msg->u.act.kind == MGO_ACT_CLEANUP &&
+	    same_str(msg->u.act.job_uid, done->job_deleted)) {
+		mgo_ipc_log("validator", "launcher", msg, "ignored: its Job is deleted already");
 		return;
 	}
 	if (done)
