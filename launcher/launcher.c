@@ -33,8 +33,8 @@ static const struct mgo_kube_resource res_events = {"", "v1", "events", true};
  * requests in flight, mgo/kube.h) and the order acts are served in is the
  * fair queue's, not the client's. */
 #define MAX_ACTIVE 32
-/* Launches remembered after their Job was made, to drop the second launch
- * the watcher's view of the status write causes (accept_act). */
+/* Launches made and Jobs deleted, remembered to drop the second act the
+ * watcher's view of our own writes causes (accept_act). */
 #define LAUNCHED_MAX 4096
 
 /* The steps an act may take: the reads that check it (monitor.h), each
@@ -223,8 +223,9 @@ static double seconds_since(const struct timespec *t0)
  * nearly every MustGather. Its writes would change nothing (the status is
  * unchanged, the Job and the Event exist: 409s), so an act for a launch
  * made here, decided on the version before or after our own status write,
- * is dropped unread while the launcher's own view has that Job running. Dropping is always safe: it writes nothing, and any
- * other version of the MustGather is obeyed as usual. */
+ * is dropped unread while the launcher's own view has that Job running.
+ * Likewise a clean-up of the Job it deleted itself. Dropping is always
+ * safe: it writes nothing, and any other act is obeyed as usual. */
 struct launched {
 	char *uid, *rv_first, *rv_after;
 	char *job_deleted;              /* the UID of its Job we deleted; NULL: none */
@@ -565,6 +566,12 @@ static void on_step(void *ctx, const struct mgo_kube_result *res)
 	case STEP_READ_MG:
 		if (err && code != 404)
 			return stop(e, err, "MustGather read");
+		if (err && e->holds) {
+			/* deleted while it waited for its namespace: no peer lied */
+			note(e, "the MustGather is gone");
+			finish(e);
+			return;
+		}
 		if (!err)
 			keep_mg(e, res->body);
 		if (!check_mg(e))
