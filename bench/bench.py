@@ -256,8 +256,13 @@ class Operator:
                     + "operatorImage: quay.io/openshift/must-gather-operator:latest\n"
                     + "socketDir: %s/run\n" % self.dir
                     + "roles:\n"
-                    + "".join("  %s: {tokenFile: %s, caFile: %s, server: \"%s\"}\n"
-                              % (r, tokfiles[r], api.ca, server) for r in USERS)
+                    + "".join("  %s: {tokenFile: %s, caFile: %s, server: \"%s\"%s}\n"
+                              % (r, tokfiles[r], api.ca, server,
+                                 ", qps: %d" % args.launcher_qps
+                                 if r == "launcher" and getattr(args, "launcher_qps", 0)
+                                 else "") for r in USERS)
+                    + ("gathers: {maxRunningPerNamespace: %d}\n" % args.max_running_per_ns
+                       if getattr(args, "max_running_per_ns", 0) else "")
                     + "supervisor: {readyTimeoutMs: 600000}\n"
                     # any free port: other runs may hold the default one
                     + ("health: {address: 127.0.0.1, port: 0}\n" if args.health else ""))

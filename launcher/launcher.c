@@ -552,6 +552,26 @@ static int check_mg(struct exec *e)
 	return checked(e, v, &why);
 }
 
+/* A status write that failed ends the act (true): a Conflict is a stale
+ * decision, a 404 an object gone, anything else a failure. */
+static bool status_failed(struct exec *e, const struct mgo_kube_error *err, const char *what)
+{
+	if (!err)
+		return false;
+	if (err->http_code == 409)
+		note(e, "stale: the %s changed since the decision",
+		     e->step == STEP_ALLOWLIST_STATUS ? "MustGatherImage" : "MustGather");
+	else if (err->http_code == 404)
+		note(e, "the %s is gone",
+		     e->step == STEP_ALLOWLIST_STATUS ? "MustGatherImage" : "MustGather");
+	else {
+		stop(e, err, what);
+		return true;
+	}
+	finish(e);
+	return true;
+}
+
 static void on_step(void *ctx, const struct mgo_kube_result *res)
 {
 	struct exec *e = ctx;
@@ -594,18 +614,8 @@ static void on_step(void *ctx, const struct mgo_kube_result *res)
 			return;
 		break;
 	case STEP_HOLD:
-		if (err && code == 409) {
-			note(e, "stale: the MustGather changed since the decision");
-			finish(e);
+		if (status_failed(e, err, "status (Queued)"))
 			return;
-		}
-		if (err && code == 404) {
-			note(e, "the MustGather is gone");
-			finish(e);
-			return;
-		}
-		if (err)
-			return stop(e, err, "status (Queued)");
 		keep_mg(e, res->body);
 		/* the act now rests on the version our own write made: unless
 		 * someone else writes it, the launch goes on from there */
@@ -619,19 +629,8 @@ static void on_step(void *ctx, const struct mgo_kube_result *res)
 		return;
 	case STEP_ALLOWLIST_STATUS:
 	case STEP_STATUS:
-		if (err && code == 409) {
-			note(e, "stale: the MustGather changed since the decision");
-			finish(e);
+		if (status_failed(e, err, "status"))
 			return;
-		}
-		if (err && code == 404) {
-			note(e, "the %s is gone",
-			     e->step == STEP_STATUS ? "MustGather" : "MustGatherImage");
-			finish(e);
-			return;
-		}
-		if (err)
-			return stop(e, err, "status");
 		if (e->step == STEP_STATUS) {
 			keep_mg(e, res->body);
 			note(e, "status written");

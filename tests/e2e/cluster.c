@@ -1398,19 +1398,7 @@ void cluster_create_mgs(const struct cluster *c, const char *ns, const char *pre
 			CURL *e = curl_easy_init();
 			cr_assert_not_null(e);
 			curl_easy_setopt(e, CURLOPT_URL, url);
-			curl_easy_setopt(e, CURLOPT_CAINFO, c->env.ca);
-			if (c->env.client_cert_pem && c->env.client_key_pem) {
-				struct curl_blob cert = {c->env.client_cert_pem,
-							 strlen(c->env.client_cert_pem),
-							 CURL_BLOB_NOCOPY};
-				struct curl_blob key = {c->env.client_key_pem,
-							strlen(c->env.client_key_pem),
-							CURL_BLOB_NOCOPY};
-				curl_easy_setopt(e, CURLOPT_SSLCERT_BLOB, &cert);
-				curl_easy_setopt(e, CURLOPT_SSLCERTTYPE, "PEM");
-				curl_easy_setopt(e, CURLOPT_SSLKEY_BLOB, &key);
-				curl_easy_setopt(e, CURLOPT_SSLKEYTYPE, "PEM");
-			}
+			testenv_curl_tls(&c->env, e);
 			curl_easy_setopt(e, CURLOPT_HTTPHEADER, h);
 			curl_easy_setopt(e, CURLOPT_POSTFIELDS, bodies[i]);
 			curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, mgo_test_buf_append);
