@@ -26,9 +26,11 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bench as b  # noqa: E402
 
 
-def smaps(pid):
-    """(private bytes, {file: resident shared bytes}) of a live pid."""
-    private, shared, path = 0, {}, None
+def smaps(pid, where=None):
+    """(private bytes, {file: resident shared bytes}) of a live pid. With a
+    dict for where, also adds each mapping's private bytes under its name
+    ([heap], [stack], a file's path, or [anon])."""
+    private, shared, path, name = 0, {}, None, None
     with open("/proc/%d/smaps" % pid) as f:
         for line in f:
             parts = line.split()
@@ -37,6 +39,7 @@ def smaps(pid):
             if not parts[0].endswith(":") or "-" in parts[0]:
                 # a mapping's header: address perms offset dev inode [path]
                 path = parts[5] if len(parts) > 5 and parts[4] != "0" else None
+                name = parts[5] if len(parts) > 5 else "[anon]"
                 continue
             key = parts[0][:-1]
             if key not in ("Private_Clean", "Private_Dirty", "Shared_Clean", "Shared_Dirty"):
@@ -44,6 +47,8 @@ def smaps(pid):
             kb = int(parts[1])
             if key in ("Private_Clean", "Private_Dirty"):
                 private += kb * 1024
+                if where is not None:
+                    where[name] = where.get(name, 0) + kb * 1024
             elif key in ("Shared_Clean", "Shared_Dirty"):
                 if path:
                     shared[path] = shared.get(path, 0) + kb * 1024
@@ -73,16 +78,39 @@ def pod_pids(op):
     return pids
 
 
-def measure(pids):
-    """Per process (private, shared it maps) and the pod's total."""
+def measure(pids, detail=None):
+    """Per process (private, shared it maps) and the pod's total. With a dict
+    for detail, fills detail["files"] (each shared file once) and
+    detail[process] (its private bytes by mapping)."""
     rows, files = {}, {}
     for name, pid in pids.items():
-        private, shared = smaps(pid)
+        where = {} if detail is not None else None
+        private, shared = smaps(pid, where)
         rows[name] = (private, sum(shared.values()))
+        if detail is not None:
+            detail[name] = where
         for path, n in shared.items():
             files[path] = max(files.get(path, 0), n)
+    if detail is not None:
+        detail["files"] = files
     total = sum(p for p, _ in rows.values()) + sum(files.values())
     return rows, sum(files.values()), total
+
+
+def breakdown(detail, top=12):
+    """Where the bytes are: the shared files counted once, largest first, and
+    each process's private bytes by mapping."""
+    out = ["| shared file (counted once) | KiB |", "|---|---:|"]
+    for path, n in sorted(detail["files"].items(), key=lambda kv: -kv[1]):
+        out.append("| %s | %s |" % (path, kib(n)))
+    out.append("")
+    for name in b.procs({k: v for k, v in detail.items() if k != "files"}):
+        parts = sorted(detail[name].items(), key=lambda kv: -kv[1])[:top]
+        out.append("%s private: %s" % (name, ", ".join(
+            "%s %s" % (os.path.basename(k) if k.startswith("/") else k, kib(v))
+            for k, v in parts if v)))
+    out.append("")
+    return out
 
 
 def kib(n):
@@ -114,12 +142,13 @@ def run(args, workdir, cached):
             b.finish_cached(api, cached)
         b.make_namespace(api, b.NS_BENCH)
         op = b.Operator(args, api, d, 0)
-        op.wait_ready(600)
+        op.wait_ready(120)
         time.sleep(args.settle)  # a benchmark's quiet window, not a wait for a condition
         if op.restarts():
             raise b.BenchError("a child restarted; see %s" % op.logpath)
-        rows, shared_once, total = measure(pod_pids(op))
-        return rows, shared_once, total, smaps(api.pid())
+        detail = {} if args.detail else None
+        rows, shared_once, total = measure(pod_pids(op), detail)
+        return rows, shared_once, total, smaps(api.pid()), detail
     finally:
         if op:
             op.stop()
@@ -132,15 +161,19 @@ def main():
     b.program_args(ap)
     ap.add_argument("--cached", type=int, default=10000, help="finished MustGathers loaded")
     ap.add_argument("--settle", type=float, default=5.0, help="seconds after ready")
+    ap.add_argument("--detail", action="store_true",
+                    help="also list the shared files and each process's private mappings")
     args = ap.parse_args()
     b.programs(args)
     workdir = tempfile.mkdtemp(prefix="mgo-memory-")
     try:
         out = ["Measured by `/usr/bin/python3 bench/memory.py --cached %d` on %s."
                % (args.cached, b.now_iso()), ""]
-        for n in (0, args.cached):
-            rows, shared_once, total, api = run(args, workdir, n)
+        for n in sorted({0, args.cached}):
+            rows, shared_once, total, api, detail = run(args, workdir, n)
             out += table("%d MustGathers cached" % n, rows, shared_once, total, api)
+            if detail is not None:
+                out += breakdown(detail)
         print("\n".join(out))
     except b.BenchError as e:
         print("memory: %s" % e, file=sys.stderr)

@@ -39,7 +39,7 @@ static void on_stop_signal(struct mgo_loop *loop, int signo, void *ctx)
 static int enter_sandbox(struct mgo_health *h, int notify_fd)
 {
 	const int keep[] = {h->snapshot_fd, notify_fd, -1};
-	struct mgo_sandbox_policy pol = {.role = MGO_SANDBOX_HEALTH, .keep_fds = keep,
+	struct mgo_sandbox_policy pol = {.role = MGO_ROLE_HEALTH, .keep_fds = keep,
 					 .bind_port = (uint16_t)h->cfg.health.port};
 	struct mgo_sandbox_report report;
 	int rc = mgo_sandbox_apply(&pol, &report);

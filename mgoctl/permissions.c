@@ -54,7 +54,7 @@ struct doc {
 	struct args a;
 	struct mgo_config cfg;
 	struct mgoctl_manifests m;
-	struct proc procs[1 + MGO_SANDBOX_ROLE_N];
+	struct proc procs[1 + MGO_ROLE_N];
 	size_t nprocs;
 	const struct mgoctl_obj *granted[MAX_ROWS]; /* roles some process holds */
 	size_t ngranted;
@@ -302,7 +302,7 @@ static void put_summary(const struct doc *d)
 static void put_process(struct doc *d, const struct proc *p)
 {
 	printf("\n## %s\n\n", p->name);
-	if (p->role == MGO_SANDBOX_SUPERVISOR) {
+	if (p->role == MGO_ROLE_SUPERVISOR) {
 		puts("No API token and no API permission. It parses no network input: only its "
 		     "children's log\nlines and the frames on their notification sockets (both "
 		     "bounded and fuzzed). It holds every\nchild's CURVE secret key, to hand each "
@@ -552,17 +552,12 @@ static int build(struct doc *d, char *err, size_t errlen)
 	snprintf(dir, sizeof(dir), "%s/rbac", d->a.deploy);
 	if ((rc = mgoctl_manifests_load(dir, &d->m, err, errlen)))
 		return rc;
-	for (int r = 0; r < MGO_SANDBOX_ROLE_N; r++) {
+	for (enum mgo_role r = MGO_ROLE_SUPERVISOR; r < MGO_ROLE_N; r++) {
 		struct proc *p = &d->procs[d->nprocs++];
 
-		p->name = mgo_sandbox_role_name((enum mgo_sandbox_role)r);
+		p->name = mgo_role_name(r);
 		p->role = r;
-		if (strcmp(p->name, "watcher") == 0)
-			p->creds = &d->cfg.watcher;
-		else if (strcmp(p->name, "launcher") == 0)
-			p->creds = &d->cfg.launcher;
-		else if (strcmp(p->name, "tokens") == 0 && d->cfg.tokens.enabled)
-			p->creds = &d->cfg.tokens.creds;
+		p->creds = mgo_cfg_role_of(&d->cfg, r);
 		if (p->creds != &d->cfg.tokens.creds && d->cfg.tokens.enabled)
 			p->minted_s = d->cfg.tokens.expiration_s;
 		snprintf(p->keybuf, sizeof(p->keybuf), "%s%s", p->creds == &d->cfg.tokens.creds
@@ -570,7 +565,7 @@ static int build(struct doc *d, char *err, size_t errlen)
 		p->key = p->keybuf;
 		if (p->creds && (rc = find_sa(d, p, err, errlen)))
 			return rc;
-		mgo_sandbox_describe((enum mgo_sandbox_role)r, add_row, &p->sandbox);
+		mgo_sandbox_describe(r, add_row, &p->sandbox);
 		if ((rc = p->sandbox.rc)) {
 			snprintf(err, errlen, "describing the %s sandbox: %s", p->name, strerror(-rc));
 			return rc;

@@ -308,7 +308,7 @@ static int enter_sandbox(struct mgo_sup *s)
 {
 	const int keep[] = {s->spawner.fd, -1};
 	const struct mgo_sandbox_policy pol = {
-		.role = MGO_SANDBOX_SUPERVISOR,
+		.role = MGO_ROLE_SUPERVISOR,
 		.bind_dir = s->cfg.socket_dir,
 		.remove_bind_dir = s->sockdir_created,
 		.keep_fds = keep,

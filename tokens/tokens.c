@@ -122,7 +122,7 @@ int mgo_tokens_sandbox(struct mgo_tokens *t)
 	const char *writes[] = {t->roles[0].dir, t->roles[1].dir, NULL};
 	/* its own token's directory (the kubelet rotates it there), the trust
 	 * store when the CA is not in memory, the API server's port */
-	struct mgo_sandbox_policy pol = {.role = MGO_SANDBOX_TOKENS, .write_dirs = writes,
+	struct mgo_sandbox_policy pol = {.role = MGO_ROLE_TOKENS, .write_dirs = writes,
 					 .keep_fds = t->notify_fd >= 0 ? keep : NULL,
 					 .read_paths = mgo_kube_access_paths(&t->api),
 					 .connect_ports = t->api.ports};

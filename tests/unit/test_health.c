@@ -518,9 +518,9 @@ Test(health_docs, the_sandbox_description_covers_health)
 {
 	struct seen s = {0};
 
-	cr_assert_str_eq(mgo_sandbox_role_name(MGO_SANDBOX_HEALTH), "health");
-	cr_assert_eq(mgo_sandbox_role_parse("health"), MGO_SANDBOX_HEALTH);
-	mgo_sandbox_describe(MGO_SANDBOX_HEALTH, note_entry, &s);
+	cr_assert_str_eq(mgo_role_name(MGO_ROLE_HEALTH), "health");
+	cr_assert_eq(mgo_role_parse("health"), MGO_ROLE_HEALTH);
+	mgo_sandbox_describe(MGO_ROLE_HEALTH, note_entry, &s);
 	cr_assert(s.bind && s.connect && s.read, "bind %d connect %d read %d", s.bind, s.connect,
 		  s.read);
 }

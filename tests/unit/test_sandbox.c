@@ -140,12 +140,12 @@ static void assert_passed(const struct outcome *o)
 }
 
 /* The directory a role's policy names, as the programs fill it in. */
-static const char *bind_dir_of(enum mgo_sandbox_role role)
+static const char *bind_dir_of(enum mgo_role role)
 {
-	return role == MGO_SANDBOX_VALIDATOR ? vdir : role == MGO_SANDBOX_LAUNCHER ? ldir : sockdir;
+	return role == MGO_ROLE_VALIDATOR ? vdir : role == MGO_ROLE_LAUNCHER ? ldir : sockdir;
 }
 
-static struct child role_child(enum mgo_sandbox_role role, void (*body)(void *), void *arg)
+static struct child role_child(enum mgo_role role, void (*body)(void *), void *arg)
 {
 	return (struct child){
 		.policy = {.role = role, .bind_dir = bind_dir_of(role)},
@@ -156,7 +156,7 @@ static struct child role_child(enum mgo_sandbox_role role, void (*body)(void *),
 }
 
 /* Runs body in role's sandbox with the default policy; it must pass. */
-static void passes(enum mgo_sandbox_role role, void (*body)(void *), void *arg)
+static void passes(enum mgo_role role, void (*body)(void *), void *arg)
 {
 	struct child c = role_child(role, body, arg);
 	struct outcome o = run_child(&c);
@@ -215,7 +215,7 @@ static void inet_refused(void *arg)
 
 Test(sandbox, validator_opens_no_inet_socket)
 {
-	passes(MGO_SANDBOX_VALIDATOR, inet_refused, NULL);
+	passes(MGO_ROLE_VALIDATOR, inet_refused, NULL);
 }
 
 struct tcp_case {
@@ -254,7 +254,7 @@ Test(sandbox, validator_connects_nowhere_over_tcp)
 {
 	struct tcp_case t = {0};
 	t.listener = tcp_listener(&t.port);
-	struct child c = role_child(MGO_SANDBOX_VALIDATOR, tcp_refused, &t);
+	struct child c = role_child(MGO_ROLE_VALIDATOR, tcp_refused, &t);
 	c.before = make_presocket;
 	struct outcome o = run_child(&c);
 	close(t.listener);
@@ -287,7 +287,7 @@ static void zmq_ipc_works(void *arg)
 
 Test(sandbox, validator_zeromq_ipc_still_works)
 {
-	passes(MGO_SANDBOX_VALIDATOR, zmq_ipc_works, NULL);
+	passes(MGO_ROLE_VALIDATOR, zmq_ipc_works, NULL);
 }
 
 /* --- refused syscalls --------------------------------------------------- */
@@ -390,9 +390,9 @@ Test(sandbox, dangerous_syscalls_kill_every_role)
 	char failures[4096] = "";
 	size_t used = 0;
 
-	for (int role = 0; role < MGO_SANDBOX_ROLE_N; role++) {
+	for (int role = MGO_ROLE_SUPERVISOR; role < MGO_ROLE_N; role++) {
 		for (size_t i = 0; i < sizeof(killed) / sizeof(killed[0]); i++) {
-			struct child c = role_child((enum mgo_sandbox_role)role, make_call,
+			struct child c = role_child((enum mgo_role)role, make_call,
 						    (void *)&killed[i]);
 			struct outcome o = run_child(&c);
 
@@ -400,7 +400,7 @@ Test(sandbox, dangerous_syscalls_kill_every_role)
 				continue;
 			used += (size_t)snprintf(failures + used, sizeof(failures) - used,
 						 "%s: %s #%zu (status %#x) %s\n",
-						 mgo_sandbox_role_name(role), killed[i].desc, i,
+						 mgo_role_name(role), killed[i].desc, i,
 						 o.status, o.report);
 			if (used >= sizeof(failures))
 				break;
@@ -435,8 +435,8 @@ static void allowed_calls(void *arg)
 
 Test(sandbox, threads_and_queries_still_work)
 {
-	for (int role = 0; role < MGO_SANDBOX_ROLE_N; role++)
-		passes((enum mgo_sandbox_role)role, allowed_calls, NULL);
+	for (int role = MGO_ROLE_SUPERVISOR; role < MGO_ROLE_N; role++)
+		passes((enum mgo_role)role, allowed_calls, NULL);
 }
 
 struct described {
@@ -457,11 +457,11 @@ static void find_kill_entry(const struct mgo_sandbox_entry *e, void *ctx)
 /* The auditors' table lists every refusal the kernel enforces. */
 Test(sandbox, the_description_lists_each_refusal)
 {
-	for (int role = 0; role < MGO_SANDBOX_ROLE_N; role++)
+	for (int role = MGO_ROLE_SUPERVISOR; role < MGO_ROLE_N; role++)
 		for (size_t i = 0; i < sizeof(killed) / sizeof(killed[0]); i++) {
 			struct described d = {killed[i].desc, false};
-			mgo_sandbox_describe((enum mgo_sandbox_role)role, find_kill_entry, &d);
-			cr_assert(d.found, "%s: no kill entry for %s", mgo_sandbox_role_name(role),
+			mgo_sandbox_describe((enum mgo_role)role, find_kill_entry, &d);
+			cr_assert(d.found, "%s: no kill entry for %s", mgo_role_name(role),
 				  killed[i].desc);
 		}
 }
@@ -486,12 +486,12 @@ Test(sandbox, the_description_follows_the_order_applied)
 {
 	struct layers l = {0};
 
-	mgo_sandbox_describe(MGO_SANDBOX_VALIDATOR, collect_layers, &l);
+	mgo_sandbox_describe(MGO_ROLE_VALIDATOR, collect_layers, &l);
 	/* descriptors, rlimits, prctl, Landlock, seccomp */
 	cr_assert_str_eq(l.order, "prpls");
 	cr_assert_str_eq(l.families, "socket: any family but AF_UNIX");
 	memset(&l, 0, sizeof(l));
-	mgo_sandbox_describe(MGO_SANDBOX_WATCHER, collect_layers, &l);
+	mgo_sandbox_describe(MGO_ROLE_WATCHER, collect_layers, &l);
 	cr_assert_str_eq(l.families, "socket: any family but AF_UNIX, AF_INET, AF_INET6");
 }
 
@@ -557,7 +557,7 @@ Test(sandbox, watcher_reads_its_token_and_nothing_else)
 	struct paths p;
 	make_tokens(&p);
 	const char *reads[] = {p.own_dir, NULL};
-	struct child c = role_child(MGO_SANDBOX_WATCHER, watcher_files, &p);
+	struct child c = role_child(MGO_ROLE_WATCHER, watcher_files, &p);
 	c.policy.read_paths = reads;
 	struct outcome o = run_child(&c);
 	assert_passed(&o);
@@ -588,7 +588,7 @@ static void launcher_writes(void *arg)
 
 Test(sandbox, launcher_creates_only_its_socket)
 {
-	passes(MGO_SANDBOX_LAUNCHER, launcher_writes, NULL);
+	passes(MGO_ROLE_LAUNCHER, launcher_writes, NULL);
 }
 
 struct rotation {
@@ -642,7 +642,7 @@ Test(sandbox, a_rotated_projected_token_stays_readable)
 	r.go = go[0];
 
 	const char *reads[] = {d, NULL};
-	struct child c = role_child(MGO_SANDBOX_WATCHER, rotated_token, &r);
+	struct child c = role_child(MGO_ROLE_WATCHER, rotated_token, &r);
 	c.policy.read_paths = reads;
 	c.keep[0] = ready[1];
 	c.keep[1] = go[0];
@@ -678,9 +678,9 @@ Test(sandbox, a_rotated_projected_token_stays_readable)
 
 /* --- no datagrams, no Unix socket outside the peers, no peer's socket ---- */
 
-static const enum mgo_sandbox_role all_roles[] = {
-	MGO_SANDBOX_WATCHER, MGO_SANDBOX_VALIDATOR, MGO_SANDBOX_LAUNCHER, MGO_SANDBOX_HEALTH,
-	MGO_SANDBOX_SUPERVISOR,
+static const enum mgo_role all_roles[] = {
+	MGO_ROLE_WATCHER, MGO_ROLE_VALIDATOR, MGO_ROLE_LAUNCHER, MGO_ROLE_HEALTH,
+	MGO_ROLE_SUPERVISOR,
 };
 
 /* Runs body in each role's sandbox; every one must pass. */
@@ -690,10 +690,10 @@ static void passes_in_every_role(void (*body)(void *), void *arg)
 		struct child c = role_child(all_roles[i], body, arg);
 		struct outcome o = run_child(&c);
 
-		cr_assert(o.status != -1, "%s: the child hung", mgo_sandbox_role_name(all_roles[i]));
+		cr_assert(o.status != -1, "%s: the child hung", mgo_role_name(all_roles[i]));
 		cr_assert(WIFEXITED(o.status) && WEXITSTATUS(o.status) == 0,
 			  "%s: the child failed (status %#x): %s",
-			  mgo_sandbox_role_name(all_roles[i]), o.status, o.report);
+			  mgo_role_name(all_roles[i]), o.status, o.report);
 	}
 }
 
@@ -781,8 +781,8 @@ static void abstract_refused(void *arg)
 	if (fd < 0) {
 		/* health and the supervisor: no Unix socket of their own */
 		CHECK(errno == EACCES, "socket(AF_UNIX): %s", strerror(errno));
-		CHECK(child_report.role == MGO_SANDBOX_HEALTH ||
-		      child_report.role == MGO_SANDBOX_SUPERVISOR, "socket(AF_UNIX) refused");
+		CHECK(child_report.role == MGO_ROLE_HEALTH ||
+		      child_report.role == MGO_ROLE_SUPERVISOR, "socket(AF_UNIX) refused");
 		return;
 	}
 	memcpy(a.sun_path + 1, u->abstract_name, strlen(u->abstract_name));
@@ -845,9 +845,9 @@ Test(sandbox, a_pathname_unix_connect_is_what_landlock_cannot_refuse)
 	cr_assert_geq(fd, 0);
 	cr_assert_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
 	cr_assert_eq(listen(fd, 8), 0);
-	passes(MGO_SANDBOX_WATCHER, pathname_reached, a.sun_path);
-	passes(MGO_SANDBOX_VALIDATOR, pathname_reached, a.sun_path);
-	passes(MGO_SANDBOX_LAUNCHER, pathname_reached, a.sun_path);
+	passes(MGO_ROLE_WATCHER, pathname_reached, a.sun_path);
+	passes(MGO_ROLE_VALIDATOR, pathname_reached, a.sun_path);
+	passes(MGO_ROLE_LAUNCHER, pathname_reached, a.sun_path);
 	close(fd);
 }
 
@@ -883,9 +883,9 @@ static void make_peers(struct peers *p)
 static void peers_untouchable(void *arg)
 {
 	const struct peers *p = arg;
-	enum mgo_sandbox_role role = child_report.role;
-	const char *own = role == MGO_SANDBOX_VALIDATOR ? vdir
-			  : role == MGO_SANDBOX_LAUNCHER ? ldir : NULL;
+	enum mgo_role role = child_report.role;
+	const char *own = role == MGO_ROLE_VALIDATOR ? vdir
+			  : role == MGO_ROLE_LAUNCHER ? ldir : NULL;
 	const char *socks[] = {p->vsock, p->lsock};
 	const char *dirs[] = {vdir, ldir};
 	struct sockaddr_un a = {.sun_family = AF_UNIX};
@@ -927,13 +927,13 @@ Test(sandbox, no_role_but_the_owner_removes_or_replaces_a_socket)
 	make_peers(&p);
 	for (size_t i = 0; i < sizeof(all_roles) / sizeof(all_roles[0]); i++) {
 		/* the supervisor removes them all at exit: its own test below */
-		if (all_roles[i] == MGO_SANDBOX_SUPERVISOR)
+		if (all_roles[i] == MGO_ROLE_SUPERVISOR)
 			continue;
 		passes(all_roles[i], peers_untouchable, &p);
 		cr_assert_eq(stat(p.vsock, &st), 0, "%s: the validator's socket is gone",
-			     mgo_sandbox_role_name(all_roles[i]));
+			     mgo_role_name(all_roles[i]));
 		cr_assert_eq(stat(p.lsock, &st), 0, "%s: the launcher's socket is gone",
-			     mgo_sandbox_role_name(all_roles[i]));
+			     mgo_role_name(all_roles[i]));
 	}
 	close(p.vfd);
 	close(p.lfd);
@@ -965,7 +965,7 @@ Test(sandbox, no_child_signals_a_sibling)
 		_exit(0);
 	}
 	for (size_t i = 0; i < sizeof(all_roles) / sizeof(all_roles[0]); i++)
-		if (all_roles[i] != MGO_SANDBOX_SUPERVISOR)
+		if (all_roles[i] != MGO_ROLE_SUPERVISOR)
 			passes(all_roles[i], sibling_unsignalled, &sibling);
 	int st = stop_process(sibling, SIGKILL, 5000);
 	cr_assert(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL, "the sibling ended %#x", st);
@@ -1020,7 +1020,7 @@ Test(sandbox, the_supervisor_reads_no_token_and_opens_no_socket)
 		pause();
 		_exit(0);
 	}
-	struct child c = role_child(MGO_SANDBOX_SUPERVISOR, supervisor_confined, &sc);
+	struct child c = role_child(MGO_ROLE_SUPERVISOR, supervisor_confined, &sc);
 	c.policy.remove_bind_dir = true;
 	struct outcome o = run_child(&c);
 	int st_sib = stop_process(sc.sibling, SIGKILL, 5000);
@@ -1042,7 +1042,7 @@ static void supervisor_execs(void *arg)
 /* The spawner executes the children; the supervisor itself cannot. */
 Test(sandbox, the_supervisor_cannot_execute_a_program)
 {
-	struct child c = role_child(MGO_SANDBOX_SUPERVISOR, supervisor_execs, NULL);
+	struct child c = role_child(MGO_ROLE_SUPERVISOR, supervisor_execs, NULL);
 	struct outcome o = run_child(&c);
 
 	cr_assert(o.status != -1 && WIFSIGNALED(o.status) && WTERMSIG(o.status) == SIGSYS,
@@ -1075,7 +1075,7 @@ Test(sandbox, launcher_connects_only_to_allowed_ports)
 	struct ports_case t;
 	int a = tcp_listener(&t.allowed), b = tcp_listener(&t.other);
 	uint16_t ports[] = {t.allowed, 0};
-	struct child c = role_child(MGO_SANDBOX_LAUNCHER, connects_to_allowed_port_only, &t);
+	struct child c = role_child(MGO_ROLE_LAUNCHER, connects_to_allowed_port_only, &t);
 	c.policy.connect_ports = ports;
 	struct outcome o = run_child(&c);
 	close(a);
@@ -1150,7 +1150,7 @@ Test(sandbox, tokens_reads_its_token_writes_only_role_tokens)
 	cr_assert_eq(mkdir(t.launcher_dir, 0700), 0);
 	const char *reads[] = {t.pod_dir, NULL};
 	const char *writes[] = {t.watcher_dir, t.launcher_dir, NULL};
-	struct child c = role_child(MGO_SANDBOX_TOKENS, tokens_confined, &t);
+	struct child c = role_child(MGO_ROLE_TOKENS, tokens_confined, &t);
 	c.policy.read_paths = reads;
 	c.policy.write_dirs = writes;
 	c.policy.connect_ports = ports;
@@ -1231,7 +1231,7 @@ Test(sandbox, health_reads_nothing_connects_nowhere_and_binds_its_port)
 	t.listener = tcp_listener(&t.listening);
 	t.port = free_port();
 	t.other = free_port();
-	struct child c = role_child(MGO_SANDBOX_HEALTH, health_confined, &t);
+	struct child c = role_child(MGO_ROLE_HEALTH, health_confined, &t);
 	c.policy.bind_port = t.port;
 	struct outcome o = run_child(&c);
 	close(t.listener);
@@ -1258,7 +1258,7 @@ Test(sandbox, health_port_0_allows_only_an_ephemeral_port)
 {
 	struct health_case t = {.other = free_port()};
 
-	passes(MGO_SANDBOX_HEALTH, health_ephemeral, &t);
+	passes(MGO_ROLE_HEALTH, health_ephemeral, &t);
 }
 
 struct ports_row {
@@ -1364,7 +1364,7 @@ Test(sandbox, inherited_descriptors_are_closed_but_the_kept_ones)
 	struct fds_case f = {open("/dev/null", O_RDONLY), open("/dev/null", O_RDONLY),
 			     open("/dev/null", O_RDONLY)};
 	cr_assert(f.closed1 > 2 && f.kept > 2 && f.closed2 > 2);
-	struct child c = role_child(MGO_SANDBOX_VALIDATOR, fds_checked, &f);
+	struct child c = role_child(MGO_ROLE_VALIDATOR, fds_checked, &f);
 	c.keep[0] = f.kept;
 	c.keep[1] = -1;
 	struct outcome o = run_child(&c);
@@ -1389,9 +1389,9 @@ static void limits_checked(void *arg)
 Test(sandbox, rlimits_dumpable_and_no_new_privs)
 {
 	unsigned long validator = 128, custom = 50;
-	passes(MGO_SANDBOX_VALIDATOR, limits_checked, &validator);
+	passes(MGO_ROLE_VALIDATOR, limits_checked, &validator);
 
-	struct child c = role_child(MGO_SANDBOX_LAUNCHER, limits_checked, &custom);
+	struct child c = role_child(MGO_ROLE_LAUNCHER, limits_checked, &custom);
 	c.policy.max_fds = custom;
 	struct outcome o = run_child(&c);
 	assert_passed(&o);
@@ -1422,7 +1422,7 @@ static bool logged_at(const char *path, const char *said, const char *level)
 /* Runs body (given the path of a readable file outside every grant) in
  * role's sandbox under the test hooks h, with stderr captured: apply must
  * return expect_rc and the log must then say `said` at `level`. */
-static void degraded(enum mgo_sandbox_role role, struct mgo_sandbox_test_hooks h,
+static void degraded(enum mgo_role role, struct mgo_sandbox_test_hooks h,
 		     void (*body)(void *), int expect_rc, const char *said, const char *level)
 {
 	char config[160], errlog[160];
@@ -1453,7 +1453,7 @@ static void without_landlock(void *arg)
 
 Test(sandbox, no_landlock_warns_and_carries_on)
 {
-	degraded(MGO_SANDBOX_VALIDATOR, (struct mgo_sandbox_test_hooks){.landlock_abi = 0},
+	degraded(MGO_ROLE_VALIDATOR, (struct mgo_sandbox_test_hooks){.landlock_abi = 0},
 		 without_landlock, 0, "Landlock is not available", "warn");
 }
 
@@ -1468,7 +1468,7 @@ static void with_abi3(void *arg)
 
 Test(sandbox, an_older_landlock_abi_gives_what_it_has)
 {
-	degraded(MGO_SANDBOX_WATCHER, (struct mgo_sandbox_test_hooks){.landlock_abi = 3},
+	degraded(MGO_ROLE_WATCHER, (struct mgo_sandbox_test_hooks){.landlock_abi = 3},
 		 with_abi3, 0, "Landlock ABI 3 has no TCP rules", "warn");
 }
 
@@ -1479,14 +1479,14 @@ static void not_sandboxed(void *arg)
 
 Test(sandbox, a_seccomp_failure_fails_closed)
 {
-	degraded(MGO_SANDBOX_VALIDATOR,
+	degraded(MGO_ROLE_VALIDATOR,
 		 (struct mgo_sandbox_test_hooks){.landlock_abi = -1, .seccomp_error = -EINVAL},
 		 not_sandboxed, -EINVAL, "the validator sandbox failed at seccomp", "error");
 }
 
 static void applies_once(void *arg)
 {
-	struct mgo_sandbox_policy p = {.role = MGO_SANDBOX_VALIDATOR, .bind_dir = sockdir};
+	struct mgo_sandbox_policy p = {.role = MGO_ROLE_VALIDATOR, .bind_dir = sockdir};
 	CHECK(mgo_sandbox_apply(&p, NULL) == -EALREADY, "a second apply");
 }
 
@@ -1512,17 +1512,17 @@ static void nothing_applied(void *arg)
 
 Test(sandbox, once_and_only_before_threads)
 {
-	passes(MGO_SANDBOX_VALIDATOR, applies_once, NULL);
+	passes(MGO_ROLE_VALIDATOR, applies_once, NULL);
 
-	struct child c = role_child(MGO_SANDBOX_VALIDATOR, nothing_applied, NULL);
+	struct child c = role_child(MGO_ROLE_VALIDATOR, nothing_applied, NULL);
 	c.before = start_thread;
 	c.expect_rc = -EBUSY;
 	struct outcome o = run_child(&c);
 	assert_passed(&o);
 
-	struct mgo_sandbox_policy bad = {.role = MGO_SANDBOX_VALIDATOR, .bind_dir = "relative"};
+	struct mgo_sandbox_policy bad = {.role = MGO_ROLE_VALIDATOR, .bind_dir = "relative"};
 	cr_assert_eq(mgo_sandbox_apply(&bad, NULL), -EINVAL);
-	bad.role = MGO_SANDBOX_ROLE_N;
+	bad.role = MGO_ROLE_N;
 	cr_assert_eq(mgo_sandbox_apply(&bad, NULL), -EINVAL);
 }
 

@@ -1,6 +1,7 @@
 #include "mgo/ipc_sock.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -286,6 +287,13 @@ void mgo_ipc_log_rejected(const char *from, const char *to, int rc, const char *
 
 int mgo_ipc_ctx_new(void **out)
 {
+	/* libzmq's I/O and reaper threads would each get a malloc arena of
+	 * their own, about 64 KiB of private pages for a few small
+	 * allocations (bench/REPORT.md, "Memory"); one arena is plenty at
+	 * this process's rate of messages. It must precede their first
+	 * malloc, hence before the context; mallopt only fails for an
+	 * unknown parameter, which M_ARENA_MAX is not since glibc 2.10. */
+	(void)mallopt(M_ARENA_MAX, 1);
 	*out = zmq_ctx_new();
 	return *out ? 0 : (errno ? -errno : -ENOMEM);
 }

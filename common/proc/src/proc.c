@@ -156,10 +156,9 @@ int mgo_proc_enter_sandbox(struct mgo_proc *p, const char *const *read_paths,
 			   const uint16_t *connect_ports)
 {
 	const int keep[] = {p->notify_fd, -1};
-	int role = mgo_sandbox_role_parse(mgo_role_name(p->role));
 	char bind_dir[PATH_MAX];
 	struct mgo_sandbox_policy pol = {
-		.role = (enum mgo_sandbox_role)role,
+		.role = p->role,
 		.bind_dir = bind_dir,
 		.read_paths = read_paths,
 		.keep_fds = p->notify_fd >= 0 ? keep : NULL,
@@ -168,11 +167,9 @@ int mgo_proc_enter_sandbox(struct mgo_proc *p, const char *const *read_paths,
 	struct mgo_sandbox_report report;
 	int rc;
 
-	if (role < 0)
-		return -EINVAL;
 	/* each bound socket in its own directory, the only one its role may
 	 * write (mgo/sandbox.h) */
-	if (mgo_sandbox_binds((enum mgo_sandbox_role)role) &&
+	if (mgo_sandbox_binds(p->role) &&
 	    (rc = own_socket_dir(p, bind_dir, sizeof(bind_dir))))
 		return rc;
 	if ((rc = mgo_sandbox_apply(&pol, &report)) == 0)

@@ -50,28 +50,28 @@ static const char *const supervisor_reads[] = {NULL};
 
 #define FAMILY(f) (1ull << (f))
 
-static const struct mgo_sandbox__profile profiles[MGO_SANDBOX_ROLE_N] = {
-	[MGO_SANDBOX_WATCHER] = {"watcher", FAMILY(AF_UNIX) | FAMILY(AF_INET) | FAMILY(AF_INET6),
+static const struct mgo_sandbox__profile profiles[MGO_ROLE_N] = {
+	[MGO_ROLE_WATCHER] = {"watcher", FAMILY(AF_UNIX) | FAMILY(AF_INET) | FAMILY(AF_INET6),
 				 "AF_UNIX, AF_INET, AF_INET6", false, false, false, true, false,
 				 net_reads, net_reads_why, 1024, false},
-	[MGO_SANDBOX_VALIDATOR] = {"validator", FAMILY(AF_UNIX), "AF_UNIX", true, false, false,
+	[MGO_ROLE_VALIDATOR] = {"validator", FAMILY(AF_UNIX), "AF_UNIX", true, false, false,
 				   false, false, validator_reads,
 				   "entropy for jansson's hash seed; nothing else", 128, false},
-	[MGO_SANDBOX_LAUNCHER] = {"launcher", FAMILY(AF_UNIX) | FAMILY(AF_INET) | FAMILY(AF_INET6),
+	[MGO_ROLE_LAUNCHER] = {"launcher", FAMILY(AF_UNIX) | FAMILY(AF_INET) | FAMILY(AF_INET6),
 				  "AF_UNIX, AF_INET, AF_INET6", true, false, false, true, false,
 				  net_reads, net_reads_why, 1024, false},
 	/* no AF_UNIX: it talks to the supervisor over inherited pipes only */
-	[MGO_SANDBOX_HEALTH] = {"health", FAMILY(AF_INET) | FAMILY(AF_INET6), "AF_INET, AF_INET6",
+	[MGO_ROLE_HEALTH] = {"health", FAMILY(AF_INET) | FAMILY(AF_INET6), "AF_INET, AF_INET6",
 				false, false, false, false, true, health_reads,
 				"nothing: it serves snapshots from memory", 128, false},
 	/* no AF_UNIX either: no IPC, only the API server and its supervisor's
 	 * inherited socket */
-	[MGO_SANDBOX_TOKENS] = {"tokens", FAMILY(AF_INET) | FAMILY(AF_INET6), "AF_INET, AF_INET6",
+	[MGO_ROLE_TOKENS] = {"tokens", FAMILY(AF_INET) | FAMILY(AF_INET6), "AF_INET, AF_INET6",
 				false, false, false, true, false, net_reads,
 				"its own token's directory and the CA when not in memory", 128, true},
 	/* no socket() at all: its children's channels are socketpairs; it
 	 * signals its children, which the spawner made outside its domain */
-	[MGO_SANDBOX_SUPERVISOR] = {"supervisor", 0, "none", false, true, true, false, false,
+	[MGO_ROLE_SUPERVISOR] = {"supervisor", 0, "none", false, true, true, false, false,
 				    supervisor_reads, "nothing: configuration, keys and entropy "
 				    "are taken before; the children read their own files", 256, false},
 };
@@ -79,27 +79,20 @@ static const struct mgo_sandbox__profile profiles[MGO_SANDBOX_ROLE_N] = {
 static struct mgo_sandbox_test_hooks hooks = {.landlock_abi = -1};
 static bool applied;
 
-const struct mgo_sandbox__profile *mgo_sandbox__profile(enum mgo_sandbox_role role)
+static bool known(enum mgo_role role)
+{
+	return role >= MGO_ROLE_SUPERVISOR && role < MGO_ROLE_N;
+}
+
+/* role is known() */
+const struct mgo_sandbox__profile *mgo_sandbox__profile(enum mgo_role role)
 {
 	return &profiles[role];
 }
 
-const char *mgo_sandbox_role_name(enum mgo_sandbox_role role)
+bool mgo_sandbox_binds(enum mgo_role role)
 {
-	return (unsigned)role < MGO_SANDBOX_ROLE_N ? profiles[role].name : NULL;
-}
-
-int mgo_sandbox_role_parse(const char *name)
-{
-	for (int i = 0; name && i < MGO_SANDBOX_ROLE_N; i++)
-		if (strcmp(name, profiles[i].name) == 0)
-			return i;
-	return -1;
-}
-
-bool mgo_sandbox_binds(enum mgo_sandbox_role role)
-{
-	return (unsigned)role < MGO_SANDBOX_ROLE_N && profiles[role].binds;
+	return known(role) && profiles[role].binds;
 }
 
 void mgo_sandbox_set_test_hooks(const struct mgo_sandbox_test_hooks *h)
@@ -252,7 +245,7 @@ int mgo_sandbox_apply(const struct mgo_sandbox_policy *p, struct mgo_sandbox_rep
 	unsigned step = 0;
 	int rc;
 
-	if (!p || (unsigned)p->role >= MGO_SANDBOX_ROLE_N ||
+	if (!p || !known(p->role) ||
 	    ((profiles[p->role].binds || profiles[p->role].cleans) &&
 	     (!p->bind_dir || p->bind_dir[0] != '/')))
 		return -EINVAL;
@@ -295,19 +288,19 @@ void mgo_sandbox_log_report(const struct mgo_sandbox_report *r)
 {
 	mgo_log_kv(MGO_LOG_INFO, __func__, "sandbox.applied",
 		   "{s:s, s:I, s:b, s:i, s:b, s:b, s:i, s:i}", "sandbox",
-		   mgo_sandbox_role_name(r->role), "max_fds", (json_int_t)r->max_fds,
+		   mgo_role_name(r->role), "max_fds", (json_int_t)r->max_fds,
 		   "max_fds_hard", r->max_fds_hard, "landlock_abi", r->landlock_abi,
 		   "landlock_tcp", r->landlock_tcp, "landlock_scoped", r->landlock_scoped,
 		   "read_rules", (int)r->read_rules, "seccomp_rules", (int)r->seccomp_rules);
 }
 
-void mgo_sandbox_describe(enum mgo_sandbox_role role,
+void mgo_sandbox_describe(enum mgo_role role,
 			  void (*fn)(const struct mgo_sandbox_entry *e, void *ctx), void *ctx)
 {
 	const struct mgo_sandbox__profile *prof;
 	char fds[64];
 
-	if ((unsigned)role >= MGO_SANDBOX_ROLE_N)
+	if (!known(role))
 		return;
 	prof = mgo_sandbox__profile(role);
 	fn(&(struct mgo_sandbox_entry){"process", "inherited descriptors", "closed but 0, 1, 2 "

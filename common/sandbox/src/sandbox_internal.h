@@ -23,7 +23,7 @@ struct mgo_sandbox__profile {
 	bool writes_files;              /* policy.write_dirs (tokens) */
 };
 
-const struct mgo_sandbox__profile *mgo_sandbox__profile(enum mgo_sandbox_role role);
+const struct mgo_sandbox__profile *mgo_sandbox__profile(enum mgo_role role);
 
 typedef void mgo_sandbox__describe_fn(const struct mgo_sandbox_entry *e, void *ctx);
 
@@ -35,14 +35,14 @@ int mgo_sandbox__landlock_abi(void);
 int mgo_sandbox__landlock(const struct mgo_sandbox_policy *p, int abi,
 			  struct mgo_sandbox_report *r);
 
-void mgo_sandbox__landlock_describe(enum mgo_sandbox_role role, mgo_sandbox__describe_fn *fn,
+void mgo_sandbox__landlock_describe(enum mgo_role role, mgo_sandbox__describe_fn *fn,
 				    void *ctx);
 
 /* Installs the role's seccomp filter on the calling (only) thread; *nrules
  * receives the number of rules. Returns 0 or a negative errno. */
-int mgo_sandbox__seccomp(enum mgo_sandbox_role role, unsigned *nrules);
+int mgo_sandbox__seccomp(enum mgo_role role, unsigned *nrules);
 
-void mgo_sandbox__seccomp_describe(enum mgo_sandbox_role role, mgo_sandbox__describe_fn *fn,
+void mgo_sandbox__seccomp_describe(enum mgo_role role, mgo_sandbox__describe_fn *fn,
 				   void *ctx);
 
 /* The seccomp failure the test hook asks for, or 0. */

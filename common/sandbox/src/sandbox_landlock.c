@@ -256,7 +256,7 @@ int mgo_sandbox__landlock(const struct mgo_sandbox_policy *p, int abi,
 	return 0;
 }
 
-void mgo_sandbox__landlock_describe(enum mgo_sandbox_role role, mgo_sandbox__describe_fn *fn,
+void mgo_sandbox__landlock_describe(enum mgo_role role, mgo_sandbox__describe_fn *fn,
 				    void *ctx)
 {
 	const struct mgo_sandbox__profile *prof = mgo_sandbox__profile(role);

@@ -256,7 +256,7 @@ out:
 	return rc;
 }
 
-int mgo_sandbox__seccomp(enum mgo_sandbox_role role, unsigned *nrules)
+int mgo_sandbox__seccomp(enum mgo_role role, unsigned *nrules)
 {
 	const struct mgo_sandbox__profile *prof = mgo_sandbox__profile(role);
 	scmp_filter_ctx ctx = NULL;
@@ -294,7 +294,7 @@ static const char *action_text(uint32_t action)
 	return "EACCES";
 }
 
-void mgo_sandbox__seccomp_describe(enum mgo_sandbox_role role, mgo_sandbox__describe_fn *fn,
+void mgo_sandbox__seccomp_describe(enum mgo_role role, mgo_sandbox__describe_fn *fn,
 				   void *ctx)
 {
 	const struct mgo_sandbox__profile *prof = mgo_sandbox__profile(role);

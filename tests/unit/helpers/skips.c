@@ -4,7 +4,10 @@
  * skip with its reason, and exits with SKIP_STATUS when something was
  * skipped and nothing failed; the test's ctest property SKIP_RETURN_CODE
  * (tests/unit/CMakeLists.txt, tests/e2e/CMakeLists.txt) and
- * scripts/valgrind.sh turn that into "skipped". */
+ * scripts/valgrind.sh turn that into "skipped".
+ *
+ * A binary that ran no test at all (its registrations lost at link time, a
+ * filter that matches nothing) would exit 0 too; it fails instead. */
 #include <criterion/criterion.h>
 #include <criterion/hooks.h>
 #include <stdio.h>
@@ -13,8 +16,13 @@
 
 #define SKIP_STATUS 77
 
+/* Tests that ran, skipped on their own included: a filter's exclusions
+ * reach POST_ALL as skips too, but never POST_TEST. */
+static size_t ran;
+
 ReportHook(POST_TEST)(struct criterion_test_stats *st)
 {
+	ran++;
 	if (st->test_status == CR_STATUS_SKIPPED)
 		fprintf(stderr, "[SKIP] %s::%s: %s\n", st->test->category, st->test->name,
 			st->message ? st->message : "(no reason given)");
@@ -30,8 +38,20 @@ static void exit_skipped(void)
 	_exit(SKIP_STATUS);
 }
 
+static void exit_empty(void)
+{
+	fflush(NULL);
+	_exit(EXIT_FAILURE);
+}
+
 ReportHook(POST_ALL)(struct criterion_global_stats *stats)
 {
+	if (ran == 0) {
+		fprintf(stderr, "no test ran: an empty run is a failure, not a pass\n");
+		if (atexit(exit_empty) != 0)
+			fprintf(stderr, "cannot fail the empty run: ctest will call it a pass\n");
+		return;
+	}
 	if (stats->tests_skipped && !stats->tests_failed && !stats->tests_crashed) {
 		fprintf(stderr, "%zu of %zu tests skipped, none failed\n", stats->tests_skipped,
 			stats->nb_tests);

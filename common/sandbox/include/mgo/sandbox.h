@@ -70,19 +70,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum mgo_sandbox_role {
-	MGO_SANDBOX_WATCHER,
-	MGO_SANDBOX_VALIDATOR,
-	MGO_SANDBOX_LAUNCHER,
-	MGO_SANDBOX_HEALTH,
-	MGO_SANDBOX_TOKENS,
-	MGO_SANDBOX_SUPERVISOR,
-	MGO_SANDBOX_ROLE_N,
-};
+#include "mgo/role.h"
 
 /* Everything is borrowed for the duration of the call. */
 struct mgo_sandbox_policy {
-	enum mgo_sandbox_role role;
+	enum mgo_role role;
 	/* The validator and launcher: their own directory under the socket
 	 * directory, the only one where they may create or remove anything
 	 * (their ipc:// socket). The supervisor: the socket directory, beneath
@@ -118,7 +110,7 @@ struct mgo_sandbox_policy {
 
 /* What was applied, for the start-up log line and the auditors' table. */
 struct mgo_sandbox_report {
-	enum mgo_sandbox_role role;
+	enum mgo_role role;
 	unsigned long max_fds;        /* RLIMIT_NOFILE soft limit now */
 	bool max_fds_hard;            /* the hard limit was lowered too */
 	int landlock_abi;             /* the ABI used; 0: no Landlock */
@@ -138,16 +130,9 @@ int mgo_sandbox_apply(const struct mgo_sandbox_policy *p, struct mgo_sandbox_rep
 /* Logs one "sandbox.applied" line with the report's fields. */
 void mgo_sandbox_log_report(const struct mgo_sandbox_report *r);
 
-/* "watcher", "validator", "launcher", "health", "tokens", "supervisor"; NULL
- * for anything else. */
-const char *mgo_sandbox_role_name(enum mgo_sandbox_role role);
-
-/* The role for a process name, or -1. */
-int mgo_sandbox_role_parse(const char *name);
-
 /* Whether role binds an ipc:// socket, in <socketDir>/<role>/ (its policy's
  * bind_dir). */
-bool mgo_sandbox_binds(enum mgo_sandbox_role role);
+bool mgo_sandbox_binds(enum mgo_role role);
 
 /* One line of a role's sandbox for the generated permission table: the
  * layer ("process", "rlimit", "landlock", "seccomp"), what it covers, the
@@ -161,7 +146,7 @@ struct mgo_sandbox_entry {
 
 /* Calls fn for every entry of role's sandbox, in the order it is applied.
  * The seccomp entries come from the table that builds the filter. */
-void mgo_sandbox_describe(enum mgo_sandbox_role role,
+void mgo_sandbox_describe(enum mgo_role role,
 			  void (*fn)(const struct mgo_sandbox_entry *e, void *ctx), void *ctx);
 
 /* For tests only: make mgo_sandbox_apply see Landlock ABI `landlock_abi`
