@@ -1390,10 +1390,11 @@ void cluster_create_mgs(const struct cluster *c, const char *ns, const char *pre
 				continue;
 			char name[128];
 			snprintf(name, sizeof(name), "%s-%zu", prefix, next++);
-			bodies[i] = json_dumps(json_pack("{s:s, s:s, s:{s:s}, s:O}", "apiVersion",
-							 "operator.openshift.io/v1alpha1", "kind",
-							 "MustGather", "metadata", "name", name,
-							 "spec", spec), JSON_COMPACT);
+			json_t *mg = json_pack("{s:s, s:s, s:{s:s}, s:O}", "apiVersion",
+					       "operator.openshift.io/v1alpha1", "kind",
+					       "MustGather", "metadata", "name", name, "spec", spec);
+			bodies[i] = json_dumps(mg, JSON_COMPACT);
+			json_decref(mg);
 			cr_assert_not_null(bodies[i]);
 			CURL *e = curl_easy_init();
 			cr_assert_not_null(e);
