@@ -173,7 +173,13 @@ Test(mgoctl_permissions, every_process_is_listed_with_its_token_or_none)
 			       "`/var/run/secrets/mgo/pod/token` | `create` | yes |"), "%s", text);
 	cr_assert(strstr(text, "| [validator](#validator) | none | none | none |"), "%s", text);
 	cr_assert(strstr(text, "| [supervisor](#supervisor) | none | none | none |"), "%s", text);
-	cr_assert(strstr(text, "seccomp | socket: any family but AF_UNIX | EACCES"), "%s", text);
+	cr_assert(strstr(text, "seccomp | socket: any family but AF_UNIX, AF_INET, AF_INET6 | "
+			       "EACCES"), "%s", text);
+	/* the validator's filter is an allowlist */
+	cr_assert(strstr(text, "seccomp | any syscall not allowed below | kill (SIGSYS)"), "%s",
+		  text);
+	cr_assert(strstr(text, "seccomp | socket: AF_UNIX (and SOCK_STREAM, below) | allowed"),
+		  "%s", text);
 	free(text);
 }
 

@@ -139,6 +139,14 @@ static void assert_passed(const struct outcome *o)
 		  "the child failed (status %#x): %s", o->status, o->report);
 }
 
+/* The validator's filter kills every call off its allowlist (mgo/sandbox.h):
+ * for it a refusal may be the kill itself, SIGSYS with nothing reported. */
+static bool killed_by_allowlist(enum mgo_role role, const struct outcome *o)
+{
+	return role == MGO_ROLE_VALIDATOR && o->status != -1 && WIFSIGNALED(o->status) &&
+	       WTERMSIG(o->status) == SIGSYS && o->report[0] == '\0';
+}
+
 /* The directory a role's policy names, as the programs fill it in. */
 static const char *bind_dir_of(enum mgo_role role)
 {
@@ -162,6 +170,20 @@ static void passes(enum mgo_role role, void (*body)(void *), void *arg)
 	struct outcome o = run_child(&c);
 
 	assert_passed(&o);
+}
+
+/* Runs body in role's sandbox: it must pass, or be a refusal the
+ * validator's allowlist made by killing it. */
+static void passes_or_killed(enum mgo_role role, void (*body)(void *), void *arg)
+{
+	struct child c = role_child(role, body, arg);
+	struct outcome o = run_child(&c);
+
+	if (killed_by_allowlist(role, &o))
+		return;
+	cr_assert(o.status != -1, "%s: the child hung", mgo_role_name(role));
+	cr_assert(WIFEXITED(o.status) && WEXITSTATUS(o.status) == 0,
+		  "%s: the child failed (status %#x): %s", mgo_role_name(role), o.status, o.report);
 }
 
 static int tcp_listener(uint16_t *port)
@@ -188,11 +210,11 @@ static int tcp_connect(int fd, uint16_t port)
 
 /* --- the validator reaches nothing ------------------------------------- */
 
-static void inet_refused(void *arg)
+static void unix_refused(void *arg)
 {
-	static const int families[] = {AF_INET, AF_INET6, AF_NETLINK, AF_PACKET, AF_VSOCK,
-				       AF_BLUETOOTH, AF_MAX};
-	int fd;
+	static const int families[] = {AF_UNIX, AF_NETLINK, AF_PACKET, AF_VSOCK, AF_BLUETOOTH,
+				       AF_MAX};
+	int fd, pair[2];
 
 	for (size_t i = 0; i < sizeof(families) / sizeof(families[0]); i++) {
 		errno = 0;
@@ -200,22 +222,22 @@ static void inet_refused(void *arg)
 		CHECK(fd < 0 && errno == EACCES, "socket(%d): fd %d, %s", families[i], fd,
 		      strerror(errno));
 	}
-	/* the kernel reads an int: stray high bits must not smuggle AF_UNIX's
-	 * neighbour AF_INET past the rules */
-	fd = (int)syscall(SYS_socket, (1L << 32) | AF_INET, SOCK_STREAM, 0);
-	CHECK(fd < 0 && errno == EACCES, "socket(1<<32|AF_INET): %d", fd);
-	int pair[2];
+	/* the kernel reads an int: stray high bits must not smuggle AF_UNIX
+	 * past the rules */
+	fd = (int)syscall(SYS_socket, (1L << 32) | AF_UNIX, SOCK_STREAM, 0);
+	CHECK(fd < 0 && errno == EACCES, "socket(1<<32|AF_UNIX): %d", fd);
 	CHECK(socketpair(AF_INET, SOCK_STREAM, 0, pair) < 0 && errno == EACCES,
 	      "socketpair(AF_INET): %s", strerror(errno));
-	fd = socket(AF_UNIX, SOCK_STREAM, 0);
-	CHECK(fd >= 0, "socket(AF_UNIX): %s", strerror(errno));
-	CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, pair) == 0, "socketpair(AF_UNIX): %s",
-	      strerror(errno));
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	CHECK(fd >= 0, "socket(AF_INET): %s", strerror(errno));
 }
 
-Test(sandbox, validator_opens_no_inet_socket)
+/* mgo-health, with a refusal table, may make only TCP sockets: every other
+ * family is refused politely. (The validator's allowlist kills each one
+ * instead: the_validator_is_killed_off_its_allowlist.) */
+Test(sandbox, a_role_opens_no_socket_of_a_family_it_lacks)
 {
-	passes(MGO_ROLE_VALIDATOR, inet_refused, NULL);
+	passes(MGO_ROLE_HEALTH, unix_refused, NULL);
 }
 
 struct tcp_case {
@@ -409,6 +431,51 @@ Test(sandbox, dangerous_syscalls_kill_every_role)
 	cr_assert_str_empty(failures, "not killed:\n%s", failures);
 }
 
+/* What the other roles may do but the validator's allowlist does not list:
+ * each kills it. With the refusal table in its place, each would return. */
+static const struct probe off_the_validators_list[] = {
+	{"socket(AF_INET)", SYS_socket, {AF_INET, SOCK_STREAM}},
+	{"socket(AF_INET6)", SYS_socket, {AF_INET6, SOCK_STREAM}},
+	{"socket(1<<32|AF_INET)", SYS_socket, {(1L << 32) | AF_INET, SOCK_STREAM}},
+	{"socket(AF_NETLINK)", SYS_socket, {AF_NETLINK, SOCK_RAW}},
+	{"socket(AF_UNIX, SOCK_DGRAM)", SYS_socket, {AF_UNIX, SOCK_DGRAM}},
+	{"socket(AF_UNIX, SOCK_SEQPACKET)", SYS_socket, {AF_UNIX, SOCK_SEQPACKET}},
+	{"socketpair(AF_UNIX)", SYS_socketpair, {AF_UNIX, SOCK_STREAM, 0, 0}},
+	{"kill", SYS_kill, {0, 0}},
+	{"getcwd", SYS_getcwd, {0, 0}},
+	{"uname", SYS_uname, {0}},
+	{"rename", SYS_rename, {0, 0}},
+	{"mkdir", SYS_mkdir, {0, 0700}},
+	{"prlimit64", SYS_prlimit64, {0, RLIMIT_NOFILE, 0, 0}},
+	{"prctl(PR_GET_DUMPABLE)", SYS_prctl, {PR_GET_DUMPABLE}},
+	{"personality(query)", SYS_personality, {0xffffffff}},
+	{"dup", SYS_dup, {2}},
+	{"pipe2", SYS_pipe2, {0, 0}},
+	{"chdir", SYS_chdir, {0}},
+};
+
+Test(sandbox, the_validator_is_killed_off_its_allowlist)
+{
+	char failures[4096] = "";
+	size_t used = 0;
+
+	for (size_t i = 0; i < sizeof(off_the_validators_list) / sizeof(off_the_validators_list[0]);
+	     i++) {
+		struct child c = role_child(MGO_ROLE_VALIDATOR, make_call,
+					    (void *)&off_the_validators_list[i]);
+		struct outcome o = run_child(&c);
+
+		if (o.status != -1 && WIFSIGNALED(o.status) && WTERMSIG(o.status) == SIGSYS)
+			continue;
+		used += (size_t)snprintf(failures + used, sizeof(failures) - used,
+					 "%s (status %#x) %s\n", off_the_validators_list[i].desc,
+					 o.status, o.report);
+		if (used >= sizeof(failures))
+			break;
+	}
+	cr_assert_str_empty(failures, "not killed:\n%s", failures);
+}
+
 static void *thread_main(void *arg)
 {
 	return arg;
@@ -427,6 +494,8 @@ static void allowed_calls(void *arg)
 	errno = 0;
 	r = syscall(SYS_clone3, NULL, 0);
 	CHECK(r < 0 && errno == ENOSYS, "clone3: %ld %s", r, strerror(errno));
+	if (child_report.role == MGO_ROLE_VALIDATOR)
+		return; /* no queries on its allowlist */
 	CHECK(personality(0xffffffff) >= 0, "querying the personality: %s", strerror(errno));
 	CHECK(prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) == 0, "dumpable");
 	CHECK(prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 1, "no_new_privs");
@@ -454,15 +523,33 @@ static void find_kill_entry(const struct mgo_sandbox_entry *e, void *ctx)
 		d->found = true;
 }
 
+/* For the allowlist: found when name is allowed whatever its arguments
+ * (clone and prctl are allowed only in forms the probes do not use). */
+static void find_allowed_entry(const struct mgo_sandbox_entry *e, void *ctx)
+{
+	struct described *d = ctx;
+
+	if (strcmp(e->layer, "seccomp") == 0 && strcmp(e->what, d->name) == 0 &&
+	    strcmp(e->effect, "allowed") == 0)
+		d->found = true;
+}
+
 /* The auditors' table lists every refusal the kernel enforces. */
 Test(sandbox, the_description_lists_each_refusal)
 {
 	for (int role = MGO_ROLE_SUPERVISOR; role < MGO_ROLE_N; role++)
 		for (size_t i = 0; i < sizeof(killed) / sizeof(killed[0]); i++) {
 			struct described d = {killed[i].desc, false};
+			/* the allowlist kills what it does not list */
+			if (role == MGO_ROLE_VALIDATOR &&
+			    strncmp(killed[i].desc, "a syscall of", 12) != 0) {
+				mgo_sandbox_describe((enum mgo_role)role, find_allowed_entry, &d);
+				cr_assert(!d.found, "validator: %s is allowed", killed[i].desc);
+				d = (struct described){"any syscall not allowed below", false};
+			}
 			mgo_sandbox_describe((enum mgo_role)role, find_kill_entry, &d);
 			cr_assert(d.found, "%s: no kill entry for %s", mgo_role_name(role),
-				  killed[i].desc);
+				  d.name);
 		}
 }
 
@@ -489,7 +576,9 @@ Test(sandbox, the_description_follows_the_order_applied)
 	mgo_sandbox_describe(MGO_ROLE_VALIDATOR, collect_layers, &l);
 	/* descriptors, rlimits, prctl, Landlock, seccomp */
 	cr_assert_str_eq(l.order, "prpls");
-	cr_assert_str_eq(l.families, "socket: any family but AF_UNIX");
+	memset(&l, 0, sizeof(l));
+	mgo_sandbox_describe(MGO_ROLE_HEALTH, collect_layers, &l);
+	cr_assert_str_eq(l.families, "socket: any family but AF_INET, AF_INET6");
 	memset(&l, 0, sizeof(l));
 	mgo_sandbox_describe(MGO_ROLE_WATCHER, collect_layers, &l);
 	cr_assert_str_eq(l.families, "socket: any family but AF_UNIX, AF_INET, AF_INET6");
@@ -683,18 +772,12 @@ static const enum mgo_role all_roles[] = {
 	MGO_ROLE_SUPERVISOR,
 };
 
-/* Runs body in each role's sandbox; every one must pass. */
+/* Runs body in each role's sandbox; every one must pass (or, the
+ * validator, be killed by its allowlist). */
 static void passes_in_every_role(void (*body)(void *), void *arg)
 {
-	for (size_t i = 0; i < sizeof(all_roles) / sizeof(all_roles[0]); i++) {
-		struct child c = role_child(all_roles[i], body, arg);
-		struct outcome o = run_child(&c);
-
-		cr_assert(o.status != -1, "%s: the child hung", mgo_role_name(all_roles[i]));
-		cr_assert(WIFEXITED(o.status) && WEXITSTATUS(o.status) == 0,
-			  "%s: the child failed (status %#x): %s",
-			  mgo_role_name(all_roles[i]), o.status, o.report);
-	}
+	for (size_t i = 0; i < sizeof(all_roles) / sizeof(all_roles[0]); i++)
+		passes_or_killed(all_roles[i], body, arg);
 }
 
 struct udp_case {
@@ -891,6 +974,15 @@ static void peers_untouchable(void *arg)
 	struct sockaddr_un a = {.sun_family = AF_UNIX};
 	char path[200];
 
+	/* first, as the validator's allowlist kills it at rename() below */
+	if (own) {
+		int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+		snprintf(a.sun_path, sizeof(a.sun_path), "%s/next", own);
+		CHECK(fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0,
+		      "bind in its own directory: %s", strerror(errno));
+		CHECK(unlink(a.sun_path) == 0, "unlink its own socket: %s", strerror(errno));
+		close(fd);
+	}
 	for (int i = 0; i < 2; i++) {
 		if (own && strcmp(dirs[i], own) == 0)
 			continue;
@@ -909,14 +1001,6 @@ static void peers_untouchable(void *arg)
 								 sizeof(a)));
 		close(fd);
 	}
-	if (own) {
-		int fd = socket(AF_UNIX, SOCK_STREAM, 0);
-		snprintf(a.sun_path, sizeof(a.sun_path), "%s/next", own);
-		CHECK(fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0,
-		      "bind in its own directory: %s", strerror(errno));
-		CHECK(unlink(a.sun_path) == 0, "unlink its own socket: %s", strerror(errno));
-		close(fd);
-	}
 }
 
 Test(sandbox, no_role_but_the_owner_removes_or_replaces_a_socket)
@@ -929,7 +1013,7 @@ Test(sandbox, no_role_but_the_owner_removes_or_replaces_a_socket)
 		/* the supervisor removes them all at exit: its own test below */
 		if (all_roles[i] == MGO_ROLE_SUPERVISOR)
 			continue;
-		passes(all_roles[i], peers_untouchable, &p);
+		passes_or_killed(all_roles[i], peers_untouchable, &p);
 		cr_assert_eq(stat(p.vsock, &st), 0, "%s: the validator's socket is gone",
 			     mgo_role_name(all_roles[i]));
 		cr_assert_eq(stat(p.lsock, &st), 0, "%s: the launcher's socket is gone",
@@ -966,7 +1050,7 @@ Test(sandbox, no_child_signals_a_sibling)
 	}
 	for (size_t i = 0; i < sizeof(all_roles) / sizeof(all_roles[0]); i++)
 		if (all_roles[i] != MGO_ROLE_SUPERVISOR)
-			passes(all_roles[i], sibling_unsignalled, &sibling);
+			passes_or_killed(all_roles[i], sibling_unsignalled, &sibling);
 	int st = stop_process(sibling, SIGKILL, 5000);
 	cr_assert(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL, "the sibling ended %#x", st);
 }
@@ -1388,8 +1472,10 @@ static void limits_checked(void *arg)
 
 Test(sandbox, rlimits_dumpable_and_no_new_privs)
 {
-	unsigned long validator = 128, custom = 50;
-	passes(MGO_ROLE_VALIDATOR, limits_checked, &validator);
+	/* the validator's allowlist has no getrlimit or prctl queries: health
+	 * has the same default */
+	unsigned long health = 128, custom = 50;
+	passes(MGO_ROLE_HEALTH, limits_checked, &health);
 
 	struct child c = role_child(MGO_ROLE_LAUNCHER, limits_checked, &custom);
 	c.policy.max_fds = custom;
@@ -1453,7 +1539,8 @@ static void without_landlock(void *arg)
 
 Test(sandbox, no_landlock_warns_and_carries_on)
 {
-	degraded(MGO_ROLE_VALIDATOR, (struct mgo_sandbox_test_hooks){.landlock_abi = 0},
+	/* the supervisor: no socket family, and prctl queries on its filter */
+	degraded(MGO_ROLE_SUPERVISOR, (struct mgo_sandbox_test_hooks){.landlock_abi = 0},
 		 without_landlock, 0, "Landlock is not available", "warn");
 }
 

@@ -53,27 +53,27 @@ static const char *const supervisor_reads[] = {NULL};
 static const struct mgo_sandbox__profile profiles[MGO_ROLE_N] = {
 	[MGO_ROLE_WATCHER] = {"watcher", FAMILY(AF_UNIX) | FAMILY(AF_INET) | FAMILY(AF_INET6),
 				 "AF_UNIX, AF_INET, AF_INET6", false, false, false, true, false,
-				 net_reads, net_reads_why, 1024, false},
+				 net_reads, net_reads_why, 1024, false, false},
 	[MGO_ROLE_VALIDATOR] = {"validator", FAMILY(AF_UNIX), "AF_UNIX", true, false, false,
 				   false, false, validator_reads,
-				   "entropy for jansson's hash seed; nothing else", 128, false},
+				   "entropy for jansson's hash seed; nothing else", 128, false, true},
 	[MGO_ROLE_LAUNCHER] = {"launcher", FAMILY(AF_UNIX) | FAMILY(AF_INET) | FAMILY(AF_INET6),
 				  "AF_UNIX, AF_INET, AF_INET6", true, false, false, true, false,
-				  net_reads, net_reads_why, 1024, false},
+				  net_reads, net_reads_why, 1024, false, false},
 	/* no AF_UNIX: it talks to the supervisor over inherited pipes only */
 	[MGO_ROLE_HEALTH] = {"health", FAMILY(AF_INET) | FAMILY(AF_INET6), "AF_INET, AF_INET6",
 				false, false, false, false, true, health_reads,
-				"nothing: it serves snapshots from memory", 128, false},
+				"nothing: it serves snapshots from memory", 128, false, false},
 	/* no AF_UNIX either: no IPC, only the API server and its supervisor's
 	 * inherited socket */
 	[MGO_ROLE_TOKENS] = {"tokens", FAMILY(AF_INET) | FAMILY(AF_INET6), "AF_INET, AF_INET6",
 				false, false, false, true, false, net_reads,
-				"its own token's directory and the CA when not in memory", 128, true},
+				"its own token's directory and the CA when not in memory", 128, true, false},
 	/* no socket() at all: its children's channels are socketpairs; it
 	 * signals its children, which the spawner made outside its domain */
 	[MGO_ROLE_SUPERVISOR] = {"supervisor", 0, "none", false, true, true, false, false,
 				    supervisor_reads, "nothing: configuration, keys and entropy "
-				    "are taken before; the children read their own files", 256, false},
+				    "are taken before; the children read their own files", 256, false, false},
 };
 
 static struct mgo_sandbox_test_hooks hooks = {.landlock_abi = -1};

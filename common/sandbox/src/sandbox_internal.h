@@ -21,11 +21,18 @@ struct mgo_sandbox__profile {
 	const char *reads_why;          /* for mgo_sandbox_describe */
 	unsigned long max_fds;
 	bool writes_files;              /* policy.write_dirs (tokens) */
+	/* seccomp kills every syscall but an allowlist (the validator's),
+	 * instead of allowing all but a table of refusals */
+	bool allowlist;
 };
 
 const struct mgo_sandbox__profile *mgo_sandbox__profile(enum mgo_role role);
 
 typedef void mgo_sandbox__describe_fn(const struct mgo_sandbox_entry *e, void *ctx);
+
+/* Whether the process runs under valgrind, which emulates neither the
+ * Landlock syscalls nor a seccomp allowlist's view of its own calls. */
+bool mgo_sandbox__under_valgrind(void);
 
 /* The Landlock ABI of the running kernel (0: none), or the test hook's. */
 int mgo_sandbox__landlock_abi(void);

@@ -84,15 +84,22 @@ static uint64_t fs_rights(int abi)
 	return r;
 }
 
+bool mgo_sandbox__under_valgrind(void)
+{
+#ifdef RUNNING_ON_VALGRIND
+	return RUNNING_ON_VALGRIND != 0;
+#else
+	return false;
+#endif
+}
+
 int mgo_sandbox__landlock_abi(void)
 {
 	long abi;
 
-#ifdef RUNNING_ON_VALGRIND
 	/* valgrind 3.19 would print "unhandled syscall" for every call */
-	if (RUNNING_ON_VALGRIND)
+	if (mgo_sandbox__under_valgrind())
 		return 0;
-#endif
 	abi = syscall(SYS_landlock_create_ruleset, NULL, 0, LANDLOCK_CREATE_RULESET_VERSION);
 	return abi > 0 ? (int)abi : 0;
 }
