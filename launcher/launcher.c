@@ -8,6 +8,7 @@
 #include <time.h>
 #include <uthash.h>
 #include <unistd.h>
+#include <utlist.h>
 
 #include "mg_status.h"
 #include "monitor.h"
@@ -15,8 +16,10 @@
 #include "mgo/ipc_sock.h"
 #include "mgo/kube.h"
 #include "mgo/kube_write.h"
+#include "mgo/labels.h"
 #include "mgo/log.h"
 #include "mgo/metrics.h"
+#include "mgo/clock.h"
 
 static const struct mgo_kube_resource res_mustgathers = {"operator.openshift.io", "v1alpha1",
 							 "mustgathers", true};
@@ -25,12 +28,24 @@ static const struct mgo_kube_resource res_allowlist = {"operator.openshift.io", 
 static const struct mgo_kube_resource res_jobs = {"batch", "v1", "jobs", true};
 static const struct mgo_kube_resource res_events = {"", "v1", "events", true};
 
+/* Acts carrying out their steps at once: each has one request in flight at
+ * most, so this keeps the client's own FIFO short (within its cap on
+ * requests in flight, mgo/kube.h) and the order acts are served in is the
+ * fair queue's, not the client's. */
+#define MAX_ACTIVE 32
+/* Launches made and Jobs deleted, remembered to drop the second act the
+ * watcher's view of our own writes causes (accept_act). */
+#define LAUNCHED_MAX 4096
+
 /* The steps an act may take: the reads that check it (monitor.h), each
  * before the first write, then one API write each (or the read that checks
  * a Job we found is ours). */
 enum step {
 	STEP_END = 0,
 	STEP_READ_MG,           /* GET the MustGather; check the act against it */
+	STEP_ADMIT,             /* no request: a launch past its namespace's limit
+				   of running gathers waits (STEP_HOLD) */
+	STEP_HOLD,              /* merge-patch /status: Queued, NamespaceLimit */
 	STEP_READ_ALLOWLIST,    /* GET MustGatherImage/cluster when the watch of it
 				   cannot answer (not synced, or behind the act) */
 	STEP_READ_JOB,          /* GET the Job to delete or to finish: ours? */
@@ -52,7 +67,7 @@ static const struct act_rule {
 	enum mgo_act_kind kind;
 	enum step steps[6];
 } act_rules[] = {
-	{MGO_ACT_LAUNCH, {STEP_READ_MG, STEP_STATUS, STEP_CREATE_JOB, STEP_EVENT}},
+	{MGO_ACT_LAUNCH, {STEP_READ_MG, STEP_ADMIT, STEP_STATUS, STEP_CREATE_JOB, STEP_EVENT}},
 	{MGO_ACT_DENY, {STEP_READ_MG, STEP_READ_JOB, STEP_STATUS, STEP_EVENT, STEP_DELETE_JOB}},
 	{MGO_ACT_FINISH, {STEP_READ_MG, STEP_READ_JOB, STEP_STATUS, STEP_EVENT, STEP_DELETE_JOB}},
 	{MGO_ACT_CLEANUP, {STEP_READ_MG, STEP_READ_JOB, STEP_DELETE_JOB}},
@@ -77,9 +92,20 @@ static const struct act_rule {
  * seeing the Running status written, observed again: forever. */
 static const struct act_rule name_taken_rule = {MGO_ACT_DENY, {STEP_STATUS, STEP_EVENT}};
 
-/* One act being carried out. */
+/* One act: queued, carrying out its steps (active), or a launch held for
+ * its namespace. */
 struct exec {
 	struct mgo_launcher *l;
+	struct mgo_actq_link link;      /* in l->queue or l->held */
+	bool active;                    /* counted in l->active */
+	bool reserved;                  /* counted in l->running under reserve_key */
+	bool job_made;                  /* a launch found or made its Job */
+	bool job_known;                 /* the launcher's own watch shows the Job */
+	bool job_deleted;               /* its delete of act.job_uid succeeded, or
+					   found it gone */
+	unsigned holds;                 /* times held for its namespace */
+	char reserve_key[80];
+	char *rv_first;                 /* the act's resourceVersion as received */
 	struct mgo_ipc_msg msg;         /* owned: the act as received */
 	const struct act_rule *rule;
 	size_t next;                    /* index into rule->steps */
@@ -119,6 +145,7 @@ static void note(struct exec *e, const char *fmt, ...)
 
 static void exec_free(struct exec *e)
 {
+	free(e->rv_first);
 	mgo_ipc_msg_free(&e->msg);
 	json_decref(e->mg);
 	free(e->taken_rv);
@@ -186,15 +213,138 @@ static double seconds_since(const struct timespec *t0)
 	return (double)(now.tv_sec - t0->tv_sec) + (double)(now.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
+#define EXEC_OF(lk) ((struct exec *)(void *)((char *)(lk) - offsetof(struct exec, link)))
+
+/* ---- launches already made ----
+ *
+ * A launch writes the Running status, then creates the Job. The watcher
+ * sees the status before the Job (two watch streams), so the validator,
+ * seeing a Running MustGather without a Job, decides a second launch for
+ * nearly every MustGather. Its writes would change nothing (the status is
+ * unchanged, the Job and the Event exist: 409s), so an act for a launch
+ * made here, decided on the version before or after our own status write,
+ * is dropped unread while the launcher's own view has that Job running.
+ * Likewise a clean-up of the Job it deleted itself. Dropping is always
+ * safe: it writes nothing, and any other act is obeyed as usual. */
+struct launched {
+	char *uid, *rv_first, *rv_after;
+	char *job_deleted;              /* the UID of its Job we deleted; NULL: none */
+	struct launched *prev, *next;   /* oldest first */
+	UT_hash_handle hh;
+};
+
+static void launched_drop(struct mgo_launcher *l, struct launched *x)
+{
+	HASH_DEL(l->launched_by_uid, x);
+	DL_DELETE(l->launched, x);
+	l->n_launched--;
+	free(x->uid);
+	free(x->rv_first);
+	free(x->rv_after);
+	free(x->job_deleted);
+	free(x);
+}
+
+static struct launched *launched_find(struct mgo_launcher *l, const char *uid)
+{
+	struct launched *x = NULL;
+
+	if (uid)
+		HASH_FIND_STR(l->launched_by_uid, uid, x);
+	return x;
+}
+
+static bool same_str(const char *a, const char *b)
+{
+	return a && b && strcmp(a, b) == 0;
+}
+
+/* Remembers a launch made (job_deleted NULL) or a Job deleted by e. */
+static void launched_add(struct exec *e, const char *job_deleted)
+{
+	struct mgo_launcher *l = e->l;
+	const struct mgo_act *a = &e->msg.u.act;
+	const char *after = e->mg ? meta_str(e->mg, "resourceVersion") : NULL;
+	struct launched *x = launched_find(l, a->uid);
+
+	if (x)
+		launched_drop(l, x);
+	if (l->n_launched >= LAUNCHED_MAX)
+		launched_drop(l, l->launched);
+	/* an optimisation: out of memory, the second launch is obeyed */
+	if (!(x = calloc(1, sizeof(*x))) || !(x->uid = strdup(a->uid)) ||
+	    (e->rv_first && !(x->rv_first = strdup(e->rv_first))) ||
+	    (after && !(x->rv_after = strdup(after))) ||
+	    (job_deleted && !(x->job_deleted = strdup(job_deleted)))) {
+		if (x) {
+			free(x->uid);
+			free(x->rv_first);
+			free(x->rv_after);
+		}
+		free(x);
+		return;
+	}
+	HASH_ADD_KEYPTR(hh, l->launched_by_uid, x->uid, strlen(x->uid), x);
+	DL_APPEND(l->launched, x);
+	l->n_launched++;
+}
+
+/* ---- the queue ---- */
+
+static void schedule_pump(struct mgo_launcher *l)
+{
+	if (mgo_actq_len(&l->queue) && l->active < l->max_active && !mgo_timer_armed(l->pump))
+		mgo_timer_start(l->pump, 0);
+}
+
+static void finish(struct exec *e);
+
+/* Launches held for namespace `ns` go back to the queue while it has room
+ * for them; each is checked again from its first step. */
+static void release_ns(struct mgo_launcher *l, const char *ns)
+{
+	size_t running = mgo_running_in(&l->running, ns);
+	struct mgo_actq_link *lk;
+
+	while (running < l->ns_limit && (lk = mgo_actq_pop_ns(&l->held, ns))) {
+		struct exec *e = EXEC_OF(lk);
+		if (mgo_actq_push(&l->queue, e->msg.u.act.ns, &e->link)) {
+			note(e, "cannot queue: out of memory");
+			finish(e);
+			continue;
+		}
+		running++;
+	}
+	schedule_pump(l);
+}
+
 static void finish(struct exec *e)
 {
 	struct mgo_launcher *l = e->l;
 	double took = seconds_since(&e->received);
 
 	mgo_metric_observe(mgo_metrics_proc(), MGO_M_RECONCILE_SECONDS, NULL, took > 0 ? took : 0);
+	if (e->holds)
+		note(e, "held %u times for its namespace's limit", e->holds);
 	mgo_ipc_log("validator", "launcher", &e->msg, e->result);
+	if (e->msg.u.act.kind == MGO_ACT_LAUNCH && e->job_made && !e->taken.kind)
+		launched_add(e, NULL);
+	else if (e->job_deleted)
+		launched_add(e, e->msg.u.act.job_uid);
+	mgo_actq_remove(&l->queue, &e->link);
+	mgo_actq_remove(&l->held, &e->link);
+	if (e->active) {
+		e->active = false;
+		l->active--;
+	}
 	HASH_DEL(l->inflight, e);
+	if (e->reserved) {
+		mgo_running_release(&l->running, e->reserve_key);
+		if (l->jobs_synced)
+			release_ns(l, e->msg.u.act.ns);
+	}
 	exec_free(e);
+	schedule_pump(l);
 }
 
 /* Refuses the whole act: nothing of it is written. Logged at error level
@@ -264,6 +414,106 @@ static void count_outcome(const struct mgo_act *a)
 
 static void on_step(void *ctx, const struct mgo_kube_result *res);
 
+static size_t l_running(const struct exec *e)
+{
+	return mgo_running_in(&e->l->running, e->msg.u.act.ns);
+}
+
+/* The launch's Job exists (we made it, or found ours): it runs, as far as
+ * the count of the namespace's gathers goes, from now on. */
+static void job_made(struct exec *e, const json_t *job)
+{
+	e->job_made = true;
+	if (mgo_running_job(&e->l->running, job, false))
+		mgo_warn("launcher.oom", "cannot count Job %s", e->job_name);
+}
+
+/* After our own status write: the act's resourceVersion becomes the one
+ * it made, so the rest of the act (or its next run) is conditional on it.
+ * Returns -ENOMEM. */
+static int follow_own_write(struct exec *e)
+{
+	const char *rv = e->mg ? meta_str(e->mg, "resourceVersion") : NULL;
+	char *dup;
+
+	if (!rv)
+		return 0;
+	if (!(dup = strdup(rv)))
+		return -ENOMEM;
+	free(e->msg.u.act.resource_version);
+	e->msg.u.act.resource_version = dup;
+	return 0;
+}
+
+/* Puts a launch aside until its namespace has room (release_ns); it runs
+ * again from its first step, the read. */
+static void park(struct exec *e)
+{
+	struct mgo_launcher *l = e->l;
+
+	if (mgo_actq_push(&l->held, e->msg.u.act.ns, &e->link)) {
+		note(e, "cannot hold it: out of memory");
+		finish(e);
+		return;
+	}
+	e->holds++;
+	e->next = 0;
+	if (e->active) {
+		e->active = false;
+		l->active--;
+	}
+	schedule_pump(l);
+}
+
+/* STEP_ADMIT: 1 when the launch may go on; 0 when it waits (held, or its
+ * Queued status is being written) or has ended. The count is the
+ * launcher's own: its watch of the Jobs it made and the launches it has
+ * admitted, never what a peer says. */
+static int admit(struct exec *e)
+{
+	struct mgo_launcher *l = e->l;
+	const struct mgo_act *a = &e->msg.u.act;
+	char now[32];
+	json_t *body;
+	int rc;
+
+	if (!l->jobs_synced) {
+		park(e); /* on_jobs_synced lets it go */
+		return 0;
+	}
+	if (mgo_running_owned(&l->running, a->uid)) {
+		e->job_known = true; /* its Job runs: only the status is left */
+		return 1;
+	}
+	if (l_running(e) < l->ns_limit) {
+		snprintf(e->reserve_key, sizeof(e->reserve_key), "mg:%s", a->uid);
+		if (mgo_running_reserve(&l->running, a->ns, e->reserve_key) == 0)
+			e->reserved = true;
+		return 1;
+	}
+	mgo_rfc3339_now(now, sizeof(now));
+	body = mgo_status_queued_patch(a, l->ns_limit, now, json_object_get(e->mg, "status"));
+	if (!body) {
+		note(e, "out of memory");
+		finish(e);
+		return 0;
+	}
+	if (e->mg && !mgo_status_patch_changes(body, json_object_get(e->mg, "status"))) {
+		json_decref(body);
+		park(e);
+		return 0;
+	}
+	e->step = STEP_HOLD;
+	rc = mgo_kube_merge_patch(l->client, &res_mustgathers, a->ns, a->name, "status", body,
+				  MGO_KUBE_F_IDEMPOTENT, on_step, e, &e->req);
+	json_decref(body);
+	if (rc) {
+		note(e, "cannot start the request: %s", strerror(-rc));
+		finish(e);
+	}
+	return 0;
+}
+
 /* GETs MustGatherImage/cluster for act e, whose step it becomes; a request
  * that cannot start ends the act. */
 static void read_allowlist(struct exec *e)
@@ -302,6 +552,26 @@ static int check_mg(struct exec *e)
 	return checked(e, v, &why);
 }
 
+/* A status write that failed ends the act (true): a Conflict is a stale
+ * decision, a 404 an object gone, anything else a failure. */
+static bool status_failed(struct exec *e, const struct mgo_kube_error *err, const char *what)
+{
+	if (!err)
+		return false;
+	if (err->http_code == 409)
+		note(e, "stale: the %s changed since the decision",
+		     e->step == STEP_ALLOWLIST_STATUS ? "MustGatherImage" : "MustGather");
+	else if (err->http_code == 404)
+		note(e, "the %s is gone",
+		     e->step == STEP_ALLOWLIST_STATUS ? "MustGatherImage" : "MustGather");
+	else {
+		stop(e, err, what);
+		return true;
+	}
+	finish(e);
+	return true;
+}
+
 static void on_step(void *ctx, const struct mgo_kube_result *res)
 {
 	struct exec *e = ctx;
@@ -316,6 +586,12 @@ static void on_step(void *ctx, const struct mgo_kube_result *res)
 	case STEP_READ_MG:
 		if (err && code != 404)
 			return stop(e, err, "MustGather read");
+		if (err && e->holds) {
+			/* deleted while it waited for its namespace: no peer lied */
+			note(e, "the MustGather is gone");
+			finish(e);
+			return;
+		}
 		if (!err)
 			keep_mg(e, res->body);
 		if (!check_mg(e))
@@ -337,21 +613,24 @@ static void on_step(void *ctx, const struct mgo_kube_result *res)
 		if (!checked(e, mgo_monitor_check_job(a, err ? NULL : res->body, &why), &why))
 			return;
 		break;
+	case STEP_HOLD:
+		if (status_failed(e, err, "status (Queued)"))
+			return;
+		keep_mg(e, res->body);
+		/* the act now rests on the version our own write made: unless
+		 * someone else writes it, the launch goes on from there */
+		if (follow_own_write(e)) {
+			note(e, "out of memory");
+			finish(e);
+			return;
+		}
+		note(e, "held: namespace %s runs %zu gathers", a->ns, l_running(e));
+		park(e);
+		return;
 	case STEP_ALLOWLIST_STATUS:
 	case STEP_STATUS:
-		if (err && code == 409) {
-			note(e, "stale: the MustGather changed since the decision");
-			finish(e);
+		if (status_failed(e, err, "status"))
 			return;
-		}
-		if (err && code == 404) {
-			note(e, "the %s is gone",
-			     e->step == STEP_STATUS ? "MustGather" : "MustGatherImage");
-			finish(e);
-			return;
-		}
-		if (err)
-			return stop(e, err, "status");
 		if (e->step == STEP_STATUS) {
 			keep_mg(e, res->body);
 			note(e, "status written");
@@ -375,6 +654,7 @@ static void on_step(void *ctx, const struct mgo_kube_result *res)
 			return stop(e, err, "Job create");
 		note(e, "created Job %s", e->job_name);
 		count_outcome(a);
+		job_made(e, res->body);
 		break;
 	case STEP_VERIFY_JOB: {
 		if (err)
@@ -400,6 +680,7 @@ static void on_step(void *ctx, const struct mgo_kube_result *res)
 			break;
 		}
 		note(e, "Job %s already exists", e->job_name);
+		job_made(e, res->body);
 		break;
 	}
 	case STEP_EVENT:
@@ -410,15 +691,19 @@ static void on_step(void *ctx, const struct mgo_kube_result *res)
 			note(e, "event recorded");
 		break;
 	case STEP_DELETE_JOB:
-		if (err && code == 404)
+		if (err && code == 404) {
 			note(e, "Job %s already gone", a->job_name);
-		else if (err && code == 409)
+			e->job_deleted = true;
+		} else if (err && code == 409)
 			note(e, "Job %s is another Job now; left alone", a->job_name);
 		else if (err)
 			return stop(e, err, "Job delete");
-		else
+		else {
 			note(e, "deleted Job %s", a->job_name);
+			e->job_deleted = true;
+		}
 		break;
+	case STEP_ADMIT: /* no request */
 	case STEP_END:
 		break;
 	}
@@ -441,6 +726,8 @@ static int start_step(struct exec *e, enum step step)
 	case STEP_READ_MG:
 		rc = mgo_kube_get(l->client, &res_mustgathers, a->ns, a->name, on_step, e, NULL);
 		break;
+	case STEP_ADMIT:
+		return admit(e);
 	case STEP_READ_ALLOWLIST: {
 		/* the watched object answers when it is the version the act saw */
 		const char *rv = json_string_value(
@@ -472,6 +759,11 @@ static int start_step(struct exec *e, enum step step)
 			  : -ENOMEM;
 		break;
 	case STEP_CREATE_JOB:
+		if (e->job_known) {
+			note(e, "Job %s exists (the launcher's watch shows it)", e->job_name);
+			e->job_made = true;
+			return 1;
+		}
 		body = mgo_job_render(a, &l->job_cfg);
 		rc = body ? mgo_kube_create(l->client, &res_jobs, a->ns, body,
 					    MGO_KUBE_F_RETRY_CONNECT, on_step, e, &e->req)
@@ -484,6 +776,8 @@ static int start_step(struct exec *e, enum step step)
 			  : -ENOMEM;
 		break;
 	case STEP_EVENT:
+		if (e->job_known && a->kind == MGO_ACT_LAUNCH)
+			return 1; /* recorded with the Job */
 		body = mgo_event_render(a, e->job_name, now, l->identity);
 		rc = body ? mgo_kube_create(l->client, &res_events, a->ns, body,
 					    MGO_KUBE_F_RETRY_CONNECT, on_step, e, &e->req)
@@ -516,7 +810,9 @@ static int start_step(struct exec *e, enum step step)
 static const char *const step_names[] = {
 	[STEP_END] = "end", [STEP_STATUS] = "status", [STEP_CREATE_JOB] = "Job create",
 	[STEP_VERIFY_JOB] = "Job read", [STEP_EVENT] = "Event", [STEP_DELETE_JOB] = "Job delete",
-	[STEP_ALLOWLIST_STATUS] = "allowlist status",
+	[STEP_ALLOWLIST_STATUS] = "allowlist status", [STEP_READ_MG] = "MustGather read",
+	[STEP_ADMIT] = "admission", [STEP_HOLD] = "status (Queued)",
+	[STEP_READ_ALLOWLIST] = "MustGatherImage read", [STEP_READ_JOB] = "Job read",
 };
 
 static void run(struct exec *e)
@@ -537,11 +833,92 @@ static void run(struct exec *e)
 	finish(e);
 }
 
+static void on_pump(struct mgo_loop *loop, struct mgo_timer *t, void *ctx)
+{
+	struct mgo_launcher *l = ctx;
+	struct mgo_actq_link *lk;
+
+	while (l->active < l->max_active && (lk = mgo_actq_pop(&l->queue))) {
+		struct exec *e = EXEC_OF(lk);
+		e->active = true;
+		l->active++;
+		run(e);
+	}
+}
+
+/* Past gathers.maxPendingActs: the act is not taken, and says so (its IPC
+ * log line, a counter, and a warning at most every 10 s). Level-triggered,
+ * the watcher sends its MustGather again later. */
+static void shed(struct mgo_launcher *l, const struct mgo_ipc_msg *msg)
+{
+	uint64_t now = mgo_now_ms();
+
+	l->refused_full++;
+	mgo_metric_add(mgo_metrics_proc(), MGO_M_LAUNCHER_SHED, NULL, 1);
+	mgo_ipc_log("validator", "launcher", msg,
+		    "shed: the launcher holds gathers.maxPendingActs acts; sent again later");
+	if (!l->full_logged_ms || now - l->full_logged_ms >= 10000) {
+		mgo_warn("launcher.acts_full", "%zu acts held (gathers.maxPendingActs): %llu acts "
+			 "shed so far; the watcher sends them again", (size_t)HASH_COUNT(l->inflight),
+			 (unsigned long long)l->refused_full);
+		l->full_logged_ms = now;
+	}
+}
+
+/* A newer act for a MustGather whose act waits (queued or held) takes its
+ * place: the validator decided again on a newer view. 1 when it did, 0 when
+ * the act is the one waiting already (dropped). */
+static int supersede(struct mgo_launcher *l, struct exec *e, struct mgo_ipc_msg *msg,
+		     const struct act_rule *rule)
+{
+	const struct mgo_act *old = &e->msg.u.act, *a = &msg->u.act;
+	char *rv = NULL;
+
+	if (old->kind == a->kind &&
+	    (same_str(old->resource_version, a->resource_version) ||
+	     same_str(e->rv_first, a->resource_version))) {
+		mgo_ipc_log("validator", "launcher", msg, mgo_actq_in(&l->held, &e->link)
+			    ? "ignored: it waits for its namespace's limit"
+			    : "ignored: the same act waits already");
+		return 0;
+	}
+	if (a->resource_version && !(rv = strdup(a->resource_version))) {
+		mgo_ipc_log("validator", "launcher", msg, "dropped: out of memory");
+		return 0;
+	}
+	note(e, "superseded by a newer act");
+	mgo_ipc_log("validator", "launcher", &e->msg, e->result);
+	HASH_DEL(l->inflight, e);
+	mgo_ipc_msg_free(&e->msg);
+	e->msg = *msg; /* takes ownership */
+	memset(msg, 0, sizeof(*msg));
+	free(e->rv_first);
+	e->rv_first = rv;
+	e->rule = rule;
+	e->next = 0;
+	e->result[0] = '\0';
+	if (e->msg.u.act.kind != MGO_ACT_ALLOWLIST_STATUS && e->msg.u.act.name)
+		mgo_job_name(e->msg.u.act.name, e->msg.u.act.uid, e->job_name, sizeof(e->job_name));
+	HASH_ADD_KEYPTR(hh, l->inflight, e->msg.u.act.uid, strlen(e->msg.u.act.uid), e);
+	/* only a launch waits for its namespace */
+	if (e->msg.u.act.kind != MGO_ACT_LAUNCH && mgo_actq_in(&l->held, &e->link)) {
+		mgo_actq_remove(&l->held, &e->link);
+		if (mgo_actq_push(&l->queue, e->msg.u.act.ns ? e->msg.u.act.ns : "", &e->link)) {
+			note(e, "cannot queue: out of memory");
+			finish(e);
+			return 1;
+		}
+	}
+	schedule_pump(l);
+	return 1;
+}
+
 static void accept_act(struct mgo_launcher *l, struct mgo_ipc_msg *msg)
 {
 	const struct act_rule *rule = NULL;
 	struct exec *e = NULL;
 	const char *uid = msg->u.act.uid;
+	struct launched *done;
 
 	for (size_t i = 0; i < sizeof(act_rules) / sizeof(act_rules[0]); i++)
 		if (act_rules[i].kind == msg->u.act.kind)
@@ -555,12 +932,40 @@ static void accept_act(struct mgo_launcher *l, struct mgo_ipc_msg *msg)
 		return;
 	}
 	HASH_FIND_STR(l->inflight, uid, e);
-	if (e) {
+	if (e && e->active) {
 		mgo_ipc_log("validator", "launcher", msg, "ignored: an act for it is in progress");
 		return;
 	}
+	if (e) {
+		supersede(l, e, msg, rule);
+		return;
+	}
+	/* and only while its Job runs, as the launcher's own watch (or its
+	 * create) shows it: a Job deleted by hand is made again */
+	done = launched_find(l, uid);
+	if (done && msg->u.act.kind == MGO_ACT_LAUNCH && mgo_running_owned(&l->running, uid) &&
+	    (same_str(msg->u.act.resource_version, done->rv_first) ||
+	     same_str(msg->u.act.resource_version, done->rv_after))) {
+		mgo_ipc_log("validator", "launcher", msg, "ignored: launched already");
+		return;
+	}
+	/* a clean-up of the Job we deleted: the watcher saw the outcome
+	 * written before the Job gone (two watch streams) */
+	if (done && msg->u.act.kind == MGO_ACT_CLEANUP &&
+	    same_str(msg->u.act.job_uid, done->job_deleted)) {
+		mgo_ipc_log("validator", "launcher", msg, "ignored: its Job is deleted already");
+		return;
+	}
+	if (done)
+		launched_drop(l, done); /* its life moved on */
+	if (HASH_COUNT(l->inflight) >= l->max_pending) {
+		shed(l, msg);
+		return;
+	}
 	e = calloc(1, sizeof(*e));
-	if (!e) {
+	if (!e || (msg->u.act.resource_version &&
+		   !(e->rv_first = strdup(msg->u.act.resource_version)))) {
+		free(e);
 		mgo_ipc_log("validator", "launcher", msg, "dropped: out of memory");
 		return;
 	}
@@ -572,7 +977,13 @@ static void accept_act(struct mgo_launcher *l, struct mgo_ipc_msg *msg)
 	if (e->msg.u.act.kind != MGO_ACT_ALLOWLIST_STATUS && e->msg.u.act.name && uid)
 		mgo_job_name(e->msg.u.act.name, e->msg.u.act.uid, e->job_name, sizeof(e->job_name));
 	HASH_ADD_KEYPTR(hh, l->inflight, e->msg.u.act.uid, strlen(e->msg.u.act.uid), e);
-	run(e);
+	/* the allowlist's status has no namespace: it takes its turn as one */
+	if (mgo_actq_push(&l->queue, e->msg.u.act.ns ? e->msg.u.act.ns : "", &e->link)) {
+		note(e, "cannot queue: out of memory");
+		finish(e);
+		return;
+	}
+	schedule_pump(l);
 }
 
 static void on_act(struct mgo_loop *loop, int fd, void *zsock, short revents, void *ctx)
@@ -609,8 +1020,11 @@ static void abandon_all(struct mgo_launcher *l)
 			mgo_kube_cancel(e->req);
 			e->req = NULL;
 		}
-		note(e, "abandoned at the %s: not the leader any more (a request already sent "
-		     "may still be carried out)", step_names[e->step]);
+		if (e->active)
+			note(e, "abandoned at the %s: not the leader any more (a request already "
+			     "sent may still be carried out)", step_names[e->step]);
+		else
+			note(e, "abandoned before its turn: not the leader any more");
 		finish(e);
 	}
 	if (n)
@@ -660,6 +1074,51 @@ static int watch_allowlist(struct mgo_launcher *l)
 	return rc ? rc : mgo_informer_start(l->allowlist_inf);
 }
 
+/* The Jobs we made, as our own watch shows them: the count of gathers
+ * running per namespace (mgo_running). A gather that ends lets a held
+ * launch of its namespace go. */
+static void on_job(void *ctx, enum mgo_informer_event ev, const json_t *obj)
+{
+	struct mgo_launcher *l = ctx;
+	const char *ns = meta_str(obj, "namespace");
+	size_t before = ns ? mgo_running_in(&l->running, ns) : 0;
+
+	if (mgo_running_job(&l->running, obj, ev == MGO_INFORMER_DELETED))
+		mgo_warn("launcher.oom", "cannot count Job %s/%s", ns ? ns : "",
+			 meta_str(obj, "name") ? meta_str(obj, "name") : "");
+	if (ns && l->jobs_synced && mgo_running_in(&l->running, ns) < before)
+		release_ns(l, ns);
+}
+
+static void on_jobs_synced(void *ctx)
+{
+	struct mgo_launcher *l = ctx;
+	struct mgo_actq_link *lk;
+
+	l->jobs_synced = true;
+	/* what waited for the count: admitted or held, each on its own */
+	while ((lk = mgo_actq_pop(&l->held))) {
+		struct exec *e = EXEC_OF(lk);
+		if (mgo_actq_push(&l->queue, e->msg.u.act.ns, &e->link)) {
+			note(e, "cannot queue: out of memory");
+			finish(e);
+		}
+	}
+	schedule_pump(l);
+}
+
+static int watch_jobs(struct mgo_launcher *l)
+{
+	struct mgo_informer_opts o = {.res = &res_jobs,
+				      .label_selector = MGO_LABEL_MANAGED_BY "=" MGO_MANAGED_BY,
+				      .on_event = on_job,
+				      .on_synced = on_jobs_synced,
+				      .ctx = l};
+	int rc = mgo_informer_new(l->client, &o, &l->jobs_inf);
+
+	return rc ? rc : mgo_informer_start(l->jobs_inf);
+}
+
 /* Before each heartbeat's metrics: what is counted elsewhere. */
 static void collect(void *ctx)
 {
@@ -668,6 +1127,7 @@ static void collect(void *ctx)
 
 	mgo_kube_stats_to_metrics(mgo_kube_client_stats(l->client), m);
 	mgo_metric_set(m, MGO_M_QUEUE_DEPTH, NULL, (int64_t)HASH_COUNT(l->inflight));
+	mgo_metric_set(m, MGO_M_LAUNCHER_HELD, NULL, (int64_t)mgo_actq_len(&l->held));
 }
 
 int mgo_launcher_open(struct mgo_launcher *l, struct mgo_proc *proc,
@@ -718,6 +1178,15 @@ int mgo_launcher_open(struct mgo_launcher *l, struct mgo_proc *proc,
 			  strerror(-rc));
 		return rc;
 	}
+	l->max_active = MAX_ACTIVE;
+	l->max_pending = cfg->gathers.max_pending_acts ? cfg->gathers.max_pending_acts
+						       : MGO_CFG_MAX_PENDING_ACTS;
+	l->ns_limit = cfg->gathers.max_running_per_ns ? cfg->gathers.max_running_per_ns
+						      : MGO_CFG_MAX_RUNNING_PER_NS;
+	if ((rc = mgo_timer_new(proc->loop, on_pump, l, &l->pump)) || (rc = watch_jobs(l))) {
+		mgo_error("launcher.jobs", "cannot watch its Jobs: %s", strerror(-rc));
+		return rc;
+	}
 	if ((rc = mgo_proc_bind(proc, proc->launcher_endpoint, MGO_ROLE_VALIDATOR, &l->pull)) ||
 	    (rc = mgo_loop_add_zmq(proc->loop, l->pull, MGO_POLLIN, on_act, l, NULL))) {
 		mgo_error("launcher.ipc", "cannot bind %s: %s", proc->launcher_endpoint,
@@ -744,10 +1213,18 @@ void mgo_launcher_close(struct mgo_launcher *l)
 	/* a successor need not wait for the lease to expire */
 	(void)mgo_lease_release(l->lease, MGO_LEASE_RELEASE_MS); /* failures are logged */
 	mgo_lease_stop(l->lease);
+	mgo_actq_clear(&l->queue); /* links inside the acts freed below */
+	mgo_actq_clear(&l->held);
 	HASH_ITER(hh, l->inflight, e, tmp) {
 		HASH_DEL(l->inflight, e);
 		exec_free(e);
 	}
+	while (l->launched)
+		launched_drop(l, l->launched);
+	mgo_running_clear(&l->running);
+	mgo_informer_free(l->jobs_inf);
+	if (l->pump)
+		mgo_timer_remove(l->pump);
 	mgo_informer_free(l->allowlist_inf);
 	json_decref(l->allowlist);
 	/* freeing the client cancels the requests of those acts without callbacks */

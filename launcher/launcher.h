@@ -7,13 +7,16 @@
 #include <jansson.h>
 #include <stdbool.h>
 
+#include "actqueue.h"
 #include "job.h"
 #include "lease.h"
 #include "mgo/proc.h"
 #include "mgo/spec.h"
 
 struct exec;
+struct launched;
 struct mgo_informer;
+struct mgo_timer;
 
 struct mgo_launcher {
 	struct mgo_proc *proc;
@@ -26,7 +29,23 @@ struct mgo_launcher {
 	bool allowlist_synced;          /* the watch has listed once */
 	char identity[128];
 	void *pull;                     /* from the validator */
-	struct exec *inflight;          /* by MustGather UID: one act at a time */
+	struct exec *inflight;          /* by MustGather UID: one act at a time,
+					 * queued, active or held */
+	/* fair service (docs/design.md, "Fair service") */
+	struct mgo_actq queue;          /* acts waiting for their turn */
+	struct mgo_actq held;           /* launches waiting for their namespace */
+	size_t active, max_active;      /* acts carrying out steps now, and the most */
+	size_t max_pending;             /* acts held in all (gathers.maxPendingActs) */
+	size_t ns_limit;                /* gathers.maxRunningPerNamespace */
+	struct mgo_timer *pump;         /* starts queued acts, outside any callback */
+	struct mgo_informer *jobs_inf;  /* the Jobs we made, for `running` */
+	bool jobs_synced;
+	struct mgo_running running;     /* gathers running per namespace */
+	struct launched *launched;      /* recent launches, oldest first */
+	struct launched *launched_by_uid;
+	size_t n_launched;
+	uint64_t refused_full;          /* acts refused: max_pending reached */
+	uint64_t full_logged_ms;        /* when launcher.acts_full was last logged */
 };
 
 int mgo_launcher_open(struct mgo_launcher *l, struct mgo_proc *proc,

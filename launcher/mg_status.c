@@ -108,6 +108,25 @@ fail:
 	return NULL;
 }
 
+json_t *mgo_status_queued_patch(const struct mgo_act *act, size_t limit,
+				const char *now, const json_t *current)
+{
+	json_int_t gen = (json_int_t)act->generation;
+	char msg[512];
+
+	if (act->kind != MGO_ACT_LAUNCH)
+		return NULL;
+	snprintf(msg, sizeof(msg), "namespace %s runs %zu gathers, the most the operator runs in "
+		 "one namespace at once (gathers.maxRunningPerNamespace); this one starts when one "
+		 "of them ends", act->ns ? act->ns : "", limit);
+	return conditional(json_pack("{s:{s:s, s:s, s:I, s:[o]}}", "status", "reason",
+				     MGO_REASON_NAMESPACE_LIMIT, "lastUpdate", now,
+				     "observedGeneration", gen, "conditions",
+				     condition(MGO_CONDITION_QUEUED, "True",
+					       MGO_REASON_NAMESPACE_LIMIT, msg, gen, now, current)),
+			   act);
+}
+
 bool mgo_status_patch_changes(const json_t *patch, const json_t *current)
 {
 	const json_t *status = json_object_get(patch, "status"), *v;

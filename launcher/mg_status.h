@@ -24,6 +24,12 @@
 /* The Job's name is held by a Job this MustGather does not control: the
  * launcher finds it when its create gets AlreadyExists (launcher.c). */
 #define MGO_REASON_JOB_NAME_TAKEN "JobNameTaken"
+/* A launch held back: its namespace runs as many gathers as the
+ * configuration allows at once (gathers.maxRunningPerNamespace). The
+ * condition is Queued=True with this reason until the Job is created,
+ * whose Running condition replaces it. */
+#define MGO_CONDITION_QUEUED "Queued"
+#define MGO_REASON_NAMESPACE_LIMIT "NamespaceLimit"
 
 /* The merge patch for act on the MustGather's /status. `job_name` is the
  * Job a LAUNCH creates; `now` is RFC 3339; `current` is the MustGather's
@@ -32,6 +38,15 @@
  * out of memory or act->kind writes no status (CLEANUP). */
 json_t *mgo_status_patch(const struct mgo_act *act, const char *job_name, const char *now,
 			 const json_t *current);
+
+/* The merge patch that says a LAUNCH is held back (Queued=True,
+ * NamespaceLimit, status.reason NamespaceLimit; no status.status: the
+ * MustGather is not running yet), conditional on the act's
+ * resourceVersion. `limit` goes into its message (not how many run: a
+ * count that moves would rewrite the status at each re-check). New
+ * reference, or NULL when out of memory or act is not a LAUNCH. */
+json_t *mgo_status_queued_patch(const struct mgo_act *act, size_t limit,
+				const char *now, const json_t *current);
 
 /* Whether `patch` (from mgo_status_patch) would change anything a user sees
  * in `current`: any field but lastUpdate, compared as JSON. A write that

@@ -31,6 +31,7 @@ struct pending {
 	uint64_t sa_seen;               /* ServiceAccount reads started before it was seen */
 	bool pods_ok;
 	struct mgo_kube_req *pods_req;  /* the fresh list of its pods */
+	int settled;                    /* the phase waited for its Job once; -1: none */
 	UT_hash_handle hh;
 };
 
@@ -113,6 +114,7 @@ static struct pending *pending_get(struct mgo_watcher *w, const char *uid)
 	}
 	p->w = w;
 	p->sa_seen = w->sa_epoch;
+	p->settled = -1;
 	HASH_ADD_KEYPTR(hh, w->pending, p->uid, strlen(p->uid), p);
 	return p;
 }
@@ -368,6 +370,28 @@ static bool premises_confirmed(struct mgo_watcher *w, struct pending *p,
 	return ok;
 }
 
+/* The launcher's own writes, seen before the Job's event (two watch
+ * streams): a Running MustGather without its Job, a finished one whose Job
+ * is still there. The launcher made (deleted) that Job a moment ago and its
+ * event follows in milliseconds: sent now, the Observe would only ask for a
+ * second launch (a clean-up) the launcher drops. So such a state waits
+ * SETTLE_MS once per phase for the Job's event; should none come (a Job
+ * deleted by hand, a create that failed), it is sent then. */
+#define SETTLE_MS 250
+
+static bool settling(struct pending *p, const struct mgo_observe *o)
+{
+	bool finished = o->mg.phase == MGO_MG_COMPLETED || o->mg.phase == MGO_MG_FAILED;
+	bool ahead = (o->mg.phase == MGO_MG_RUNNING && o->job.phase == MGO_JOB_NONE) ||
+		     (finished && o->job.phase != MGO_JOB_NONE && !o->mg.spec.retain);
+
+	if (!ahead || o->mg.deleting || p->settled == (int)o->mg.phase)
+		return false;
+	p->settled = (int)o->mg.phase;
+	mgo_timer_start(p->timer, SETTLE_MS);
+	return true;
+}
+
 /* Sends the Observe of `uid` if it changed since the last send, or if
  * `again` (a resend timer fired); schedules the next resend. */
 static void observe(struct mgo_watcher *w, const char *uid, bool again)
@@ -388,7 +412,7 @@ static void observe(struct mgo_watcher *w, const char *uid, bool again)
 		mgo_error("watcher.oom", "cannot track MustGather %s", uid);
 		return;
 	}
-	if (!premises_confirmed(w, p, &msg.u.observe))
+	if (!premises_confirmed(w, p, &msg.u.observe) || settling(p, &msg.u.observe))
 		return;
 	msg.trace_uid = msg.u.observe.mg.uid;
 	msg.trace_gen = msg.u.observe.mg.generation;

@@ -1,6 +1,7 @@
 #include "cluster.h"
 
 #include <criterion/criterion.h>
+#include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -11,6 +12,7 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/time.h>
+#include <stdint.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -329,6 +331,7 @@ json_t *cluster_wait_allowlist_status(const struct cluster *c, json_int_t invali
 
 struct mg_want {
 	const char *name, *state;
+	const char *reason;     /* instead of state: status.reason */
 };
 
 static json_t *look_mg(const struct cluster *c, const void *arg, char *last, size_t len)
@@ -337,12 +340,14 @@ static json_t *look_mg(const struct cluster *c, const void *arg, char *last, siz
 	char path[512];
 	json_t *mg = get(c, cl_mg_path(c, w->name, path));
 	const char *state = cl_str(mg, "status.status");
+	const char *reason = cl_str(mg, "status.reason");
 
 	if (!mg) {
 		snprintf(last, len, "MustGather %s does not exist", w->name);
 		return NULL;
 	}
-	if (state && strcmp(state, w->state) == 0)
+	if (w->reason ? reason && strcmp(reason, w->reason) == 0
+		      : state && strcmp(state, w->state) == 0)
 		return mg;
 	char *status = json_dumps(cl_at(mg, "status"), JSON_COMPACT);
 	snprintf(last, len, "status %s", status ? status : "(none)");
@@ -359,11 +364,35 @@ static json_t *look_mg(const struct cluster *c, const void *arg, char *last, siz
 
 json_t *cluster_wait_mg(const struct cluster *c, const char *name, const char *state)
 {
-	struct mg_want w = {name, state};
+	struct mg_want w = {name, state, NULL};
 	char what[256];
 
 	snprintf(what, sizeof(what), "MustGather %s to be %s", name, state);
 	return wait_until(c, look_mg, &w, what);
+}
+
+json_t *cluster_wait_mg_within(const struct cluster *c, const char *name, const char *state,
+			       int ms)
+{
+	struct mg_want w = {name, state, NULL};
+	char what[256];
+
+	snprintf(what, sizeof(what), "MustGather %s to be %s within %d ms", name, state, ms);
+	return wait_until_ms(c, look_mg, &w, what,
+			     mgo_now_ms() + (uint64_t)ms * (uint64_t)(c->slow > 0 ? c->slow : 1));
+}
+
+json_t *cluster_wait_mg_reason(const struct cluster *c, const char *name, const char *reason,
+			       int ms)
+{
+	struct mg_want w = {name, NULL, reason};
+	char what[256];
+
+	snprintf(what, sizeof(what), "MustGather %s to say %s", name, reason);
+	if (!ms)
+		return wait_until(c, look_mg, &w, what);
+	return wait_until_ms(c, look_mg, &w, what,
+			     mgo_now_ms() + (uint64_t)ms * (uint64_t)(c->slow > 0 ? c->slow : 1));
 }
 
 static json_t *look_exists(const struct cluster *c, const void *arg, char *last, size_t len)
@@ -771,16 +800,19 @@ static char *config_file(const struct cluster *c, const char *sockdir, const cha
 {
 	const char *server = c->env.url, *ca = c->env.ca;
 	const char *watcher_token = c->watcher_token, *launcher_token = c->launcher_token;
-	char *text = NULL, *path, cafield[PATH_MAX + 16] = "", resync[32] = "", rate[48] = "";
-	char tokens[2 * PATH_MAX + 300] = "";
+	char *text = NULL, *path, cafield[PATH_MAX + 16] = "", resync[32] = "";
+	char tokens[2 * PATH_MAX + 300] = "", qps[48] = "", gathers[64] = "";
 
 	if (ca)
 		snprintf(cafield, sizeof(cafield), ", caFile: \"%s\"", ca);
 	if (c->resync_seconds)
 		snprintf(resync, sizeof(resync), "resyncSeconds: %u\n", c->resync_seconds);
 	if (c->launcher_qps)
-		snprintf(rate, sizeof(rate), ", qps: %u, burst: %u", c->launcher_qps,
+		snprintf(qps, sizeof(qps), ", qps: %u, burst: %u", c->launcher_qps,
 			 2 * c->launcher_qps);
+	if (c->max_running_per_ns)
+		snprintf(gathers, sizeof(gathers), "gathers: {maxRunningPerNamespace: %u}\n",
+			 c->max_running_per_ns);
 	if (c->minted)
 		snprintf(tokens, sizeof(tokens), "tokens: {tokenFile: \"%s/pod/token\"%s, "
 			 "server: \"%s\"}\n", c->env.dir, cafield, server);
@@ -799,10 +831,10 @@ static char *config_file(const struct cluster *c, const char *sockdir, const cha
 			   /* done within the fixture's stop deadline; memcheck
 			    * slows everything (and beats) tenfold and more */
 			   "supervisor: {gracePeriodMs: %d, heartbeatTimeoutMs: %d, "
-			   "readyTimeoutMs: %d}\n%s",
+			   "readyTimeoutMs: %d}\n%s%s",
 			   resync, sockdir, watcher_token, cafield, server, launcher_token, cafield,
-			   server, rate, CL_WAIT_MS * c->slow * 8 / 10, c->valgrind ? 60000 : 10000,
-			   c->valgrind ? 600000 : 120000, tokens) > 0);
+			   server, qps, CL_WAIT_MS * c->slow * 8 / 10, c->valgrind ? 60000 : 10000,
+			   c->valgrind ? 600000 : 120000, tokens, gathers) > 0);
 	path = mgo_test_write(c->env.dir, name, text);
 	free(text);
 	return path;
@@ -1306,18 +1338,113 @@ static void install_admission_policies(const struct cluster *c)
 	json_decref(cm);
 }
 
-/* The test's namespace, with the default ServiceAccount a MustGather runs
- * as by default (a real cluster adds it a moment after the namespace). */
-static void make_namespace(struct cluster *c)
+/* Namespace `ns`, with the default ServiceAccount a MustGather runs as by
+ * default (a real cluster adds it a moment after the namespace). */
+static void create_namespace(struct cluster *c, const char *ns)
 {
 	char path[512];
 
-	snprintf(c->ns, sizeof(c->ns), "mgo-e2e-%d", (int)getpid());
 	json_decref(cluster_create(c, "/api/v1/namespaces",
 				   json_pack("{s:s, s:s, s:{s:s}}", "apiVersion", "v1", "kind",
-					     "Namespace", "metadata", "name", c->ns)));
-	snprintf(path, sizeof(path), "/api/v1/namespaces/%s/serviceaccounts/default", c->ns);
+					     "Namespace", "metadata", "name", ns)));
+	snprintf(path, sizeof(path), "/api/v1/namespaces/%s/serviceaccounts/default", ns);
 	json_decref(wait_until(c, look_exists, path, "the namespace's default ServiceAccount"));
+}
+
+static void make_namespace(struct cluster *c)
+{
+	snprintf(c->ns, sizeof(c->ns), "mgo-e2e-%d", (int)getpid());
+	create_namespace(c, c->ns);
+}
+
+const char *cluster_second_namespace(struct cluster *c)
+{
+	if (!c->ns2[0]) {
+		snprintf(c->ns2, sizeof(c->ns2), "%.50s-b", c->ns);
+		create_namespace(c, c->ns2);
+	}
+	return c->ns2;
+}
+
+void cluster_create_mgs(const struct cluster *c, const char *ns, const char *prefix, size_t n,
+			const char *spec_json)
+{
+	enum { PARALLEL = 8 };
+	CURLM *multi = curl_multi_init();
+	struct curl_slist *h = NULL;
+	struct mgo_test_buf sink[PARALLEL];
+	CURL *slot[PARALLEL] = {0};
+	char *bodies[PARALLEL] = {0}, url[1024], line[1024];
+	size_t next = 0, done = 0;
+	json_t *spec = parse(spec_json, "the MustGather spec");
+
+	cr_assert_not_null(multi);
+	memset(sink, 0, sizeof(sink));
+	snprintf(url, sizeof(url), "%s/apis/operator.openshift.io/v1alpha1/namespaces/%s/mustgathers",
+		 c->env.url, ns ? ns : c->ns);
+	if (c->env.admin_token[0]) {
+		snprintf(line, sizeof(line), "Authorization: Bearer %s", c->env.admin_token);
+		h = curl_slist_append(h, line);
+	}
+	h = curl_slist_append(h, "Content-Type: application/json");
+	h = curl_slist_append(h, "Accept: application/json");
+	curl_multi_setopt(multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)PARALLEL);
+	while (done < n) {
+		for (int i = 0; i < PARALLEL && next < n; i++) {
+			if (slot[i])
+				continue;
+			char name[128];
+			snprintf(name, sizeof(name), "%s-%zu", prefix, next++);
+			json_t *mg = json_pack("{s:s, s:s, s:{s:s}, s:O}", "apiVersion",
+					       "operator.openshift.io/v1alpha1", "kind",
+					       "MustGather", "metadata", "name", name, "spec", spec);
+			bodies[i] = json_dumps(mg, JSON_COMPACT);
+			json_decref(mg);
+			cr_assert_not_null(bodies[i]);
+			CURL *e = curl_easy_init();
+			cr_assert_not_null(e);
+			curl_easy_setopt(e, CURLOPT_URL, url);
+			testenv_curl_tls(&c->env, e);
+			curl_easy_setopt(e, CURLOPT_HTTPHEADER, h);
+			curl_easy_setopt(e, CURLOPT_POSTFIELDS, bodies[i]);
+			curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, mgo_test_buf_append);
+			curl_easy_setopt(e, CURLOPT_WRITEDATA, &sink[i]);
+			curl_easy_setopt(e, CURLOPT_TIMEOUT, 60L);
+			curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+			curl_easy_setopt(e, CURLOPT_PRIVATE, (char *)(intptr_t)i);
+			cr_assert_eq(curl_multi_add_handle(multi, e), CURLM_OK);
+			slot[i] = e;
+		}
+		int running, left;
+		CURLMsg *m;
+		cr_assert_eq(curl_multi_perform(multi, &running), CURLM_OK);
+		while ((m = curl_multi_info_read(multi, &left))) {
+			char *priv = NULL;
+			long code = 0;
+			if (m->msg != CURLMSG_DONE)
+				continue;
+			CURL *e = m->easy_handle;
+			CURLcode res = m->data.result;
+			curl_easy_getinfo(e, CURLINFO_PRIVATE, &priv);
+			curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &code);
+			int i = (int)(intptr_t)priv;
+			cr_assert(res == CURLE_OK && code == 201, "creating %s's MustGathers: %s %ld %.200s",
+				  prefix, curl_easy_strerror(res), code, sink[i].p ? sink[i].p : "");
+			curl_multi_remove_handle(multi, e);
+			curl_easy_cleanup(e);
+			free(bodies[i]);
+			free(sink[i].p);
+			sink[i] = (struct mgo_test_buf){NULL, 0};
+			bodies[i] = NULL;
+			slot[i] = NULL;
+			done++;
+		}
+		if (running && curl_multi_poll(multi, NULL, 0, 1000, NULL) != CURLM_OK)
+			cr_assert_fail("curl_multi_poll");
+	}
+	json_decref(spec);
+	curl_slist_free_all(h);
+	curl_multi_cleanup(multi);
 }
 
 /* The cluster a failed start must not leave behind: Criterion runs no
@@ -1359,6 +1486,7 @@ void cluster_start(struct cluster *c, const struct cluster_opts *opts)
 	c->valgrind = opts && opts->valgrind;
 	c->resync_seconds = opts ? opts->resync_seconds : 0;
 	c->launcher_qps = opts ? opts->launcher_qps : 0;
+	c->max_running_per_ns = opts ? opts->max_running_per_ns : 0;
 	c->minted = opts && opts->minted_tokens;
 	c->slow = c->valgrind ? 10 : 1;
 	cr_assert(testenv_have_kubectl(), "kubectl is not on PATH");
@@ -1402,6 +1530,14 @@ void cluster_stop(struct cluster *c)
 		cr_expect(code == 200 || code == 202 || code == 404, "DELETE %s: %ld", path, code);
 		json_decref(resp);
 		resp = NULL;
+		if (c->ns2[0]) {
+			snprintf(path, sizeof(path), "/api/v1/namespaces/%s", c->ns2);
+			code = cluster_api(c, "DELETE", path, NULL, NULL, &resp);
+			cr_expect(code == 200 || code == 202 || code == 404, "DELETE %s: %ld",
+				  path, code);
+			json_decref(resp);
+			resp = NULL;
+		}
 		code = cluster_api(c, "DELETE", CL_ALLOWLIST_PATH, NULL, NULL, &resp);
 		json_decref(resp);
 	}

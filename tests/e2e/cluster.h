@@ -45,8 +45,9 @@ struct cluster_opts {
 	bool admission_policies;
 	unsigned resync_seconds;   /* the configuration's resyncSeconds (the
 				      watcher's longest resend pause); 0: default */
-	unsigned launcher_qps;     /* the launcher's qps (burst twice that);
-				      0: the configuration's default */
+	unsigned launcher_qps;     /* roles.launcher.qps (and burst twice it);
+				      0: default */
+	unsigned max_running_per_ns; /* gathers.maxRunningPerNamespace; 0: default */
 	/* no supervisor: the test holds the keys and starts the launcher and
 	 * the validator itself (cluster_peers_start), playing the others */
 	bool peers_by_test;
@@ -67,7 +68,8 @@ struct cluster {
 	bool external;             /* MGO_E2E_KUBECONFIG: someone else's API server */
 	bool valgrind;
 	unsigned resync_seconds;   /* 0: the configuration's default */
-	unsigned launcher_qps;     /* 0: the configuration's default */
+	unsigned launcher_qps;     /* cluster_opts' */
+	unsigned max_running_per_ns;
 	bool minted;               /* cluster_opts.minted_tokens */
 	int slow;                  /* deadline multiplier */
 	struct testenv env;        /* external mode: pid 0, the server's URL and CA */
@@ -83,6 +85,7 @@ struct cluster {
 	unsigned runs;             /* starts so far: each run logs to new files */
 	char *watcher_token;       /* the token files the configurations name */
 	char *launcher_token;
+	char ns2[64];              /* a second namespace (cluster_second_namespace) */
 	int lock_fd;               /* external mode: one test at a time */
 	bool locked;               /* lock_fd is open */
 };
@@ -194,6 +197,13 @@ const char *cl_uid(const json_t *obj);
  * fails at once with the recorded reason if it settles in another terminal
  * state, and at the deadline with the last status and the processes' logs. */
 json_t *cluster_wait_mg(const struct cluster *c, const char *name, const char *state);
+/* The same within `ms` (times the valgrind factor), not the usual deadline. */
+json_t *cluster_wait_mg_within(const struct cluster *c, const char *name, const char *state,
+			       int ms);
+/* Until its status.reason is `reason` (a MustGather still waiting has no
+ * status.status: NamespaceLimit), within `ms` (0: the usual deadline). */
+json_t *cluster_wait_mg_reason(const struct cluster *c, const char *name, const char *reason,
+			       int ms);
 /* Waits until the test's namespace has Job `name`; returns it. */
 json_t *cluster_wait_job(const struct cluster *c, const char *name);
 /* Waits until the test's namespace has at least n Jobs, up to timeout_ms
@@ -227,6 +237,16 @@ json_t *cluster_wait_log(const struct cluster *c, const char *event, size_t n);
 json_t *cluster_events(const struct cluster *c, const char *mg_name);
 
 /* The Job controller's part: merge-patches jobs/NAME/status. */
+/* Creates MustGathers "<prefix>-0" .. "<prefix>-<n-1>" with spec_json in
+ * namespace `ns` (NULL: the test's), many requests at once over a few
+ * reused connections: a backlog made in seconds, not minutes. */
+void cluster_create_mgs(const struct cluster *c, const char *ns, const char *prefix, size_t n,
+			const char *spec_json);
+
+/* A second namespace of the test's ("<ns>-b"), with its default
+ * ServiceAccount; deleted with the test's in external mode. Its name. */
+const char *cluster_second_namespace(struct cluster *c);
+
 void cluster_job_status(const struct cluster *c, const char *job, const char *status_json);
 void cluster_job_succeed(const struct cluster *c, const char *job);
 /* Failed condition with this reason (e.g. "BackoffLimitExceeded",

@@ -60,10 +60,12 @@ Test(config, shipped_example)
 	cr_assert_eq(c.supervisor.crash_loop_limit, 5);
 	cr_assert_str_eq(c.health.address, "0.0.0.0");
 	cr_assert_eq(c.health.port, 8080, "the port the Deployment's probes use");
-	cr_assert_eq(c.watcher.qps, 20);
-	cr_assert_eq(c.watcher.burst, 40);
-	cr_assert_eq(c.launcher.qps, 20);
-	cr_assert_eq(c.launcher.burst, 40);
+	cr_assert_eq(c.watcher.qps, 500);
+	cr_assert_eq(c.watcher.burst, 1000);
+	cr_assert_eq(c.launcher.qps, 500);
+	cr_assert_eq(c.launcher.burst, 1000);
+	cr_assert_eq(c.gathers.max_running_per_ns, 10);
+	cr_assert_eq(c.gathers.max_pending_acts, 10000);
 	mgo_cfg_free(&c);
 	cr_assert_null(c.namespace, "free leaves the struct zeroed");
 	free(path);
@@ -115,6 +117,36 @@ Test(config, health_defaults_and_values)
 		cr_assert_str_eq(c.health.address, rows[i].address, "row %zu", i);
 		cr_assert_eq(c.health.port, rows[i].port, "row %zu", i);
 		mgo_cfg_free(&c);
+	}
+}
+
+Test(config, gathers_defaults_and_values)
+{
+	static const struct { const char *yaml; unsigned per_ns, pending; } rows[] = {
+		{ "", MGO_CFG_MAX_RUNNING_PER_NS, MGO_CFG_MAX_PENDING_ACTS },
+		{ "gathers: {}\n", 10, 10000 },
+		{ "gathers: {maxRunningPerNamespace: 1}\n", 1, 10000 },
+		{ "gathers: {maxRunningPerNamespace: 3, maxPendingActs: 64}\n", 3, 64 },
+	};
+	static const struct { const char *yaml, *err; } bad[] = {
+		{ "gathers: {maxRunningPerNamespace: 0}\n", "gathers.maxRunningPerNamespace: must be an integer from 1" },
+		{ "gathers: {maxPendingActs: 63}\n", "gathers.maxPendingActs: must be an integer from 64" },
+		{ "gathers: {maxRunning: 3}\n", "gathers.maxRunning: unknown key" },
+	};
+	struct mgo_config c;
+	char yaml[512];
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		snprintf(yaml, sizeof(yaml), "%s%s", HEAD ROLES, rows[i].yaml);
+		cr_assert_eq(load(yaml, &c), 0, "row %zu: %s", i, err);
+		cr_assert_eq(c.gathers.max_running_per_ns, rows[i].per_ns, "row %zu", i);
+		cr_assert_eq(c.gathers.max_pending_acts, rows[i].pending, "row %zu", i);
+		mgo_cfg_free(&c);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(yaml, sizeof(yaml), "%s%s", HEAD ROLES, bad[i].yaml);
+		cr_assert_neq(load(yaml, &c), 0, "row %zu", i);
+		cr_assert(strstr(err, bad[i].err), "row %zu: %s", i, err);
 	}
 }
 
@@ -430,7 +462,7 @@ Test(config, api_rate_limits_per_role)
 			  "  launcher: {kubeconfig: /l/kc, qps: 100, burst: 200}\n", &c), 0, "%s",
 		     err);
 	cr_assert_eq(c.watcher.qps, 5);
-	cr_assert_eq(c.watcher.burst, 40, "default");
+	cr_assert_eq(c.watcher.burst, 1000, "default");
 	cr_assert_eq(c.launcher.qps, 100);
 	cr_assert_eq(c.launcher.burst, 200);
 	mgo_cfg_free(&c);

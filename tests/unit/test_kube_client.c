@@ -231,6 +231,44 @@ Test(kube_client, too_many_requests_waits_retry_after_even_for_a_post)
 	env_stop(e);
 }
 
+/* The server's Priority and Fairness said "wait 1 s" to this client: a
+ * request started meanwhile waits too (it would only be refused), but a
+ * priority one (the Lease) goes at once. */
+Test(kube_client, retry_after_pauses_the_whole_client_but_the_priority_lane)
+{
+	struct env *e;
+	struct outcome first = {0}, second = {0}, lease = {0};
+	json_t *obj = json_pack("{s:s}", "kind", "Pod");
+
+	e = env_start(reply_429_once, NULL, &fast_opts);
+	cr_assert_eq(mgo_kube_create(e->client, &pods, "ns", obj, 0, on_done, &first, NULL), 0);
+	/* the 429 answered: its retry is scheduled */
+	for (uint64_t end = mgo_now_ms() + DEADLINE_MS;
+	     mgo_kube_client_stats(e->client)->retries == 0 && mgo_now_ms() < end;)
+		cr_assert_eq(mgo_loop_run_once(e->loop, 10), 0);
+	cr_assert_eq(mgo_kube_client_stats(e->client)->retries, 1);
+	uint64_t t429 = mgo_now_ms();
+	cr_assert_eq(mgo_kube_create(e->client, &pods, "ns", obj, 0, on_done, &second, NULL), 0);
+	cr_assert_eq(mgo_kube_create(e->client, &pods, "ns", obj, MGO_KUBE_F_PRIORITY, on_done,
+				     &lease, NULL), 0);
+	cr_assert(run_until(e, &lease.done, DEADLINE_MS));
+	cr_assert_lt(mgo_now_ms() - t429, 900, "the priority lane waited for Retry-After");
+	cr_assert(run_until(e, &second.done, DEADLINE_MS));
+	cr_assert(run_until(e, &first.done, DEADLINE_MS));
+	cr_assert_not(second.failed, "%s", second.err.message);
+	cr_assert_eq(fake_count(&e->fake), 4);
+	/* requests 0 (429) and 1 (the lease's); 2 and 3 after the pause */
+	for (int i = 2; i < 4; i++)
+		cr_assert_geq(e->fake.reqs[i].at_ms - e->fake.reqs[0].at_ms, 950,
+			      "request %d went %lu ms after the 429's, within its Retry-After: 1",
+			      i, (unsigned long)(e->fake.reqs[i].at_ms - e->fake.reqs[0].at_ms));
+	json_decref(obj);
+	json_decref(first.body);
+	json_decref(second.body);
+	json_decref(lease.body);
+	env_stop(e);
+}
+
 /* A port nobody listens on: bound, never listened, closed at the end. */
 static int dead_port(int *fd)
 {

@@ -246,6 +246,27 @@ static int load_health(const struct mgo_yaml_ctx *cx, const struct mgo_yaml_node
 	return 0;
 }
 
+static int load_gathers(const struct mgo_yaml_ctx *cx, const struct mgo_yaml_node *root,
+			struct mgo_cfg_gathers *g)
+{
+	static const char *const keys[] = { "maxRunningPerNamespace", "maxPendingActs", NULL };
+	const struct mgo_yaml_node *m = mgo_yaml_get(root, "gathers");
+	long long per_ns = MGO_CFG_MAX_RUNNING_PER_NS, pending = MGO_CFG_MAX_PENDING_ACTS;
+	int rc = mgo_yaml_want(cx, m, NULL, "gathers", MGO_YAML_MAP);
+
+	if (!rc)
+		rc = mgo_yaml_check_keys(cx, m, "gathers", keys);
+	if (!rc)
+		rc = mgo_yaml_int(cx, m, "gathers", "maxRunningPerNamespace", 1, 100000, &per_ns);
+	if (!rc)
+		rc = mgo_yaml_int(cx, m, "gathers", "maxPendingActs", 64, 1000000, &pending);
+	if (rc)
+		return rc;
+	g->max_running_per_ns = (unsigned)per_ns;
+	g->max_pending_acts = (unsigned)pending;
+	return 0;
+}
+
 /* Normalised here so that a bad URL fails at start, not at the first
  * request. */
 static int normalise_server(const struct mgo_yaml_ctx *cx, const struct mgo_yaml_node *m,
@@ -440,7 +461,7 @@ static int load_tree(const struct mgo_yaml_ctx *cx, const struct mgo_yaml_node *
 	static const char *const keys[] = { "namespace", "defaultImage", "operatorImage", "proxy",
 					    "resyncSeconds", "socketDir", "operatorServiceAccounts",
 					    "sftpKnownHosts", "roles", "supervisor", "health", "tokens",
-					    NULL };
+					    "gathers", NULL };
 	static const char *const role_keys[] = { "watcher", "launcher", NULL };
 	const struct mgo_yaml_node *roles;
 	long long resync = MGO_CFG_DEFAULT_RESYNC;
@@ -484,6 +505,8 @@ static int load_tree(const struct mgo_yaml_ctx *cx, const struct mgo_yaml_node *
 		rc = load_supervisor(cx, root, &c->supervisor);
 	if (!rc)
 		rc = load_health(cx, root, &c->health);
+	if (!rc)
+		rc = load_gathers(cx, root, &c->gathers);
 	if (rc)
 		return rc;
 	roles = mgo_yaml_get(root, "roles");

@@ -59,9 +59,12 @@ static void dl_del(struct dlist *n)
 #define REQ_OF(ptr, member)                                                                \
 	((struct mgo_kube_req *)((char *)(ptr) - offsetof(struct mgo_kube_req, member)))
 
+/* qps and burst: enough for 50 MustGathers a second (about 4 requests a
+ * launch, 5 a finish: bench/REPORT.md); the server's Priority and Fairness
+ * is what protects it, and its 429s pause the whole client (kube_retry.c). */
 static const struct mgo_kube_client_opts defaults = {
-	.qps = 20,
-	.burst = 40,
+	.qps = 500,
+	.burst = 1000,
 	.max_retries = 8,
 	.max_inflight = 32,
 	.backoff_base_ms = 250,
@@ -343,7 +346,12 @@ static void on_queue_timer(struct mgo_loop *loop, struct mgo_timer *t, void *ctx
 		/* no free slot: the next request to finish calls us again */
 		if (!r->on_data && c->inflight >= c->o.max_inflight)
 			return;
-		uint64_t wait = mgo_ratelimit_take(&c->rl, mgo_now_ms());
+		uint64_t now = mgo_now_ms();
+		if (now < c->not_before_ms) {
+			mgo_timer_start(c->queue_timer, c->not_before_ms - now);
+			return;
+		}
+		uint64_t wait = mgo_ratelimit_take(&c->rl, now);
 		if (wait) {
 			mgo_timer_start(c->queue_timer, wait);
 			return;
@@ -369,11 +377,16 @@ int mgo_kube__submit(struct mgo_kube_req *r)
 	 * for a moment: the queue then waits for it too */
 	if (r->flags & MGO_KUBE_F_PRIORITY)
 		return start_attempt(r);
-	if (dl_empty(&c->queue) && slot && (wait = mgo_ratelimit_take(&c->rl, mgo_now_ms())) == 0)
+	uint64_t now = mgo_now_ms();
+	bool paused = now < c->not_before_ms;
+	if (dl_empty(&c->queue) && slot && !paused &&
+	    (wait = mgo_ratelimit_take(&c->rl, now)) == 0)
 		return start_attempt(r);
 	dl_add_tail(&c->queue, &r->qlink);
 	r->state = REQ_QUEUED;
 	c->stats.throttled++;
+	if (paused)
+		wait = c->not_before_ms - now;
 	if (slot && !mgo_timer_armed(c->queue_timer))
 		mgo_timer_start(c->queue_timer, wait ? wait : 1);
 	return 0;

@@ -198,6 +198,15 @@ static void http_failed(struct mgo_kube_req *r, long code)
 		/* a 429 was refused before any work: safe to repeat for every verb */
 		if (code == 429) {
 			json_decref(body);
+			/* the server's Priority and Fairness asks this client, not
+			 * only this request, to wait: nothing else starts before
+			 * then either (priority requests aside: the Lease) */
+			if (ra >= 0 && mgo_now_ms() + ra_ms > c->not_before_ms) {
+				c->not_before_ms = mgo_now_ms() + ra_ms;
+				mgo_log_kv(MGO_LOG_WARN, __func__, "kube.throttled",
+					   "{s:s, s:s, s:I}", "verb", mgo_kube_verb_name(r->verb),
+					   "path", r->log_path, "retry_after_ms", (json_int_t)ra_ms);
+			}
 			retry_later(r, ra >= 0 ? ra_ms : backoff_ms(r), code, e.reason);
 			return;
 		}

@@ -65,6 +65,9 @@ struct mgo_kube_client {
 	CURLM *multi;
 	struct mgo_timer *curl_timer, *queue_timer, *token_timer;
 	struct mgo_ratelimit rl;
+	/* the server's Retry-After on a 429 (API Priority and Fairness):
+	 * nothing but priority requests starts before this mgo_now_ms() */
+	uint64_t not_before_ms;
 	struct mgo_rng rng;
 	struct dlist reqs;              /* every live request */
 	struct dlist queue;             /* REQ_QUEUED, in order */

@@ -49,6 +49,12 @@ const struct mgo_metric_def mgo_metric_defs[MGO_M_FAMILIES] = {
 	[MGO_M_LAUNCHER_REFUSALS] = {"mgo_launcher_refusals_total",
 				     "Acts the launcher refused after reading the objects they are about, by the check that failed.",
 				     MGO_METRIC_COUNTER, false, L, 1, {"check"}},
+	[MGO_M_LAUNCHER_SHED] = {"mgo_launcher_acts_shed_total",
+				 "Acts the launcher did not take because it held gathers.maxPendingActs already; the watcher sends them again.",
+				 MGO_METRIC_COUNTER, false, L, 0, {0}},
+	[MGO_M_LAUNCHER_HELD] = {"mgo_launcher_held_launches",
+				 "Launches waiting because their namespace runs gathers.maxRunningPerNamespace gathers (their MustGathers say Queued, NamespaceLimit).",
+				 MGO_METRIC_GAUGE, false, L, 0, {0}},
 };
 
 #undef W

@@ -368,6 +368,23 @@ size_t mgo_test_buf_append(char *data, size_t size, size_t n, void *arg)
 	return size * n;
 }
 
+void testenv_curl_tls(const struct testenv *env, void *easy)
+{
+	CURL *c = easy;
+
+	curl_easy_setopt(c, CURLOPT_CAINFO, env->ca);
+	if (env->client_cert_pem && env->client_key_pem) {
+		struct curl_blob cert = {env->client_cert_pem, strlen(env->client_cert_pem),
+					 CURL_BLOB_NOCOPY};
+		struct curl_blob key = {env->client_key_pem, strlen(env->client_key_pem),
+					CURL_BLOB_NOCOPY};
+		curl_easy_setopt(c, CURLOPT_SSLCERT_BLOB, &cert);
+		curl_easy_setopt(c, CURLOPT_SSLCERTTYPE, "PEM");
+		curl_easy_setopt(c, CURLOPT_SSLKEY_BLOB, &key);
+		curl_easy_setopt(c, CURLOPT_SSLKEYTYPE, "PEM");
+	}
+}
+
 void testenv_request(const struct testenv *env, const char *token, const char *method,
 		     const char *path, const char *content_type, const char *body,
 		     struct testenv_resp *out)
@@ -390,17 +407,7 @@ void testenv_request(const struct testenv *env, const char *token, const char *m
 	h = curl_slist_append(h, line);
 	h = curl_slist_append(h, "Accept: application/json");
 	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_CAINFO, env->ca);
-	if (env->client_cert_pem && env->client_key_pem) {
-		struct curl_blob cert = {env->client_cert_pem, strlen(env->client_cert_pem),
-					 CURL_BLOB_NOCOPY};
-		struct curl_blob key = {env->client_key_pem, strlen(env->client_key_pem),
-					CURL_BLOB_NOCOPY};
-		curl_easy_setopt(c, CURLOPT_SSLCERT_BLOB, &cert);
-		curl_easy_setopt(c, CURLOPT_SSLCERTTYPE, "PEM");
-		curl_easy_setopt(c, CURLOPT_SSLKEY_BLOB, &key);
-		curl_easy_setopt(c, CURLOPT_SSLKEYTYPE, "PEM");
-	}
+	testenv_curl_tls(env, c);
 	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, mgo_test_buf_append);

@@ -96,6 +96,11 @@ void testenv_request(const struct testenv *env, const char *token, const char *m
 		     struct testenv_resp *out);
 void testenv_resp_free(struct testenv_resp *r);
 
+/* Sets a libcurl easy handle (a CURL *) up to trust env's CA and, where env
+ * has one, to present its client certificate: what every request to the
+ * server needs besides its own URL, method and headers. */
+void testenv_curl_tls(const struct testenv *env, void *easy);
+
 /* A growing NUL-ended buffer, and curl's write callback that appends to
  * one (CURLOPT_WRITEDATA: the buffer); p is NULL until something arrives.
  * The caller frees p. */

@@ -47,11 +47,13 @@
  *                    (absent: its current-context).
  *                    Paths must be absolute. Either form may add
  *     qps, burst     the client-side rate limit of that process's API
- *                    requests: qps 1..1000 (default 20) a second, bursts of
- *                    1..2000 (default 40). A launch costs the launcher
- *                    about 4 requests and a finish 5, so its qps bounds how
- *                    fast a burst of MustGathers is worked off
- *                    (bench/REPORT.md).
+ *                    requests: qps 1..1000 (default 500) a second, bursts
+ *                    of 1..2000 (default 1000). A launch costs the
+ *                    launcher about 4 requests and a finish 5: the default
+ *                    keeps up with 50 MustGathers a second
+ *                    (bench/REPORT.md); the API server's Priority and
+ *                    Fairness protects it, and its 429s with Retry-After
+ *                    pause the client.
  *   supervisor       optional mapping: how mgo-supervisor runs the three
  *                    processes (all in milliseconds but crashLoopLimit). The
  *                    children read it too: they heartbeat at its interval.
@@ -78,6 +80,18 @@
  *                    listens has no resolver), default 0.0.0.0.
  *     port           0..65535, default 8080; 0 takes any free port, which
  *                    mgo-health logs (health.listening) once bound.
+ *   gathers          optional mapping: how many gathers the launcher runs
+ *                    and how many acts it holds (docs/install.md, "Fair
+ *                    service").
+ *     maxRunningPerNamespace  1..100000, default 10: gathers (Jobs not yet
+ *                    Complete or Failed) running at once in one namespace;
+ *                    a launch past it waits, its MustGather saying so
+ *                    (condition Queued, reason NamespaceLimit).
+ *     maxPendingActs 64..1000000, default 10000: acts the launcher holds at
+ *                    once (queued, running, or waiting for their
+ *                    namespace); past it an act is refused, logged
+ *                    (launcher.acts_full) and counted, and the watcher
+ *                    sends it again later.
  *   tokens           optional mapping: the roles' tokens are minted, not
  *                    mounted. mgo-supervisor then runs mgo-tokens first,
  *                    which asks the TokenRequest API for each role's token
@@ -124,8 +138,8 @@ struct mgo_cfg_supervisor {
 };
 
 /* The API client's rate limit per process (mgo/kube.h's defaults). */
-#define MGO_CFG_QPS 20
-#define MGO_CFG_BURST 40
+#define MGO_CFG_QPS 500
+#define MGO_CFG_BURST 1000
 
 #define MGO_CFG_HEALTH_ADDRESS "0.0.0.0"
 #define MGO_CFG_HEALTH_PORT 8080
@@ -134,6 +148,15 @@ struct mgo_cfg_supervisor {
 struct mgo_cfg_health {
 	char *address;            /* an IP literal, checked with inet_pton */
 	unsigned port;
+};
+
+#define MGO_CFG_MAX_RUNNING_PER_NS 10
+#define MGO_CFG_MAX_PENDING_ACTS 10000
+
+/* The launcher's fairness; see the `gathers` key above. */
+struct mgo_cfg_gathers {
+	unsigned max_running_per_ns;
+	unsigned max_pending_acts;
 };
 
 /* One role's credentials: token_file set, or kubeconfig set, never both. */
@@ -178,6 +201,7 @@ struct mgo_config {
 	struct mgo_cfg_role launcher;
 	struct mgo_cfg_supervisor supervisor;
 	struct mgo_cfg_health health;
+	struct mgo_cfg_gathers gathers;
 	struct mgo_cfg_tokens tokens;
 };
 

@@ -7,7 +7,8 @@
  * start and cancel other requests; they must not free the client.
  *
  * What the client does for every caller: a token bucket (queues, never
- * fails), Retry-After on 429, exponential backoff with jitter for retry-safe
+ * fails), Retry-After on 429 (the request waits it out and nothing else
+ * but MGO_KUBE_F_PRIORITY starts meanwhile), exponential backoff with jitter for retry-safe
  * requests on 5xx and transport errors, the bearer token re-read from its
  * file every minute, bounded JSON bodies, and Kubernetes `Status` errors
  * turned into a struct mgo_kube_error. Nothing it logs carries a credential. */
@@ -114,8 +115,8 @@ size_t mgo_kube_list_items_within(const char *body, size_t len);
 
 /* Zero fields take the defaults in brackets. */
 struct mgo_kube_client_opts {
-	double qps;                     /* [20] requests a second; < 0: unlimited */
-	unsigned burst;                 /* [40] */
+	double qps;                     /* [500] requests a second; < 0: unlimited */
+	unsigned burst;                 /* [1000] */
 	unsigned max_retries;           /* [8] retries after the first attempt */
 	unsigned max_inflight;          /* [32] requests (watches aside) in flight
 					 * at once; more wait their turn. Over

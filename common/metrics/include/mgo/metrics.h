@@ -47,6 +47,8 @@ enum mgo_metric_family {
 	MGO_M_RECONCILE_SECONDS,
 	MGO_M_LEASE_LEADER,     /* launcher: 1 leader, 0 standby; absent before known */
 	MGO_M_LAUNCHER_REFUSALS,/* launcher: {check} acts refused (docs/monitor.md) */
+	MGO_M_LAUNCHER_SHED,    /* launcher: acts not taken, gathers.maxPendingActs reached */
+	MGO_M_LAUNCHER_HELD,    /* launcher: launches waiting for their namespace's limit */
 	MGO_M_FAMILIES,
 };
 
