@@ -129,7 +129,11 @@ Test(deploy, the_launcher_acts_within_its_rules)
 			  "\"message\":\"m\",\"type\":\"Normal\"}", NULL), 201);
 	cr_assert_eq(call(LAUNCHER, "DELETE", JOBS "/mg1", NULL,
 			  "{\"propagationPolicy\":\"Background\"}", NULL), 200);
-	cr_assert_eq(call(LAUNCHER, "GET", JOBS, NULL, NULL, NULL), 403, "no list");
+	/* it lists and watches the Jobs to count running gathers per namespace
+	 * (gathers.maxRunningPerNamespace), but changes none in place */
+	cr_assert_eq(call(LAUNCHER, "GET", JOBS, NULL, NULL, NULL), 200, "list");
+	cr_assert_eq(call(LAUNCHER, "PATCH", JOBS "/mg1", "application/merge-patch+json",
+			  "{\"spec\":{}}", NULL), 403, "no patch");
 	/* its lease: create any, then only the named one */
 	cr_assert_eq(call(LAUNCHER, "POST",
 			  "/apis/coordination.k8s.io/v1/namespaces/must-gather-operator/leases",
