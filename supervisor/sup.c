@@ -6,6 +6,7 @@
 #include <getopt.h>
 #include <jansson.h>
 #include <libgen.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -290,6 +291,9 @@ void mgo_sup_child_ready(struct mgo_sup *s)
 	}
 	if (all && !s->stopping && !s->ready_logged) {
 		s->ready_logged = true;
+		/* start-up's freed heap back to the kernel, as each child does
+		 * at its readiness (mgo_supervised_ready) */
+		(void)malloc_trim(0);
 		mgo_info("supervisor.ready", "%s", s->n_kids == MGO_SUP_CHILDREN
 			 ? "health, tokens, validator, launcher and watcher are ready"
 			 : "health, validator, launcher and watcher are ready");
