@@ -3,7 +3,7 @@
 # Debian bookworm root that holds only the compiler, CMake, pkg-config and the
 # development packages of the operator's runtime libraries: no Criterion, no
 # libmicrohttpd, no valgrind, no clang. Shows that a packager needs nothing
-# the tests use (docs/hacking.md, "Building without the tests").
+# the tests use (docs/hacking.md, "Building and testing").
 #
 #   bash scripts/minimal-build.sh [COMMIT]      (as root; needs Debian's mirror)
 #
