@@ -213,6 +213,18 @@ json_t *cluster_create(const struct cluster *c, const char *path, json_t *body)
 	return resp;
 }
 
+void cluster_create_pvc(const struct cluster *c, const char *name)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "/api/v1/namespaces/%s/persistentvolumeclaims", c->ns);
+	json_decref(cluster_create(
+		c, path,
+		json_pack("{s:s, s:s, s:{s:s}, s:{s:[s], s:{s:{s:s}}}}", "apiVersion", "v1", "kind",
+			  "PersistentVolumeClaim", "metadata", "name", name, "spec", "accessModes",
+			  "ReadWriteOnce", "resources", "requests", "storage", "1Gi")));
+}
+
 void cluster_delete(const struct cluster *c, const char *path)
 {
 	json_t *resp = NULL;

@@ -243,6 +243,10 @@ json_t *cluster_events(const struct cluster *c, const char *mg_name);
 void cluster_create_mgs(const struct cluster *c, const char *ns, const char *prefix, size_t n,
 			const char *spec_json);
 
+/* Creates PersistentVolumeClaim `name` (1 GiB, ReadWriteOnce) in the test's
+ * namespace; a real cluster may leave it Pending without a default class. */
+void cluster_create_pvc(const struct cluster *c, const char *name);
+
 /* A second namespace of the test's ("<ns>-b"), with its default
  * ServiceAccount; deleted with the test's in external mode. Its name. */
 const char *cluster_second_namespace(struct cluster *c);

@@ -88,12 +88,16 @@ static const char *gather_sub_path(const json_t *job)
 
 Test(spec, two_runs_on_one_claim_write_to_different_folders)
 {
-	/* The test API server has no PersistentVolumeClaims and the operator does
-	 * not require the claim to exist before the Job: the pod waits for it. */
 	static const char pvc[] = "{\"storage\":{\"type\":\"PersistentVolume\",\"persistentVolume\":"
 				  "{\"claim\":{\"name\":\"shared\"},\"subPath\":\"runs\"}}}";
-	json_t *a = launch("first", pvc), *b = launch("second", pvc);
-	const char *pa = gather_sub_path(a), *pb = gather_sub_path(b);
+	json_t *a, *b;
+	const char *pa, *pb;
+
+	cluster_create_pvc(&cl, "shared");
+	a = launch("first", pvc);
+	b = launch("second", pvc);
+	pa = gather_sub_path(a);
+	pb = gather_sub_path(b);
 
 	cr_expect_str_eq(cl_str(json_array_get(cl_at(a, "spec.template.spec.volumes"), 0),
 				"persistentVolumeClaim.claimName"),
@@ -150,6 +154,29 @@ Test(spec, missing_service_account_fails_naming_it)
 	create_sa("gatherer");
 	job = launch("withsa", "{\"serviceAccountRef\":{\"name\":\"gatherer\"}}");
 	cr_expect_str_eq(cl_str(job, "spec.template.spec.serviceAccountName"), "gatherer");
+	json_decref(job);
+}
+
+Test(spec, missing_claim_fails_naming_it)
+{
+	static const char spec[] = "{\"storage\":{\"type\":\"PersistentVolume\","
+				   "\"persistentVolume\":{\"claim\":{\"name\":\"nowhere\"}}}}";
+	char path[512], *msg;
+	json_t *job;
+
+	json_decref(cluster_create_mg(&cl, "noclaim", spec));
+	msg = refused("noclaim", "InvalidSpec");
+	cr_expect(strstr(msg, "PersistentVolumeClaim nowhere not found"), "message: %s", msg);
+	cr_expect_eq(cluster_api(&cl, "GET", cl_job_path(&cl, "noclaim", path), NULL, NULL, NULL),
+		     404);
+	free(msg);
+
+	/* once the claim exists, a MustGather naming it runs on it */
+	cluster_create_pvc(&cl, "nowhere");
+	job = launch("withclaim", spec);
+	cr_expect_str_eq(cl_str(json_array_get(cl_at(job, "spec.template.spec.volumes"), 0),
+				"persistentVolumeClaim.claimName"),
+			 "nowhere");
 	json_decref(job);
 }
 

@@ -361,8 +361,7 @@ static int check_storage(const struct mgo_observe *obs, const char **reason, cha
 			    s->pvc_subpath);
 	if (obs->pvc == MGO_PRESENCE_ABSENT)
 		return deny(reason, MGO_REASON_INVALID_SPEC, msg, msglen,
-			    "spec.storage.persistentVolume.claim.name: PersistentVolumeClaim %s not "
-			    "found in namespace %s",
+			    MGO_DENY_CLAIM_MISSING "%s not found in namespace %s",
 			    s->pvc_claim, obs->mg.ns ? obs->mg.ns : "");
 	return 0;
 }
