@@ -188,7 +188,7 @@ void cluster_set_allowlist(const struct cluster *c, const char *const images[]);
 json_t *cluster_wait_allowlist_status(const struct cluster *c, json_int_t invalid);
 
 /* Creates MustGather `name` with the spec given as JSON text ("{}" for
- * none); returns the created object. */
+ * an empty one, NULL for none at all); returns the created object. */
 json_t *cluster_create_mg(const struct cluster *c, const char *name, const char *spec_json);
 /* The MustGather's metadata.uid (a pointer into obj). */
 const char *cl_uid(const json_t *obj);

@@ -211,3 +211,57 @@ Test(spec, service_account_seen_late_is_still_found)
 	cr_expect_str_eq(cl_str(job, "spec.template.spec.serviceAccountName"), "fresh");
 	json_decref(job);
 }
+
+/* A MustGather created without spec cannot be given one later: a server
+ * enforcing the CRD's CEL refuses the update (422); one that does not (the
+ * test API server evaluates no CEL in CRD schemas) lets it through, and
+ * the operator then fails it rather than run the later spec. The operator
+ * is stopped meanwhile, so that it first sees the MustGather with its
+ * later spec, or none. */
+Test(spec, spec_cannot_be_added_after_creation)
+{
+	json_t *body = json_pack("{s:{s:{s:s}}}", "spec", "serviceAccountRef", "name", "gatherer");
+	json_t *resp = NULL, *job;
+	char path[512], *msg;
+	long code;
+
+	cluster_procs_stop(&cl);
+	json_decref(cluster_create_mg(&cl, "late", NULL));
+	code = cluster_api(&cl, "PATCH", cl_mg_path(&cl, "late", path),
+			   "application/merge-patch+json", body, &resp);
+	json_decref(body);
+	cluster_procs_start(&cl);
+	if (code == 422) {
+		cr_expect(strstr(cl_str(resp, "message"), "spec cannot be added"), "%s",
+			  cl_str(resp, "message"));
+		/* the first spec (none) runs */
+		job = cluster_wait_job(&cl, "late");
+		cr_expect_str_eq(cl_str(job, "spec.template.spec.serviceAccountName"), "default");
+		json_decref(job);
+	} else {
+		cr_assert_eq(code, 200, "PATCH: %ld", code);
+		cr_assert(!cl.external, "the external server let spec be added: %ld", code);
+		msg = refused("late", "InvalidSpec");
+		cr_expect(strstr(msg, "changed after creation"), "message: %s", msg);
+		cr_expect_eq(cluster_api(&cl, "GET", cl_job_path(&cl, "late", path), NULL, NULL,
+					 NULL),
+			     404);
+		free(msg);
+	}
+	json_decref(resp);
+}
+
+/* The operator's own namespace is refused like the platform's (where the
+ * admission policies are not installed, the validator is what refuses). */
+Test(spec, operator_namespace_is_refused)
+{
+	char name[128], path[512], *msg;
+
+	snprintf(name, sizeof(name), "%s/in-operator-ns", CL_OPERATOR_NS);
+	json_decref(cluster_create_mg(&cl, name, "{}"));
+	msg = refused(name, "InvalidSpec");
+	cr_expect(strstr(msg, "operator's own namespace"), "message: %s", msg);
+	cr_expect_eq(cluster_api(&cl, "GET", cl_job_path(&cl, name, path), NULL, NULL, NULL), 404);
+	cluster_delete(&cl, cl_mg_path(&cl, name, path));
+	free(msg);
+}
