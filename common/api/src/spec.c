@@ -432,8 +432,10 @@ int mgo_validate_spec(const struct mgo_policy *policy, const struct mgo_observe 
 	*reason = NULL;
 	/* the spec is fixed at creation (the CRD's CEL: immutable, and neither
 	 * added nor removed later); a generation past 1 means an API server
-	 * that did not enforce that changed it, and no spec but the first runs */
-	if (obs->mg.generation > 1)
+	 * that did not enforce that changed it, and no spec but the first runs
+	 * (a deletion counts too: kube bumps the generation as it sets
+	 * deletionTimestamp; nothing launches for a dying one anyway) */
+	if (obs->mg.generation > 1 && !obs->mg.deleting)
 		return deny(reason, MGO_REASON_INVALID_SPEC, msg, msglen,
 			    "spec was changed after creation (metadata.generation %" PRId64 "); "
 			    "the spec is fixed when a MustGather is created: create a new one",
