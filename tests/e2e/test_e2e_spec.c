@@ -180,19 +180,28 @@ Test(spec, missing_claim_fails_naming_it)
 	json_decref(job);
 }
 
-Test(spec, operator_service_account_is_refused)
+/* MustGather `base` in the operator's namespace with `spec` fails with
+ * InvalidSpec, a message holding both needles, and no Job. */
+static void refused_in_operator_ns(const char *base, const char *spec, const char *needle,
+				   const char *needle2)
 {
 	char name[128], path[512], *msg;
 
-	/* the operator's own account, in the operator's namespace: a gather
-	 * running as it would hold the launcher's power */
-	snprintf(name, sizeof(name), "%s/as-launcher", CL_OPERATOR_NS);
-	json_decref(cluster_create_mg(&cl, name, "{\"serviceAccountRef\":{\"name\":\"mgo-launcher\"}}"));
+	snprintf(name, sizeof(name), "%s/%s", CL_OPERATOR_NS, base);
+	json_decref(cluster_create_mg(&cl, name, spec));
 	msg = refused(name, "InvalidSpec");
-	cr_expect(strstr(msg, "mgo-launcher") && strstr(msg, "operator"), "message: %s", msg);
+	cr_expect(strstr(msg, needle) && strstr(msg, needle2), "message: %s", msg);
 	cr_expect_eq(cluster_api(&cl, "GET", cl_job_path(&cl, name, path), NULL, NULL, NULL), 404);
 	cluster_delete(&cl, cl_mg_path(&cl, name, path));
 	free(msg);
+}
+
+Test(spec, operator_service_account_is_refused)
+{
+	/* the operator's own account, in the operator's namespace: a gather
+	 * running as it would hold the launcher's power */
+	refused_in_operator_ns("as-launcher", "{\"serviceAccountRef\":{\"name\":\"mgo-launcher\"}}",
+			       "mgo-launcher", "operator");
 }
 
 Test(spec, service_account_seen_late_is_still_found)
@@ -255,13 +264,5 @@ Test(spec, spec_cannot_be_added_after_creation)
  * admission policies are not installed, the validator is what refuses). */
 Test(spec, operator_namespace_is_refused)
 {
-	char name[128], path[512], *msg;
-
-	snprintf(name, sizeof(name), "%s/in-operator-ns", CL_OPERATOR_NS);
-	json_decref(cluster_create_mg(&cl, name, "{}"));
-	msg = refused(name, "InvalidSpec");
-	cr_expect(strstr(msg, "operator's own namespace"), "message: %s", msg);
-	cr_expect_eq(cluster_api(&cl, "GET", cl_job_path(&cl, name, path), NULL, NULL, NULL), 404);
-	cluster_delete(&cl, cl_mg_path(&cl, name, path));
-	free(msg);
+	refused_in_operator_ns("in-operator-ns", "{}", "operator's own namespace", "");
 }
