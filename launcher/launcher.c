@@ -27,6 +27,7 @@ static const struct mgo_kube_resource res_allowlist = {"operator.openshift.io", 
 						       "mustgatherimages", false};
 static const struct mgo_kube_resource res_jobs = {"batch", "v1", "jobs", true};
 static const struct mgo_kube_resource res_events = {"", "v1", "events", true};
+static const struct mgo_kube_resource res_pvcs = {"", "v1", "persistentvolumeclaims", true};
 
 /* Acts carrying out their steps at once: each has one request in flight at
  * most, so this keeps the client's own FIFO short (within its cap on
@@ -49,6 +50,7 @@ enum step {
 	STEP_READ_ALLOWLIST,    /* GET MustGatherImage/cluster when the watch of it
 				   cannot answer (not synced, or behind the act) */
 	STEP_READ_JOB,          /* GET the Job to delete or to finish: ours? */
+	STEP_READ_CLAIM,        /* GET the claim a denial says is missing */
 	STEP_STATUS,            /* merge-patch /status, conditional on resourceVersion;
 				   skipped when it would change nothing a user sees */
 	STEP_CREATE_JOB,        /* create the Job; AlreadyExists -> STEP_VERIFY_JOB */
@@ -68,7 +70,8 @@ static const struct act_rule {
 	enum step steps[6];
 } act_rules[] = {
 	{MGO_ACT_LAUNCH, {STEP_READ_MG, STEP_ADMIT, STEP_STATUS, STEP_CREATE_JOB, STEP_EVENT}},
-	{MGO_ACT_DENY, {STEP_READ_MG, STEP_READ_JOB, STEP_STATUS, STEP_EVENT, STEP_DELETE_JOB}},
+	{MGO_ACT_DENY, {STEP_READ_MG, STEP_READ_CLAIM, STEP_READ_JOB, STEP_STATUS, STEP_EVENT,
+			STEP_DELETE_JOB}},
 	{MGO_ACT_FINISH, {STEP_READ_MG, STEP_READ_JOB, STEP_STATUS, STEP_EVENT, STEP_DELETE_JOB}},
 	{MGO_ACT_CLEANUP, {STEP_READ_MG, STEP_READ_JOB, STEP_DELETE_JOB}},
 	{MGO_ACT_ALLOWLIST_STATUS, {STEP_READ_ALLOWLIST, STEP_ALLOWLIST_STATUS}},
@@ -113,6 +116,7 @@ struct exec {
 	struct mgo_kube_req *req;       /* that request; NULL between steps */
 	char job_name[80];              /* the launcher's own name for the Job */
 	bool job_gone;                  /* STEP_READ_JOB found none: nothing to delete */
+	char claim[MGO_NAME_MAX + 1];   /* STEP_READ_CLAIM's */
 	char result[768];
 	json_t *mg;                     /* the MustGather as last read or written */
 	/* name_taken_rule's act: a denial of the launch's MustGather, its
@@ -613,6 +617,13 @@ static void on_step(void *ctx, const struct mgo_kube_result *res)
 		if (!checked(e, mgo_monitor_check_job(a, err ? NULL : res->body, &why), &why))
 			return;
 		break;
+	case STEP_READ_CLAIM:
+		if (err && code != 404)
+			return stop(e, err, "PersistentVolumeClaim read");
+		v = mgo_monitor_check_claim(a, e->claim, err ? NULL : res->body, &why);
+		if (!checked(e, v, &why))
+			return;
+		break;
 	case STEP_HOLD:
 		if (status_failed(e, err, "status (Queued)"))
 			return;
@@ -746,6 +757,17 @@ static int start_step(struct exec *e, enum step step)
 			return 1;
 		rc = mgo_kube_get(l->client, &res_jobs, a->ns, e->job_name, on_step, e, NULL);
 		break;
+	case STEP_READ_CLAIM: {
+		const char *claim;
+		struct mgo_refusal why;
+		int v = mgo_monitor_claim_to_read(a, e->mg, &claim, &why);
+
+		if (v != MGO_MONITOR_OK || !claim)
+			return checked(e, v, &why) ? 1 : 0;
+		snprintf(e->claim, sizeof(e->claim), "%s", claim);
+		rc = mgo_kube_get(l->client, &res_pvcs, a->ns, e->claim, on_step, e, NULL);
+		break;
+	}
 	case STEP_STATUS:
 		body = mgo_status_patch(a, e->job_name, now, current);
 		if (body && e->mg && !mgo_status_patch_changes(body, current)) {
@@ -813,6 +835,7 @@ static const char *const step_names[] = {
 	[STEP_ALLOWLIST_STATUS] = "allowlist status", [STEP_READ_MG] = "MustGather read",
 	[STEP_ADMIT] = "admission", [STEP_HOLD] = "status (Queued)",
 	[STEP_READ_ALLOWLIST] = "MustGatherImage read", [STEP_READ_JOB] = "Job read",
+	[STEP_READ_CLAIM] = "PersistentVolumeClaim read",
 };
 
 static void run(struct exec *e)

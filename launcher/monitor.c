@@ -341,6 +341,46 @@ int mgo_monitor_check_job(const struct mgo_act *act, const json_t *job, struct m
 	return MGO_MONITOR_OK;
 }
 
+/* ---- a denial for a missing claim ---- */
+
+int mgo_monitor_claim_to_read(const struct mgo_act *act, const json_t *mg, const char **claim,
+			      struct mgo_refusal *why)
+{
+	const size_t n = strlen(MGO_DENY_CLAIM_MISSING);
+	const char *said, *end;
+	int rc;
+
+	memset(why, 0, sizeof(*why));
+	*claim = NULL;
+	if (act->kind != MGO_ACT_DENY || !same(act->reason, MGO_REASON_INVALID_SPEC) ||
+	    !act->message || strncmp(act->message, MGO_DENY_CLAIM_MISSING, n) != 0)
+		return MGO_MONITOR_OK;
+	said = act->message + n;
+	end = strchr(said, ' ');
+	*claim = json_string_value(json_object_get(
+		json_object_get(json_object_get(json_object_get(json_object_get(mg, "spec"),
+								"storage"),
+						"persistentVolume"),
+				"claim"),
+		"name"));
+	if ((!*claim || !end || strlen(*claim) != (size_t)(end - said) ||
+	     strncmp(*claim, said, (size_t)(end - said)) != 0) &&
+	    (rc = refuse(why, "pvc_claim", "the act says a claim is missing (%.300s), the spec "
+			 "names claim %.253s", act->message, or_unset(*claim))))
+		return rc;
+	return MGO_MONITOR_OK;
+}
+
+int mgo_monitor_check_claim(const struct mgo_act *act, const char *claim, const json_t *pvc,
+			    struct mgo_refusal *why)
+{
+	memset(why, 0, sizeof(*why));
+	if (pvc)
+		return refuse(why, "pvc_claim", "the act says PersistentVolumeClaim %.253s is "
+			      "missing; it exists in namespace %.63s", claim, act->ns);
+	return MGO_MONITOR_OK;
+}
+
 /* ---- MustGatherImage/cluster's status ---- */
 
 static int compare_invalid(const struct mgo_act *got, const struct mgo_act *want,

@@ -54,6 +54,19 @@ int mgo_monitor_check_mg(const struct mgo_policy *policy, const struct mgo_act *
  * MGO_MONITOR_GONE, but refused for a FINISH that claims success. */
 int mgo_monitor_check_job(const struct mgo_act *act, const json_t *job, struct mgo_refusal *why);
 
+/* A DENY saying that the claim its MustGather's storage names does not
+ * exist (InvalidSpec, MGO_DENY_CLAIM_MISSING): *claim is set to that claim
+ * as `mg` (the MustGather read back) names it, for the launcher to read;
+ * NULL when the act says no such thing. Refused when the spec names no
+ * claim, or another than the message does. */
+int mgo_monitor_claim_to_read(const struct mgo_act *act, const json_t *mg, const char **claim,
+			      struct mgo_refusal *why);
+
+/* That claim read back from the act's namespace (NULL: 404): refused when it
+ * exists, as the denial said it does not. */
+int mgo_monitor_check_claim(const struct mgo_act *act, const char *claim, const json_t *pvc,
+			    struct mgo_refusal *why);
+
 /* An ALLOWLIST_STATUS act against MustGatherImage/cluster read back: the
  * name is "cluster", the UID and generation are the object's, and the
  * malformed entries and their messages are exactly what

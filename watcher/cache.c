@@ -54,6 +54,7 @@ struct node {
 	uint8_t flags;
 	uint8_t phase;          /* MG: enum mgo_mg_phase; Job: enum mgo_job_phase */
 	uint8_t sa;             /* MG: enum mgo_presence of its ServiceAccount */
+	uint8_t pvc;            /* MG: enum mgo_presence of its storage claim */
 	uint16_t name_off, rv_off;
 	char data[];            /* ns "\0" name "\0" rv "\0" (MG), ns "\0" name "\0" (Job), ns (Pod) */
 };
@@ -270,6 +271,7 @@ static void replace(struct mgo_wcache *c, struct node *n, struct node *fresh)
 	fresh->flags |= n->flags & F_SEEN;
 	fresh->phase = n->phase;
 	fresh->sa = n->sa;
+	fresh->pvc = n->pvc;
 	free(n);
 }
 
@@ -406,6 +408,9 @@ static int store_mg(struct mgo_wcache *c, struct mgo_mg mg, char *err, size_t er
 	    !same_str(((struct mg_detail *)n->detail)->spec.service_account,
 		      mg.spec.service_account))
 		n->sa = MGO_PRESENCE_UNKNOWN;
+	if (seen && n->detail &&
+	    !same_str(((struct mg_detail *)n->detail)->spec.pvc_claim, mg.spec.pvc_claim))
+		n->pvc = MGO_PRESENCE_UNKNOWN;
 	detail_free(n);
 	n->u.generation = mg.generation;
 	n->phase = (uint8_t)mg.phase;
@@ -463,7 +468,7 @@ void mgo_wcache_mg_del(struct mgo_wcache *c, const json_t *obj)
 	/* its Job goes with it (ownerReference GC) and is forgotten with its
 	 * own event; nothing to observe now */
 	n->flags &= (uint8_t)~F_SEEN;
-	n->sa = MGO_PRESENCE_UNKNOWN;
+	n->sa = n->pvc = MGO_PRESENCE_UNKNOWN;
 	detail_free(n);
 	c->mgs--;
 	maybe_free(c, n);
@@ -476,6 +481,16 @@ void mgo_wcache_sa_set(struct mgo_wcache *c, const char *uid, enum mgo_presence 
 	if (!n || !(n->flags & F_SEEN) || n->sa == sa)
 		return;
 	n->sa = (uint8_t)sa;
+	touch(c, n->uid);
+}
+
+void mgo_wcache_pvc_set(struct mgo_wcache *c, const char *uid, enum mgo_presence pvc)
+{
+	struct node *n = lookup(c, K_MG, uid);
+
+	if (!n || !(n->flags & F_SEEN) || n->pvc == pvc)
+		return;
+	n->pvc = (uint8_t)pvc;
 	touch(c, n->uid);
 }
 
@@ -759,7 +774,7 @@ bool mgo_wcache_observe(const struct mgo_wcache *c, const char *uid, struct mgo_
 	out->allowlist.uid = out->allowlist.resource_version = NULL;
 	out->allowlist.observed_generation = 0;
 	out->service_account = (enum mgo_presence)n->sa;
-	out->pvc = MGO_PRESENCE_UNKNOWN;
+	out->pvc = (enum mgo_presence)n->pvc;
 	out->job.gather_exit = out->job.upload_exit = -1;
 	if (job) {
 		out->job.phase = (enum mgo_job_phase)job->phase;

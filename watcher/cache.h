@@ -47,6 +47,9 @@ void mgo_wcache_pod_del(struct mgo_wcache *c, const json_t *obj);
  * observation needs it). UNKNOWN until set, and again if the spec names
  * another account. Touches the MustGather when it changes. */
 void mgo_wcache_sa_set(struct mgo_wcache *c, const char *uid, enum mgo_presence sa);
+/* The same for the PersistentVolumeClaim its storage names (UNKNOWN again
+ * if the spec names another claim). */
+void mgo_wcache_pvc_set(struct mgo_wcache *c, const char *uid, enum mgo_presence pvc);
 
 /* Fills *out with the observation of MustGather `uid`, borrowing every string
  * from the cache (valid until the next change; do not free). Returns false

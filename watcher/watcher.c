@@ -31,6 +31,7 @@ struct pending {
 	uint64_t sa_seen;               /* ServiceAccount reads started before it was seen */
 	bool pods_ok;
 	struct mgo_kube_req *pods_req;  /* the fresh list of its pods */
+	struct mgo_kube_req *pvc_req;   /* the read of the claim its storage names */
 	int settled;                    /* the phase waited for its Job once; -1: none */
 	UT_hash_handle hh;
 };
@@ -56,6 +57,7 @@ static const struct mgo_kube_resource res_jobs = {"batch", "v1", "jobs", true};
 static const struct mgo_kube_resource res_pods = {"", "v1", "pods", true};
 /* read one at a time, never listed: see "fresh reads" */
 static const struct mgo_kube_resource res_sas = {"", "v1", "serviceaccounts", true};
+static const struct mgo_kube_resource res_pvcs = {"", "v1", "persistentvolumeclaims", true};
 
 /* What each informer lists and watches. */
 static const struct mgo_kube_resource *const inf_resources[MGO_INF_N] = {
@@ -89,6 +91,8 @@ static void pending_drop(struct mgo_watcher *w, struct pending *p)
 {
 	if (p->pods_req)
 		mgo_kube_cancel(p->pods_req);
+	if (p->pvc_req)
+		mgo_kube_cancel(p->pvc_req);
 	HASH_DEL(w->pending, p);
 	mgo_timer_remove(p->timer);
 	free(p->uid);
@@ -142,7 +146,13 @@ static struct pending *pending_get(struct mgo_watcher *w, const char *uid)
  * One read of an account in flight serves every MustGather naming it that
  * was seen before the read started; those seen later wait for the next, so
  * a burst in one namespace costs a few reads, not one each (200 MustGathers
- * naming "default" at once: 47 reads, against the client's 20 a second). */
+ * naming "default" at once: 47 reads, against the client's 20 a second).
+ *
+ * PersistentVolumeClaims likewise: the one a MustGather's storage names is
+ * read with a GET before it may launch (mgo_wcache_pvc_set), so a claim that
+ * does not exist fails it with InvalidSpec instead of a pod that waits for
+ * the volume forever. Claims are named by few MustGathers, so each reads its
+ * own. */
 
 static void observe(struct mgo_watcher *w, const char *uid, bool again);
 
@@ -336,6 +346,22 @@ static void pods_read(struct mgo_watcher *w, struct pending *p, const char *ns)
 		mgo_timer_start(p->timer, w->first_resend_ms);
 }
 
+static void on_pvc_read(void *ctx, const struct mgo_kube_result *res)
+{
+	struct pending *p = ctx;
+
+	p->pvc_req = NULL;
+	if (res->error && res->error->http_code != 404) {
+		mgo_warn("watcher.fresh_read", "cannot read the claim of %s: %s %s", p->uid,
+			 res->error->reason, res->error->message);
+		mgo_timer_start(p->timer, p->w->first_resend_ms);
+		return;
+	}
+	/* touches the MustGather, which observes with it */
+	mgo_wcache_pvc_set(p->w->cache, p->uid,
+			   res->error ? MGO_PRESENCE_ABSENT : MGO_PRESENCE_PRESENT);
+}
+
 /* Whether the observation may be sent now; if not, the reads that will
  * allow it are under way. */
 static bool premises_confirmed(struct mgo_watcher *w, struct pending *p,
@@ -360,6 +386,14 @@ static bool premises_confirmed(struct mgo_watcher *w, struct pending *p,
 		const char *sa = o->mg.spec.service_account ? o->mg.spec.service_account : "default";
 		if (!p->sa_wait)
 			sa_read(w, p, o->mg.ns, sa);
+		ok = false;
+	}
+	if (o->mg.spec.pvc_claim && o->pvc == MGO_PRESENCE_UNKNOWN &&
+	    (o->mg.phase == MGO_MG_NEW || o->job.phase == MGO_JOB_NONE)) {
+		if (!p->pvc_req &&
+		    mgo_kube_get(w->client, &res_pvcs, o->mg.ns, o->mg.spec.pvc_claim, on_pvc_read,
+				 p, &p->pvc_req) != 0)
+			mgo_timer_start(p->timer, w->first_resend_ms);
 		ok = false;
 	}
 	if (o->job.phase == MGO_JOB_FAILED && !p->pods_ok) {

@@ -796,6 +796,19 @@ static struct tas_restype serviceaccounts = {
 	.short_names = sa_short, .verbs = std_verbs,
 };
 
+/* PersistentVolumeClaims are only stored: no volume controller binds them
+ * (a test sets status.phase itself through the status subresource). */
+static const char *const pvc_short[] = {"pvc", NULL};
+
+static struct tas_restype persistentvolumeclaims = {
+	.group = "", .version = "v1", .resource = "persistentvolumeclaims",
+	.singular = "persistentvolumeclaim", .kind = "PersistentVolumeClaim",
+	.list_kind = "PersistentVolumeClaimList", .storage_group = "",
+	.storage_resource = "persistentvolumeclaims", .namespaced = true,
+	.flags = TAS_RT_STATUS | TAS_RT_RETURN_DELETED | TAS_RT_UNCONDITIONAL,
+	.name_rule = TAS_NAME_SUBDOMAIN, .short_names = pvc_short, .verbs = std_verbs,
+};
+
 /* --- events: core/v1 is stored; events.k8s.io/v1 is a renamed view ----- */
 
 static const char *const event_renames[][2] = {
@@ -1094,7 +1107,8 @@ static struct tas_restype crds = {
 
 struct tas_restype *const tas_builtin_kinds[] = {
 	&tas_vap_policies, &tas_vap_bindings, /* vap.c */
-	&namespaces, &pods, &secrets, &configmaps, &serviceaccounts, &events_core, &jobs,
+	&namespaces, &pods, &secrets, &configmaps, &serviceaccounts, &persistentvolumeclaims,
+	&events_core, &jobs,
 	&leases, &events_new, &roles, &clusterroles, &rolebindings, &crbs, &ssar, &sar, &ssr,
 	&crds,
 	&deployments, &networkpolicies,

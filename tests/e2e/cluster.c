@@ -213,6 +213,18 @@ json_t *cluster_create(const struct cluster *c, const char *path, json_t *body)
 	return resp;
 }
 
+void cluster_create_pvc(const struct cluster *c, const char *name)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "/api/v1/namespaces/%s/persistentvolumeclaims", c->ns);
+	json_decref(cluster_create(
+		c, path,
+		json_pack("{s:s, s:s, s:{s:s}, s:{s:[s], s:{s:{s:s}}}}", "apiVersion", "v1", "kind",
+			  "PersistentVolumeClaim", "metadata", "name", name, "spec", "accessModes",
+			  "ReadWriteOnce", "resources", "requests", "storage", "1Gi")));
+}
+
 void cluster_delete(const struct cluster *c, const char *path)
 {
 	json_t *resp = NULL;
@@ -679,13 +691,13 @@ json_t *cluster_create_mg(const struct cluster *c, const char *name, const char 
 {
 	char path[512], ns[64];
 	const char *base;
-	json_t *spec = parse(spec_json, "the MustGather spec"), *out;
+	json_t *spec = spec_json ? parse(spec_json, "the MustGather spec") : NULL, *out;
 
 	split(c, name, ns, &base);
 	snprintf(path, sizeof(path), "/apis/operator.openshift.io/v1alpha1/namespaces/%s/mustgathers",
 		 ns);
 	out = cluster_create(c, path,
-			     json_pack("{s:s, s:s, s:{s:s, s:s}, s:o}", "apiVersion",
+			     json_pack("{s:s, s:s, s:{s:s, s:s}, s:o*}", "apiVersion",
 				       "operator.openshift.io/v1alpha1", "kind", "MustGather",
 				       "metadata", "name", base, "namespace", ns, "spec", spec));
 	cr_assert_not_null(cl_uid(out), "the created MustGather has no uid");

@@ -188,7 +188,7 @@ void cluster_set_allowlist(const struct cluster *c, const char *const images[]);
 json_t *cluster_wait_allowlist_status(const struct cluster *c, json_int_t invalid);
 
 /* Creates MustGather `name` with the spec given as JSON text ("{}" for
- * none); returns the created object. */
+ * an empty one, NULL for none at all); returns the created object. */
 json_t *cluster_create_mg(const struct cluster *c, const char *name, const char *spec_json);
 /* The MustGather's metadata.uid (a pointer into obj). */
 const char *cl_uid(const json_t *obj);
@@ -242,6 +242,10 @@ json_t *cluster_events(const struct cluster *c, const char *mg_name);
  * reused connections: a backlog made in seconds, not minutes. */
 void cluster_create_mgs(const struct cluster *c, const char *ns, const char *prefix, size_t n,
 			const char *spec_json);
+
+/* Creates PersistentVolumeClaim `name` (1 GiB, ReadWriteOnce) in the test's
+ * namespace; a real cluster may leave it Pending without a default class. */
+void cluster_create_pvc(const struct cluster *c, const char *name);
 
 /* A second namespace of the test's ("<ns>-b"), with its default
  * ServiceAccount; deleted with the test's in external mode. Its name. */

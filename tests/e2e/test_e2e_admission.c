@@ -42,6 +42,7 @@ Test(admission, the_launchers_jobs_are_admitted_and_deleted)
 		"\"caseManagementAccountSecretRef\":{\"name\":\"case-creds\"},"
 		"\"host\":\"sftp.example.com\"}},"
 		"\"proxyConfig\":{\"httpsProxy\":\"http://proxy.example.com:3128\"}}"));
+	cluster_create_pvc(&cl, "shared");
 	json_decref(cluster_create_mg(&cl, "claim",
 				      "{\"storage\":{\"type\":\"PersistentVolume\","
 				      "\"persistentVolume\":{\"claim\":{\"name\":\"shared\"},"

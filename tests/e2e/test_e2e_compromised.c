@@ -634,3 +634,44 @@ Test(compromised, a_forged_too_large_claim_fails_nothing)
 	json_decref(mg);
 	genuine_launch_obeyed("mg1", CL_DEFAULT_IMAGE);
 }
+
+/* A compromised watcher's claim that the PersistentVolumeClaim a MustGather
+ * names does not exist: the real validator denies it as InvalidSpec, and
+ * the launcher, reading the claim itself, refuses to write that
+ * (docs/monitor.md, check pvc_claim). Once the claim is really gone, the
+ * same denial is obeyed. */
+Test(compromised, a_forged_missing_claim_fails_nothing)
+{
+	static const char spec[] = "{\"storage\":{\"type\":\"PersistentVolume\","
+				   "\"persistentVolume\":{\"claim\":{\"name\":\"gather-pvc\"}}}}";
+	struct mgo_observe o = {.service_account = MGO_PRESENCE_PRESENT,
+				.pvc = MGO_PRESENCE_ABSENT,
+				.job = {.gather_exit = -1, .upload_exit = -1}};
+	char path[512];
+	json_t *line, *mg;
+
+	cluster_create_pvc(&cl, "gather-pvc");
+	json_decref(cluster_create_mg(&cl, "mg1", spec));
+	read_mg("mg1", &o.mg);
+	send_observe(&o);
+	line = cluster_wait_log(&cl, "launcher.refused", ++refusals);
+	cr_assert_str_eq(cl_str(line, "check"), "pvc_claim", "%s", cl_str(line, "msg"));
+	cr_assert_str_eq(cl_str(line, "act"), "deny");
+	json_decref(line);
+
+	cr_assert_eq(launcher_writes(), 0, "a forged claim wrote something");
+	mg = get(cl_mg_path(&cl, "mg1", path));
+	cr_assert_null(cl_at(mg, "status.status"), "mg1's status was written");
+	json_decref(mg);
+
+	/* the claim deleted, the same observation is the truth: obeyed */
+	snprintf(path, sizeof(path), "/api/v1/namespaces/%s/persistentvolumeclaims/gather-pvc",
+		 cl.ns);
+	cluster_delete(&cl, path);
+	cluster_wait_gone(&cl, path, "the claim");
+	send_observe(&o);
+	mg = cluster_wait_mg(&cl, "mg1", "Failed");
+	cr_expect_str_eq(cl_str(mg, "status.reason"), MGO_REASON_INVALID_SPEC);
+	json_decref(mg);
+	mgo_observe_free(&o);
+}

@@ -62,7 +62,8 @@ Test(rbac, watcher_only_reads_and_launcher_alone_writes)
 	 * Events; the MustGather each act is about and MustGatherImage/cluster
 	 * read by name (docs/monitor.md); nothing else */
 	static const char *const launcher_resources[] = {"jobs", "leases", "mustgathers",
-							 "mustgatherimages", "events", NULL};
+							 "mustgatherimages", "events",
+							 "persistentvolumeclaims", NULL};
 	size_t watcher_reads = 0, launcher_writes = 0, i;
 	json_t *audit, *line;
 
@@ -105,4 +106,92 @@ Test(rbac, watcher_only_reads_and_launcher_alone_writes)
 	cr_expect_gt(watcher_reads, 5);
 	cr_expect_gt(launcher_writes, 5);
 	json_decref(audit);
+}
+
+/* The API server's RBAC decision for user `user` doing verb on resource
+ * (subresource "" for none) in namespace ns. */
+static bool user_may(const char *user, const char *verb, const char *group,
+		     const char *resource, const char *subresource, const char *ns)
+{
+	json_t *resp = cluster_create(
+		&cl, "/apis/authorization.k8s.io/v1/subjectaccessreviews",
+		json_pack("{s:s, s:s, s:{s:s, s:[s], s:{s:s, s:s, s:s, s:s, s:s}}}", "apiVersion",
+			  "authorization.k8s.io/v1", "kind", "SubjectAccessReview", "spec", "user",
+			  user, "groups", "system:authenticated", "resourceAttributes", "namespace",
+			  ns, "verb", verb, "group", group, "resource", resource, "subresource",
+			  subresource));
+	bool ok = json_is_true(cl_at(resp, "status.allowed"));
+
+	json_decref(resp);
+	return ok;
+}
+
+/* Someone bound to must-gather-user in a namespace can follow
+ * docs/support.md there (the MustGathers, their Events, the Jobs, their
+ * pods and logs) and read or write nothing else, there or elsewhere. */
+Test(rbac, must_gather_user_reads_what_support_asks_and_nothing_else)
+{
+	static const char user[] = "mgo-e2e-support-reader";
+	static const struct {
+		const char *verb, *group, *resource, *sub;
+	} granted[] = {
+		{"create", "operator.openshift.io", "mustgathers", ""},
+		{"delete", "operator.openshift.io", "mustgathers", ""},
+		{"list", "operator.openshift.io", "mustgathers", ""},
+		{"list", "", "events", ""},
+		{"watch", "", "events", ""},
+		{"list", "events.k8s.io", "events", ""},
+		{"get", "batch", "jobs", ""},
+		{"list", "batch", "jobs", ""},
+		{"get", "", "pods", ""},
+		{"list", "", "pods", ""},
+		{"get", "", "pods", "log"},
+	}, refused[] = {
+		{"update", "operator.openshift.io", "mustgathers", "status"},
+		{"update", "operator.openshift.io", "mustgatherimages", ""},
+		{"create", "batch", "jobs", ""},
+		{"delete", "batch", "jobs", ""},
+		{"create", "", "pods", ""},
+		{"delete", "", "pods", ""},
+		{"create", "", "pods", "exec"},
+		{"create", "", "pods", "attach"},
+		{"create", "", "pods", "portforward"},
+		{"create", "", "events", ""},
+		{"get", "", "secrets", ""},
+		{"list", "", "secrets", ""},
+		{"get", "", "configmaps", ""},
+		{"get", "", "serviceaccounts", ""},
+		{"create", "", "serviceaccounts", "token"},
+		{"get", "", "persistentvolumeclaims", ""},
+	};
+	const char *other = cluster_second_namespace(&cl);
+	char path[512];
+	size_t i;
+
+	/* before the binding, nothing: the grants below are the role's */
+	cr_assert_not(user_may(user, "list", "", "events", "", cl.ns));
+	snprintf(path, sizeof(path), "/apis/rbac.authorization.k8s.io/v1/namespaces/%s/rolebindings",
+		 cl.ns);
+	json_decref(cluster_create(
+		&cl, path,
+		json_pack("{s:s, s:s, s:{s:s}, s:{s:s, s:s, s:s}, s:[{s:s, s:s, s:s}]}", "apiVersion",
+			  "rbac.authorization.k8s.io/v1", "kind", "RoleBinding", "metadata", "name",
+			  "support-reader", "roleRef", "apiGroup", "rbac.authorization.k8s.io", "kind",
+			  "ClusterRole", "name", "must-gather-user", "subjects", "apiGroup",
+			  "rbac.authorization.k8s.io", "kind", "User", "name", user)));
+	for (i = 0; i < sizeof(granted) / sizeof(granted[0]); i++) {
+		cr_expect(user_may(user, granted[i].verb, granted[i].group, granted[i].resource,
+				   granted[i].sub, cl.ns),
+			  "must-gather-user cannot %s %s/%s in its namespace", granted[i].verb,
+			  granted[i].resource, granted[i].sub);
+		cr_expect_not(user_may(user, granted[i].verb, granted[i].group,
+				       granted[i].resource, granted[i].sub, other),
+			      "must-gather-user can %s %s/%s in another namespace", granted[i].verb,
+			      granted[i].resource, granted[i].sub);
+	}
+	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
+		cr_expect_not(user_may(user, refused[i].verb, refused[i].group, refused[i].resource,
+				       refused[i].sub, cl.ns),
+			      "must-gather-user can %s %s/%s", refused[i].verb, refused[i].resource,
+			      refused[i].sub);
 }

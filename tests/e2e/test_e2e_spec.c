@@ -88,12 +88,16 @@ static const char *gather_sub_path(const json_t *job)
 
 Test(spec, two_runs_on_one_claim_write_to_different_folders)
 {
-	/* The test API server has no PersistentVolumeClaims and the operator does
-	 * not require the claim to exist before the Job: the pod waits for it. */
 	static const char pvc[] = "{\"storage\":{\"type\":\"PersistentVolume\",\"persistentVolume\":"
 				  "{\"claim\":{\"name\":\"shared\"},\"subPath\":\"runs\"}}}";
-	json_t *a = launch("first", pvc), *b = launch("second", pvc);
-	const char *pa = gather_sub_path(a), *pb = gather_sub_path(b);
+	json_t *a, *b;
+	const char *pa, *pb;
+
+	cluster_create_pvc(&cl, "shared");
+	a = launch("first", pvc);
+	b = launch("second", pvc);
+	pa = gather_sub_path(a);
+	pb = gather_sub_path(b);
 
 	cr_expect_str_eq(cl_str(json_array_get(cl_at(a, "spec.template.spec.volumes"), 0),
 				"persistentVolumeClaim.claimName"),
@@ -153,19 +157,51 @@ Test(spec, missing_service_account_fails_naming_it)
 	json_decref(job);
 }
 
-Test(spec, operator_service_account_is_refused)
+Test(spec, missing_claim_fails_naming_it)
+{
+	static const char spec[] = "{\"storage\":{\"type\":\"PersistentVolume\","
+				   "\"persistentVolume\":{\"claim\":{\"name\":\"nowhere\"}}}}";
+	char path[512], *msg;
+	json_t *job;
+
+	json_decref(cluster_create_mg(&cl, "noclaim", spec));
+	msg = refused("noclaim", "InvalidSpec");
+	cr_expect(strstr(msg, "PersistentVolumeClaim nowhere not found"), "message: %s", msg);
+	cr_expect_eq(cluster_api(&cl, "GET", cl_job_path(&cl, "noclaim", path), NULL, NULL, NULL),
+		     404);
+	free(msg);
+
+	/* once the claim exists, a MustGather naming it runs on it */
+	cluster_create_pvc(&cl, "nowhere");
+	job = launch("withclaim", spec);
+	cr_expect_str_eq(cl_str(json_array_get(cl_at(job, "spec.template.spec.volumes"), 0),
+				"persistentVolumeClaim.claimName"),
+			 "nowhere");
+	json_decref(job);
+}
+
+/* MustGather `base` in the operator's namespace with `spec` fails with
+ * InvalidSpec, a message holding both needles, and no Job. */
+static void refused_in_operator_ns(const char *base, const char *spec, const char *needle,
+				   const char *needle2)
 {
 	char name[128], path[512], *msg;
 
-	/* the operator's own account, in the operator's namespace: a gather
-	 * running as it would hold the launcher's power */
-	snprintf(name, sizeof(name), "%s/as-launcher", CL_OPERATOR_NS);
-	json_decref(cluster_create_mg(&cl, name, "{\"serviceAccountRef\":{\"name\":\"mgo-launcher\"}}"));
+	snprintf(name, sizeof(name), "%s/%s", CL_OPERATOR_NS, base);
+	json_decref(cluster_create_mg(&cl, name, spec));
 	msg = refused(name, "InvalidSpec");
-	cr_expect(strstr(msg, "mgo-launcher") && strstr(msg, "operator"), "message: %s", msg);
+	cr_expect(strstr(msg, needle) && strstr(msg, needle2), "message: %s", msg);
 	cr_expect_eq(cluster_api(&cl, "GET", cl_job_path(&cl, name, path), NULL, NULL, NULL), 404);
 	cluster_delete(&cl, cl_mg_path(&cl, name, path));
 	free(msg);
+}
+
+Test(spec, operator_service_account_is_refused)
+{
+	/* the operator's own account, in the operator's namespace: a gather
+	 * running as it would hold the launcher's power */
+	refused_in_operator_ns("as-launcher", "{\"serviceAccountRef\":{\"name\":\"mgo-launcher\"}}",
+			       "mgo-launcher", "operator");
 }
 
 Test(spec, service_account_seen_late_is_still_found)
@@ -183,4 +219,50 @@ Test(spec, service_account_seen_late_is_still_found)
 	job = launch("fresh-sa", "{\"serviceAccountRef\":{\"name\":\"fresh\"}}");
 	cr_expect_str_eq(cl_str(job, "spec.template.spec.serviceAccountName"), "fresh");
 	json_decref(job);
+}
+
+/* A MustGather created without spec cannot be given one later: a server
+ * enforcing the CRD's CEL refuses the update (422); one that does not (the
+ * test API server evaluates no CEL in CRD schemas) lets it through, and
+ * the operator then fails it rather than run the later spec. The operator
+ * is stopped meanwhile, so that it first sees the MustGather with its
+ * later spec, or none. */
+Test(spec, spec_cannot_be_added_after_creation)
+{
+	json_t *body = json_pack("{s:{s:{s:s}}}", "spec", "serviceAccountRef", "name", "gatherer");
+	json_t *resp = NULL, *job;
+	char path[512], *msg;
+	long code;
+
+	cluster_procs_stop(&cl);
+	json_decref(cluster_create_mg(&cl, "late", NULL));
+	code = cluster_api(&cl, "PATCH", cl_mg_path(&cl, "late", path),
+			   "application/merge-patch+json", body, &resp);
+	json_decref(body);
+	cluster_procs_start(&cl);
+	if (code == 422) {
+		cr_expect(strstr(cl_str(resp, "message"), "spec cannot be added"), "%s",
+			  cl_str(resp, "message"));
+		/* the first spec (none) runs */
+		job = cluster_wait_job(&cl, "late");
+		cr_expect_str_eq(cl_str(job, "spec.template.spec.serviceAccountName"), "default");
+		json_decref(job);
+	} else {
+		cr_assert_eq(code, 200, "PATCH: %ld", code);
+		cr_assert(!cl.external, "the external server let spec be added: %ld", code);
+		msg = refused("late", "InvalidSpec");
+		cr_expect(strstr(msg, "changed after creation"), "message: %s", msg);
+		cr_expect_eq(cluster_api(&cl, "GET", cl_job_path(&cl, "late", path), NULL, NULL,
+					 NULL),
+			     404);
+		free(msg);
+	}
+	json_decref(resp);
+}
+
+/* The operator's own namespace is refused like the platform's (where the
+ * admission policies are not installed, the validator is what refuses). */
+Test(spec, operator_namespace_is_refused)
+{
+	refused_in_operator_ns("in-operator-ns", "{}", "operator's own namespace", "");
 }

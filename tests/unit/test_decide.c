@@ -175,6 +175,27 @@ Test(decide, service_account_checks)
 	mgo_act_free(&act);
 }
 
+/* A spec added (or changed) after creation, by a server that did not
+ * enforce the CRD's CEL: no spec but the first runs. */
+Test(decide, spec_changed_after_creation_is_invalid)
+{
+	struct mgo_observe o = base();
+
+	o.mg.generation = 2;
+	expect_deny(&o, MGO_REASON_INVALID_SPEC, "changed after creation");
+}
+
+/* A missing claim is named; one not read yet lets the spec speak. */
+Test(decide, missing_claim_is_invalid_spec_naming_it)
+{
+	struct mgo_observe o = base();
+
+	o.mg.spec.storage_type = "PersistentVolume";
+	o.mg.spec.pvc_claim = "out";
+	o.pvc = MGO_PRESENCE_ABSENT;
+	expect_deny(&o, MGO_REASON_INVALID_SPEC, MGO_DENY_CLAIM_MISSING "out not found");
+}
+
 Test(decide, timeout_rendered_in_seconds)
 {
 	struct mgo_observe o = base();

@@ -386,7 +386,7 @@ Test(deploy_apply, only_the_launcher_creates_jobs_and_the_watcher_only_reads)
 					     "deletecollection"};
 	static const char *const reads[] = {"get", "list", "watch"};
 	/* what the watcher reads (its ClusterRole; bit k: reads[k]) and what
-	 * the launcher writes. ServiceAccounts it only gets, one at a time: a
+	 * the launcher writes. ServiceAccounts and claims it only gets, one at a time: a
 	 * list or watch would cache the cluster's accounts (issue 11). */
 	enum { ALL_READS = 7, GET = 1 };
 	static const struct {
@@ -400,6 +400,7 @@ Test(deploy_apply, only_the_launcher_creates_jobs_and_the_watcher_only_reads)
 		{"batch", "jobs", "", ALL_READS},
 		{"", "pods", "", ALL_READS},
 		{"", "serviceaccounts", "", GET},
+		{"", "persistentvolumeclaims", "", GET},
 		{"", "events", "", 0},
 		{"coordination.k8s.io", "leases", "", 0},
 	};

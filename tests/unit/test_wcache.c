@@ -376,6 +376,42 @@ Test(wcache, service_account_presence_is_what_was_read)
 	cr_assert_eq(o.service_account, MGO_PRESENCE_UNKNOWN);
 }
 
+static json_t *mg_on_claim(const char *uid, const char *claim, const char *status)
+{
+	json_t *o = mg(uid, "team-a", NULL, status);
+
+	json_object_set_new(json_object_get(o, "spec"), "storage",
+			    json_pack("{s:s, s:{s:{s:s}}}", "type", "PersistentVolume",
+				      "persistentVolume", "claim", "name", claim));
+	return o;
+}
+
+/* Nor of claims: what was read of the one a MustGather's storage names is
+ * kept with it until it names another. */
+Test(wcache, claim_presence_is_what_was_read)
+{
+	struct mgo_observe o;
+
+	put_mg(mg_on_claim("u1", "out", NULL));
+	cr_assert(mgo_wcache_observe(cache, "u1", &o));
+	cr_assert_eq(o.pvc, MGO_PRESENCE_UNKNOWN, "nothing read yet");
+	t.n = 0;
+	mgo_wcache_pvc_set(cache, "u1", MGO_PRESENCE_ABSENT);
+	cr_assert(touched(&t, "u1"));
+	cr_assert(mgo_wcache_observe(cache, "u1", &o));
+	cr_assert_eq(o.pvc, MGO_PRESENCE_ABSENT);
+	t.n = 0;
+	mgo_wcache_pvc_set(cache, "u1", MGO_PRESENCE_ABSENT);
+	cr_assert_eq(t.n, 0, "the same answer changes nothing");
+
+	put_mg(mg_on_claim("u1", "out", "Running"));
+	cr_assert(mgo_wcache_observe(cache, "u1", &o));
+	cr_assert_eq(o.pvc, MGO_PRESENCE_ABSENT, "kept across its own updates");
+	put_mg(mg_on_claim("u1", "elsewhere", "Running"));
+	cr_assert(mgo_wcache_observe(cache, "u1", &o));
+	cr_assert_eq(o.pvc, MGO_PRESENCE_UNKNOWN, "another claim: read it anew");
+}
+
 Test(wcache, deleted_must_gather_is_forgotten)
 {
 	struct mgo_observe o;

@@ -6,6 +6,7 @@
  * by hand), and the Job must never be built from a field nobody checked. */
 #include <ctype.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -361,8 +362,7 @@ static int check_storage(const struct mgo_observe *obs, const char **reason, cha
 			    s->pvc_subpath);
 	if (obs->pvc == MGO_PRESENCE_ABSENT)
 		return deny(reason, MGO_REASON_INVALID_SPEC, msg, msglen,
-			    "spec.storage.persistentVolume.claim.name: PersistentVolumeClaim %s not "
-			    "found in namespace %s",
+			    MGO_DENY_CLAIM_MISSING "%s not found in namespace %s",
 			    s->pvc_claim, obs->mg.ns ? obs->mg.ns : "");
 	return 0;
 }
@@ -430,6 +430,16 @@ int mgo_validate_spec(const struct mgo_policy *policy, const struct mgo_observe 
 
 	memset(intent, 0, sizeof(*intent));
 	*reason = NULL;
+	/* the spec is fixed at creation (the CRD's CEL: immutable, and neither
+	 * added nor removed later); a generation past 1 means an API server
+	 * that did not enforce that changed it, and no spec but the first runs
+	 * (a deletion counts too: kube bumps the generation as it sets
+	 * deletionTimestamp; nothing launches for a dying one anyway) */
+	if (obs->mg.generation > 1 && !obs->mg.deleting)
+		return deny(reason, MGO_REASON_INVALID_SPEC, msg, msglen,
+			    "spec was changed after creation (metadata.generation %" PRId64 "); "
+			    "the spec is fixed when a MustGather is created: create a new one",
+			    obs->mg.generation);
 	if ((rc = check_image(policy, obs, reason, msg, msglen)))
 		return rc;
 	if ((rc = check_service_account(policy, obs, sa, reason, msg, msglen)))

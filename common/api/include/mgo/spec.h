@@ -35,6 +35,10 @@
  * read"; docs/monitor.md). */
 #define MGO_MG_MAX_BYTES (128u * 1024)
 
+/* How an InvalidSpec denial for a missing storage claim begins; the
+ * launcher reads the claim itself before it writes one (docs/monitor.md). */
+#define MGO_DENY_CLAIM_MISSING "spec.storage.persistentVolume.claim.name: PersistentVolumeClaim "
+
 /* Whether reason is one of the MGO_REASON_* above. */
 bool mgo_reason_known(const char *reason);
 
