@@ -159,13 +159,73 @@ Test(job_script, failure_keeps_exit_status_and_packs_nothing)
 	cr_assert_not(exists("out/" MGO_TARBALL));
 }
 
-Test(job_script, overrun_is_reported_as_timeout)
+/* The names in the tarball, as tar lists them. */
+static char *tar_list(void)
 {
-	write_file("fake-gather", "#!/bin/sh\necho started\nexec sleep 60\n", 0755);
+	static char list[4096];
+	char tarball[160];
+	int p[2];
+
+	snprintf(tarball, sizeof(tarball), "%s/out/" MGO_TARBALL, dir);
+	cr_assert_eq(pipe(p), 0);
+	pid_t pid = fork();
+	if (pid == 0) {
+		dup2(p[1], 1);
+		execlp("tar", "tar", "-tzf", tarball, (char *)NULL);
+		_exit(127);
+	}
+	close(p[1]);
+	size_t used = 0;
+	ssize_t n;
+	while (used < sizeof(list) - 1 && (n = read(p[0], list + used, sizeof(list) - 1 - used)) > 0)
+		used += (size_t)n;
+	list[used] = '\0';
+	close(p[0]);
+	int st;
+	cr_assert_eq(waitpid(pid, &st, 0), pid);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "tar -t failed: %s", list);
+	return list;
+}
+
+Test(job_script, overrun_is_reported_as_timeout_and_packs_a_partial_result)
+{
+	/* writes a file, then overruns: what it wrote is the partial result */
+	write_file("fake-gather", "#!/bin/sh\necho started\necho early > early.txt\nexec sleep 60\n",
+		   0755);
 	struct run r = run_script("1", "false", 30);
 	cr_assert_eq(r.status, MGO_GATHER_EXIT_TIMEOUT, "output: %s", r.output);
 	cr_assert(strstr(r.output, "timed out after 1s"), "%s", r.output);
+	cr_assert(strstr(r.output, "partial result"), "%s", r.output);
 	cr_assert_str_eq(read_file("out/" MGO_DONE_MARKER), "124\n");
+	cr_assert(exists("out/" MGO_TARBALL), "the partial tarball is left: %s", r.output);
+	char *list = tar_list();
+	cr_assert(strstr(list, "./early.txt"), "tar lists: %s", list);
+	cr_assert(strstr(list, "./must-gather.log"), "tar lists: %s", list);
+}
+
+Test(job_script, overrun_before_an_upload_step_lets_it_run)
+{
+	/* with an upload step (an init container before it) the gather step
+	 * succeeds so that the partial tarball is uploaded; the marker keeps
+	 * the timeout for mgo-upload to report */
+	write_file("fake-gather", "#!/bin/sh\necho early > early.txt\nexec sleep 60\n", 0755);
+	setenv("MGO_UPLOAD_FOLLOWS", "true", 1);
+	struct run r = run_script("1", "false", 30);
+	unsetenv("MGO_UPLOAD_FOLLOWS");
+	cr_assert_eq(r.status, 0, "output: %s", r.output);
+	cr_assert(strstr(r.output, "timed out after 1s"), "%s", r.output);
+	cr_assert_str_eq(read_file("out/" MGO_DONE_MARKER), "124\n");
+	cr_assert(strstr(tar_list(), "./early.txt"));
+}
+
+Test(job_script, upload_step_does_not_hide_a_failure)
+{
+	write_file("fake-gather", "#!/bin/sh\necho half > half.txt\nexit 3\n", 0755);
+	setenv("MGO_UPLOAD_FOLLOWS", "true", 1);
+	struct run r = run_script("5", "false", 30);
+	unsetenv("MGO_UPLOAD_FOLLOWS");
+	cr_assert_eq(r.status, 3, "output: %s", r.output);
+	cr_assert_str_eq(read_file("out/" MGO_DONE_MARKER), "3\n");
 	cr_assert_not(exists("out/" MGO_TARBALL));
 }
 
