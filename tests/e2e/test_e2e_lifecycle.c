@@ -147,6 +147,17 @@ Test(lifecycle, gather_exit_code_seen_late_still_fails_as_gather_failed)
 	free(msg);
 }
 
+/* `kubectl describe mg name` mentions needle (printed with --verbose). */
+static void describe_has(const char *name, const char *needle)
+{
+	const char *argv[] = {"describe", "mg", name, "-n", cl.ns, NULL};
+	char *out = cluster_kubectl(&cl, argv);
+
+	cr_log_info("kubectl describe mg %s:\n%s", name, out);
+	cr_expect(strstr(out, needle), "no \"%s\" in:\n%s", needle, out);
+	free(out);
+}
+
 Test(lifecycle, failed_gather_is_explained_by_its_last_lines)
 {
 	char *msg;
@@ -166,10 +177,12 @@ Test(lifecycle, failed_gather_is_explained_by_its_last_lines)
 			      "error: nodes is forbidden"),
 		  "message: %s", msg);
 	free(msg);
-	/* the pod and the Job are gone; the explanation stays */
+	/* the pod and the Job are gone; the explanation stays, where a user
+	 * reads it (docs/support.md shows this output) */
 	mg = cluster_wait_mg(&cl, "forbidden", "Failed");
 	cr_expect(strstr(cl_str(condition(mg, "Failed"), "message"), "nodes is forbidden"));
 	json_decref(mg);
+	describe_has("forbidden", "error: nodes is forbidden");
 }
 
 Test(lifecycle, timed_out_gather_is_reported_with_its_uploaded_partial_result)
@@ -196,6 +209,7 @@ Test(lifecycle, timed_out_gather_is_reported_with_its_uploaded_partial_result)
 			      "bytes to sftp.example.com as 04123456_must-gather-partial.tar.gz"),
 		  "message: %s", msg);
 	free(msg);
+	describe_has("partial", "as a partial result");
 }
 
 Test(lifecycle, deadline_exceeded_fails_as_timeout)
