@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "decide.h"
+#include "mgo/apiobj.h"
 #include "mgo/upload.h"
 
 static int dup_str(char **dst, const char *src)
@@ -85,25 +86,21 @@ static const char *pod_failure(const struct mgo_job_state *job, char *msg, size_
 }
 
 /* The end of container `name`'s termination message (its last lines:
- * launcher/job.h), at most `max` bytes cut at a character boundary, or ""
+ * launcher/job.h) in buf, at most len - 1 bytes cut at a character, or ""
  * when the pod's report is about something else. The message outlives the
  * pod in the MustGather's condition and Event (docs/support.md). */
-static const char *last_lines(const struct mgo_job_state *job, const char *name, size_t max)
+static const char *last_lines(const struct mgo_job_state *job, const char *name, char *buf,
+			      size_t len)
 {
-	const char *m = job->pod_message;
+	const char *t;
 	size_t n;
 
-	if (!m || !job->pod_container || strcmp(job->pod_container, name) != 0)
+	if (!job->pod_message || !job->pod_container || strcmp(job->pod_container, name) != 0)
 		return "";
-	n = strlen(m);
-	while (n > 0 && (m[n - 1] == '\n' || m[n - 1] == ' '))
-		n--;
-	if (n == 0)
-		return "";
-	m += n > max ? n - max : 0;
-	while ((*m & 0xc0) == 0x80) /* a UTF-8 continuation byte: not a start */
-		m++;
-	return m;
+	t = mgo_text_tail(job->pod_message, len - 1, &n);
+	memcpy(buf, t, n);
+	buf[n] = '\0';
+	return buf;
 }
 
 /* Where a timed-out gather's partial tarball stayed without an upload: the
@@ -132,12 +129,12 @@ static const char *job_failure(const struct mgo_observe *obs, char *msg, size_t 
 	const char *host = obs->mg.spec.sftp_host ? obs->mg.spec.sftp_host
 						  : "sftp.access.redhat.com";
 	const char *reason, *tail;
-	char where[640];
+	char where[640], quote[MGO_LAST_LINES_MAX + 1];
 
 	if ((reason = pod_failure(job, msg, len)))
 		return reason;
 	if (job->upload_exit == MGO_UPLOAD_EXIT_PARTIAL) {
-		tail = last_lines(job, "upload", MGO_LAST_LINES_MAX);
+		tail = last_lines(job, "upload", quote, sizeof(quote));
 		snprintf(msg, len, "the gather did not finish within spec.mustGatherTimeout (%s); "
 			 "what it wrote before then was uploaded to %s as a partial result%s%s",
 			 timeout, host, *tail ? ": " : "", tail);
@@ -155,7 +152,7 @@ static const char *job_failure(const struct mgo_observe *obs, char *msg, size_t 
 		return MGO_REASON_TIMEOUT;
 	}
 	if (job->gather_exit > 0) {
-		tail = last_lines(job, "gather", MGO_LAST_LINES_MAX);
+		tail = last_lines(job, "gather", quote, sizeof(quote));
 		if (*tail)
 			snprintf(msg, len, "the gather exited with status %d; its last lines:\n%s",
 				 (int)job->gather_exit, tail);
@@ -165,7 +162,7 @@ static const char *job_failure(const struct mgo_observe *obs, char *msg, size_t 
 		return MGO_REASON_GATHER_FAILED;
 	}
 	if (job->upload_exit > 0) {
-		tail = last_lines(job, "upload", MGO_LAST_LINES_MAX);
+		tail = last_lines(job, "upload", quote, sizeof(quote));
 		snprintf(msg, len, "the upload to %s failed: %s (exit status %d)%s%s", host,
 			 mgo_upload_exit_text(job->upload_exit), (int)job->upload_exit,
 			 *tail ? ": " : "", tail);
