@@ -635,20 +635,28 @@ Test(upload, timed_out_gather_without_tarball_means_no_upload)
 
 /* ---- against sshd ---- */
 
-Test(upload, tarball_arrives_whole_under_its_name)
+/* Runs the upload against the server with the Job's environment: it
+ * exits with `want`, and the tarball arrived whole under its remote name
+ * (the temporary name is gone: only the finished file is there). */
+static void upload_arrives(struct run *r, int want)
 {
-	struct run r;
 	char local[PATH_MAX], remote[PATH_MAX];
-
-	start_server("");
 	struct env env = job_env();
-	run_upload(&env, &r);
-	cr_assert_eq(r.status, MGO_UPLOAD_EXIT_OK, "%s", r.log);
-	/* the temporary name is gone: only the finished file is there */
+
+	run_upload(&env, r);
+	cr_assert_eq(r->status, want, "%s", r->log);
 	cr_assert_str_eq(list_dir(fx.remote), REMOTE_NAME);
 	join(local, fx.result, "must-gather.tar.gz");
 	join(remote, fx.remote, REMOTE_NAME);
 	assert_same_file(local, remote);
+}
+
+Test(upload, tarball_arrives_whole_under_its_name)
+{
+	struct run r;
+
+	start_server("");
+	upload_arrives(&r, MGO_UPLOAD_EXIT_OK);
 	cr_assert_eq(count(r.log, ATTEMPT), 1, "%s", r.log);
 	cr_assert(strstr(r.log, "\"event\":\"upload.done\""), "%s", r.log);
 	/* the login name is a credential too */
@@ -658,18 +666,11 @@ Test(upload, tarball_arrives_whole_under_its_name)
 Test(upload, timed_out_gather_uploads_its_partial_result)
 {
 	struct run r;
-	char local[PATH_MAX], remote[PATH_MAX];
 
 	start_server("");
 	set_marker("124\n");
-	struct env env = job_env();
-	run_upload(&env, &r);
 	/* uploaded whole, and still a failure: the MustGather says Timeout */
-	cr_assert_eq(r.status, MGO_UPLOAD_EXIT_PARTIAL, "%s", r.log);
-	cr_assert_str_eq(list_dir(fx.remote), REMOTE_NAME);
-	join(local, fx.result, "must-gather.tar.gz");
-	join(remote, fx.remote, REMOTE_NAME);
-	assert_same_file(local, remote);
+	upload_arrives(&r, MGO_UPLOAD_EXIT_PARTIAL);
 	cr_assert(strstr(r.log, "\"event\":\"upload.done\""), "%s", r.log);
 	cr_assert(strstr(r.log, "its partial result was uploaded"), "%s", r.log);
 	cr_assert(strstr(r.log, "as " REMOTE_NAME), "the log says where: %s", r.log);
