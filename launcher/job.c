@@ -44,15 +44,23 @@ const char mgo_gather_script[] =
 	"elif [ \"$status\" -ne 0 ]; then\n"
 	"  echo \"mgo: gather failed with exit status $status\" >&2\n"
 	"fi\n"
-	"if [ \"$status\" -eq 0 ]; then\n"
+	/* a timed-out gather's files are packed too: partial data (issue 12) */
+	"if [ \"$status\" -eq 0 ] || [ \"$status\" -eq 124 ]; then\n"
 	"  if tar -czf \"$res/.tarball\" -C \"$out\" . && mv \"$res/.tarball\" \"$res/" MGO_TARBALL "\"; then\n"
-	"    :\n"
+	"    [ \"$status\" -eq 0 ] || echo \"mgo: packed what the gather wrote before the timeout as a partial result\" >&2\n"
 	"  else\n"
+	"    rm -f \"$res/.tarball\"\n"
 	"    echo \"mgo: packing the result failed\" >&2\n"
-	"    status=1\n"
+	"    [ \"$status\" -ne 0 ] || status=1\n"
 	"  fi\n"
 	"fi\n"
 	"echo \"$status\" > \"$res/" MGO_DONE_MARKER "\"\n"
+	/* the upload step runs only after a gather init container that
+	 * succeeded: it reads the timeout from the marker and reports it */
+	"if [ \"$status\" -eq 124 ] && [ \"${MGO_UPLOAD_FOLLOWS:-false}\" = true ] &&\n"
+	"   [ -f \"$res/" MGO_TARBALL "\" ]; then\n"
+	"  exit 0\n"
+	"fi\n"
 	"exit \"$status\"\n";
 
 /* FNV-1a: a short, stable suffix for names that must be shortened; not a
@@ -125,7 +133,8 @@ static json_t *gather_container(const struct mgo_act *act, const char *base)
 	if (!env || env_add(env, "MGO_OUTPUT_DIR", MGO_OUTPUT_DIR) ||
 	    env_add(env, "MGO_RESULT_DIR", RESULT_DIR) ||
 	    env_add(env, "MGO_TIMEOUT_SECONDS", timeout) ||
-	    env_add(env, "MGO_AUDIT", in->audit ? "true" : "false")) {
+	    env_add(env, "MGO_AUDIT", in->audit ? "true" : "false") ||
+	    env_add(env, "MGO_UPLOAD_FOLLOWS", in->upload ? "true" : "false")) {
 		json_decref(env);
 		return NULL;
 	}
@@ -134,10 +143,15 @@ static json_t *gather_container(const struct mgo_act *act, const char *base)
 				   "output", "mountPath", RESULT_DIR, "subPath", base);
 	if (mounts && !*base) /* an empty subPath is refused by validation */
 		json_object_del(json_array_get(mounts, 1), "subPath");
-	return json_pack("{s:s, s:s, s:s, s:[s, s, s], s:o, s:o, s:o}", "name", "gather",
+	/* FallbackToLogsOnError: a failed gather's last log lines (at most
+	 * 2048 bytes or 80 lines, the kubelet's bound) stay in the pod's status
+	 * as its termination message, which the validator copies into the
+	 * MustGather's condition (docs/support.md) */
+	return json_pack("{s:s, s:s, s:s, s:[s, s, s], s:o, s:o, s:o, s:s}", "name", "gather",
 			 "image", in->image, "imagePullPolicy", "IfNotPresent", "command",
 			 "/bin/sh", "-c", mgo_gather_script, "env", env, "volumeMounts", mounts,
-			 "securityContext", container_security());
+			 "securityContext", container_security(), "terminationMessagePolicy",
+			 "FallbackToLogsOnError");
 }
 
 /* At most 64 + 13 + 100 + 1 + 8 + 7 = 193 bytes: the upload step refuses
@@ -175,10 +189,11 @@ static json_t *upload_container(const struct mgo_act *act, const struct mgo_job_
 				  RESULT_DIR, "subPath", base, "readOnly", 1);
 	if (mount && !*base)
 		json_object_del(mount, "subPath");
-	return json_pack("{s:s, s:s, s:s, s:[s], s:o, s:[o], s:o}", "name", "upload", "image",
+	/* mgo-upload writes its outcome to /dev/termination-log itself */
+	return json_pack("{s:s, s:s, s:s, s:[s], s:o, s:[o], s:o, s:s}", "name", "upload", "image",
 			 cfg->operator_image, "imagePullPolicy", "IfNotPresent", "command",
 			 UPLOAD_COMMAND, "env", env, "volumeMounts", mount, "securityContext",
-			 container_security());
+			 container_security(), "terminationMessagePolicy", "FallbackToLogsOnError");
 }
 
 static json_t *output_volume(const struct mgo_act *act)

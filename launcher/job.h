@@ -9,6 +9,14 @@
  *  - with an upload target, "gather" is an init container and "upload" the
  *    main one, so the upload runs only after a successful gather and a
  *    failed upload never re-runs the gather;
+ *  - a gather cut short by spec.mustGatherTimeout (timeout(1) inside the
+ *    container, well before activeDeadlineSeconds) still packs what it
+ *    wrote: the marker says 124; with an upload step the gather container
+ *    then exits 0 so the partial tarball is uploaded, and mgo-upload exits
+ *    MGO_UPLOAD_EXIT_PARTIAL to keep the timeout visible; without one it
+ *    exits 124 and the tarball stays on the claim, if any;
+ *  - both containers use terminationMessagePolicy FallbackToLogsOnError, so
+ *    a failure's last lines outlive the pod in the MustGather's condition;
  *  - no user string is ever part of a shell command: the gather script is a
  *    constant, and everything variable reaches it through the environment. */
 #ifndef MGO_LAUNCHER_JOB_H
@@ -19,11 +27,12 @@
 
 #include "mgo/labels.h"
 #include "mgo/types.h"
+#include "mgo/upload.h"
 
 
 /* Where the gather writes inside the pod, and the files it leaves there. */
 #define MGO_OUTPUT_DIR "/must-gather"
-#define MGO_TARBALL "must-gather.tar.gz"
+#define MGO_TARBALL MGO_RESULT_TARBALL
 #define MGO_DONE_MARKER ".mgo-gather-done"
 
 /* Extra time the Job gets beyond spec.mustGatherTimeout for pulling images,

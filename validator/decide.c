@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "decide.h"
+#include "mgo/apiobj.h"
 #include "mgo/upload.h"
 
 static int dup_str(char **dst, const char *src)
@@ -45,6 +46,11 @@ static int act_job(struct mgo_act *act, const struct mgo_observe *obs, bool even
 	return 0;
 }
 
+/* How much of a container's termination message a condition quotes: with
+ * the longest host and the text around it the message stays under the
+ * 1 KiB each decision writes (decide_live). */
+#define MGO_LAST_LINES_MAX 512
+
 static bool is_pull_failure(const char *reason)
 {
 	static const char *const pull[] = {"ErrImagePull", "ImagePullBackOff", "InvalidImageName",
@@ -79,29 +85,87 @@ static const char *pod_failure(const struct mgo_job_state *job, char *msg, size_
 	return NULL;
 }
 
+/* The end of container `name`'s termination message (its last lines:
+ * launcher/job.h) in buf, at most len - 1 bytes cut at a character, or ""
+ * when the pod's report is about something else. The message outlives the
+ * pod in the MustGather's condition and Event (docs/support.md). */
+static const char *last_lines(const struct mgo_job_state *job, const char *name, char *buf,
+			      size_t len)
+{
+	const char *t;
+	size_t n;
+
+	if (!job->pod_message || !job->pod_container || strcmp(job->pod_container, name) != 0)
+		return "";
+	t = mgo_text_tail(job->pod_message, len - 1, &n);
+	memcpy(buf, t, n);
+	buf[n] = '\0';
+	return buf;
+}
+
+/* Where a timed-out gather's partial tarball stayed without an upload: the
+ * run's folder on the claim, as launcher/job.c's run_dir names it. */
+static void partial_on_claim(const struct mgo_observe *obs, char *buf, size_t len)
+{
+	const struct mgo_mg_spec *sp = &obs->mg.spec;
+	const char *sub = sp->pvc_subpath && *sp->pvc_subpath ? sp->pvc_subpath : NULL;
+
+	if (!sp->pvc_claim) {
+		snprintf(buf, len, "; what it wrote before then was packed but stays in the pod's "
+			 "emptyDir volume (no upload target, no claim)");
+		return;
+	}
+	snprintf(buf, len, "; what it wrote before then is kept as a partial result in "
+		 "%s%s%s-%.8s/" MGO_RESULT_TARBALL " on PersistentVolumeClaim %s",
+		 sub ? sub : "", sub ? "/" : "", obs->mg.name ? obs->mg.name : "",
+		 obs->mg.uid ? obs->mg.uid : "", sp->pvc_claim);
+}
+
 /* Maps a failed Job to the reason a support engineer can act on. */
 static const char *job_failure(const struct mgo_observe *obs, char *msg, size_t len)
 {
 	const struct mgo_job_state *job = &obs->job;
-	const char *reason;
+	const char *timeout = obs->mg.spec.timeout ? obs->mg.spec.timeout : "unset";
+	const char *host = obs->mg.spec.sftp_host ? obs->mg.spec.sftp_host
+						  : "sftp.access.redhat.com";
+	const char *reason, *tail;
+	char where[640], quote[MGO_LAST_LINES_MAX + 1];
 
 	if ((reason = pod_failure(job, msg, len)))
 		return reason;
-	if (job->gather_exit == MGO_GATHER_EXIT_TIMEOUT ||
-	    (job->reason && strcmp(job->reason, "DeadlineExceeded") == 0)) {
+	if (job->upload_exit == MGO_UPLOAD_EXIT_PARTIAL) {
+		tail = last_lines(job, "upload", quote, sizeof(quote));
+		snprintf(msg, len, "the gather did not finish within spec.mustGatherTimeout (%s); "
+			 "what it wrote before then was uploaded to %s as a partial result%s%s",
+			 timeout, host, *tail ? ": " : "", tail);
+		return MGO_REASON_TIMEOUT;
+	}
+	if (job->gather_exit == MGO_GATHER_EXIT_TIMEOUT) {
+		partial_on_claim(obs, where, sizeof(where));
+		snprintf(msg, len, "the gather did not finish within spec.mustGatherTimeout (%s)%s",
+			 timeout, where);
+		return MGO_REASON_TIMEOUT;
+	}
+	if (job->reason && strcmp(job->reason, "DeadlineExceeded") == 0) {
 		snprintf(msg, len, "the gather did not finish within spec.mustGatherTimeout (%s)",
-			 obs->mg.spec.timeout ? obs->mg.spec.timeout : "unset");
+			 timeout);
 		return MGO_REASON_TIMEOUT;
 	}
 	if (job->gather_exit > 0) {
-		snprintf(msg, len, "the gather exited with status %d; see the logs of container "
-			 "gather in the Job's pod", (int)job->gather_exit);
+		tail = last_lines(job, "gather", quote, sizeof(quote));
+		if (*tail)
+			snprintf(msg, len, "the gather exited with status %d; its last lines:\n%s",
+				 (int)job->gather_exit, tail);
+		else
+			snprintf(msg, len, "the gather exited with status %d; see the logs of "
+				 "container gather in the Job's pod", (int)job->gather_exit);
 		return MGO_REASON_GATHER_FAILED;
 	}
 	if (job->upload_exit > 0) {
-		snprintf(msg, len, "the upload to %s failed: %s (exit status %d)",
-			 obs->mg.spec.sftp_host ? obs->mg.spec.sftp_host : "sftp.access.redhat.com",
-			 mgo_upload_exit_text(job->upload_exit), (int)job->upload_exit);
+		tail = last_lines(job, "upload", quote, sizeof(quote));
+		snprintf(msg, len, "the upload to %s failed: %s (exit status %d)%s%s", host,
+			 mgo_upload_exit_text(job->upload_exit), (int)job->upload_exit,
+			 *tail ? ": " : "", tail);
 		return MGO_REASON_UPLOAD_FAILED;
 	}
 	snprintf(msg, len, "the Job failed (%s): %s", job->reason ? job->reason : "no reason given",

@@ -3,10 +3,13 @@
  * the environment launcher/job.c gives it; it exits with a status of
  * mgo/upload.h that the operator turns into the MustGather's condition. */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 
@@ -53,12 +56,25 @@ static int load_config(struct mgo_upload_config *cfg, char *msg, size_t msglen)
 	return MGO_UPLOAD_EXIT_USAGE;
 }
 
+/* The kubelet's file for the container's termination message, which the
+ * MustGather's condition quotes (launcher/job.h); absent outside a pod,
+ * and never created here. The message is what the log line says too. */
+#define TERMINATION_LOG "/dev/termination-log"
+
 static void report(int status, const char *msg)
 {
-	mgo_log_kv(status == MGO_UPLOAD_EXIT_OK ? MGO_LOG_INFO : MGO_LOG_ERROR, "main",
-		   status == MGO_UPLOAD_EXIT_OK ? "upload.done" : "upload.failed",
+	bool ok = status == MGO_UPLOAD_EXIT_OK || status == MGO_UPLOAD_EXIT_PARTIAL;
+	int fd;
+
+	mgo_log_kv(ok ? MGO_LOG_INFO : MGO_LOG_ERROR, "main", ok ? "upload.done" : "upload.failed",
 		   "{s:i, s:s, s:s}", "exit_status", status, "result",
 		   mgo_upload_exit_text(status), "msg", msg);
+	fd = open(TERMINATION_LOG, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return;
+	if (dprintf(fd, "%s\n", msg) < 0)
+		mgo_warn("upload.termination_log", "writing %s: %m", TERMINATION_LOG);
+	close(fd);
 }
 
 int main(void)
@@ -90,6 +106,8 @@ int main(void)
 	if (status != MGO_UPLOAD_EXIT_OK)
 		goto out;
 	status = mgo_upload_run(&cfg, &tarball, msg, sizeof(msg));
+	if (status == MGO_UPLOAD_EXIT_OK && tarball.partial)
+		status = MGO_UPLOAD_EXIT_PARTIAL; /* msg: "uploaded N bytes to HOST as NAME" */
 out:
 	report(status, msg);
 	mgo_upload_tarball_close(&tarball);

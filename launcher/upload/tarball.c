@@ -60,6 +60,7 @@ int mgo_upload_tarball_open(const char *result_dir, struct mgo_upload_tarball *t
 
 	tb->fd = -1;
 	tb->size = 0;
+	tb->partial = false;
 	if (snprintf(marker, sizeof(marker), "%s/%s", result_dir, MGO_DONE_MARKER) >=
 		    (int)sizeof(marker) ||
 	    snprintf(path, sizeof(path), "%s/%s", result_dir, MGO_TARBALL) >= (int)sizeof(path))
@@ -67,16 +68,18 @@ int mgo_upload_tarball_open(const char *result_dir, struct mgo_upload_tarball *t
 	ret = read_marker(marker, &status, msg, msglen);
 	if (ret != MGO_UPLOAD_EXIT_OK)
 		return ret;
-	if (status == MGO_GATHER_EXIT_TIMEOUT)
-		return no_tarball(msg, msglen, "the gather timed out (exit status %ld): nothing to upload",
-				  status);
-	if (status != 0)
+	/* a timed-out gather packs what it wrote before (launcher/job.h) */
+	tb->partial = status == MGO_GATHER_EXIT_TIMEOUT;
+	if (status != 0 && !tb->partial)
 		return no_tarball(msg, msglen, "the gather failed with exit status %ld: nothing to upload",
 				  status);
 	tb->fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (tb->fd < 0)
 		return no_tarball(msg, msglen,
-				  errno == ENOENT ? "the gather succeeded but left no tarball %s"
+				  errno == ENOENT ? (tb->partial ? "the gather timed out and left no "
+								   "tarball %s"
+								 : "the gather succeeded but left no "
+								   "tarball %s")
 						  : "cannot open the tarball %s: %m",
 				  path);
 	if (fstat(tb->fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size == 0) {

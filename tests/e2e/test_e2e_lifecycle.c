@@ -94,11 +94,11 @@ Test(lifecycle, retained_job_stays_after_completion)
  * With lag, the operator's watch of pods falls behind its watch of Jobs
  * from the moment the Job runs. Returns the condition's message (caller
  * frees). */
-static char *fail_by_pod(const char *name, const char *pod_status, const char *job_reason,
-			 const char *reason, bool lag)
+static char *fail_by_pod_spec(const char *name, const char *spec, const char *pod_status,
+			      const char *job_reason, const char *reason, bool lag)
 {
 	char path[512], pod[128], *msg;
-	json_t *job = launch(name, "{}");
+	json_t *job = launch(name, spec);
 
 	if (lag) {
 		cluster_faults(&cl, "{\"latencyMs\":1500,\"match\":{\"verb\":\"watch\","
@@ -114,6 +114,12 @@ static char *fail_by_pod(const char *name, const char *pod_status, const char *j
 	cluster_wait_gone(&cl, cl_job_path(&cl, name, path), "the Job");
 	json_decref(job);
 	return msg;
+}
+
+static char *fail_by_pod(const char *name, const char *pod_status, const char *job_reason,
+			 const char *reason, bool lag)
+{
+	return fail_by_pod_spec(name, "{}", pod_status, job_reason, reason, lag);
 }
 
 #define GATHER_EXIT_2 \
@@ -139,6 +145,71 @@ Test(lifecycle, gather_exit_code_seen_late_still_fails_as_gather_failed)
 	msg = fail_by_pod("late", GATHER_EXIT_2, "BackoffLimitExceeded", "GatherFailed", true);
 	cr_expect(strstr(msg, "exited with status 2"), "message: %s", msg);
 	free(msg);
+}
+
+/* `kubectl describe mg name` mentions needle (printed with --verbose). */
+static void describe_has(const char *name, const char *needle)
+{
+	const char *argv[] = {"describe", "mg", name, "-n", cl.ns, NULL};
+	char *out = cluster_kubectl(&cl, argv);
+
+	cr_log_info("kubectl describe mg %s:\n%s", name, out);
+	cr_expect(strstr(out, needle), "no \"%s\" in:\n%s", needle, out);
+	free(out);
+}
+
+Test(lifecycle, failed_gather_is_explained_by_its_last_lines)
+{
+	char *msg;
+	json_t *mg;
+
+	cluster_require_test_server(&cl, JOB_CONTROL);
+	/* the kubelet's termination message under FallbackToLogsOnError: the
+	 * end of the gather's log (launcher/job.h) */
+	msg = fail_by_pod("forbidden",
+			  "{\"phase\":\"Failed\",\"containerStatuses\":[{\"name\":\"gather\","
+			  "\"state\":{\"terminated\":{\"exitCode\":2,\"reason\":\"Error\","
+			  "\"message\":\"collecting nodes\\nerror: nodes is forbidden\\nmgo: gather "
+			  "failed with exit status 2\\n\"}}}]}",
+			  "BackoffLimitExceeded", "GatherFailed", false);
+	/* in the condition and (expect_outcome) the Event alike */
+	cr_expect(strstr(msg, "exited with status 2; its last lines:\ncollecting nodes\n"
+			      "error: nodes is forbidden"),
+		  "message: %s", msg);
+	free(msg);
+	/* the pod and the Job are gone; the explanation stays, where a user
+	 * reads it (docs/support.md shows this output) */
+	mg = cluster_wait_mg(&cl, "forbidden", "Failed");
+	cr_expect(strstr(cl_str(condition(mg, "Failed"), "message"), "nodes is forbidden"));
+	json_decref(mg);
+	describe_has("forbidden", "error: nodes is forbidden");
+}
+
+Test(lifecycle, timed_out_gather_is_reported_with_its_uploaded_partial_result)
+{
+	char *msg;
+
+	cluster_require_test_server(&cl, JOB_CONTROL);
+	/* the gather step packed and exited 0 on the timeout; mgo-upload sent
+	 * the partial tarball and exited 8 with where it went */
+	msg = fail_by_pod_spec(
+		"partial",
+		"{\"mustGatherTimeout\":\"2m\",\"uploadTarget\":{\"type\":\"SFTP\",\"sftp\":"
+		"{\"caseID\":\"04123456\",\"caseManagementAccountSecretRef\":{\"name\":"
+		"\"case-creds\"},\"host\":\"sftp.example.com\"}}}",
+		"{\"phase\":\"Failed\",\"initContainerStatuses\":[{\"name\":\"gather\",\"state\":"
+		"{\"terminated\":{\"exitCode\":0,\"reason\":\"Completed\"}}}],"
+		"\"containerStatuses\":[{\"name\":\"upload\",\"state\":{\"terminated\":"
+		"{\"exitCode\":8,\"reason\":\"Error\",\"message\":\"uploaded 4096 bytes to "
+		"sftp.example.com as 04123456_must-gather-partial.tar.gz\\n\"}}}]}",
+		"BackoffLimitExceeded", "Timeout", false);
+	cr_expect(strstr(msg, "did not finish within spec.mustGatherTimeout (2m)"), "message: %s",
+		  msg);
+	cr_expect(strstr(msg, "uploaded to sftp.example.com as a partial result: uploaded 4096 "
+			      "bytes to sftp.example.com as 04123456_must-gather-partial.tar.gz"),
+		  "message: %s", msg);
+	free(msg);
+	describe_has("partial", "as a partial result");
 }
 
 Test(lifecycle, deadline_exceeded_fails_as_timeout)

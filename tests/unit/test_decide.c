@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "decide.h"
+#include "mgo/upload.h"
 
 static const char *const operator_sas[] = {"mgo-watcher", "mgo-launcher"};
 static const struct mgo_policy policy = {
@@ -358,6 +359,84 @@ Test(decide, job_outcomes)
 	o.job.reason = "BackoffLimitExceeded";
 	o.job.message = "Job has reached the specified backoff limit";
 	expect_finish(&o, false, "JobFailed", "BackoffLimitExceeded", true);
+}
+
+Test(decide, timed_out_gather_says_where_its_partial_result_went)
+{
+	/* uploaded: the gather step succeeded, mgo-upload said partial */
+	struct mgo_observe o = finished(MGO_JOB_FAILED);
+	o.mg.spec.timeout = "10m";
+	o.mg.spec.upload_type = "SFTP";
+	o.mg.spec.sftp_host = "sftp.example.com";
+	o.job.reason = "BackoffLimitExceeded";
+	o.job.gather_exit = 0;
+	o.job.upload_exit = MGO_UPLOAD_EXIT_PARTIAL;
+	o.job.pod_container = "upload";
+	o.job.pod_reason = "Error";
+	o.job.pod_message = "uploaded 1234 bytes to sftp.example.com as 0123_must-gather-mg1.tar.gz\n";
+	expect_finish(&o, false, "Timeout",
+		      "within spec.mustGatherTimeout (10m); what it wrote before then was uploaded "
+		      "to sftp.example.com as a partial result: uploaded 1234 bytes to "
+		      "sftp.example.com as 0123_must-gather-mg1.tar.gz", true);
+
+	/* kept on a claim: its folder named */
+	o = finished(MGO_JOB_FAILED);
+	o.mg.spec.timeout = "10m";
+	o.mg.spec.pvc_claim = "results";
+	o.mg.spec.pvc_subpath = "runs";
+	o.job.gather_exit = MGO_GATHER_EXIT_TIMEOUT;
+	expect_finish(&o, false, "Timeout",
+		      "is kept as a partial result in runs/mg1-uid-1/must-gather.tar.gz on "
+		      "PersistentVolumeClaim results", true);
+
+	/* neither: said plainly that nothing keeps it */
+	o = finished(MGO_JOB_FAILED);
+	o.job.gather_exit = MGO_GATHER_EXIT_TIMEOUT;
+	expect_finish(&o, false, "Timeout", "stays in the pod's emptyDir volume", true);
+}
+
+Test(decide, failure_quotes_the_containers_last_lines)
+{
+	struct mgo_observe o = finished(MGO_JOB_FAILED);
+	o.job.gather_exit = 3;
+	o.job.pod_container = "gather";
+	o.job.pod_reason = "Error";
+	o.job.pod_message = "collecting nodes\nerror: nodes is forbidden\nmgo: gather failed with "
+			    "exit status 3\n";
+	expect_finish(&o, false, "GatherFailed",
+		      "exited with status 3; its last lines:\ncollecting nodes\nerror: nodes is "
+		      "forbidden\nmgo: gather failed with exit status 3", true);
+
+	/* a report about the other container is not quoted as the gather's */
+	o.job.pod_container = "upload";
+	expect_finish(&o, false, "GatherFailed", "see the logs of container gather", true);
+
+	o = finished(MGO_JOB_FAILED);
+	o.job.gather_exit = 0;
+	o.job.upload_exit = MGO_UPLOAD_EXIT_UNREACHABLE;
+	o.job.pod_container = "upload";
+	o.job.pod_message = "cannot reach [sftp.access.redhat.com]:22: timed out";
+	expect_finish(&o, false, "UploadFailed", "(exit status 6): cannot reach", true);
+
+	/* bounded: the end is kept, cut where a character starts */
+	static char big[4096];
+	memset(big, 'x', sizeof(big) - 1);
+	memcpy(big + 3000, "\xc3\xa9", 2); /* U+00E9 */
+	memcpy(big + sizeof(big) - 5, "end\n", 4);
+	o = finished(MGO_JOB_FAILED);
+	o.job.gather_exit = 1;
+	o.job.pod_container = "gather";
+	o.job.pod_message = big;
+	struct mgo_act act = decide_ok(&o, MGO_DECIDE_ACT);
+	cr_assert_lt(strlen(act.message), 1024, "%zu bytes", strlen(act.message));
+	cr_assert(strstr(act.message, "xxxend"), "%s", act.message);
+	mgo_act_free(&act);
+	/* a cut inside a two-byte character never leaves its second byte */
+	memset(big, 'x', sizeof(big) - 1);
+	memcpy(big + sizeof(big) - 1 - 513, "\xc3\xa9", 2);
+	act = decide_ok(&o, MGO_DECIDE_ACT);
+	cr_assert_null(strstr(act.message, "\xa9"), "%s", act.message);
+	mgo_act_free(&act);
 }
 
 Test(decide, pod_that_cannot_start_fails_the_must_gather)

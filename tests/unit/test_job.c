@@ -110,6 +110,9 @@ Test(job, runs_exactly_the_image_with_restricted_security)
 	cr_assert_str_eq(str(g, "securityContext.capabilities.drop.0"), "ALL");
 	cr_assert_str_eq(env(g, "MGO_AUDIT"), "false");
 	cr_assert_str_eq(env(g, "MGO_TIMEOUT_SECONDS"), "0");
+	cr_assert_str_eq(env(g, "MGO_UPLOAD_FOLLOWS"), "false", "no upload: a timeout fails it");
+	/* its last lines outlive the pod (docs/support.md) */
+	cr_assert_str_eq(str(g, "terminationMessagePolicy"), "FallbackToLogsOnError");
 	cr_assert_not_null(at(pod, "volumes.0.emptyDir"));
 	json_decref(job);
 }
@@ -164,8 +167,11 @@ Test(job, upload_step_only_with_a_target_and_after_the_gather)
 	json_t *pod = at(job, "spec.template.spec");
 
 	cr_assert_str_eq(str(pod, "initContainers.0.name"), "gather");
+	/* a timed-out gather lets the upload step send its partial result */
+	cr_assert_str_eq(env(at(pod, "initContainers.0"), "MGO_UPLOAD_FOLLOWS"), "true");
 	cr_assert_eq(json_array_size(at(pod, "containers")), 1);
 	json_t *u = at(pod, "containers.0");
+	cr_assert_str_eq(str(u, "terminationMessagePolicy"), "FallbackToLogsOnError");
 	cr_assert_str_eq(str(u, "name"), "upload");
 	cr_assert_str_eq(str(u, "image"), cfg.operator_image);
 	cr_assert_str_eq(env(u, "MGO_SFTP_USERNAME"), "case-creds/username");

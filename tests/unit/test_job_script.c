@@ -113,6 +113,34 @@ static struct run run_script(const char *timeout_s, const char *audit, int deadl
 	return r;
 }
 
+/* The names in the tarball, as tar lists them. */
+static char *tar_list(void)
+{
+	static char list[4096];
+	char tarball[160];
+	int p[2];
+
+	snprintf(tarball, sizeof(tarball), "%s/out/" MGO_TARBALL, dir);
+	cr_assert_eq(pipe(p), 0);
+	pid_t pid = fork();
+	if (pid == 0) {
+		dup2(p[1], 1);
+		execlp("tar", "tar", "-tzf", tarball, (char *)NULL);
+		_exit(127);
+	}
+	close(p[1]);
+	size_t used = 0;
+	ssize_t n;
+	while (used < sizeof(list) - 1 && (n = read(p[0], list + used, sizeof(list) - 1 - used)) > 0)
+		used += (size_t)n;
+	list[used] = '\0';
+	close(p[0]);
+	int st;
+	cr_assert_eq(waitpid(pid, &st, 0), pid);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "tar -t failed: %s", list);
+	return list;
+}
+
 TestSuite(job_script, .init = setup, .fini = teardown);
 
 Test(job_script, success_packs_result_and_marks_done)
@@ -126,25 +154,7 @@ Test(job_script, success_packs_result_and_marks_done)
 	cr_assert(strstr(read_file("gather/must-gather.log"), "gathering"));
 
 	/* the tarball holds the gather's files and its log */
-	char tarball[160];
-	snprintf(tarball, sizeof(tarball), "%s/out/" MGO_TARBALL, dir);
-	int p[2];
-	cr_assert_eq(pipe(p), 0);
-	pid_t pid = fork();
-	if (pid == 0) {
-		dup2(p[1], 1);
-		execlp("tar", "tar", "-tzf", tarball, (char *)NULL);
-		_exit(127);
-	}
-	close(p[1]);
-	char list[4096];
-	size_t used = 0;
-	ssize_t n;
-	while (used < sizeof(list) - 1 && (n = read(p[0], list + used, sizeof(list) - 1 - used)) > 0)
-		used += (size_t)n;
-	list[used] = '\0';
-	close(p[0]);
-	waitpid(pid, NULL, 0);
+	char *list = tar_list();
 	cr_assert(strstr(list, "./data.txt"), "tar lists: %s", list);
 	cr_assert(strstr(list, "./must-gather.log"), "tar lists: %s", list);
 }
@@ -159,13 +169,41 @@ Test(job_script, failure_keeps_exit_status_and_packs_nothing)
 	cr_assert_not(exists("out/" MGO_TARBALL));
 }
 
-Test(job_script, overrun_is_reported_as_timeout)
+Test(job_script, overrun_is_reported_as_timeout_and_packs_a_partial_result)
 {
-	write_file("fake-gather", "#!/bin/sh\necho started\nexec sleep 60\n", 0755);
+	/* writes a file, then overruns: what it wrote is the partial result */
+	write_file("fake-gather", "#!/bin/sh\necho started\necho early > early.txt\nexec sleep 60\n",
+		   0755);
 	struct run r = run_script("1", "false", 30);
 	cr_assert_eq(r.status, MGO_GATHER_EXIT_TIMEOUT, "output: %s", r.output);
 	cr_assert(strstr(r.output, "timed out after 1s"), "%s", r.output);
+	cr_assert(strstr(r.output, "partial result"), "%s", r.output);
 	cr_assert_str_eq(read_file("out/" MGO_DONE_MARKER), "124\n");
+	cr_assert(exists("out/" MGO_TARBALL), "the partial tarball is left: %s", r.output);
+	char *list = tar_list();
+	cr_assert(strstr(list, "./early.txt"), "tar lists: %s", list);
+	cr_assert(strstr(list, "./must-gather.log"), "tar lists: %s", list);
+}
+
+Test(job_script, before_an_upload_step_an_overrun_lets_it_run_a_failure_does_not)
+{
+	/* with an upload step (an init container before it) a timed-out
+	 * gather step succeeds so that the partial tarball is uploaded; the
+	 * marker keeps the timeout for mgo-upload to report */
+	setenv("MGO_UPLOAD_FOLLOWS", "true", 1);
+	write_file("fake-gather", "#!/bin/sh\necho early > early.txt\nexec sleep 60\n", 0755);
+	struct run r = run_script("1", "false", 30);
+	cr_assert_eq(r.status, 0, "output: %s", r.output);
+	cr_assert(strstr(r.output, "timed out after 1s"), "%s", r.output);
+	cr_assert_str_eq(read_file("out/" MGO_DONE_MARKER), "124\n");
+	cr_assert(strstr(tar_list(), "./early.txt"));
+
+	/* any other failure still fails the step: nothing is uploaded */
+	write_file("fake-gather", "#!/bin/sh\necho half > half.txt\nexit 3\n", 0755);
+	r = run_script("5", "false", 30);
+	unsetenv("MGO_UPLOAD_FOLLOWS");
+	cr_assert_eq(r.status, 3, "output: %s", r.output);
+	cr_assert_str_eq(read_file("out/" MGO_DONE_MARKER), "3\n");
 	cr_assert_not(exists("out/" MGO_TARBALL));
 }
 

@@ -577,7 +577,6 @@ Test(upload, failed_gather_means_no_upload)
 		const char *why;
 	} cases[] = {
 		{"3\n", "the gather failed with exit status 3"},
-		{"124\n", "the gather timed out"},
 		{"zero\n", "holds no exit status"},
 		{"0 but more\n", "holds no exit status"},
 		{"", "holds no exit status"},
@@ -619,26 +618,62 @@ Test(upload, missing_result_files_mean_no_upload)
 	}
 }
 
-/* ---- against sshd ---- */
-
-Test(upload, tarball_arrives_whole_under_its_name)
+Test(upload, timed_out_gather_without_tarball_means_no_upload)
 {
 	struct run r;
-	char local[PATH_MAX], remote[PATH_MAX];
-
-	start_server("");
 	struct env env = job_env();
+	char path[PATH_MAX];
+
+	set_marker("124\n");
+	join(path, fx.result, "must-gather.tar.gz");
+	cr_assert_eq(unlink(path), 0);
 	run_upload(&env, &r);
-	cr_assert_eq(r.status, MGO_UPLOAD_EXIT_OK, "%s", r.log);
-	/* the temporary name is gone: only the finished file is there */
+	cr_assert_eq(r.status, MGO_UPLOAD_EXIT_NO_TARBALL, "%s", r.log);
+	cr_assert(strstr(r.log, "the gather timed out and left no tarball"), "%s", r.log);
+	cr_assert_eq(count(r.log, ATTEMPT), 0);
+}
+
+/* ---- against sshd ---- */
+
+/* Runs the upload against the server with the Job's environment: it
+ * exits with `want`, and the tarball arrived whole under its remote name
+ * (the temporary name is gone: only the finished file is there). */
+static void upload_arrives(struct run *r, int want)
+{
+	char local[PATH_MAX], remote[PATH_MAX];
+	struct env env = job_env();
+
+	run_upload(&env, r);
+	cr_assert_eq(r->status, want, "%s", r->log);
 	cr_assert_str_eq(list_dir(fx.remote), REMOTE_NAME);
 	join(local, fx.result, "must-gather.tar.gz");
 	join(remote, fx.remote, REMOTE_NAME);
 	assert_same_file(local, remote);
+}
+
+Test(upload, tarball_arrives_whole_under_its_name)
+{
+	struct run r;
+
+	start_server("");
+	upload_arrives(&r, MGO_UPLOAD_EXIT_OK);
 	cr_assert_eq(count(r.log, ATTEMPT), 1, "%s", r.log);
 	cr_assert(strstr(r.log, "\"event\":\"upload.done\""), "%s", r.log);
 	/* the login name is a credential too */
 	cr_assert_null(strstr(r.log, SFTP_USER), "%s", r.log);
+}
+
+Test(upload, timed_out_gather_uploads_its_partial_result)
+{
+	struct run r;
+
+	start_server("");
+	set_marker("124\n");
+	/* uploaded whole, and still a failure: the MustGather says Timeout */
+	upload_arrives(&r, MGO_UPLOAD_EXIT_PARTIAL);
+	cr_assert(strstr(r.log, "\"event\":\"upload.done\""), "%s", r.log);
+	cr_assert(strstr(r.log, "its partial result was uploaded"), "%s", r.log);
+	cr_assert(strstr(r.log, "as " REMOTE_NAME), "the log says where: %s", r.log);
 }
 
 Test(upload, internal_user_uploads_into_their_directory)

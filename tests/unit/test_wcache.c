@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cache.h"
+#include "mgo/apiobj.h"
 #include "mgo/labels.h"
 
 struct touches {
@@ -164,6 +165,36 @@ Test(wcache, job_and_pod_fold_into_the_observation)
 	cr_assert(touched(&t, "u1"));
 	cr_assert(mgo_wcache_observe(cache, "u1", &o));
 	cr_assert_eq(o.job.phase, MGO_JOB_NONE);
+	json_decref(job);
+	json_decref(pod);
+}
+
+Test(wcache, a_termination_message_is_kept_to_its_last_kib)
+{
+	struct mgo_observe o;
+	char err[256], big[4000];
+
+	put_mg(mg("u1", "team-a", NULL, "Running"));
+	json_t *job = owned("Job", "mg", "u1");
+	cr_assert_eq(mgo_wcache_job_put(cache, job, err, sizeof(err)), 0, "%s", err);
+	/* FallbackToLogsOnError: up to 4 KiB the gather wrote; its end explains */
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	memcpy(big + sizeof(big) - 1 - 1024 - 2, "\xc3\xa9", 2); /* a cut through U+00E9 */
+	memcpy(big + sizeof(big) - 6, "last\n", 5);
+	json_t *pod = owned("Pod", "mg-abcde", "mg");
+	json_object_set_new(json_object_get(pod, "status"), "containerStatuses",
+			    json_pack("[{s:s, s:{s:{s:i, s:s, s:s}}}]", "name", "gather", "state",
+				      "terminated", "exitCode", 1, "reason", "Error", "message",
+				      big));
+	cr_assert_eq(mgo_wcache_pod_put(cache, pod, err, sizeof(err)), 0, "%s", err);
+	cr_assert(mgo_wcache_observe(cache, "u1", &o));
+	cr_assert_str_eq(o.job.pod_container, "gather");
+	size_t n = strlen(o.job.pod_message);
+	cr_assert_leq(n, MGO_POD_MESSAGE_MAX);
+	cr_assert_gt(n, MGO_POD_MESSAGE_MAX - 4);
+	cr_assert_str_eq(o.job.pod_message + n - 4, "last", "the end is kept, less its newline");
+	cr_assert_neq((unsigned char)o.job.pod_message[0], 0xa9, "no half character");
 	json_decref(job);
 	json_decref(pod);
 }

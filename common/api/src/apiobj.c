@@ -314,6 +314,24 @@ static void move_str(char **to, char **from)
 	*from = NULL;
 }
 
+const char *mgo_text_tail(const char *s, size_t max, size_t *len)
+{
+	size_t n = strlen(s);
+
+	while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == ' '))
+		n--;
+	if (n > max) {
+		s += n - max;
+		n = max;
+	}
+	while (n > 0 && ((unsigned char)*s & 0xc0) == 0x80) { /* not a character's start */
+		s++;
+		n--;
+	}
+	*len = n;
+	return s;
+}
+
 /* One entry of metadata.ownerReferences. The fields the API server
  * requires are required here too: an entry without them is not one the
  * server would have stored, so the object is refused, not half-read. */
@@ -487,6 +505,12 @@ static int take_report(struct cstate *c, const char *name, struct mgo_job_state 
 	} else {
 		move_str(&out->pod_reason, &c->terminated_reason);
 		move_str(&out->pod_message, &c->terminated_message);
+		if (out->pod_message) {
+			size_t n;
+			const char *t = mgo_text_tail(out->pod_message, MGO_POD_MESSAGE_MAX, &n);
+			memmove(out->pod_message, t, n);
+			out->pod_message[n] = '\0';
+		}
 	}
 	return 1;
 }

@@ -17,6 +17,8 @@ const char *mgo_upload_exit_text(int status)
 		return "the server could not be reached (check the host and proxy)";
 	case MGO_UPLOAD_EXIT_TRANSFER:
 		return "the transfer did not complete";
+	case MGO_UPLOAD_EXIT_PARTIAL:
+		return "the gather timed out; its partial result was uploaded";
 	default:
 		return "unexpected failure";
 	}

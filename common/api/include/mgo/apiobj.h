@@ -53,6 +53,16 @@ size_t mgo_json_size(const json_t *obj);
 int mgo_allowlist_from_json(const json_t *obj, struct mgo_allowlist *out,
 			    char *err, size_t errlen);
 
+/* How much of a container's termination message is kept: its end (the
+ * last lines, under terminationMessagePolicy FallbackToLogsOnError), so the
+ * watcher's cache holds at most this per unfinished MustGather. */
+#define MGO_POD_MESSAGE_MAX 1024
+
+/* The end of s, at most max bytes, starting where a UTF-8 character does
+ * (a cut never leaves half of one), trailing newlines and spaces left out
+ * of the length it sets in *len. A pointer into s. */
+const char *mgo_text_tail(const char *s, size_t max, size_t *len);
+
 /* A Job (name and uid required) and, if not NULL, its Pod. Phase: SUCCEEDED
  * or FAILED when condition Complete or Failed is "True" (Failed wins; its
  * reason and message are kept), else ACTIVE. From the Pod, containers "gather"
@@ -60,7 +70,8 @@ int mgo_allowlist_from_json(const json_t *obj, struct mgo_allowlist *out,
  * unknown). pod_reason and pod_message come from the Pod's own status.reason
  * (Evicted, DeadlineExceeded: it explains why the containers stopped) with no
  * pod_container; else from the first of gather, upload that is waiting or
- * exited non-zero, named in pod_container.
+ * exited non-zero, named in pod_container; a terminated container's
+ * message is kept to its last MGO_POD_MESSAGE_MAX bytes (mgo_text_tail).
  * Of other conditions and containers only the type or name is checked, so
  * their messages cannot fail the decode. Errors
  * name the field as "job.<path>" or "pod.<path>". Ownership and returns as

@@ -8,6 +8,9 @@
  * spec.mustGatherTimeout cut it short (the status timeout(1) uses). */
 #define MGO_GATHER_EXIT_TIMEOUT 124
 
+/* The gather's packed result, in the run's folder (launcher/job.h). */
+#define MGO_RESULT_TARBALL "must-gather.tar.gz"
+
 enum mgo_upload_exit {
 	MGO_UPLOAD_EXIT_OK = 0,
 	MGO_UPLOAD_EXIT_USAGE = 2,        /* bad arguments or environment */
@@ -16,6 +19,9 @@ enum mgo_upload_exit {
 	MGO_UPLOAD_EXIT_AUTH = 5,         /* the server refused the credentials */
 	MGO_UPLOAD_EXIT_UNREACHABLE = 6,  /* no connection to the server */
 	MGO_UPLOAD_EXIT_TRANSFER = 7,     /* connected, but the file did not arrive whole */
+	/* the gather timed out and what it wrote before was uploaded whole:
+	 * non-zero so that the Job, and the MustGather, fail with Timeout */
+	MGO_UPLOAD_EXIT_PARTIAL = 8,
 };
 
 /* A short phrase for an upload exit status, for conditions and logs. */
