@@ -14,6 +14,8 @@ src=$(cd "$(dirname "$0")/.." && pwd)
 commit=${1:-HEAD}
 runtime_dev=(libzmq3-dev libmsgpack-dev libyaml-dev libcurl4-openssl-dev libjansson-dev
   libseccomp-dev libgnutls28-dev)
+# header-only (uthash), compiled into the watcher and the launcher
+build_only=(uthash-dev)
 
 if [[ $(id -u) -ne 0 ]]; then
   echo "minimal-build: run as root (mmdebstrap and chroot)" >&2
@@ -27,7 +29,7 @@ command -v mmdebstrap >/dev/null || {
 root=$(mktemp -d /tmp/mgo-minimal-XXXXXX)
 trap 'rm -rf "$root"' EXIT
 
-include=$(IFS=,; echo "build-essential,cmake,pkg-config,${runtime_dev[*]}")
+include=$(IFS=,; echo "build-essential,cmake,pkg-config,${runtime_dev[*]},${build_only[*]}")
 mmdebstrap --quiet --variant=apt --include="$include" bookworm "$root"
 git -C "$src" archive --prefix=src/ "$commit" | tar -x -C "$root"
 
@@ -44,4 +46,4 @@ chroot "$root" sh -ec '
   cmake --install build --prefix /opt/mgo --component mgoctl >/dev/null
   ls /opt/mgo/bin
 '
-echo "minimal-build: $(git -C "$src" rev-parse --short "$commit") builds with -DBUILD_TESTING=OFF and only: build-essential cmake pkg-config ${runtime_dev[*]}"
+echo "minimal-build: $(git -C "$src" rev-parse --short "$commit") builds with -DBUILD_TESTING=OFF and only: build-essential cmake pkg-config ${runtime_dev[*]} ${build_only[*]}"

@@ -334,25 +334,36 @@ static int enter_sandbox(struct mgo_sup *s)
 	return rc;
 }
 
-int mgo_sup_open(struct mgo_sup *s)
+int mgo_sup_make_sockdir(struct mgo_sup *s)
 {
 	char err[512];
-	int rc;
 
-	rc = mgo_sockdir_make(s->cfg.socket_dir, &s->sockdir_created, err, sizeof(err));
-	if (rc) {
+	if (mgo_sockdir_make(s->cfg.socket_dir, &s->sockdir_created, err, sizeof(err))) {
 		mgo_error("supervisor.sockdir", "%s; refusing to run", err);
 		return 2;
 	}
 	s->sockdir_made = true;
-	/* before the sandbox, which its children must not inherit, and before
-	 * the keys, which it must not hold */
-	if ((rc = mgo_spawner_start(&s->spawner, s))) {
+	return 0;
+}
+
+int mgo_sup_start_spawner(struct mgo_sup *s)
+{
+	int rc = mgo_spawner_start(&s->spawner, s);
+
+	if (rc)
 		mgo_error("supervisor.spawner", "cannot start the spawner: %s", strerror(-rc));
-		return 1;
-	}
-	if ((rc = enter_sandbox(s)))
-		return 1;
+	return rc ? 1 : 0;
+}
+
+int mgo_sup_sandbox(struct mgo_sup *s)
+{
+	return enter_sandbox(s) ? 1 : 0;
+}
+
+int mgo_sup_open(struct mgo_sup *s)
+{
+	int rc;
+
 	if ((rc = mgo_loop_new(&s->loop)) ||
 	    (rc = mgo_loop_add_signal(s->loop, SIGCHLD, reap, s)) ||
 	    (rc = mgo_loop_add_signal(s->loop, SIGTERM, on_stop_signal, s)) ||

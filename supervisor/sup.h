@@ -100,9 +100,15 @@ int mgo_sup_args(struct mgo_sup *s, int argc, char **argv);
 /* PID 1, or the subreaper of everything below us when not; not dumpable,
  * since it holds every child's secret key. Returns 0 or 1. */
 int mgo_sup_become_init(struct mgo_sup *s);
-/* The private socket directory, the spawner, the sandbox, the loop and its
- * signals, the keys, in that order. 0, 1 or 2 (the socket directory
- * refused). */
+/* The private socket directory (0700, checked): 0 or 2 (refused). */
+int mgo_sup_make_sockdir(struct mgo_sup *s);
+/* Forks the spawner (sup_spawn.h), before the sandbox, which the children
+ * must not inherit, and before the keys, which it must not hold. 0 or 1. */
+int mgo_sup_start_spawner(struct mgo_sup *s);
+/* Its own sandbox (mgo/sandbox.h, the supervisor's row). 0 or 1. */
+int mgo_sup_sandbox(struct mgo_sup *s);
+/* The loop and its signals, the children's timers, the health feed, the
+ * children's CURVE keys and the metric store. 0 or 1. */
 int mgo_sup_open(struct mgo_sup *s);
 /* Starts the children and supervises them until shut down; the exit status. */
 int mgo_sup_run(struct mgo_sup *s);

@@ -106,6 +106,11 @@ Test(supervisor_news, a_restarted_launcher_gets_the_lost_acts_at_once)
 			     observes("stalled"));
 	cr_assert(!running("stalled"), "a stopped launcher acted");
 
+	/* the children start side by side: the watcher may also have heard
+	 * of the launcher's first start, or not */
+	json_t *before = mgo_test_operator_events(&op, "watcher.launcher.ready", NULL);
+	size_t heard = json_array_size(before);
+	json_decref(before);
 	killed_ms = mgo_now_ms();
 	cr_assert_eq(kill(launcher, SIGKILL), 0);
 	back = mgo_test_operator_wait_ready(&op, "launcher", launcher, 10000);
@@ -118,7 +123,8 @@ Test(supervisor_news, a_restarted_launcher_gets_the_lost_acts_at_once)
 			     "not Running 5 s after the launcher was replaced: its restart did not "
 			     "make the watcher observe again (%zu observes)", observes("stalled"));
 	json_t *news = mgo_test_operator_events(&op, "watcher.launcher.ready", NULL);
-	cr_expect_eq(json_array_size(news), 1, "the watcher heard of the launcher once");
+	cr_expect_eq(json_array_size(news), heard + 1,
+		     "the watcher heard of the launcher's restart once");
 	json_decref(news);
 	cr_assert_eq(mgo_test_operator_stop(&op, 15000), 0);
 }
