@@ -15,7 +15,8 @@
 /* Runs the gather (and the audit gather when asked) under the timeout, keeps
  * its exit status (the pipe to tee would otherwise swallow it), packs the
  * result and leaves the completion marker the upload step waits for.
- * Everything variable comes from the environment; nothing is interpolated. */
+ * Everything variable comes from the environment or, for spec.gatherSpec's
+ * command and args, the positional parameters; nothing is interpolated. */
 const char mgo_gather_script[] =
 	"set -u\n"
 	"out=${MGO_OUTPUT_DIR:?}\n"
@@ -25,14 +26,17 @@ const char mgo_gather_script[] =
 	"export MGO_AUDIT=${MGO_AUDIT:-false}\n"
 	"mkdir -p \"$out\" \"$res\" || exit 1\n"
 	"rm -f \"$res/" MGO_DONE_MARKER "\" \"$res/" MGO_TARBALL "\" \"$res/.status\"\n"
-	"steps='\"$MGO_GATHER_BIN\" && { [ \"$MGO_AUDIT\" != true ] || \"$MGO_AUDIT_BIN\"; }'\n"
+	/* spec.gatherSpec: the positional parameters are its command and args,
+	 * exec form; without a command they are args to the default gather */
+	"[ \"${MGO_CUSTOM_COMMAND:-false}\" = true ] || set -- \"$MGO_GATHER_BIN\" \"$@\"\n"
+	"steps='\"$@\" && { [ \"$MGO_AUDIT\" != true ] || \"$MGO_AUDIT_BIN\"; }'\n"
 	"limit=${MGO_TIMEOUT_SECONDS:-0}\n"
 	"{\n"
 	"  cd \"$out\" || exit 1\n"
 	"  if [ \"$limit\" -gt 0 ]; then\n"
-	"    timeout -k 30 \"$limit\" /bin/sh -c \"$steps\"\n"
+	"    timeout -k 30 \"$limit\" /bin/sh -c \"$steps\" mgo-gather \"$@\"\n"
 	"  else\n"
-	"    /bin/sh -c \"$steps\"\n"
+	"    /bin/sh -c \"$steps\" mgo-gather \"$@\"\n"
 	"  fi\n"
 	"  echo $? > \"$res/.status\"\n"
 	"} 2>&1 | tee \"$out/must-gather.log\"\n"
@@ -134,7 +138,10 @@ static json_t *gather_container(const struct mgo_act *act, const char *base)
 	    env_add(env, "MGO_RESULT_DIR", RESULT_DIR) ||
 	    env_add(env, "MGO_TIMEOUT_SECONDS", timeout) ||
 	    env_add(env, "MGO_AUDIT", in->audit ? "true" : "false") ||
-	    env_add(env, "MGO_UPLOAD_FOLLOWS", in->upload ? "true" : "false")) {
+	    env_add(env, "MGO_UPLOAD_FOLLOWS", in->upload ? "true" : "false") ||
+	    env_add(env, "MGO_CUSTOM_COMMAND", in->n_command ? "true" : NULL) ||
+	    env_add(env, "MUST_GATHER_SINCE", in->since) ||
+	    env_add(env, "MUST_GATHER_SINCE_TIME", in->since_time)) {
 		json_decref(env);
 		return NULL;
 	}
@@ -143,15 +150,30 @@ static json_t *gather_container(const struct mgo_act *act, const char *base)
 				   "output", "mountPath", RESULT_DIR, "subPath", base);
 	if (mounts && !*base) /* an empty subPath is refused by validation */
 		json_object_del(json_array_get(mounts, 1), "subPath");
+	/* $0, then spec.gatherSpec's command and args as the script's
+	 * positional parameters: each one argv item, never parsed by a shell */
+	json_t *command = json_pack("[s, s, s, s]", "/bin/sh", "-c", mgo_gather_script,
+				    "mgo-gather");
+	for (size_t i = 0; command && i < in->n_command + in->n_args; i++) {
+		const char *arg = i < in->n_command ? in->command[i] : in->args[i - in->n_command];
+		if (json_array_append_new(command, json_string(arg))) {
+			json_decref(command);
+			command = NULL;
+		}
+	}
+	if (!command) {
+		json_decref(env);
+		json_decref(mounts);
+		return NULL;
+	}
 	/* FallbackToLogsOnError: a failed gather's last log lines (at most
 	 * 2048 bytes or 80 lines, the kubelet's bound) stay in the pod's status
 	 * as its termination message, which the validator copies into the
 	 * MustGather's condition (docs/support.md) */
-	return json_pack("{s:s, s:s, s:s, s:[s, s, s], s:o, s:o, s:o, s:s}", "name", "gather",
-			 "image", in->image, "imagePullPolicy", "IfNotPresent", "command",
-			 "/bin/sh", "-c", mgo_gather_script, "env", env, "volumeMounts", mounts,
-			 "securityContext", container_security(), "terminationMessagePolicy",
-			 "FallbackToLogsOnError");
+	return json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:s}", "name", "gather", "image",
+			 in->image, "imagePullPolicy", "IfNotPresent", "command", command, "env",
+			 env, "volumeMounts", mounts, "securityContext", container_security(),
+			 "terminationMessagePolicy", "FallbackToLogsOnError");
 }
 
 /* At most 64 + 13 + 100 + 1 + 8 + 7 = 193 bytes: the upload step refuses

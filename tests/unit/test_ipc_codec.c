@@ -65,6 +65,16 @@ static void observe_full(struct mgo_ipc_msg *m)
 	s->storage_type = S("PersistentVolume");
 	s->pvc_claim = S("mg-output");
 	s->pvc_subpath = S("runs/today");
+	s->since = S("2h30m");
+	s->since_time = S("2026-01-02T15:04:05Z"); /* both: the validator refuses it */
+	s->command = calloc(2, sizeof(char *));
+	s->args = calloc(1, sizeof(char *));
+	cr_assert(s->command && s->args);
+	s->command[0] = S("/usr/bin/gather_network_logs");
+	s->command[1] = S("");
+	s->n_command = 2;
+	s->args[0] = S("$(not run by a shell)");
+	s->n_args = 1;
 	o->allowlist.present = true;
 	o->allowlist.generation = 9;
 	o->allowlist.n_images = 2;
@@ -146,6 +156,15 @@ static void act_launch_full(struct mgo_ipc_msg *m)
 	i->sftp_internal_user = true;
 	i->pvc_claim = S("mg-output");
 	i->pvc_subpath = S("runs");
+	i->since = S("90m");
+	i->command = calloc(1, sizeof(char *));
+	i->args = calloc(2, sizeof(char *));
+	cr_assert(i->command && i->args);
+	i->command[0] = S("/usr/bin/gather");
+	i->n_command = 1;
+	i->args[0] = S("--since");
+	i->args[1] = S("90m");
+	i->n_args = 2;
 }
 
 static void act_launch_min(struct mgo_ipc_msg *m)
@@ -304,7 +323,12 @@ static void eq_mg(const struct mgo_mg *a, const struct mgo_mg *b)
 	EQS(spec.https_proxy); EQS(spec.no_proxy); EQS(spec.timeout); EQ(spec.retain);
 	EQS(spec.upload_type); EQ(spec.has_sftp); EQS(spec.sftp_case_id); EQS(spec.sftp_secret);
 	EQS(spec.sftp_host); EQ(spec.sftp_internal_user); EQS(spec.storage_type);
-	EQS(spec.pvc_claim); EQS(spec.pvc_subpath);
+	EQS(spec.pvc_claim); EQS(spec.pvc_subpath); EQS(spec.since); EQS(spec.since_time);
+	EQ(spec.n_command); EQ(spec.n_args);
+	for (size_t i = 0; i < a->spec.n_command; i++)
+		EQS(spec.command[i]);
+	for (size_t i = 0; i < a->spec.n_args; i++)
+		EQS(spec.args[i]);
 }
 
 static void eq_observe(const struct mgo_observe *a, const struct mgo_observe *b)
@@ -330,6 +354,11 @@ static void eq_act(const struct mgo_act *a, const struct mgo_act *b)
 	EQS(intent.https_proxy); EQS(intent.no_proxy); EQ(intent.retain); EQ(intent.upload);
 	EQS(intent.sftp_case_id); EQS(intent.sftp_secret); EQS(intent.sftp_host);
 	EQ(intent.sftp_internal_user); EQS(intent.pvc_claim); EQS(intent.pvc_subpath);
+	EQS(intent.since); EQS(intent.since_time); EQ(intent.n_command); EQ(intent.n_args);
+	for (size_t i = 0; i < a->intent.n_command; i++)
+		EQS(intent.command[i]);
+	for (size_t i = 0; i < a->intent.n_args; i++)
+		EQS(intent.args[i]);
 	EQS(resource_version); EQ(n_invalid_images); EQ(n_invalid_messages);
 	for (size_t i = 0; i < a->n_invalid_images; i++) {
 		EQS(invalid_images[i]);
@@ -593,6 +622,8 @@ static const struct bad_json {
 	  -EBADMSG, "body.intent.sftp_host: not allowed without upload" },
 	{ ACT("launch", ",'intent':{'image':'i','service_account':'sa','pvc_subpath':'p'}"),
 	  -EBADMSG, "body.intent.pvc_claim: required with pvc_subpath" },
+	{ ACT("launch", ",'intent':{'image':'i','service_account':'sa','args':['a','@257']}"),
+	  -EBADMSG, "body.intent.args[1]: string longer than 256" },
 	{ ACT("launch", ",'reason':'r','intent':{'image':'i','service_account':'sa'}"), -EBADMSG,
 	  "body.reason: not allowed for launch" },
 	{ ACT("launch", ",'intent':{'image':'i','service_account':'sa','timeout_seconds':-5}"),
@@ -902,6 +933,38 @@ Test(ipc_codec, encoder_refuses_oversize)
 	/* Each entry is within bounds, the whole is not: 1024 * 1100 bytes. */
 	big_allowlist(&m, MGO_ALLOWLIST_MAX, 1100);
 	expect_encode_refused(&m, -EMSGSIZE, "exceeds 1048576");
+}
+
+/* A LAUNCH's command and args carry what validation allows and no more
+ * (mgo/types.h, MGO_ARGV_MAX); both directions refuse past it. */
+Test(ipc_codec, intent_argv_is_bounded)
+{
+	struct mgo_ipc_msg m, d;
+	char err[256], *buf;
+	size_t len;
+
+	act_launch_min(&m);
+	m.u.act.intent.command = calloc(MGO_ARGV_MAX + 1, sizeof(char *));
+	cr_assert(m.u.act.intent.command);
+	for (size_t i = 0; i < MGO_ARGV_MAX; i++)
+		m.u.act.intent.command[i] = repeat('c', MGO_ARGV_MAX);
+	m.u.act.intent.n_command = MGO_ARGV_MAX;
+	encode_ok(&m, &buf, &len); /* at the limits: carried */
+	cr_assert_eq(mgo_ipc_decode(buf, len, &d, err, sizeof(err)), 0, "%s", err);
+	eq_msg(&m, &d);
+	free(buf);
+	mgo_ipc_msg_free(&d);
+
+	m.u.act.intent.command[MGO_ARGV_MAX] = S("x");
+	m.u.act.intent.n_command = MGO_ARGV_MAX + 1;
+	expect_encode_refused(&m, -EBADMSG, "body.intent.command: more than 256 entries");
+	act_launch_min(&m);
+	m.u.act.intent.args = calloc(2, sizeof(char *));
+	cr_assert(m.u.act.intent.args);
+	m.u.act.intent.args[0] = S("ok");
+	m.u.act.intent.args[1] = repeat('a', MGO_ARGV_MAX + 1);
+	m.u.act.intent.n_args = 2;
+	expect_encode_refused(&m, -EBADMSG, "body.intent.args[1]: string longer than 256");
 }
 
 /* The largest allowlist the CRD admits (1024 entries of 600 bytes) fits a

@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "decide.h"
 #include "job.h"
 #include "mgo/loop.h"
 #include "mgo/upload.h"
@@ -73,8 +74,11 @@ struct run {
 };
 
 /* Runs the script as the gather container would, with the environment the
- * Job sets, output captured; killed if it outlives `deadline_s`. */
-static struct run run_script(const char *timeout_s, const char *audit, int deadline_s)
+ * Job sets, output captured; killed if it outlives `deadline_s`. With argv
+ * (NULL-ended), runs that instead of the bare script, after setting each
+ * "NAME=value" of env (NULL-ended) over the defaults. */
+static struct run run_exec(const char *timeout_s, const char *audit, int deadline_s,
+			   char *const *argv, char *const *env)
 {
 	struct run r = {.status = -1};
 	char out[128], res[128], gather[128], auditbin[128];
@@ -97,7 +101,12 @@ static struct run run_script(const char *timeout_s, const char *audit, int deadl
 		setenv("MGO_AUDIT_BIN", auditbin, 1);
 		setenv("MGO_TIMEOUT_SECONDS", timeout_s, 1);
 		setenv("MGO_AUDIT", audit, 1);
-		execl("/bin/sh", "sh", "-c", mgo_gather_script, (char *)NULL);
+		for (size_t i = 0; env && env[i]; i++)
+			putenv(env[i]);
+		if (argv)
+			execv(argv[0], argv);
+		else
+			execl("/bin/sh", "sh", "-c", mgo_gather_script, (char *)NULL);
 		_exit(127);
 	}
 	close(p[1]);
@@ -139,6 +148,11 @@ static char *tar_list(void)
 	cr_assert_eq(waitpid(pid, &st, 0), pid);
 	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "tar -t failed: %s", list);
 	return list;
+}
+
+static struct run run_script(const char *timeout_s, const char *audit, int deadline_s)
+{
+	return run_exec(timeout_s, audit, deadline_s, NULL, NULL);
 }
 
 TestSuite(job_script, .init = setup, .fini = teardown);
@@ -228,4 +242,112 @@ Test(job_script, rerun_clears_a_stale_marker)
 	cr_assert_eq(run_script("0", "false", 30).status, 9);
 	cr_assert_str_eq(read_file("out/" MGO_DONE_MARKER), "9\n");
 	cr_assert_not(exists("out/" MGO_TARBALL), "the old tarball must not be uploaded");
+}
+
+/* ---- spec.gatherSpec, through the Job the launcher renders ---- */
+
+/* Renders the Job for intent and runs its gather container's command with
+ * its environment, the two directories moved into the test's own. */
+static struct run run_rendered(const struct mgo_job_intent *intent, int deadline_s)
+{
+	static const struct mgo_job_config cfg = {.operator_image = "mgo:test"};
+	struct mgo_act act = {.kind = MGO_ACT_LAUNCH, .ns = "team-a", .name = "mg1",
+			      .uid = "6f1c2d3e-0000-4000-8000-000000000001", .generation = 1,
+			      .intent = *intent};
+	char *argv[600] = {0}, *env[64] = {0};
+	size_t n_env = 0, i;
+	json_t *job = mgo_job_render(&act, &cfg), *c, *v;
+
+	cr_assert_not_null(job);
+	c = json_object_get(json_object_get(job, "spec"), "template");
+	c = json_array_get(json_object_get(json_object_get(c, "spec"), "containers"), 0);
+	cr_assert_str_eq(json_string_value(json_object_get(c, "name")), "gather");
+	cr_assert_lt(json_array_size(json_object_get(c, "command")), 600);
+	json_array_foreach(json_object_get(c, "command"), i, v)
+		argv[i] = (char *)json_string_value(v);
+	json_array_foreach(json_object_get(c, "env"), i, v) {
+		const char *name = json_string_value(json_object_get(v, "name"));
+		if (strncmp(name, "MGO_", 4) == 0 && strcmp(name, "MGO_CUSTOM_COMMAND") != 0)
+			continue; /* the directories and defaults are run_exec's */
+		cr_assert_lt(n_env, 63);
+		cr_assert_not_null(env[n_env] = malloc(512));
+		snprintf(env[n_env++], 512, "%s=%s", name,
+			 json_string_value(json_object_get(v, "value")));
+	}
+	struct run r = run_exec("0", intent->audit ? "true" : "false", deadline_s, argv, env);
+	for (i = 0; i < n_env; i++)
+		free(env[i]);
+	json_decref(job);
+	return r;
+}
+
+Test(job_script, since_reaches_the_default_gather)
+{
+	write_file("fake-gather",
+		   "#!/bin/sh\necho \"since=${MUST_GATHER_SINCE:-unset} "
+		   "time=${MUST_GATHER_SINCE_TIME:-unset} args=$*\" > seen.txt\n", 0755);
+	struct mgo_job_intent in = {.image = "gather:v1", .service_account = "default",
+				    .since = "2h30m"};
+	struct run r = run_rendered(&in, 30);
+	cr_assert_eq(r.status, 0, "output: %s", r.output);
+	cr_assert_str_eq(read_file("gather/seen.txt"), "since=2h30m time=unset args=\n");
+	cr_assert_str_eq(read_file("out/" MGO_DONE_MARKER), "0\n");
+	cr_assert(exists("out/" MGO_TARBALL));
+
+	/* sinceTime, and args alone go to the default gather */
+	char *args[] = {"--odd arg", "$(touch pwned)"};
+	in.since = NULL;
+	in.since_time = "2026-01-02T15:04:05Z";
+	in.args = args;
+	in.n_args = 2;
+	r = run_rendered(&in, 30);
+	cr_assert_eq(r.status, 0, "output: %s", r.output);
+	cr_assert_str_eq(read_file("gather/seen.txt"),
+			 "since=unset time=2026-01-02T15:04:05Z args=--odd arg $(touch pwned)\n");
+	cr_assert_not(exists("gather/pwned"), "an argument was run by a shell");
+}
+
+Test(job_script, custom_command_replaces_gather_and_keeps_status_and_marker)
+{
+	char script[256];
+	snprintf(script, sizeof(script), "%s/my-gather", dir);
+	write_file("my-gather", "#!/bin/sh\necho \"custom $# [$1] [$2]\" > custom.txt\n"
+		   "echo custom ran\nexit ${MY_EXIT:-0}\n", 0755);
+	write_file("fake-gather", "#!/bin/sh\necho default ran\n", 0755);
+	char *command[] = {script, "a;b"};
+	char *args[] = {"$(touch pwned) `touch pwned2`"};
+	struct mgo_job_intent in = {.image = "gather:v1", .service_account = "default",
+				    .command = command, .n_command = 2, .args = args, .n_args = 1};
+	struct run r = run_rendered(&in, 30);
+	cr_assert_eq(r.status, 0, "output: %s", r.output);
+	cr_assert(strstr(r.output, "custom ran"), "%s", r.output);
+	cr_assert_null(strstr(r.output, "default ran"), "%s", r.output);
+	cr_assert_str_eq(read_file("gather/custom.txt"),
+			 "custom 2 [a;b] [$(touch pwned) `touch pwned2`]\n");
+	cr_assert_not(exists("gather/pwned") || exists("gather/pwned2"),
+		      "an argument was run by a shell");
+	cr_assert_str_eq(read_file("out/" MGO_DONE_MARKER), "0\n");
+	cr_assert(exists("out/" MGO_TARBALL));
+
+	/* its non-zero exit is the container's (GatherFailed), marked, nothing packed */
+	write_file("my-gather", "#!/bin/sh\necho custom broke >&2\nexit 7\n", 0755);
+	r = run_rendered(&in, 30);
+	cr_assert_eq(r.status, 7, "output: %s", r.output);
+	cr_assert(strstr(r.output, "gather failed with exit status 7"), "%s", r.output);
+	cr_assert_str_eq(read_file("out/" MGO_DONE_MARKER), "7\n");
+	cr_assert_not(exists("out/" MGO_TARBALL));
+	/* and the validator reads that exit status as GatherFailed */
+	static const struct mgo_policy policy = {.namespace = "must-gather-operator",
+						 .default_image = "gather:v1"};
+	struct mgo_observe o = {.mg = {.ns = "team-a", .name = "mg1", .uid = "uid-1",
+				       .generation = 1, .phase = MGO_MG_RUNNING},
+				.job = {.phase = MGO_JOB_FAILED, .name = "mg1", .uid = "j",
+					.reason = "BackoffLimitExceeded", .gather_exit = r.status,
+					.upload_exit = -1}};
+	struct mgo_act act;
+	cr_assert_eq(mgo_decide(&policy, &o, &act), MGO_DECIDE_ACT);
+	cr_assert_eq(act.kind, MGO_ACT_FINISH);
+	cr_assert_not(act.succeeded);
+	cr_assert_str_eq(act.reason, MGO_REASON_GATHER_FAILED, "%s: %s", act.reason, act.message);
+	mgo_act_free(&act);
 }

@@ -250,6 +250,53 @@ Test(monitor, each_field_of_the_intent_is_the_specs)
 	mgo_act_free(&good);
 }
 
+/* spec.gatherSpec is part of the intent the monitor recomputes: an act that
+ * adds, drops or changes a since, a command item or an argument is refused. */
+Test(monitor, gather_spec_is_part_of_the_intent)
+{
+	static const char spec[] = "{\"gatherSpec\":{\"since\":\"2h\","
+				   "\"command\":[\"/usr/bin/gather\",\"-v\"],\"args\":[\"x\"]}}";
+	char *command[] = {"/usr/bin/gather", "-v", "--and-more"}, *evil[] = {"/bin/sh", "-v"};
+	char *args[] = {"x"};
+	struct mgo_refusal why;
+	struct mgo_act good = act(MGO_ACT_LAUNCH), a;
+	json_t *obj = mg(spec, NULL);
+
+	good.intent.since = "2h";
+	good.intent.command = command;
+	good.intent.n_command = 2;
+	good.intent.args = args;
+	good.intent.n_args = 1;
+	expect(mgo_monitor_check_mg(&policy, &good, obj, NULL, &why), MGO_MONITOR_OK, &why, NULL);
+
+	a = good;
+	a.intent.since = "200h";
+	expect(mgo_monitor_check_mg(&policy, &a, obj, NULL, &why), MGO_MONITOR_REFUSED, &why,
+	       "since");
+	a = good;
+	a.intent.since_time = "2020-01-01T00:00:00Z";
+	expect(mgo_monitor_check_mg(&policy, &a, obj, NULL, &why), MGO_MONITOR_REFUSED, &why,
+	       "since_time");
+	a = good;
+	a.intent.n_command = 3;
+	expect(mgo_monitor_check_mg(&policy, &a, obj, NULL, &why), MGO_MONITOR_REFUSED, &why,
+	       "command");
+	a = good;
+	a.intent.command = evil;
+	expect(mgo_monitor_check_mg(&policy, &a, obj, NULL, &why), MGO_MONITOR_REFUSED, &why,
+	       "command");
+	a = good;
+	a.intent.n_args = 0;
+	expect(mgo_monitor_check_mg(&policy, &a, obj, NULL, &why), MGO_MONITOR_REFUSED, &why,
+	       "args");
+	json_decref(obj);
+	/* borrowed strings: free only what act() allocated */
+	good.intent.since = NULL;
+	good.intent.command = good.intent.args = NULL;
+	good.intent.n_command = good.intent.n_args = 0;
+	mgo_act_free(&good);
+}
+
 Test(monitor, deletes_only_the_launchers_job_of_a_finished_mustgather)
 {
 	struct mgo_act a = act(MGO_ACT_CLEANUP);

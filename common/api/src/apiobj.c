@@ -43,6 +43,12 @@ static const struct mgo_field mg_fields[] = {
 	MGO_FSTR("spec.storage.type", MG, spec.storage_type, MGO_STR_MAX, 0),
 	MGO_FSTR("spec.storage.persistentVolume.claim.name", MG, spec.pvc_claim, MGO_NAME_MAX, 0),
 	MGO_FSTR("spec.storage.persistentVolume.subPath", MG, spec.pvc_subpath, MGO_STR_MAX, 0),
+	MGO_FSTR("spec.gatherSpec.since", MG, spec.since, MGO_STR_MAX, 0),
+	MGO_FSTR("spec.gatherSpec.sinceTime", MG, spec.since_time, MGO_STR_MAX, 0),
+	MGO_FSTRV("spec.gatherSpec.command", MG, spec.command, spec.n_command, MGO_ARGV_DECODE_MAX,
+		  MGO_STR_MAX, 0),
+	MGO_FSTRV("spec.gatherSpec.args", MG, spec.args, spec.n_args, MGO_ARGV_DECODE_MAX,
+		  MGO_STR_MAX, 0),
 };
 static const struct mgo_schema mg_schema = MGO_SCHEMA(mg_fields);
 

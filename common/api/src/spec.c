@@ -228,12 +228,143 @@ static bool is_case_id(const char *s)
 	return true;
 }
 
+/* A Go duration as the gather's `oc adm inspect --since` parses it, without
+ * sign or the µ spelling: ([0-9]+(.[0-9]+)?(ns|us|ms|s|m|h))+, at most 64
+ * bytes. The same pattern as the CRD's spec.gatherSpec.since. */
+static bool is_go_duration(const char *s)
+{
+	if (!*s || strlen(s) > 64)
+		return false;
+	while (*s) {
+		if (!isdigit((unsigned char)*s))
+			return false;
+		while (isdigit((unsigned char)*s))
+			s++;
+		if (*s == '.') {
+			if (!isdigit((unsigned char)s[1]))
+				return false;
+			for (s++; isdigit((unsigned char)*s); s++)
+				;
+		}
+		if ((s[0] == 'n' || s[0] == 'u' || s[0] == 'm') && s[1] == 's')
+			s += 2;
+		else if (*s == 's' || *s == 'm' || *s == 'h')
+			s++;
+		else
+			return false;
+	}
+	return true;
+}
+
+/* Reads exactly n digits into *v; false if fewer, or out of [lo, hi]. */
+static bool digits(const char **p, int n, int lo, int hi, int *v)
+{
+	int x = 0;
+
+	for (int i = 0; i < n; i++, (*p)++) {
+		if (!isdigit((unsigned char)**p))
+			return false;
+		x = x * 10 + (**p - '0');
+	}
+	*v = x;
+	return x >= lo && x <= hi;
+}
+
+/* RFC 3339 as the CRD's spec.gatherSpec.sinceTime pattern and date-time
+ * format take it together: YYYY-MM-DDTHH:MM:SS[.1-9 digits](Z|+HH:MM|-HH:MM),
+ * a real calendar date, no leap second (Go's time.Parse refuses :60). */
+static bool is_rfc3339(const char *s)
+{
+	static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	int y, mo, d, h, mi, se, n = 0;
+
+	if (!digits(&s, 4, 0, 9999, &y) || *s++ != '-' || !digits(&s, 2, 1, 12, &mo) ||
+	    *s++ != '-' || !digits(&s, 2, 1, mdays[mo - 1], &d) || *s++ != 'T' ||
+	    !digits(&s, 2, 0, 23, &h) || *s++ != ':' || !digits(&s, 2, 0, 59, &mi) ||
+	    *s++ != ':' || !digits(&s, 2, 0, 59, &se))
+		return false;
+	if (mo == 2 && d == 29 && !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)))
+		return false;
+	if (*s == '.') {
+		for (s++; isdigit((unsigned char)*s); s++)
+			n++;
+		if (n < 1 || n > 9)
+			return false;
+	}
+	if (*s == 'Z')
+		return s[1] == '\0';
+	if (*s != '+' && *s != '-')
+		return false;
+	s++;
+	return digits(&s, 2, 0, 23, &h) && *s++ == ':' && digits(&s, 2, 0, 59, &mi) && !*s;
+}
+
+static int check_argv(const char *field, char *const *v, size_t n, const char **reason,
+		      char *msg, size_t msglen)
+{
+	if (n > MGO_ARGV_MAX)
+		return deny(reason, MGO_REASON_INVALID_SPEC, msg, msglen,
+			    "spec.gatherSpec.%s has %zu items, at most %d are allowed", field, n,
+			    MGO_ARGV_MAX);
+	for (size_t i = 0; i < n; i++)
+		if (strlen(v[i]) > MGO_ARGV_MAX)
+			return deny(reason, MGO_REASON_INVALID_SPEC, msg, msglen,
+				    "spec.gatherSpec.%s[%zu] is %zu bytes long, at most %d are "
+				    "allowed", field, i, strlen(v[i]), MGO_ARGV_MAX);
+	return 0;
+}
+
+/* spec.gatherSpec (docs/design.md, "What the gather runs"): each value goes
+ * to the gather container as one environment variable or one argv item,
+ * never through a shell. */
+static int check_gather_spec(const struct mgo_mg_spec *s, const char **reason, char *msg,
+			     size_t msglen)
+{
+	int rc;
+
+	if (s->since && s->since_time)
+		return deny(reason, MGO_REASON_INVALID_SPEC, msg, msglen,
+			    "spec.gatherSpec.since and spec.gatherSpec.sinceTime are both set; "
+			    "set at most one of them");
+	if (s->since && !is_go_duration(s->since))
+		return deny(reason, MGO_REASON_INVALID_SPEC, msg, msglen,
+			    "spec.gatherSpec.since %.64s is not a duration such as 90m or 2h30m "
+			    "(units ns, us, ms, s, m, h)", s->since);
+	if (s->since_time && !is_rfc3339(s->since_time))
+		return deny(reason, MGO_REASON_INVALID_SPEC, msg, msglen,
+			    "spec.gatherSpec.sinceTime %.64s is not an RFC 3339 time such as "
+			    "2026-01-02T15:04:05Z", s->since_time);
+	if ((rc = check_argv("command", s->command, s->n_command, reason, msg, msglen)) ||
+	    (rc = check_argv("args", s->args, s->n_args, reason, msg, msglen)))
+		return rc;
+	if (s->audit && (s->image || s->n_command))
+		return deny(reason, MGO_REASON_INVALID_SPEC, msg, msglen,
+			    "spec.additionalConfig.audit gathers audit logs with the default image "
+			    "and command only; unset %s%s%s or the audit",
+			    s->image ? "spec.mustGatherImage" : "",
+			    s->image && s->n_command ? " and " : "",
+			    s->n_command ? "spec.gatherSpec.command" : "");
+	return 0;
+}
+
 static int dup_into(char **dst, const char *src)
 {
 	if (!src)
 		return 0;
 	*dst = strdup(src);
 	return *dst ? 0 : -ENOMEM;
+}
+
+static int dup_strv(char ***dst, size_t *n, char *const *src, size_t n_src)
+{
+	if (!n_src)
+		return 0;
+	if (!(*dst = calloc(n_src, sizeof(char *))))
+		return -ENOMEM;
+	for (*n = 0; *n < n_src; (*n)++)
+		if (!((*dst)[*n] = strdup(src[*n])))
+			return -ENOMEM;
+	return 0;
 }
 
 /* Checks the image and resolves what the Job will run. */
@@ -410,6 +541,14 @@ static int fill_intent(const struct mgo_policy *policy, const struct mgo_mg_spec
 			rc = dup_into(&in->sftp_host,
 				      s->sftp_host ? s->sftp_host : "sftp.access.redhat.com");
 	}
+	if (!rc)
+		rc = dup_into(&in->since, s->since);
+	if (!rc)
+		rc = dup_into(&in->since_time, s->since_time);
+	if (!rc)
+		rc = dup_strv(&in->command, &in->n_command, s->command, s->n_command);
+	if (!rc)
+		rc = dup_strv(&in->args, &in->n_args, s->args, s->n_args);
 	if (!rc && s->storage_type) {
 		rc = dup_into(&in->pvc_claim, s->pvc_claim);
 		if (!rc)
@@ -454,6 +593,8 @@ int mgo_validate_spec(const struct mgo_policy *policy, const struct mgo_observe 
 	if ((rc = check_storage(obs, reason, msg, msglen)))
 		return rc;
 	if ((rc = check_proxy(s, reason, msg, msglen)))
+		return rc;
+	if ((rc = check_gather_spec(s, reason, msg, msglen)))
 		return rc;
 	rc = fill_intent(policy, s, sa, timeout, intent);
 	if (rc)

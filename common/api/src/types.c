@@ -6,6 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+static void strv_free(char **v, size_t n)
+{
+	for (size_t i = 0; v && i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
 void mgo_mg_spec_free(struct mgo_mg_spec *s)
 {
 	if (!s)
@@ -23,6 +30,10 @@ void mgo_mg_spec_free(struct mgo_mg_spec *s)
 	free(s->storage_type);
 	free(s->pvc_claim);
 	free(s->pvc_subpath);
+	free(s->since);
+	free(s->since_time);
+	strv_free(s->command, s->n_command);
+	strv_free(s->args, s->n_args);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -88,6 +99,10 @@ void mgo_job_intent_free(struct mgo_job_intent *i)
 	free(i->sftp_host);
 	free(i->pvc_claim);
 	free(i->pvc_subpath);
+	free(i->since);
+	free(i->since_time);
+	strv_free(i->command, i->n_command);
+	strv_free(i->args, i->n_args);
 	memset(i, 0, sizeof(*i));
 }
 

@@ -59,6 +59,10 @@ static const struct mgo_field spec_fields[] = {
 	STR(SPEC, storage_type, MGO_STR_MAX, 0),
 	STR(SPEC, pvc_claim, MGO_NAME_MAX, 0),
 	STR(SPEC, pvc_subpath, MGO_STR_MAX, 0),
+	STR(SPEC, since, MGO_STR_MAX, 0),
+	STR(SPEC, since_time, MGO_STR_MAX, 0),
+	MGO_FSTRV("command", SPEC, command, n_command, MGO_ARGV_DECODE_MAX, MGO_STR_MAX, 0),
+	MGO_FSTRV("args", SPEC, args, n_args, MGO_ARGV_DECODE_MAX, MGO_STR_MAX, 0),
 };
 static const struct mgo_schema spec_schema = MGO_SCHEMA(spec_fields);
 
@@ -131,6 +135,11 @@ static const struct mgo_field intent_fields[] = {
 	BOOL(INTENT, sftp_internal_user),
 	STR(INTENT, pvc_claim, MGO_NAME_MAX, 0),
 	STR(INTENT, pvc_subpath, MGO_STR_MAX, 0),
+	STR(INTENT, since, MGO_STR_MAX, 0),
+	STR(INTENT, since_time, MGO_STR_MAX, 0),
+	/* validated: the limits of mgo_validate_spec (mgo/types.h) */
+	MGO_FSTRV("command", INTENT, command, n_command, MGO_ARGV_MAX, MGO_ARGV_MAX, 0),
+	MGO_FSTRV("args", INTENT, args, n_args, MGO_ARGV_MAX, MGO_ARGV_MAX, 0),
 };
 static const struct mgo_schema intent_schema = MGO_SCHEMA(intent_fields);
 

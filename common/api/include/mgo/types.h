@@ -16,6 +16,13 @@
 #define MGO_NAME_MAX 253        /* DNS subdomain: namespaces, object names */
 #define MGO_STR_MAX 4096        /* any other string field (proxy URLs, messages) */
 #define MGO_ALLOWLIST_MAX 1024  /* entries in MustGatherImage/cluster spec.images */
+/* spec.gatherSpec.command and .args as validated: at most this many items of
+ * at most this many bytes each (mgo/spec.h). The decoders of the spec as the
+ * user wrote it accept up to MGO_ARGV_DECODE_MAX items of MGO_STR_MAX bytes,
+ * so an overlong list becomes an InvalidSpec naming the field, not an object
+ * nobody can read (the MustGather's size bounds the whole, MGO_MG_MAX_BYTES). */
+#define MGO_ARGV_MAX 256
+#define MGO_ARGV_DECODE_MAX 1024
 
 /* MustGather.spec, as written by the user (not yet validated). */
 struct mgo_mg_spec {
@@ -36,6 +43,12 @@ struct mgo_mg_spec {
 	char *storage_type;     /* storage.type; NULL: no storage */
 	char *pvc_claim;        /* storage.persistentVolume.claim.name */
 	char *pvc_subpath;      /* storage.persistentVolume.subPath */
+	char *since;            /* gatherSpec.since, a Go duration ("2h30m") */
+	char *since_time;       /* gatherSpec.sinceTime, RFC 3339 */
+	size_t n_command;
+	char **command;         /* gatherSpec.command; none: the image's gather */
+	size_t n_args;
+	char **args;            /* gatherSpec.args */
 };
 
 /* Where a MustGather's own status says it is. */
@@ -146,6 +159,12 @@ struct mgo_job_intent {
 	bool sftp_internal_user;
 	char *pvc_claim;        /* NULL: ephemeral storage */
 	char *pvc_subpath;
+	char *since;            /* MUST_GATHER_SINCE for the gather; NULL: unset */
+	char *since_time;       /* MUST_GATHER_SINCE_TIME; NULL: unset */
+	size_t n_command;       /* 0: the default gather command */
+	char **command;         /* replaces the gather command (exec form) */
+	size_t n_args;
+	char **args;            /* after command, or after the default command */
 };
 
 struct mgo_act {
