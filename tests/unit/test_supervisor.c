@@ -440,7 +440,13 @@ Test(supervisor, sigkill_of_each_child_with_mustgathers_in_flight)
 		wait_state(ns, denied[i], "Failed", 60000);
 	for (size_t i = 0; i < n_allowed; i++)
 		wait_state(ns, allowed[i], "Running", 60000);
+	/* Running is written before the Job is created: wait for the Jobs */
 	json_t *jobs = jobs_by_owner(ns);
+	for (uint64_t end = mgo_now_ms() + 30000;
+	     json_object_size(jobs) < n_allowed && mgo_now_ms() < end; jobs = jobs_by_owner(ns)) {
+		json_decref(jobs);
+		nanosleep(&(struct timespec){0, 20 * 1000000L}, NULL);
+	}
 	cr_assert_eq(json_object_size(jobs), n_allowed, "one Job per launchable MustGather");
 	for (size_t i = 0; i < n_allowed; i++) {
 		const char *job = str(jobs, allowed[i]);
