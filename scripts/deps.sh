@@ -3,12 +3,34 @@
 # Idempotent and quiet when everything is present; prints what it installs otherwise.
 set -euo pipefail
 
-pkgs=(
-  build-essential cmake pkg-config clang libclang-rt-14-dev valgrind
+# The programs alone (cmake -DBUILD_TESTING=OFF, as deploy/Containerfile
+# builds them)...
+build_pkgs=(
+  build-essential cmake pkg-config
   libzmq3-dev libmsgpack-dev libyaml-dev libcurl4-openssl-dev libjansson-dev
-  libseccomp-dev libmicrohttpd-dev libgnutls28-dev libcriterion-dev uthash-dev
+  libseccomp-dev libgnutls28-dev uthash-dev
+)
+# ...and the tests, the sanitizer and fuzz builds, valgrind and the demo.
+test_pkgs=(
+  clang libclang-rt-14-dev valgrind libmicrohttpd-dev libcriterion-dev
   openssh-server openssh-sftp-server openssh-client python3-kubernetes
 )
+
+# --build-only: the first list alone; --list: print the packages, install nothing
+# (scripts/image.sh builds the image's build base from it).
+pkgs=("${build_pkgs[@]}" "${test_pkgs[@]}")
+list=0 build_only=0
+for arg in "$@"; do
+  case $arg in
+    --build-only) pkgs=("${build_pkgs[@]}") build_only=1 ;;
+    --list) list=1 ;;
+    *) echo "usage: $0 [--build-only] [--list]" >&2; exit 2 ;;
+  esac
+done
+if ((list)); then
+  printf '%s\n' "${pkgs[@]}"
+  exit 0
+fi
 
 missing=()
 for p in "${pkgs[@]}"; do
@@ -29,6 +51,6 @@ fi
 
 # kubectl is not taken from Debian (its kubernetes-client conflicts with the
 # preinstalled one); the tests that drive kubectl say so and skip without it.
-if ! command -v kubectl >/dev/null 2>&1; then
+if ((!build_only)) && ! command -v kubectl >/dev/null 2>&1; then
   echo "deps: WARNING: kubectl not on PATH; kubectl conformance tests will be skipped" >&2
 fi

@@ -12,10 +12,9 @@ set -euo pipefail
 
 src=$(cd "$(dirname "$0")/.." && pwd)
 commit=${1:-HEAD}
-runtime_dev=(libzmq3-dev libmsgpack-dev libyaml-dev libcurl4-openssl-dev libjansson-dev
-  libseccomp-dev libgnutls28-dev)
-# header-only (uthash), compiled into the watcher and the launcher
-build_only=(uthash-dev)
+# build-essential, cmake, pkg-config, the runtime libraries' -dev packages
+# and uthash-dev (header-only): scripts/deps.sh's list for the programs alone
+mapfile -t pkgs < <(bash "$src/scripts/deps.sh" --build-only --list)
 
 if [[ $(id -u) -ne 0 ]]; then
   echo "minimal-build: run as root (mmdebstrap and chroot)" >&2
@@ -29,7 +28,7 @@ command -v mmdebstrap >/dev/null || {
 root=$(mktemp -d /tmp/mgo-minimal-XXXXXX)
 trap 'rm -rf "$root"' EXIT
 
-include=$(IFS=,; echo "build-essential,cmake,pkg-config,${runtime_dev[*]},${build_only[*]}")
+include=$(IFS=,; echo "${pkgs[*]}")
 mmdebstrap --quiet --variant=apt --include="$include" bookworm "$root"
 git -C "$src" archive --prefix=src/ "$commit" | tar -x -C "$root"
 
@@ -46,4 +45,4 @@ chroot "$root" sh -ec '
   cmake --install build --prefix /opt/mgo --component mgoctl >/dev/null
   ls /opt/mgo/bin
 '
-echo "minimal-build: $(git -C "$src" rev-parse --short "$commit") builds with -DBUILD_TESTING=OFF and only: build-essential cmake pkg-config ${runtime_dev[*]} ${build_only[*]}"
+echo "minimal-build: $(git -C "$src" rev-parse --short "$commit") builds with -DBUILD_TESTING=OFF and only: ${pkgs[*]}"

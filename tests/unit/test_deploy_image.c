@@ -1,16 +1,19 @@
-/* deploy/Containerfile cannot be built here (no container engine), so what
- * it promises is checked against the build it runs: `cmake --install`
- * puts exactly the operator's programs in the image, and the runtime
- * stage installs the package of every library they link directly (the
- * packages' own dependencies bring the rest). A program that gains a
- * library, or a library left off the list, fails here and not at the
- * first start of the image. */
+/* What deploy/Containerfile promises, checked against the build it runs:
+ * `cmake --install` of the "operator" component puts exactly the operator's
+ * programs in the image, where the supervisor (its children beside it) and
+ * the Jobs (launcher/job.c: /usr/libexec/mgo/mgo-upload) look for them, and
+ * the runtime stage installs the package of every library they link
+ * directly (the packages' own dependencies bring the rest). A program that
+ * gains a library, or a library left off the list, fails here and not at
+ * the first start of the image. The image itself is built and run by
+ * test_e2e_image (label "image"). */
 #include <criterion/criterion.h>
 #include <ctype.h>
-#include <dirent.h>
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include "spawn.h"
@@ -28,8 +31,8 @@ static void teardown(void)
 
 TestSuite(deploy_image, .fini = teardown, .timeout = 120);
 
-/* The packages the runtime stage's apt-get installs: the words after
- * "install" on the continued RUN line of the last FROM stage. */
+/* The packages the runtime stage installs: the words after "RUN set --" in
+ * the last FROM stage, up to "&&" (scripts/image.sh reads them so too). */
 static size_t runtime_packages(char pkgs[][64], size_t max)
 {
 	char *text = slurp(MGO_SOURCE_DIR "/deploy/Containerfile"), *stage, *p, *end;
@@ -40,9 +43,9 @@ static size_t runtime_packages(char pkgs[][64], size_t max)
 	cr_assert_not_null(stage, "no build stage");
 	while ((p = strstr(stage + 1, "\nFROM ")))
 		stage = p;
-	p = strstr(stage, "apt-get install");
-	cr_assert_not_null(p, "the runtime stage installs no package");
-	p += strlen("apt-get install");
+	p = strstr(stage, "\nRUN set -- ");
+	cr_assert_not_null(p, "the runtime stage lists no package (RUN set -- PACKAGES)");
+	p += strlen("\nRUN set -- ");
 	end = strstr(p, "&&");
 	cr_assert_not_null(end);
 	*end = '\0';
@@ -93,40 +96,55 @@ static void package_of(const char *prog, const char *ldd, const char *soname, ch
 	free(text);
 }
 
+/* Every file `cmake --install` put under the prefix, relative to it. */
+static char installed[16][256];
+static size_t n_installed;
+static size_t prefix_len;
+
+static int collect(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	if (flag == FTW_F || flag == FTW_SL) {
+		if (n_installed == sizeof(installed) / sizeof(installed[0]))
+			return 1;
+		snprintf(installed[n_installed++], sizeof(installed[0]), "%s", path + prefix_len + 1);
+	}
+	return 0;
+}
+
 Test(deploy_image, installs_the_programs_and_the_libraries_they_link)
 {
-	static const char *const programs[] = {"mgo-supervisor", "mgo-watcher", "mgo-validator",
-					       "mgo-launcher", "mgo-health", "mgo-tokens",
-					       "mgo-upload"};
-	char pkgs[64][64], bin[4200], prefix[4096], *needed, *ldd;
+	/* the supervisor runs the mgo-<role> beside itself; the Job runs the
+	 * upload step as /usr/libexec/mgo/mgo-upload (launcher/job.c) */
+	static const char *const programs[] = {"bin/mgo-supervisor", "bin/mgo-watcher",
+					       "bin/mgo-validator",  "bin/mgo-launcher",
+					       "bin/mgo-health",     "bin/mgo-tokens",
+					       "libexec/mgo/mgo-upload"};
+	char pkgs[64][64], prefix[4096], *needed, *ldd;
 	size_t n_pkgs = runtime_packages(pkgs, 64);
-	struct dirent *de;
-	DIR *d;
-	size_t installed = 0;
+	bool used[64] = {false};
 
 	dir = mgo_test_tmpdir();
 	snprintf(prefix, sizeof(prefix), "%s/image", dir);
 	free(run_ok(dir, (const char *[]){MGO_CMAKE, "--install", MGO_BINARY_DIR, "--prefix",
 					  prefix, "--component", "operator", NULL}));
-	snprintf(bin, sizeof(bin), "%s/bin", prefix);
-	d = opendir(bin);
-	cr_assert_not_null(d, "cmake --install made no %s", bin);
-	while ((de = readdir(d))) {
-		if (de->d_name[0] == '.')
-			continue;
+	prefix_len = strlen(prefix);
+	cr_assert_eq(nftw(prefix, collect, 16, FTW_PHYS), 0, "cmake --install made no %s, or "
+		     "too many files in it", prefix);
+	for (size_t k = 0; k < n_installed; k++) {
 		bool known = false;
 		for (size_t i = 0; i < sizeof(programs) / sizeof(programs[0]); i++)
-			known |= strcmp(de->d_name, programs[i]) == 0;
-		cr_expect(known, "the image would carry %s, which it does not need", de->d_name);
-		installed++;
+			known |= strcmp(installed[k], programs[i]) == 0;
+		cr_expect(known, "the image would carry %s, which it does not need", installed[k]);
 	}
-	closedir(d);
-	cr_assert_eq(installed, sizeof(programs) / sizeof(programs[0]),
-		     "the image carries %zu programs, not the operator's seven", installed);
+	cr_assert_eq(n_installed, sizeof(programs) / sizeof(programs[0]),
+		     "the image carries %zu files, not the operator's %zu programs", n_installed,
+		     sizeof(programs) / sizeof(programs[0]));
 
 	for (size_t i = 0; i < sizeof(programs) / sizeof(programs[0]); i++) {
 		char path[8192];
-		snprintf(path, sizeof(path), "%s/%s", bin, programs[i]);
+		snprintf(path, sizeof(path), "%s/%s", prefix, programs[i]);
 		needed = run_ok(dir, (const char *[]){"/usr/bin/readelf", "-d", path, NULL});
 		ldd = run_ok(dir, (const char *[]){"/usr/bin/ldd", path, NULL});
 		for (char *p = strstr(needed, "(NEEDED)"); p; p = strstr(p + 1, "(NEEDED)")) {
@@ -138,8 +156,14 @@ Test(deploy_image, installs_the_programs_and_the_libraries_they_link)
 			cr_expect(listed(pkgs, n_pkgs, pkg),
 				  "%s links %s from %s, which deploy/Containerfile's runtime stage "
 				  "does not install", programs[i], soname, pkg);
+			for (size_t k = 0; k < n_pkgs; k++)
+				used[k] |= strcmp(pkgs[k], pkg) == 0;
 		}
 		free(needed);
 		free(ldd);
 	}
+	/* and nothing more: each package listed holds a library a program links */
+	for (size_t k = 0; k < n_pkgs; k++)
+		cr_expect(used[k], "deploy/Containerfile's runtime stage installs %s, which no "
+			  "program links", pkgs[k]);
 }
