@@ -35,13 +35,16 @@ suite=bookworm
 podman=(podman --runtime runc --cgroup-manager cgroupfs --events-backend file)
 
 # The build context: git's files (tracked, and untracked but not ignored)
-# that exist, less the directories .containerignore names (/DIR/ lines), as
-# a tar stream whose bytes depend on their names, modes and contents only.
-mapfile -t skipped < <(sed -n 's|^/\([^*]*\)/$|\1/|p' .containerignore)
+# that exist, less what .containerignore names plainly (its /DIR/ and /FILE
+# lines), as a tar stream whose bytes depend on their names, modes and
+# contents only.
+mapfile -t skipped < <(sed -n 's|^/\([^*]*\)$|\1|p' .containerignore)
 context_tar() {
   git ls-files -z -co --exclude-standard |
     while IFS= read -r -d '' f; do
-      for d in "${skipped[@]}"; do [[ $f == "$d"* ]] && continue 2; done
+      for d in "${skipped[@]}"; do
+        [[ $f == "$d" || ($d == */ && $f == "$d"*) ]] && continue 2
+      done
       [[ -f $f && ! -L $f ]] && printf '%s\0' "$f"
     done |
     LC_ALL=C sort -z |
@@ -110,16 +113,23 @@ mmdebstrap_opts=(
 # chroot's cache (copied across file systems) before apt fetches any.
 host_debs='mkdir -p "$1/var/cache/apt/archives" && for d in /var/cache/apt/archives/*.deb; do [ -e "$d" ] || break; ln -f "$d" "$1/var/cache/apt/archives/" 2>/dev/null || cp "$d" "$1/var/cache/apt/archives/"; done'
 
-# base NAME PACKAGE... : imports a bookworm with these packages as
-# localhost/mgo/base-NAME:<hash>, from the cached tarball or a new one; sets
-# `base` to that image's name.
-base() {
-  local what=$1 key tar
+# base_name NAME PACKAGE... : the name of the base with these packages,
+# localhost/mgo/base-NAME:<hash of the packages and of how it is made>.
+base_name() {
+  local what=$1
   shift
-  key=$(printf '%s\n' "$suite" "${mmdebstrap_opts[@]}" "$@" | sha256sum | cut -c1-16)
-  base=localhost/mgo/base-$what:$key
-  "${podman[@]}" image exists "$base" && return 0
-  tar=$cache/base-$what-$key.tar
+  echo "localhost/mgo/base-$what:$(printf '%s\n' "$suite" "${mmdebstrap_opts[@]}" "$@" |
+    sha256sum | cut -c1-16)"
+}
+
+# base NAME PACKAGE... : imports that base into podman, from the cached
+# tarball or a new one.
+base() {
+  local what=$1 name tar
+  name=$(base_name "$@")
+  shift
+  "${podman[@]}" image exists "$name" && return 0
+  tar=$cache/base-$what-${name##*:}.tar
   if [[ ! -s $tar ]]; then
     echo "image: mmdebstrap $suite ($what base): $*" >&2
     nice mmdebstrap --quiet "${mmdebstrap_opts[@]}" --include="$(IFS=,; echo "$*")" \
@@ -128,8 +138,8 @@ base() {
   fi
   "${podman[@]}" import --quiet \
     --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
-    --change 'CMD ["/bin/bash"]' "$tar" "$base" >/dev/null
-  echo "image: imported $base ($((SECONDS - start))s)" >&2
+    --change 'CMD ["/bin/bash"]' "$tar" "$name" >/dev/null
+  echo "image: imported $name ($((SECONDS - start))s)" >&2
 }
 
 # The runtime stage's packages, as deploy/Containerfile lists them.
@@ -139,10 +149,15 @@ if ((${#runtime_pkgs[@]} == 0)); then
   exit 1
 fi
 mapfile -t build_pkgs < <(bash scripts/deps.sh --build-only --list)
-base runtime "${runtime_pkgs[@]}"
-runtime_base=$base
-base build "${build_pkgs[@]}"
-build_base=$base
+# Both at once: each is mostly one process waiting on the mirror or the disk.
+base runtime "${runtime_pkgs[@]}" &
+runtime_job=$!
+base build "${build_pkgs[@]}" &
+build_job=$!
+wait "$runtime_job"
+wait "$build_job"
+runtime_base=$(base_name runtime "${runtime_pkgs[@]}")
+build_base=$(base_name build "${build_pkgs[@]}")
 echo "image: bases ready ($((SECONDS - start))s)" >&2
 
 # Build from a copy of exactly the hashed files, so the name says what is in it.
