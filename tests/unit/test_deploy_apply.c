@@ -684,3 +684,55 @@ Test(deploy_apply, the_component_applies_where_admission_policies_are_served)
 	}
 	json_decref(policies);
 }
+
+#define MONITORING DEPLOY "/monitoring"
+
+/* deploy/monitoring scrapes what the Deployment serves: its Service
+ * selects the operator's pods and targets the container's health port
+ * (mgo-health's /metrics, docs/health.md), and its ServiceMonitor selects
+ * that Service and scrapes /metrics on that port. Not in the base: it
+ * needs the Prometheus Operator's CRDs. */
+Test(deploy_apply, monitoring_scrapes_the_health_port)
+{
+	json_t *mon = kustomize(MONITORING), *d, *p;
+	const json_t *svc = find(mon, "Service", NULL), *sm, *ep, *want;
+	const json_t *labels, *sel;
+	struct rendered r;
+	const char *key;
+	json_int_t target = -1;
+	size_t i;
+
+	render(DEPLOY, &r);
+	json_array_foreach(r.docs, i, d)
+		cr_expect(strncmp(str(d, "apiVersion") ?: "", "monitoring.coreos.com/", 22),
+			  "deploy/ renders %s %s", str(d, "kind"), meta(d, "name"));
+	labels = json_object_get(json_object_get(json_object_get(find(r.docs, "Deployment", NULL),
+								 "spec"), "template"), "metadata");
+	labels = json_object_get(labels, "labels");
+	sel = json_object_get(json_object_get(svc, "spec"), "selector");
+	cr_assert(json_object_size(sel), "the Service selects every pod");
+	json_object_foreach((json_t *)sel, key, p)
+		cr_expect_str_eq(str(labels, key) ?: "", json_string_value(p) ?: "-",
+				 "the Service's selector %s does not match the pod", key);
+	cr_expect_str_eq(meta(svc, "namespace") ?: "", r.cfg.namespace);
+	p = json_array_get(json_object_get(json_object_get(svc, "spec"), "ports"), 0);
+	json_array_foreach(json_object_get(r.container, "ports"), i, d)
+		if (strcmp(str(d, "name") ?: "", str(p, "targetPort") ?: "-") == 0)
+			target = json_integer_value(json_object_get(d, "containerPort"));
+	cr_expect_eq(target, (json_int_t)r.cfg.health.port,
+		     "the Service targets %s, not the container's port %u where mgo-health listens",
+		     str(p, "targetPort"), r.cfg.health.port);
+	sm = find(mon, "ServiceMonitor", NULL);
+	want = json_object_get(json_object_get(json_object_get(sm, "spec"), "selector"),
+			       "matchLabels");
+	json_object_foreach((json_t *)want, key, d)
+		cr_expect_str_eq(str(json_object_get(json_object_get(svc, "metadata"), "labels"), key)
+					 ?: "", json_string_value(d) ?: "-",
+				 "the ServiceMonitor misses the Service (%s)", key);
+	ep = json_array_get(json_object_get(json_object_get(sm, "spec"), "endpoints"), 0);
+	cr_expect_str_eq(str(ep, "port") ?: "", str(p, "name") ?: "-");
+	cr_expect_str_eq(str(ep, "path") ?: "", "/metrics");
+	find(mon, "PrometheusRule", NULL);
+	rendered_free(&r);
+	json_decref(mon);
+}
