@@ -112,16 +112,12 @@ static json_t *container_security(void)
 			 "drop", "ALL", "runAsNonRoot", 1);
 }
 
-/* The run's own folder on the volume, so runs sharing a claim never mix. */
+/* The run's own folder on the volume, so runs sharing a claim never mix;
+ * with an emptyDir, the volume's root. */
 static void run_dir(const struct mgo_act *act, char *buf, size_t len)
 {
-	const char *sub = act->intent.pvc_subpath;
-	char uid8[9];
-
-	snprintf(uid8, sizeof(uid8), "%.8s", act->uid ? act->uid : "");
 	if (act->intent.pvc_claim)
-		snprintf(buf, len, "%s%s%s-%s", sub && *sub ? sub : "", sub && *sub ? "/" : "",
-			 act->name, uid8);
+		mgo_run_folder(act->intent.pvc_subpath, act->name, act->uid, buf, len);
 	else
 		buf[0] = '\0';
 }

@@ -1,4 +1,8 @@
+/* The Job's API with the operator: exit statuses and the run's folder. */
 #include "mgo/upload.h"
+
+#include <stdbool.h>
+#include <stdio.h>
 
 const char *mgo_upload_exit_text(int status)
 {
@@ -22,4 +26,13 @@ const char *mgo_upload_exit_text(int status)
 	default:
 		return "unexpected failure";
 	}
+}
+
+void mgo_run_folder(const char *subpath, const char *mg_name, const char *mg_uid, char *buf,
+		    size_t len)
+{
+	bool sub = subpath && *subpath;
+
+	snprintf(buf, len, "%s%s%s-%.8s", sub ? subpath : "", sub ? "/" : "",
+		 mg_name ? mg_name : "", mg_uid ? mg_uid : "");
 }

@@ -4,12 +4,21 @@
 #ifndef MGO_UPLOAD_H
 #define MGO_UPLOAD_H
 
+#include <stddef.h>
+
 /* The gather step exits with the gather's own status, or this when
  * spec.mustGatherTimeout cut it short (the status timeout(1) uses). */
 #define MGO_GATHER_EXIT_TIMEOUT 124
 
 /* The gather's packed result, in the run's folder (launcher/job.h). */
 #define MGO_RESULT_TARBALL "must-gather.tar.gz"
+
+/* The run's folder on a PersistentVolumeClaim: "SUBPATH/NAME-UID8" (no
+ * SUBPATH: "NAME-UID8"), so that runs sharing a claim never mix. The
+ * launcher mounts it and the validator says where a result stayed; both
+ * name it here. Truncated to len, always terminated. */
+void mgo_run_folder(const char *subpath, const char *mg_name, const char *mg_uid, char *buf,
+		    size_t len);
 
 enum mgo_upload_exit {
 	MGO_UPLOAD_EXIT_OK = 0,
