@@ -115,7 +115,10 @@ static void partial_on_claim(const struct mgo_observe *obs, char *buf, size_t le
 			 "emptyDir volume (no upload target, no claim)");
 		return;
 	}
-	mgo_run_folder(sp->pvc_subpath, obs->mg.name, obs->mg.uid, folder, sizeof(folder));
+	/* the launcher recorded the run's name when it launched */
+	mgo_run_folder(sp->pvc_subpath,
+		       obs->mg.result_name ? obs->mg.result_name : "(status.resultName)", folder,
+		       sizeof(folder));
 	/* a long subPath may cut the message at the condition's bound */
 	if (snprintf(buf, len, "; what it wrote before then is kept as a partial result in "
 		     "%s/" MGO_RESULT_TARBALL " on PersistentVolumeClaim %s", folder,

@@ -509,8 +509,10 @@ Test(decide, timed_out_gather_says_where_its_partial_result_went)
 	o.mg.spec.pvc_claim = "results";
 	o.mg.spec.pvc_subpath = "runs";
 	o.job.gather_exit = MGO_GATHER_EXIT_TIMEOUT;
+	o.mg.result_name = "must-gather.local.c1.20261207T091500Z.uid-1abc";
 	expect_finish(&o, false, "Timeout",
-		      "is kept as a partial result in runs/mg1-uid-1/must-gather.tar.gz on "
+		      "is kept as a partial result in "
+		      "runs/must-gather.local.c1.20261207T091500Z.uid-1abc/must-gather.tar.gz on "
 		      "PersistentVolumeClaim results", true);
 
 	/* neither: said plainly that nothing keeps it */
