@@ -144,3 +144,25 @@ Test(olm_bundle, a_changed_role_fails_until_regenerated)
 		     "  resourceNames: [mgo-launcher, other]\n  verbs: [get, update]",
 		     "permissions of mgo-launcher differ from deploy/'s RBAC");
 }
+
+/* A CRD file added to deploy/crds but not to the kustomization is not
+ * owned: the check reads deploy/crds itself. */
+Test(olm_bundle, a_crd_file_left_out_of_the_kustomization_is_seen)
+{
+	char *copy = changed_deploy("crds/operator.openshift.io_mustgatherimages.yaml",
+				    "  name: mustgatherimages.operator.openshift.io",
+				    "  name: mustgatherimages.operator.openshift.io"), *out, *extra;
+	int code;
+
+	extra = mgo_test_write(copy, "crds/extra.yaml",
+			       "apiVersion: apiextensions.k8s.io/v1\n"
+			       "kind: CustomResourceDefinition\n"
+			       "metadata:\n  name: mustgatherthings.operator.openshift.io\n");
+	code = python(CHECK, (const char *[]){"--bundle", BUNDLE, "--deploy", copy, NULL}, &out);
+	cr_expect_eq(code, 1, "%s", out);
+	cr_expect(strstr(out, "CRD mustgatherthings.operator.openshift.io is not owned"), "%s",
+		  out);
+	free(out);
+	free(extra);
+	free(copy);
+}

@@ -123,7 +123,7 @@ def check_csv(csv, annotations, deploy_docs):
         fail("the CSV installs Deployment %s, which deploy/ does not have" % name)
 
 
-def check_owned(csv, manifests, deploy_docs):
+def check_owned(csv, manifests, deploy_docs, deploy):
     owned = {o.get("name"): o for o in
              csv.get("spec", {}).get("customresourcedefinitions", {}).get("owned", [])}
     shipped = {d["metadata"]["name"]: d for d in manifests
@@ -144,6 +144,15 @@ def check_owned(csv, manifests, deploy_docs):
             fail("the bundle's CRD %s is not deploy/'s" % name)
     for name in owned:
         fail("the CSV owns %s, which deploy/ does not define" % name)
+    # and every file of deploy/crds, rendered or not (a CRD left out of the
+    # kustomization would be left out of the bundle too)
+    crd_dir = os.path.join(deploy, "crds")
+    for f in sorted(os.listdir(crd_dir)) if os.path.isdir(crd_dir) else []:
+        for d in load(os.path.join(crd_dir, f)):
+            if d.get("kind") == "CustomResourceDefinition" and d["metadata"]["name"] not in \
+                    {o.get("name") for o in csv.get("spec", {}).get(
+                        "customresourcedefinitions", {}).get("owned", [])}:
+                fail("deploy/crds/%s: CRD %s is not owned by the CSV" % (f, d["metadata"]["name"]))
     for name in shipped:
         fail("the bundle ships CRD %s, which deploy/ does not define" % name)
     kinds = {(o.get("version"), o.get("kind")) for o in
@@ -243,7 +252,7 @@ def main():
         fail("the bundle has %d ClusterServiceVersions, not one" % len(csvs))
     else:
         check_csv(csvs[0], ann, deploy_docs)
-        check_owned(csvs[0], manifests, deploy_docs)
+        check_owned(csvs[0], manifests, deploy_docs, a.deploy)
         check_permissions(csvs[0], deploy_docs)
     for f in failures:
         print("FAIL: " + f)
