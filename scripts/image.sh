@@ -175,3 +175,17 @@ nice "${podman[@]}" build --quiet --network none --pull=never \
   --label org.opencontainers.image.source-hash="${name##*:src-}" \
   -f "$ctx/src/deploy/Containerfile" -t "$name" -t "$repo:latest" "$ctx/src" >/dev/null
 echo "image: built $name ($((SECONDS - start))s)" >&2
+
+# One image of each kind: the older ones, the build stage's (700 MB each)
+# and bases made otherwise would fill the disk of a machine that builds
+# every change. (The build stage's first layers go too: they take seconds.)
+for img in $("${podman[@]}" images --format '{{.Repository}}:{{.Tag}}' \
+               --filter reference='localhost/mgo/*'); do
+  case $img in
+    "$name" | "$repo:latest" | "$runtime_base" | "$build_base") ;;
+    *) "${podman[@]}" rmi "$img" >/dev/null ;;
+  esac
+done
+"${podman[@]}" image prune --force >/dev/null
+find "$cache" -maxdepth 1 -name 'base-*.tar' ! -name "base-runtime-${runtime_base##*:}.tar" \
+  ! -name "base-build-${build_base##*:}.tar" -delete
