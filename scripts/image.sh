@@ -18,12 +18,11 @@
 # The bases are cached as tarballs in $MGO_IMAGE_CACHE (default
 # /var/cache/mgo-image), named after the hash of their package lists and of
 # how they are made, and as podman images with the same tag: a second run
-# builds neither. mmdebstrap
-# takes the packages apt already downloaded (/var/cache/apt/archives) before
-# fetching any.
+# builds neither. mmdebstrap takes the packages apt already downloaded
+# (/var/cache/apt/archives) before fetching any.
 #
-# Exits 77 (the tests' "skipped") when it cannot run: not root and podman,
-# buildah or mmdebstrap missing.
+# Exits 77 (the tests' "skipped") when not root: mmdebstrap and podman build
+# run as root here.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -56,17 +55,22 @@ image_name() {
   echo "$repo:src-$(sha256sum <"$1" | cut -c1-16)"
 }
 
+if (($# > 1)) || [[ $# == 1 && $1 != --name ]]; then
+  echo "usage: $0 [--name]" >&2
+  exit 2
+fi
+if [[ $# == 0 && $(id -u) -ne 0 ]]; then
+  echo "image: SKIP: mmdebstrap and podman build run as root here" >&2
+  exit 77
+fi
+
 ctx=$(mktemp -d /tmp/mgo-image-context.XXXXXX)
 trap 'rm -rf "$ctx"' EXIT
 context_tar >"$ctx/context.tar"
 name=$(image_name "$ctx/context.tar")
-
-if [[ ${1:-} == --name ]]; then
+if [[ $# == 1 ]]; then
   echo "$name"
   exit 0
-elif (($#)); then
-  echo "usage: $0 [--name]" >&2
-  exit 2
 fi
 
 # Installs podman, buildah, runc and mmdebstrap when missing, the way
@@ -77,18 +81,10 @@ for p in podman buildah runc mmdebstrap; do
   [[ $st == "install ok installed" ]] || need+=("$p")
 done
 if ((${#need[@]})); then
-  if [[ $(id -u) -ne 0 ]]; then
-    echo "image: SKIP: need root to install ${need[*]}" >&2
-    exit 77
-  fi
   echo "image: installing ${need[*]}" >&2
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
-fi
-if [[ $(id -u) -ne 0 ]]; then
-  echo "image: SKIP: mmdebstrap and podman build run as root here" >&2
-  exit 77
 fi
 
 if "${podman[@]}" image exists "$name"; then
