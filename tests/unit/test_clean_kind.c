@@ -68,6 +68,9 @@ static const struct row rows[] = {
 	{"{\"level\":\"info\"}\n{\"kind\":\"Secret\"}\n", NULL, MGO_CLEAN_JSON},
 	{"{\"unterminated\": ", NULL, MGO_CLEAN_TEXT},
 	{"", NULL, MGO_CLEAN_TEXT},
+	/* leading blank lines and indentation, however the reads cut them */
+	{"\n\n kind: Secret\n", NULL, MGO_CLEAN_TEXT},
+	{"\n\nkind: Secret\n", "kind Secret", MGO_CLEAN_YAML},
 	{"plain text\n", NULL, MGO_CLEAN_TEXT},
 };
 
