@@ -368,6 +368,25 @@ Test(clean, a_failure_exits_3)
 	free(r.log);
 }
 
+/* A keyword's replacement cannot name the output's parent. */
+Test(clean, a_name_cleaned_to_dot_dot_fails)
+{
+	struct result r;
+
+	cr_assert_eq(chdir(mgo_test_dir), 0);
+	put("in/up/a.log", "x\n");
+	free(mgo_test_write(mgo_test_dir, "clean.yaml",
+			    "config:\n  obfuscate:\n  - {type: Keywords, replacement: {up: ..}}\n"));
+	mkdirs("box/out");
+	r = run_clean((const char *[]){"--input", "in", "--output", "box/out", "--config",
+				       "clean.yaml", NULL});
+	cr_assert_eq(r.status, MGO_CLEAN_EXIT_FAILED, "exit %d:\n%s", r.status, r.log);
+	cr_assert_not_null(strstr(r.log, "must not be used"), "%s", r.log);
+	cr_assert_not_null(strstr(r.log, "a name cleans to"), "%s", r.log);
+	cr_assert_eq(access("box/a.log", F_OK), -1, "written beside the output");
+	free(r.log);
+}
+
 /* A file's size does not raise the peak memory: one 64 MiB log costs what
  * a 64 KiB one does, within a few pages. */
 Test(clean, memory_does_not_grow_with_a_file)
