@@ -115,12 +115,12 @@ static int collect(const char *path, const struct stat *st, int flag, struct FTW
 
 Test(deploy_image, installs_the_programs_and_the_libraries_they_link)
 {
-	/* the supervisor runs the mgo-<role> beside itself; the Job runs the
-	 * upload step as /usr/libexec/mgo/mgo-upload (launcher/job.c) */
+	/* the supervisor runs the mgo-<role> beside itself; the Job runs its
+	 * steps from /usr/libexec/mgo (launcher/job.c: mgo-upload) */
 	static const char *const programs[] = {"bin/mgo-supervisor", "bin/mgo-watcher",
 					       "bin/mgo-validator",  "bin/mgo-launcher",
 					       "bin/mgo-health",     "bin/mgo-tokens",
-					       "libexec/mgo/mgo-upload"};
+					       "libexec/mgo/mgo-upload", "libexec/mgo/mgo-clean"};
 	char pkgs[64][64], prefix[4096], *needed, *ldd;
 	size_t n_pkgs = runtime_packages(pkgs, 64);
 	bool used[64] = {false};
