@@ -115,9 +115,9 @@ static void partial_on_claim(const struct mgo_observe *obs, char *buf, size_t le
 			 "emptyDir volume (no upload target, no claim)");
 		return;
 	}
-	snprintf(buf, len, "; what it wrote before then is kept as a partial result in "
+	snprintf(buf, len, "; what it wrote before then is kept%s as a partial result in "
 		 "%s%s%s-%.8s/" MGO_RESULT_TARBALL " on PersistentVolumeClaim %s",
-		 sub ? sub : "", sub ? "/" : "", obs->mg.name ? obs->mg.name : "",
+		 sp->obfuscate ? ", obfuscated," : "", sub ? sub : "", sub ? "/" : "", obs->mg.name ? obs->mg.name : "",
 		 obs->mg.uid ? obs->mg.uid : "", sp->pvc_claim);
 }
 
@@ -140,7 +140,11 @@ static const char *job_failure(const struct mgo_observe *obs, char *msg, size_t 
 			 timeout, host, *tail ? ": " : "", tail);
 		return MGO_REASON_TIMEOUT;
 	}
-	if (job->gather_exit == MGO_GATHER_EXIT_TIMEOUT) {
+	/* the gather's status, or with a cleaning step and no upload the
+	 * cleaning step's, which passes a timed-out gather's 124 on after
+	 * packing what it cleaned (launcher/job.h) */
+	if (job->gather_exit == MGO_GATHER_EXIT_TIMEOUT ||
+	    job->clean_exit == MGO_GATHER_EXIT_TIMEOUT) {
 		partial_on_claim(obs, where, sizeof(where));
 		snprintf(msg, len, "the gather did not finish within spec.mustGatherTimeout (%s)%s",
 			 timeout, where);
@@ -160,6 +164,13 @@ static const char *job_failure(const struct mgo_observe *obs, char *msg, size_t 
 			snprintf(msg, len, "the gather exited with status %d; see the logs of "
 				 "container gather in the Job's pod", (int)job->gather_exit);
 		return MGO_REASON_GATHER_FAILED;
+	}
+	if (job->clean_exit > 0) {
+		tail = last_lines(job, "clean", quote, sizeof(quote));
+		snprintf(msg, len, "the obfuscation of the gathered data failed (exit status %d); "
+			 "nothing was packed, stored or uploaded%s%s", (int)job->clean_exit,
+			 *tail ? ": " : "; see the logs of container clean in the Job's pod", tail);
+		return MGO_REASON_OBFUSCATION_FAILED;
 	}
 	if (job->upload_exit > 0) {
 		tail = last_lines(job, "upload", quote, sizeof(quote));

@@ -190,6 +190,10 @@ static void run_attempt(const struct mgo_upload_config *cfg, enum mode mode, con
 	SET(CURLOPT_PROXY, cfg->proxy ? cfg->proxy : "");
 	SET(CURLOPT_HTTPPROXYTUNNEL, cfg->proxy ? 1L : 0L);
 	SET(CURLOPT_NOPROXY, cfg->no_proxy ? cfg->no_proxy : "");
+	/* an https:// proxy is verified (libcurl's default) against the
+	 * cluster's trusted bundle when the Job mounts one */
+	if (cfg->proxy_ca_file)
+		SET(CURLOPT_PROXY_CAINFO, cfg->proxy_ca_file);
 	a->rc = curl_easy_perform(curl);
 out:
 	a->millis = mgo_now_ms() - start;
