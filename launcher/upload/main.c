@@ -3,7 +3,6 @@
  * the environment launcher/job.c gives it; it exits with a status of
  * mgo/upload.h that the operator turns into the MustGather's condition. */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +13,7 @@
 #include <curl/curl.h>
 
 #include "mgo/log.h"
+#include "mgo/termlog.h"
 #include "mgo/upload.h"
 #include "sftp.h"
 #include "tarball.h"
@@ -56,25 +56,16 @@ static int load_config(struct mgo_upload_config *cfg, char *msg, size_t msglen)
 	return MGO_UPLOAD_EXIT_USAGE;
 }
 
-/* The kubelet's file for the container's termination message, which the
- * MustGather's condition quotes (launcher/job.h); absent outside a pod,
- * and never created here. The message is what the log line says too. */
-#define TERMINATION_LOG "/dev/termination-log"
-
+/* The container's termination message (mgo/termlog.h) is what the log
+ * line says too. */
 static void report(int status, const char *msg)
 {
 	bool ok = status == MGO_UPLOAD_EXIT_OK || status == MGO_UPLOAD_EXIT_PARTIAL;
-	int fd;
 
 	mgo_log_kv(ok ? MGO_LOG_INFO : MGO_LOG_ERROR, "main", ok ? "upload.done" : "upload.failed",
 		   "{s:i, s:s, s:s}", "exit_status", status, "result",
 		   mgo_upload_exit_text(status), "msg", msg);
-	fd = open(TERMINATION_LOG, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
-		return;
-	if (dprintf(fd, "%s\n", msg) < 0)
-		mgo_warn("upload.termination_log", "writing %s: %m", TERMINATION_LOG);
-	close(fd);
+	mgo_termlog_put(mgo_termlog_open(MGO_TERMINATION_LOG), msg);
 }
 
 int main(void)

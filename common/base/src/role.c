@@ -6,6 +6,7 @@ const char *const mgo_role_names[MGO_ROLE_N] = {
 	[MGO_ROLE_SUPERVISOR] = "supervisor", [MGO_ROLE_WATCHER] = "watcher",
 	[MGO_ROLE_VALIDATOR] = "validator",   [MGO_ROLE_LAUNCHER] = "launcher",
 	[MGO_ROLE_HEALTH] = "health",         [MGO_ROLE_TOKENS] = "tokens",
+	[MGO_ROLE_CLEAN] = "clean",
 };
 
 const char *mgo_role_name(enum mgo_role r)

@@ -47,6 +47,8 @@ static const char net_reads_why[] = "entropy; plus the token's directory and the
 /* The supervisor reads nothing once sandboxed: its configuration, keys and
  * entropy are taken before, and its children read their own files. */
 static const char *const supervisor_reads[] = {NULL};
+/* mgo-clean reads what the policy names (its --input) and nothing built in */
+static const char *const clean_reads[] = {NULL};
 
 #define FAMILY(f) (1ull << (f))
 
@@ -68,12 +70,19 @@ static const struct mgo_sandbox__profile profiles[MGO_ROLE_N] = {
 	 * inherited socket */
 	[MGO_ROLE_TOKENS] = {"tokens", FAMILY(AF_INET) | FAMILY(AF_INET6), "AF_INET, AF_INET6",
 				false, false, false, true, false, net_reads,
-				"its own token's directory and the CA when not in memory", 128, true, false},
+				"its own token's directory and the CA when not in memory", 128,
+				MGO_SANDBOX__WRITES_FILES, false},
 	/* no socket() at all: its children's channels are socketpairs; it
 	 * signals its children, which the spawner made outside its domain */
 	[MGO_ROLE_SUPERVISOR] = {"supervisor", 0, "none", false, true, true, false, false,
 				    supervisor_reads, "nothing: configuration, keys and entropy "
 				    "are taken before; the children read their own files", 256, false, false},
+	/* mgo-clean: no socket at all, no runtime file; its --input tree
+	 * read-only and its --output tree to fill (policy.read_paths and
+	 * write_dirs) */
+	[MGO_ROLE_CLEAN] = {"clean", 0, "none", false, false, false, false, false, clean_reads,
+			       "read_file and read_dir there only; no runtime file (it logs "
+			       "before the sandbox, which seeds jansson)", 256, MGO_SANDBOX__WRITES_TREE, false},
 };
 
 static struct mgo_sandbox_test_hooks hooks = {.landlock_abi = -1};

@@ -20,7 +20,9 @@ struct mgo_sandbox__profile {
 	const char *const *runtime_reads; /* NULL-ended */
 	const char *reads_why;          /* for mgo_sandbox_describe */
 	unsigned long max_fds;
-	bool writes_files;              /* policy.write_dirs (tokens) */
+	/* policy.write_dirs: none; regular files in each (tokens); a whole
+	 * tree of new directories and files beneath each (clean) */
+	enum { MGO_SANDBOX__WRITES_NONE, MGO_SANDBOX__WRITES_FILES, MGO_SANDBOX__WRITES_TREE } writes;
 	/* seccomp kills every syscall but an allowlist (the validator's),
 	 * instead of allowing all but a table of refusals */
 	bool allowlist;

@@ -70,6 +70,11 @@ struct mgo_landlock_net_port_attr {
 	(LANDLOCK_ACCESS_FS_MAKE_REG | LANDLOCK_ACCESS_FS_REMOVE_FILE |                 \
 	 LANDLOCK_ACCESS_FS_WRITE_FILE)
 #define CLEAN_RIGHTS (LANDLOCK_ACCESS_FS_REMOVE_FILE | LANDLOCK_ACCESS_FS_REMOVE_DIR)
+/* mgo-clean's --output: new directories and files, listed and written;
+ * nothing removed, renamed or linked */
+#define TREE_RIGHTS                                                                     \
+	(LANDLOCK_ACCESS_FS_MAKE_DIR | LANDLOCK_ACCESS_FS_MAKE_REG |                    \
+	 LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_READ_DIR)
 
 static uint64_t fs_rights(int abi)
 {
@@ -236,9 +241,11 @@ int mgo_sandbox__landlock(const struct mgo_sandbox_policy *p, int abi,
 	if (prof->binds)
 		rc = add_path(ruleset, p->bind_dir, SOCKET_DIR_RIGHTS, attr.handled_access_fs,
 			      false, NULL);
-	for (size_t i = 0; !rc && prof->writes_files && p->write_dirs && p->write_dirs[i]; i++)
-		rc = add_path(ruleset, p->write_dirs[i], WRITE_DIR_RIGHTS, attr.handled_access_fs,
-			      false, NULL);
+	for (size_t i = 0; !rc && prof->writes && p->write_dirs && p->write_dirs[i]; i++)
+		rc = add_path(ruleset, p->write_dirs[i],
+			      prof->writes == MGO_SANDBOX__WRITES_TREE ? TREE_RIGHTS
+								     : WRITE_DIR_RIGHTS,
+			      attr.handled_access_fs, false, NULL);
 	if (!rc && prof->cleans)
 		rc = add_clean(ruleset, p, attr.handled_access_fs);
 	if (!rc)
@@ -273,7 +280,11 @@ void mgo_sandbox__landlock_describe(enum mgo_role role, mgo_sandbox__describe_fn
 	for (size_t i = 0; prof->runtime_reads[i]; i++)
 		used += (size_t)snprintf(reads + used, used < sizeof(reads) ? sizeof(reads) - used : 0,
 					 "%s%s", i ? ", " : "", prof->runtime_reads[i]);
-	fn(&(struct mgo_sandbox_entry){"landlock", "read", reads[0] ? reads : "nothing",
+	/* a tree writer reads the tree its policy names (mgo-clean's --input) */
+	fn(&(struct mgo_sandbox_entry){"landlock", "read",
+				       reads[0]				      ? reads
+				       : prof->writes == MGO_SANDBOX__WRITES_TREE ? "its --input tree"
+										  : "nothing",
 				       prof->reads_why},
 	   ctx);
 	if (prof->cleans)
@@ -292,7 +303,13 @@ void mgo_sandbox__landlock_describe(enum mgo_role role, mgo_sandbox__describe_fn
 							   ? "only connects to its peer's socket"
 							   : "it has no IPC socket"},
 		   ctx);
-	if (prof->writes_files)
+	if (prof->writes == MGO_SANDBOX__WRITES_TREE)
+		fn(&(struct mgo_sandbox_entry){"landlock", "its --output tree",
+					       "make_dir, make_reg, write_file, read_dir beneath it",
+					       "writes the cleaned copy; cannot remove, rename or "
+					       "link anything"},
+		   ctx);
+	if (prof->writes == MGO_SANDBOX__WRITES_FILES)
 		fn(&(struct mgo_sandbox_entry){"landlock", "each role's token directory",
 					       "make_reg, write_file, remove_file",
 					       "writes a role's token to a new file and renames it "

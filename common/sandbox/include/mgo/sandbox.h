@@ -42,7 +42,9 @@
  * talk to the API server resolve its name before the sandbox and pin the
  * addresses (mgo_kube_pin_names), so they need no resolver afterwards.
  *
- * Roles: the three operator processes; mgo-tokens, which mints the
+ * Roles: the three operator processes; mgo-clean, the Job's obfuscation
+ * step, which reads its --input tree, fills its --output tree, and may make
+ * no socket at all; mgo-tokens, which mints the
  * watcher's and the launcher's API tokens: it reads its own token's
  * directory, writes regular files only in the two role token directories,
  * and connects only to the API server's port; mgo-health, which serves the probes
@@ -96,9 +98,11 @@ struct mgo_sandbox_policy {
 	 * token stays readable when the kubelet swaps its ..data symlink. Paths
 	 * that do not exist are skipped. */
 	const char *const *read_paths;
-	/* NULL-ended, may be NULL: the tokens role only: directories where it
-	 * may create, write, rename over and remove regular files (each
-	 * role's token directory). Each must exist. */
+	/* NULL-ended, may be NULL: the tokens role: directories where it may
+	 * create, write, rename over and remove regular files (each role's
+	 * token directory); the clean role: trees where it may make
+	 * directories and regular files, list and write them, and nothing
+	 * else (its --output). Others: ignored. Each must exist. */
 	const char *const *write_dirs;
 	/* -1-ended, may be NULL: descriptors kept open besides 0, 1 and 2. */
 	const int *keep_fds;
