@@ -351,3 +351,180 @@ Test(job_script, custom_command_replaces_gather_and_keeps_status_and_marker)
 	cr_assert_str_eq(act.reason, MGO_REASON_GATHER_FAILED, "%s: %s", act.reason, act.message);
 	mgo_act_free(&act);
 }
+
+/* ---- spec.obfuscate: the gather, then the cleaning step ---- */
+
+/* Runs argv (NULL-ended) with env over run_exec's defaults. */
+#define RUN(deadline_s, env, ...) \
+	run_exec("0", "false", deadline_s, (char *const[]){__VA_ARGS__, NULL}, env)
+
+/* The gather script as the Job runs it before a cleaning step: its tree in
+ * raw/gather, its marker in raw (launcher/job.c). */
+static struct run run_gather_before_clean(const char *timeout_s)
+{
+	static char out[128], res[128];
+	char *env[] = {"MGO_CLEAN_FOLLOWS=true", out, res, NULL};
+
+	snprintf(out, sizeof(out), "MGO_OUTPUT_DIR=%s/raw/gather", dir);
+	snprintf(res, sizeof(res), "MGO_RESULT_DIR=%s/raw", dir);
+	return run_exec(timeout_s, "false", 60, (char *const[]){"/bin/sh", "-c",
+		(char *)mgo_gather_script, NULL}, env);
+}
+
+/* The cleaning step's script with `bin` as mgo-clean, config (or NULL)
+ * as the mounted ConfigMap key, upload as MGO_UPLOAD_FOLLOWS. */
+static struct run run_clean(const char *bin, const char *config, const char *upload,
+			    int deadline_s)
+{
+	static char raw[128], res[128], cbin[256], cfg[256], follows[64];
+	char *env[] = {raw, res, cbin, follows, "MGO_CLEAN_CONFIG_MAP=clean-config",
+		       config ? cfg : NULL, NULL};
+
+	snprintf(raw, sizeof(raw), "MGO_RAW_DIR=%s/raw", dir);
+	snprintf(res, sizeof(res), "MGO_RESULT_DIR=%s/out", dir);
+	snprintf(cbin, sizeof(cbin), "MGO_CLEAN_BIN=%s", bin);
+	snprintf(cfg, sizeof(cfg), "MGO_CLEAN_CONFIG=%s", config ? config : "");
+	snprintf(follows, sizeof(follows), "MGO_UPLOAD_FOLLOWS=%s", upload);
+	return RUN(deadline_s, env, "/bin/sh", "-c", (char *)mgo_clean_script, "mgo-clean");
+}
+
+/* A stand-in for mgo-clean: copies --input to --output, replacing one
+ * address, writes a report, and exits with $FAKE_CLEAN_EXIT. */
+static char *fake_clean(void)
+{
+	static char path[128];
+
+	write_file("fake-clean",
+		   "#!/bin/sh\n"
+		   "[ \"$1\" = --input ] && [ \"$3\" = --output ] || exit 2\n"
+		   "echo \"args: $*\" > \"${0%/*}/clean-args\"\n"
+		   "mkdir -p \"$4\" && cp -R \"$2\"/. \"$4\"/ || exit 3\n"
+		   "find \"$4\" -type f -exec sed -i 's/10\\.1\\.2\\.3/x-ipv4-000001-x/g' {} +\n"
+		   "echo 'replacements: {ipv4: 1}' > \"$4/obfuscation-report.yaml\"\n"
+		   "exit ${FAKE_CLEAN_EXIT:-0}\n", 0755);
+	snprintf(path, sizeof(path), "%s/fake-clean", dir);
+	return path;
+}
+
+Test(job_script, cleaning_step_cleans_then_packs_and_the_raw_tree_stays_out)
+{
+	write_file("fake-gather", "#!/bin/sh\necho gathering\necho 'from 10.1.2.3' > a.log\n", 0755);
+	struct run r = run_gather_before_clean("0");
+	cr_assert_eq(r.status, 0, "output: %s", r.output);
+	cr_assert_str_eq(read_file("raw/" MGO_DONE_MARKER), "0\n");
+	cr_assert_not(exists("raw/" MGO_TARBALL), "the raw tree is never packed");
+	cr_assert_not(exists("out"), "the gather wrote nowhere but raw");
+
+	r = run_clean(fake_clean(), NULL, "false", 60);
+	cr_assert_eq(r.status, 0, "output: %s", r.output);
+	char want[512];
+	snprintf(want, sizeof(want), "args: --input %s/raw/gather --output %s/out/gather\n", dir,
+		 dir);
+	cr_assert_str_eq(read_file("clean-args"), want, "no --config without a ConfigMap");
+	cr_assert_str_eq(read_file("out/" MGO_DONE_MARKER), "0\n");
+	cr_assert_str_eq(read_file("out/gather/a.log"), "from x-ipv4-000001-x\n");
+	char *list = tar_list();
+	cr_assert(strstr(list, "./a.log") && strstr(list, "./obfuscation-report.yaml") &&
+		  strstr(list, "./must-gather.log"), "tar lists: %s", list);
+}
+
+Test(job_script, a_timed_out_gathers_partial_tree_is_cleaned_then_packed)
+{
+	write_file("fake-gather", "#!/bin/sh\necho 'early 10.1.2.3' > early.log\nexec sleep 60\n",
+		   0755);
+	struct run r = run_gather_before_clean("1");
+	cr_assert_eq(r.status, 0, "the cleaning step must run: %s", r.output);
+	cr_assert(strstr(r.output, "timed out after 1s"), "%s", r.output);
+	cr_assert_str_eq(read_file("raw/" MGO_DONE_MARKER), "124\n");
+
+	/* no upload: the cleaning step ends as a timed-out gather would */
+	r = run_clean(fake_clean(), NULL, "false", 60);
+	cr_assert_eq(r.status, MGO_GATHER_EXIT_TIMEOUT, "output: %s", r.output);
+	cr_assert(strstr(r.output, "partial result"), "%s", r.output);
+	cr_assert_str_eq(read_file("out/" MGO_DONE_MARKER), "124\n");
+	cr_assert_str_eq(read_file("out/gather/early.log"), "early x-ipv4-000001-x\n");
+	cr_assert(strstr(tar_list(), "./early.log"));
+
+	/* before an upload it lets the upload send the partial result */
+	char rm[160];
+	snprintf(rm, sizeof(rm), "%s/out", dir);
+	struct run x = RUN(30, NULL, "/bin/rm", "-rf", rm);
+	cr_assert_eq(x.status, 0, "%s", x.output);
+	r = run_clean(fake_clean(), NULL, "true", 60);
+	cr_assert_eq(r.status, 0, "output: %s", r.output);
+	cr_assert_str_eq(read_file("out/" MGO_DONE_MARKER), "124\n");
+	cr_assert(exists("out/" MGO_TARBALL));
+}
+
+/* mgo-clean fails: its output is removed, nothing packed, the marker says
+ * so, and the exit status is the container's, read as ObfuscationFailed. */
+Test(job_script, a_failed_cleaning_packs_nothing_and_fails_the_mustgather)
+{
+	write_file("fake-gather", "#!/bin/sh\necho 'from 10.1.2.3' > a.log\n", 0755);
+	cr_assert_eq(run_gather_before_clean("0").status, 0);
+	setenv("FAKE_CLEAN_EXIT", "3", 1);
+	struct run r = run_clean(fake_clean(), NULL, "true", 60);
+	unsetenv("FAKE_CLEAN_EXIT");
+	cr_assert_eq(r.status, 3, "output: %s", r.output);
+	cr_assert(strstr(r.output, "the obfuscation failed with exit status 3; nothing was packed"),
+		  "%s", r.output);
+	cr_assert_str_eq(read_file("out/" MGO_DONE_MARKER), "3\n");
+	cr_assert_not(exists("out/" MGO_TARBALL));
+	cr_assert_not(exists("out/gather"), "the partial output tree is removed");
+
+	static const struct mgo_policy policy = {.namespace = "must-gather-operator",
+						 .default_image = "gather:v1"};
+	struct mgo_observe o = {.mg = {.ns = "team-a", .name = "mg1", .uid = "uid-1",
+				       .generation = 1, .phase = MGO_MG_RUNNING,
+				       .spec = {.obfuscate = true}},
+				.job = {.phase = MGO_JOB_FAILED, .name = "mg1", .uid = "j",
+					.reason = "BackoffLimitExceeded", .gather_exit = 0,
+					.clean_exit = r.status, .upload_exit = -1,
+					.pod_container = "clean", .pod_message = r.output}};
+	struct mgo_act act;
+	cr_assert_eq(mgo_decide(&policy, &o, &act), MGO_DECIDE_ACT);
+	cr_assert_eq(act.kind, MGO_ACT_FINISH);
+	cr_assert_not(act.succeeded);
+	cr_assert_str_eq(act.reason, MGO_REASON_OBFUSCATION_FAILED, "%s: %s", act.reason,
+			 act.message);
+	cr_assert(strstr(act.message, "nothing was packed or uploaded"), "%s", act.message);
+	mgo_act_free(&act);
+}
+
+Test(job_script, a_missing_configmap_is_said_and_nothing_is_cleaned)
+{
+	char config[160];
+	write_file("fake-gather", "#!/bin/sh\necho 'from 10.1.2.3' > a.log\n", 0755);
+	cr_assert_eq(run_gather_before_clean("0").status, 0);
+	/* the kubelet mounts an optional ConfigMap that is absent as an
+	 * empty directory: no key file */
+	snprintf(config, sizeof(config), "%s/config.yaml", dir);
+	struct run r = run_clean(fake_clean(), config, "true", 60);
+	cr_assert_eq(r.status, 2, "output: %s", r.output);
+	cr_assert(strstr(r.output, "spec.obfuscate.configMapRef: ConfigMap clean-config does not "
+			 "exist in this namespace or has no key config.yaml"), "%s", r.output);
+	cr_assert_not(exists("clean-args"), "mgo-clean did not run");
+	cr_assert_str_eq(read_file("out/" MGO_DONE_MARKER), "2\n");
+	cr_assert_not(exists("out/" MGO_TARBALL));
+
+	/* present: passed on as --config */
+	write_file("config.yaml", "config: {}\n", 0644);
+	r = run_clean(fake_clean(), config, "true", 60);
+	cr_assert_eq(r.status, 0, "output: %s", r.output);
+	cr_assert(strstr(read_file("clean-args"), "--config"), "%s", read_file("clean-args"));
+}
+
+Test(job_script, no_cleaning_without_a_gather_that_ended)
+{
+	/* a gather that failed never lets the cleaning step run (its
+	 * container fails); should it run anyway, it cleans nothing */
+	write_file("fake-gather", "#!/bin/sh\necho 'from 10.1.2.3' > a.log\nexit 4\n", 0755);
+	struct run r = run_gather_before_clean("0");
+	cr_assert_eq(r.status, 4, "output: %s", r.output);
+	cr_assert_str_eq(read_file("raw/" MGO_DONE_MARKER), "4\n");
+	r = run_clean(fake_clean(), NULL, "true", 60);
+	cr_assert_eq(r.status, 1, "output: %s", r.output);
+	cr_assert(strstr(r.output, "nothing is cleaned or packed"), "%s", r.output);
+	cr_assert_not(exists("clean-args"));
+	cr_assert_not(exists("out/" MGO_TARBALL));
+}
