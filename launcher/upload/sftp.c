@@ -343,6 +343,11 @@ int mgo_upload_run(const struct mgo_upload_config *cfg, const struct mgo_upload_
 		struct mgo_upload_outcome out = mgo_upload_classify(a.rc, a.key.seen);
 		if (a.rc == CURLE_OK && a.src.offset != a.src.size)
 			out = (struct mgo_upload_outcome){MGO_UPLOAD_EXIT_TRANSFER, true};
+		/* a TLS verification that failed before the SSH handshake is the
+		 * HTTPS proxy's certificate (the trusted CA bundle does not vouch
+		 * for it), not the server's key; trying again changes nothing */
+		if (a.rc == CURLE_PEER_FAILED_VERIFICATION && !a.key.seen && cfg->proxy)
+			out = (struct mgo_upload_outcome){MGO_UPLOAD_EXIT_UNREACHABLE, false};
 		/* never reported as a success unless we checked the key ourselves */
 		if (a.rc == CURLE_OK && !a.key.seen)
 			out = (struct mgo_upload_outcome){MGO_UPLOAD_EXIT_HOST_KEY, false};
