@@ -930,6 +930,7 @@ static char *config_file(const struct cluster *c, const char *sockdir, const cha
 			   "operatorImage: " CL_OPERATOR_IMAGE "\n"
 			   "socketDir: \"%s\"\n"
 			   "sftpKnownHosts: \"" CL_KNOWN_HOSTS "\"\n"
+			   "trustedCAConfigMap: " CL_TRUSTED_CA "\n"
 			   /* any free port, found in the log (cluster_health_port) */
 			   "health: {address: 127.0.0.1, port: 0}\n"
 			   "roles:\n"

@@ -27,6 +27,8 @@
 #define CL_DEFAULT_IMAGE "quay.io/openshift/origin-must-gather:latest"
 #define CL_OPERATOR_IMAGE "quay.io/openshift/must-gather-operator:latest"
 #define CL_KNOWN_HOSTS "sftp.example.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGVlZWVlZWVlZWVlZWVlZWVlZWVlZWVlZWVlZWVlZWVlZWVl"
+/* The configuration's trustedCAConfigMap: every upload step mounts it. */
+#define CL_TRUSTED_CA "trusted-ca"
 /* The service account users the test API server's token file names. */
 #define CL_WATCHER_USER "system:serviceaccount:" CL_OPERATOR_NS ":mgo-watcher"
 #define CL_LAUNCHER_USER "system:serviceaccount:" CL_OPERATOR_NS ":mgo-launcher"

@@ -83,6 +83,14 @@ Test(obfuscate, the_cleaning_step_only_when_asked_and_before_the_upload)
 	cr_expect(json_is_true(cl_at(cm, "configMap.optional")));
 	cr_expect_str_eq(cl_str(cl_find(cl_at(pod_spec(job), "volumes"), "name", "output"),
 				"persistentVolumeClaim.claimName"), "results");
+	/* the configuration's trusted CA bundle, for an HTTPS proxy: the
+	 * upload step's alone */
+	json_t *ca = cl_find(cl_at(pod_spec(job), "volumes"), "name", "trusted-ca");
+	cr_expect_str_eq(cl_str(ca, "configMap.name"), CL_TRUSTED_CA);
+	cr_expect_str_eq(cl_str(mount_at(upload, "/etc/mgo-trusted-ca"), "name"), "trusted-ca");
+	cr_expect_str_eq(cl_env(upload, "MGO_PROXY_CA_FILE"), "/etc/mgo-trusted-ca/ca-bundle.crt");
+	cr_expect_null(mount_at(clean, "/etc/mgo-trusted-ca"));
+	cr_expect_null(mount_at(gather, "/etc/mgo-trusted-ca"));
 	json_decref(job);
 
 	/* no upload target: the cleaning step is the last */
