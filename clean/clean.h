@@ -148,4 +148,12 @@ int mgo_clean_stream(struct mgo_cleaner *c, int in_fd, int out_fd, unsigned long
  * the result does not fit outlen or NAME_MAX; -ENOSPC as above. */
 int mgo_clean_name(struct mgo_cleaner *c, const char *name, char *out, size_t outlen);
 
+/* ---- the sandbox ------------------------------------------------------ */
+
+/* Applies the clean role's sandbox (mgo/sandbox.h, docs/permissions.md):
+ * in_dir readable, out_dir to fill, no socket, no other file; keep is the
+ * -1-ended list of descriptors to keep open. Logs what was applied. 0 or a
+ * negative errno (seccomp's failure is one: it fails closed). */
+int mgo_clean_sandbox(const char *in_dir, const char *out_dir, const int *keep);
+
 #endif

@@ -71,12 +71,25 @@ int mgo_clean_config_default(struct mgo_clean_config *c)
 	return rc;
 }
 
+/* A value quoted in a message: short, and printable so that it cannot
+ * forge a log line or a termination message. */
+static const char *shown(const char *s, char *buf, size_t len)
+{
+	size_t i = 0;
+
+	for (; s[i] && i + 1 < len; i++)
+		buf[i] = s[i] >= 0x20 && s[i] < 0x7f ? s[i] : '?';
+	buf[i] = '\0';
+	return buf;
+}
+
 /* One of words (NULL-ended) or -EINVAL naming the value. */
 static int pick(const struct mgo_yaml_ctx *cx, const struct mgo_yaml_node *map, const char *path,
 		const char *key, const char *const *words, const char *dflt, int *out)
 {
 	const struct mgo_yaml_node *v = mgo_yaml_get(map, key);
 	int rc = mgo_yaml_want(cx, v, path, key, MGO_YAML_SCALAR);
+	char buf[65];
 
 	if (rc)
 		return rc;
@@ -94,7 +107,8 @@ static int pick(const struct mgo_yaml_ctx *cx, const struct mgo_yaml_node *map, 
 			return 0;
 		}
 	}
-	return mgo_yaml_fail(cx, v, path, key, -EINVAL, "unsupported value \"%.64s\"", v->str);
+	return mgo_yaml_fail(cx, v, path, key, -EINVAL, "unsupported value \"%s\"",
+			     shown(v->str, buf, sizeof(buf)));
 }
 
 /* A domain name: letters, digits, '-' and '.', no empty label. */
@@ -131,6 +145,7 @@ static int parse_domains(const struct mgo_yaml_ctx *cx, const struct mgo_yaml_no
 {
 	const struct mgo_yaml_node *dup;
 	int rc = mgo_yaml_want(cx, v, path, "domainNames", MGO_YAML_SEQ);
+	char buf[65];
 
 	if (rc)
 		return rc;
@@ -140,11 +155,19 @@ static int parse_domains(const struct mgo_yaml_ctx *cx, const struct mgo_yaml_no
 	if (c->ndomains + v->nkids > MGO_CLEAN_MAX_WORDS)
 		return mgo_yaml_fail(cx, v, path, "domainNames", -EINVAL, "more than %d names",
 				     MGO_CLEAN_MAX_WORDS);
+	for (size_t i = 0; i < v->nkids; i++) {
+		const struct mgo_yaml_node *d = v->kids[i];
+
+		if (d->type != MGO_YAML_SCALAR || d->len > MGO_CLEAN_MAX_WORD || !domain_ok(d->str))
+			return mgo_yaml_fail(cx, d, path, "domainNames", -EINVAL,
+					     "item %zu is not a domain name (letters, digits, '-' "
+					     "and '.', at most %d bytes)", i, MGO_CLEAN_MAX_WORD);
+	}
 	if ((rc = mgo_yaml_first_dup((const struct mgo_yaml_node *const *)v->kids, v->nkids, &dup)))
 		return rc;
 	if (dup)
-		return mgo_yaml_fail(cx, dup, path, "domainNames", -EINVAL, "\"%.64s\" listed twice",
-				     dup->str);
+		return mgo_yaml_fail(cx, dup, path, "domainNames", -EINVAL, "\"%s\" listed twice",
+				     shown(dup->str, buf, sizeof(buf)));
 	c->domains = calloc(v->nkids, sizeof(*c->domains));
 	if (!c->domains)
 		return -ENOMEM;
@@ -152,10 +175,6 @@ static int parse_domains(const struct mgo_yaml_ctx *cx, const struct mgo_yaml_no
 		const struct mgo_yaml_node *d = v->kids[i];
 		struct mgo_clean_word *w = &c->domains[i];
 
-		if (d->type != MGO_YAML_SCALAR || d->len > MGO_CLEAN_MAX_WORD || !domain_ok(d->str))
-			return mgo_yaml_fail(cx, d, path, "domainNames", -EINVAL,
-					     "item %zu is not a domain name (letters, digits, '-' "
-					     "and '.', at most %d bytes)", i, MGO_CLEAN_MAX_WORD);
 		if (!(w->from = strdup(d->str)))
 			return -ENOMEM;
 		for (char *p = w->from; *p; p++)

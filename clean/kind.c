@@ -263,6 +263,8 @@ bool mgo_clean_kind_feed(struct mgo_clean_kindscan *k, const char *p, size_t n)
 		while (i < n && (p[i] == ' ' || p[i] == '\n' || p[i] == '\r' || p[i] == '\t'))
 			i++;
 		if (i == n) {
+			/* JSON ignores it; a YAML line's indentation does not */
+			feed_yaml(k, p, n);
 			k->seen += n;
 			goto check;
 		}

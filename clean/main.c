@@ -16,7 +16,6 @@
 
 #include "clean.h"
 #include "mgo/log.h"
-#include "mgo/sandbox.h"
 #include "mgo/termlog.h"
 #include "tree.h"
 
@@ -108,23 +107,6 @@ static int open_roots(const struct args *a, char *in, char *out, int *in_fd, int
 	return 0;
 }
 
-static int enter_sandbox(const char *in, const char *out, const int *keep, char *msg,
-			 size_t msglen)
-{
-	const char *reads[] = {in, NULL}, *writes[] = {out, NULL};
-	struct mgo_sandbox_policy p = {.role = MGO_ROLE_CLEAN, .read_paths = reads,
-				       .write_dirs = writes, .keep_fds = keep};
-	struct mgo_sandbox_report r;
-	int rc = mgo_sandbox_apply(&p, &r);
-
-	if (rc) {
-		snprintf(msg, msglen, "the sandbox failed: %s", strerror(-rc));
-		return rc;
-	}
-	mgo_sandbox_log_report(&r);
-	return 0;
-}
-
 static int run(struct mgo_cleaner *c, int in_fd, int out_fd, int report_fd,
 	       struct mgo_clean_run *r)
 {
@@ -193,9 +175,10 @@ int main(int argc, char **argv)
 	}
 	mgo_log_kv(MGO_LOG_INFO, "main", "clean.start", "{s:s, s:s, s:s}", "input", in, "output",
 		   out, "config", a.config ? a.config : "(default)");
-	if (enter_sandbox(in, out, (const int[]){in_fd, out_fd, report_fd, termlog, -1}, msg,
-			  sizeof(msg)))
+	if ((rc = mgo_clean_sandbox(in, out, (const int[]){in_fd, out_fd, report_fd, termlog, -1}))) {
+		snprintf(msg, sizeof(msg), "the sandbox failed: %s", strerror(-rc));
 		goto out;
+	}
 	if (mgo_cleaner_init(&cleaner, &cfg, 0)) {
 		snprintf(msg, sizeof(msg), "out of memory");
 		goto out;

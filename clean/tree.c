@@ -156,6 +156,7 @@ static int clean_file(struct mgo_clean_run *r, int in_dir, const char *name, int
 	fd = openat(in_dir, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
 		return fail(r, -errno, "open");
+	errno = 0;
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
 		rc = fail(r, errno ? -errno : -EINVAL, "not a regular file any more");
 		goto out;
