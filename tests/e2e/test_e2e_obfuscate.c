@@ -83,6 +83,14 @@ Test(obfuscate, the_cleaning_step_only_when_asked_and_before_the_upload)
 	cr_expect(json_is_true(cl_at(cm, "configMap.optional")));
 	cr_expect_str_eq(cl_str(cl_find(cl_at(pod_spec(job), "volumes"), "name", "output"),
 				"persistentVolumeClaim.claimName"), "results");
+	/* as a user sees it (docs/obfuscation.md shows this output) */
+	const char *argv[] = {"get", "job", "clean", "-n", cl.ns, "-o",
+			      "jsonpath={range .spec.template.spec.initContainers[*]}{.name}{\" \"}"
+			      "{end}{\"| \"}{.spec.template.spec.containers[0].name}{\"\\n\"}", NULL};
+	char *out = cluster_kubectl(&cl, argv);
+	cr_log_info("kubectl get job clean -o jsonpath=...:\n%s", out);
+	cr_expect_str_eq(out, "gather clean | upload\n");
+	free(out);
 	/* the configuration's trusted CA bundle, for an HTTPS proxy: the
 	 * upload step's alone */
 	json_t *ca = cl_find(cl_at(pod_spec(job), "volumes"), "name", "trusted-ca");
