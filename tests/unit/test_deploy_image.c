@@ -97,7 +97,7 @@ Test(deploy_image, installs_the_programs_and_the_libraries_they_link)
 {
 	static const char *const programs[] = {"mgo-supervisor", "mgo-watcher", "mgo-validator",
 					       "mgo-launcher", "mgo-health", "mgo-tokens",
-					       "mgo-upload"};
+					       "mgo-upload", "mgo-clean"};
 	char pkgs[64][64], bin[4200], prefix[4096], *needed, *ldd;
 	size_t n_pkgs = runtime_packages(pkgs, 64);
 	struct dirent *de;
@@ -122,7 +122,7 @@ Test(deploy_image, installs_the_programs_and_the_libraries_they_link)
 	}
 	closedir(d);
 	cr_assert_eq(installed, sizeof(programs) / sizeof(programs[0]),
-		     "the image carries %zu programs, not the operator's seven", installed);
+		     "the image carries %zu programs, not the operator's eight", installed);
 
 	for (size_t i = 0; i < sizeof(programs) / sizeof(programs[0]); i++) {
 		char path[8192];
@@ -142,4 +142,21 @@ Test(deploy_image, installs_the_programs_and_the_libraries_they_link)
 		free(needed);
 		free(ldd);
 	}
+}
+
+/* The Job's steps run the operator's image by these paths (launcher/job.c):
+ * the runtime stage must put the programs there. */
+Test(deploy_image, the_jobs_steps_are_where_the_job_runs_them)
+{
+	char *text = slurp(MGO_SOURCE_DIR "/deploy/Containerfile"), *stage, *p;
+
+	cr_assert_not_null(text);
+	stage = strstr(text, "\nFROM ");
+	while (stage && (p = strstr(stage + 1, "\nFROM ")))
+		stage = p;
+	cr_assert_not_null(stage);
+	cr_expect(strstr(stage, "COPY --from=build /usr/local/bin/mgo-upload "
+				"/usr/local/bin/mgo-clean /usr/libexec/mgo/"),
+		  "the runtime stage does not put mgo-upload and mgo-clean in /usr/libexec/mgo");
+	free(text);
 }
