@@ -175,16 +175,12 @@ static json_t *container_security(void)
 			 "drop", "ALL", "runAsNonRoot", 1);
 }
 
-/* The run's own folder on the volume, so runs sharing a claim never mix. */
-static void run_dir(const struct mgo_act *act, char *buf, size_t len)
+/* The run's own folder on the volume, so runs sharing a claim never mix;
+ * with an emptyDir, the volume's root. */
+static void run_dir(const struct mgo_act *act, const char *run_name, char *buf, size_t len)
 {
-	const char *sub = act->intent.pvc_subpath;
-	char uid8[9];
-
-	snprintf(uid8, sizeof(uid8), "%.8s", act->uid ? act->uid : "");
 	if (act->intent.pvc_claim)
-		snprintf(buf, len, "%s%s%s-%s", sub && *sub ? sub : "", sub && *sub ? "/" : "",
-			 act->name, uid8);
+		mgo_run_folder(act->intent.pvc_subpath, run_name, buf, len);
 	else
 		buf[0] = '\0';
 }
@@ -302,17 +298,18 @@ static json_t *clean_container(const struct mgo_act *act, const struct mgo_job_c
 			 "128Mi", "limits", "memory", "512Mi");
 }
 
-/* At most 64 + 13 + 100 + 1 + 8 + 7 = 193 bytes: the upload step refuses
- * names over 200 so that its temporary ".NAME.part" fits every server. */
-static char *remote_name(const struct mgo_act *act, char *buf, size_t len)
+/* At most 64 + 1 + 128 + 7 = 200 bytes: the upload step refuses names over
+ * 200 so that its temporary ".NAME.part" fits every server. */
+_Static_assert(MGO_RUN_NAME_MAX == 128, "remote_name's format bounds the run name");
+static char *remote_name(const struct mgo_act *act, const char *run_name, char *buf, size_t len)
 {
-	snprintf(buf, len, "%.64s_must-gather-%.100s-%.8s.tar.gz", act->intent.sftp_case_id,
-		 act->name, act->uid ? act->uid : "");
+	snprintf(buf, len, "%.64s_%.128s.tar.gz",
+		 act->intent.sftp_case_id, run_name);
 	return buf;
 }
 
-static json_t *upload_container(const struct mgo_act *act, const struct mgo_job_config *cfg,
-				const char *base)
+static json_t *upload_container(const struct mgo_act *act, const char *run_name,
+				const struct mgo_job_config *cfg, const char *base)
 {
 	const struct mgo_job_intent *in = &act->intent;
 	const char *http = in->http_proxy && *in->http_proxy ? in->http_proxy : cfg->http_proxy;
@@ -323,7 +320,7 @@ static json_t *upload_container(const struct mgo_act *act, const struct mgo_job_
 
 	if (!env || env_add(env, "MGO_RESULT_DIR", RESULT_DIR) ||
 	    env_add(env, "MGO_SFTP_HOST", in->sftp_host) ||
-	    env_add(env, "MGO_REMOTE_NAME", remote_name(act, remote, sizeof(remote))) ||
+	    env_add(env, "MGO_REMOTE_NAME", remote_name(act, run_name, remote, sizeof(remote))) ||
 	    env_add(env, "MGO_INTERNAL_USER", in->sftp_internal_user ? "true" : "false") ||
 	    env_add(env, "MGO_SFTP_KNOWN_HOSTS", cfg->sftp_known_hosts) ||
 	    env_secret(env, "MGO_SFTP_USERNAME", in->sftp_secret, "username") ||
@@ -388,12 +385,13 @@ fail:
 	return NULL;
 }
 
-static json_t *pod_spec(const struct mgo_act *act, const struct mgo_job_config *cfg)
+static json_t *pod_spec(const struct mgo_act *act, const char *run_name,
+			const struct mgo_job_config *cfg)
 {
 	char base[1400];
 	json_t *steps, *spec;
 
-	run_dir(act, base, sizeof(base));
+	run_dir(act, run_name, base, sizeof(base));
 	/* in the order they run: every step but the last is an init
 	 * container, so each runs only after the one before succeeded */
 	steps = json_pack("[o]", gather_container(act, base));
@@ -401,7 +399,7 @@ static json_t *pod_spec(const struct mgo_act *act, const struct mgo_job_config *
 	    json_array_append_new(steps, clean_container(act, cfg, base)))
 		goto fail;
 	if (steps && act->intent.upload &&
-	    json_array_append_new(steps, upload_container(act, cfg, base)))
+	    json_array_append_new(steps, upload_container(act, run_name, cfg, base)))
 		goto fail;
 	if (!steps)
 		return NULL;
@@ -426,12 +424,17 @@ fail:
 	return NULL;
 }
 
-json_t *mgo_job_render(const struct mgo_act *act, const struct mgo_job_config *cfg)
+json_t *mgo_job_render(const struct mgo_act *act, const char *run_name,
+		       const struct mgo_job_config *cfg)
 {
 	char name[80], trace[160];
 	json_t *job, *pod;
 
 	if (act->kind != MGO_ACT_LAUNCH || !act->intent.image || !act->uid)
+		return NULL;
+	if ((act->intent.pvc_claim || act->intent.upload) &&
+	    (!run_name || strncmp(run_name, MGO_RUN_NAME_PREFIX, strlen(MGO_RUN_NAME_PREFIX)) != 0 ||
+	     strlen(run_name) > MGO_RUN_NAME_MAX))
 		return NULL;
 	/* the bound spec validation keeps; past it the deadline below would
 	 * overflow (the monitor refuses such an act before it gets here) */
@@ -439,7 +442,7 @@ json_t *mgo_job_render(const struct mgo_act *act, const struct mgo_job_config *c
 		return NULL;
 	mgo_job_name(act->name, act->uid, name, sizeof(name));
 	snprintf(trace, sizeof(trace), "%s/%lld", act->uid, (long long)act->generation);
-	pod = pod_spec(act, cfg);
+	pod = pod_spec(act, run_name, cfg);
 	if (!pod)
 		return NULL;
 	job = json_pack(

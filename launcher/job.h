@@ -3,6 +3,8 @@
  * gather script, by running it (tests/unit/test_job_script.c).
  *
  * Shape:
+ *  - the run's folder on a claim is SUBPATH/RUN_NAME and the uploaded
+ *    tarball CASEID_RUN_NAME.tar.gz, upstream's naming (mgo_run_name);
  *  - named after the MustGather (shortened with a hash of its UID when the
  *    name would not fit a label), in its namespace, controlled by it;
  *  - one pod, never retried (backoffLimit 0): a gather is not idempotent;
@@ -70,9 +72,12 @@ extern const char mgo_clean_script[];
 /* Writes the Job name for a MustGather into buf (at least 64 bytes). */
 void mgo_job_name(const char *mg_name, const char *mg_uid, char *buf, size_t len);
 
-/* Builds the Job for a LAUNCH act. Returns a new reference, or NULL when out
- * of memory, the act is not a LAUNCH, or its timeout is negative or over
- * MGO_TIMEOUT_MAX_SECONDS (mgo/spec.h). */
-json_t *mgo_job_render(const struct mgo_act *act, const struct mgo_job_config *cfg);
+/* Builds the Job for a LAUNCH act. run_name (mgo_run_name, mgo/upload.h)
+ * names the run's folder on a claim and the uploaded tarball; it may be
+ * NULL only for a Job with neither. Returns a new reference, or NULL when
+ * out of memory, the act is not a LAUNCH, a run name it needs is missing,
+ * or its timeout is negative or over MGO_TIMEOUT_MAX_SECONDS (mgo/spec.h). */
+json_t *mgo_job_render(const struct mgo_act *act, const char *run_name,
+		       const struct mgo_job_config *cfg);
 
 #endif

@@ -28,6 +28,9 @@ static const struct mgo_kube_resource res_allowlist = {"operator.openshift.io", 
 static const struct mgo_kube_resource res_jobs = {"batch", "v1", "jobs", true};
 static const struct mgo_kube_resource res_events = {"", "v1", "events", true};
 static const struct mgo_kube_resource res_pvcs = {"", "v1", "persistentvolumeclaims", true};
+static const struct mgo_kube_resource res_clusterversions = {"config.openshift.io", "v1",
+							     "clusterversions", false};
+static const struct mgo_kube_resource res_namespaces = {"", "v1", "namespaces", false};
 
 /* Acts carrying out their steps at once: each has one request in flight at
  * most, so this keeps the client's own FIFO short (within its cap on
@@ -51,6 +54,9 @@ enum step {
 				   cannot answer (not synced, or behind the act) */
 	STEP_READ_JOB,          /* GET the Job to delete or to finish: ours? */
 	STEP_READ_CLAIM,        /* GET the claim a denial says is missing */
+	STEP_READ_CLUSTER,      /* the cluster's id for the run's name, once per
+				   process: GET ClusterVersion/version, on 404
+				   Namespace/kube-system (mgo_run_name) */
 	STEP_STATUS,            /* merge-patch /status, conditional on resourceVersion;
 				   skipped when it would change nothing a user sees */
 	STEP_CREATE_JOB,        /* create the Job; AlreadyExists -> STEP_VERIFY_JOB */
@@ -69,7 +75,8 @@ static const struct act_rule {
 	enum mgo_act_kind kind;
 	enum step steps[6];
 } act_rules[] = {
-	{MGO_ACT_LAUNCH, {STEP_READ_MG, STEP_ADMIT, STEP_STATUS, STEP_CREATE_JOB, STEP_EVENT}},
+	{MGO_ACT_LAUNCH, {STEP_READ_MG, STEP_ADMIT, STEP_READ_CLUSTER, STEP_STATUS, STEP_CREATE_JOB,
+			  STEP_EVENT}},
 	{MGO_ACT_DENY, {STEP_READ_MG, STEP_READ_CLAIM, STEP_READ_JOB, STEP_STATUS, STEP_EVENT,
 			STEP_DELETE_JOB}},
 	{MGO_ACT_FINISH, {STEP_READ_MG, STEP_READ_JOB, STEP_STATUS, STEP_EVENT, STEP_DELETE_JOB}},
@@ -117,6 +124,8 @@ struct exec {
 	char job_name[80];              /* the launcher's own name for the Job */
 	bool job_gone;                  /* STEP_READ_JOB found none: nothing to delete */
 	char claim[MGO_NAME_MAX + 1];   /* STEP_READ_CLAIM's */
+	bool cluster_fallback;          /* STEP_READ_CLUSTER reads kube-system */
+	char run_name[MGO_RUN_NAME_MAX + 1]; /* a launch's, from the cluster id */
 	char result[768];
 	json_t *mg;                     /* the MustGather as last read or written */
 	/* name_taken_rule's act: a denial of the launch's MustGather, its
@@ -576,6 +585,66 @@ static bool status_failed(struct exec *e, const struct mgo_kube_error *err, cons
 	return true;
 }
 
+/* The run's name from the cluster's id and the MustGather as read. */
+static int name_run(struct exec *e)
+{
+	const char *created = json_string_value(
+		json_object_get(json_object_get(e->mg, "metadata"), "creationTimestamp"));
+
+	if (mgo_run_name(e->l->cluster_id, created, act_of(e)->uid, e->run_name,
+			 sizeof(e->run_name)) != 0) {
+		note(e, "cannot name the run: cluster id %s, creationTimestamp %s",
+		     e->l->cluster_id, created ? created : "(none)");
+		finish(e);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* STEP_READ_CLUSTER's answer: ClusterVersion's spec.clusterID where the
+ * cluster is OpenShift, else (404) kube-system's UID, which lives as long
+ * as the cluster. Kept for the process's life. 0: go on. */
+static int cluster_read(struct exec *e, const struct mgo_kube_result *res)
+{
+	const struct mgo_kube_error *err = res->error;
+	const char *id;
+
+	if (!e->cluster_fallback) {
+		if (err && err->http_code != 404) {
+			stop(e, err, "ClusterVersion read");
+			return -EIO;
+		}
+		id = err ? NULL
+			 : json_string_value(json_object_get(json_object_get(res->body, "spec"),
+							     "clusterID"));
+		if (!id) {
+			e->cluster_fallback = true;
+			if (mgo_kube_get(e->l->client, &res_namespaces, NULL, "kube-system", on_step,
+					 e, &e->req) == 0)
+				return -EINPROGRESS;
+			note(e, "cannot start the request for Namespace kube-system");
+			finish(e);
+			return -ENOMEM;
+		}
+	} else {
+		if (err) {
+			stop(e, err, "Namespace kube-system read");
+			return -EIO;
+		}
+		id = json_string_value(json_object_get(json_object_get(res->body, "metadata"), "uid"));
+	}
+	if (!mgo_cluster_id_valid(id)) {
+		note(e, "the cluster's id is not usable in a run's name: %s", id ? id : "(none)");
+		finish(e);
+		return -EINVAL;
+	}
+	snprintf(e->l->cluster_id, sizeof(e->l->cluster_id), "%s", id);
+	mgo_info("launcher.cluster_id", "runs are named " MGO_RUN_NAME_PREFIX "%s.<time>.<uid>, "
+		 "from %s", id, e->cluster_fallback ? "Namespace kube-system's UID"
+						      : "ClusterVersion version's spec.clusterID");
+	return name_run(e);
+}
+
 static void on_step(void *ctx, const struct mgo_kube_result *res)
 {
 	struct exec *e = ctx;
@@ -714,6 +783,10 @@ static void on_step(void *ctx, const struct mgo_kube_result *res)
 			e->job_deleted = true;
 		}
 		break;
+	case STEP_READ_CLUSTER:
+		if (cluster_read(e, res) != 0)
+			return;
+		break;
 	case STEP_ADMIT: /* no request */
 	case STEP_END:
 		break;
@@ -768,8 +841,16 @@ static int start_step(struct exec *e, enum step step)
 		rc = mgo_kube_get(l->client, &res_pvcs, a->ns, e->claim, on_step, e, NULL);
 		break;
 	}
+	case STEP_READ_CLUSTER:
+		if (e->l->cluster_id[0])
+			return name_run(e) == 0 ? 1 : 0;
+		e->cluster_fallback = false;
+		rc = mgo_kube_get(l->client, &res_clusterversions, NULL, "version", on_step, e,
+				  &e->req);
+		break;
 	case STEP_STATUS:
-		body = mgo_status_patch(a, e->job_name, now, current);
+		body = mgo_status_patch(a, e->job_name, a->kind == MGO_ACT_LAUNCH ? e->run_name : NULL,
+					now, current);
 		if (body && e->mg && !mgo_status_patch_changes(body, current)) {
 			note(e, "status unchanged");
 			json_decref(body);
@@ -786,7 +867,7 @@ static int start_step(struct exec *e, enum step step)
 			e->job_made = true;
 			return 1;
 		}
-		body = mgo_job_render(a, &l->job_cfg);
+		body = mgo_job_render(a, e->run_name, &l->job_cfg);
 		rc = body ? mgo_kube_create(l->client, &res_jobs, a->ns, body,
 					    MGO_KUBE_F_RETRY_CONNECT, on_step, e, &e->req)
 			  : -EINVAL; /* out of memory, or a timeout past its bound */
@@ -836,6 +917,7 @@ static const char *const step_names[] = {
 	[STEP_ADMIT] = "admission", [STEP_HOLD] = "status (Queued)",
 	[STEP_READ_ALLOWLIST] = "MustGatherImage read", [STEP_READ_JOB] = "Job read",
 	[STEP_READ_CLAIM] = "PersistentVolumeClaim read",
+	[STEP_READ_CLUSTER] = "cluster id read",
 };
 
 static void run(struct exec *e)

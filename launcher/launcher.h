@@ -28,6 +28,7 @@ struct mgo_launcher {
 	json_t *allowlist;              /* MustGatherImage/cluster as watched; NULL: none */
 	bool allowlist_synced;          /* the watch has listed once */
 	char identity[128];
+	char cluster_id[MGO_CLUSTER_ID_MAX + 1]; /* "": not read yet (launcher.c) */
 	void *pull;                     /* from the validator */
 	struct exec *inflight;          /* by MustGather UID: one act at a time,
 					 * queued, active or held */

@@ -56,8 +56,8 @@ static json_t *conditional(json_t *patch, const struct mgo_act *act)
 	return patch;
 }
 
-json_t *mgo_status_patch(const struct mgo_act *act, const char *job_name, const char *now,
-			 const json_t *current)
+json_t *mgo_status_patch(const struct mgo_act *act, const char *job_name, const char *run_name,
+			 const char *now, const json_t *current)
 {
 	json_int_t gen = (json_int_t)act->generation;
 	const char *state, *reason = act->reason;
@@ -98,7 +98,8 @@ json_t *mgo_status_patch(const struct mgo_act *act, const char *job_name, const 
 		goto fail;
 	if (act->kind == MGO_ACT_LAUNCH &&
 	    (json_object_set_new(status, "image", json_string(act->intent.image)) ||
-	     json_object_set_new(status, "jobName", json_string(job_name)))) {
+	     json_object_set_new(status, "jobName", json_string(job_name)) ||
+	     (run_name && json_object_set_new(status, "resultName", json_string(run_name))))) {
 		json_decref(status);
 		goto fail;
 	}

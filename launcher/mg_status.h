@@ -32,12 +32,13 @@
 #define MGO_REASON_NAMESPACE_LIMIT "NamespaceLimit"
 
 /* The merge patch for act on the MustGather's /status. `job_name` is the
- * Job a LAUNCH creates; `now` is RFC 3339; `current` is the MustGather's
+ * Job a LAUNCH creates and `run_name` its run's name (status.resultName;
+ * NULL: not written); `now` is RFC 3339; `current` is the MustGather's
  * status as read before the write (NULL: none), whose lastTransitionTimes
  * are kept where a condition keeps its status. New reference, or NULL when
  * out of memory or act->kind writes no status (CLEANUP). */
-json_t *mgo_status_patch(const struct mgo_act *act, const char *job_name, const char *now,
-			 const json_t *current);
+json_t *mgo_status_patch(const struct mgo_act *act, const char *job_name, const char *run_name,
+			 const char *now, const json_t *current);
 
 /* The merge patch that says a LAUNCH is held back (Queued=True,
  * NamespaceLimit, status.reason NamespaceLimit; no status.status: the

@@ -394,7 +394,10 @@ static const struct taken_over {
 	 "tests/e2e/test_e2e_compromised.c:compromised::forged_deletes_delete_nothing, "
 	 "tests/e2e/test_e2e_compromised.c:compromised::forged_status_writes_change_nothing, "
 	 "tests/unit/test_sandbox.c:sandbox::validator_connects_nowhere_over_tcp"},
-	{"launcher", "use the writer's token: create Jobs, patch MustGather status, write Events",
+	{"launcher", "use the writer's token: create Jobs, patch MustGather status, write Events; "
+	 "read every Job in the cluster, environment included (it watches Jobs, and RBAC cannot "
+	 "narrow that to the operator's: the watcher can too), and any MustGather or "
+	 "PersistentVolumeClaim by name",
 	 "create a Job that is not owned by a MustGather, runs an unlisted image or leaves the "
 	 "rendered pod security (the admission policies, Kubernetes 1.30+); delete a Job not "
 	 "labelled as the operator's; write while another replica leads",

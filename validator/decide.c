@@ -104,21 +104,26 @@ static const char *last_lines(const struct mgo_job_state *job, const char *name,
 }
 
 /* Where a timed-out gather's partial tarball stayed without an upload: the
- * run's folder on the claim, as launcher/job.c's run_dir names it. */
+ * run's folder on the claim (mgo_run_folder, as the launcher mounts it). */
 static void partial_on_claim(const struct mgo_observe *obs, char *buf, size_t len)
 {
 	const struct mgo_mg_spec *sp = &obs->mg.spec;
-	const char *sub = sp->pvc_subpath && *sp->pvc_subpath ? sp->pvc_subpath : NULL;
+	char folder[1400];
 
 	if (!sp->pvc_claim) {
 		snprintf(buf, len, "; what it wrote before then was packed but stays in the pod's "
 			 "emptyDir volume (no upload target, no claim)");
 		return;
 	}
-	snprintf(buf, len, "; what it wrote before then is kept%s as a partial result in "
-		 "%s%s%s-%.8s/" MGO_RESULT_TARBALL " on PersistentVolumeClaim %s",
-		 sp->obfuscate ? ", obfuscated," : "", sub ? sub : "", sub ? "/" : "", obs->mg.name ? obs->mg.name : "",
-		 obs->mg.uid ? obs->mg.uid : "", sp->pvc_claim);
+	/* the launcher recorded the run's name when it launched */
+	mgo_run_folder(sp->pvc_subpath,
+		       obs->mg.result_name ? obs->mg.result_name : "(status.resultName)", folder,
+		       sizeof(folder));
+	/* a long subPath may cut the message at the condition's bound */
+	if (snprintf(buf, len, "; what it wrote before then is kept%s as a partial result in "
+		     "%s/" MGO_RESULT_TARBALL " on PersistentVolumeClaim %s",
+		     sp->obfuscate ? ", obfuscated," : "", folder, sp->pvc_claim) < 0)
+		buf[0] = '\0';
 }
 
 /* Maps a failed Job to the reason a support engineer can act on. */
@@ -129,7 +134,7 @@ static const char *job_failure(const struct mgo_observe *obs, char *msg, size_t 
 	const char *host = obs->mg.spec.sftp_host ? obs->mg.spec.sftp_host
 						  : "sftp.access.redhat.com";
 	const char *reason, *tail;
-	char where[640], quote[MGO_LAST_LINES_MAX + 1];
+	char quote[MGO_LAST_LINES_MAX + 1];
 
 	if ((reason = pod_failure(job, msg, len)))
 		return reason;
@@ -145,9 +150,10 @@ static const char *job_failure(const struct mgo_observe *obs, char *msg, size_t 
 	 * packing what it cleaned (launcher/job.h) */
 	if (job->gather_exit == MGO_GATHER_EXIT_TIMEOUT ||
 	    job->clean_exit == MGO_GATHER_EXIT_TIMEOUT) {
-		partial_on_claim(obs, where, sizeof(where));
-		snprintf(msg, len, "the gather did not finish within spec.mustGatherTimeout (%s)%s",
-			 timeout, where);
+		int n = snprintf(msg, len, "the gather did not finish within "
+				 "spec.mustGatherTimeout (%s)", timeout);
+		if (n > 0 && (size_t)n < len)
+			partial_on_claim(obs, msg + n, len - (size_t)n);
 		return MGO_REASON_TIMEOUT;
 	}
 	if (job->reason && strcmp(job->reason, "DeadlineExceeded") == 0) {

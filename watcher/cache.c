@@ -64,6 +64,7 @@ struct node {
 struct mg_detail {
 	struct mgo_mg_spec spec;
 	int64_t too_large_bytes;
+	char *result_name;      /* status.resultName, for where a result stayed */
 };
 
 struct mgo_wcache {
@@ -210,9 +211,10 @@ static void detail_free(struct node *n)
 {
 	if (!n->detail)
 		return;
-	if (n->kind == K_MG)
+	if (n->kind == K_MG) {
 		mgo_mg_spec_free(&((struct mg_detail *)n->detail)->spec);
-	else
+		free(((struct mg_detail *)n->detail)->result_name);
+	} else
 		mgo_job_state_free(n->detail);
 	free(n->detail);
 	n->detail = NULL;
@@ -423,6 +425,8 @@ static int store_mg(struct mgo_wcache *c, struct mgo_mg mg, char *err, size_t er
 	} else if ((d = malloc(sizeof(*d)))) {
 		d->spec = mg.spec;
 		d->too_large_bytes = mg.too_large_bytes;
+		d->result_name = mg.result_name;
+		mg.result_name = NULL;
 		memset(&mg.spec, 0, sizeof(mg.spec));
 		n->detail = d;
 	} else {
@@ -759,6 +763,7 @@ bool mgo_wcache_observe(const struct mgo_wcache *c, const char *uid, struct mgo_
 
 		out->mg.spec = d->spec;
 		out->mg.too_large_bytes = d->too_large_bytes;
+		out->mg.result_name = d->result_name;
 	}
 	out->mg.spec.retain = n->flags & F_RETAIN;
 	out->mg.ns = (char *)node_ns(n);

@@ -68,6 +68,21 @@ static void report(int status, const char *msg)
 	mgo_termlog_put(mgo_termlog_open(MGO_TERMINATION_LOG), msg);
 }
 
+static void partial_failed(char *msg, size_t len)
+{
+	static const char prefix[] = "the gather timed out and its partial result was not "
+				     "uploaded: ";
+	size_t have = strnlen(msg, len - 1);
+
+	if (len <= sizeof(prefix))
+		return;
+	if (have > len - sizeof(prefix))
+		have = len - sizeof(prefix);
+	memmove(msg + sizeof(prefix) - 1, msg, have);
+	memcpy(msg, prefix, sizeof(prefix) - 1);
+	msg[sizeof(prefix) - 1 + have] = '\0';
+}
+
 int main(void)
 {
 	struct mgo_upload_config cfg = {0};
@@ -99,6 +114,11 @@ int main(void)
 	status = mgo_upload_run(&cfg, &tarball, msg, sizeof(msg));
 	if (status == MGO_UPLOAD_EXIT_OK && tarball.partial)
 		status = MGO_UPLOAD_EXIT_PARTIAL; /* msg: "uploaded N bytes to HOST as NAME" */
+	else if (status != MGO_UPLOAD_EXIT_OK && tarball.partial)
+		/* the gather's own container exited 0 so that this step runs
+		 * (launcher/job.c): only this message can tell the MustGather
+		 * that the gather had timed out as well */
+		partial_failed(msg, sizeof(msg));
 out:
 	report(status, msg);
 	mgo_upload_tarball_close(&tarball);

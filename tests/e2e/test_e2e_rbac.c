@@ -60,10 +60,12 @@ Test(rbac, watcher_only_reads_and_launcher_alone_writes)
 	/* what the launcher needs: its Jobs (read back on AlreadyExists, and
 	 * before a delete), the Lease, MustGather and MustGatherImage status,
 	 * Events; the MustGather each act is about and MustGatherImage/cluster
-	 * read by name (docs/monitor.md); nothing else */
+	 * read by name (docs/monitor.md); the cluster's id for the run's name,
+	 * ClusterVersion/version or Namespace/kube-system, by name; nothing else */
 	static const char *const launcher_resources[] = {"jobs", "leases", "mustgathers",
 							 "mustgatherimages", "events",
-							 "persistentvolumeclaims", NULL};
+							 "persistentvolumeclaims", "clusterversions",
+							 "namespaces", NULL};
 	size_t watcher_reads = 0, launcher_writes = 0, i;
 	json_t *audit, *line;
 
@@ -94,6 +96,11 @@ Test(rbac, watcher_only_reads_and_launcher_alone_writes)
 				       : strcmp(cl_str(line, "name"), "cluster") == 0);
 			cr_expect(!ours || status || (one_of(verb, reads) && by_name),
 				  "the launcher did %s %s", verb, uri);
+			if (strcmp(res, "clusterversions") == 0 || strcmp(res, "namespaces") == 0)
+				cr_expect(strcmp(verb, "get") == 0 &&
+					  strcmp(cl_str(line, "name"),
+						 *res == 'c' ? "version" : "kube-system") == 0,
+					  "the launcher did %s %s", verb, uri);
 			if (!one_of(verb, reads))
 				launcher_writes++;
 		} else {

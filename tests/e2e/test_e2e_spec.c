@@ -105,6 +105,61 @@ Test(spec, two_runs_on_one_claim_write_to_different_folders)
 	json_decref(b);
 }
 
+/* The name a run of `mg` must have: upstream's must-gather.local.<cluster
+ * id>.<creation time>.<random>, the cluster's id read as the launcher
+ * reads it (ClusterVersion where there is one, else kube-system's UID). */
+static void expected_run_name(const json_t *mg, char *buf, size_t len)
+{
+	json_t *cv = NULL, *ks = NULL;
+	const char *id, *created = cl_str(mg, "metadata.creationTimestamp");
+	char when[32];
+	size_t w = 0;
+
+	if (cluster_api(&cl, "GET", "/apis/config.openshift.io/v1/clusterversions/version", NULL,
+			NULL, &cv) == 200)
+		id = cl_str(cv, "spec.clusterID");
+	else {
+		cr_assert_eq(cluster_api(&cl, "GET", "/api/v1/namespaces/kube-system", NULL, NULL,
+					 &ks), 200);
+		id = cl_str(ks, "metadata.uid");
+	}
+	cr_assert(id && created, "cluster id %s, creationTimestamp %s", id, created);
+	for (const char *p = created; *p && w < sizeof(when) - 1; p++)
+		if (*p != '-' && *p != ':')
+			when[w++] = *p;
+	when[w] = '\0';
+	snprintf(buf, len, "must-gather.local.%s.%s.%.8s", id, when, cl_uid(mg));
+	json_decref(cv);
+	json_decref(ks);
+}
+
+/* Upstream's naming, which support tooling recognises, for the folder on
+ * the claim and the uploaded tarball; status.resultName says it. */
+Test(spec, runs_are_named_as_upstream_names_them)
+{
+	static const char spec[] =
+		"{\"storage\":{\"type\":\"PersistentVolume\",\"persistentVolume\":"
+		"{\"claim\":{\"name\":\"named\"},\"subPath\":\"runs\"}},"
+		"\"uploadTarget\":{\"type\":\"SFTP\",\"sftp\":{\"caseID\":\"04123456\","
+		"\"caseManagementAccountSecretRef\":{\"name\":\"case-creds\"}}}}";
+	char want[256], folder[300], remote[300];
+	json_t *mg, *job;
+
+	cluster_create_pvc(&cl, "named");
+	mg = cluster_create_mg(&cl, "named", spec);
+	expected_run_name(mg, want, sizeof(want));
+	json_decref(mg);
+	mg = cluster_wait_mg(&cl, "named", "Running");
+	job = cluster_wait_job(&cl, "named");
+	cr_expect_str_eq(cl_str(mg, "status.resultName"), want);
+	snprintf(folder, sizeof(folder), "runs/%s/gather", want);
+	cr_expect_str_eq(gather_sub_path(job), folder);
+	snprintf(remote, sizeof(remote), "04123456_%s.tar.gz", want);
+	cr_expect_str_eq(cl_env(cl_container(job, "upload"), "MGO_REMOTE_NAME"), remote);
+	json_decref(mg);
+	json_decref(job);
+}
+
 static void create_sa(const char *name)
 {
 	char path[512];

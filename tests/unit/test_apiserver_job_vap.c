@@ -16,6 +16,9 @@
 #include "mgo/config.h"
 #include "testenv.h"
 
+/* a run name as mgo_run_name makes it (mgo/upload.h) */
+#define TEST_RUN_NAME "must-gather.local.5f1c2d3e-0000-4000-8000-000000000001.20261207T091500Z.6f1c2d3e"
+
 #define LAUNCHER_TOKEN "launcher-token-0123456789"
 #define LAUNCHER_USER "system:serviceaccount:must-gather-operator:mgo-launcher"
 #define CREATE "mgo-launcher-job-create.operator.openshift.io"
@@ -90,9 +93,16 @@ static struct mgo_act launch(const char *ns, const char *name, const char *image
 	snprintf(body, sizeof(body), "{\"apiVersion\":\"operator.openshift.io/v1alpha1\","
 		 "\"kind\":\"MustGather\",\"metadata\":{\"name\":\"%s\"},\"spec\":{}}", name);
 	code = testenv_call(&env, env.admin_token, "POST", path, NULL, body, &mg);
-	cr_assert_eq(code, 201, "MustGather %s/%s: %ld", ns, name, code);
-	snprintf(uids[n_uids], sizeof(uids[n_uids]), "%s",
-		 json_string_value(json_object_get(json_object_get(mg, "metadata"), "uid")));
+	if (code == 403 && strcmp(ns, "must-gather-operator") == 0) {
+		/* the namespace policy keeps MustGathers out of the operator's
+		 * namespace: the Job's policy is tested with a made-up owner */
+		snprintf(uids[n_uids], sizeof(uids[n_uids]), "0000000%zu-0000-4000-8000-000000000000",
+			 n_uids % 10);
+	} else {
+		cr_assert_eq(code, 201, "MustGather %s/%s: %ld", ns, name, code);
+		snprintf(uids[n_uids], sizeof(uids[n_uids]), "%s",
+			 json_string_value(json_object_get(json_object_get(mg, "metadata"), "uid")));
+	}
 	json_decref(mg);
 	return (struct mgo_act){
 		.kind = MGO_ACT_LAUNCH, .ns = (char *)ns, .name = (char *)name,
@@ -110,7 +120,7 @@ static struct mgo_act launch(const char *ns, const char *name, const char *image
 static json_t *render(const struct mgo_act *act)
 {
 	struct mgo_job_config jc = {.operator_image = cfg.operator_image};
-	json_t *job = mgo_job_render(act, &jc);
+	json_t *job = mgo_job_render(act, TEST_RUN_NAME, &jc);
 
 	cr_assert_not_null(job);
 	return job;
@@ -290,21 +300,21 @@ Test(job_vap, obfuscating_jobs_are_admitted_as_rendered_only)
 
 	up.intent.obfuscate = plain.intent.obfuscate = shape.intent.obfuscate = true;
 	up.intent.obfuscate_config = "clean-config";
-	job = mgo_job_render(&up, &jc);
+	job = mgo_job_render(&up, TEST_RUN_NAME, &jc);
 	cr_assert_eq(create(LAUNCHER_TOKEN, job, msg, sizeof(msg)), 201, "%s", msg);
 	json_decref(job);
-	job = mgo_job_render(&plain, &jc);
+	job = mgo_job_render(&plain, TEST_RUN_NAME, &jc);
 	cr_assert_eq(create(LAUNCHER_TOKEN, job, msg, sizeof(msg)), 201, "%s", msg);
 	json_decref(job);
 
-	job = mgo_job_render(&shape, &jc);
+	job = mgo_job_render(&shape, TEST_RUN_NAME, &jc);
 	init = json_object_get(pod_spec(job), "initContainers");
 	json_object_set_new(json_array_get(init, 1), "image",
 			    json_string("evil.example.com/attacker/rootkit:latest"));
 	expect_refused(job, CREATE, "\"clean\", the cleaning step from");
 	json_decref(job);
 
-	job = mgo_job_render(&shape, &jc);
+	job = mgo_job_render(&shape, TEST_RUN_NAME, &jc);
 	volumes = json_object_get(pod_spec(job), "volumes");
 	json_array_foreach(volumes, i, v)
 		if (strcmp(json_string_value(json_object_get(v, "name")), "raw") == 0) {

@@ -84,8 +84,9 @@ static void expect_refused(const char *ns)
 	snprintf(want, sizeof(want),
 		 "ValidatingAdmissionPolicy '" POLICY "' with binding '" POLICY "' denied "
 		 "request: MustGathers are not allowed in namespace %s: openshift, kube, "
-		 "hypershift and their -* namespaces belong to the platform; create it in a "
-		 "namespace of your own", ns);
+		 "hypershift and their -* namespaces belong to the platform and "
+		 "must-gather-operator to the operator; create it in a namespace of your own",
+		 ns);
 	cr_assert_eq(code, 403, "%s: %ld", ns, code);
 	cr_assert_str_eq(json_string_value(json_object_get(st, "reason")), "Forbidden");
 	cr_assert(strncmp(json_string_value(json_object_get(st, "message")),
@@ -102,8 +103,9 @@ static void expect_refused(const char *ns)
 Test(vap, deploy_policy_keeps_mustgathers_out_of_platform_namespaces)
 {
 	static const char *const refused[] = {"openshift-foo", "kube-system", "kube-x",
-					      "hypershift-y", "openshift", "hypershift", NULL};
-	static const char *const admitted[] = {"must-gather-user-ns", "openshifty", "kubex",
+					      "hypershift-y", "openshift", "hypershift",
+					      "must-gather-operator", NULL};
+	static const char *const admitted[] = {"must-gather-user-ns", "must-gather-operators", "openshifty", "kubex",
 					       "default", "my-openshift-tests", NULL};
 	char path[256];
 

@@ -537,8 +537,10 @@ Test(decide, timed_out_gather_says_where_its_partial_result_went)
 	o.mg.spec.pvc_claim = "results";
 	o.mg.spec.pvc_subpath = "runs";
 	o.job.gather_exit = MGO_GATHER_EXIT_TIMEOUT;
+	o.mg.result_name = "must-gather.local.c1.20261207T091500Z.uid-1abc";
 	expect_finish(&o, false, "Timeout",
-		      "is kept as a partial result in runs/mg1-uid-1/must-gather.tar.gz on "
+		      "is kept as a partial result in "
+		      "runs/must-gather.local.c1.20261207T091500Z.uid-1abc/must-gather.tar.gz on "
 		      "PersistentVolumeClaim results", true);
 
 	/* neither: said plainly that nothing keeps it */
@@ -639,9 +641,11 @@ Test(decide, cleaning_outcomes)
 	o.mg.spec.timeout = "10m";
 	o.mg.spec.pvc_claim = "results";
 	o.job.gather_exit = 0;
+	o.mg.result_name = "must-gather.local.c1.20261207T091500Z.uid-1abc";
 	o.job.clean_exit = MGO_GATHER_EXIT_TIMEOUT;
 	expect_finish(&o, false, "Timeout", "is kept, obfuscated, as a partial result in "
-		      "mg1-uid-1/must-gather.tar.gz on PersistentVolumeClaim results", true);
+		      "must-gather.local.c1.20261207T091500Z.uid-1abc/must-gather.tar.gz on "
+		      "PersistentVolumeClaim results", true);
 }
 
 Test(decide, job_gone_while_running_is_launched_again)
@@ -789,8 +793,26 @@ Test(decide, platform_namespaces_are_the_admission_policys)
 	cr_assert_not_null(end);
 	for (char *q = in; q < end; q++)
 		listed += *q == ',';
-	cr_assert_eq(listed + 1, sizeof(platform) / sizeof(platform[0]),
+	/* the platform's names and the operator's own, deploy/'s namespace */
+	cr_assert_eq(listed + 1, sizeof(platform) / sizeof(platform[0]) + 1,
 		     "the policy names another number of namespaces than the code");
+	cr_assert(strstr(in, "'must-gather-operator'") && strstr(in, "'must-gather-operator'") < end,
+		  "the operator's namespace is not in the list");
+	f = fopen(MGO_SOURCE_DIR "/deploy/config/mgo.yaml", "r");
+	cr_assert_not_null(f);
+	n = fread(text, 1, sizeof(text) - 1, f);
+	fclose(f);
+	text[n] = '\0';
+	cr_assert_not_null(strstr(text, "\nnamespace: must-gather-operator\n"),
+			   "the policy names another operator namespace than deploy/'s mgo.yaml");
+	f = fopen(MGO_SOURCE_DIR "/deploy/components/admission-policies/mustgather-namespaces.yaml",
+		  "r");
+	cr_assert_not_null(f);
+	n = fread(text, 1, sizeof(text) - 1, f);
+	fclose(f);
+	text[n] = '\0';
+	in = strstr(text, "request.namespace in [");
+	end = strchr(in, ']');
 	for (size_t i = 0; i < sizeof(platform) / sizeof(platform[0]); i++) {
 		snprintf(needle, sizeof(needle), "'%s'", platform[i]);
 		cr_assert(strstr(in, needle) && strstr(in, needle) < end, "%s not in the list",

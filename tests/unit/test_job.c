@@ -1,8 +1,13 @@
 /* The Job a LAUNCH becomes, field by field. */
 #include <criterion/criterion.h>
+#include <errno.h>
 #include <string.h>
 
 #include "job.h"
+
+/* a run name as mgo_run_name makes it (mgo/upload.h) */
+#define CLUSTER "5f1c2d3e-0000-4000-8000-000000000001"
+#define TEST_RUN_NAME "must-gather.local.5f1c2d3e-0000-4000-8000-000000000001.20261207T091500Z.6f1c2d3e"
 
 static const struct mgo_job_config cfg = {
 	.operator_image = "quay.io/openshift/must-gather-operator:latest",
@@ -60,7 +65,7 @@ static const char *env(json_t *container, const char *name)
 Test(job, identity_ownership_and_labels)
 {
 	struct mgo_act act = launch();
-	json_t *job = mgo_job_render(&act, &cfg);
+	json_t *job = mgo_job_render(&act, TEST_RUN_NAME, &cfg);
 
 	cr_assert_not_null(job);
 	cr_assert_str_eq(str(job, "apiVersion"), "batch/v1");
@@ -71,7 +76,7 @@ Test(job, identity_ownership_and_labels)
 	cr_assert_str_eq(json_string_value(json_object_get(labels, MGO_LABEL_IMAGE_SOURCE)),
 			 MGO_IMAGE_SOURCE_ALLOWLIST);
 	act.intent.custom_image = false;
-	json_t *plain = mgo_job_render(&act, &cfg);
+	json_t *plain = mgo_job_render(&act, TEST_RUN_NAME, &cfg);
 	cr_assert_str_eq(json_string_value(json_object_get(at(plain, "metadata.labels"),
 							   MGO_LABEL_IMAGE_SOURCE)),
 			 MGO_IMAGE_SOURCE_DEFAULT);
@@ -92,7 +97,7 @@ Test(job, identity_ownership_and_labels)
 Test(job, runs_exactly_the_image_with_restricted_security)
 {
 	struct mgo_act act = launch();
-	json_t *job = mgo_job_render(&act, &cfg);
+	json_t *job = mgo_job_render(&act, TEST_RUN_NAME, &cfg);
 	json_t *pod = at(job, "spec.template.spec");
 
 	cr_assert_str_eq(str(pod, "serviceAccountName"), "gatherer");
@@ -126,7 +131,7 @@ Test(job, no_user_string_reaches_a_command_line)
 	act.intent.sftp_case_id = "123;rm";
 	act.intent.sftp_secret = "s";
 	act.intent.sftp_host = "h";
-	json_t *job = mgo_job_render(&act, &cfg);
+	json_t *job = mgo_job_render(&act, TEST_RUN_NAME, &cfg);
 	json_t *cmd;
 	size_t i;
 
@@ -145,7 +150,7 @@ Test(job, timeout_and_audit_rendered)
 	struct mgo_act act = launch();
 	act.intent.timeout_seconds = 600;
 	act.intent.audit = true;
-	json_t *job = mgo_job_render(&act, &cfg);
+	json_t *job = mgo_job_render(&act, TEST_RUN_NAME, &cfg);
 	json_t *g = at(job, "spec.template.spec.containers.0");
 
 	cr_assert_str_eq(env(g, "MGO_TIMEOUT_SECONDS"), "600");
@@ -163,7 +168,7 @@ Test(job, upload_step_only_with_a_target_and_after_the_gather)
 	act.intent.sftp_secret = "case-creds";
 	act.intent.sftp_host = "sftp.access.redhat.com";
 	act.intent.http_proxy = "http://mine:8080";
-	json_t *job = mgo_job_render(&act, &cfg);
+	json_t *job = mgo_job_render(&act, TEST_RUN_NAME, &cfg);
 	json_t *pod = at(job, "spec.template.spec");
 
 	cr_assert_str_eq(str(pod, "initContainers.0.name"), "gather");
@@ -177,19 +182,26 @@ Test(job, upload_step_only_with_a_target_and_after_the_gather)
 	cr_assert_str_eq(env(u, "MGO_SFTP_USERNAME"), "case-creds/username");
 	cr_assert_str_eq(env(u, "MGO_SFTP_PASSWORD"), "case-creds/password");
 	cr_assert_str_eq(env(u, "MGO_SFTP_HOST"), "sftp.access.redhat.com");
-	cr_assert_str_eq(env(u, "MGO_REMOTE_NAME"), "01234567_must-gather-mg1-6f1c2d3e.tar.gz");
+	cr_assert_str_eq(env(u, "MGO_REMOTE_NAME"), "01234567_" TEST_RUN_NAME ".tar.gz");
 	json_decref(job);
 
-	char longname[254];
-	memset(longname, 'n', 253);
-	longname[253] = '\0';
-	act.name = longname;
-	job = mgo_job_render(&act, &cfg);
+	/* the longest case ID and run name still fit the upload step's limit */
+	char case_id[65], run_name[MGO_RUN_NAME_MAX + 1];
+	memset(case_id, '7', 64);
+	case_id[64] = '\0';
+	memset(run_name, 'r', MGO_RUN_NAME_MAX);
+	memcpy(run_name, MGO_RUN_NAME_PREFIX, strlen(MGO_RUN_NAME_PREFIX));
+	run_name[MGO_RUN_NAME_MAX] = '\0';
+	act.intent.sftp_case_id = case_id;
+	job = mgo_job_render(&act, run_name, &cfg);
 	u = at(job, "spec.template.spec.containers.0");
-	cr_assert_leq(strlen(env(u, "MGO_REMOTE_NAME")), 200, "the upload step's limit");
+	cr_assert_eq(strlen(env(u, "MGO_REMOTE_NAME")), 200, "the upload step's limit");
 	json_decref(job);
-	act.name = "mg1";
-	job = mgo_job_render(&act, &cfg);
+	/* an upload needs a run name, and one of mgo_run_name's making */
+	cr_assert_null(mgo_job_render(&act, NULL, &cfg));
+	cr_assert_null(mgo_job_render(&act, "mg1", &cfg));
+	act.intent.sftp_case_id = "01234567";
+	job = mgo_job_render(&act, TEST_RUN_NAME, &cfg);
 	pod = at(job, "spec.template.spec");
 	u = at(pod, "containers.0");
 	cr_assert_str_eq(env(u, "MGO_INTERNAL_USER"), "false");
@@ -210,18 +222,49 @@ Test(job, runs_on_one_claim_get_different_sub_paths)
 	a.intent.pvc_subpath = b.intent.pvc_subpath = "cases";
 	b.name = "mg2";
 	b.uid = "7a000000-0000-4000-8000-000000000002";
-	json_t *ja = mgo_job_render(&a, &cfg), *jb = mgo_job_render(&b, &cfg);
+	char na[MGO_RUN_NAME_MAX + 1], nb[MGO_RUN_NAME_MAX + 1];
+	/* created in the same second: the UIDs keep them apart */
+	cr_assert_eq(mgo_run_name(CLUSTER, "2026-12-07T09:15:00Z", a.uid, na, sizeof(na)), 0);
+	cr_assert_eq(mgo_run_name(CLUSTER, "2026-12-07T09:15:00Z", b.uid, nb, sizeof(nb)), 0);
+	json_t *ja = mgo_job_render(&a, na, &cfg), *jb = mgo_job_render(&b, nb, &cfg);
 
 	cr_assert_str_eq(str(ja, "spec.template.spec.volumes.0.persistentVolumeClaim.claimName"),
 			 "gathers");
 	const char *pa = str(ja, "spec.template.spec.containers.0.volumeMounts.1.subPath");
 	const char *pb = str(jb, "spec.template.spec.containers.0.volumeMounts.1.subPath");
-	cr_assert_str_eq(pa, "cases/mg1-6f1c2d3e");
-	cr_assert_str_eq(pb, "cases/mg2-7a000000");
+	cr_assert_str_eq(pa, "cases/must-gather.local." CLUSTER ".20261207T091500Z.6f1c2d3e");
+	cr_assert_str_eq(pb, "cases/must-gather.local." CLUSTER ".20261207T091500Z.7a000000");
 	cr_assert_str_eq(str(ja, "spec.template.spec.containers.0.volumeMounts.0.subPath"),
-			 "cases/mg1-6f1c2d3e/gather");
+			 "cases/must-gather.local." CLUSTER ".20261207T091500Z.6f1c2d3e/gather");
 	json_decref(ja);
 	json_decref(jb);
+}
+
+/* Upstream's naming: must-gather.local.<cluster id>.<UTC time>.<random> */
+Test(job, run_names_are_upstreams_and_refuse_what_would_not_fit)
+{
+	char buf[MGO_RUN_NAME_MAX + 1];
+
+	cr_assert_eq(mgo_run_name(CLUSTER, "2026-12-07T09:15:00Z",
+				  "6f1c2d3e-0000-4000-8000-000000000001", buf, sizeof(buf)), 0);
+	cr_assert_str_eq(buf, "must-gather.local." CLUSTER ".20261207T091500Z.6f1c2d3e");
+	/* what could leave the file name, the path or the URL is refused */
+	static const char *const bad_ids[] = {"", "a/b", "a.b", "../x", "a b", "a%2f",
+		"0123456789012345678901234567890123456789012345678901234567890123456789"};
+	for (size_t i = 0; i < sizeof(bad_ids) / sizeof(bad_ids[0]); i++)
+		cr_assert_eq(mgo_run_name(bad_ids[i], "2026-12-07T09:15:00Z", "6f1c2d3e", buf,
+					  sizeof(buf)), -EINVAL, "%s", bad_ids[i]);
+	static const char *const bad_times[] = {"", "2026-12-07", "2026-12-07T09:15:00.5Z",
+		"2026-12-07T09:15:00+01:00", "2026-12-07T09:15:0xZ", "2026-12-07 09:15:00Z"};
+	for (size_t i = 0; i < sizeof(bad_times) / sizeof(bad_times[0]); i++)
+		cr_assert_eq(mgo_run_name(CLUSTER, bad_times[i], "6f1c2d3e", buf, sizeof(buf)),
+			     -EINVAL, "%s", bad_times[i]);
+	cr_assert_eq(mgo_run_name(CLUSTER, "2026-12-07T09:15:00Z", "6f1c2d", buf, sizeof(buf)),
+		     -EINVAL, "a UID too short");
+	cr_assert_eq(mgo_run_name(CLUSTER, "2026-12-07T09:15:00Z", "6f1c/d3e", buf, sizeof(buf)),
+		     -EINVAL);
+	cr_assert_eq(mgo_run_name(CLUSTER, "2026-12-07T09:15:00Z", "6f1c2d3e", buf, 20), -EINVAL,
+		     "cut short");
 }
 
 Test(job, long_names_are_shortened_deterministically)
@@ -243,7 +286,7 @@ Test(job, only_launch_renders)
 {
 	struct mgo_act act = launch();
 	act.kind = MGO_ACT_DENY;
-	cr_assert_null(mgo_job_render(&act, &cfg));
+	cr_assert_null(mgo_job_render(&act, TEST_RUN_NAME, &cfg));
 }
 
 /* The volume mounted at mount_path in container c, or NULL. */
@@ -276,7 +319,7 @@ Test(job, no_cleaning_step_unless_asked)
 	act.intent.sftp_case_id = "01234567";
 	act.intent.sftp_secret = "case-creds";
 	act.intent.sftp_host = "sftp.access.redhat.com";
-	json_t *job = mgo_job_render(&act, &cfg);
+	json_t *job = mgo_job_render(&act, TEST_RUN_NAME, &cfg);
 	json_t *pod = at(job, "spec.template.spec");
 
 	cr_assert_eq(json_array_size(at(pod, "initContainers")), 1);
@@ -301,7 +344,7 @@ Test(job, cleaning_step_between_the_gather_and_the_upload)
 	act.intent.pvc_subpath = "cases";
 	act.intent.obfuscate = true;
 	act.intent.obfuscate_config = "clean-config";
-	json_t *job = mgo_job_render(&act, &cfg);
+	json_t *job = mgo_job_render(&act, TEST_RUN_NAME, &cfg);
 	json_t *pod = at(job, "spec.template.spec");
 
 	cr_assert_eq(json_array_size(at(pod, "initContainers")), 2);
@@ -338,7 +381,7 @@ Test(job, cleaning_step_between_the_gather_and_the_upload)
 	cr_assert_str_eq(str(c, "terminationMessagePolicy"), "FallbackToLogsOnError");
 	cr_assert(json_is_true(at(mount_at(c, "/mgo-raw"), "readOnly")));
 	cr_assert_str_eq(str(mount_at(c, "/mgo-out"), "name"), "output");
-	cr_assert_str_eq(str(mount_at(c, "/mgo-out"), "subPath"), "cases/mg1-6f1c2d3e");
+	cr_assert_str_eq(str(mount_at(c, "/mgo-out"), "subPath"), "cases/" TEST_RUN_NAME);
 	cr_assert_null(at(mount_at(c, "/mgo-out"), "readOnly"));
 	cr_assert_str_eq(env(c, "MGO_UPLOAD_FOLLOWS"), "true");
 	cr_assert_str_eq(env(c, "MGO_CLEAN_CONFIG"), "/etc/mgo-clean/config.yaml");
@@ -353,7 +396,7 @@ Test(job, cleaning_step_between_the_gather_and_the_upload)
 	/* the upload sees the cleaned result only */
 	json_array_foreach(json_object_get(u, "volumeMounts"), i, m)
 		cr_assert_str_neq(str(m, "name"), "raw");
-	cr_assert_str_eq(str(mount_at(u, "/mgo-out"), "subPath"), "cases/mg1-6f1c2d3e");
+	cr_assert_str_eq(str(mount_at(u, "/mgo-out"), "subPath"), "cases/" TEST_RUN_NAME);
 	json_decref(job);
 }
 
@@ -361,7 +404,7 @@ Test(job, cleaning_step_is_the_main_container_without_an_upload)
 {
 	struct mgo_act act = launch();
 	act.intent.obfuscate = true;
-	json_t *job = mgo_job_render(&act, &cfg);
+	json_t *job = mgo_job_render(&act, TEST_RUN_NAME, &cfg);
 	json_t *pod = at(job, "spec.template.spec");
 
 	cr_assert_eq(json_array_size(at(pod, "initContainers")), 1);
@@ -383,7 +426,7 @@ Test(job, trusted_ca_mounted_into_the_upload_step_only)
 	struct mgo_job_config ca = cfg;
 	struct mgo_act act = launch();
 	ca.trusted_ca_configmap = "trusted-ca";
-	json_t *job = mgo_job_render(&act, &ca);
+	json_t *job = mgo_job_render(&act, TEST_RUN_NAME, &ca);
 	cr_assert_null(volume(at(job, "spec.template.spec"), "trusted-ca"), "no upload, no CA");
 	json_decref(job);
 
@@ -391,7 +434,7 @@ Test(job, trusted_ca_mounted_into_the_upload_step_only)
 	act.intent.sftp_case_id = "01234567";
 	act.intent.sftp_secret = "case-creds";
 	act.intent.sftp_host = "sftp.access.redhat.com";
-	job = mgo_job_render(&act, &ca);
+	job = mgo_job_render(&act, TEST_RUN_NAME, &ca);
 	json_t *pod = at(job, "spec.template.spec"), *u = at(pod, "containers.0");
 	json_t *v = volume(pod, "trusted-ca");
 	cr_assert_str_eq(str(v, "configMap.name"), "trusted-ca");
@@ -403,7 +446,7 @@ Test(job, trusted_ca_mounted_into_the_upload_step_only)
 	cr_assert_null(mount_at(at(pod, "initContainers.0"), "/etc/mgo-trusted-ca"));
 	json_decref(job);
 
-	job = mgo_job_render(&act, &cfg);
+	job = mgo_job_render(&act, TEST_RUN_NAME, &cfg);
 	cr_assert_null(env(at(job, "spec.template.spec.containers.0"), MGO_UPLOAD_ENV_PROXY_CA_FILE));
 	json_decref(job);
 }

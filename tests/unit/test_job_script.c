@@ -23,6 +23,9 @@
 #include "mgo/upload.h"
 #include "testenv.h"
 
+/* a run name as mgo_run_name makes it (mgo/upload.h) */
+#define TEST_RUN_NAME "must-gather.local.5f1c2d3e-0000-4000-8000-000000000001.20261207T091500Z.6f1c2d3e"
+
 static char dir[64];
 
 static void setup(void)
@@ -260,7 +263,7 @@ static struct run run_rendered(const struct mgo_job_intent *intent, int deadline
 			      .intent = *intent};
 	char *argv[600] = {0}, *env[64] = {0};
 	size_t n_env = 0, i;
-	json_t *job = mgo_job_render(&act, &cfg), *c, *v;
+	json_t *job = mgo_job_render(&act, TEST_RUN_NAME, &cfg), *c, *v;
 
 	cr_assert_not_null(job);
 	c = json_object_get(json_object_get(job, "spec"), "template");

@@ -28,7 +28,7 @@ Test(status, launch_records_running_with_image_and_job)
 {
 	struct mgo_act a = act(MGO_ACT_LAUNCH);
 	a.intent.image = "quay.io/org/gather:v1";
-	json_t *p = mgo_status_patch(&a, "mg1", now, NULL);
+	json_t *p = mgo_status_patch(&a, "mg1", NULL, now, NULL);
 
 	cr_assert_str_eq(s(p, "metadata", "resourceVersion"), "77");
 	json_t *st = json_object_get(p, "status");
@@ -49,7 +49,7 @@ Test(status, deny_records_failed_with_reason_and_message)
 	struct mgo_act a = act(MGO_ACT_DENY);
 	a.reason = "InvalidImage";
 	a.message = "image x is not in MustGatherImage/cluster spec.images";
-	json_t *p = mgo_status_patch(&a, NULL, now, NULL);
+	json_t *p = mgo_status_patch(&a, NULL, NULL, now, NULL);
 	json_t *st = json_object_get(p, "status");
 
 	cr_assert_str_eq(s(st, "status", NULL), "Failed");
@@ -67,7 +67,7 @@ Test(status, finish_closes_running_and_opens_outcome)
 	a.succeeded = true;
 	a.reason = "Completed";
 	a.message = "the must-gather completed";
-	json_t *p = mgo_status_patch(&a, NULL, now, NULL);
+	json_t *p = mgo_status_patch(&a, NULL, NULL, now, NULL);
 
 	cr_assert_str_eq(s(json_object_get(p, "status"), "status", NULL), "Completed");
 	cr_assert_str_eq(s(cond(p, 0), "type", NULL), "Running");
@@ -78,7 +78,7 @@ Test(status, finish_closes_running_and_opens_outcome)
 
 	a.succeeded = false;
 	a.reason = "Timeout";
-	p = mgo_status_patch(&a, NULL, now, NULL);
+	p = mgo_status_patch(&a, NULL, NULL, now, NULL);
 	cr_assert_str_eq(s(json_object_get(p, "status"), "status", NULL), "Failed");
 	cr_assert_str_eq(s(cond(p, 1), "type", NULL), "Failed");
 	cr_assert_str_eq(s(cond(p, 1), "reason", NULL), "Timeout");
@@ -88,7 +88,7 @@ Test(status, finish_closes_running_and_opens_outcome)
 Test(status, cleanup_writes_nothing)
 {
 	struct mgo_act a = act(MGO_ACT_CLEANUP);
-	cr_assert_null(mgo_status_patch(&a, NULL, now, NULL));
+	cr_assert_null(mgo_status_patch(&a, NULL, NULL, now, NULL));
 	cr_assert_null(mgo_event_render(&a, NULL, now, "pod-1"));
 }
 
@@ -168,11 +168,11 @@ Test(status, transitions_are_status_changes_not_writes)
 	static const char *later = "2026-11-24T09:09:09Z";
 	struct mgo_act a = act(MGO_ACT_LAUNCH);
 	a.intent.image = "quay.io/org/gather:v1";
-	json_t *first = mgo_status_patch(&a, "mg1", now, NULL);
+	json_t *first = mgo_status_patch(&a, "mg1", NULL, now, NULL);
 	json_t *current = json_object_get(first, "status");
 
 	cr_assert_not_null(first);
-	json_t *again = mgo_status_patch(&a, "mg1", later, current);
+	json_t *again = mgo_status_patch(&a, "mg1", NULL, later, current);
 	cr_assert_str_eq(s(cond(again, 0), "lastTransitionTime", NULL), now);
 	cr_assert_str_eq(s(again, "status", "lastUpdate"), later);
 	cr_assert_not(mgo_status_patch_changes(again, current),
@@ -181,7 +181,7 @@ Test(status, transitions_are_status_changes_not_writes)
 
 	/* the message is what a user reads */
 	a.intent.image = "quay.io/org/gather:v2";
-	json_t *other = mgo_status_patch(&a, "mg1", later, current);
+	json_t *other = mgo_status_patch(&a, "mg1", NULL, later, current);
 	cr_assert(mgo_status_patch_changes(other, current));
 	cr_assert_str_eq(s(cond(other, 0), "lastTransitionTime", NULL), now,
 			 "Running stayed True: no transition");
@@ -190,7 +190,7 @@ Test(status, transitions_are_status_changes_not_writes)
 	struct mgo_act f = act(MGO_ACT_FINISH);
 	f.reason = "GatherFailed";
 	f.message = "the gather exited with status 2";
-	json_t *fin = mgo_status_patch(&f, NULL, later, current);
+	json_t *fin = mgo_status_patch(&f, NULL, NULL, later, current);
 	cr_assert_str_eq(s(cond(fin, 0), "type", NULL), "Running");
 	cr_assert_str_eq(s(cond(fin, 0), "lastTransitionTime", NULL), later);
 	cr_assert_str_eq(s(cond(fin, 1), "lastTransitionTime", NULL), later);

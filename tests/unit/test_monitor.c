@@ -12,6 +12,9 @@
 #include "mgo/apiobj.h"
 #include "monitor.h"
 
+/* a run name as mgo_run_name makes it (mgo/upload.h) */
+#define TEST_RUN_NAME "must-gather.local.5f1c2d3e-0000-4000-8000-000000000001.20261207T091500Z.6f1c2d3e"
+
 static const char *const operator_sas[] = {"mgo-watcher", "mgo-launcher"};
 static const struct mgo_policy policy = {
 	.namespace = "must-gather-operator",
@@ -448,16 +451,16 @@ Test(monitor, a_timeout_past_its_bound_renders_no_job)
 	json_t *j;
 
 	a.intent.timeout_seconds = MGO_TIMEOUT_MAX_SECONDS;
-	j = mgo_job_render(&a, &cfg);
+	j = mgo_job_render(&a, TEST_RUN_NAME, &cfg);
 	cr_assert_not_null(j);
 	cr_assert_eq(json_integer_value(json_object_get(json_object_get(j, "spec"),
 							"activeDeadlineSeconds")),
 		     MGO_TIMEOUT_MAX_SECONDS + MGO_DEADLINE_SLACK_SECONDS);
 	json_decref(j);
 	a.intent.timeout_seconds = INT64_MAX - 100; /* overflowed into a negative deadline */
-	cr_assert_null(mgo_job_render(&a, &cfg));
+	cr_assert_null(mgo_job_render(&a, TEST_RUN_NAME, &cfg));
 	a.intent.timeout_seconds = -1;
-	cr_assert_null(mgo_job_render(&a, &cfg));
+	cr_assert_null(mgo_job_render(&a, TEST_RUN_NAME, &cfg));
 	mgo_act_free(&a);
 }
 

@@ -760,6 +760,25 @@ Test(upload, timed_out_gather_uploads_its_partial_result)
 	cr_assert(strstr(r.log, "as " REMOTE_NAME), "the log says where: %s", r.log);
 }
 
+/* The gather's container exits 0 after a timeout so that this step runs:
+ * a failed upload must still say the gather had timed out. */
+Test(upload, failed_upload_of_a_partial_result_says_the_gather_timed_out)
+{
+	struct run r;
+
+	start_server("");
+	set_marker("124\n");
+	struct env env = job_env();
+	env_set(&env, "MGO_SFTP_PASSWORD", "not-" SFTP_PASSWORD);
+	run_upload(&env, &r);
+	cr_assert_eq(r.status, MGO_UPLOAD_EXIT_AUTH, "%s", r.log);
+	cr_assert(strstr(r.log, "\"msg\":\"the gather timed out and its partial result was "
+			  "not uploaded: "),
+		  "%s", r.log);
+	cr_assert(strstr(r.log, "refused the username and password"), "%s", r.log);
+	cr_assert_str_eq(list_dir(fx.remote), "");
+}
+
 Test(upload, internal_user_uploads_into_their_directory)
 {
 	struct run r;

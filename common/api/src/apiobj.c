@@ -25,6 +25,7 @@ static const struct mgo_field mg_fields[] = {
 	MGO_FSTR("metadata.resourceVersion", MG, resource_version, MGO_NAME_MAX, 0),
 	MGO_FFLAG("metadata.deletionTimestamp", MG, deleting, JSON_STRING),
 	MGO_FENUM("status.status", MG, phase, phase_names, 0),
+	MGO_FSTR("status.resultName", MG, result_name, MGO_NAME_MAX, 0),
 	MGO_FSTR("spec.serviceAccountRef.name", MG, spec.service_account, MGO_NAME_MAX, 0),
 	MGO_FSTR("spec.mustGatherImage", MG, spec.image, MGO_STR_MAX, 0),
 	MGO_FBOOL("spec.additionalConfig.audit", MG, spec.audit, 0),

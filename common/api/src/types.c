@@ -47,6 +47,7 @@ void mgo_mg_free(struct mgo_mg *m)
 	free(m->name);
 	free(m->uid);
 	free(m->resource_version);
+	free(m->result_name);
 	memset(m, 0, sizeof(*m));
 }
 

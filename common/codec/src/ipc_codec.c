@@ -78,6 +78,7 @@ static const struct mgo_field mg_fields[] = {
 	BOOL(MG, deleting),
 	ENUM(MG, phase, mg_phase_names, 0),
 	I64(MG, too_large_bytes, 0),
+	STR(MG, result_name, MGO_NAME_MAX, 0),
 	STRUCT(MG, spec, spec_schema, REQ),
 };
 static const struct mgo_schema mg_schema = MGO_SCHEMA(mg_fields);

@@ -73,6 +73,7 @@ struct mgo_mg {
 	 * the watcher then read only its metadata and phase, and spec is
 	 * unset. 0: within the bound. */
 	int64_t too_large_bytes;
+	char *result_name;      /* status.resultName: the run's name (mgo/upload.h) */
 	struct mgo_mg_spec spec;
 };
 
