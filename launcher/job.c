@@ -254,6 +254,18 @@ static json_t *result_mount(const char *base, bool read_only)
 	return mount;
 }
 
+/* Appends a read-only mount of `volume` at `path` to mounts (NULL passes
+ * through); on failure releases mounts and returns NULL. */
+static json_t *add_read_only(json_t *mounts, const char *volume, const char *path)
+{
+	if (mounts && json_array_append_new(mounts, json_pack("{s:s, s:s, s:b}", "name", volume,
+							      "mountPath", path, "readOnly", 1))) {
+		json_decref(mounts);
+		return NULL;
+	}
+	return mounts;
+}
+
 /* The cleaning step (spec.obfuscate): mgo-clean from the operator's image,
  * run by mgo_clean_script between the gather and the upload. Its own
  * resources: it streams (mgo-clean's memory does not grow with file size),
@@ -275,12 +287,8 @@ static json_t *clean_container(const struct mgo_act *act, const struct mgo_job_c
 	}
 	mounts = json_pack("[{s:s, s:s, s:b}, o]", "name", "raw", "mountPath", RAW_DIR,
 			   "readOnly", 1, result_mount(base, false));
-	if (mounts && config &&
-	    json_array_append_new(mounts, json_pack("{s:s, s:s, s:b}", "name", "clean-config",
-						    "mountPath", CLEAN_CONFIG_DIR, "readOnly", 1))) {
-		json_decref(mounts);
-		mounts = NULL;
-	}
+	if (config)
+		mounts = add_read_only(mounts, "clean-config", CLEAN_CONFIG_DIR);
 	if (!mounts) {
 		json_decref(env);
 		return NULL;
@@ -334,12 +342,8 @@ static json_t *upload_container(const struct mgo_act *act, const char *run_name,
 		return NULL;
 	}
 	json_t *mounts = json_pack("[o]", result_mount(base, true));
-	if (mounts && cfg->trusted_ca_configmap &&
-	    json_array_append_new(mounts, json_pack("{s:s, s:s, s:b}", "name", "trusted-ca",
-						    "mountPath", TRUSTED_CA_DIR, "readOnly", 1))) {
-		json_decref(mounts);
-		mounts = NULL;
-	}
+	if (cfg->trusted_ca_configmap)
+		mounts = add_read_only(mounts, "trusted-ca", TRUSTED_CA_DIR);
 	if (!mounts) {
 		json_decref(env);
 		return NULL;

@@ -160,13 +160,19 @@ Test(job, timeout_and_audit_rendered)
 	json_decref(job);
 }
 
+/* An SFTP upload target, as the validator fills it. */
+static void with_upload(struct mgo_act *act)
+{
+	act->intent.upload = true;
+	act->intent.sftp_case_id = "01234567";
+	act->intent.sftp_secret = "case-creds";
+	act->intent.sftp_host = "sftp.access.redhat.com";
+}
+
 Test(job, upload_step_only_with_a_target_and_after_the_gather)
 {
 	struct mgo_act act = launch();
-	act.intent.upload = true;
-	act.intent.sftp_case_id = "01234567";
-	act.intent.sftp_secret = "case-creds";
-	act.intent.sftp_host = "sftp.access.redhat.com";
+	with_upload(&act);
 	act.intent.http_proxy = "http://mine:8080";
 	json_t *job = mgo_job_render(&act, TEST_RUN_NAME, &cfg);
 	json_t *pod = at(job, "spec.template.spec");
@@ -289,36 +295,33 @@ Test(job, only_launch_renders)
 	cr_assert_null(mgo_job_render(&act, TEST_RUN_NAME, &cfg));
 }
 
-/* The volume mounted at mount_path in container c, or NULL. */
-static json_t *mount_at(json_t *c, const char *mount_path)
+/* The first element of array `list` whose string `key` is `value`, or NULL. */
+static json_t *find(json_t *list, const char *key, const char *value)
 {
 	size_t i;
-	json_t *m;
+	json_t *e;
 
-	json_array_foreach(json_object_get(c, "volumeMounts"), i, m)
-		if (strcmp(str(m, "mountPath"), mount_path) == 0)
-			return m;
+	json_array_foreach(list, i, e)
+		if (strcmp(str(e, key), value) == 0)
+			return e;
 	return NULL;
+}
+
+/* The mount at mount_path in container c; the pod's volume `name`. */
+static json_t *mount_at(json_t *c, const char *mount_path)
+{
+	return find(json_object_get(c, "volumeMounts"), "mountPath", mount_path);
 }
 
 static json_t *volume(json_t *pod, const char *name)
 {
-	size_t i;
-	json_t *v;
-
-	json_array_foreach(json_object_get(pod, "volumes"), i, v)
-		if (strcmp(str(v, "name"), name) == 0)
-			return v;
-	return NULL;
+	return find(json_object_get(pod, "volumes"), "name", name);
 }
 
 Test(job, no_cleaning_step_unless_asked)
 {
 	struct mgo_act act = launch();
-	act.intent.upload = true;
-	act.intent.sftp_case_id = "01234567";
-	act.intent.sftp_secret = "case-creds";
-	act.intent.sftp_host = "sftp.access.redhat.com";
+	with_upload(&act);
 	json_t *job = mgo_job_render(&act, TEST_RUN_NAME, &cfg);
 	json_t *pod = at(job, "spec.template.spec");
 
@@ -336,10 +339,7 @@ Test(job, no_cleaning_step_unless_asked)
 Test(job, cleaning_step_between_the_gather_and_the_upload)
 {
 	struct mgo_act act = launch();
-	act.intent.upload = true;
-	act.intent.sftp_case_id = "01234567";
-	act.intent.sftp_secret = "case-creds";
-	act.intent.sftp_host = "sftp.access.redhat.com";
+	with_upload(&act);
 	act.intent.pvc_claim = "gathers";
 	act.intent.pvc_subpath = "cases";
 	act.intent.obfuscate = true;
@@ -430,10 +430,7 @@ Test(job, trusted_ca_mounted_into_the_upload_step_only)
 	cr_assert_null(volume(at(job, "spec.template.spec"), "trusted-ca"), "no upload, no CA");
 	json_decref(job);
 
-	act.intent.upload = true;
-	act.intent.sftp_case_id = "01234567";
-	act.intent.sftp_secret = "case-creds";
-	act.intent.sftp_host = "sftp.access.redhat.com";
+	with_upload(&act);
 	job = mgo_job_render(&act, TEST_RUN_NAME, &ca);
 	json_t *pod = at(job, "spec.template.spec"), *u = at(pod, "containers.0");
 	json_t *v = volume(pod, "trusted-ca");

@@ -894,25 +894,34 @@ Test(upload, refused_rename_falls_back_to_the_final_name)
 	assert_same_file(local, remote);
 }
 
-Test(upload, goes_through_an_http_connect_proxy)
+/* Runs mgo-upload with env: it succeeds, through the proxy whose request
+ * line arrives on `report` (closed here), to the server. */
+static void upload_through_proxy(struct env *env, int report)
 {
 	struct run r;
+	char request[256] = "", expect[64];
+
+	run_upload(env, &r);
+	ssize_t n = read(report, request, sizeof(request) - 1);
+	close(report);
+	request[n > 0 ? n : 0] = '\0';
+	cr_assert_eq(r.status, MGO_UPLOAD_EXIT_OK, "%s", r.log);
+	snprintf(expect, sizeof(expect), "CONNECT 127.0.0.1:%u HTTP/1.1", fx.port);
+	cr_assert_str_eq(request, expect, "not through the proxy");
+	cr_assert_str_eq(list_dir(fx.remote), REMOTE_NAME);
+}
+
+Test(upload, goes_through_an_http_connect_proxy)
+{
 	unsigned proxy_port;
-	char proxy[64], request[256] = "", expect[64];
+	char proxy[64];
 
 	start_server("");
 	int report = start_proxy(&proxy_port);
 	struct env env = job_env();
 	snprintf(proxy, sizeof(proxy), "http://127.0.0.1:%u", proxy_port);
 	env_set(&env, "HTTPS_PROXY", proxy);
-	run_upload(&env, &r);
-	ssize_t n = read(report, request, sizeof(request) - 1);
-	close(report);
-	request[n > 0 ? n : 0] = '\0';
-	cr_assert_eq(r.status, MGO_UPLOAD_EXIT_OK, "%s", r.log);
-	snprintf(expect, sizeof(expect), "CONNECT 127.0.0.1:%u HTTP/1.1", fx.port);
-	cr_assert_str_eq(request, expect);
-	cr_assert_str_eq(list_dir(fx.remote), REMOTE_NAME);
+	upload_through_proxy(&env, report);
 }
 
 Test(upload, no_proxy_bypasses_the_proxy)
@@ -942,8 +951,7 @@ Test(upload, goes_through_an_https_proxy_verified_against_the_trusted_ca)
 {
 	struct run r;
 	unsigned proxy_port;
-	char proxy[64], request[256] = "", expect[64], crt[PATH_MAX], key[PATH_MAX];
-	char other[PATH_MAX], other_key[PATH_MAX];
+	char proxy[64], crt[PATH_MAX], key[PATH_MAX], other[PATH_MAX], other_key[PATH_MAX];
 
 	start_server("");
 	make_cert("trusted", crt, key);
@@ -955,14 +963,7 @@ Test(upload, goes_through_an_https_proxy_verified_against_the_trusted_ca)
 	env_set(&env, "HTTPS_PROXY", proxy);
 	env_set(&env, "MGO_PROXY_CA_FILE", crt);
 	env_set(&env, "MGO_PROXY_CA_CONFIGMAP", "trusted-ca");
-	run_upload(&env, &r);
-	ssize_t n = read(report, request, sizeof(request) - 1);
-	close(report);
-	request[n > 0 ? n : 0] = '\0';
-	cr_assert_eq(r.status, MGO_UPLOAD_EXIT_OK, "%s", r.log);
-	snprintf(expect, sizeof(expect), "CONNECT 127.0.0.1:%u HTTP/1.1", fx.port);
-	cr_assert_str_eq(request, expect, "through the HTTPS proxy");
-	cr_assert_str_eq(list_dir(fx.remote), REMOTE_NAME);
+	upload_through_proxy(&env, report);
 	stop(&fx.tls);
 	stop(&fx.proxy);
 
