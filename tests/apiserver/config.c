@@ -12,7 +12,8 @@ static const char usage[] =
 	"usage: mgo-test-apiserver --listen HOST:PORT [--http] [--token-auth-file FILE]\n"
 	"         [--kubeconfig-out FILE] [--ca-out FILE] [--audit-log FILE] [--load DIR]...\n"
 	"         [--bookmark-interval-ms N] [--event-window N]\n"
-	"         [--service-account-max-token-expiration SECONDS]\n";
+	"         [--service-account-max-token-expiration SECONDS]\n"
+	"         [--no-admission-policies]\n";
 
 static int parse_listen(const char *arg, struct tas_config *cfg)
 {
@@ -49,6 +50,7 @@ int tas_config_parse(int argc, char **argv, struct tas_config *cfg, char *err, s
 		{"bookmark-interval-ms", required_argument, NULL, 'b'},
 		{"event-window", required_argument, NULL, 'w'},
 		{"service-account-max-token-expiration", required_argument, NULL, 'x'},
+		{"no-admission-policies", no_argument, NULL, 'P'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -104,6 +106,7 @@ int tas_config_parse(int argc, char **argv, struct tas_config *cfg, char *err, s
 			}
 			cfg->max_token_expiration = n;
 			break;
+		case 'P': cfg->no_admission_policies = true; break;
 		case 'h':
 			snprintf(err, errlen, "%s", usage);
 			return 1;

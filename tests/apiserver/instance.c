@@ -42,7 +42,7 @@ int tas_server_init(struct tas_server *s, const struct tas_config *cfg, char *er
 	s->deps = json_object();
 	s->stats = tas_stats_new();
 	s->faults = tas_faults_new();
-	if (!s->deps || !s->stats || !s->faults || tas_registry_init(&s->reg))
+	if (!s->deps || !s->stats || !s->faults || tas_registry_init(&s->reg, !cfg->no_admission_policies))
 		goto oom;
 	if (cfg->token_auth_file) {
 		rc = tas_tokens_load(&s->tokens, cfg->token_auth_file, err, errlen);

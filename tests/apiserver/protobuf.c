@@ -132,6 +132,22 @@ static const struct pfield review_f[] = {
 	{1, "metadata", PK_MSG, &object_meta}, {2, "spec", PK_MSG, &sar_spec}, END,
 };
 static const struct pfield self_review_f[] = {{1, "metadata", PK_MSG, &object_meta}, END};
+/* k8s.io/api/authentication/v1: what `kubectl create token` sends */
+static const struct pfield bound_ref_f[] = {
+	{1, "kind", PK_STRING, NULL}, {2, "apiVersion", PK_STRING, NULL},
+	{3, "name", PK_STRING, NULL}, {4, "uid", PK_STRING, NULL}, END,
+};
+static const struct pmsg bound_ref = {bound_ref_f};
+static const struct pfield token_spec_f[] = {
+	{1, "audiences", PK_REP_STRING, NULL},
+	{3, "boundObjectRef", PK_MSG, &bound_ref},
+	{4, "expirationSeconds", PK_INT, NULL},
+	END,
+};
+static const struct pmsg token_spec = {token_spec_f};
+static const struct pfield token_request_f[] = {
+	{1, "metadata", PK_MSG, &object_meta}, {2, "spec", PK_MSG, &token_spec}, END,
+};
 
 static const struct {
 	const char *api_version, *kind;
@@ -148,6 +164,7 @@ static const struct {
 	{"authorization.k8s.io/v1", "SelfSubjectAccessReview", {review_f}},
 	{"authorization.k8s.io/v1", "SubjectAccessReview", {review_f}},
 	{"authentication.k8s.io/v1", "SelfSubjectReview", {self_review_f}},
+	{"authentication.k8s.io/v1", "TokenRequest", {token_request_f}},
 };
 
 struct rd {

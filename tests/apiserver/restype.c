@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "tas_kinds.h"
+#include "tas_vap.h"
 #include "tas_util.h"
 
 static const char *const custom_verbs[] = {"delete", "deletecollection", "get", "list",
@@ -44,16 +45,18 @@ void tas_restype_release(struct tas_restype *rt)
 		custom_free(rt);
 }
 
-int tas_registry_init(struct tas_registry *r)
+int tas_registry_init(struct tas_registry *r, bool admission_policies)
 {
 	size_t i;
 
 	r->v = calloc(tas_n_builtin_kinds, sizeof(*r->v));
 	if (!r->v)
 		return -ENOMEM;
+	r->n = 0;
 	for (i = 0; i < tas_n_builtin_kinds; i++)
-		r->v[i] = tas_builtin_kinds[i];
-	r->n = tas_n_builtin_kinds;
+		if (admission_policies || (tas_builtin_kinds[i] != &tas_vap_policies &&
+					   tas_builtin_kinds[i] != &tas_vap_bindings))
+			r->v[r->n++] = tas_builtin_kinds[i];
 	return 0;
 }
 

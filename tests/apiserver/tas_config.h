@@ -18,6 +18,9 @@ struct tas_config {
 	unsigned bookmark_interval_ms; /* how often a watch that asked for bookmarks gets one */
 	unsigned long event_window;    /* watch events kept before the oldest are compacted */
 	unsigned long long max_token_expiration; /* TokenRequest's cap in seconds; 0: none */
+	/* serve no admissionregistration.k8s.io/v1 ValidatingAdmissionPolicy(Binding),
+	 * as a kube-apiserver before 1.30 (README.md) */
+	bool no_admission_policies;
 };
 
 /* Parses argv into cfg (defaults first). 0, or -EINVAL with err filled

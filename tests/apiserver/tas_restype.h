@@ -66,7 +66,9 @@ struct tas_registry {
 	size_t n;
 };
 
-int tas_registry_init(struct tas_registry *r);
+/* The built-in kinds; without admission_policies, not the
+ * ValidatingAdmissionPolicy kinds (--no-admission-policies). */
+int tas_registry_init(struct tas_registry *r, bool admission_policies);
 void tas_registry_free(struct tas_registry *r);
 
 struct tas_restype *tas_registry_find(const struct tas_registry *r, const char *group,

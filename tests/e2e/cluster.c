@@ -1446,6 +1446,11 @@ static void install_admission_policies(const struct cluster *c)
 	json_decref(cm);
 }
 
+/* Every namespace a test makes carries this label, so that on an external
+ * cluster the next test can find what a failed one left (sweep_leftovers). */
+#define CL_NS_LABEL "app.kubernetes.io/created-by"
+#define CL_NS_LABEL_VALUE "mgo-e2e"
+
 /* Namespace `ns`, with the default ServiceAccount a MustGather runs as by
  * default (a real cluster adds it a moment after the namespace). */
 static void create_namespace(struct cluster *c, const char *ns)
@@ -1453,8 +1458,9 @@ static void create_namespace(struct cluster *c, const char *ns)
 	char path[512];
 
 	json_decref(cluster_create(c, "/api/v1/namespaces",
-				   json_pack("{s:s, s:s, s:{s:s}}", "apiVersion", "v1", "kind",
-					     "Namespace", "metadata", "name", ns)));
+				   json_pack("{s:s, s:s, s:{s:s, s:{s:s}}}", "apiVersion", "v1", "kind",
+					     "Namespace", "metadata", "name", ns, "labels",
+					     CL_NS_LABEL, CL_NS_LABEL_VALUE)));
 	snprintf(path, sizeof(path), "/api/v1/namespaces/%s/serviceaccounts/default", ns);
 	json_decref(wait_until(c, look_exists, path, "the namespace's default ServiceAccount"));
 }
@@ -1555,8 +1561,59 @@ void cluster_create_mgs(const struct cluster *c, const char *ns, const char *pre
 	curl_multi_cleanup(multi);
 }
 
+/* How long a real API server may take to delete a namespace (it empties
+ * it first: every MustGather, Job and pod, then the namespace controller's
+ * finalizer) or the allowlist. */
+#define CL_GONE_MS 180000
+
+/* What a test makes on an external cluster besides the shared install:
+ * its namespaces and the allowlist (paths into buf; n of them). */
+static size_t external_objects(const struct cluster *c, char paths[3][512])
+{
+	size_t n = 0;
+
+	if (c->ns[0])
+		snprintf(paths[n++], 512, "/api/v1/namespaces/%s", c->ns);
+	if (c->ns2[0])
+		snprintf(paths[n++], 512, "/api/v1/namespaces/%s", c->ns2);
+	snprintf(paths[n++], 512, "%s", CL_ALLOWLIST_PATH);
+	return n;
+}
+
+/* DELETE path as the admin, refused only if the server says so. */
+static void delete_path(const struct cluster *c, const char *path)
+{
+	json_t *resp = NULL;
+	long code = cluster_api(c, "DELETE", path, NULL, NULL, &resp);
+
+	cr_expect(code == 200 || code == 202 || code == 404, "DELETE %s: %ld %s", path, code,
+		  why(resp));
+	json_decref(resp);
+}
+
+/* Deletes them and waits, with CL_GONE_MS, until the server no longer has
+ * them, so the next test's operator cannot see this test's MustGathers,
+ * Jobs or allowlist (a real server takes seconds to empty a namespace). */
+static void external_remove(const struct cluster *c)
+{
+	char paths[3][512], what[600];
+	size_t n = external_objects(c, paths);
+	uint64_t end;
+
+	for (size_t i = 0; i < n; i++)
+		delete_path(c, paths[i]);
+	end = mgo_now_ms() + CL_GONE_MS;
+	for (size_t i = 0; i < n; i++) {
+		snprintf(what, sizeof(what), "%.511s to be gone", paths[i]);
+		json_decref(wait_until_ms(c, look_gone, paths[i], what, end));
+	}
+}
+
 /* The cluster a failed start must not leave behind: Criterion runs no
- * .fini after a failed .init (nor after a skip), but exit handlers run. */
+ * .fini after a failed .init (nor after a skip); exit handlers run when the
+ * test process exits, which a failed .init was seen not to do (Criterion
+ * 2.4.1): on an external cluster, the next test's sweep_leftovers removes
+ * the namespace such a start left. */
 static struct cluster *live;
 
 /* Quietly, without assertions (the test is over): stop the processes so
@@ -1579,6 +1636,35 @@ static void leave_nothing_behind(void)
 		stop_process(c->env.pid, SIGTERM, CL_WAIT_MS);
 	if (c->env.dir)
 		remove_tree(c->env.dir);
+}
+
+/* On an external cluster, with the lock held: the namespaces an earlier
+ * test left (one whose setup failed: Criterion then runs neither .fini nor
+ * exit handlers, or one killed at its timeout), deleted and waited for, so
+ * that this test's operator does not see their MustGathers and Jobs. */
+static void sweep_leftovers(const struct cluster *c)
+{
+	json_t *list = get(c, "/api/v1/namespaces?labelSelector=" CL_NS_LABEL "%3D"
+			      CL_NS_LABEL_VALUE), *ns;
+	uint64_t end = mgo_now_ms() + CL_GONE_MS;
+	char paths[64][512], what[600];
+	size_t i, n = 0;
+
+	cr_assert_not_null(list, "cannot list namespaces");
+	json_array_foreach(json_object_get(list, "items"), i, ns) {
+		if (n == sizeof(paths) / sizeof(paths[0]))
+			break;
+		cr_log_warn("deleting namespace %s, which an earlier test left behind",
+			    cl_str(ns, "metadata.name"));
+		snprintf(paths[n], sizeof(paths[n]), "/api/v1/namespaces/%s",
+			 cl_str(ns, "metadata.name"));
+		delete_path(c, paths[n++]);
+	}
+	json_decref(list);
+	for (i = 0; i < n; i++) {
+		snprintf(what, sizeof(what), "%.511s to be gone", paths[i]);
+		json_decref(wait_until_ms(c, look_gone, paths[i], what, end));
+	}
 }
 
 void cluster_start(struct cluster *c, const struct cluster_opts *opts)
@@ -1606,6 +1692,8 @@ void cluster_start(struct cluster *c, const struct cluster_opts *opts)
 		connect_external(c, external, &watcher_token, &launcher_token);
 	else
 		start_test_server(c, opts, &watcher_token, &launcher_token);
+	if (c->external)
+		sweep_leftovers(c);
 	install(c);
 	if (opts && opts->admission_policies)
 		install_admission_policies(c);
@@ -1628,27 +1716,8 @@ void cluster_stop(struct cluster *c)
 	cluster_procs_stop(c);
 	if (c->replica > 0)
 		stop_process(c->replica, SIGTERM, CL_WAIT_MS * c->slow);
-	if (c->external && c->ns[0]) {
-		char path[512];
-		json_t *resp = NULL;
-
-		/* the namespace takes its MustGathers and Jobs along */
-		snprintf(path, sizeof(path), "/api/v1/namespaces/%s", c->ns);
-		long code = cluster_api(c, "DELETE", path, NULL, NULL, &resp);
-		cr_expect(code == 200 || code == 202 || code == 404, "DELETE %s: %ld", path, code);
-		json_decref(resp);
-		resp = NULL;
-		if (c->ns2[0]) {
-			snprintf(path, sizeof(path), "/api/v1/namespaces/%s", c->ns2);
-			code = cluster_api(c, "DELETE", path, NULL, NULL, &resp);
-			cr_expect(code == 200 || code == 202 || code == 404, "DELETE %s: %ld",
-				  path, code);
-			json_decref(resp);
-			resp = NULL;
-		}
-		code = cluster_api(c, "DELETE", CL_ALLOWLIST_PATH, NULL, NULL, &resp);
-		json_decref(resp);
-	}
+	if (c->external && c->env.url[0]) /* connected (a minted test skips before) */
+		external_remove(c);
 	if (c->env.dir)
 		testenv_stop(&c->env);
 	free(c->log);

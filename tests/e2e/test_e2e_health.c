@@ -89,6 +89,76 @@ Test(health, metrics_count_what_happened)
 	free(body);
 }
 
+#define MONITORING MGO_SOURCE_DIR "/deploy/monitoring"
+#define MONITORING_CHECK MGO_SOURCE_DIR "/tests/unit/py/monitoring_check.py"
+
+/* tests/unit/py/monitoring_check.py on scraped text: its exit status and
+ * output (*out: caller frees). */
+static int check_monitoring(const char *dir, const char *scraped, char **out)
+{
+	char *file = mgo_test_write(dir, "metrics.txt", scraped);
+	int code = -1;
+
+	run_python(&cl.env, MONITORING_CHECK,
+		   (const char *[]){"--metrics", file, "--rules", MONITORING "/prometheusrule.yaml",
+				    "--dashboard", MONITORING "/dashboard.json", NULL},
+		   out, &code);
+	free(file);
+	return code;
+}
+
+/* Every metric and label deploy/monitoring's alerts and dashboard query is
+ * in what the operator exports after a run with launches, a completion, a
+ * denial and a failure (Job status written through its status
+ * subresource, as on any API server: this runs in external mode too); and
+ * a renamed metric fails the check (the check runs on the scrape with one
+ * family renamed, as if the operator had). */
+Test(health, alerts_and_dashboard_query_what_the_operator_exports)
+{
+	static const char *const want[] = {
+		"\nmgo_mustgathers_total{outcome=\"completed\",reason=\"Completed\"} 1\n",
+		"\nmgo_mustgathers_total{outcome=\"denied\",reason=\"InvalidImage\"} 1\n",
+		"\nmgo_mustgathers_total{outcome=\"failed\",reason=\"",
+		"\nmgo_reconcile_duration_seconds_bucket{le=",
+		"\nmgo_lease_leader 1\n",
+		NULL,
+	};
+	char *dir = mgo_test_tmpdir(), *body = NULL, *out = NULL, *at;
+	unsigned port;
+	int code;
+
+	port = cluster_health_port(&cl);
+	cluster_set_allowlist(&cl, (const char *const[]){CUSTOM, NULL});
+	json_decref(cluster_create_mg(&cl, "done", "{}"));
+	json_decref(cluster_create_mg(&cl, "broken", "{}"));
+	json_decref(cluster_create_mg(&cl, "unlisted",
+				      "{\"mustGatherImage\":\"quay.io/someone-else/gather:v1\"}"));
+	json_decref(cluster_wait_job(&cl, "done"));
+	json_decref(cluster_wait_job(&cl, "broken"));
+	cluster_job_succeed(&cl, "done");
+	cluster_job_fail(&cl, "broken", "BackoffLimitExceeded");
+	json_decref(cluster_wait_mg(&cl, "done", "Completed"));
+	json_decref(cluster_wait_mg(&cl, "broken", "Failed"));
+	json_decref(cluster_wait_mg(&cl, "unlisted", "Failed"));
+	expect_metrics(port, want);
+	cr_assert_eq(mgo_test_health_get(port, "GET", "/metrics", &body, NULL, NULL), 200);
+	code = check_monitoring(dir, body, &out);
+	cr_log_info("%s", out);
+	cr_expect_eq(code, 0, "deploy/monitoring uses what the operator does not export:\n%s", out);
+	free(out);
+	/* mgo_child_up renamed everywhere in the scrape: the alerts on it fail */
+	while ((at = strstr(body, "mgo_child_up")))
+		memcpy(at, "mgo_child_ok", 12);
+	code = check_monitoring(dir, body, &out);
+	cr_expect_eq(code, 1, "%s", out);
+	cr_expect(strstr(out, "alert MustGatherOperatorNotReady: mgo_child_up is not a metric the "
+			      "operator exports"), "%s", out);
+	free(out);
+	free(body);
+	mgo_test_rmtree(dir);
+	free(dir);
+}
+
 /* The pid of `child`'s last start (supervisor.child.started) in the log,
  * or 0. */
 static pid_t last_start(const char *child)

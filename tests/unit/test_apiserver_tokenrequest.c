@@ -263,3 +263,22 @@ Test(tokenrequest, token_dies_with_its_service_account)
 	cr_assert_eq(as(tok, "GET", OPS "/pods", NULL), 401, "a new account of that name is not its");
 	free(tok);
 }
+
+/* `kubectl create token` (which sends its TokenRequest as protobuf) prints
+ * a token worth the account's RBAC, with the lifetime it asked for: how
+ * tests/e2e/README.md makes the roles' tokens for an external cluster. */
+Test(tokenrequest, kubectl_create_token_mints_one)
+{
+	char *out = NULL;
+	int code = -1;
+
+	cr_assert(testenv_have_kubectl(), "kubectl is not on PATH");
+	world();
+	run_kubectl(&env, (const char *[]){"-n", "ops", "create", "token", "reader",
+					   "--duration=20m", NULL}, &out, &code);
+	cr_assert_eq(code, 0, "kubectl create token: %s", out);
+	out[strcspn(out, "\n")] = '\0';
+	cr_assert_eq(as(out, "GET", OPS "/pods", NULL), 200, "reader may list pods");
+	cr_assert_eq(as(out, "GET", "/api/v1/namespaces/default/pods", NULL), 403);
+	free(out);
+}

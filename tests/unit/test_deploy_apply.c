@@ -611,3 +611,128 @@ Test(deploy_apply, the_pods_own_account_only_mints_the_roles_tokens)
 	cr_expect(!allowed(ns, pod_sa, "create", "batch", "jobs", "", ns));
 	rendered_free(&r);
 }
+
+/* --- each supported cluster version --------------------------------------
+ *
+ * docs/install.md: deploy/ installs on Kubernetes 1.25 and later, the
+ * admission policies' component on 1.30 and later. A test server started
+ * with --no-admission-policies serves no admissionregistration.k8s.io/v1
+ * ValidatingAdmissionPolicy, as before 1.30: the base applies there, with
+ * exit status 0 (an admission policy moved back into the base fails it),
+ * and the component applies where they are served. */
+
+static struct testenv old_env;
+
+static void old_setup(void)
+{
+	cr_assert(testenv_have_kubectl(), "kubectl is not on PATH");
+	testenv_start(&old_env, &(struct testenv_opts){.no_admission_policies = true});
+}
+
+static void old_teardown(void)
+{
+	testenv_stop(&old_env);
+}
+
+TestSuite(deploy_versions, .init = old_setup, .fini = old_teardown, .timeout = 180);
+
+Test(deploy_versions, the_base_applies_where_no_admission_policy_is_served)
+{
+	json_t *disc = NULL;
+	char *out = NULL;
+	int code = -1;
+	long http;
+
+	/* the mode is real: nothing serves the policies' kind */
+	http = testenv_call(&old_env, old_env.admin_token, "GET",
+			    "/apis/admissionregistration.k8s.io/v1", NULL, NULL, &disc);
+	cr_assert_eq(http, 404, "admissionregistration.k8s.io/v1 is served (%ld)", http);
+	json_decref(disc);
+	/* the base installs whole */
+	run_kubectl(&old_env, (const char *[]){"apply", "-k", DEPLOY, NULL}, &out, &code);
+	cr_expect_eq(code, 0, "kubectl apply -k deploy/ exited %d without admission policies:\n%s",
+		     code, out);
+	cr_expect(strstr(out, "deployment.apps/must-gather-operator created"), "%s", out);
+	free(out);
+	out = NULL;
+	/* and the component cannot (what the base did before it was split) */
+	run_kubectl(&old_env, (const char *[]){"apply", "-k", POLICIES, "--validate=false", NULL},
+		    &out, &code);
+	cr_expect_neq(code, 0, "the component applied where no policy is served:\n%s", out);
+	cr_expect(strstr(out, "no matches for kind \"ValidatingAdmissionPolicy\" in version "
+			      "\"admissionregistration.k8s.io/v1\""), "%s", out);
+	free(out);
+}
+
+Test(deploy_apply, the_component_applies_where_admission_policies_are_served)
+{
+	json_t *policies = kustomize(POLICIES), *d;
+	char *out;
+	size_t i;
+
+	free(kubectl((const char *[]){"apply", "-k", DEPLOY, NULL}));
+	free(kubectl((const char *[]){"apply", "-k", POLICIES, NULL}));
+	json_array_foreach(policies, i, d) {
+		const char *ns = meta(d, "namespace");
+		char ref[512];
+
+		snprintf(ref, sizeof(ref), "%s/%s", str(d, "kind"), meta(d, "name"));
+		out = kubectl(ns ? (const char *[]){"get", "-n", ns, ref, "-o", "name", NULL}
+				 : (const char *[]){"get", ref, "-o", "name", NULL});
+		cr_expect(*out, "%s was not created", ref);
+		free(out);
+	}
+	json_decref(policies);
+}
+
+#define MONITORING DEPLOY "/monitoring"
+
+/* deploy/monitoring scrapes what the Deployment serves: its Service
+ * selects the operator's pods and targets the container's health port
+ * (mgo-health's /metrics, docs/health.md), and its ServiceMonitor selects
+ * that Service and scrapes /metrics on that port. Not in the base: it
+ * needs the Prometheus Operator's CRDs. */
+Test(deploy_apply, monitoring_scrapes_the_health_port)
+{
+	json_t *mon = kustomize(MONITORING), *d, *p;
+	const json_t *svc = find(mon, "Service", NULL), *sm, *ep, *want;
+	const json_t *labels, *sel;
+	struct rendered r;
+	const char *key;
+	json_int_t target = -1;
+	size_t i;
+
+	render(DEPLOY, &r);
+	json_array_foreach(r.docs, i, d)
+		cr_expect(strncmp(str(d, "apiVersion") ?: "", "monitoring.coreos.com/", 22),
+			  "deploy/ renders %s %s", str(d, "kind"), meta(d, "name"));
+	labels = json_object_get(json_object_get(json_object_get(find(r.docs, "Deployment", NULL),
+								 "spec"), "template"), "metadata");
+	labels = json_object_get(labels, "labels");
+	sel = json_object_get(json_object_get(svc, "spec"), "selector");
+	cr_assert(json_object_size(sel), "the Service selects every pod");
+	json_object_foreach((json_t *)sel, key, p)
+		cr_expect_str_eq(str(labels, key) ?: "", json_string_value(p) ?: "-",
+				 "the Service's selector %s does not match the pod", key);
+	cr_expect_str_eq(meta(svc, "namespace") ?: "", r.cfg.namespace);
+	p = json_array_get(json_object_get(json_object_get(svc, "spec"), "ports"), 0);
+	json_array_foreach(json_object_get(r.container, "ports"), i, d)
+		if (strcmp(str(d, "name") ?: "", str(p, "targetPort") ?: "-") == 0)
+			target = json_integer_value(json_object_get(d, "containerPort"));
+	cr_expect_eq(target, (json_int_t)r.cfg.health.port,
+		     "the Service targets %s, not the container's port %u where mgo-health listens",
+		     str(p, "targetPort"), r.cfg.health.port);
+	sm = find(mon, "ServiceMonitor", NULL);
+	want = json_object_get(json_object_get(json_object_get(sm, "spec"), "selector"),
+			       "matchLabels");
+	json_object_foreach((json_t *)want, key, d)
+		cr_expect_str_eq(str(json_object_get(json_object_get(svc, "metadata"), "labels"), key)
+					 ?: "", json_string_value(d) ?: "-",
+				 "the ServiceMonitor misses the Service (%s)", key);
+	ep = json_array_get(json_object_get(json_object_get(sm, "spec"), "endpoints"), 0);
+	cr_expect_str_eq(str(ep, "port") ?: "", str(p, "name") ?: "-");
+	cr_expect_str_eq(str(ep, "path") ?: "", "/metrics");
+	find(mon, "PrometheusRule", NULL);
+	rendered_free(&r);
+	json_decref(mon);
+}

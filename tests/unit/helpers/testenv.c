@@ -302,6 +302,8 @@ void testenv_start(struct testenv *env, const struct testenv_opts *opts)
 		argv[n++] = "--service-account-max-token-expiration";
 		argv[n++] = mte;
 	}
+	if (opts && opts->no_admission_policies)
+		argv[n++] = "--no-admission-policies";
 	argv[n] = NULL;
 	logfd = open(env->server_log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	cr_assert(logfd >= 0);

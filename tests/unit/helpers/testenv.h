@@ -63,6 +63,9 @@ struct testenv_opts {
 	/* --service-account-max-token-expiration: TokenRequest tokens live at
 	 * most this many seconds (0: as asked, kube's 600 s minimum) */
 	unsigned max_token_expiration;
+	/* --no-admission-policies: no ValidatingAdmissionPolicy kinds, as before
+	 * Kubernetes 1.30 */
+	bool no_admission_policies;
 };
 
 struct testenv {
