@@ -3,7 +3,8 @@
  * entries of its top-level `items:`, so `kind:` at those two places is an
  * object's kind and any other `kind:` (an Event's involvedObject, an
  * ownerReference) is not. JSON is read by its tokens: the keys of the top
- * object and of the objects in its "items" array. */
+ * object and of the objects in its "items" array, or of the objects of a
+ * top-level array. */
 #include "kind.h"
 
 #include <stdio.h>
@@ -157,9 +158,17 @@ static void feed_yaml(struct mgo_clean_kindscan *k, const char *p, size_t n)
 
 /* ---- JSON ------------------------------------------------------------- */
 
+/* Whether the object at the current depth is an item: of the top object's
+ * "items", or of a top-level array. */
+static bool json_item(const struct mgo_clean_kindscan *k)
+{
+	return (k->depth == 3 && k->is_obj[0] && k->top_items) ||
+	       (k->depth == 2 && !k->is_obj[0]);
+}
+
 static void json_string_done(struct mgo_clean_kindscan *k)
 {
-	int level = k->depth == 1 ? 0 : k->depth == 3 && k->top_items ? 1 : -1;
+	int level = k->depth == 1 && k->is_obj[0] ? 0 : json_item(k) ? 1 : -1;
 
 	k->str[k->str_long ? 0 : k->strlen_] = '\0';
 	if (k->key_string) {
@@ -188,7 +197,7 @@ static void json_close(struct mgo_clean_kindscan *k)
 	if (k->depth <= KIND_DEPTH && k->is_obj[k->depth - 1]) {
 		if (k->depth == 1)
 			settle(k, 0);
-		else if (k->depth == 3 && k->top_items)
+		else if (json_item(k))
 			settle(k, 1);
 	}
 	k->depth--;
@@ -269,7 +278,7 @@ bool mgo_clean_kind_feed(struct mgo_clean_kindscan *k, const char *p, size_t n)
 			goto check;
 		}
 		k->decided = true;
-		k->format = p[i] == '{' ? MGO_CLEAN_JSON : MGO_CLEAN_YAML;
+		k->format = p[i] == '{' || p[i] == '[' ? MGO_CLEAN_JSON : MGO_CLEAN_YAML;
 	}
 	if (k->format == MGO_CLEAN_JSON)
 		feed_json(k, p, n);

@@ -22,8 +22,9 @@
 #define CONTEXT 8u
 #define IPV6_MAX 45u  /* "ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255" */
 
-#define START_ADDR 1u
-#define START_WORD 2u
+#define START_ADDR 1u    /* an address: never right after a letter or digit */
+#define START_DOMAIN 2u  /* a domain name: neither */
+#define START_KW 4u      /* a keyword: anywhere */
 
 static bool is_digit(int c)
 {
@@ -272,39 +273,53 @@ static bool on(const struct mgo_cleaner *c, enum mgo_clean_kind k, unsigned targ
 	return c->cfg->type[k].on && (c->cfg->type[k].targets & target);
 }
 
-/* Tries every enabled kind at a; the length matched (0: none) and its
- * replacement sent to sink, or a negative errno. */
-static ssize_t match_at(struct mgo_cleaner *c, unsigned target, const struct at *a,
-			unsigned char first, mgo_clean_sink *sink, void *arg)
-{
+/* What a match found: its length (0: none), kind and normalised value. */
+struct found {
+	size_t len;
+	enum mgo_clean_kind kind;
+	const void *key;
+	size_t keylen;
+	const struct mgo_clean_word *word;
 	unsigned char v[16];
-	size_t n;
-	int rc;
+};
 
-	if (c->starts[target - 1][first] & START_WORD) {
-		if (on(c, MGO_CLEAN_KEYWORD, target))
-			for (const struct mgo_clean_word **w = c->kw_sorted; *w; w++)
-				if ((*w)->from[0] == (char)first && (n = match_keyword(a, *w)))
-					return (rc = replace(c, MGO_CLEAN_KEYWORD, (*w)->from, (*w)->len,
-							     *w, sink, arg)) ? rc : (ssize_t)n;
-		if (on(c, MGO_CLEAN_DOMAIN, target))
-			for (const struct mgo_clean_word **w = c->dom_sorted; *w; w++)
-				if ((*w)->from[0] == lower(first) && (n = match_domain(a, *w)))
-					return (rc = replace(c, MGO_CLEAN_DOMAIN, (*w)->from, (*w)->len,
-							     *w, sink, arg)) ? rc : (ssize_t)n;
+/* Tries every enabled kind at a, in order: keywords, domain names, MAC,
+ * IPv6, IPv4. */
+static void match_at(const struct mgo_cleaner *c, unsigned target, const struct at *a,
+		     unsigned char first, struct found *f)
+{
+	unsigned starts = c->starts[target - 1][first];
+
+	f->len = 0;
+	if ((starts & START_KW) && on(c, MGO_CLEAN_KEYWORD, target))
+		for (const struct mgo_clean_word **w = c->kw_sorted; *w; w++)
+			if ((*w)->from[0] == (char)first && (f->len = match_keyword(a, *w))) {
+				*f = (struct found){f->len, MGO_CLEAN_KEYWORD, (*w)->from, (*w)->len, *w, {0}};
+				return;
+			}
+	if ((starts & START_DOMAIN) && on(c, MGO_CLEAN_DOMAIN, target))
+		for (const struct mgo_clean_word **w = c->dom_sorted; *w; w++)
+			if ((*w)->from[0] == lower(first) && (f->len = match_domain(a, *w))) {
+				*f = (struct found){f->len, MGO_CLEAN_DOMAIN, (*w)->from, (*w)->len, *w, {0}};
+				return;
+			}
+	if (!(starts & START_ADDR))
+		return;
+	f->key = f->v;
+	f->word = NULL;
+	if (on(c, MGO_CLEAN_MAC, target) && (f->len = match_mac(a, f->v))) {
+		f->kind = MGO_CLEAN_MAC;
+		f->keylen = 6;
+	} else if (on(c, MGO_CLEAN_IPV6, target) && (f->len = match_ipv6(a, f->v))) {
+		f->kind = MGO_CLEAN_IPV6;
+		f->keylen = 16;
+	} else if (on(c, MGO_CLEAN_IPV4, target) &&
+		   ((f->len = match_ipv4(a, f->v)) || (f->len = match_ipv4_dashed(a, f->v)))) {
+		f->kind = MGO_CLEAN_IPV4;
+		f->keylen = 4;
 	}
-	if (!(c->starts[target - 1][first] & START_ADDR))
-		return 0;
-	if (on(c, MGO_CLEAN_MAC, target) && (n = match_mac(a, v)) && !excluded(MGO_CLEAN_MAC, v))
-		return (rc = replace(c, MGO_CLEAN_MAC, v, 6, NULL, sink, arg)) ? rc : (ssize_t)n;
-	if (on(c, MGO_CLEAN_IPV6, target) && (n = match_ipv6(a, v)))
-		return excluded(MGO_CLEAN_IPV6, v) ? 0
-		       : (rc = replace(c, MGO_CLEAN_IPV6, v, 16, NULL, sink, arg)) ? rc : (ssize_t)n;
-	if (on(c, MGO_CLEAN_IPV4, target) &&
-	    ((n = match_ipv4(a, v)) || (n = match_ipv4_dashed(a, v))))
-		return excluded(MGO_CLEAN_IPV4, v) ? 0
-		       : (rc = replace(c, MGO_CLEAN_IPV4, v, 4, NULL, sink, arg)) ? rc : (ssize_t)n;
-	return 0;
+	if (f->len && excluded(f->kind, f->v))
+		f->len = 0;
 }
 
 ssize_t mgo_clean_scan(struct mgo_cleaner *c, unsigned target, const char *p, size_t ctx,
@@ -316,24 +331,30 @@ ssize_t mgo_clean_scan(struct mgo_cleaner *c, unsigned target, const char *p, si
 	int rc;
 
 	while (i < n) {
+		unsigned flags = starts[s[i]];
+		struct found f;
 		struct at a;
-		ssize_t m;
 
-		if (!starts[s[i]]) {
+		/* only a keyword starts right after a letter or digit: most
+		 * bytes of a word are passed over here */
+		if (!flags || (!(flags & START_KW) && (i || ctx) && is_alnum(s[(ptrdiff_t)i - 1]))) {
 			i++;
 			continue;
 		}
 		if (n - i < c->lookahead && !eof)
 			break;
 		a = (struct at){s + i, n - i, i + ctx};
+		match_at(c, target, &a, s[i], &f);
+		if (!f.len) {
+			i++;
+			continue;
+		}
 		if (i > lit && (rc = sink(arg, p + lit, i - lit)))
 			return rc;
+		if ((rc = replace(c, f.kind, f.key, f.keylen, f.word, sink, arg)))
+			return rc;
+		i += f.len;
 		lit = i;
-		if ((m = match_at(c, target, &a, s[i], sink, arg)) < 0)
-			return m;
-		i += m ? (size_t)m : 1;
-		if (m)
-			lit = i;
 	}
 	if (i > lit && (rc = sink(arg, p + lit, i - lit)))
 		return rc;
@@ -384,11 +405,11 @@ int mgo_cleaner_init(struct mgo_cleaner *c, const struct mgo_clean_config *cfg, 
 		for (size_t i = 0; on(c, MGO_CLEAN_DOMAIN, target) && i < cfg->ndomains; i++) {
 			unsigned char f = (unsigned char)cfg->domains[i].from[0];
 
-			c->starts[t][f] |= START_WORD;
-			c->starts[t][f >= 'a' && f <= 'z' ? f - 'a' + 'A' : f] |= START_WORD;
+			c->starts[t][f] |= START_DOMAIN;
+			c->starts[t][f >= 'a' && f <= 'z' ? f - 'a' + 'A' : f] |= START_DOMAIN;
 		}
 		for (size_t i = 0; on(c, MGO_CLEAN_KEYWORD, target) && i < cfg->nkeywords; i++)
-			c->starts[t][(unsigned char)cfg->keywords[i].from[0]] |= START_WORD;
+			c->starts[t][(unsigned char)cfg->keywords[i].from[0]] |= START_KW;
 	}
 	for (size_t i = 0; i < cfg->ndomains; i++)
 		longest = cfg->domains[i].len > longest ? cfg->domains[i].len : longest;

@@ -241,6 +241,9 @@ static int visit(struct mgo_clean_run *r, int in_dir, int out_dir, const char *n
 
 	if ((rc = mgo_clean_name(r->c, name, cname, NAME_MAX + 1)))
 		return fail(r, rc, rc == -ENAMETOOLONG ? "the cleaned name is too long" : "name");
+	/* a keyword's replacement could make one of these of a name */
+	if (!cname[0] || !strcmp(cname, ".") || !strcmp(cname, ".."))
+		return fail(r, -EINVAL, "a name cleans to \"\", \".\" or \"..\"");
 	if ((rc = push(r, name, cname, &olen, &oclen)))
 		return fail(r, rc, "path");
 	if (fstatat(in_dir, name, &st, AT_SYMLINK_NOFOLLOW) != 0) {

@@ -24,7 +24,7 @@
 
 static int count(void *ctx, const struct mgo_heartbeat *hb)
 {
-	CHECK(hb->role >= MGO_ROLE_SUPERVISOR && hb->role <= MGO_ROLE_TOKENS);
+	CHECK(hb->role >= MGO_ROLE_SUPERVISOR && hb->role < MGO_ROLE_N); /* a named role */
 	CHECK(hb->pid > 0);
 	(*(size_t *)ctx)++;
 	return 0;

@@ -63,6 +63,10 @@ static const struct row rows[] = {
 	 "\"note\":\"a \\\"kind\\\":\\\"Secret\\\" in a string\"}", NULL, MGO_CLEAN_JSON},
 	{"{\"kind\":\"EventList\",\"items\":[{\"involvedObject\":{\"kind\":\"Secret\"},"
 	 "\"kind\":\"Event\"}]}", NULL, MGO_CLEAN_JSON},
+	/* a top-level array of objects */
+	{"[{\"kind\":\"Pod\"},{\"apiVersion\":\"v1\",\"kind\":\"Secret\"}]", "kind Secret",
+	 MGO_CLEAN_JSON},
+	{"[{\"kind\":\"Pod\",\"spec\":{\"kind\":\"Secret\"}}, \"Secret\"]", NULL, MGO_CLEAN_JSON},
 	/* text: a log, an indented kind, JSON lines, nothing */
 	{"I1207 09:04:29 kind: Secret was read\n  kind: Secret\n", NULL, MGO_CLEAN_TEXT},
 	{"{\"level\":\"info\"}\n{\"kind\":\"Secret\"}\n", NULL, MGO_CLEAN_JSON},
