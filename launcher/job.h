@@ -17,7 +17,19 @@
  *    then exits 0 so the partial tarball is uploaded, and mgo-upload exits
  *    MGO_UPLOAD_EXIT_PARTIAL to keep the timeout visible; without one it
  *    exits 124 and the tarball stays on the claim, if any;
- *  - both containers use terminationMessagePolicy FallbackToLogsOnError, so
+ *  - with spec.obfuscate, "clean" (the operator's image, mgo_clean_script)
+ *    runs between them: the gather writes to the "raw" emptyDir, never to
+ *    the claim nor anything the upload reads, and does not pack; "clean"
+ *    runs mgo-clean from that tree to the run's folder on "output", packs
+ *    the cleaned tree and leaves the marker. A timed-out gather exits 0 so
+ *    that its partial tree is cleaned and packed; "clean" then behaves as
+ *    the gather would have (exits 0 before an upload, else 124). A failed
+ *    cleaning leaves no tree or tarball and exits non-zero: no upload runs;
+ *    without an upload target "clean" is the main container;
+ *  - with operator configuration trustedCAConfigMap, the upload step mounts
+ *    that ConfigMap of the MustGather's namespace and mgo-upload verifies an
+ *    HTTPS proxy against it (docs/design.md, "Trusted CA for uploads");
+ *  - every container uses terminationMessagePolicy FallbackToLogsOnError, so
  *    a failure's last lines outlive the pod in the MustGather's condition;
  *  - no user string is ever part of a shell command: the gather script is a
  *    constant, and everything variable reaches it through the environment. */
@@ -48,10 +60,14 @@ struct mgo_job_config {
 	const char *https_proxy;
 	const char *no_proxy;
 	const char *sftp_known_hosts;   /* known_hosts lines for SFTP servers; NULL: none */
+	const char *trusted_ca_configmap; /* in the MustGather's namespace, key
+					     MGO_TRUSTED_CA_KEY; NULL: none */
 };
 
-/* The gather script every Job runs, constant, for tests to execute. */
+/* The gather script every Job runs, and the cleaning step's script of a
+ * Job with spec.obfuscate: constant, for tests to execute. */
 extern const char mgo_gather_script[];
+extern const char mgo_clean_script[];
 
 /* Writes the Job name for a MustGather into buf (at least 64 bytes). */
 void mgo_job_name(const char *mg_name, const char *mg_uid, char *buf, size_t len);

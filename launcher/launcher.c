@@ -1259,6 +1259,7 @@ int mgo_launcher_open(struct mgo_launcher *l, struct mgo_proc *proc,
 		.https_proxy = cfg->https_proxy,
 		.no_proxy = cfg->no_proxy,
 		.sftp_known_hosts = cfg->sftp_known_hosts,
+		.trusted_ca_configmap = cfg->trusted_ca_configmap,
 	};
 	l->policy = (struct mgo_policy){
 		.namespace = cfg->namespace,

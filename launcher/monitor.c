@@ -79,6 +79,8 @@ static const struct intent_field {
 	F("since_time", since_time, F_STR),
 	FV("command", command, n_command),
 	FV("args", args, n_args),
+	F("obfuscate", obfuscate, F_BOOL),
+	F("obfuscate_config", obfuscate_config, F_STR),
 #undef FV
 #undef F
 };

@@ -120,9 +120,9 @@ static void partial_on_claim(const struct mgo_observe *obs, char *buf, size_t le
 		       obs->mg.result_name ? obs->mg.result_name : "(status.resultName)", folder,
 		       sizeof(folder));
 	/* a long subPath may cut the message at the condition's bound */
-	if (snprintf(buf, len, "; what it wrote before then is kept as a partial result in "
-		     "%s/" MGO_RESULT_TARBALL " on PersistentVolumeClaim %s", folder,
-		     sp->pvc_claim) < 0)
+	if (snprintf(buf, len, "; what it wrote before then is kept%s as a partial result in "
+		     "%s/" MGO_RESULT_TARBALL " on PersistentVolumeClaim %s",
+		     sp->obfuscate ? ", obfuscated," : "", folder, sp->pvc_claim) < 0)
 		buf[0] = '\0';
 }
 
@@ -145,7 +145,11 @@ static const char *job_failure(const struct mgo_observe *obs, char *msg, size_t 
 			 timeout, host, *tail ? ": " : "", tail);
 		return MGO_REASON_TIMEOUT;
 	}
-	if (job->gather_exit == MGO_GATHER_EXIT_TIMEOUT) {
+	/* the gather's status, or with a cleaning step and no upload the
+	 * cleaning step's, which passes a timed-out gather's 124 on after
+	 * packing what it cleaned (launcher/job.h) */
+	if (job->gather_exit == MGO_GATHER_EXIT_TIMEOUT ||
+	    job->clean_exit == MGO_GATHER_EXIT_TIMEOUT) {
 		int n = snprintf(msg, len, "the gather did not finish within "
 				 "spec.mustGatherTimeout (%s)", timeout);
 		if (n > 0 && (size_t)n < len)
@@ -166,6 +170,13 @@ static const char *job_failure(const struct mgo_observe *obs, char *msg, size_t 
 			snprintf(msg, len, "the gather exited with status %d; see the logs of "
 				 "container gather in the Job's pod", (int)job->gather_exit);
 		return MGO_REASON_GATHER_FAILED;
+	}
+	if (job->clean_exit > 0) {
+		tail = last_lines(job, "clean", quote, sizeof(quote));
+		snprintf(msg, len, "the obfuscation of the gathered data failed (exit status %d); "
+			 "nothing was packed, stored or uploaded%s%s", (int)job->clean_exit,
+			 *tail ? ": " : "; see the logs of container clean in the Job's pod", tail);
+		return MGO_REASON_OBFUSCATION_FAILED;
 	}
 	if (job->upload_exit > 0) {
 		tail = last_lines(job, "upload", quote, sizeof(quote));

@@ -780,7 +780,7 @@ bool mgo_wcache_observe(const struct mgo_wcache *c, const char *uid, struct mgo_
 	out->allowlist.observed_generation = 0;
 	out->service_account = (enum mgo_presence)n->sa;
 	out->pvc = (enum mgo_presence)n->pvc;
-	out->job.gather_exit = out->job.upload_exit = -1;
+	out->job.gather_exit = out->job.upload_exit = out->job.clean_exit = -1;
 	if (job) {
 		out->job.phase = (enum mgo_job_phase)job->phase;
 		out->job.name = (char *)node_name(job);
@@ -795,6 +795,7 @@ bool mgo_wcache_observe(const struct mgo_wcache *c, const char *uid, struct mgo_
 			out->job.pod_message = pd->pod_message;
 			out->job.gather_exit = pd->gather_exit;
 			out->job.upload_exit = pd->upload_exit;
+			out->job.clean_exit = pd->clean_exit;
 		}
 	}
 	return true;
@@ -815,12 +816,13 @@ bool mgo_wcache_allowlist_agrees(const struct mgo_wcache *c, const struct mgo_al
 static bool same_pod_report(const struct mgo_job_state *a, const struct mgo_job_state *b)
 {
 	return a->gather_exit == b->gather_exit && a->upload_exit == b->upload_exit &&
+	       a->clean_exit == b->clean_exit &&
 	       same_str(a->pod_container, b->pod_container) && same_str(a->pod_reason, b->pod_reason);
 }
 
 bool mgo_wcache_pods_agree(const struct mgo_job_state *cached, const json_t *items)
 {
-	struct mgo_job_state none = {.gather_exit = -1, .upload_exit = -1};
+	struct mgo_job_state none = {.gather_exit = -1, .upload_exit = -1, .clean_exit = -1};
 	bool decoded = false, agree = false;
 	const json_t *pod;
 	size_t i;

@@ -190,6 +190,10 @@ static void run_attempt(const struct mgo_upload_config *cfg, enum mode mode, con
 	SET(CURLOPT_PROXY, cfg->proxy ? cfg->proxy : "");
 	SET(CURLOPT_HTTPPROXYTUNNEL, cfg->proxy ? 1L : 0L);
 	SET(CURLOPT_NOPROXY, cfg->no_proxy ? cfg->no_proxy : "");
+	/* an https:// proxy is verified (libcurl's default) against the
+	 * cluster's trusted bundle when the Job mounts one */
+	if (cfg->proxy_ca_file)
+		SET(CURLOPT_PROXY_CAINFO, cfg->proxy_ca_file);
 	a->rc = curl_easy_perform(curl);
 out:
 	a->millis = mgo_now_ms() - start;
@@ -339,6 +343,11 @@ int mgo_upload_run(const struct mgo_upload_config *cfg, const struct mgo_upload_
 		struct mgo_upload_outcome out = mgo_upload_classify(a.rc, a.key.seen);
 		if (a.rc == CURLE_OK && a.src.offset != a.src.size)
 			out = (struct mgo_upload_outcome){MGO_UPLOAD_EXIT_TRANSFER, true};
+		/* a TLS verification that failed before the SSH handshake is the
+		 * HTTPS proxy's certificate (the trusted CA bundle does not vouch
+		 * for it), not the server's key; trying again changes nothing */
+		if (a.rc == CURLE_PEER_FAILED_VERIFICATION && !a.key.seen && cfg->proxy)
+			out = (struct mgo_upload_outcome){MGO_UPLOAD_EXIT_UNREACHABLE, false};
 		/* never reported as a success unless we checked the key ourselves */
 		if (a.rc == CURLE_OK && !a.key.seen)
 			out = (struct mgo_upload_outcome){MGO_UPLOAD_EXIT_HOST_KEY, false};

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "mgo/upload.h"
 
@@ -175,6 +176,35 @@ static int dup_secret(char **dst, const char *name, const char *value, char *msg
 	return *dst ? 0 : -ENOMEM;
 }
 
+/* The CA bundle an https:// proxy is verified against, when the Job mounts
+ * one (operator configuration trustedCAConfigMap). The ConfigMap is mounted
+ * optional, so a namespace without it gets an empty directory: that is
+ * refused here by name, never silently replaced by the system's CAs. */
+static int load_proxy_ca(struct mgo_upload_config *cfg, mgo_upload_getenv_fn *get, void *arg,
+			 char *msg, size_t msglen)
+{
+	const char *file = get(MGO_UPLOAD_ENV_PROXY_CA_FILE, arg);
+	const char *cm = get(MGO_UPLOAD_ENV_PROXY_CA_CONFIGMAP, arg);
+	struct stat st;
+
+	if (!file || !*file)
+		return 0;
+	if (file[0] != '/' || strlen(file) >= PATH_MAX || has_control(file))
+		return invalid(msg, msglen, "%s must be an absolute file path",
+			       MGO_UPLOAD_ENV_PROXY_CA_FILE);
+	bool missing = stat(file, &st) != 0;
+	if (missing || !S_ISREG(st.st_mode) || st.st_size == 0)
+		return invalid(msg, msglen,
+			       "the HTTPS proxy's CA bundle %s is %s: ConfigMap %.253s (operator "
+			       "configuration trustedCAConfigMap) does not exist in the MustGather's "
+			       "namespace or has no key " MGO_TRUSTED_CA_KEY " (on OpenShift, create "
+			       "it labelled config.openshift.io/inject-trusted-cabundle=true)",
+			       file, missing ? "missing" : "empty or not a file",
+			       cm && *cm ? cm : "(unnamed)");
+	cfg->proxy_ca_file = strdup(file);
+	return cfg->proxy_ca_file ? 0 : -ENOMEM;
+}
+
 /* HTTPS_PROXY wins over HTTP_PROXY, as in the upstream script; both name an
  * HTTP(S) proxy that SFTP goes through with CONNECT. */
 static int load_proxy(struct mgo_upload_config *cfg, mgo_upload_getenv_fn *get, void *arg,
@@ -219,6 +249,8 @@ static int load_proxy(struct mgo_upload_config *cfg, mgo_upload_getenv_fn *get, 
 		goto out;
 	}
 	snprintf(cfg->proxy_display, sizeof(cfg->proxy_display), "%s://%s:%s", scheme, host, port);
+	if (strcmp(scheme, "https") == 0 && (ret = load_proxy_ca(cfg, get, arg, msg, msglen)))
+		goto out;
 no_proxy:
 	value = get("NO_PROXY", arg);
 	if (value && *value) {
@@ -340,6 +372,7 @@ void mgo_upload_config_free(struct mgo_upload_config *cfg)
 	free_secret(cfg->password);
 	free_secret(cfg->proxy);
 	free(cfg->no_proxy);
+	free(cfg->proxy_ca_file);
 	explicit_bzero(cfg, sizeof(*cfg));
 }
 

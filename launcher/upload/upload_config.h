@@ -45,6 +45,8 @@ struct mgo_upload_config {
 	char *proxy;                /* NULL: direct; may carry credentials, wiped when freed */
 	char proxy_display[300];    /* "scheme://host:port" of the proxy, for logs; "" if none */
 	char *no_proxy;             /* NULL: none; curl's CURLOPT_NOPROXY syntax */
+	char *proxy_ca_file;        /* an https:// proxy's CA bundle (the trusted CA
+				       ConfigMap's mount); NULL: the system's */
 	unsigned attempts;          /* 1..MGO_UPLOAD_MAX_ATTEMPTS */
 };
 

@@ -266,6 +266,101 @@ char *cluster_kubectl(const struct cluster *c, const char *const argv[])
 	return out;
 }
 
+void cluster_describe_has(const struct cluster *c, const char *name, const char *needle)
+{
+	const char *argv[] = {"describe", "mg", name, "-n", c->ns, NULL};
+	char *out = cluster_kubectl(c, argv);
+
+	cr_log_info("kubectl describe mg %s:\n%s", name, out);
+	cr_expect(strstr(out, needle), "no \"%s\" in:\n%s", needle, out);
+	free(out);
+}
+
+/* ---- a MustGather's course ---- */
+
+json_t *cluster_launch(const struct cluster *c, const char *name, const char *spec_json)
+{
+	json_decref(cluster_create_mg(c, name, spec_json));
+	json_decref(cluster_wait_mg(c, name, "Running"));
+	return cluster_wait_job(c, name);
+}
+
+char *cluster_expect_outcome(const struct cluster *c, const char *name, const char *state,
+			     const char *reason, const char *event_type)
+{
+	json_t *mg = cluster_wait_mg(c, name, state), *ev;
+	json_t *conds = cl_at(mg, "status.conditions");
+	json_t *done = cl_find(conds, "type", state), *running = cl_find(conds, "type", "Running");
+	char *msg;
+
+	cr_expect(json_is_true(cl_at(mg, "status.completed")));
+	cr_expect_str_eq(cl_str(mg, "status.reason"), reason);
+	cr_assert_not_null(done, "no %s condition", state);
+	cr_expect_str_eq(cl_str(done, "status"), "True");
+	cr_expect_str_eq(cl_str(done, "reason"), reason);
+	cr_assert_not_null(running, "no Running condition");
+	cr_expect_str_eq(cl_str(running, "status"), "False");
+	ev = cluster_wait_event(c, name, reason);
+	cr_expect_str_eq(cl_str(ev, "type"), event_type);
+	cr_expect_str_eq(cl_str(ev, "message"), cl_str(done, "message"));
+	msg = strdup(cl_str(done, "message"));
+	json_decref(ev);
+	json_decref(mg);
+	return msg;
+}
+
+char *cluster_fail_by_pod(const struct cluster *c, const char *name, const char *spec_json,
+			  const char *pod_status, const char *job_reason, const char *reason,
+			  bool lag)
+{
+	char path[512], pod[128], *msg;
+	json_t *job = cluster_launch(c, name, spec_json);
+
+	if (lag) {
+		cluster_faults(c, "{\"latencyMs\":1500,\"match\":{\"verb\":\"watch\","
+				  "\"resource\":\"pods\"}}");
+		cluster_drop_watches(c);
+	}
+	snprintf(pod, sizeof(pod), "%s-x1", name);
+	json_decref(cluster_create_pod(c, pod, job, pod_status));
+	if (job_reason)
+		cluster_job_fail(c, name, job_reason);
+	msg = cluster_expect_outcome(c, name, "Failed", reason, "Warning");
+	/* nothing stuck or failed is left behind under a Failed MustGather */
+	cluster_wait_gone(c, cl_job_path(c, name, path), "the Job");
+	json_decref(job);
+	return msg;
+}
+
+void cluster_refused_twice(const struct cluster *c, const char *name, const char *spec_json,
+			   const char *crd_says, const char *we_say)
+{
+	char path[512];
+	json_t *spec = json_loads(spec_json, 0, NULL), *out = NULL, *mg, *ev;
+	json_t *body = json_pack("{s:s, s:s, s:{s:s}, s:o}", "apiVersion",
+				 "operator.openshift.io/v1alpha1", "kind", "MustGather",
+				 "metadata", "name", name, "spec", spec);
+	long code = cluster_api(c, "POST", cl_mg_path(c, NULL, path), NULL, body, &out);
+	const char *msg = cl_str(out, "message") ? cl_str(out, "message") : "";
+
+	json_decref(body);
+	if (code == 422) {
+		cr_expect(strstr(msg, crd_says), "%s: %s", name, msg);
+		json_decref(out);
+		return;
+	}
+	cr_assert_eq(code, 201, "%s: HTTP %ld, %s", name, code, msg);
+	cr_expect_not(c->external, "%s: a real API server evaluates the CEL rule", name);
+	json_decref(out);
+	mg = cluster_wait_mg(c, name, "Failed");
+	cr_expect_str_eq(cl_str(mg, "status.reason"), "InvalidSpec");
+	ev = cluster_wait_event(c, name, "InvalidSpec");
+	cr_expect(strstr(cl_str(ev, "message"), we_say), "%s: %s", name, cl_str(ev, "message"));
+	cr_expect_eq(cluster_api(c, "GET", cl_job_path(c, name, path), NULL, NULL, NULL), 404);
+	json_decref(ev);
+	json_decref(mg);
+}
+
 /* ---- diagnostics ---- */
 
 static void dump_tail(const char *title, const char *path, size_t lines)
@@ -835,6 +930,7 @@ static char *config_file(const struct cluster *c, const char *sockdir, const cha
 			   "operatorImage: " CL_OPERATOR_IMAGE "\n"
 			   "socketDir: \"%s\"\n"
 			   "sftpKnownHosts: \"" CL_KNOWN_HOSTS "\"\n"
+			   "trustedCAConfigMap: " CL_TRUSTED_CA "\n"
 			   /* any free port, found in the log (cluster_health_port) */
 			   "health: {address: 127.0.0.1, port: 0}\n"
 			   "roles:\n"

@@ -27,6 +27,8 @@
 #define CL_DEFAULT_IMAGE "quay.io/openshift/origin-must-gather:latest"
 #define CL_OPERATOR_IMAGE "quay.io/openshift/must-gather-operator:latest"
 #define CL_KNOWN_HOSTS "sftp.example.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGVlZWVlZWVlZWVlZWVlZWVlZWVlZWVlZWVlZWVlZWVlZWVl"
+/* The configuration's trustedCAConfigMap: every upload step mounts it. */
+#define CL_TRUSTED_CA "trusted-ca"
 /* The service account users the test API server's token file names. */
 #define CL_WATCHER_USER "system:serviceaccount:" CL_OPERATOR_NS ":mgo-watcher"
 #define CL_LAUNCHER_USER "system:serviceaccount:" CL_OPERATOR_NS ":mgo-launcher"
@@ -263,9 +265,38 @@ void cluster_job_fail(const struct cluster *c, const char *job, const char *reas
 json_t *cluster_create_pod(const struct cluster *c, const char *name, const json_t *job,
 			   const char *status_json);
 
+/* A MustGather both the CRD's rules and the validator refuse. A real API
+ * server evaluates the CEL rules and answers 422 with crd_says; the test
+ * server does not (tests/apiserver/README.md), so the object is made and the
+ * validator must fail it as InvalidSpec with a message holding we_say, and
+ * no Job. */
+void cluster_refused_twice(const struct cluster *c, const char *name, const char *spec_json,
+			   const char *crd_says, const char *we_say);
+
 /* kubectl argv (without "kubectl") with the admin kubeconfig; returns its
  * output and asserts exit status 0. */
 char *cluster_kubectl(const struct cluster *c, const char *const argv[]);
+/* `kubectl describe mg NAME` (logged) holds needle. */
+void cluster_describe_has(const struct cluster *c, const char *name, const char *needle);
+
+/* Starts MustGather `name` with spec_json and returns its Job once the
+ * MustGather is Running. */
+json_t *cluster_launch(const struct cluster *c, const char *name, const char *spec_json);
+/* MustGather `name` ended in `state` for `reason`: the terminal condition is
+ * True, Running is False, and the Event of that reason (of event_type) was
+ * recorded with the condition's message. Returns the message (caller
+ * frees). */
+char *cluster_expect_outcome(const struct cluster *c, const char *name, const char *state,
+			     const char *reason, const char *event_type);
+/* Runs MustGather `name` (spec_json) until its pod reports pod_status (as
+ * the kubelet would) and, if job_reason is not NULL, the Job controller
+ * gives up for that reason; then checks it Failed for `reason` and its Job
+ * went. With lag, the operator's watch of pods falls behind its watch of
+ * Jobs from the moment the Job runs (test server only). Returns the
+ * condition's message (caller frees). */
+char *cluster_fail_by_pod(const struct cluster *c, const char *name, const char *spec_json,
+			  const char *pod_status, const char *job_reason, const char *reason,
+			  bool lag);
 
 /* Test server only: replaces its fault configuration (tests/apiserver/
  * README.md, "Admin endpoints"), and ends every open watch (clients resume

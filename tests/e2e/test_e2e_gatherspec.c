@@ -54,49 +54,16 @@ Test(gatherspec, since_command_and_args_reach_the_gather)
 	json_decref(job);
 }
 
-/* A MustGather both the CRD's rules and the validator refuse. A real API
- * server evaluates the CEL rules and answers 422 with crd_says; the test
- * server does not (tests/apiserver/README.md), so the object is made and the
- * validator must fail it as InvalidSpec with a message holding we_say. */
-static void refused_twice(const char *name, const char *spec_json, const char *crd_says,
-			  const char *we_say)
-{
-	char path[512];
-	json_t *spec = json_loads(spec_json, 0, NULL), *out = NULL, *mg, *ev;
-	json_t *body = json_pack("{s:s, s:s, s:{s:s}, s:o}", "apiVersion",
-				 "operator.openshift.io/v1alpha1", "kind", "MustGather",
-				 "metadata", "name", name, "spec", spec);
-	long code = cluster_api(&cl, "POST", cl_mg_path(&cl, NULL, path), NULL, body, &out);
-	const char *msg = cl_str(out, "message") ? cl_str(out, "message") : "";
-
-	json_decref(body);
-	if (code == 422) {
-		cr_expect(strstr(msg, crd_says), "%s: %s", name, msg);
-		json_decref(out);
-		return;
-	}
-	cr_assert_eq(code, 201, "%s: HTTP %ld, %s", name, code, msg);
-	cr_expect_not(cl.external, "%s: a real API server evaluates the CEL rule", name);
-	json_decref(out);
-	mg = cluster_wait_mg(&cl, name, "Failed");
-	cr_expect_str_eq(cl_str(mg, "status.reason"), "InvalidSpec");
-	ev = cluster_wait_event(&cl, name, "InvalidSpec");
-	cr_expect(strstr(cl_str(ev, "message"), we_say), "%s: %s", name, cl_str(ev, "message"));
-	cr_expect_eq(cluster_api(&cl, "GET", cl_job_path(&cl, name, path), NULL, NULL, NULL), 404);
-	json_decref(ev);
-	json_decref(mg);
-}
-
 Test(gatherspec, the_crd_and_the_validator_refuse_alike)
 {
 	char path[512];
 	json_t *out = NULL;
 
-	refused_twice("both", "{\"gatherSpec\":{\"since\":\"1h\","
+	cluster_refused_twice(&cl, "both", "{\"gatherSpec\":{\"since\":\"1h\","
 			      "\"sinceTime\":\"2026-01-02T15:04:05Z\"}}",
 		      "set at most one of since and sinceTime",
 		      "spec.gatherSpec.since and spec.gatherSpec.sinceTime are both set");
-	refused_twice("audit", "{\"additionalConfig\":{\"audit\":true},"
+	cluster_refused_twice(&cl, "audit", "{\"additionalConfig\":{\"audit\":true},"
 			       "\"gatherSpec\":{\"command\":[\"/bin/true\"]}}",
 		      "unset mustGatherImage and gatherSpec.command",
 		      "unset spec.gatherSpec.command or the audit");

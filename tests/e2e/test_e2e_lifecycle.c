@@ -20,51 +20,17 @@ static json_t *condition(const json_t *mg, const char *type)
 	return cl_find(cl_at(mg, "status.conditions"), "type", type);
 }
 
-/* MustGather `name` ended in `state` for `reason`: the terminal condition is
- * True, Running is False, and the Event of that reason was recorded with
- * the condition's message. Returns the message (caller frees). */
-static char *expect_outcome(const char *name, const char *state, const char *reason,
-			    const char *event_type)
-{
-	json_t *mg = cluster_wait_mg(&cl, name, state), *ev;
-	json_t *done = condition(mg, state), *running = condition(mg, "Running");
-	char *msg;
-
-	cr_expect(json_is_true(cl_at(mg, "status.completed")));
-	cr_expect_str_eq(cl_str(mg, "status.reason"), reason);
-	cr_assert_not_null(done, "no %s condition", state);
-	cr_expect_str_eq(cl_str(done, "status"), "True");
-	cr_expect_str_eq(cl_str(done, "reason"), reason);
-	cr_assert_not_null(running, "no Running condition");
-	cr_expect_str_eq(cl_str(running, "status"), "False");
-	ev = cluster_wait_event(&cl, name, reason);
-	cr_expect_str_eq(cl_str(ev, "type"), event_type);
-	cr_expect_str_eq(cl_str(ev, "message"), cl_str(done, "message"));
-	msg = strdup(cl_str(done, "message"));
-	json_decref(ev);
-	json_decref(mg);
-	return msg;
-}
-
-/* Starts MustGather `name` and returns its Job once it runs. */
-static json_t *launch(const char *name, const char *spec)
-{
-	json_decref(cluster_create_mg(&cl, name, spec));
-	json_decref(cluster_wait_mg(&cl, name, "Running"));
-	return cluster_wait_job(&cl, name);
-}
-
 Test(lifecycle, succeeded_job_completes_and_is_removed_with_its_pods)
 {
 	char path[512];
 	json_t *job, *pod;
 
-	job = launch("done", "{}");
+	job = cluster_launch(&cl, "done", "{}");
 	pod = cluster_create_pod(&cl, "done-x1", job,
 				 "{\"phase\":\"Succeeded\",\"containerStatuses\":[{\"name\":\"gather\","
 				 "\"state\":{\"terminated\":{\"exitCode\":0,\"reason\":\"Completed\"}}}]}");
 	cluster_job_succeed(&cl, "done");
-	free(expect_outcome("done", "Completed", "Completed", "Normal"));
+	free(cluster_expect_outcome(&cl, "done", "Completed", "Completed", "Normal"));
 	cluster_wait_gone(&cl, cl_job_path(&cl, "done", path), "the Job");
 	cluster_wait_gone(&cl, cl_pod_path(&cl, "done-x1", path), "the Job's pod");
 	json_decref(pod);
@@ -76,9 +42,9 @@ Test(lifecycle, retained_job_stays_after_completion)
 	char path[512], *did;
 	json_t *job;
 
-	job = launch("kept", "{\"retainResourcesOnCompletion\":true}");
+	job = cluster_launch(&cl, "kept", "{\"retainResourcesOnCompletion\":true}");
 	cluster_job_succeed(&cl, "kept");
-	free(expect_outcome("kept", "Completed", "Completed", "Normal"));
+	free(cluster_expect_outcome(&cl, "kept", "Completed", "Completed", "Normal"));
 	/* the act that would delete it is over: the Job must still be there */
 	did = cluster_wait_act(&cl, "kept", "finish:Completed");
 	cr_expect(!strstr(did, "deleted"), "the launcher says: %s", did);
@@ -90,38 +56,10 @@ Test(lifecycle, retained_job_stays_after_completion)
 	free(did);
 }
 
-/* Runs MustGather `name` until its pod reports pod_status (as the kubelet
- * would) and, if job_reason is not NULL, the Job controller gives up for
- * that reason; then checks it Failed for `reason` and its Job went.
- * With lag, the operator's watch of pods falls behind its watch of Jobs
- * from the moment the Job runs. Returns the condition's message (caller
- * frees). */
-static char *fail_by_pod_spec(const char *name, const char *spec, const char *pod_status,
-			      const char *job_reason, const char *reason, bool lag)
-{
-	char path[512], pod[128], *msg;
-	json_t *job = launch(name, spec);
-
-	if (lag) {
-		cluster_faults(&cl, "{\"latencyMs\":1500,\"match\":{\"verb\":\"watch\","
-				    "\"resource\":\"pods\"}}");
-		cluster_drop_watches(&cl);
-	}
-	snprintf(pod, sizeof(pod), "%s-x1", name);
-	json_decref(cluster_create_pod(&cl, pod, job, pod_status));
-	if (job_reason)
-		cluster_job_fail(&cl, name, job_reason);
-	msg = expect_outcome(name, "Failed", reason, "Warning");
-	/* nothing stuck or failed is left behind under a Failed MustGather */
-	cluster_wait_gone(&cl, cl_job_path(&cl, name, path), "the Job");
-	json_decref(job);
-	return msg;
-}
-
 static char *fail_by_pod(const char *name, const char *pod_status, const char *job_reason,
 			 const char *reason, bool lag)
 {
-	return fail_by_pod_spec(name, "{}", pod_status, job_reason, reason, lag);
+	return cluster_fail_by_pod(&cl, name, "{}", pod_status, job_reason, reason, lag);
 }
 
 #define GATHER_EXIT_2 \
@@ -149,15 +87,6 @@ Test(lifecycle, gather_exit_code_seen_late_still_fails_as_gather_failed)
 }
 
 /* `kubectl describe mg name` mentions needle (printed with --verbose). */
-static void describe_has(const char *name, const char *needle)
-{
-	const char *argv[] = {"describe", "mg", name, "-n", cl.ns, NULL};
-	char *out = cluster_kubectl(&cl, argv);
-
-	cr_log_info("kubectl describe mg %s:\n%s", name, out);
-	cr_expect(strstr(out, needle), "no \"%s\" in:\n%s", needle, out);
-	free(out);
-}
 
 Test(lifecycle, failed_gather_is_explained_by_its_last_lines)
 {
@@ -182,7 +111,7 @@ Test(lifecycle, failed_gather_is_explained_by_its_last_lines)
 	mg = cluster_wait_mg(&cl, "forbidden", "Failed");
 	cr_expect(strstr(cl_str(condition(mg, "Failed"), "message"), "nodes is forbidden"));
 	json_decref(mg);
-	describe_has("forbidden", "error: nodes is forbidden");
+	cluster_describe_has(&cl, "forbidden", "error: nodes is forbidden");
 }
 
 Test(lifecycle, timed_out_gather_is_reported_with_its_uploaded_partial_result)
@@ -191,7 +120,7 @@ Test(lifecycle, timed_out_gather_is_reported_with_its_uploaded_partial_result)
 
 	/* the gather step packed and exited 0 on the timeout; mgo-upload sent
 	 * the partial tarball and exited 8 with where it went */
-	msg = fail_by_pod_spec(
+	msg = cluster_fail_by_pod(&cl, 
 		"partial",
 		"{\"mustGatherTimeout\":\"2m\",\"uploadTarget\":{\"type\":\"SFTP\",\"sftp\":"
 		"{\"caseID\":\"04123456\",\"caseManagementAccountSecretRef\":{\"name\":"
@@ -208,7 +137,7 @@ Test(lifecycle, timed_out_gather_is_reported_with_its_uploaded_partial_result)
 			      "bytes to sftp.example.com as 04123456_must-gather-partial.tar.gz"),
 		  "message: %s", msg);
 	free(msg);
-	describe_has("partial", "as a partial result");
+	cluster_describe_has(&cl, "partial", "as a partial result");
 }
 
 Test(lifecycle, deadline_exceeded_fails_as_timeout)
@@ -216,14 +145,14 @@ Test(lifecycle, deadline_exceeded_fails_as_timeout)
 	json_t *job;
 	char *msg;
 
-	job = launch("slow", "{\"mustGatherTimeout\":\"2m\"}");
+	job = cluster_launch(&cl, "slow", "{\"mustGatherTimeout\":\"2m\"}");
 	/* the timeout reaches the gather (MGO_TIMEOUT_SECONDS) and is backed up
 	 * by the Job's own deadline, with room to pack and upload */
 	cr_expect_gt(json_integer_value(cl_at(job, "spec.activeDeadlineSeconds")), 120);
 	cr_expect_str_eq(cl_env(cl_container(job, "gather"), "MGO_TIMEOUT_SECONDS"), "120");
 
 	cluster_job_fail(&cl, "slow", "DeadlineExceeded");
-	msg = expect_outcome("slow", "Failed", "Timeout", "Warning");
+	msg = cluster_expect_outcome(&cl, "slow", "Failed", "Timeout", "Warning");
 	cr_expect(strstr(msg, "mustGatherTimeout") && strstr(msg, "2m"), "message: %s", msg);
 	free(msg);
 	json_decref(job);
@@ -247,7 +176,7 @@ Test(lifecycle, deleting_the_mustgather_removes_its_job)
 {
 	char path[512];
 
-	json_decref(launch("bye", "{}"));
+	json_decref(cluster_launch(&cl, "bye", "{}"));
 	cluster_delete(&cl, cl_mg_path(&cl, "bye", path));
 	cluster_wait_gone(&cl, cl_mg_path(&cl, "bye", path), "the MustGather");
 	cluster_wait_gone(&cl, cl_job_path(&cl, "bye", path), "the Job it owned");
@@ -259,7 +188,7 @@ Test(lifecycle, restart_after_completion_creates_no_second_job)
 	json_t *mg;
 
 	cluster_require_test_server(&cl, "audit log, " JOB_CONTROL);
-	json_decref(launch("once", "{}"));
+	json_decref(cluster_launch(&cl, "once", "{}"));
 	cluster_job_succeed(&cl, "once");
 	json_decref(cluster_wait_mg(&cl, "once", "Completed"));
 	cluster_wait_gone(&cl, cl_job_path(&cl, "once", path), "the completed Job");
@@ -267,7 +196,7 @@ Test(lifecycle, restart_after_completion_creates_no_second_job)
 	cluster_procs_stop(&cl);
 	cluster_procs_start(&cl);
 	/* the restarted pipeline works (a Job for a new MustGather)... */
-	json_decref(launch("after", "{}"));
+	json_decref(cluster_launch(&cl, "after", "{}"));
 	/* ...and made no second Job for the finished one */
 	cr_expect_eq(cluster_jobs_created(&cl), 2, "Jobs created: once and after, each once");
 	mg = cluster_wait_mg(&cl, "once", "Completed");

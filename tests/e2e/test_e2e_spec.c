@@ -12,18 +12,10 @@ static json_t *env_of(const json_t *container, const char *name)
 	return cl_find(cl_at(container, "env"), "name", name);
 }
 
-/* Starts MustGather `name` and returns its Job once it runs. */
-static json_t *launch(const char *name, const char *spec)
-{
-	json_decref(cluster_create_mg(&cl, name, spec));
-	json_decref(cluster_wait_mg(&cl, name, "Running"));
-	return cluster_wait_job(&cl, name);
-}
-
 Test(spec, audit_switch_reaches_the_gather)
 {
-	json_t *on = launch("audit-on", "{\"additionalConfig\":{\"audit\":true}}");
-	json_t *off = launch("audit-off", "{}");
+	json_t *on = cluster_launch(&cl, "audit-on", "{\"additionalConfig\":{\"audit\":true}}");
+	json_t *off = cluster_launch(&cl, "audit-off", "{}");
 
 	cr_expect_str_eq(cl_env(cl_container(on, "gather"), "MGO_AUDIT"), "true");
 	cr_expect_str_eq(cl_env(cl_container(off, "gather"), "MGO_AUDIT"), "false");
@@ -33,7 +25,7 @@ Test(spec, audit_switch_reaches_the_gather)
 
 Test(spec, upload_step_only_with_an_upload_target)
 {
-	json_t *plain = launch("local", "{}"), *up, *upload, *gather, *user, *pass;
+	json_t *plain = cluster_launch(&cl, "local", "{}"), *up, *upload, *gather, *user, *pass;
 
 	/* no target: the gather alone, as the pod's one container */
 	cr_expect_null(cl_container(plain, "upload"));
@@ -41,7 +33,7 @@ Test(spec, upload_step_only_with_an_upload_target)
 	cr_expect_eq(json_array_size(cl_at(plain, "spec.template.spec.containers")), 1);
 	json_decref(plain);
 
-	up = launch("upload",
+	up = cluster_launch(&cl, "upload",
 		    "{\"uploadTarget\":{\"type\":\"SFTP\",\"sftp\":{\"caseID\":\"04123456\","
 		    "\"caseManagementAccountSecretRef\":{\"name\":\"case-creds\"},"
 		    "\"host\":\"sftp.example.com\"}},"
@@ -94,8 +86,8 @@ Test(spec, two_runs_on_one_claim_write_to_different_folders)
 	const char *pa, *pb;
 
 	cluster_create_pvc(&cl, "shared");
-	a = launch("first", pvc);
-	b = launch("second", pvc);
+	a = cluster_launch(&cl, "first", pvc);
+	b = cluster_launch(&cl, "second", pvc);
 	pa = gather_sub_path(a);
 	pb = gather_sub_path(b);
 
@@ -207,7 +199,7 @@ Test(spec, missing_service_account_fails_naming_it)
 
 	/* once the account exists, a MustGather naming it runs as it */
 	create_sa("gatherer");
-	job = launch("withsa", "{\"serviceAccountRef\":{\"name\":\"gatherer\"}}");
+	job = cluster_launch(&cl, "withsa", "{\"serviceAccountRef\":{\"name\":\"gatherer\"}}");
 	cr_expect_str_eq(cl_str(job, "spec.template.spec.serviceAccountName"), "gatherer");
 	json_decref(job);
 }
@@ -228,7 +220,7 @@ Test(spec, missing_claim_fails_naming_it)
 
 	/* once the claim exists, a MustGather naming it runs on it */
 	cluster_create_pvc(&cl, "nowhere");
-	job = launch("withclaim", spec);
+	job = cluster_launch(&cl, "withclaim", spec);
 	cr_expect_str_eq(cl_str(json_array_get(cl_at(job, "spec.template.spec.volumes"), 0),
 				"persistentVolumeClaim.claimName"),
 			 "nowhere");
@@ -271,7 +263,7 @@ Test(spec, service_account_seen_late_is_still_found)
 			    "\"resource\":\"serviceaccounts\"}}");
 	cluster_drop_watches(&cl);
 	create_sa("fresh");
-	job = launch("fresh-sa", "{\"serviceAccountRef\":{\"name\":\"fresh\"}}");
+	job = cluster_launch(&cl, "fresh-sa", "{\"serviceAccountRef\":{\"name\":\"fresh\"}}");
 	cr_expect_str_eq(cl_str(job, "spec.template.spec.serviceAccountName"), "fresh");
 	json_decref(job);
 }

@@ -161,6 +161,8 @@ Test(apiobj, mg_full_spec)
 	cr_assert_eq(m.spec.n_args, 2);
 	eq_str("args[0]", m.spec.args[0], "--quick");
 	eq_str("args[1]", m.spec.args[1], "");
+	cr_assert(m.spec.obfuscate);
+	eq_str("obfuscate config", m.spec.obfuscate_config, "clean-config");
 	mgo_mg_free(&m);
 	cr_assert(m.ns == NULL && m.spec.image == NULL, "free leaves it zeroed");
 	json_decref(j);
@@ -388,6 +390,7 @@ Test(apiobj, job_active)
 	cr_assert(!s.reason && !s.message && !s.pod_container && !s.pod_reason);
 	cr_assert_eq(s.gather_exit, -1);
 	cr_assert_eq(s.upload_exit, -1);
+	cr_assert_eq(s.clean_exit, -1);
 	mgo_job_state_free(&s);
 }
 
@@ -448,6 +451,22 @@ Test(apiobj, pod_upload_exit_3)
 	eq_str("container", s.pod_container, "upload");
 	eq_str("reason", s.pod_reason, "Error");
 	eq_str("message", s.pod_message, "sftp: authentication failed for case 01234567");
+	mgo_job_state_free(&s);
+}
+
+/* The cleaning step (spec.obfuscate) failed: its exit and its message,
+ * before the upload's "waiting" that only says it never started. */
+Test(apiobj, pod_clean_exit_3)
+{
+	struct mgo_job_state s;
+
+	job_state("job-active.json", "pod-clean-exit3.json", &s);
+	cr_assert_eq(s.gather_exit, 0);
+	cr_assert_eq(s.clean_exit, 3);
+	cr_assert_eq(s.upload_exit, -1);
+	eq_str("container", s.pod_container, "clean");
+	eq_str("reason", s.pod_reason, "Error");
+	eq_str("message", s.pod_message, "mgo-clean: namespaces/a/pods/b/b.log: read: Permission denied");
 	mgo_job_state_free(&s);
 }
 

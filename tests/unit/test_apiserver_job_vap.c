@@ -257,7 +257,7 @@ Test(job_vap, jobs_stepping_outside_the_rendered_shape_are_refused)
 	cr_assert_eq(json_array_append_new(json_object_get(pod_spec(job), "volumes"),
 					   json_pack("{s:s, s:{s:s}}", "name", "host", "hostPath",
 						     "path", "/")), 0);
-	expect_refused(job, CREATE, "the pod's only volume is \"output\"");
+	expect_refused(job, CREATE, "the pod's volumes are \"output\"");
 	json_decref(job);
 
 	job = render(&act);
@@ -281,6 +281,47 @@ Test(job_vap, jobs_stepping_outside_the_rendered_shape_are_refused)
 	act = launch("must-gather-operator", "own", NULL, false);
 	job = render(&act);
 	expect_refused(job, CREATE, "no Job in the platform's namespaces or the operator's own");
+	json_decref(job);
+}
+
+/* spec.obfuscate's cleaning step and the trusted CA mount (launcher/job.h)
+ * are admitted as rendered; the cleaning step in another image, or its raw
+ * volume on the host, are not. */
+Test(job_vap, obfuscating_jobs_are_admitted_as_rendered_only)
+{
+	struct mgo_act up = launch("team-a", "clean-up", NULL, true);
+	struct mgo_act plain = launch("team-a", "clean-only", NULL, false);
+	struct mgo_act shape = launch("team-a", "clean-shape", NULL, true);
+	struct mgo_job_config jc = {.operator_image = cfg.operator_image,
+				    .trusted_ca_configmap = "trusted-ca"};
+	json_t *job, *init, *volumes, *v;
+	char msg[4096];
+	size_t i;
+
+	up.intent.obfuscate = plain.intent.obfuscate = shape.intent.obfuscate = true;
+	up.intent.obfuscate_config = "clean-config";
+	job = mgo_job_render(&up, TEST_RUN_NAME, &jc);
+	cr_assert_eq(create(LAUNCHER_TOKEN, job, msg, sizeof(msg)), 201, "%s", msg);
+	json_decref(job);
+	job = mgo_job_render(&plain, TEST_RUN_NAME, &jc);
+	cr_assert_eq(create(LAUNCHER_TOKEN, job, msg, sizeof(msg)), 201, "%s", msg);
+	json_decref(job);
+
+	job = mgo_job_render(&shape, TEST_RUN_NAME, &jc);
+	init = json_object_get(pod_spec(job), "initContainers");
+	json_object_set_new(json_array_get(init, 1), "image",
+			    json_string("evil.example.com/attacker/rootkit:latest"));
+	expect_refused(job, CREATE, "\"clean\", the cleaning step from");
+	json_decref(job);
+
+	job = mgo_job_render(&shape, TEST_RUN_NAME, &jc);
+	volumes = json_object_get(pod_spec(job), "volumes");
+	json_array_foreach(volumes, i, v)
+		if (strcmp(json_string_value(json_object_get(v, "name")), "raw") == 0) {
+			json_object_del(v, "emptyDir");
+			json_object_set_new(v, "hostPath", json_pack("{s:s}", "path", "/"));
+		}
+	expect_refused(job, CREATE, "\"raw\", an emptyDir");
 	json_decref(job);
 }
 

@@ -454,6 +454,20 @@ Test(config, sftp_known_hosts)
 	cr_assert(strstr(err, "sftpKnownHosts"), "%s", err);
 }
 
+Test(config, trusted_ca_configmap)
+{
+	struct mgo_config c;
+
+	cr_assert_eq(load(HEAD ROLES "trustedCAConfigMap: trusted-ca\n", &c), 0, "%s", err);
+	cr_assert_str_eq(c.trusted_ca_configmap, "trusted-ca");
+	mgo_cfg_free(&c);
+	cr_assert_eq(load(HEAD ROLES, &c), 0, "%s", err);
+	cr_assert_null(c.trusted_ca_configmap, "unset: the system's trust store");
+	mgo_cfg_free(&c);
+	cr_assert_neq(load(HEAD ROLES "trustedCAConfigMap: Trusted_CA\n", &c), 0);
+	cr_assert(strstr(err, "trustedCAConfigMap: not a ConfigMap name"), "%s", err);
+}
+
 Test(config, api_rate_limits_per_role)
 {
 	struct mgo_config c;

@@ -257,6 +257,34 @@ Test(decide, storage)
 	expect_deny(&o, "InvalidSpec", "PersistentVolumeClaim gathers not found");
 }
 
+Test(decide, obfuscate)
+{
+	struct mgo_observe o = base();
+	struct mgo_act act = expect_launch(&o, policy.default_image);
+	cr_assert(!act.intent.obfuscate, "not asked, no cleaning step");
+	mgo_act_free(&act);
+
+	o.mg.spec.obfuscate = true;
+	act = expect_launch(&o, policy.default_image);
+	cr_assert(act.intent.obfuscate);
+	cr_assert_null(act.intent.obfuscate_config, "no ConfigMap: mgo-clean's defaults");
+	mgo_act_free(&act);
+
+	o.mg.spec.obfuscate_config = "clean-config";
+	act = expect_launch(&o, policy.default_image);
+	cr_assert(act.intent.obfuscate);
+	cr_assert_str_eq(act.intent.obfuscate_config, "clean-config");
+	mgo_act_free(&act);
+
+	o.mg.spec.obfuscate_config = "Not_A_Name";
+	expect_deny(&o, "InvalidSpec", "spec.obfuscate.configMapRef.name Not_A_Name must name a "
+		    "ConfigMap");
+	o.mg.spec.obfuscate_config = "clean-config";
+	o.mg.spec.obfuscate = false;
+	expect_deny(&o, "InvalidSpec", "spec.obfuscate.configMapRef is set but "
+		    "spec.obfuscate.enabled is not true");
+}
+
 Test(decide, proxy)
 {
 	struct mgo_observe o = base();
@@ -577,6 +605,47 @@ Test(decide, pod_that_cannot_start_fails_the_must_gather)
 	o.job.pod_reason = "CreateContainerConfigError";
 	o.job.pod_message = "secret \"case-creds\" not found";
 	expect_finish(&o, false, "PodConfigError", "secret \"case-creds\" not found", true);
+}
+
+/* The cleaning step (spec.obfuscate, launcher/job.h): its failure is its
+ * own reason, quoting its message; its 124 is the gather's timeout, passed
+ * on after packing what it cleaned. */
+Test(decide, cleaning_outcomes)
+{
+	struct mgo_observe o = finished(MGO_JOB_FAILED);
+	o.mg.spec.obfuscate = true;
+	o.mg.spec.upload_type = "SFTP";
+	o.job.gather_exit = 0;
+	o.job.clean_exit = 3;
+	o.job.pod_container = "clean";
+	o.job.pod_reason = "Error";
+	o.job.pod_message = "mgo-clean: namespaces/a/pods/b/b.log: read: Permission denied\n";
+	expect_finish(&o, false, "ObfuscationFailed",
+		      "the obfuscation of the gathered data failed (exit status 3); nothing was "
+		      "packed, stored or uploaded: mgo-clean: namespaces/a/pods/b/b.log: read: "
+		      "Permission denied", true);
+	/* no message of its own: where to look */
+	o.job.pod_container = "upload";
+	expect_finish(&o, false, "ObfuscationFailed", "see the logs of container clean", true);
+
+	/* the gather's failure is still the gather's */
+	o = finished(MGO_JOB_FAILED);
+	o.mg.spec.obfuscate = true;
+	o.job.gather_exit = 2;
+	o.job.clean_exit = -1;
+	expect_finish(&o, false, "GatherFailed", "exited with status 2", true);
+
+	/* a timed-out gather, cleaned and kept on a claim without an upload */
+	o = finished(MGO_JOB_FAILED);
+	o.mg.spec.obfuscate = true;
+	o.mg.spec.timeout = "10m";
+	o.mg.spec.pvc_claim = "results";
+	o.job.gather_exit = 0;
+	o.mg.result_name = "must-gather.local.c1.20261207T091500Z.uid-1abc";
+	o.job.clean_exit = MGO_GATHER_EXIT_TIMEOUT;
+	expect_finish(&o, false, "Timeout", "is kept, obfuscated, as a partial result in "
+		      "must-gather.local.c1.20261207T091500Z.uid-1abc/must-gather.tar.gz on "
+		      "PersistentVolumeClaim results", true);
 }
 
 Test(decide, job_gone_while_running_is_launched_again)

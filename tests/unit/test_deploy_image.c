@@ -167,3 +167,23 @@ Test(deploy_image, installs_the_programs_and_the_libraries_they_link)
 		cr_expect(used[k], "deploy/Containerfile's runtime stage installs %s, which no "
 			  "program links", pkgs[k]);
 }
+
+/* The Job's steps run the operator's image by /usr/libexec/mgo/mgo-upload and
+ * mgo-clean (launcher/job.c): the build stage installs the component with
+ * prefix /usr (whose libexec/mgo/ the test above checks) into a root the
+ * runtime stage copies whole. */
+Test(deploy_image, the_jobs_steps_are_where_the_job_runs_them)
+{
+	char *text = slurp(MGO_SOURCE_DIR "/deploy/Containerfile"), *stage, *p;
+
+	cr_assert_not_null(text);
+	stage = strstr(text, "\nFROM ");
+	while (stage && (p = strstr(stage + 1, "\nFROM ")))
+		stage = p;
+	cr_assert_not_null(stage);
+	cr_expect(strstr(text, "DESTDIR=/image cmake --install build --prefix /usr "),
+		  "the build stage does not install the programs under /usr in /image");
+	cr_expect(strstr(stage, "\nCOPY --from=build /image/ /\n"),
+		  "the runtime stage does not copy the installed programs to /");
+	free(text);
+}

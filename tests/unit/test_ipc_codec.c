@@ -75,6 +75,8 @@ static void observe_full(struct mgo_ipc_msg *m)
 	s->n_command = 2;
 	s->args[0] = S("$(not run by a shell)");
 	s->n_args = 1;
+	s->obfuscate = true;
+	s->obfuscate_config = S("clean-config");
 	o->allowlist.present = true;
 	o->allowlist.generation = 9;
 	o->allowlist.n_images = 2;
@@ -93,6 +95,7 @@ static void observe_full(struct mgo_ipc_msg *m)
 	o->job.pod_message = S("upload failed: connection refused");
 	o->job.gather_exit = 0;
 	o->job.upload_exit = 3;
+	o->job.clean_exit = 0;
 	o->service_account = MGO_PRESENCE_PRESENT;
 	o->pvc = MGO_PRESENCE_ABSENT;
 }
@@ -108,6 +111,7 @@ static void observe_min(struct mgo_ipc_msg *m)
 	m->u.observe.mg.uid = S("u1");
 	m->u.observe.job.gather_exit = -1;
 	m->u.observe.job.upload_exit = -1;
+	m->u.observe.job.clean_exit = -1;
 }
 
 /* A MustGather too large to read: metadata and phase, no spec. */
@@ -165,6 +169,8 @@ static void act_launch_full(struct mgo_ipc_msg *m)
 	i->args[0] = S("--since");
 	i->args[1] = S("90m");
 	i->n_args = 2;
+	i->obfuscate = true;
+	i->obfuscate_config = S("clean-config");
 }
 
 static void act_launch_min(struct mgo_ipc_msg *m)
@@ -227,6 +233,7 @@ static void observe_allowlist(struct mgo_ipc_msg *m)
 	m->u.observe.allowlist.images[1] = S("Not An Image");
 	m->u.observe.job.gather_exit = -1;
 	m->u.observe.job.upload_exit = -1;
+	m->u.observe.job.clean_exit = -1;
 }
 
 static void act_allowlist_status(struct mgo_ipc_msg *m)
@@ -324,6 +331,7 @@ static void eq_mg(const struct mgo_mg *a, const struct mgo_mg *b)
 	EQS(spec.upload_type); EQ(spec.has_sftp); EQS(spec.sftp_case_id); EQS(spec.sftp_secret);
 	EQS(spec.sftp_host); EQ(spec.sftp_internal_user); EQS(spec.storage_type);
 	EQS(spec.pvc_claim); EQS(spec.pvc_subpath); EQS(spec.since); EQS(spec.since_time);
+	EQ(spec.obfuscate); EQS(spec.obfuscate_config);
 	EQ(spec.n_command); EQ(spec.n_args);
 	for (size_t i = 0; i < a->spec.n_command; i++)
 		EQS(spec.command[i]);
@@ -341,7 +349,7 @@ static void eq_observe(const struct mgo_observe *a, const struct mgo_observe *b)
 		EQS(allowlist.images[i]);
 	EQ(job.phase); EQS(job.name); EQS(job.uid); EQS(job.reason); EQS(job.message);
 	EQS(job.pod_container); EQS(job.pod_reason); EQS(job.pod_message);
-	EQ(job.gather_exit); EQ(job.upload_exit);
+	EQ(job.gather_exit); EQ(job.upload_exit); EQ(job.clean_exit);
 	EQ(service_account); EQ(pvc);
 }
 
@@ -354,6 +362,7 @@ static void eq_act(const struct mgo_act *a, const struct mgo_act *b)
 	EQS(intent.https_proxy); EQS(intent.no_proxy); EQ(intent.retain); EQ(intent.upload);
 	EQS(intent.sftp_case_id); EQS(intent.sftp_secret); EQS(intent.sftp_host);
 	EQ(intent.sftp_internal_user); EQS(intent.pvc_claim); EQS(intent.pvc_subpath);
+	EQ(intent.obfuscate); EQS(intent.obfuscate_config);
 	EQS(intent.since); EQS(intent.since_time); EQ(intent.n_command); EQ(intent.n_args);
 	for (size_t i = 0; i < a->intent.n_command; i++)
 		EQS(intent.command[i]);
@@ -424,6 +433,7 @@ Test(ipc_codec, defaults_restored_for_absent_fields)
 	cr_assert_eq(mgo_ipc_decode(buf, len, &d, err, sizeof(err)), 0, "%s", err);
 	cr_assert_eq(d.u.observe.job.gather_exit, -1);
 	cr_assert_eq(d.u.observe.job.upload_exit, -1);
+	cr_assert_eq(d.u.observe.job.clean_exit, -1);
 	cr_assert_null(d.u.observe.mg.spec.image, "unset stays NULL, not \"\"");
 	cr_assert_eq(d.u.observe.allowlist.n_images, 0);
 	free(buf);

@@ -160,13 +160,19 @@ Test(job, timeout_and_audit_rendered)
 	json_decref(job);
 }
 
+/* An SFTP upload target, as the validator fills it. */
+static void with_upload(struct mgo_act *act)
+{
+	act->intent.upload = true;
+	act->intent.sftp_case_id = "01234567";
+	act->intent.sftp_secret = "case-creds";
+	act->intent.sftp_host = "sftp.access.redhat.com";
+}
+
 Test(job, upload_step_only_with_a_target_and_after_the_gather)
 {
 	struct mgo_act act = launch();
-	act.intent.upload = true;
-	act.intent.sftp_case_id = "01234567";
-	act.intent.sftp_secret = "case-creds";
-	act.intent.sftp_host = "sftp.access.redhat.com";
+	with_upload(&act);
 	act.intent.http_proxy = "http://mine:8080";
 	json_t *job = mgo_job_render(&act, TEST_RUN_NAME, &cfg);
 	json_t *pod = at(job, "spec.template.spec");
@@ -287,4 +293,157 @@ Test(job, only_launch_renders)
 	struct mgo_act act = launch();
 	act.kind = MGO_ACT_DENY;
 	cr_assert_null(mgo_job_render(&act, TEST_RUN_NAME, &cfg));
+}
+
+/* The first element of array `list` whose string `key` is `value`, or NULL. */
+static json_t *find(json_t *list, const char *key, const char *value)
+{
+	size_t i;
+	json_t *e;
+
+	json_array_foreach(list, i, e)
+		if (strcmp(str(e, key), value) == 0)
+			return e;
+	return NULL;
+}
+
+/* The mount at mount_path in container c; the pod's volume `name`. */
+static json_t *mount_at(json_t *c, const char *mount_path)
+{
+	return find(json_object_get(c, "volumeMounts"), "mountPath", mount_path);
+}
+
+static json_t *volume(json_t *pod, const char *name)
+{
+	return find(json_object_get(pod, "volumes"), "name", name);
+}
+
+Test(job, no_cleaning_step_unless_asked)
+{
+	struct mgo_act act = launch();
+	with_upload(&act);
+	json_t *job = mgo_job_render(&act, TEST_RUN_NAME, &cfg);
+	json_t *pod = at(job, "spec.template.spec");
+
+	cr_assert_eq(json_array_size(at(pod, "initContainers")), 1);
+	cr_assert_str_eq(str(pod, "initContainers.0.name"), "gather");
+	cr_assert_null(env(at(pod, "initContainers.0"), "MGO_CLEAN_FOLLOWS"));
+	cr_assert_eq(json_array_size(at(pod, "volumes")), 1, "only \"output\"");
+	cr_assert_null(volume(pod, "raw"));
+	json_decref(job);
+}
+
+/* spec.obfuscate with an upload and a claim: gather, clean, upload, in that
+ * order; the raw tree only in the "raw" emptyDir, which neither the claim
+ * nor the upload step sees. */
+Test(job, cleaning_step_between_the_gather_and_the_upload)
+{
+	struct mgo_act act = launch();
+	with_upload(&act);
+	act.intent.pvc_claim = "gathers";
+	act.intent.pvc_subpath = "cases";
+	act.intent.obfuscate = true;
+	act.intent.obfuscate_config = "clean-config";
+	json_t *job = mgo_job_render(&act, TEST_RUN_NAME, &cfg);
+	json_t *pod = at(job, "spec.template.spec");
+
+	cr_assert_eq(json_array_size(at(pod, "initContainers")), 2);
+	json_t *g = at(pod, "initContainers.0"), *c = at(pod, "initContainers.1");
+	json_t *u = at(pod, "containers.0");
+	cr_assert_str_eq(str(g, "name"), "gather");
+	cr_assert_str_eq(str(c, "name"), "clean");
+	cr_assert_str_eq(str(u, "name"), "upload");
+	cr_assert_eq(json_array_size(at(pod, "containers")), 1);
+
+	/* the gather: raw volume only, no packing, its timeout passed on */
+	cr_assert_str_eq(env(g, "MGO_CLEAN_FOLLOWS"), "true");
+	cr_assert_str_eq(env(g, "MGO_RESULT_DIR"), "/mgo-raw");
+	size_t i;
+	json_t *m;
+	json_array_foreach(json_object_get(g, "volumeMounts"), i, m)
+		cr_assert_str_eq(str(m, "name"), "raw", "the gather writes nowhere else");
+	cr_assert_str_eq(str(mount_at(g, MGO_OUTPUT_DIR), "subPath"), "gather");
+	cr_assert_not_null(at(volume(pod, "raw"), "emptyDir"), "never the claim");
+	cr_assert_str_eq(str(volume(pod, "output"), "persistentVolumeClaim.claimName"), "gathers");
+
+	/* the cleaning step: operator image, restricted, its own resources,
+	 * raw read-only, the run's folder on the claim writable */
+	cr_assert_str_eq(str(c, "image"), cfg.operator_image);
+	cr_assert_str_eq(str(c, "command.0"), "/bin/sh");
+	cr_assert_str_eq(str(c, "command.2"), mgo_clean_script);
+	cr_assert_str_eq(str(c, "command.3"), "mgo-clean");
+	cr_assert_eq(json_array_size(at(c, "command")), 4, "nothing else on its command line");
+	cr_assert(json_is_false(at(c, "securityContext.allowPrivilegeEscalation")));
+	cr_assert(json_is_true(at(c, "securityContext.runAsNonRoot")));
+	cr_assert_str_eq(str(c, "securityContext.capabilities.drop.0"), "ALL");
+	cr_assert_not_null(at(c, "resources.limits.memory"));
+	cr_assert_not_null(at(c, "resources.requests.cpu"));
+	cr_assert_str_eq(str(c, "terminationMessagePolicy"), "FallbackToLogsOnError");
+	cr_assert(json_is_true(at(mount_at(c, "/mgo-raw"), "readOnly")));
+	cr_assert_str_eq(str(mount_at(c, "/mgo-out"), "name"), "output");
+	cr_assert_str_eq(str(mount_at(c, "/mgo-out"), "subPath"), "cases/" TEST_RUN_NAME);
+	cr_assert_null(at(mount_at(c, "/mgo-out"), "readOnly"));
+	cr_assert_str_eq(env(c, "MGO_UPLOAD_FOLLOWS"), "true");
+	cr_assert_str_eq(env(c, "MGO_CLEAN_CONFIG"), "/etc/mgo-clean/config.yaml");
+	cr_assert_str_eq(env(c, "MGO_CLEAN_CONFIG_MAP"), "clean-config");
+	cr_assert(json_is_true(at(mount_at(c, "/etc/mgo-clean"), "readOnly")));
+	json_t *cm = volume(pod, "clean-config");
+	cr_assert_str_eq(str(cm, "configMap.name"), "clean-config");
+	cr_assert_str_eq(str(cm, "configMap.items.0.key"), "config.yaml");
+	cr_assert(json_is_true(at(cm, "configMap.optional")),
+		  "a missing ConfigMap is the cleaning step's to report, not a stuck pod");
+
+	/* the upload sees the cleaned result only */
+	json_array_foreach(json_object_get(u, "volumeMounts"), i, m)
+		cr_assert_str_neq(str(m, "name"), "raw");
+	cr_assert_str_eq(str(mount_at(u, "/mgo-out"), "subPath"), "cases/" TEST_RUN_NAME);
+	json_decref(job);
+}
+
+Test(job, cleaning_step_is_the_main_container_without_an_upload)
+{
+	struct mgo_act act = launch();
+	act.intent.obfuscate = true;
+	json_t *job = mgo_job_render(&act, TEST_RUN_NAME, &cfg);
+	json_t *pod = at(job, "spec.template.spec");
+
+	cr_assert_eq(json_array_size(at(pod, "initContainers")), 1);
+	cr_assert_str_eq(str(pod, "initContainers.0.name"), "gather");
+	cr_assert_str_eq(str(pod, "containers.0.name"), "clean");
+	cr_assert_eq(json_array_size(at(pod, "containers")), 1);
+	json_t *c = at(pod, "containers.0");
+	cr_assert_str_eq(env(c, "MGO_UPLOAD_FOLLOWS"), "false");
+	cr_assert_null(env(c, "MGO_CLEAN_CONFIG"), "no configMapRef: mgo-clean's defaults");
+	cr_assert_null(volume(pod, "clean-config"));
+	cr_assert_not_null(at(volume(pod, "output"), "emptyDir"));
+	cr_assert_null(mount_at(c, "/etc/mgo-clean"));
+	cr_assert_null(at(mount_at(c, "/mgo-out"), "subPath"), "no claim, no run folder");
+	json_decref(job);
+}
+
+Test(job, trusted_ca_mounted_into_the_upload_step_only)
+{
+	struct mgo_job_config ca = cfg;
+	struct mgo_act act = launch();
+	ca.trusted_ca_configmap = "trusted-ca";
+	json_t *job = mgo_job_render(&act, TEST_RUN_NAME, &ca);
+	cr_assert_null(volume(at(job, "spec.template.spec"), "trusted-ca"), "no upload, no CA");
+	json_decref(job);
+
+	with_upload(&act);
+	job = mgo_job_render(&act, TEST_RUN_NAME, &ca);
+	json_t *pod = at(job, "spec.template.spec"), *u = at(pod, "containers.0");
+	json_t *v = volume(pod, "trusted-ca");
+	cr_assert_str_eq(str(v, "configMap.name"), "trusted-ca");
+	cr_assert_str_eq(str(v, "configMap.items.0.key"), MGO_TRUSTED_CA_KEY);
+	cr_assert(json_is_true(at(v, "configMap.optional")));
+	cr_assert(json_is_true(at(mount_at(u, "/etc/mgo-trusted-ca"), "readOnly")));
+	cr_assert_str_eq(env(u, MGO_UPLOAD_ENV_PROXY_CA_FILE), "/etc/mgo-trusted-ca/ca-bundle.crt");
+	cr_assert_str_eq(env(u, MGO_UPLOAD_ENV_PROXY_CA_CONFIGMAP), "trusted-ca");
+	cr_assert_null(mount_at(at(pod, "initContainers.0"), "/etc/mgo-trusted-ca"));
+	json_decref(job);
+
+	job = mgo_job_render(&act, TEST_RUN_NAME, &cfg);
+	cr_assert_null(env(at(job, "spec.template.spec.containers.0"), MGO_UPLOAD_ENV_PROXY_CA_FILE));
+	json_decref(job);
 }

@@ -300,6 +300,43 @@ Test(monitor, gather_spec_is_part_of_the_intent)
 	mgo_act_free(&good);
 }
 
+/* spec.obfuscate is part of the intent: an act that drops the cleaning
+ * step, or names another ConfigMap for it (one that cleans nothing), or
+ * adds one the spec does not ask for, is refused. */
+Test(monitor, obfuscation_is_part_of_the_intent)
+{
+	static const char spec[] =
+		"{\"obfuscate\":{\"enabled\":true,\"configMapRef\":{\"name\":\"clean-config\"}}}";
+	struct mgo_refusal why;
+	struct mgo_act good = act(MGO_ACT_LAUNCH), a;
+	json_t *obj = mg(spec, NULL), *plain = mg("{}", NULL);
+
+	good.intent.obfuscate = true;
+	good.intent.obfuscate_config = "clean-config";
+	expect(mgo_monitor_check_mg(&policy, &good, obj, NULL, &why), MGO_MONITOR_OK, &why, NULL);
+
+	a = good;
+	a.intent.obfuscate = false;
+	a.intent.obfuscate_config = NULL;
+	expect(mgo_monitor_check_mg(&policy, &a, obj, NULL, &why), MGO_MONITOR_REFUSED, &why,
+	       "obfuscate");
+	a = good;
+	a.intent.obfuscate_config = "keeps-everything";
+	expect(mgo_monitor_check_mg(&policy, &a, obj, NULL, &why), MGO_MONITOR_REFUSED, &why,
+	       "obfuscate_config");
+	a = good;
+	a.intent.obfuscate_config = NULL;
+	expect(mgo_monitor_check_mg(&policy, &a, obj, NULL, &why), MGO_MONITOR_REFUSED, &why,
+	       "obfuscate_config");
+	a = good;
+	expect(mgo_monitor_check_mg(&policy, &a, plain, NULL, &why), MGO_MONITOR_REFUSED, &why,
+	       "obfuscate");
+	json_decref(obj);
+	json_decref(plain);
+	good.intent.obfuscate_config = NULL; /* borrowed */
+	mgo_act_free(&good);
+}
+
 Test(monitor, deletes_only_the_launchers_job_of_a_finished_mustgather)
 {
 	struct mgo_act a = act(MGO_ACT_CLEANUP);

@@ -1,6 +1,7 @@
 /* mgo-upload run for real: against an OpenSSH sshd started per test on a
  * loopback port with a throwaway host key and internal-sftp, as a local
- * account made for the purpose, and through a small HTTP CONNECT proxy.
+ * account made for the purpose, and through a small HTTP CONNECT proxy,
+ * also behind TLS as an HTTPS proxy checked against a trusted CA bundle.
  * Each run gets an explicit environment, as the Job gives it, and its exit
  * status and JSON log are checked; no run may print the password.
  *
@@ -26,6 +27,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <gnutls/gnutls.h>
+
 #include "mgo/loop.h"
 #include "mgo/upload.h"
 #include "testenv.h"
@@ -49,6 +52,7 @@ static struct {
 	unsigned port;          /* sshd's */
 	pid_t sshd;
 	pid_t proxy;
+	pid_t tls;              /* the HTTPS front of the proxy */
 	char host[64];          /* MGO_SFTP_HOST */
 	char known_hosts[400];  /* the server's line */
 	char fingerprint[128];  /* as ssh-keygen -l prints it */
@@ -413,6 +417,85 @@ static int start_proxy(unsigned *port)
 	return report[0];
 }
 
+/* ---- the same proxy behind TLS: an HTTPS proxy ---- */
+
+/* A self-signed certificate for 127.0.0.1 (its own CA) and its key, as
+ * <name>.crt and <name>.key in the test's directory; the certificate's
+ * path in crt. */
+static void make_cert(const char *name, char *crt, char *key)
+{
+	char subj[64], file[64];
+
+	snprintf(file, sizeof(file), "%s.crt", name);
+	join(crt, fx.dir, file);
+	snprintf(file, sizeof(file), "%s.key", name);
+	join(key, fx.dir, file);
+	snprintf(subj, sizeof(subj), "/CN=%s proxy", name);
+	char *req[] = {"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+		       "ec_paramgen_curve:P-256", "-nodes", "-days", "1", "-subj", subj,
+		       "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", key, "-out", crt, NULL};
+	cr_assert_eq(run_program(req, NULL, NULL, 0), 0, "openssl req failed");
+}
+
+/* The front's child: one TLS connection with crt/key, relayed in clear to
+ * the proxy on `upstream`. A client that refuses the certificate ends it. */
+static void tls_serve(int lfd, unsigned upstream, const char *crt, const char *key)
+{
+	gnutls_certificate_credentials_t cred;
+	gnutls_session_t s;
+	char buf[16384];
+	struct pollfd p = {.fd = lfd, .events = POLLIN};
+	int rc;
+
+	if (poll(&p, 1, RUN_DEADLINE_MS) != 1)
+		_exit(1);
+	int c = accept(lfd, NULL, NULL);
+	if (c < 0 || gnutls_certificate_allocate_credentials(&cred) < 0 ||
+	    gnutls_certificate_set_x509_key_file(cred, crt, key, GNUTLS_X509_FMT_PEM) < 0 ||
+	    gnutls_init(&s, GNUTLS_SERVER) < 0 || gnutls_set_default_priority(s) < 0 ||
+	    gnutls_credentials_set(s, GNUTLS_CRD_CERTIFICATE, cred) < 0)
+		_exit(1);
+	gnutls_transport_set_int(s, c);
+	do
+		rc = gnutls_handshake(s);
+	while (rc < 0 && !gnutls_error_is_fatal(rc));
+	int up = rc < 0 ? -1 : connect_loopback(upstream);
+	if (up < 0)
+		_exit(1);
+	struct pollfd fds[2] = {{.fd = c, .events = POLLIN}, {.fd = up, .events = POLLIN}};
+	for (;;) {
+		bool pending = gnutls_record_check_pending(s) > 0;
+		if (!pending && poll(fds, 2, RUN_DEADLINE_MS) <= 0)
+			_exit(1);
+		if (pending || fds[0].revents) {
+			ssize_t n = gnutls_record_recv(s, buf, sizeof(buf));
+			if (n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED)
+				continue;
+			if (n <= 0 || write(up, buf, (size_t)n) != n)
+				_exit(0);
+		}
+		if (!pending && fds[1].revents) {
+			ssize_t n = read(up, buf, sizeof(buf));
+			if (n <= 0 || gnutls_record_send(s, buf, (size_t)n) != n)
+				_exit(0);
+		}
+	}
+}
+
+/* Starts an HTTPS proxy (crt, key) in front of the plain one; its port. */
+static unsigned start_tls_front(unsigned upstream, const char *crt, const char *key)
+{
+	unsigned port;
+	int lfd = listen_loopback(&port);
+
+	fx.tls = fork();
+	cr_assert(fx.tls >= 0);
+	if (fx.tls == 0)
+		tls_serve(lfd, upstream, crt, key);
+	close(lfd);
+	return port;
+}
+
 /* ---- running mgo-upload ---- */
 
 struct env {
@@ -541,6 +624,7 @@ static void setup(void)
 
 static void teardown(void)
 {
+	stop(&fx.tls);
 	stop(&fx.proxy);
 	stop(&fx.sshd);
 	mgo_test_rmtree(fx.dir);
@@ -810,25 +894,34 @@ Test(upload, refused_rename_falls_back_to_the_final_name)
 	assert_same_file(local, remote);
 }
 
-Test(upload, goes_through_an_http_connect_proxy)
+/* Runs mgo-upload with env: it succeeds, through the proxy whose request
+ * line arrives on `report` (closed here), to the server. */
+static void upload_through_proxy(struct env *env, int report)
 {
 	struct run r;
+	char request[256] = "", expect[64];
+
+	run_upload(env, &r);
+	ssize_t n = read(report, request, sizeof(request) - 1);
+	close(report);
+	request[n > 0 ? n : 0] = '\0';
+	cr_assert_eq(r.status, MGO_UPLOAD_EXIT_OK, "%s", r.log);
+	snprintf(expect, sizeof(expect), "CONNECT 127.0.0.1:%u HTTP/1.1", fx.port);
+	cr_assert_str_eq(request, expect, "not through the proxy");
+	cr_assert_str_eq(list_dir(fx.remote), REMOTE_NAME);
+}
+
+Test(upload, goes_through_an_http_connect_proxy)
+{
 	unsigned proxy_port;
-	char proxy[64], request[256] = "", expect[64];
+	char proxy[64];
 
 	start_server("");
 	int report = start_proxy(&proxy_port);
 	struct env env = job_env();
 	snprintf(proxy, sizeof(proxy), "http://127.0.0.1:%u", proxy_port);
 	env_set(&env, "HTTPS_PROXY", proxy);
-	run_upload(&env, &r);
-	ssize_t n = read(report, request, sizeof(request) - 1);
-	close(report);
-	request[n > 0 ? n : 0] = '\0';
-	cr_assert_eq(r.status, MGO_UPLOAD_EXIT_OK, "%s", r.log);
-	snprintf(expect, sizeof(expect), "CONNECT 127.0.0.1:%u HTTP/1.1", fx.port);
-	cr_assert_str_eq(request, expect);
-	cr_assert_str_eq(list_dir(fx.remote), REMOTE_NAME);
+	upload_through_proxy(&env, report);
 }
 
 Test(upload, no_proxy_bypasses_the_proxy)
@@ -849,4 +942,68 @@ Test(upload, no_proxy_bypasses_the_proxy)
 	run_upload(&env, &r);
 	cr_assert_eq(r.status, MGO_UPLOAD_EXIT_OK, "%s", r.log);
 	cr_assert_str_eq(list_dir(fx.remote), REMOTE_NAME);
+}
+
+/* Operator configuration trustedCAConfigMap (docs/design.md, "Trusted CA
+ * for uploads"): the HTTPS proxy's certificate is verified against the
+ * mounted bundle, and one it does not vouch for stops the upload. */
+Test(upload, goes_through_an_https_proxy_verified_against_the_trusted_ca)
+{
+	struct run r;
+	unsigned proxy_port;
+	char proxy[64], crt[PATH_MAX], key[PATH_MAX], other[PATH_MAX], other_key[PATH_MAX];
+
+	start_server("");
+	make_cert("trusted", crt, key);
+	make_cert("other", other, other_key);
+	int report = start_proxy(&proxy_port);
+	unsigned tls_port = start_tls_front(proxy_port, crt, key);
+	struct env env = job_env();
+	snprintf(proxy, sizeof(proxy), "https://127.0.0.1:%u", tls_port);
+	env_set(&env, "HTTPS_PROXY", proxy);
+	env_set(&env, "MGO_PROXY_CA_FILE", crt);
+	env_set(&env, "MGO_PROXY_CA_CONFIGMAP", "trusted-ca");
+	upload_through_proxy(&env, report);
+	stop(&fx.tls);
+	stop(&fx.proxy);
+
+	/* a bundle that does not hold the proxy's CA: refused, not retried,
+	 * nothing sent, and said to be the proxy's certificate */
+	cr_assert_eq(unlink(join(other_key, fx.remote, REMOTE_NAME)), 0);
+	report = start_proxy(&proxy_port);
+	tls_port = start_tls_front(proxy_port, crt, key);
+	snprintf(proxy, sizeof(proxy), "https://127.0.0.1:%u", tls_port);
+	env_set(&env, "HTTPS_PROXY", proxy);
+	env_set(&env, "MGO_PROXY_CA_FILE", other);
+	env_set(&env, "MGO_UPLOAD_ATTEMPTS", "3");
+	run_upload(&env, &r);
+	close(report);
+	cr_assert_eq(r.status, MGO_UPLOAD_EXIT_UNREACHABLE, "%s", r.log);
+	cr_assert(strstr(r.log, "through the proxy https://127.0.0.1:"), "%s", r.log);
+	cr_assert(strstr(r.log, "certificate"), "%s", r.log);
+	cr_assert_eq(count(r.log, ATTEMPT), 1, "a certificate refused is not retried: %s", r.log);
+	cr_assert_str_eq(list_dir(fx.remote), "");
+}
+
+Test(upload, a_missing_trusted_ca_bundle_is_named_not_replaced)
+{
+	struct run r;
+	char missing[PATH_MAX];
+	struct env env = job_env();
+
+	join(missing, fx.dir, "ca-bundle.crt");
+	env_set(&env, "HTTPS_PROXY", "https://127.0.0.1:1");
+	env_set(&env, "MGO_PROXY_CA_FILE", missing);
+	env_set(&env, "MGO_PROXY_CA_CONFIGMAP", "trusted-ca");
+	run_upload(&env, &r);
+	cr_assert_eq(r.status, MGO_UPLOAD_EXIT_USAGE, "%s", r.log);
+	cr_assert(strstr(r.log, "ConfigMap trusted-ca (operator configuration trustedCAConfigMap) "
+			 "does not exist in the MustGather's namespace or has no key ca-bundle.crt"),
+		  "%s", r.log);
+	cr_assert(strstr(r.log, "inject-trusted-cabundle=true"), "%s", r.log);
+
+	/* an http:// proxy has no certificate: the bundle is not needed */
+	env_set(&env, "HTTPS_PROXY", "http://127.0.0.1:1");
+	run_upload(&env, &r);
+	cr_assert_neq(r.status, MGO_UPLOAD_EXIT_USAGE, "%s", r.log);
 }

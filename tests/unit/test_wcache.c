@@ -539,7 +539,7 @@ Test(wcache, pod_agreement_with_a_fresh_list)
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		struct mgo_job_state cached = {.uid = (char *)"j1",
 					       .gather_exit = rows[i].gather_exit, .upload_exit = -1,
-					       .pod_container = (char *)rows[i].container,
+					       .clean_exit = -1, .pod_container = (char *)rows[i].container,
 					       .pod_reason = (char *)rows[i].reason};
 		json_t *items = json_loads(pods[rows[i].pods], 0, NULL);
 		cr_assert_not_null(items);

@@ -50,6 +50,8 @@ static const struct mgo_field mg_fields[] = {
 		  MGO_STR_MAX, 0),
 	MGO_FSTRV("spec.gatherSpec.args", MG, spec.args, spec.n_args, MGO_ARGV_DECODE_MAX,
 		  MGO_STR_MAX, 0),
+	MGO_FBOOL("spec.obfuscate.enabled", MG, spec.obfuscate, 0),
+	MGO_FSTR("spec.obfuscate.configMapRef.name", MG, spec.obfuscate_config, MGO_STR_MAX, 0),
 };
 static const struct mgo_schema mg_schema = MGO_SCHEMA(mg_fields);
 
@@ -84,7 +86,8 @@ static const struct mgo_field cond_fields[] = {
 };
 static const struct mgo_schema cond_schema = MGO_SCHEMA(cond_fields);
 
-/* The state of container "gather" or "upload" (other names are not read). */
+/* The state of container "gather", "upload" or "clean" (other names are not
+ * read). */
 struct cstate {
 	char *waiting_reason;
 	char *waiting_message;
@@ -455,12 +458,13 @@ static int job_conditions(const json_t *job, struct mgo_job_state *out,
 	return ret;
 }
 
-/* Reads the status of containers "gather" and "upload" from one of the Pod's
- * status arrays into cs[0] and cs[1] (the first entry of each name counts). */
+/* Reads the status of containers "gather", "upload" and "clean" from one of
+ * the Pod's status arrays into cs[0], cs[1] and cs[2] (the first entry of
+ * each name counts). */
 static int pod_containers(const json_t *pod, const char *key, struct cstate *cs, bool *seen,
 			  struct mgo_fpath *p, char *err, size_t errlen)
 {
-	static const char *const names[] = { "gather", "upload" };
+	static const char *const names[] = { "gather", "upload", "clean" };
 	size_t mark = p->len;
 	const json_t *list = NULL;
 	int ret = lookup(pod, key, &list, p, err, errlen);
@@ -476,7 +480,7 @@ static int pod_containers(const json_t *pod, const char *key, struct cstate *cs,
 		if (ret == 0)
 			ret = want(json_is_string(name), "string", name, p, err, errlen);
 		mgo_fpath_pop(p, cmark);
-		for (size_t k = 0; ret == 0 && k < 2; k++) {
+		for (size_t k = 0; ret == 0 && k < 3; k++) {
 			if (seen[k] || strcmp(json_string_value(name), names[k]) != 0)
 				continue;
 			seen[k] = true;
@@ -525,9 +529,9 @@ static int take_report(struct cstate *c, const char *name, struct mgo_job_state 
 static int pod_state(const json_t *pod, struct mgo_job_state *out,
 		     struct mgo_fpath *p, char *err, size_t errlen)
 {
-	struct cstate cs[2];
+	struct cstate cs[3];
 	struct pod_status ps = { NULL, NULL };
-	bool seen[2] = { false, false };
+	bool seen[3] = { false, false, false };
 	int ret;
 
 	memset(cs, 0, sizeof(cs));
@@ -542,13 +546,17 @@ static int pod_state(const json_t *pod, struct mgo_job_state *out,
 		goto out;
 	out->gather_exit = cs[0].terminated ? cs[0].exit_code : -1;
 	out->upload_exit = cs[1].terminated ? cs[1].exit_code : -1;
+	out->clean_exit = cs[2].terminated ? cs[2].exit_code : -1;
 	/* A reason on the Pod itself (Evicted, DeadlineExceeded) is why its
 	 * containers stopped, so it explains more than their states do. */
 	if (ps.reason) {
 		move_str(&out->pod_reason, &ps.reason);
 		move_str(&out->pod_message, &ps.message);
 	} else {
+		/* in the order they run (launcher/job.h) */
 		ret = take_report(&cs[0], "gather", out);
+		if (ret == 0)
+			ret = take_report(&cs[2], "clean", out);
 		if (ret == 0)
 			ret = take_report(&cs[1], "upload", out);
 	}
@@ -559,6 +567,7 @@ static int pod_state(const json_t *pod, struct mgo_job_state *out,
 out:
 	free(ps.reason);
 	free(ps.message);
+	cstate_free(&cs[2]);
 	cstate_free(&cs[1]);
 	cstate_free(&cs[0]);
 	return ret;
@@ -573,6 +582,7 @@ int mgo_job_state_from_json(const json_t *job, const json_t *pod, struct mgo_job
 	start(out, sizeof(*out), err, errlen);
 	out->gather_exit = -1;
 	out->upload_exit = -1;
+	out->clean_exit = -1;
 	mgo_fpath_push(&p, "job", 3);
 	ret = decode_fields(job, &job_schema, out, &p, err, errlen);
 	if (ret == 0) {

@@ -21,7 +21,8 @@ bool mgo_reason_known(const char *reason)
 		MGO_REASON_ALLOWLIST_NOT_CONFIGURED, MGO_REASON_INVALID_IMAGE,
 		MGO_REASON_INVALID_SPEC, MGO_REASON_COMPLETED, MGO_REASON_TIMEOUT,
 		MGO_REASON_GATHER_FAILED, MGO_REASON_UPLOAD_FAILED, MGO_REASON_IMAGE_PULL_FAILED,
-		MGO_REASON_POD_CONFIG_ERROR, MGO_REASON_JOB_FAILED, MGO_REASON_OBJECT_TOO_LARGE};
+		MGO_REASON_POD_CONFIG_ERROR, MGO_REASON_JOB_FAILED, MGO_REASON_OBJECT_TOO_LARGE,
+		MGO_REASON_OBFUSCATION_FAILED};
 
 	for (size_t i = 0; reason && i < sizeof(known) / sizeof(known[0]); i++)
 		if (strcmp(reason, known[i]) == 0)
@@ -347,6 +348,25 @@ static int check_gather_spec(const struct mgo_mg_spec *s, const char **reason, c
 	return 0;
 }
 
+/* spec.obfuscate (docs/obfuscation.md): the ConfigMap is read by the
+ * kubelet, in the MustGather's namespace, into the cleaning step; it is
+ * never read by the operator (docs/design.md, "Obfuscation"). */
+static int check_obfuscate(const struct mgo_mg_spec *s, const char **reason, char *msg,
+			   size_t msglen)
+{
+	if (!s->obfuscate_config)
+		return 0;
+	if (!s->obfuscate)
+		return deny(reason, MGO_REASON_INVALID_SPEC, msg, msglen,
+			    "spec.obfuscate.configMapRef is set but spec.obfuscate.enabled is not "
+			    "true; enable the obfuscation or remove the reference");
+	if (!is_dns_subdomain(s->obfuscate_config))
+		return deny(reason, MGO_REASON_INVALID_SPEC, msg, msglen,
+			    "spec.obfuscate.configMapRef.name %.64s must name a ConfigMap in the "
+			    "MustGather's namespace", s->obfuscate_config);
+	return 0;
+}
+
 static int dup_into(char **dst, const char *src)
 {
 	if (!src)
@@ -549,6 +569,9 @@ static int fill_intent(const struct mgo_policy *policy, const struct mgo_mg_spec
 		rc = dup_strv(&in->command, &in->n_command, s->command, s->n_command);
 	if (!rc)
 		rc = dup_strv(&in->args, &in->n_args, s->args, s->n_args);
+	in->obfuscate = s->obfuscate;
+	if (!rc && s->obfuscate)
+		rc = dup_into(&in->obfuscate_config, s->obfuscate_config);
 	if (!rc && s->storage_type) {
 		rc = dup_into(&in->pvc_claim, s->pvc_claim);
 		if (!rc)
@@ -595,6 +618,8 @@ int mgo_validate_spec(const struct mgo_policy *policy, const struct mgo_observe 
 	if ((rc = check_proxy(s, reason, msg, msglen)))
 		return rc;
 	if ((rc = check_gather_spec(s, reason, msg, msglen)))
+		return rc;
+	if ((rc = check_obfuscate(s, reason, msg, msglen)))
 		return rc;
 	rc = fill_intent(policy, s, sa, timeout, intent);
 	if (rc)

@@ -34,6 +34,7 @@ void mgo_mg_spec_free(struct mgo_mg_spec *s)
 	free(s->since_time);
 	strv_free(s->command, s->n_command);
 	strv_free(s->args, s->n_args);
+	free(s->obfuscate_config);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -104,6 +105,7 @@ void mgo_job_intent_free(struct mgo_job_intent *i)
 	free(i->since_time);
 	strv_free(i->command, i->n_command);
 	strv_free(i->args, i->n_args);
+	free(i->obfuscate_config);
 	memset(i, 0, sizeof(*i));
 }
 

@@ -63,6 +63,8 @@ static const struct mgo_field spec_fields[] = {
 	STR(SPEC, since_time, MGO_STR_MAX, 0),
 	MGO_FSTRV("command", SPEC, command, n_command, MGO_ARGV_DECODE_MAX, MGO_STR_MAX, 0),
 	MGO_FSTRV("args", SPEC, args, n_args, MGO_ARGV_DECODE_MAX, MGO_STR_MAX, 0),
+	BOOL(SPEC, obfuscate),
+	STR(SPEC, obfuscate_config, MGO_STR_MAX, 0),
 };
 static const struct mgo_schema spec_schema = MGO_SCHEMA(spec_fields);
 
@@ -104,6 +106,7 @@ static const struct mgo_field job_fields[] = {
 	STR(JOB, pod_message, MGO_STR_MAX, 0),
 	EXIT(JOB, gather_exit),
 	EXIT(JOB, upload_exit),
+	EXIT(JOB, clean_exit),
 };
 static const struct mgo_schema job_schema = MGO_SCHEMA(job_fields);
 
@@ -141,6 +144,8 @@ static const struct mgo_field intent_fields[] = {
 	/* validated: the limits of mgo_validate_spec (mgo/types.h) */
 	MGO_FSTRV("command", INTENT, command, n_command, MGO_ARGV_MAX, MGO_ARGV_MAX, 0),
 	MGO_FSTRV("args", INTENT, args, n_args, MGO_ARGV_MAX, MGO_ARGV_MAX, 0),
+	BOOL(INTENT, obfuscate),
+	STR(INTENT, obfuscate_config, MGO_NAME_MAX, 0),
 };
 static const struct mgo_schema intent_schema = MGO_SCHEMA(intent_fields);
 
@@ -291,6 +296,9 @@ static int check_intent(const struct mgo_job_intent *i, struct mgo_fpath *p, cha
 	}
 	if (ret == 0 && i->pvc_subpath)
 		ret = require(i->pvc_claim, p, "pvc_claim", "with pvc_subpath", err, errlen);
+	if (ret == 0 && i->obfuscate_config && !i->obfuscate)
+		ret = key_err(p, "obfuscate_config", "not allowed", "without obfuscate", err,
+			      errlen);
 	mgo_fpath_pop(p, mark);
 	return ret;
 }

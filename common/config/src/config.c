@@ -39,6 +39,7 @@ void mgo_cfg_free(struct mgo_config *c)
 	free(c->no_proxy);
 	free(c->socket_dir);
 	free(c->sftp_known_hosts);
+	free(c->trusted_ca_configmap);
 	for (i = 0; i < c->n_operator_sas; i++)
 		free(c->operator_sas[i]);
 	free(c->operator_sas);
@@ -111,6 +112,21 @@ static int get_known_hosts(const struct mgo_yaml_ctx *cx, const struct mgo_yaml_
 			rc = mgo_yaml_fail(cx, mgo_yaml_get(root, "sftpKnownHosts"), NULL,
 					   "sftpKnownHosts", -EINVAL,
 					   "must be known_hosts lines of printable ASCII");
+	return rc;
+}
+
+/* The ConfigMap each upload step mounts its HTTPS proxy's CA bundle from,
+ * by name in the MustGather's namespace (docs/design.md, "Trusted CA for
+ * uploads"). */
+static int get_trusted_ca(const struct mgo_yaml_ctx *cx, const struct mgo_yaml_node *root,
+			  struct mgo_config *c)
+{
+	int rc = mgo_yaml_str(cx, root, NULL, "trustedCAConfigMap", MGO_NAME_MAX,
+			      &c->trusted_ca_configmap);
+
+	if (!rc && c->trusted_ca_configmap && !mgo_name_is_dns_subdomain(c->trusted_ca_configmap))
+		rc = mgo_yaml_fail(cx, mgo_yaml_get(root, "trustedCAConfigMap"), NULL,
+				   "trustedCAConfigMap", -EINVAL, "not a ConfigMap name");
 	return rc;
 }
 
@@ -460,8 +476,8 @@ static int load_tree(const struct mgo_yaml_ctx *cx, const struct mgo_yaml_node *
 {
 	static const char *const keys[] = { "namespace", "defaultImage", "operatorImage", "proxy",
 					    "resyncSeconds", "socketDir", "operatorServiceAccounts",
-					    "sftpKnownHosts", "roles", "supervisor", "health", "tokens",
-					    "gathers", NULL };
+					    "sftpKnownHosts", "trustedCAConfigMap", "roles", "supervisor",
+					    "health", "tokens", "gathers", NULL };
 	static const char *const role_keys[] = { "watcher", "launcher", NULL };
 	const struct mgo_yaml_node *roles;
 	long long resync = MGO_CFG_DEFAULT_RESYNC;
@@ -501,6 +517,8 @@ static int load_tree(const struct mgo_yaml_ctx *cx, const struct mgo_yaml_node *
 	rc = load_sas(cx, root, c);
 	if (!rc)
 		rc = get_known_hosts(cx, root, c);
+	if (!rc)
+		rc = get_trusted_ca(cx, root, c);
 	if (!rc)
 		rc = load_supervisor(cx, root, &c->supervisor);
 	if (!rc)

@@ -66,10 +66,10 @@ const char *mgo_text_tail(const char *s, size_t max, size_t *len);
 /* A Job (name and uid required) and, if not NULL, its Pod. Phase: SUCCEEDED
  * or FAILED when condition Complete or Failed is "True" (Failed wins; its
  * reason and message are kept), else ACTIVE. From the Pod, containers "gather"
- * (init or main container) and "upload": their terminated exit codes (-1 when
- * unknown). pod_reason and pod_message come from the Pod's own status.reason
+ * (init or main container), "clean" (likewise) and "upload": their terminated
+ * exit codes (-1 when unknown). pod_reason and pod_message come from the Pod's own status.reason
  * (Evicted, DeadlineExceeded: it explains why the containers stopped) with no
- * pod_container; else from the first of gather, upload that is waiting or
+ * pod_container; else from the first of gather, clean, upload that is waiting or
  * exited non-zero, named in pod_container; a terminated container's
  * message is kept to its last MGO_POD_MESSAGE_MAX bytes (mgo_text_tail).
  * Of other conditions and containers only the type or name is checked, so

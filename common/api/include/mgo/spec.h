@@ -24,6 +24,7 @@
 #define MGO_REASON_POD_CONFIG_ERROR "PodConfigError"
 #define MGO_REASON_JOB_FAILED "JobFailed"
 #define MGO_REASON_OBJECT_TOO_LARGE "ObjectTooLarge"
+#define MGO_REASON_OBFUSCATION_FAILED "ObfuscationFailed"
 
 /* The largest MustGather the operator reads, as compact JSON
  * (mgo_json_size). Its spec is at most about 10 KiB (the CRD's maxLengths),

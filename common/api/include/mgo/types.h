@@ -49,6 +49,8 @@ struct mgo_mg_spec {
 	char **command;         /* gatherSpec.command; none: the image's gather */
 	size_t n_args;
 	char **args;            /* gatherSpec.args */
+	bool obfuscate;         /* obfuscate.enabled */
+	char *obfuscate_config; /* obfuscate.configMapRef.name */
 };
 
 /* Where a MustGather's own status says it is. */
@@ -105,6 +107,8 @@ struct mgo_job_state {
 	char *pod_message;
 	int32_t gather_exit;    /* gather container exit code; -1 unknown */
 	int32_t upload_exit;    /* upload container exit code; -1 unknown */
+	int32_t clean_exit;     /* clean container exit code; -1 unknown (0 in
+				   a zeroed struct: as good as never failed) */
 };
 
 /* Whether the ServiceAccount the MustGather names exists, as the watcher knows it. */
@@ -166,6 +170,10 @@ struct mgo_job_intent {
 	char **command;         /* replaces the gather command (exec form) */
 	size_t n_args;
 	char **args;            /* after command, or after the default command */
+	bool obfuscate;         /* a cleaning step between the gather and the
+				   packing (docs/obfuscation.md) */
+	char *obfuscate_config; /* the ConfigMap holding its configuration;
+				   NULL: mgo-clean's defaults */
 };
 
 struct mgo_act {

@@ -14,6 +14,15 @@
 /* The gather's packed result, in the run's folder (launcher/job.h). */
 #define MGO_RESULT_TARBALL "must-gather.tar.gz"
 
+/* The trusted CA bundle for an HTTPS proxy (operator configuration
+ * trustedCAConfigMap): the key OpenShift injects into a ConfigMap labelled
+ * config.openshift.io/inject-trusted-cabundle=true, and the variables that
+ * tell mgo-upload where the Job mounted it and which ConfigMap it came
+ * from (launcher/job.c). */
+#define MGO_TRUSTED_CA_KEY "ca-bundle.crt"
+#define MGO_UPLOAD_ENV_PROXY_CA_FILE "MGO_PROXY_CA_FILE"
+#define MGO_UPLOAD_ENV_PROXY_CA_CONFIGMAP "MGO_PROXY_CA_CONFIGMAP"
+
 /* A run's name, upstream's naming that support tooling recognises:
  * "must-gather.local.<cluster id>.<UTC time>.<random>", here the cluster's
  * id (ClusterVersion's spec.clusterID, else the kube-system namespace's

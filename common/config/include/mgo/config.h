@@ -36,6 +36,13 @@
  *                    servers uploads go to (sftp.access.redhat.com's keys).
  *                    The upload step refuses a server whose key is not
  *                    listed, so uploads fail until this is set.
+ *   trustedCAConfigMap
+ *                    optional ConfigMap name: in each MustGather's namespace,
+ *                    the ConfigMap whose key ca-bundle.crt holds the CA
+ *                    bundle an HTTPS proxy's certificate is verified against
+ *                    (on OpenShift, one labelled
+ *                    config.openshift.io/inject-trusted-cabundle=true). The
+ *                    upload step mounts it; unset: the system trust store.
  *   roles            required mapping with exactly the keys watcher and
  *                    launcher: the API credentials of each process that talks
  *                    to the API server. Each is one of
@@ -195,6 +202,7 @@ struct mgo_config {
 	unsigned resync_seconds;
 	char *socket_dir;
 	char *sftp_known_hosts;
+	char *trusted_ca_configmap;
 	char **operator_sas;
 	size_t n_operator_sas;
 	struct mgo_cfg_role watcher;
