@@ -161,22 +161,15 @@ static void check_symbols(const char *path, const struct row *r)
 	free(out);
 }
 
-Test(link_table, every_installed_program_links_only_what_its_row_allows)
+/* Checks every program installed in dir against its row; returns how many. */
+static size_t check_dir(const char *dir_path, const struct row *rows, size_t n_rows)
 {
-	struct row rows[MAX_ROWS];
-	size_t n_rows = read_table(rows, MAX_ROWS), checked = 0;
-	char prefix[4200], bin[4300], path[4600];
+	char path[4600];
 	struct dirent *de;
-	DIR *d;
+	size_t checked = 0;
+	DIR *d = opendir(dir_path);
 
-	cr_assert_geq(n_rows, 6u, "the link table lists %zu programs", n_rows);
-	dir = mgo_test_tmpdir();
-	snprintf(prefix, sizeof(prefix), "%s/prefix", dir);
-	free(run_ok(dir, (const char *[]){MGO_CMAKE, "--install", MGO_BINARY_DIR, "--prefix",
-					  prefix, "--component", "operator", NULL}));
-	snprintf(bin, sizeof(bin), "%s/bin", prefix);
-	d = opendir(bin);
-	cr_assert_not_null(d, "cmake --install made no %s", bin);
+	cr_assert_not_null(d, "cmake --install made no %s", dir_path);
 	while ((de = readdir(d))) {
 		const struct row *r = NULL;
 
@@ -189,12 +182,31 @@ Test(link_table, every_installed_program_links_only_what_its_row_allows)
 				   de->d_name);
 		if (!r)
 			continue;
-		snprintf(path, sizeof(path), "%s/%s", bin, de->d_name);
+		snprintf(path, sizeof(path), "%s/%s", dir_path, de->d_name);
 		check_needed(path, r);
 		check_symbols(path, r);
 		checked++;
 	}
 	closedir(d);
+	return checked;
+}
+
+Test(link_table, every_installed_program_links_only_what_its_row_allows)
+{
+	struct row rows[MAX_ROWS];
+	size_t n_rows = read_table(rows, MAX_ROWS), checked = 0;
+	char prefix[4200], bin[4300];
+
+	cr_assert_geq(n_rows, 6u, "the link table lists %zu programs", n_rows);
+	dir = mgo_test_tmpdir();
+	snprintf(prefix, sizeof(prefix), "%s/prefix", dir);
+	free(run_ok(dir, (const char *[]){MGO_CMAKE, "--install", MGO_BINARY_DIR, "--prefix",
+					  prefix, "--component", "operator", NULL}));
+	/* the processes in bin, the Job's steps where the Job runs them */
+	snprintf(bin, sizeof(bin), "%s/bin", prefix);
+	checked += check_dir(bin, rows, n_rows);
+	snprintf(bin, sizeof(bin), "%s/libexec/mgo", prefix);
+	checked += check_dir(bin, rows, n_rows);
 	cr_assert_eq(checked, n_rows, "the table lists %zu programs, %zu are installed", n_rows,
 		     checked);
 }
