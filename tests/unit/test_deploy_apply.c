@@ -584,6 +584,31 @@ Test(deploy_apply, admission_policies_are_a_component_that_agrees_with_the_confi
 	free(dir);
 }
 
+/* The launcher reads the cluster's id by name (docs/design.md, "What a run
+ * is called"): a taken-over launcher gets those two objects and no other
+ * of their kinds, and cannot list them. Asked of the server's RBAC. */
+Test(deploy_apply, the_launcher_reads_only_the_two_objects_naming_the_cluster)
+{
+	struct rendered r;
+
+	render(DEPLOY, &r);
+	free(kubectl((const char *[]){"apply", "-k", DEPLOY, NULL}));
+	const char *ns = r.cfg.namespace, *sa = r.cfg.tokens.launcher_sa;
+	cr_expect(allowed_name(ns, sa, "get", "config.openshift.io", "clusterversions", "", "",
+			       "version"));
+	cr_expect(allowed_name(ns, sa, "get", "", "namespaces", "", "", "kube-system"));
+	cr_expect(!allowed_name(ns, sa, "get", "config.openshift.io", "clusterversions", "", "",
+				"other"));
+	cr_expect(!allowed_name(ns, sa, "get", "", "namespaces", "", "", "default"));
+	cr_expect(!allowed_name(ns, sa, "get", "", "namespaces", "", "", ns));
+	cr_expect(!allowed(ns, sa, "list", "", "namespaces", "", ""));
+	cr_expect(!allowed(ns, sa, "list", "config.openshift.io", "clusterversions", "", ""));
+	cr_expect(!allowed_name(ns, sa, "update", "", "namespaces", "", "", "kube-system"));
+	cr_expect(!allowed_name(ns, sa, "patch", "config.openshift.io", "clusterversions", "", "",
+				"version"));
+	rendered_free(&r);
+}
+
 /* The pod's own account may mint tokens for the two role accounts, and
  * do nothing else: asked of the server's RBAC. */
 Test(deploy_apply, the_pods_own_account_only_mints_the_roles_tokens)
