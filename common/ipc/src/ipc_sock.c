@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include <zmq.h>
 
+#include "ipc_internal.h"
 #include "ipc_zap.h"
 #include "mgo/log.h"
 #include "mgo/metrics.h"
@@ -95,6 +96,7 @@ void mgo_ipc_close_bound(void *sock, const char *endpoint)
 	if (!sock)
 		return;
 	zmq_socket_monitor(sock, NULL, 0); /* the ZAP handler's, if any */
+	mgo_ipc__forget(sock);
 	zmq_close(sock);
 	if (strncmp(endpoint, "ipc://", 6) == 0 && unlink(endpoint + 6) != 0 && errno != ENOENT)
 		mgo_warn("ipc.unlink", "cannot remove %s: %s", endpoint + 6, strerror(errno));
@@ -142,6 +144,7 @@ int mgo_ipc_send(void *sock, const struct mgo_ipc_msg *m, char *err, size_t errl
 
 	if (rc)
 		return rc;
+	mgo_ipc__touched(sock);
 	if (zmq_send(sock, buf, len, ZMQ_DONTWAIT) < 0) {
 		rc = -errno;
 		if (err && errlen)
@@ -159,6 +162,7 @@ int mgo_ipc_recv(void *sock, struct mgo_ipc_msg *m, char *err, size_t errlen)
 
 	if (zmq_msg_init(&frame) != 0)
 		return -errno;
+	mgo_ipc__touched(sock);
 	if (zmq_msg_recv(&frame, sock, ZMQ_DONTWAIT) < 0) {
 		rc = -errno;
 		zmq_msg_close(&frame);
@@ -182,7 +186,10 @@ int mgo_ipc_recv(void *sock, struct mgo_ipc_msg *m, char *err, size_t errlen)
 int mgo_ipc_monitor_recv(void *monitor, uint16_t *event, uint32_t *value)
 {
 	unsigned char frame[64];
-	int n = zmq_recv(monitor, frame, sizeof(frame), ZMQ_DONTWAIT);
+	int n;
+
+	mgo_ipc__touched(monitor);
+	n = zmq_recv(monitor, frame, sizeof(frame), ZMQ_DONTWAIT);
 
 	if (n < 0)
 		return -errno;
@@ -306,8 +313,10 @@ void mgo_ipc_ctx_term(void *zctx)
 
 void mgo_ipc_close(void *sock)
 {
-	if (sock)
+	if (sock) {
+		mgo_ipc__forget(sock);
 		zmq_close(sock);
+	}
 }
 
 const char *mgo_ipc_strerror(int errnum)
@@ -340,8 +349,10 @@ int mgo_ipc_monitor_open(void *zctx, void *sock, const char *name, void **out)
 
 void mgo_ipc_monitor_close(void *sock, void *monitor)
 {
-	if (monitor)
+	if (monitor) {
+		mgo_ipc__forget(monitor);
 		zmq_close(monitor);
+	}
 	if (sock)
 		zmq_socket_monitor(sock, NULL, 0);
 }

@@ -8,6 +8,7 @@
  * need an allowlist of exactly one key held in memory, served from the
  * process's one event loop, and every refusal logged. RFC 27's request and
  * reply are a few frames each. */
+#include "ipc_internal.h"
 #include "ipc_zap.h"
 
 #include <errno.h>
@@ -82,6 +83,8 @@ void mgo_ipc_zap_close(struct mgo_ipc_zap *z)
 		return;
 	/* the loop's watches on these go with the loop; closing the sockets
 	 * first is fine because the loop is not run again before it is freed */
+	mgo_ipc__forget(z->monitor);
+	mgo_ipc__forget(z->rep);
 	if (z->monitor)
 		zmq_close(z->monitor);
 	if (z->rep)
@@ -120,6 +123,7 @@ static const char *frame_text(zmq_msg_t *f, char *buf, size_t len)
 
 static int send_frame(void *s, const void *data, size_t len, bool more)
 {
+	mgo_ipc__touched(s);
 	return zmq_send(s, data, len, ZMQ_DONTWAIT | (more ? ZMQ_SNDMORE : 0)) < 0 ? -errno : 0;
 }
 
@@ -207,6 +211,7 @@ static void on_request(struct mgo_loop *loop, int fd, void *zsock, short revents
 		bool more, overflow = false;
 
 		zmq_msg_init(&f[0]);
+		mgo_ipc__touched(z->rep);
 		if (zmq_msg_recv(&f[0], z->rep, ZMQ_DONTWAIT) < 0) {
 			zmq_msg_close(&f[0]);
 			return; /* EAGAIN: all answered */

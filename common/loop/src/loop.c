@@ -40,7 +40,8 @@ struct mgo_loop {
 	struct mgo_watch **watches;
 	size_t n_watches, cap_watches;
 	bool dirty;             /* the poll set must be rebuilt */
-	mgo_loop_poller_fn poller;      /* poll(2), or zmq_poll once a socket is added */
+	mgo_loop_poller_fn poller;      /* poll(2), or loop_zmq.c's once a socket is added */
+	struct mgo_loop_poller_state pstate;
 	struct pollfd *pfds;            /* poll(2)'s view of items */
 	struct mgo_poll_item *items;
 	struct mgo_watch **item_owner;
@@ -143,6 +144,12 @@ int mgo_loop_add_fd(struct mgo_loop *loop, int fd, short events, mgo_io_fn fn, v
 void mgo_loop__set_poller(struct mgo_loop *loop, mgo_loop_poller_fn fn)
 {
 	loop->poller = fn;
+}
+
+struct mgo_loop_poller_state *mgo_loop__poller_state(struct mgo_loop *loop)
+{
+	loop->pstate.pfds = loop->pfds;
+	return &loop->pstate;
 }
 
 void mgo_watch_set_events(struct mgo_watch *w, short events)
@@ -385,6 +392,7 @@ static int rebuild_items(struct mgo_loop *loop)
 	}
 	loop->n_items = n;
 	loop->dirty = false;
+	loop->pstate.items_changed = true;
 	return 0;
 }
 

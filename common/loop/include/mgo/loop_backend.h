@@ -3,6 +3,7 @@
 #ifndef MGO_LOOP_BACKEND_H
 #define MGO_LOOP_BACKEND_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "mgo/loop.h"
@@ -21,6 +22,13 @@ typedef int (*mgo_loop_poller_fn)(struct mgo_loop *loop, struct mgo_poll_item *i
 				  size_t n, long timeout);
 
 void mgo_loop__set_poller(struct mgo_loop *loop, mgo_loop_poller_fn fn);
+
+/* What a poller keeps between its calls on one loop. */
+struct mgo_loop_poller_state {
+	bool items_changed;     /* set by the loop when it rebuilds the items */
+	struct pollfd *pfds;    /* room for as many as the items */
+};
+struct mgo_loop_poller_state *mgo_loop__poller_state(struct mgo_loop *loop);
 int mgo_loop__add_watch(struct mgo_loop *loop, int fd, void *zsock, short events, mgo_io_fn fn,
 			void *ctx, struct mgo_watch **out);
 
