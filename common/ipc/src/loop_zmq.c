@@ -13,12 +13,6 @@
 #include "mgo/ipc_sock.h"
 #include "mgo/loop_backend.h"
 
-static_assert(sizeof(struct mgo_poll_item) == sizeof(zmq_pollitem_t) &&
-	      offsetof(struct mgo_poll_item, socket) == offsetof(zmq_pollitem_t, socket) &&
-	      offsetof(struct mgo_poll_item, fd) == offsetof(zmq_pollitem_t, fd) &&
-	      offsetof(struct mgo_poll_item, events) == offsetof(zmq_pollitem_t, events) &&
-	      offsetof(struct mgo_poll_item, revents) == offsetof(zmq_pollitem_t, revents),
-	      "struct mgo_poll_item must stay layout-compatible with zmq_pollitem_t");
 static_assert(MGO_POLLIN == ZMQ_POLLIN && MGO_POLLOUT == ZMQ_POLLOUT &&
 	      MGO_POLLERR == ZMQ_POLLERR, "MGO_POLL* must equal ZMQ_POLL*");
 

@@ -356,7 +356,7 @@ static int poll_fds(struct mgo_loop *loop, struct mgo_poll_item *items, size_t n
 		return -errno;
 	for (size_t i = 0; i < n; i++) {
 		short r = loop->pfds[i].revents;
-		/* as zmq_poll reports them, so callbacks see the same bits
+		/* as zmq_poll would report them, so callbacks see the same bits
 		 * whichever poller runs: hang-ups and errors are POLLERR */
 		items[i].revents = (short)(((r & POLLIN) ? MGO_POLLIN : 0) |
 					   ((r & POLLOUT) ? MGO_POLLOUT : 0) |

@@ -1,7 +1,8 @@
 /* The one event loop of a process: poll(2) over file descriptors (curl's
  * sockets, signalfd, pipes), with timers and signals. ZeroMQ sockets are
  * added by mgo_loop_add_zmq (mgo/ipc_sock.h, the IPC library), which turns
- * the loop's poller into zmq_poll; a process without them links no libzmq.
+ * the loop's poller into one that also polls their ZMQ_FD; a process
+ * without them links no libzmq.
  *
  * Single-threaded. Callbacks run from mgo_loop_run() and may add or remove
  * any watch or timer, including their own. Watches are owned by the loop and

@@ -8,7 +8,7 @@
 
 #include "mgo/loop.h"
 
-/* Layout-compatible with zmq_pollitem_t (checked where it is cast). */
+/* A descriptor (socket NULL) or a ZeroMQ socket, and what is wanted of it. */
 struct mgo_poll_item {
 	void *socket;
 	int fd;
