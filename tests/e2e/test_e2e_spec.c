@@ -280,6 +280,7 @@ Test(spec, unbound_claim_is_said_in_the_status)
 	ev = cluster_wait_event(&cl, "waits", "ClaimPending");
 	cr_expect_str_eq(cl_str(ev, "type"), "Warning");
 	json_decref(ev);
+	cluster_describe_has(&cl, "waits", "ClaimPending");
 	if (!cl.external)
 		writes = status_writes("waits");
 
@@ -288,6 +289,7 @@ Test(spec, unbound_claim_is_said_in_the_status)
 	log_condition("claim Bound", mg);
 	cr_expect_str_eq(cl_str(mg, "status.status"), "Running");
 	json_decref(mg);
+	cluster_describe_has(&cl, "waits", "ClaimBound");
 
 	events = cluster_events(&cl, "waits");
 	json_array_foreach(events, i, ev)
