@@ -707,16 +707,16 @@ Test(compromised, a_forged_pending_claim_writes_nothing)
 				   "\"persistentVolume\":{\"claim\":{\"name\":\"gather-pvc\"}}}}";
 	char path[512], sub[560], msg[512];
 	struct mgo_act a;
-	json_t *resp = NULL, *mg;
+	json_t *resp = NULL, *mg, *running = json_pack("{s:{s:s}}", "status", "status", "Running");
 	size_t writes;
 
 	cluster_create_pvc(&cl, "gather-pvc"); /* Bound */
 	json_decref(cluster_create_mg(&cl, "mg1", spec));
 	/* launched, as far as its status goes (the watcher's part is ours) */
 	snprintf(sub, sizeof(sub), "%s/status", cl_mg_path(&cl, "mg1", path));
-	cr_assert_eq(cluster_api(&cl, "PATCH", sub, "application/merge-patch+json",
-				 json_pack("{s:{s:s}}", "status", "status", "Running"), &resp),
+	cr_assert_eq(cluster_api(&cl, "PATCH", sub, "application/merge-patch+json", running, &resp),
 		     200);
+	json_decref(running);
 	json_decref(resp);
 
 	a = act_about(MGO_ACT_CLAIM_STATUS, "mg1");
