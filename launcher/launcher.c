@@ -606,17 +606,24 @@ static int name_run(struct exec *e)
 
 /* STEP_READ_CLUSTER's answer: ClusterVersion's spec.clusterID where the
  * cluster is OpenShift, else (404) kube-system's UID, which lives as long
- * as the cluster. Kept for the process's life. 0: go on. */
+ * as the cluster. Kept for the process's life. 0: go on. A ClusterVersion
+ * the launcher may not read (403: its ClusterRole was edited) falls back
+ * too, saying so, rather than stopping every launch over a folder's name. */
 static int cluster_read(struct exec *e, const struct mgo_kube_result *res)
 {
 	const struct mgo_kube_error *err = res->error;
 	const char *id;
 
 	if (!e->cluster_fallback) {
-		if (err && err->http_code != 404) {
+		if (err && err->http_code != 404 && err->http_code != 403) {
 			stop(e, err, "ClusterVersion read");
 			return -EIO;
 		}
+		if (err && err->http_code == 403)
+			mgo_warn("launcher.cluster_id_forbidden", "cannot read ClusterVersion "
+				 "version (%s); runs are named with Namespace kube-system's UID "
+				 "instead: grant the launcher's ClusterRole get on clusterversions "
+				 "(deploy/rbac/launcher.yaml) for OpenShift's cluster id", err->message);
 		id = err ? NULL
 			 : json_string_value(json_object_get(json_object_get(res->body, "spec"),
 							     "clusterID"));

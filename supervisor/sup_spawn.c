@@ -7,6 +7,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -193,6 +194,15 @@ int mgo_spawner_start(struct mgo_spawner *sp, const struct mgo_sup *s)
 	}
 	if (pid == 0) {
 		close(pair[0]);
+		/* Debian's libcurl4 needs librtmp, which needs GnuTLS, whose
+		 * library constructor initialises it in every process that
+		 * links libcurl (its priority file, its PKCS#11 modules) though
+		 * only OpenSSL carries the operator's TLS: about 640 KiB of the
+		 * pod's memory (bench/REPORT.md). The children never call GnuTLS,
+		 * and librtmp initialises it itself should it ever be asked to
+		 * (only http and https are enabled). The spawner is one thread. */
+		if (setenv("GNUTLS_NO_IMPLICIT_INIT", "1", 1) != 0)
+			_exit(1);
 		serve(pair[1], s, parent);
 	}
 	close(pair[1]);

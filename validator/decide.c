@@ -115,10 +115,16 @@ static void partial_on_claim(const struct mgo_observe *obs, char *buf, size_t le
 			 "emptyDir volume (no upload target, no claim)");
 		return;
 	}
-	/* the launcher recorded the run's name when it launched */
-	mgo_run_folder(sp->pvc_subpath,
-		       obs->mg.result_name ? obs->mg.result_name : "(status.resultName)", folder,
-		       sizeof(folder));
+	/* the launcher recorded the run's name when it launched; without it
+	 * (not seen yet) the message names no folder rather than a wrong one */
+	if (!obs->mg.result_name) {
+		if (snprintf(buf, len, "; what it wrote before then is kept%s as a partial result "
+			     "in the run's folder (status.resultName) on PersistentVolumeClaim %s",
+			     sp->obfuscate ? ", obfuscated," : "", sp->pvc_claim) < 0)
+			buf[0] = '\0';
+		return;
+	}
+	mgo_run_folder(sp->pvc_subpath, obs->mg.result_name, folder, sizeof(folder));
 	/* a long subPath may cut the message at the condition's bound */
 	if (snprintf(buf, len, "; what it wrote before then is kept%s as a partial result in "
 		     "%s/" MGO_RESULT_TARBALL " on PersistentVolumeClaim %s",

@@ -160,6 +160,60 @@ Test(spec, runs_are_named_as_upstream_names_them)
 	json_decref(job);
 }
 
+/* A launcher whose ClusterRole was edited so that it may not read the
+ * ClusterVersion still launches: its runs are named with kube-system's UID
+ * and it says why once, rather than failing every launch over a name. */
+Test(spec, forbidden_cluster_version_falls_back_to_kube_system)
+{
+	const char *role = "/apis/rbac.authorization.k8s.io/v1/clusterroles/mgo-launcher";
+	json_t *cr = NULL, *orig, *now = NULL, *kept, *ks = NULL, *mg, *warned;
+	char want[256];
+	size_t i;
+
+	cluster_procs_stop(&cl);
+	cr_assert_eq(cluster_api(&cl, "GET", role, NULL, NULL, &cr), 200);
+	orig = json_deep_copy(cr);
+	kept = json_array();
+	for (i = 0; i < json_array_size(json_object_get(cr, "rules")); i++) {
+		json_t *rule = json_array_get(json_object_get(cr, "rules"), i);
+		bool cv = false;
+		for (size_t k = 0; k < json_array_size(json_object_get(rule, "resources")); k++)
+			cv |= strcmp(json_string_value(json_array_get(
+					     json_object_get(rule, "resources"), k)) ?: "",
+				     "clusterversions") == 0;
+		if (!cv)
+			json_array_append(kept, rule);
+	}
+	cr_assert_eq(json_array_size(kept) + 1, json_array_size(json_object_get(cr, "rules")),
+		     "one rule grants clusterversions");
+	json_object_set_new(cr, "rules", kept);
+	cr_assert_eq(cluster_api(&cl, "PUT", role, "application/json", cr, NULL), 200);
+	json_decref(cr);
+	cluster_procs_start(&cl);
+
+	mg = cluster_create_mg(&cl, "forbidden", NULL);
+	cr_assert_eq(cluster_api(&cl, "GET", "/api/v1/namespaces/kube-system", NULL, NULL, &ks),
+		     200);
+	snprintf(want, sizeof(want), "must-gather.local.%s.", cl_str(ks, "metadata.uid"));
+	json_decref(ks);
+	json_decref(mg);
+	mg = cluster_wait_mg(&cl, "forbidden", "Running");
+	cr_expect(strncmp(cl_str(mg, "status.resultName") ?: "", want, strlen(want)) == 0,
+		  "resultName %s, want %s...", cl_str(mg, "status.resultName"), want);
+	json_decref(mg);
+	warned = cluster_wait_log(&cl, "launcher.cluster_id_forbidden", 1);
+	cr_expect(strstr(json_string_value(json_object_get(warned, "msg")) ?: "",
+			 "clusterversions"), "the warning names what to grant");
+	json_decref(warned);
+	/* as installed again (an external cluster keeps it past this run) */
+	cr_assert_eq(cluster_api(&cl, "GET", role, NULL, NULL, &now), 200);
+	json_object_set(json_object_get(orig, "metadata"), "resourceVersion",
+			json_object_get(json_object_get(now, "metadata"), "resourceVersion"));
+	cr_expect_eq(cluster_api(&cl, "PUT", role, "application/json", orig, NULL), 200);
+	json_decref(now);
+	json_decref(orig);
+}
+
 static void create_sa(const char *name)
 {
 	char path[512];

@@ -644,6 +644,11 @@ Test(decide, timed_out_gather_says_where_its_partial_result_went)
 		      "is kept as a partial result in "
 		      "runs/must-gather.local.c1.20261207T091500Z.uid-1abc/must-gather.tar.gz on "
 		      "PersistentVolumeClaim results", true);
+	/* its name not seen: no folder made up */
+	o.mg.result_name = NULL;
+	expect_finish(&o, false, "Timeout",
+		      "is kept as a partial result in the run's folder (status.resultName) on "
+		      "PersistentVolumeClaim results", true);
 
 	/* neither: said plainly that nothing keeps it */
 	o = finished(MGO_JOB_FAILED);
