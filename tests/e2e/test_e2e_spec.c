@@ -281,6 +281,21 @@ Test(spec, missing_claim_fails_naming_it)
 	json_decref(job);
 }
 
+/* The watcher's reads of claim `name`, by the audit log. */
+static size_t claim_reads(const char *name)
+{
+	json_t *audit = cluster_audit(&cl), *line;
+	size_t i, n = 0;
+
+	json_array_foreach(audit, i, line) {
+		const char *user = cl_str(line, "user"), *obj = cl_str(line, "name");
+		n += user && strcmp(user, CL_WATCHER_USER) == 0 && obj && strcmp(obj, name) == 0 &&
+		     strcmp(cl_str(line, "resource"), "persistentvolumeclaims") == 0;
+	}
+	json_decref(audit);
+	return n;
+}
+
 /* The launcher's writes of MustGather `name`'s status, by the audit log. */
 static size_t status_writes(const char *name)
 {
@@ -316,7 +331,7 @@ Test(spec, unbound_claim_is_said_in_the_status)
 	static const char spec[] = "{\"storage\":{\"type\":\"PersistentVolume\","
 				   "\"persistentVolume\":{\"claim\":{\"name\":\"slow\"}}}}";
 	json_t *job, *mg, *cond, *events, *ev;
-	size_t i, pending_events = 0, writes = 0;
+	size_t i, pending_events = 0, writes = 0, reads;
 
 	cluster_create_pvc_unbound(&cl, "slow");
 	job = cluster_launch(&cl, "waits", spec);
@@ -351,9 +366,17 @@ Test(spec, unbound_claim_is_said_in_the_status)
 	json_decref(events);
 	cr_expect_eq(pending_events, 1, "one Event when it went pending, none per re-read");
 	/* the Running status and the two conditions: each written once */
-	if (!cl.external)
-		cr_expect_eq(status_writes("waits"), writes + 1, "%zu status writes before the "
-			     "claim bound, %zu after", writes, status_writes("waits"));
+	if (cl.external)
+		return;
+	cr_expect_eq(status_writes("waits"), writes + 1, "%zu status writes before the claim "
+		     "bound, %zu after", writes, status_writes("waits"));
+	/* a Bound claim is not read again: over three more of the watcher's
+	 * re-sends (about 7 s), where a claim still Pending is read at least
+	 * once more (every 2 s doubling) */
+	reads = claim_reads("slow");
+	cluster_wait_ipc(&cl, "waits", "validator", cluster_ipc_count(&cl, "waits", "validator") + 3);
+	cr_expect_eq(claim_reads("slow"), reads, "the watcher read the Bound claim again");
+	cr_expect_leq(reads, 4, "%zu reads of the claim in the seconds it was Pending", reads);
 }
 
 /* MustGather `base` in the operator's namespace with `spec` fails with
