@@ -82,6 +82,8 @@ static const struct act_rule {
 	{MGO_ACT_FINISH, {STEP_READ_MG, STEP_READ_JOB, STEP_STATUS, STEP_EVENT, STEP_DELETE_JOB}},
 	{MGO_ACT_CLEANUP, {STEP_READ_MG, STEP_READ_JOB, STEP_DELETE_JOB}},
 	{MGO_ACT_ALLOWLIST_STATUS, {STEP_READ_ALLOWLIST, STEP_ALLOWLIST_STATUS}},
+	/* the claim read back must be in the phase the condition names */
+	{MGO_ACT_CLAIM_STATUS, {STEP_READ_MG, STEP_READ_CLAIM, STEP_STATUS, STEP_EVENT}},
 };
 
 /* The rest of a launch whose Job name is held by a Job this MustGather does
@@ -124,6 +126,7 @@ struct exec {
 	char job_name[80];              /* the launcher's own name for the Job */
 	bool job_gone;                  /* STEP_READ_JOB found none: nothing to delete */
 	char claim[MGO_NAME_MAX + 1];   /* STEP_READ_CLAIM's */
+	bool status_same;               /* STEP_STATUS found nothing to change */
 	bool cluster_fallback;          /* STEP_READ_CLUSTER reads kube-system */
 	char run_name[MGO_RUN_NAME_MAX + 1]; /* a launch's, from the cluster id */
 	char result[768];
@@ -721,7 +724,7 @@ static void on_step(void *ctx, const struct mgo_kube_result *res)
 		if (e->step == STEP_STATUS) {
 			keep_mg(e, res->body);
 			note(e, "status written");
-			if (a->kind != MGO_ACT_LAUNCH)
+			if (a->kind != MGO_ACT_LAUNCH && a->kind != MGO_ACT_CLAIM_STATUS)
 				count_outcome(a);
 		} else {
 			note(e, "status written: %zu invalid entries", a->n_invalid_images);
@@ -859,6 +862,7 @@ static int start_step(struct exec *e, enum step step)
 		body = mgo_status_patch(a, e->job_name, a->kind == MGO_ACT_LAUNCH ? e->run_name : NULL,
 					now, current);
 		if (body && e->mg && !mgo_status_patch_changes(body, current)) {
+			e->status_same = true;
 			note(e, "status unchanged");
 			json_decref(body);
 			return 1;
@@ -888,6 +892,11 @@ static int start_step(struct exec *e, enum step step)
 	case STEP_EVENT:
 		if (e->job_known && a->kind == MGO_ACT_LAUNCH)
 			return 1; /* recorded with the Job */
+		/* one Warning when the claim stops being ready, none per
+		 * re-read, none when it binds (the condition says so) */
+		if (a->kind == MGO_ACT_CLAIM_STATUS &&
+		    (e->status_same || strcmp(a->reason, MGO_REASON_CLAIM_BOUND) == 0))
+			return 1;
 		body = mgo_event_render(a, e->job_name, now, l->identity);
 		rc = body ? mgo_kube_create(l->client, &res_events, a->ns, body,
 					    MGO_KUBE_F_RETRY_CONNECT, on_step, e, &e->req)
@@ -986,7 +995,10 @@ static int supersede(struct mgo_launcher *l, struct exec *e, struct mgo_ipc_msg 
 	const struct mgo_act *old = &e->msg.u.act, *a = &msg->u.act;
 	char *rv = NULL;
 
+	/* a claim that bound while its Pending condition waits is news on
+	 * the same MustGather version */
 	if (old->kind == a->kind &&
+	    (a->kind != MGO_ACT_CLAIM_STATUS || same_str(old->reason, a->reason)) &&
 	    (same_str(old->resource_version, a->resource_version) ||
 	     same_str(e->rv_first, a->resource_version))) {
 		mgo_ipc_log("validator", "launcher", msg, mgo_actq_in(&l->held, &e->link)
@@ -1008,6 +1020,7 @@ static int supersede(struct mgo_launcher *l, struct exec *e, struct mgo_ipc_msg 
 	e->rv_first = rv;
 	e->rule = rule;
 	e->next = 0;
+	e->status_same = false;
 	e->result[0] = '\0';
 	if (e->msg.u.act.kind != MGO_ACT_ALLOWLIST_STATUS && e->msg.u.act.name)
 		mgo_job_name(e->msg.u.act.name, e->msg.u.act.uid, e->job_name, sizeof(e->job_name));
@@ -1068,8 +1081,10 @@ static void accept_act(struct mgo_launcher *l, struct mgo_ipc_msg *msg)
 		mgo_ipc_log("validator", "launcher", msg, "ignored: its Job is deleted already");
 		return;
 	}
-	if (done)
-		launched_drop(l, done); /* its life moved on */
+	/* its life moved on; a status-only act about its claim is no step of
+	 * it, and a second launch decided before it is still dropped */
+	if (done && msg->u.act.kind != MGO_ACT_CLAIM_STATUS)
+		launched_drop(l, done);
 	if (HASH_COUNT(l->inflight) >= l->max_pending) {
 		shed(l, msg);
 		return;

@@ -5,6 +5,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "mgo/spec.h"
+
 void mgo_rfc3339_now(char *buf, size_t len)
 {
 	time_t t = time(NULL);
@@ -56,6 +58,50 @@ static json_t *conditional(json_t *patch, const struct mgo_act *act)
 	return patch;
 }
 
+/* Appends current's StorageReady condition to conds, if it has one: an
+ * outcome written while the claim was Pending keeps saying so. */
+static json_t *keep_storage(json_t *conds, const json_t *current)
+{
+	const json_t *c;
+	size_t i;
+
+	json_array_foreach(json_object_get(current, "conditions"), i, c) {
+		const char *t = json_string_value(json_object_get(c, "type"));
+		if (conds && t && strcmp(t, MGO_CONDITION_STORAGE_READY) == 0 &&
+		    json_array_append(conds, (json_t *)c)) {
+			json_decref(conds);
+			return NULL;
+		}
+	}
+	return conds;
+}
+
+/* A CLAIM_STATUS: the conditions as they are with StorageReady replaced
+ * (a merge patch replaces the array whole); nothing else changes. */
+static json_t *claim_patch(const struct mgo_act *act, const char *now, const json_t *current)
+{
+	const char *status = strcmp(act->reason, MGO_REASON_CLAIM_BOUND) == 0 ? "True" : "False";
+	json_t *conds = json_array(), *c;
+	size_t i;
+
+	json_array_foreach(json_object_get(current, "conditions"), i, c) {
+		const char *t = json_string_value(json_object_get(c, "type"));
+		if (conds && !(t && strcmp(t, MGO_CONDITION_STORAGE_READY) == 0) &&
+		    json_array_append(conds, c)) {
+			json_decref(conds);
+			return NULL;
+		}
+	}
+	if (!conds || json_array_append_new(conds, condition(MGO_CONDITION_STORAGE_READY, status,
+							     act->reason, act->message,
+							     (json_int_t)act->generation, now,
+							     current))) {
+		json_decref(conds);
+		return NULL;
+	}
+	return conditional(json_pack("{s:{s:o}}", "status", "conditions", conds), act);
+}
+
 json_t *mgo_status_patch(const struct mgo_act *act, const char *job_name, const char *run_name,
 			 const char *now, const json_t *current)
 {
@@ -85,10 +131,12 @@ json_t *mgo_status_patch(const struct mgo_act *act, const char *job_name, const 
 					    current),
 				  condition(state, "True", reason, act->message, gen, now, current));
 		break;
+	case MGO_ACT_CLAIM_STATUS:
+		return act->reason ? claim_patch(act, now, current) : NULL;
 	default:
 		return NULL;
 	}
-	if (!conds || !reason)
+	if (!conds || !reason || !(conds = keep_storage(conds, current)))
 		goto fail;
 	status = json_pack("{s:b, s:s, s:s, s:s, s:I, s:o}", "completed",
 			   act->kind != MGO_ACT_LAUNCH, "status", state, "reason", reason,
@@ -182,6 +230,7 @@ json_t *mgo_event_render(const struct mgo_act *act, const char *job_name, const 
 			type = "Normal";
 		break;
 	case MGO_ACT_DENY:
+	case MGO_ACT_CLAIM_STATUS:
 		break;
 	default:
 		return NULL;

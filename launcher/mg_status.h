@@ -35,8 +35,11 @@
  * Job a LAUNCH creates and `run_name` its run's name (status.resultName;
  * NULL: not written); `now` is RFC 3339; `current` is the MustGather's
  * status as read before the write (NULL: none), whose lastTransitionTimes
- * are kept where a condition keeps its status. New reference, or NULL when
- * out of memory or act->kind writes no status (CLEANUP). */
+ * are kept where a condition keeps its status, and whose StorageReady
+ * condition every outcome keeps. A CLAIM_STATUS patches the conditions
+ * alone: current's, with StorageReady (False, or True for ClaimBound)
+ * replaced. New reference, or NULL when out of memory or act->kind writes
+ * no status (CLEANUP). */
 json_t *mgo_status_patch(const struct mgo_act *act, const char *job_name, const char *run_name,
 			 const char *now, const json_t *current);
 

@@ -242,6 +242,25 @@ static int check_job_named(const struct mgo_act *act, const struct mgo_mg *mg,
 	return MGO_MONITOR_OK;
 }
 
+/* A StorageReady condition is about a Running MustGather's storage: it
+ * has a claim, the phase is Running (the condition never ends it), and the
+ * reason is one of the three (its claim's phase is checked against the
+ * claim itself: mgo_monitor_check_claim). */
+static int check_claim_state(const struct mgo_act *act, const struct mgo_mg *mg,
+			     struct mgo_refusal *why)
+{
+	if (!same(act->reason, MGO_REASON_CLAIM_PENDING) &&
+	    !same(act->reason, MGO_REASON_CLAIM_LOST) && !same(act->reason, MGO_REASON_CLAIM_BOUND))
+		return refuse(why, "reason", "%.64s is not a reason of condition "
+			      MGO_CONDITION_STORAGE_READY, or_unset(act->reason));
+	if (mg->phase != MGO_MG_RUNNING)
+		return refuse(why, "phase", "the MustGather is not Running; its storage is no "
+			      "one's concern yet");
+	if (!mg->spec.pvc_claim)
+		return refuse(why, "pvc_claim", "the spec names no claim");
+	return MGO_MONITOR_OK;
+}
+
 /* A denial for being too large holds only when the MustGather, as the
  * launcher read it, is over the bound: the watcher's word for its size
  * is not taken. */
@@ -286,6 +305,8 @@ int mgo_monitor_check_mg(const struct mgo_policy *policy, const struct mgo_act *
 			 act->uid, act->ns, act->name, mg.uid)))
 		goto out;
 	if ((rc = check_state(act, obj, &mg, why)))
+		goto out;
+	if (act->kind == MGO_ACT_CLAIM_STATUS && (rc = check_claim_state(act, &mg, why)))
 		goto out;
 	if ((act->kind == MGO_ACT_DENY || act->kind == MGO_ACT_FINISH) &&
 	    !mgo_reason_known(act->reason) &&
@@ -371,6 +392,16 @@ int mgo_monitor_check_job(const struct mgo_act *act, const json_t *job, struct m
 
 /* ---- a denial for a missing claim ---- */
 
+static const char *spec_claim(const json_t *mg)
+{
+	return json_string_value(json_object_get(
+		json_object_get(json_object_get(json_object_get(json_object_get(mg, "spec"),
+								"storage"),
+						"persistentVolume"),
+				"claim"),
+		"name"));
+}
+
 int mgo_monitor_claim_to_read(const struct mgo_act *act, const json_t *mg, const char **claim,
 			      struct mgo_refusal *why)
 {
@@ -380,17 +411,18 @@ int mgo_monitor_claim_to_read(const struct mgo_act *act, const json_t *mg, const
 
 	memset(why, 0, sizeof(*why));
 	*claim = NULL;
+	if (act->kind == MGO_ACT_CLAIM_STATUS) {
+		if (!(*claim = spec_claim(mg)))
+			return refuse(why, "pvc_claim", "the act is about a claim, the spec names "
+				      "none");
+		return MGO_MONITOR_OK;
+	}
 	if (act->kind != MGO_ACT_DENY || !same(act->reason, MGO_REASON_INVALID_SPEC) ||
 	    !act->message || strncmp(act->message, MGO_DENY_CLAIM_MISSING, n) != 0)
 		return MGO_MONITOR_OK;
 	said = act->message + n;
 	end = strchr(said, ' ');
-	*claim = json_string_value(json_object_get(
-		json_object_get(json_object_get(json_object_get(json_object_get(mg, "spec"),
-								"storage"),
-						"persistentVolume"),
-				"claim"),
-		"name"));
+	*claim = spec_claim(mg);
 	if ((!*claim || !end || strlen(*claim) != (size_t)(end - said) ||
 	     strncmp(*claim, said, (size_t)(end - said)) != 0) &&
 	    (rc = refuse(why, "pvc_claim", "the act says a claim is missing (%.300s), the spec "
@@ -399,10 +431,36 @@ int mgo_monitor_claim_to_read(const struct mgo_act *act, const json_t *mg, const
 	return MGO_MONITOR_OK;
 }
 
+/* A StorageReady condition holds only as the claim read back gives it:
+ * the reason its phase has, and the very message that goes with it. */
+static int check_claim_phase(const struct mgo_act *act, const char *claim, const json_t *pvc,
+			     struct mgo_refusal *why)
+{
+	char msg[512];
+	const char *want;
+
+	if (!pvc)
+		return refuse(why, "pvc_phase", "the act says PersistentVolumeClaim %.253s is %.64s; "
+			      "it does not exist in namespace %.63s", claim, or_unset(act->reason),
+			      act->ns);
+	want = mgo_claim_condition(mgo_claim_phase_from_json(pvc), claim, msg, sizeof(msg));
+	if (!same(act->reason, want))
+		return refuse(why, "pvc_phase", "the act says %.64s, PersistentVolumeClaim %.253s "
+			      "is %.32s", or_unset(act->reason), claim,
+			      or_unset(json_string_value(json_object_get(
+				      json_object_get(pvc, "status"), "phase"))));
+	if (!same(act->message, msg))
+		return refuse(why, "message", "the condition's message is not the one for %.64s: "
+			      "%.300s", want, or_unset(act->message));
+	return MGO_MONITOR_OK;
+}
+
 int mgo_monitor_check_claim(const struct mgo_act *act, const char *claim, const json_t *pvc,
 			    struct mgo_refusal *why)
 {
 	memset(why, 0, sizeof(*why));
+	if (act->kind == MGO_ACT_CLAIM_STATUS)
+		return check_claim_phase(act, claim, pvc, why);
 	if (pvc)
 		return refuse(why, "pvc_claim", "the act says PersistentVolumeClaim %.253s is "
 			      "missing; it exists in namespace %.63s", claim, act->ns);

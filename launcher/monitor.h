@@ -39,7 +39,8 @@ struct mgo_refusal {
  * status), it is not being deleted, it is unfinished (finished for
  * CLEANUP), a Job named is the one the launcher names for it and not one
  * the spec retains (FINISH, CLEANUP), a reason is one the operator writes.
- * A LAUNCH must be outside the operator's and the platform's namespaces and
+ * A CLAIM_STATUS is about a Running MustGather whose spec names a claim,
+ * with a StorageReady reason (MGO_REASON_CLAIM_*). A LAUNCH must be outside the operator's and the platform's namespaces and
  * its intent equal, field by field, to what mgo_validate_spec makes of the
  * spec and `allowlist` (MustGatherImage/cluster, NULL: none). */
 int mgo_monitor_check_mg(const struct mgo_policy *policy, const struct mgo_act *act,
@@ -55,15 +56,17 @@ int mgo_monitor_check_mg(const struct mgo_policy *policy, const struct mgo_act *
 int mgo_monitor_check_job(const struct mgo_act *act, const json_t *job, struct mgo_refusal *why);
 
 /* A DENY saying that the claim its MustGather's storage names does not
- * exist (InvalidSpec, MGO_DENY_CLAIM_MISSING): *claim is set to that claim
- * as `mg` (the MustGather read back) names it, for the launcher to read;
- * NULL when the act says no such thing. Refused when the spec names no
- * claim, or another than the message does. */
+ * exist (InvalidSpec, MGO_DENY_CLAIM_MISSING), or a CLAIM_STATUS: *claim is
+ * set to that claim as `mg` (the MustGather read back) names it, for the
+ * launcher to read; NULL when the act says nothing about a claim. Refused
+ * when the spec names no claim, or (DENY) another than the message does. */
 int mgo_monitor_claim_to_read(const struct mgo_act *act, const json_t *mg, const char **claim,
 			      struct mgo_refusal *why);
 
-/* That claim read back from the act's namespace (NULL: 404): refused when it
- * exists, as the denial said it does not. */
+/* That claim read back from the act's namespace (NULL: 404). A DENY is
+ * refused when it exists, as the denial said it does not; a CLAIM_STATUS
+ * unless it exists and its status.phase gives exactly the act's reason and
+ * message (mgo_claim_condition): a Bound claim is never said to be Pending. */
 int mgo_monitor_check_claim(const struct mgo_act *act, const char *claim, const json_t *pvc,
 			    struct mgo_refusal *why);
 

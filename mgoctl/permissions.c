@@ -388,8 +388,10 @@ static const struct taken_over {
 	 "tests/e2e/test_e2e_rbac.c:rbac::watcher_only_reads_and_launcher_alone_writes"},
 	{"validator", "send the launcher any Act (its own key): deny or fail an unfinished MustGather",
 	 "launch with another image, account, Secret, host, proxy, claim or timeout, delete a Job "
-	 "the operator does not own, write another MustGather's status, reach the network or a file",
+	 "the operator does not own, write another MustGather's status, say a claim is in another "
+	 "phase than it is (StorageReady), reach the network or a file",
 	 "tests/e2e/test_e2e_compromised.c:compromised::forged_launch_fields_make_no_job, "
+	 "tests/e2e/test_e2e_compromised.c:compromised::a_forged_pending_claim_writes_nothing, "
 	 "tests/e2e/test_e2e_compromised.c:compromised::forged_launch_targets_make_no_job, "
 	 "tests/e2e/test_e2e_compromised.c:compromised::forged_deletes_delete_nothing, "
 	 "tests/e2e/test_e2e_compromised.c:compromised::forged_status_writes_change_nothing, "

@@ -230,6 +230,28 @@ static int finish(const struct mgo_observe *obs, struct mgo_act *act, bool ok,
 	return MGO_DECIDE_ACT;
 }
 
+/* A Running MustGather whose claim is not Bound: its pod waits for the
+ * volume, and says nothing a user of the MustGather sees. The StorageReady
+ * condition says so (and takes it back once the claim binds); nothing when
+ * the status says it already, so a claim that stays Pending costs one write,
+ * and a claim Bound from the start none. */
+static int claim_status(const struct mgo_observe *obs, struct mgo_act *act)
+{
+	const char *want, *had = obs->mg.storage_reason;
+	char msg[512];
+	int rc;
+
+	if (!obs->mg.spec.pvc_claim || obs->pvc != MGO_PRESENCE_PRESENT)
+		return MGO_DECIDE_NOTHING;
+	want = mgo_claim_condition(obs->pvc_phase, obs->mg.spec.pvc_claim, msg, sizeof(msg));
+	if (!want || (had && strcmp(had, want) == 0) ||
+	    (!had && strcmp(want, MGO_REASON_CLAIM_BOUND) == 0))
+		return MGO_DECIDE_NOTHING;
+	if ((rc = act_init(act, MGO_ACT_CLAIM_STATUS, &obs->mg)) || (rc = act_outcome(act, want, msg)))
+		return rc;
+	return MGO_DECIDE_ACT;
+}
+
 static int decide_live(const struct mgo_policy *policy, const struct mgo_observe *obs,
 		       struct mgo_act *act)
 {
@@ -251,7 +273,7 @@ static int decide_live(const struct mgo_policy *policy, const struct mgo_observe
 		/* launched but the Running status was not written yet */
 		if (obs->mg.phase == MGO_MG_NEW)
 			return decide_new(policy, obs, act);
-		return MGO_DECIDE_NOTHING;
+		return claim_status(obs, act);
 	case MGO_JOB_SUCCEEDED:
 		return finish(obs, act, true, MGO_REASON_COMPLETED,
 			      obs->mg.spec.upload_type ? "the must-gather completed and was uploaded"

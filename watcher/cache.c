@@ -54,10 +54,14 @@ struct node {
 	uint8_t flags;
 	uint8_t phase;          /* MG: enum mgo_mg_phase; Job: enum mgo_job_phase */
 	uint8_t sa;             /* MG: enum mgo_presence of its ServiceAccount */
-	uint8_t pvc;            /* MG: enum mgo_presence of its storage claim */
+	uint8_t pvc;            /* MG: enum mgo_presence of its storage claim, and
+				   its enum mgo_claim_phase << PVC_PHASE_SHIFT */
 	uint16_t name_off, rv_off;
 	char data[];            /* ns "\0" name "\0" rv "\0" (MG), ns "\0" name "\0" (Job), ns (Pod) */
 };
+
+#define PVC_PHASE_SHIFT 4
+#define PVC_PRESENCE_MASK ((1u << PVC_PHASE_SHIFT) - 1)
 
 /* An unfinished MustGather's detail: its spec, and its size when it was
  * too large to keep whole (mgo_wcache_mg_too_large; 0 otherwise). */
@@ -65,6 +69,7 @@ struct mg_detail {
 	struct mgo_mg_spec spec;
 	int64_t too_large_bytes;
 	char *result_name;      /* status.resultName, for where a result stayed */
+	char *storage_reason;   /* its StorageReady condition's reason */
 };
 
 struct mgo_wcache {
@@ -214,6 +219,7 @@ static void detail_free(struct node *n)
 	if (n->kind == K_MG) {
 		mgo_mg_spec_free(&((struct mg_detail *)n->detail)->spec);
 		free(((struct mg_detail *)n->detail)->result_name);
+		free(((struct mg_detail *)n->detail)->storage_reason);
 	} else
 		mgo_job_state_free(n->detail);
 	free(n->detail);
@@ -426,7 +432,8 @@ static int store_mg(struct mgo_wcache *c, struct mgo_mg mg, char *err, size_t er
 		d->spec = mg.spec;
 		d->too_large_bytes = mg.too_large_bytes;
 		d->result_name = mg.result_name;
-		mg.result_name = NULL;
+		d->storage_reason = mg.storage_reason;
+		mg.result_name = mg.storage_reason = NULL;
 		memset(&mg.spec, 0, sizeof(mg.spec));
 		n->detail = d;
 	} else {
@@ -488,13 +495,15 @@ void mgo_wcache_sa_set(struct mgo_wcache *c, const char *uid, enum mgo_presence 
 	touch(c, n->uid);
 }
 
-void mgo_wcache_pvc_set(struct mgo_wcache *c, const char *uid, enum mgo_presence pvc)
+void mgo_wcache_pvc_set(struct mgo_wcache *c, const char *uid, enum mgo_presence pvc,
+			enum mgo_claim_phase phase)
 {
 	struct node *n = lookup(c, K_MG, uid);
+	uint8_t v = (uint8_t)(pvc | (pvc == MGO_PRESENCE_PRESENT ? phase << PVC_PHASE_SHIFT : 0));
 
-	if (!n || !(n->flags & F_SEEN) || n->pvc == pvc)
+	if (!n || !(n->flags & F_SEEN) || n->pvc == v)
 		return;
-	n->pvc = (uint8_t)pvc;
+	n->pvc = v;
 	touch(c, n->uid);
 }
 
@@ -764,6 +773,7 @@ bool mgo_wcache_observe(const struct mgo_wcache *c, const char *uid, struct mgo_
 		out->mg.spec = d->spec;
 		out->mg.too_large_bytes = d->too_large_bytes;
 		out->mg.result_name = d->result_name;
+		out->mg.storage_reason = d->storage_reason;
 	}
 	out->mg.spec.retain = n->flags & F_RETAIN;
 	out->mg.ns = (char *)node_ns(n);
@@ -779,7 +789,8 @@ bool mgo_wcache_observe(const struct mgo_wcache *c, const char *uid, struct mgo_
 	out->allowlist.uid = out->allowlist.resource_version = NULL;
 	out->allowlist.observed_generation = 0;
 	out->service_account = (enum mgo_presence)n->sa;
-	out->pvc = (enum mgo_presence)n->pvc;
+	out->pvc = (enum mgo_presence)(n->pvc & PVC_PRESENCE_MASK);
+	out->pvc_phase = (enum mgo_claim_phase)(n->pvc >> PVC_PHASE_SHIFT);
 	out->job.gather_exit = out->job.upload_exit = out->job.clean_exit = -1;
 	if (job) {
 		out->job.phase = (enum mgo_job_phase)job->phase;

@@ -48,8 +48,10 @@ void mgo_wcache_pod_del(struct mgo_wcache *c, const json_t *obj);
  * another account. Touches the MustGather when it changes. */
 void mgo_wcache_sa_set(struct mgo_wcache *c, const char *uid, enum mgo_presence sa);
 /* The same for the PersistentVolumeClaim its storage names (UNKNOWN again
- * if the spec names another claim). */
-void mgo_wcache_pvc_set(struct mgo_wcache *c, const char *uid, enum mgo_presence pvc);
+ * if the spec names another claim), with its phase when it is present.
+ * Touches the MustGather when either changes. */
+void mgo_wcache_pvc_set(struct mgo_wcache *c, const char *uid, enum mgo_presence pvc,
+			enum mgo_claim_phase phase);
 
 /* Fills *out with the observation of MustGather `uid`, borrowing every string
  * from the cache (valid until the next change; do not free). Returns false

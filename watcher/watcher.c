@@ -32,6 +32,9 @@ struct pending {
 	bool pods_ok;
 	struct mgo_kube_req *pods_req;  /* the fresh list of its pods */
 	struct mgo_kube_req *pvc_req;   /* the read of the claim its storage names */
+	struct mgo_timer *pvc_timer;    /* the next read of a claim not Bound */
+	uint64_t pvc_backoff_ms;        /* the pause before it; 0: none yet */
+	int pvc_last;                   /* the phase the last read found; -1: none */
 	int settled;                    /* the phase waited for its Job once; -1: none */
 	UT_hash_handle hh;
 };
@@ -95,11 +98,13 @@ static void pending_drop(struct mgo_watcher *w, struct pending *p)
 		mgo_kube_cancel(p->pvc_req);
 	HASH_DEL(w->pending, p);
 	mgo_timer_remove(p->timer);
+	mgo_timer_remove(p->pvc_timer);
 	free(p->uid);
 	free(p);
 }
 
 static void on_resend(struct mgo_loop *loop, struct mgo_timer *t, void *ctx);
+static void on_pvc_timer(struct mgo_loop *loop, struct mgo_timer *t, void *ctx);
 
 static struct pending *pending_get(struct mgo_watcher *w, const char *uid)
 {
@@ -116,9 +121,16 @@ static struct pending *pending_get(struct mgo_watcher *w, const char *uid)
 		free(p);
 		return NULL;
 	}
+	if (mgo_timer_new(w->proc->loop, on_pvc_timer, p, &p->pvc_timer) != 0) {
+		mgo_timer_remove(p->timer);
+		free(p->uid);
+		free(p);
+		return NULL;
+	}
 	p->w = w;
 	p->sa_seen = w->sa_epoch;
 	p->settled = -1;
+	p->pvc_last = -1;
 	HASH_ADD_KEYPTR(hh, w->pending, p->uid, strlen(p->uid), p);
 	return p;
 }
@@ -152,9 +164,15 @@ static struct pending *pending_get(struct mgo_watcher *w, const char *uid)
  * read with a GET before it may launch (mgo_wcache_pvc_set), so a claim that
  * does not exist fails it with InvalidSpec instead of a pod that waits for
  * the volume forever. Claims are named by few MustGathers, so each reads its
- * own. */
+ * own. The read keeps the claim's phase too; while the MustGather is live
+ * and the claim is not Bound, it is read again on a timer (CLAIM_FIRST_MS
+ * doubling to CLAIM_MAX_MS, from the first on again when the phase moves),
+ * so the validator can say in the status that the pod waits for it
+ * (StorageReady) and take that back once it binds. A Bound claim is not
+ * read again. */
 
 static void observe(struct mgo_watcher *w, const char *uid, bool again);
+static void on_pvc_read(void *ctx, const struct mgo_kube_result *res);
 
 static void allowlist_read(struct mgo_watcher *w);
 
@@ -346,20 +364,63 @@ static void pods_read(struct mgo_watcher *w, struct pending *p, const char *ns)
 		mgo_timer_start(p->timer, w->first_resend_ms);
 }
 
+#define CLAIM_FIRST_MS 2000
+#define CLAIM_MAX_MS 60000
+
+static void pvc_read(struct mgo_watcher *w, struct pending *p, const char *ns, const char *claim)
+{
+	if (p->pvc_req || mgo_timer_armed(p->pvc_timer))
+		return;
+	if (mgo_kube_get(w->client, &res_pvcs, ns, claim, on_pvc_read, p, &p->pvc_req) != 0)
+		mgo_timer_start(p->timer, w->first_resend_ms);
+}
+
+/* The next read of a claim that is not Bound, after a pause that grows
+ * while nothing moves. */
+static void pvc_again(struct pending *p)
+{
+	p->pvc_backoff_ms = p->pvc_backoff_ms ? p->pvc_backoff_ms * 2 : CLAIM_FIRST_MS;
+	if (p->pvc_backoff_ms > CLAIM_MAX_MS)
+		p->pvc_backoff_ms = CLAIM_MAX_MS;
+	mgo_timer_start(p->pvc_timer, p->pvc_backoff_ms);
+}
+
 static void on_pvc_read(void *ctx, const struct mgo_kube_result *res)
 {
 	struct pending *p = ctx;
+	enum mgo_claim_phase phase;
 
 	p->pvc_req = NULL;
 	if (res->error && res->error->http_code != 404) {
 		mgo_warn("watcher.fresh_read", "cannot read the claim of %s: %s %s", p->uid,
 			 res->error->reason, res->error->message);
-		mgo_timer_start(p->timer, p->w->first_resend_ms);
+		if (p->pvc_last >= 0)
+			pvc_again(p);   /* a re-read: the resend asks for none */
+		else
+			mgo_timer_start(p->timer, p->w->first_resend_ms);
 		return;
 	}
+	phase = res->error ? MGO_CLAIM_UNKNOWN : mgo_claim_phase_from_json(res->body);
+	if ((int)phase != p->pvc_last)
+		p->pvc_backoff_ms = 0;
+	p->pvc_last = (int)phase;
+	if (phase == MGO_CLAIM_PENDING || phase == MGO_CLAIM_LOST)
+		pvc_again(p);
 	/* touches the MustGather, which observes with it */
 	mgo_wcache_pvc_set(p->w->cache, p->uid,
-			   res->error ? MGO_PRESENCE_ABSENT : MGO_PRESENCE_PRESENT);
+			   res->error ? MGO_PRESENCE_ABSENT : MGO_PRESENCE_PRESENT, phase);
+}
+
+static void on_pvc_timer(struct mgo_loop *loop, struct mgo_timer *t, void *ctx)
+{
+	struct pending *p = ctx;
+	struct mgo_observe o;
+
+	/* still live, and still naming a claim (else its pending is gone) */
+	if (!mgo_wcache_observe(p->w->cache, p->uid, &o) || o.mg.deleting || !o.mg.spec.pvc_claim ||
+	    (o.mg.phase != MGO_MG_NEW && o.mg.phase != MGO_MG_RUNNING))
+		return;
+	pvc_read(p->w, p, o.mg.ns, o.mg.spec.pvc_claim);
 }
 
 /* Whether the observation may be sent now; if not, the reads that will
@@ -388,13 +449,12 @@ static bool premises_confirmed(struct mgo_watcher *w, struct pending *p,
 			sa_read(w, p, o->mg.ns, sa);
 		ok = false;
 	}
-	if (o->mg.spec.pvc_claim && o->pvc == MGO_PRESENCE_UNKNOWN &&
-	    (o->mg.phase == MGO_MG_NEW || o->job.phase == MGO_JOB_NONE)) {
-		if (!p->pvc_req &&
-		    mgo_kube_get(w->client, &res_pvcs, o->mg.ns, o->mg.spec.pvc_claim, on_pvc_read,
-				 p, &p->pvc_req) != 0)
-			mgo_timer_start(p->timer, w->first_resend_ms);
-		ok = false;
+	/* what may launch waits for the claim's read; a Running one (the
+	 * watcher restarted) reads it for its phase, and is sent meanwhile */
+	if (o->mg.spec.pvc_claim && o->pvc == MGO_PRESENCE_UNKNOWN) {
+		pvc_read(w, p, o->mg.ns, o->mg.spec.pvc_claim);
+		if (o->mg.phase == MGO_MG_NEW || o->job.phase == MGO_JOB_NONE)
+			ok = false;
 	}
 	if (o->job.phase == MGO_JOB_FAILED && !p->pods_ok) {
 		if (!p->pods_req)

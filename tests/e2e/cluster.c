@@ -213,7 +213,7 @@ json_t *cluster_create(const struct cluster *c, const char *path, json_t *body)
 	return resp;
 }
 
-void cluster_create_pvc(const struct cluster *c, const char *name)
+void cluster_create_pvc_unbound(const struct cluster *c, const char *name)
 {
 	char path[512];
 
@@ -223,6 +223,12 @@ void cluster_create_pvc(const struct cluster *c, const char *name)
 		json_pack("{s:s, s:s, s:{s:s}, s:{s:[s], s:{s:{s:s}}}}", "apiVersion", "v1", "kind",
 			  "PersistentVolumeClaim", "metadata", "name", name, "spec", "accessModes",
 			  "ReadWriteOnce", "resources", "requests", "storage", "1Gi")));
+}
+
+void cluster_create_pvc(const struct cluster *c, const char *name)
+{
+	cluster_create_pvc_unbound(c, name);
+	cluster_pvc_phase(c, name, "Bound");
 }
 
 void cluster_delete(const struct cluster *c, const char *path)
@@ -500,6 +506,38 @@ json_t *cluster_wait_mg_reason(const struct cluster *c, const char *name, const 
 		return wait_until(c, look_mg, &w, what);
 	return wait_until_ms(c, look_mg, &w, what,
 			     mgo_now_ms() + (uint64_t)ms * (uint64_t)(c->slow > 0 ? c->slow : 1));
+}
+
+struct cond_want {
+	const char *name, *type, *status, *reason;
+};
+
+static json_t *look_condition(const struct cluster *c, const void *arg, char *last, size_t len)
+{
+	const struct cond_want *w = arg;
+	char path[512];
+	json_t *mg = get(c, cl_mg_path(c, w->name, path));
+	json_t *cond = cl_find(cl_at(mg, "status.conditions"), "type", w->type);
+	char *text;
+
+	if (cond && strcmp(cl_str(cond, "status") ? cl_str(cond, "status") : "", w->status) == 0 &&
+	    strcmp(cl_str(cond, "reason") ? cl_str(cond, "reason") : "", w->reason) == 0)
+		return mg;
+	text = json_dumps(cl_at(mg, "status"), JSON_COMPACT);
+	snprintf(last, len, "status %s", text ? text : "(none)");
+	free(text);
+	json_decref(mg);
+	return NULL;
+}
+
+json_t *cluster_wait_mg_condition(const struct cluster *c, const char *name, const char *type,
+				  const char *status, const char *reason)
+{
+	struct cond_want w = {name, type, status, reason};
+	char what[256];
+
+	snprintf(what, sizeof(what), "MustGather %s to say %s=%s (%s)", name, type, status, reason);
+	return wait_until(c, look_condition, &w, what);
 }
 
 static json_t *look_exists(const struct cluster *c, const void *arg, char *last, size_t len)
@@ -805,6 +843,15 @@ void cluster_job_status(const struct cluster *c, const char *job, const char *st
 
 	snprintf(sub, sizeof(sub), "%s/status", cl_job_path(c, job, path));
 	merge_patch(c, sub, json_pack("{s:o}", "status", parse(status_json, "the Job status")));
+}
+
+void cluster_pvc_phase(const struct cluster *c, const char *claim, const char *phase)
+{
+	char sub[512];
+
+	snprintf(sub, sizeof(sub), "/api/v1/namespaces/%s/persistentvolumeclaims/%s/status", c->ns,
+		 claim);
+	merge_patch(c, sub, json_pack("{s:{s:s}}", "status", "phase", phase));
 }
 
 void cluster_job_succeed(const struct cluster *c, const char *job)

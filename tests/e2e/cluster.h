@@ -206,6 +206,10 @@ json_t *cluster_wait_mg_within(const struct cluster *c, const char *name, const 
  * status.status: NamespaceLimit), within `ms` (0: the usual deadline). */
 json_t *cluster_wait_mg_reason(const struct cluster *c, const char *name, const char *reason,
 			       int ms);
+/* Until MustGather `name` has condition `type` with this status and reason;
+ * returns it. */
+json_t *cluster_wait_mg_condition(const struct cluster *c, const char *name, const char *type,
+				  const char *status, const char *reason);
 /* Waits until the test's namespace has Job `name`; returns it. */
 json_t *cluster_wait_job(const struct cluster *c, const char *name);
 /* Waits until the test's namespace has at least n Jobs, up to timeout_ms
@@ -246,8 +250,15 @@ void cluster_create_mgs(const struct cluster *c, const char *ns, const char *pre
 			const char *spec_json);
 
 /* Creates PersistentVolumeClaim `name` (1 GiB, ReadWriteOnce) in the test's
- * namespace; a real cluster may leave it Pending without a default class. */
+ * namespace and sets it Bound through its status, as a binder would leave
+ * it (a real cluster's volume controller may set it Pending again where no
+ * volume fits). _unbound: created only, no status.phase (Pending). */
 void cluster_create_pvc(const struct cluster *c, const char *name);
+void cluster_create_pvc_unbound(const struct cluster *c, const char *name);
+/* Merge-patches the claim's status.phase ("Pending", "Bound", "Lost"), as
+ * the volume controller would: the status subresource, which any API
+ * server takes from an admin. */
+void cluster_pvc_phase(const struct cluster *c, const char *claim, const char *phase);
 
 /* A second namespace of the test's ("<ns>-b"), with its default
  * ServiceAccount; deleted with the test's in external mode. Its name. */

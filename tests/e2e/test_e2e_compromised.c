@@ -696,3 +696,57 @@ Test(compromised, a_forged_missing_claim_fails_nothing)
 	json_decref(mg);
 	mgo_observe_free(&o);
 }
+
+/* A compromised validator's StorageReady condition: it says the claim of a
+ * Running MustGather is Pending while it is Bound (or Bound while it is
+ * Pending). The launcher reads the claim itself and refuses both (check
+ * pvc_phase), writing nothing; the true condition is obeyed. */
+Test(compromised, a_forged_pending_claim_writes_nothing)
+{
+	static const char spec[] = "{\"storage\":{\"type\":\"PersistentVolume\","
+				   "\"persistentVolume\":{\"claim\":{\"name\":\"gather-pvc\"}}}}";
+	char path[512], sub[560], msg[512];
+	struct mgo_act a;
+	json_t *resp = NULL, *mg, *running = json_pack("{s:{s:s}}", "status", "status", "Running");
+	size_t writes;
+
+	cluster_create_pvc(&cl, "gather-pvc"); /* Bound */
+	json_decref(cluster_create_mg(&cl, "mg1", spec));
+	/* launched, as far as its status goes (the watcher's part is ours) */
+	snprintf(sub, sizeof(sub), "%s/status", cl_mg_path(&cl, "mg1", path));
+	cr_assert_eq(cluster_api(&cl, "PATCH", sub, "application/merge-patch+json", running, &resp),
+		     200);
+	json_decref(running);
+	json_decref(resp);
+
+	a = act_about(MGO_ACT_CLAIM_STATUS, "mg1");
+	a.reason = dup(mgo_claim_condition(MGO_CLAIM_PENDING, "gather-pvc", msg, sizeof(msg)));
+	a.message = dup(msg);
+	expect_refused(&a, "pvc_phase");
+	cr_assert_eq(launcher_writes(), 0, "a forged condition wrote something");
+	mg = get(path);
+	cr_assert_null(cl_find(cl_at(mg, "status.conditions"), "type", "StorageReady"),
+		       "mg1's StorageReady was written");
+	json_decref(mg);
+
+	/* the claim really Pending: the same act is the truth, obeyed */
+	cluster_pvc_phase(&cl, "gather-pvc", "Pending");
+	send_act(&a);
+	json_decref(cluster_wait_mg_condition(&cl, "mg1", "StorageReady", "False",
+					      MGO_REASON_CLAIM_PENDING));
+	mgo_act_free(&a);
+
+	/* and now a forged Bound for the Pending claim */
+	writes = launcher_writes();
+	a = act_about(MGO_ACT_CLAIM_STATUS, "mg1");
+	a.reason = dup(mgo_claim_condition(MGO_CLAIM_BOUND, "gather-pvc", msg, sizeof(msg)));
+	a.message = dup(msg);
+	expect_refused(&a, "pvc_phase");
+	cr_assert_eq(launcher_writes(), writes, "a forged Bound wrote something");
+	mgo_act_free(&a);
+	mg = get(path);
+	cr_expect_str_eq(cl_str(cl_find(cl_at(mg, "status.conditions"), "type", "StorageReady"),
+				"reason"),
+			 MGO_REASON_CLAIM_PENDING);
+	json_decref(mg);
+}

@@ -281,6 +281,104 @@ Test(spec, missing_claim_fails_naming_it)
 	json_decref(job);
 }
 
+/* The watcher's reads of claim `name`, by the audit log. */
+static size_t claim_reads(const char *name)
+{
+	json_t *audit = cluster_audit(&cl), *line;
+	size_t i, n = 0;
+
+	json_array_foreach(audit, i, line) {
+		const char *user = cl_str(line, "user"), *obj = cl_str(line, "name");
+		n += user && strcmp(user, CL_WATCHER_USER) == 0 && obj && strcmp(obj, name) == 0 &&
+		     strcmp(cl_str(line, "resource"), "persistentvolumeclaims") == 0;
+	}
+	json_decref(audit);
+	return n;
+}
+
+/* The launcher's writes of MustGather `name`'s status, by the audit log. */
+static size_t status_writes(const char *name)
+{
+	json_t *audit = cluster_audit(&cl), *line;
+	size_t i, n = 0;
+
+	json_array_foreach(audit, i, line) {
+		const char *user = cl_str(line, "user"), *obj = cl_str(line, "name");
+		const char *sub = cl_str(line, "subresource"), *verb = cl_str(line, "verb");
+		n += user && strcmp(user, CL_LAUNCHER_USER) == 0 && obj && strcmp(obj, name) == 0 &&
+		     sub && strcmp(sub, "status") == 0 && verb && strcmp(verb, "patch") == 0 &&
+		     strcmp(cl_str(line, "resource"), "mustgathers") == 0;
+	}
+	json_decref(audit);
+	return n;
+}
+
+static void log_condition(const char *when, const json_t *mg)
+{
+	char *text = json_dumps(cl_find(cl_at(mg, "status.conditions"), "type", "StorageReady"),
+				JSON_INDENT(2));
+
+	cr_log_info("%s: %s", when, text ? text : "(none)");
+	free(text);
+}
+
+/* A claim that exists but is not Bound: the Job is made and its pod waits,
+ * and the MustGather, still Running, says why (StorageReady=False, one
+ * Warning Event); once the claim binds the condition says so (True), and
+ * the status is not written again for the same news. */
+Test(spec, unbound_claim_is_said_in_the_status)
+{
+	static const char spec[] = "{\"storage\":{\"type\":\"PersistentVolume\","
+				   "\"persistentVolume\":{\"claim\":{\"name\":\"slow\"}}}}";
+	json_t *job, *mg, *cond, *events, *ev;
+	size_t i, pending_events = 0, writes = 0, reads;
+
+	cluster_create_pvc_unbound(&cl, "slow");
+	job = cluster_launch(&cl, "waits", spec);
+	json_decref(job);
+
+	mg = cluster_wait_mg_condition(&cl, "waits", "StorageReady", "False", "ClaimPending");
+	log_condition("claim Pending", mg);
+	cond = cl_find(cl_at(mg, "status.conditions"), "type", "StorageReady");
+	cr_expect(strstr(cl_str(cond, "message"), "PersistentVolumeClaim slow is Pending: the "
+			 "Job's pod waits for it to bind"), "message: %s", cl_str(cond, "message"));
+	cr_expect_str_eq(cl_str(mg, "status.status"), "Running", "the phase is not changed");
+	cr_expect_not_null(cl_find(cl_at(mg, "status.conditions"), "type", "Running"),
+			   "the Running condition is kept");
+	json_decref(mg);
+	ev = cluster_wait_event(&cl, "waits", "ClaimPending");
+	cr_expect_str_eq(cl_str(ev, "type"), "Warning");
+	json_decref(ev);
+	cluster_describe_has(&cl, "waits", "ClaimPending");
+	if (!cl.external)
+		writes = status_writes("waits");
+
+	cluster_pvc_phase(&cl, "slow", "Bound");
+	mg = cluster_wait_mg_condition(&cl, "waits", "StorageReady", "True", "ClaimBound");
+	log_condition("claim Bound", mg);
+	cr_expect_str_eq(cl_str(mg, "status.status"), "Running");
+	json_decref(mg);
+	cluster_describe_has(&cl, "waits", "ClaimBound");
+
+	events = cluster_events(&cl, "waits");
+	json_array_foreach(events, i, ev)
+		pending_events += strcmp(cl_str(ev, "reason"), "ClaimPending") == 0;
+	json_decref(events);
+	cr_expect_eq(pending_events, 1, "one Event when it went pending, none per re-read");
+	/* the Running status and the two conditions: each written once */
+	if (cl.external)
+		return;
+	cr_expect_eq(status_writes("waits"), writes + 1, "%zu status writes before the claim "
+		     "bound, %zu after", writes, status_writes("waits"));
+	/* a Bound claim is not read again: over three more of the watcher's
+	 * re-sends (about 7 s), where a claim still Pending is read at least
+	 * once more (every 2 s doubling) */
+	reads = claim_reads("slow");
+	cluster_wait_ipc(&cl, "waits", "validator", cluster_ipc_count(&cl, "waits", "validator") + 3);
+	cr_expect_eq(claim_reads("slow"), reads, "the watcher read the Bound claim again");
+	cr_expect_leq(reads, 4, "%zu reads of the claim in the seconds it was Pending", reads);
+}
+
 /* MustGather `base` in the operator's namespace with `spec` fails with
  * InvalidSpec, a message holding both needles, and no Job. */
 static void refused_in_operator_ns(const char *base, const char *spec, const char *needle,

@@ -2,7 +2,8 @@
  * objects. A top-level [job, pod] array also feeds the pair to the Job/Pod
  * decoder (the seed corpus has such pairs); any other value is tried as a Job
  * alone and as both Job and Pod, and every value's ownerReferences are read
- * as a Job's and as a Pod's (mgo_owner_from_json). Crashes, leaks and sanitizer reports are the
+ * as a Job's and as a Pod's (mgo_owner_from_json), and its claim phase (a
+ * PersistentVolumeClaim's, mgo_claim_phase_from_json). Crashes, leaks and sanitizer reports are the
  * findings; decoders must also leave their output zeroed when they fail. */
 #include <stdint.h>
 #include <stdlib.h>
@@ -55,6 +56,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    memcmp(&a, zero, sizeof(a)) != 0)
 		abort();
 	mgo_allowlist_free(&a);
+	(void)mgo_claim_phase_from_json(root);
 	if (json_is_array(root) && json_array_size(root) == 2) {
 		job(json_array_get(root, 0), json_array_get(root, 1));
 	} else {

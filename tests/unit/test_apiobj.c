@@ -163,9 +163,69 @@ Test(apiobj, mg_full_spec)
 	eq_str("args[1]", m.spec.args[1], "");
 	cr_assert(m.spec.obfuscate);
 	eq_str("obfuscate config", m.spec.obfuscate_config, "clean-config");
+	eq_str("storage reason", m.storage_reason, "ClaimPending");
 	mgo_mg_free(&m);
 	cr_assert(m.ns == NULL && m.spec.image == NULL, "free leaves it zeroed");
 	json_decref(j);
+}
+
+/* StorageReady is ours: a condition of that type shaped otherwise (no
+ * reason, not a string, too long) is none, never an undecodable MustGather. */
+Test(apiobj, mg_storage_ready_reason)
+{
+	static const char *const odd[] = {
+		"[{\"type\":\"StorageReady\",\"status\":\"False\"}]",
+		"[{\"type\":\"StorageReady\",\"reason\":7}]",
+		"[{\"type\":\"StorageReady\",\"reason\":\"@254\"}]",
+		"[{\"type\":7}, \"x\", null]",
+		"{\"type\":\"StorageReady\",\"reason\":\"ClaimPending\"}",
+		"[]",
+	};
+	json_t *j = load("mg-full.json");
+	struct mgo_mg m;
+	char err[256], text[512], longest[MGO_NAME_MAX + 2];
+
+	memset(longest, 'r', sizeof(longest) - 1);
+	longest[sizeof(longest) - 1] = '\0';
+	for (size_t i = 0; i < sizeof(odd) / sizeof(odd[0]); i++) {
+		const char *at = strstr(odd[i], "@254");
+		if (at)
+			snprintf(text, sizeof(text), "%.*s%s%s", (int)(at - odd[i]), odd[i], longest,
+				 at + 4);
+		else
+			snprintf(text, sizeof(text), "%s", odd[i]);
+		set_path(j, "status.conditions", text);
+		cr_assert_eq(mgo_mg_from_json(j, &m, err, sizeof(err)), 0, "%s: %s", text, err);
+		cr_assert_null(m.storage_reason, "%s", text);
+		mgo_mg_free(&m);
+	}
+	json_decref(j);
+}
+
+/* A claim's phase as both the watcher and the launcher read it: Pending
+ * for no phase or one not known. */
+Test(apiobj, claim_phase)
+{
+	static const struct {
+		const char *json;
+		enum mgo_claim_phase want;
+	} rows[] = {
+		{"{\"status\":{\"phase\":\"Bound\"}}", MGO_CLAIM_BOUND},
+		{"{\"status\":{\"phase\":\"Lost\"}}", MGO_CLAIM_LOST},
+		{"{\"status\":{\"phase\":\"Pending\"}}", MGO_CLAIM_PENDING},
+		{"{\"status\":{}}", MGO_CLAIM_PENDING},
+		{"{}", MGO_CLAIM_PENDING},
+		{"{\"status\":{\"phase\":\"bound\"}}", MGO_CLAIM_PENDING},
+		{"{\"status\":{\"phase\":1}}", MGO_CLAIM_PENDING},
+	};
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		json_t *j = json_loads(rows[i].json, 0, NULL);
+		cr_assert_not_null(j);
+		cr_assert_eq(mgo_claim_phase_from_json(j), rows[i].want, "%s", rows[i].json);
+		json_decref(j);
+	}
+	cr_assert_eq(mgo_claim_phase_from_json(NULL), MGO_CLAIM_UNKNOWN);
 }
 
 Test(apiobj, mg_minimal)

@@ -439,6 +439,108 @@ Test(decide, running_job_does_nothing)
 	decide_ok(&o, MGO_DECIDE_NOTHING);
 }
 
+/* ---- the storage claim of a running gather ---- */
+
+static struct mgo_observe running_on_claim(enum mgo_claim_phase phase, const char *condition)
+{
+	struct mgo_observe o = base();
+
+	o.mg.phase = MGO_MG_RUNNING;
+	o.mg.resource_version = "7";
+	o.mg.spec.storage_type = "PersistentVolume";
+	o.mg.spec.pvc_claim = "results";
+	o.mg.storage_reason = (char *)condition;
+	o.job = (struct mgo_job_state){.phase = MGO_JOB_ACTIVE, .name = "mg1", .uid = "j1",
+				       .gather_exit = -1, .upload_exit = -1};
+	o.pvc_phase = phase;
+	return o;
+}
+
+static void expect_claim_status(const struct mgo_observe *o, const char *reason,
+				const char *needle)
+{
+	struct mgo_act act = decide_ok(o, MGO_DECIDE_ACT);
+
+	cr_assert_eq(act.kind, MGO_ACT_CLAIM_STATUS, "kind %d", act.kind);
+	cr_assert_str_eq(act.reason, reason);
+	cr_assert(strstr(act.message, needle), "message \"%s\" lacks \"%s\"", act.message,
+		  needle);
+	cr_assert_str_eq(act.resource_version, "7", "conditional on the version seen");
+	cr_assert_null(act.job_name, "a status-only act touches no Job");
+	cr_assert_null(act.intent.image);
+	mgo_act_free(&act);
+}
+
+/* Pending or Lost: said once (False), and taken back once Bound (True);
+ * nothing while the status says it already, nothing for a claim Bound
+ * from the start, nothing before it is read. */
+Test(decide, claim_not_bound_is_said_in_the_status_once)
+{
+	struct {
+		enum mgo_claim_phase phase;
+		const char *had, *want, *needle;
+	} rows[] = {
+		{MGO_CLAIM_PENDING, NULL, MGO_REASON_CLAIM_PENDING,
+		 "PersistentVolumeClaim results is Pending: the Job's pod waits for it to bind"},
+		{MGO_CLAIM_PENDING, MGO_REASON_CLAIM_BOUND, MGO_REASON_CLAIM_PENDING, "is Pending"},
+		{MGO_CLAIM_PENDING, MGO_REASON_CLAIM_LOST, MGO_REASON_CLAIM_PENDING, "is Pending"},
+		{MGO_CLAIM_PENDING, MGO_REASON_CLAIM_PENDING, NULL, NULL},
+		{MGO_CLAIM_LOST, NULL, MGO_REASON_CLAIM_LOST, "results is Lost"},
+		{MGO_CLAIM_LOST, MGO_REASON_CLAIM_PENDING, MGO_REASON_CLAIM_LOST, "is Lost"},
+		{MGO_CLAIM_LOST, MGO_REASON_CLAIM_LOST, NULL, NULL},
+		{MGO_CLAIM_BOUND, MGO_REASON_CLAIM_PENDING, MGO_REASON_CLAIM_BOUND,
+		 "PersistentVolumeClaim results is Bound"},
+		{MGO_CLAIM_BOUND, MGO_REASON_CLAIM_LOST, MGO_REASON_CLAIM_BOUND, "is Bound"},
+		{MGO_CLAIM_BOUND, MGO_REASON_CLAIM_BOUND, NULL, NULL},
+		{MGO_CLAIM_BOUND, NULL, NULL, NULL},
+		{MGO_CLAIM_UNKNOWN, NULL, NULL, NULL},
+		{MGO_CLAIM_UNKNOWN, MGO_REASON_CLAIM_PENDING, NULL, NULL},
+	};
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct mgo_observe o = running_on_claim(rows[i].phase, rows[i].had);
+
+		if (rows[i].want)
+			expect_claim_status(&o, rows[i].want, rows[i].needle);
+		else
+			decide_ok(&o, MGO_DECIDE_NOTHING);
+	}
+}
+
+/* Only a Running MustGather with its Job: before that it is launched (the
+ * pod waits as it would), after it the outcome stands, and a pod that
+ * cannot start fails it whatever its claim. */
+Test(decide, claim_status_only_while_running)
+{
+	struct mgo_observe o = running_on_claim(MGO_CLAIM_PENDING, NULL);
+	struct mgo_act act;
+
+	o.mg.phase = MGO_MG_NEW;
+	act = expect_launch(&o, policy.default_image);
+	mgo_act_free(&act);
+
+	o = running_on_claim(MGO_CLAIM_PENDING, NULL);
+	o.mg.phase = MGO_MG_COMPLETED;
+	o.mg.spec.retain = true;
+	decide_ok(&o, MGO_DECIDE_NOTHING);
+
+	o = running_on_claim(MGO_CLAIM_PENDING, NULL);
+	o.mg.deleting = true;
+	decide_ok(&o, MGO_DECIDE_NOTHING);
+
+	o = running_on_claim(MGO_CLAIM_PENDING, NULL);
+	o.job.pod_container = "gather";
+	o.job.pod_reason = "ImagePullBackOff";
+	act = decide_ok(&o, MGO_DECIDE_ACT);
+	cr_assert_eq(act.kind, MGO_ACT_FINISH);
+	mgo_act_free(&act);
+
+	o = running_on_claim(MGO_CLAIM_PENDING, NULL);
+	o.mg.spec.pvc_claim = NULL;
+	o.mg.spec.storage_type = NULL;
+	decide_ok(&o, MGO_DECIDE_NOTHING);
+}
+
 Test(decide, launched_but_status_not_written_relaunches_idempotently)
 {
 	struct mgo_observe o = base();

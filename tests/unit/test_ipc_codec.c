@@ -97,7 +97,9 @@ static void observe_full(struct mgo_ipc_msg *m)
 	o->job.upload_exit = 3;
 	o->job.clean_exit = 0;
 	o->service_account = MGO_PRESENCE_PRESENT;
-	o->pvc = MGO_PRESENCE_ABSENT;
+	o->pvc = MGO_PRESENCE_PRESENT;
+	o->pvc_phase = MGO_CLAIM_LOST;
+	o->mg.storage_reason = S("ClaimPending");
 }
 
 static void observe_min(struct mgo_ipc_msg *m)
@@ -211,6 +213,14 @@ static void act_cleanup(struct mgo_ipc_msg *m)
 	m->u.act.job_uid = S("j1");
 }
 
+static void act_claim_status(struct mgo_ipc_msg *m)
+{
+	act_head(m, MGO_ACT_CLAIM_STATUS);
+	m->u.act.reason = S("ClaimPending");
+	m->u.act.message = S("PersistentVolumeClaim mg-output is Pending: the Job's pod waits "
+			     "for it to bind (spec.mustGatherTimeout still applies)");
+}
+
 /* MustGatherImage/cluster itself, for its status */
 static void observe_allowlist(struct mgo_ipc_msg *m)
 {
@@ -304,6 +314,7 @@ static const struct sample {
 	{ "observe-allowlist", observe_allowlist },
 	{ "act-allowlist-status", act_allowlist_status },
 	{ "act-allowlist-status-clean", act_allowlist_status_clean },
+	{ "act-claim-status", act_claim_status },
 	{ "heartbeat", heartbeat },
 	{ "heartbeat-min", heartbeat_min },
 	{ "heartbeat-leading", heartbeat_leading },
@@ -325,7 +336,7 @@ static void eq_str(const char *what, const char *a, const char *b)
 static void eq_mg(const struct mgo_mg *a, const struct mgo_mg *b)
 {
 	EQS(ns); EQS(name); EQS(uid); EQ(generation); EQ(deleting); EQ(phase);
-	EQ(too_large_bytes);
+	EQ(too_large_bytes); EQS(result_name); EQS(storage_reason);
 	EQS(spec.service_account); EQS(spec.image); EQ(spec.audit); EQS(spec.http_proxy);
 	EQS(spec.https_proxy); EQS(spec.no_proxy); EQS(spec.timeout); EQ(spec.retain);
 	EQS(spec.upload_type); EQ(spec.has_sftp); EQS(spec.sftp_case_id); EQS(spec.sftp_secret);
@@ -350,7 +361,7 @@ static void eq_observe(const struct mgo_observe *a, const struct mgo_observe *b)
 	EQ(job.phase); EQS(job.name); EQS(job.uid); EQS(job.reason); EQS(job.message);
 	EQS(job.pod_container); EQS(job.pod_reason); EQS(job.pod_message);
 	EQ(job.gather_exit); EQ(job.upload_exit); EQ(job.clean_exit);
-	EQ(service_account); EQ(pvc);
+	EQ(service_account); EQ(pvc); EQ(pvc_phase);
 }
 
 static void eq_act(const struct mgo_act *a, const struct mgo_act *b)
@@ -650,6 +661,22 @@ static const struct bad_json {
 	  "body.job_uid: not allowed for deny" },
 	{ ACT("cleanup", ",'job_name':'j','job_uid':'j','reason':'r'"), -EBADMSG,
 	  "body.reason: not allowed for cleanup" },
+	{ ACT("claim-status", ",'reason':'ClaimPending'"), -EBADMSG,
+	  "body.message: required for claim-status" },
+	{ ACT("claim-status", ",'reason':'r','message':'m','job_name':'j','job_uid':'j'"),
+	  -EBADMSG, "body.job_name: not allowed for claim-status" },
+	{ "{'v':1,'type':'observe','seq':1,'trace':{'uid':'u','gen':1},'body':{'mg':{'ns':'n',"
+	  "'name':'m','uid':'u','generation':1,'spec':{}},'allowlist':{},'job':{},"
+	  "'pvc':'absent','pvc_phase':'pending'}}", -EBADMSG,
+	  "body.pvc_phase: given for a claim not known to exist" },
+	{ "{'v':1,'type':'observe','seq':1,'trace':{'uid':'u','gen':1},'body':{'mg':{'ns':'n',"
+	  "'name':'m','uid':'u','generation':1,'spec':{}},'allowlist':{},'job':{},"
+	  "'pvc':'present','pvc_phase':'released'}}", -EBADMSG,
+	  "body.pvc_phase: invalid value \"released\"" },
+	{ "{'v':1,'type':'observe','seq':1,'trace':{'uid':'u','gen':1},'body':{'mg':{'ns':'n',"
+	  "'name':'m','uid':'u','generation':1,'storage_reason':'@254','spec':{}},"
+	  "'allowlist':{},'job':{}}}", -EBADMSG,
+	  "body.mg.storage_reason: string longer than 253" },
 	{ OBS("'image':'@4097'", ""), -EBADMSG, "body.mg.spec.image: string longer than 4096" },
 	{ OBS("'service_account':'@254'", ""), -EBADMSG,
 	  "body.mg.spec.service_account: string longer than 253" },

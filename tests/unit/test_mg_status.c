@@ -200,3 +200,60 @@ Test(status, transitions_are_status_changes_not_writes)
 	json_decref(other);
 	json_decref(fin);
 }
+
+/* StorageReady alone: the other conditions stay as they are (a merge patch
+ * replaces the array, so they are carried), the phase is not touched, the
+ * same condition again is no change, Bound turns it True, and an outcome
+ * written later keeps it. */
+Test(status, claim_status_replaces_storage_ready_alone)
+{
+	struct mgo_act a = act(MGO_ACT_CLAIM_STATUS);
+	json_t *cur = json_pack("{s:s, s:s, s:[{s:s, s:s, s:s, s:s}]}", "status", "Running",
+				"reason", "JobCreated", "conditions", "type", "Running", "status",
+				"True", "reason", "JobCreated", "lastTransitionTime",
+				"2026-11-24T00:00:00Z");
+	json_t *p, *st, *e;
+
+	a.reason = "ClaimPending";
+	a.message = "PersistentVolumeClaim results is Pending: the Job's pod waits for it to bind";
+	p = mgo_status_patch(&a, NULL, NULL, now, cur);
+	st = json_object_get(p, "status");
+	cr_assert_str_eq(s(p, "metadata", "resourceVersion"), "77");
+	cr_assert_eq(json_object_size(st), 1, "conditions alone: %s",
+		     json_dumps(st, JSON_COMPACT));
+	cr_assert_str_eq(s(cond(p, 0), "type", NULL), "Running", "kept");
+	cr_assert_str_eq(s(cond(p, 1), "type", NULL), "StorageReady");
+	cr_assert_str_eq(s(cond(p, 1), "status", NULL), "False");
+	cr_assert_str_eq(s(cond(p, 1), "reason", NULL), "ClaimPending");
+	cr_assert_str_eq(s(cond(p, 1), "message", NULL), a.message);
+	cr_assert(mgo_status_patch_changes(p, cur));
+	e = mgo_event_render(&a, NULL, now, "mgo-launcher-0");
+	cr_assert_str_eq(s(e, "type", NULL), "Warning");
+	cr_assert_str_eq(s(e, "reason", NULL), "ClaimPending");
+	json_decref(e);
+
+	/* written: the same act again changes nothing */
+	json_object_set(cur, "conditions", json_object_get(st, "conditions"));
+	json_decref(p);
+	p = mgo_status_patch(&a, NULL, NULL, "2026-11-24T09:09:09Z", cur);
+	cr_assert_not(mgo_status_patch_changes(p, cur), "a re-read of a Pending claim: no write");
+	json_decref(p);
+
+	a.reason = "ClaimBound";
+	a.message = "PersistentVolumeClaim results is Bound";
+	p = mgo_status_patch(&a, NULL, NULL, now, cur);
+	cr_assert_eq(json_array_size(json_object_get(json_object_get(p, "status"), "conditions")),
+		     2, "replaced, not added");
+	cr_assert_str_eq(s(cond(p, 1), "status", NULL), "True");
+	cr_assert_str_eq(s(cond(p, 1), "reason", NULL), "ClaimBound");
+	json_decref(p);
+
+	a = act(MGO_ACT_FINISH);
+	a.reason = "Timeout";
+	a.message = "the gather did not finish within spec.mustGatherTimeout (60s)";
+	p = mgo_status_patch(&a, NULL, NULL, now, cur);
+	cr_assert_str_eq(s(cond(p, 2), "type", NULL), "StorageReady", "why it timed out");
+	cr_assert_str_eq(s(cond(p, 2), "reason", NULL), "ClaimPending");
+	json_decref(p);
+	json_decref(cur);
+}

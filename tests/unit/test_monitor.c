@@ -502,3 +502,106 @@ Test(monitor, too_large_only_for_a_mustgather_that_is)
 	free(extra);
 	free(fat);
 }
+
+/* ---- the StorageReady condition ---- */
+
+#define ON_CLAIM "{\"storage\":{\"type\":\"PersistentVolume\",\"persistentVolume\":" \
+	"{\"claim\":{\"name\":\"results\"}}}}"
+#define RUNNING "{\"status\":{\"status\":\"Running\"}}"
+
+static struct mgo_act claim_act(enum mgo_claim_phase phase)
+{
+	struct mgo_act a = act(MGO_ACT_CLAIM_STATUS);
+	char msg[512];
+
+	a.reason = dup(mgo_claim_condition(phase, "results", msg, sizeof(msg)));
+	a.message = dup(msg);
+	return a;
+}
+
+static json_t *pvc(const char *phase)
+{
+	json_t *o = parse("{\"apiVersion\":\"v1\",\"kind\":\"PersistentVolumeClaim\","
+			  "\"metadata\":{\"namespace\":\"team-a\",\"name\":\"results\"}}");
+
+	if (phase)
+		cr_assert_eq(json_object_set_new(o, "status", json_pack("{s:s}", "phase", phase)),
+			     0);
+	return o;
+}
+
+static void check_claim(struct mgo_act *a, json_t *claim, int want, const char *check)
+{
+	struct mgo_refusal why;
+
+	expect(mgo_monitor_check_claim(a, "results", claim, &why), want, &why, check);
+	mgo_act_free(a);
+	json_decref(claim);
+}
+
+/* The act's reason and message are what the claim read back gives, or it
+ * is refused: a validator cannot say a Bound claim is Pending, nor the
+ * reverse, nor put its own words into the condition. */
+Test(monitor, claim_status_is_the_claims_phase)
+{
+	struct mgo_act a = claim_act(MGO_CLAIM_PENDING);
+	check_claim(&a, pvc("Pending"), MGO_MONITOR_OK, NULL);
+	a = claim_act(MGO_CLAIM_PENDING);
+	check_claim(&a, pvc(NULL), MGO_MONITOR_OK, NULL); /* no phase yet: Pending */
+	a = claim_act(MGO_CLAIM_LOST);
+	check_claim(&a, pvc("Lost"), MGO_MONITOR_OK, NULL);
+	a = claim_act(MGO_CLAIM_BOUND);
+	check_claim(&a, pvc("Bound"), MGO_MONITOR_OK, NULL);
+
+	a = claim_act(MGO_CLAIM_PENDING);
+	check_claim(&a, pvc("Bound"), MGO_MONITOR_REFUSED, "pvc_phase");
+	a = claim_act(MGO_CLAIM_LOST);
+	check_claim(&a, pvc("Bound"), MGO_MONITOR_REFUSED, "pvc_phase");
+	a = claim_act(MGO_CLAIM_BOUND);
+	check_claim(&a, pvc("Pending"), MGO_MONITOR_REFUSED, "pvc_phase");
+	a = claim_act(MGO_CLAIM_PENDING);
+	check_claim(&a, NULL, MGO_MONITOR_REFUSED, "pvc_phase");
+	a = claim_act(MGO_CLAIM_PENDING);
+	set(&a.message, "PersistentVolumeClaim results is Pending: visit evil.example");
+	check_claim(&a, pvc("Pending"), MGO_MONITOR_REFUSED, "message");
+}
+
+/* The claim read is the one the MustGather read back names. */
+Test(monitor, claim_status_reads_the_specs_claim)
+{
+	struct mgo_act a = claim_act(MGO_CLAIM_PENDING);
+	struct mgo_refusal why;
+	const char *claim;
+	json_t *obj = mg(ON_CLAIM, RUNNING);
+
+	expect(mgo_monitor_claim_to_read(&a, obj, &claim, &why), MGO_MONITOR_OK, &why, NULL);
+	cr_assert_str_eq(claim, "results");
+	json_decref(obj);
+	obj = mg("{}", RUNNING);
+	expect(mgo_monitor_claim_to_read(&a, obj, &claim, &why), MGO_MONITOR_REFUSED, &why,
+	       "pvc_claim");
+	json_decref(obj);
+	mgo_act_free(&a);
+}
+
+/* Only about a Running MustGather with a claim, with one of the three
+ * reasons; conditional on the version seen like every status write. */
+Test(monitor, claim_status_only_on_a_running_mustgather)
+{
+	struct mgo_act a = claim_act(MGO_CLAIM_PENDING);
+	check_mg(&a, mg(ON_CLAIM, RUNNING), NULL, MGO_MONITOR_OK, NULL);
+	a = claim_act(MGO_CLAIM_PENDING);
+	check_mg(&a, mg(ON_CLAIM, NULL), NULL, MGO_MONITOR_REFUSED, "phase");
+	a = claim_act(MGO_CLAIM_PENDING);
+	check_mg(&a, mg(ON_CLAIM, "{\"status\":{\"status\":\"Failed\"}}"), NULL,
+		 MGO_MONITOR_REFUSED, "finished");
+	a = claim_act(MGO_CLAIM_PENDING);
+	check_mg(&a, mg("{}", RUNNING), NULL, MGO_MONITOR_REFUSED, "pvc_claim");
+	a = claim_act(MGO_CLAIM_PENDING);
+	set(&a.reason, "Completed");
+	check_mg(&a, mg(ON_CLAIM, RUNNING), NULL, MGO_MONITOR_REFUSED, "reason");
+	a = claim_act(MGO_CLAIM_PENDING);
+	check_mg(&a, mg(ON_CLAIM, "{\"status\":{\"status\":\"Running\"},"
+			"\"metadata\":{\"resourceVersion\":\"11\"}}"), NULL,
+		 MGO_MONITOR_STALE, NULL);
+}

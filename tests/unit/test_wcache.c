@@ -427,12 +427,12 @@ Test(wcache, claim_presence_is_what_was_read)
 	cr_assert(mgo_wcache_observe(cache, "u1", &o));
 	cr_assert_eq(o.pvc, MGO_PRESENCE_UNKNOWN, "nothing read yet");
 	t.n = 0;
-	mgo_wcache_pvc_set(cache, "u1", MGO_PRESENCE_ABSENT);
+	mgo_wcache_pvc_set(cache, "u1", MGO_PRESENCE_ABSENT, MGO_CLAIM_UNKNOWN);
 	cr_assert(touched(&t, "u1"));
 	cr_assert(mgo_wcache_observe(cache, "u1", &o));
 	cr_assert_eq(o.pvc, MGO_PRESENCE_ABSENT);
 	t.n = 0;
-	mgo_wcache_pvc_set(cache, "u1", MGO_PRESENCE_ABSENT);
+	mgo_wcache_pvc_set(cache, "u1", MGO_PRESENCE_ABSENT, MGO_CLAIM_UNKNOWN);
 	cr_assert_eq(t.n, 0, "the same answer changes nothing");
 
 	put_mg(mg_on_claim("u1", "out", "Running"));
@@ -441,6 +441,35 @@ Test(wcache, claim_presence_is_what_was_read)
 	put_mg(mg_on_claim("u1", "elsewhere", "Running"));
 	cr_assert(mgo_wcache_observe(cache, "u1", &o));
 	cr_assert_eq(o.pvc, MGO_PRESENCE_UNKNOWN, "another claim: read it anew");
+}
+
+/* A claim that exists is kept with its phase; a new phase is news (the
+ * MustGather observes again), the same one is not. */
+Test(wcache, claim_phase_is_what_was_read)
+{
+	struct mgo_observe o;
+	json_t *m = mg_on_claim("u1", "out", "Running");
+
+	json_object_set_new(m, "status", json_pack("{s:s, s:[{s:s, s:s, s:s}]}", "status",
+						   "Running", "conditions", "type", "StorageReady",
+						   "status", "False", "reason", "ClaimPending"));
+	put_mg(m);
+	cr_assert(mgo_wcache_observe(cache, "u1", &o));
+	cr_assert_str_eq(o.mg.storage_reason, "ClaimPending", "the condition as written");
+	t.n = 0;
+	mgo_wcache_pvc_set(cache, "u1", MGO_PRESENCE_PRESENT, MGO_CLAIM_PENDING);
+	cr_assert(touched(&t, "u1"));
+	cr_assert(mgo_wcache_observe(cache, "u1", &o));
+	cr_assert_eq(o.pvc, MGO_PRESENCE_PRESENT);
+	cr_assert_eq(o.pvc_phase, MGO_CLAIM_PENDING);
+	t.n = 0;
+	mgo_wcache_pvc_set(cache, "u1", MGO_PRESENCE_PRESENT, MGO_CLAIM_PENDING);
+	cr_assert_eq(t.n, 0, "the same phase changes nothing");
+	mgo_wcache_pvc_set(cache, "u1", MGO_PRESENCE_PRESENT, MGO_CLAIM_BOUND);
+	cr_assert(touched(&t, "u1"), "bound now: observe again");
+	cr_assert(mgo_wcache_observe(cache, "u1", &o));
+	cr_assert_eq(o.pvc, MGO_PRESENCE_PRESENT);
+	cr_assert_eq(o.pvc_phase, MGO_CLAIM_BOUND);
 }
 
 Test(wcache, deleted_must_gather_is_forgotten)

@@ -4,10 +4,12 @@
 #include "mgo/apiobj.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "mgo/schema.h"
+#include "mgo/spec.h"
 
 #define REQ MGO_F_REQUIRED
 
@@ -267,6 +269,26 @@ static void start(void *out, size_t size, char *err, size_t errlen)
 		err[0] = '\0';
 }
 
+/* The reason of condition StorageReady, ours alone: a condition someone
+ * else shaped oddly is not an undecodable MustGather, it is none. */
+static int storage_reason(const json_t *obj, struct mgo_mg *out)
+{
+	const json_t *c;
+	size_t i;
+
+	json_array_foreach(json_object_get(json_object_get(obj, "status"), "conditions"), i, c) {
+		const char *t = json_string_value(json_object_get(c, "type"));
+		const char *r = json_string_value(json_object_get(c, "reason"));
+
+		if (!t || strcmp(t, MGO_CONDITION_STORAGE_READY) != 0)
+			continue;
+		if (!r || strlen(r) > MGO_NAME_MAX)
+			return 0;
+		return (out->storage_reason = strdup(r)) ? 0 : -ENOMEM;
+	}
+	return 0;
+}
+
 int mgo_mg_from_json(const json_t *obj, struct mgo_mg *out, char *err, size_t errlen)
 {
 	struct mgo_fpath p = { .len = 0 };
@@ -274,9 +296,24 @@ int mgo_mg_from_json(const json_t *obj, struct mgo_mg *out, char *err, size_t er
 
 	start(out, sizeof(*out), err, errlen);
 	ret = decode_fields(obj, &mg_schema, out, &p, err, errlen);
+	if (ret == 0 && (ret = storage_reason(obj, out)) && err && errlen)
+		snprintf(err, errlen, "out of memory");
 	if (ret)
 		mgo_mg_free(out);
 	return ret;
+}
+
+enum mgo_claim_phase mgo_claim_phase_from_json(const json_t *pvc)
+{
+	const char *ph = json_string_value(json_object_get(json_object_get(pvc, "status"), "phase"));
+
+	if (!pvc)
+		return MGO_CLAIM_UNKNOWN;
+	if (ph && strcmp(ph, "Bound") == 0)
+		return MGO_CLAIM_BOUND;
+	if (ph && strcmp(ph, "Lost") == 0)
+		return MGO_CLAIM_LOST;
+	return MGO_CLAIM_PENDING;
 }
 
 int mgo_mg_meta_from_json(const json_t *obj, struct mgo_mg *out, char *err, size_t errlen)

@@ -30,6 +30,28 @@ bool mgo_reason_known(const char *reason)
 	return false;
 }
 
+const char *mgo_claim_condition(enum mgo_claim_phase phase, const char *claim, char *msg,
+				size_t len)
+{
+	switch (phase) {
+	case MGO_CLAIM_PENDING:
+		snprintf(msg, len, "PersistentVolumeClaim %s is Pending: the Job's pod waits for it "
+			 "to bind (spec.mustGatherTimeout still applies)", claim);
+		return MGO_REASON_CLAIM_PENDING;
+	case MGO_CLAIM_LOST:
+		snprintf(msg, len, "PersistentVolumeClaim %s is Lost (its volume is gone): the "
+			 "Job's pod waits for it to bind (spec.mustGatherTimeout still applies)",
+			 claim);
+		return MGO_REASON_CLAIM_LOST;
+	case MGO_CLAIM_BOUND:
+		snprintf(msg, len, "PersistentVolumeClaim %s is Bound", claim);
+		return MGO_REASON_CLAIM_BOUND;
+	case MGO_CLAIM_UNKNOWN:
+		break;
+	}
+	return NULL;
+}
+
 bool mgo_namespace_is_platform(const char *ns)
 {
 	static const char *const platform[] = {"openshift", "kube", "hypershift"};

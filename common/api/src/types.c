@@ -48,6 +48,7 @@ void mgo_mg_free(struct mgo_mg *m)
 	free(m->uid);
 	free(m->resource_version);
 	free(m->result_name);
+	free(m->storage_reason);
 	memset(m, 0, sizeof(*m));
 }
 

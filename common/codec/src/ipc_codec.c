@@ -36,8 +36,9 @@ static const char *const type_names[] = { NULL, "observe", "act", "heartbeat" };
 static const char *const mg_phase_names[] = { "new", "running", "completed", "failed" };
 static const char *const job_phase_names[] = { "none", "active", "succeeded", "failed" };
 static const char *const presence_names[] = { "unknown", "present", "absent" };
+static const char *const claim_phase_names[] = { "unknown", "pending", "bound", "lost" };
 static const char *const act_kind_names[] = { NULL, "launch", "deny", "finish", "cleanup",
-					       "allowlist-status" };
+					       "allowlist-status", "claim-status" };
 static const char *const subject_names[] = { "mustgather", "allowlist" };
 
 #define SPEC struct mgo_mg_spec
@@ -79,6 +80,7 @@ static const struct mgo_field mg_fields[] = {
 	ENUM(MG, phase, mg_phase_names, 0),
 	I64(MG, too_large_bytes, 0),
 	STR(MG, result_name, MGO_NAME_MAX, 0),
+	STR(MG, storage_reason, MGO_NAME_MAX, 0),
 	STRUCT(MG, spec, spec_schema, REQ),
 };
 static const struct mgo_schema mg_schema = MGO_SCHEMA(mg_fields);
@@ -118,6 +120,7 @@ static const struct mgo_field observe_fields[] = {
 	STRUCT(OBS, job, job_schema, REQ),
 	ENUM(OBS, service_account, presence_names, 0),
 	ENUM(OBS, pvc, presence_names, 0),
+	ENUM(OBS, pvc_phase, claim_phase_names, 0),
 };
 static const struct mgo_schema observe_schema = MGO_SCHEMA(observe_fields);
 
@@ -250,7 +253,7 @@ static int check_observe(const struct mgo_observe *o, struct mgo_fpath *p, char 
 	if (o->subject == MGO_SUBJECT_ALLOWLIST) {
 		/* about the allowlist object alone: nothing of a MustGather */
 		bool stray = o->mg.uid || o->mg.ns || o->mg.name || j->phase != MGO_JOB_NONE ||
-			     o->service_account || o->pvc;
+			     o->service_account || o->pvc || o->pvc_phase;
 		if (stray)
 			return key_err(p, "mg", "or job given", "for the allowlist", err, errlen);
 		if (!o->allowlist.present)
@@ -260,6 +263,10 @@ static int check_observe(const struct mgo_observe *o, struct mgo_fpath *p, char 
 		mgo_fpath_pop(p, mark);
 		return ret;
 	}
+	/* a phase is read from a claim that exists */
+	if (o->pvc_phase && o->pvc != MGO_PRESENCE_PRESENT)
+		return key_err(p, "pvc_phase", "given", "for a claim not known to exist", err,
+			       errlen);
 	mark = mgo_fpath_push(p, "mg", 2);
 	ret = require(o->mg.uid, p, "uid", "for a MustGather", err, errlen);
 	mgo_fpath_pop(p, mark);
@@ -338,6 +345,8 @@ static const struct {
 			      A_NS | A_JOB_NAME | A_JOB_UID | A_MESSAGE },
 	/* cluster-scoped; no malformed entry is news too (a fixed allowlist) */
 	[MGO_ACT_ALLOWLIST_STATUS] = { 0, A_INVALID },
+	/* the StorageReady condition alone: no Job to touch */
+	[MGO_ACT_CLAIM_STATUS] = { A_NS | A_REASON | A_MESSAGE, A_NS | A_REASON | A_MESSAGE },
 };
 
 static int check_act(const struct mgo_act *a, struct mgo_fpath *p, char *err, size_t errlen)

@@ -33,10 +33,18 @@ int mgo_json_parse(const char *buf, size_t len, json_t **out, char *err, size_t 
 
 /* A MustGather: metadata (namespace, name, uid, generation required;
  * deletionTimestamp), every spec field of struct mgo_mg_spec, and the phase
- * from status.status ("Running", "Completed", "Failed"; absent: MGO_MG_NEW).
+ * from status.status ("Running", "Completed", "Failed"; absent: MGO_MG_NEW),
+ * storage_reason from the StorageReady condition (one that is not a
+ * short string is taken as none).
  * On success the caller owns *out (mgo_mg_free); on failure *out is zeroed.
  * Returns 0, -EBADMSG or -ENOMEM. */
 int mgo_mg_from_json(const json_t *obj, struct mgo_mg *out, char *err, size_t errlen);
+
+/* A PersistentVolumeClaim's status.phase: Bound, Lost, and Pending for
+ * Pending, no phase yet or one not known (a claim that is not Bound or
+ * Lost is one the pod waits for); MGO_CLAIM_UNKNOWN for NULL. The watcher
+ * and the launcher read it alike. */
+enum mgo_claim_phase mgo_claim_phase_from_json(const json_t *pvc);
 
 /* A MustGather too large to be read (MGO_MG_MAX_BYTES): only its metadata
  * and its phase, as mgo_mg_from_json reads them; the spec is left unset.

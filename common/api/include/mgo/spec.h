@@ -40,7 +40,23 @@
  * launcher reads the claim itself before it writes one (docs/monitor.md). */
 #define MGO_DENY_CLAIM_MISSING "spec.storage.persistentVolume.claim.name: PersistentVolumeClaim "
 
-/* Whether reason is one of the MGO_REASON_* above. */
+/* The condition a live MustGather with a storage claim gets while that
+ * claim is not Bound, and again when it binds (docs/support.md). Status
+ * only: the phase stays Running, spec.mustGatherTimeout still runs. */
+#define MGO_CONDITION_STORAGE_READY "StorageReady"
+#define MGO_REASON_CLAIM_PENDING "ClaimPending"
+#define MGO_REASON_CLAIM_LOST "ClaimLost"
+#define MGO_REASON_CLAIM_BOUND "ClaimBound"
+
+/* The StorageReady condition for claim `claim` in `phase`: returns its
+ * reason (MGO_REASON_CLAIM_*) and writes its message to msg; NULL for
+ * MGO_CLAIM_UNKNOWN. The validator sends exactly this, the launcher
+ * derives it again from its own read of the claim (docs/monitor.md). */
+const char *mgo_claim_condition(enum mgo_claim_phase phase, const char *claim, char *msg,
+				size_t len);
+
+/* Whether reason is one of the MGO_REASON_* above, the StorageReady ones
+ * (MGO_REASON_CLAIM_*) aside: they never end a MustGather. */
 bool mgo_reason_known(const char *reason);
 
 /* Longest spec.mustGatherTimeout accepted: activeDeadlineSeconds is int64,

@@ -74,6 +74,9 @@ struct mgo_mg {
 	 * unset. 0: within the bound. */
 	int64_t too_large_bytes;
 	char *result_name;      /* status.resultName: the run's name (mgo/upload.h) */
+	/* status.conditions' StorageReady reason (MGO_REASON_CLAIM_*, as
+	 * written last); NULL: no such condition */
+	char *storage_reason;
 	struct mgo_mg_spec spec;
 };
 
@@ -118,6 +121,14 @@ enum mgo_presence {
 	MGO_PRESENCE_ABSENT,
 };
 
+/* A PersistentVolumeClaim's status.phase, as read (mgo_claim_phase_from_json). */
+enum mgo_claim_phase {
+	MGO_CLAIM_UNKNOWN = 0,  /* not read, or the claim does not exist */
+	MGO_CLAIM_PENDING,      /* Pending, or no phase yet (the API's default) */
+	MGO_CLAIM_BOUND,
+	MGO_CLAIM_LOST,
+};
+
 /* What an Observe is about. */
 enum mgo_subject {
 	MGO_SUBJECT_MUSTGATHER = 0,     /* a MustGather: mg is set */
@@ -134,6 +145,7 @@ struct mgo_observe {
 	struct mgo_job_state job;
 	enum mgo_presence service_account;
 	enum mgo_presence pvc;          /* the storage claim, when storage is set */
+	enum mgo_claim_phase pvc_phase; /* its phase when present, as last read */
 };
 
 /* validator -> launcher: the only things the launcher will do. */
@@ -144,6 +156,9 @@ enum mgo_act_kind {
 	MGO_ACT_CLEANUP,        /* outcome already recorded: delete the leftover Job */
 	MGO_ACT_ALLOWLIST_STATUS, /* write MustGatherImage/cluster's status: which
 				     entries are malformed; ns unset, name "cluster" */
+	MGO_ACT_CLAIM_STATUS,   /* status only: the StorageReady condition says
+				   what the storage claim's phase is (reason
+				   MGO_REASON_CLAIM_*); the phase stays Running */
 };
 
 /* The validated intent of a LAUNCH: what the Job will be made of. */
