@@ -347,14 +347,20 @@ int mgo_ipc_monitor_open(void *zctx, void *sock, const char *name, void **out)
 	return 0;
 }
 
+/* The monitoring stops before its receiving end closes: libzmq's I/O thread
+ * sends each event with a blocking send while holding the monitored
+ * socket's monitor lock, and a PAIR with no peer blocks it for good, so
+ * zmq_socket_monitor(sock, NULL) after the close waited on that lock
+ * forever (the watcher hung at SIGTERM when a handshake event came in
+ * between; test_supervisor caught it under load). */
 void mgo_ipc_monitor_close(void *sock, void *monitor)
 {
+	if (sock)
+		zmq_socket_monitor(sock, NULL, 0);
 	if (monitor) {
 		mgo_ipc__forget(monitor);
 		zmq_close(monitor);
 	}
-	if (sock)
-		zmq_socket_monitor(sock, NULL, 0);
 }
 
 enum mgo_ipc_handshake mgo_ipc_handshake_of(uint16_t event)
