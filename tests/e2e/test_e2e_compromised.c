@@ -734,6 +734,8 @@ Test(compromised, a_forged_pending_claim_writes_nothing)
 	send_act(&a);
 	json_decref(cluster_wait_mg_condition(&cl, "mg1", "StorageReady", "False",
 					      MGO_REASON_CLAIM_PENDING));
+	/* its last write, the Event, done before the writes are counted */
+	json_decref(cluster_wait_event(&cl, "mg1", MGO_REASON_CLAIM_PENDING));
 	mgo_act_free(&a);
 
 	/* and now a forged Bound for the Pending claim */
