@@ -105,8 +105,15 @@ static int poll_zmq(struct mgo_loop *loop, struct mgo_poll_item *items, size_t n
 	for (size_t i = 0; i < n; i++)
 		ready += items[i].revents != 0;
 	rc = poll(pfds, (nfds_t)n, ready ? 0 : (timeout > INT_MAX ? INT_MAX : (int)timeout));
-	if (rc < 0)
-		return -errno;
+	if (rc < 0) {
+		/* what the asking found must be dispatched now: it took those
+		 * sockets' touches and drained their ZMQ_FD, so no later turn
+		 * would ask them again */
+		if (errno != EINTR || !ready)
+			return -errno;
+		for (size_t i = 0; i < n; i++)
+			pfds[i].revents = 0;
+	}
 	ready = 0;
 	for (size_t i = 0; i < n; i++) {
 		short r = pfds[i].revents;
