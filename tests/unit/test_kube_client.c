@@ -505,10 +505,61 @@ Test(kube_client, list_hands_out_pages_and_stops_when_told)
 			cr_assert(p.o.failed);
 			cr_assert_eq(p.o.err.errnum, -ECANCELED);
 			cr_assert_eq(p.pages, stop_at);
-			cr_assert_eq(fake_count(&e->fake), stop_at);
+			/* the next page was asked for before this one was handed
+			 * out (list_asks_for_the_next_page_before_...), and no
+			 * page after it */
+			uint64_t end = mgo_now_ms() + DEADLINE_MS;
+			while (fake_count(&e->fake) < stop_at + 1 && mgo_now_ms() < end)
+				cr_assert_eq(mgo_loop_run_once(e->loop, 20), 0);
+			for (int i = 0; i < 10; i++)
+				cr_assert_eq(mgo_loop_run_once(e->loop, 10), 0);
+			cr_assert_eq(fake_count(&e->fake), stop_at + 1);
 		}
 		env_stop(e);
 	}
+}
+
+/* The consumer of page 1 waits (with a deadline) for the server to have
+ * the request for page 2: the client asks for the next page before it
+ * hands out this one, so the server works while the consumer digests. */
+struct overlap {
+	struct outcome o;
+	struct fake *fake;
+	int pages;
+	bool seen_next; /* page 2's request reached the server during page 1 */
+};
+
+static int on_page_wait_for_next(void *ctx, json_t *page)
+{
+	struct overlap *ov = ctx;
+
+	if (ov->pages++ == 0) {
+		uint64_t end = mgo_now_ms() + DEADLINE_MS;
+		while (fake_count(ov->fake) < 2 && mgo_now_ms() < end)
+			usleep(1000);
+		ov->seen_next = fake_count(ov->fake) >= 2;
+	}
+	return 0;
+}
+
+static void on_overlap_done(void *ctx, const struct mgo_kube_result *res)
+{
+	on_done(&((struct overlap *)ctx)->o, res);
+}
+
+Test(kube_client, list_asks_for_the_next_page_before_handing_out_this_one)
+{
+	struct env *e = env_start(reply_pages, NULL, &fast_opts);
+	struct overlap ov = {.fake = &e->fake};
+	const struct mgo_kube_list_opts lo = {.page_size = 2, .on_page = on_page_wait_for_next};
+
+	cr_assert_eq(mgo_kube_list(e->client, &pods, "ns", &lo, on_overlap_done, &ov, NULL), 0);
+	cr_assert(run_until(e, &ov.o.done, DEADLINE_MS));
+	cr_assert_not(ov.o.failed, "%s", ov.o.err.message);
+	cr_assert(ov.seen_next, "page 2 was not on the wire while page 1 was digested");
+	cr_assert_eq(ov.pages, 3);
+	cr_assert_eq(fake_count(&e->fake), 3);
+	env_stop(e);
 }
 
 static void reply_slow(struct fake *f, const struct fake_req *req, int n, struct fake_reply *out)

@@ -459,6 +459,17 @@ static void on_sock_io(struct mgo_loop *loop, int fd, void *zsock, short revents
 	process(c);
 }
 
+void mgo_kube__kick(struct mgo_kube_client *c)
+{
+	int running;
+
+	curl_multi_socket_action(c->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+	/* bytes a stream got meanwhile are handed out at the next turn (the
+	 * caller is inside process(), past its drain_ready) */
+	if (!dl_empty(&c->ready))
+		mgo_timer_start(c->curl_timer, 0);
+}
+
 static void on_curl_timeout(struct mgo_loop *loop, struct mgo_timer *t, void *ctx)
 {
 	struct mgo_kube_client *c = ctx;

@@ -360,13 +360,36 @@ static void page_fitted(struct mgo_kube_req *r, size_t items)
 		r->limit = r->limit > r->page_size / 2 ? r->page_size : r->limit * 2;
 }
 
-/* A LIST page arrived: hand it out or merge it, then ask for the next. */
+/* Asks for the page after this one, from the continue token. */
+static int next_page(struct mgo_kube_req *r, const char *cont)
+{
+	char *enc = curl_easy_escape(NULL, cont, (int)strnlen(cont, 65536));
+	int rc;
+
+	if (!enc)
+		return -ENOMEM;
+	curl_free(r->cont);
+	r->cont = enc;
+	r->retries = 0;
+	rc = mgo_kube__page_url(r);
+	if (!rc)
+		rc = mgo_kube__submit(r);
+	return rc;
+}
+
+/* A LIST page arrived: hand it out or merge it, and ask for the next.
+ * A consumer's page is handed out after the next one is asked for, so the
+ * server serves page N+1 while the consumer digests page N (start-up with
+ * many objects: bench/REPORT.md, "Start-up to ready"); a consumer that
+ * fails or cancels takes the request in flight down with it
+ * (mgo_kube__fail, mgo_kube_cancel). */
 static void list_page(struct mgo_kube_req *r, json_t *page)
 {
 	struct mgo_kube_client *c = r->c;
 	json_t *items = json_object_get(page, "items");
 	json_t *meta = json_object_get(page, "metadata");
 	const char *cont = json_string_value(json_object_get(meta, "continue"));
+	bool more = cont && *cont;
 	int rc;
 
 	if (!json_is_array(items)) {
@@ -376,58 +399,49 @@ static void list_page(struct mgo_kube_req *r, json_t *page)
 	}
 	page_fitted(r, json_array_size(items));
 	if (r->on_page) {
+		rc = more ? next_page(r, cont) : 0;
+		if (rc) {
+			json_decref(page);
+			mgo_kube__fail(r, rc, 200, "cannot request the next page");
+			return;
+		}
+		if (more)
+			mgo_kube__kick(c);
 		r->dispatching = true;
 		rc = r->on_page(r->ctx, page);
 		r->dispatching = false;
-		if (r->cancelled) {
-			json_decref(page);
-			mgo_kube__free_req(r);
-			return;
-		}
-		if (rc) {
-			json_decref(page);
-			mgo_kube__fail(r, rc, 200, "list stopped by its consumer");
-			return;
-		}
-	} else {
-		r->list_bytes += r->resp_len;
-		if (r->list_bytes > c->o.max_list_bytes) {
-			json_decref(page);
-			mgo_kube__fail(r, -EMSGSIZE, 200, "list larger than %zu bytes",
-				       c->o.max_list_bytes);
-			return;
-		}
-		if (!r->merged) {
-			r->merged = json_incref(page);
-		} else if (json_array_extend(json_object_get(r->merged, "items"), items) != 0 ||
-			   json_object_set(r->merged, "metadata", meta) != 0) {
-			json_decref(page);
-			mgo_kube__fail(r, -ENOMEM, 200, "cannot merge list pages");
-			return;
-		}
-	}
-	if (cont && *cont) {
-		char *enc = curl_easy_escape(NULL, cont, (int)strnlen(cont, 65536));
 		json_decref(page);
-		if (!enc) {
-			mgo_kube__fail(r, -ENOMEM, 200, "cannot build the next page's URL");
-			return;
-		}
-		curl_free(r->cont);
-		r->cont = enc;
-		r->retries = 0;
-		rc = mgo_kube__page_url(r);
-		if (!rc)
-			rc = mgo_kube__submit(r);
+		if (r->cancelled)
+			mgo_kube__free_req(r);
+		else if (rc)
+			mgo_kube__fail(r, rc, 200, "list stopped by its consumer");
+		else if (!more)
+			mgo_kube__finish(r, 200, NULL, NULL);
+		return;
+	}
+	r->list_bytes += r->resp_len;
+	if (r->list_bytes > c->o.max_list_bytes) {
+		json_decref(page);
+		mgo_kube__fail(r, -EMSGSIZE, 200, "list larger than %zu bytes",
+			       c->o.max_list_bytes);
+		return;
+	}
+	if (!r->merged) {
+		r->merged = json_incref(page);
+	} else if (json_array_extend(json_object_get(r->merged, "items"), items) != 0 ||
+		   json_object_set(r->merged, "metadata", meta) != 0) {
+		json_decref(page);
+		mgo_kube__fail(r, -ENOMEM, 200, "cannot merge list pages");
+		return;
+	}
+	if (more) {
+		rc = next_page(r, cont);
+		json_decref(page);
 		if (rc)
 			mgo_kube__fail(r, rc, 200, "cannot request the next page");
 		return;
 	}
 	json_decref(page);
-	if (r->on_page) {
-		mgo_kube__finish(r, 200, NULL, NULL);
-		return;
-	}
 	json_t *whole = json_incref(r->merged);
 	json_t *wmeta = json_object_get(whole, "metadata");
 	json_object_del(wmeta, "continue");

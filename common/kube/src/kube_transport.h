@@ -136,6 +136,10 @@ struct mgo_kube_req {
 void mgo_kube__count(struct mgo_kube_client *c, enum mgo_kube_verb verb, long code);
 /* Starts the attempt now or queues it for the rate limit / a free slot. */
 int mgo_kube__submit(struct mgo_kube_req *r);
+/* Lets curl put requests just started on the wire now, from outside any
+ * curl callback, instead of at the loop's next turn (kube_retry.c's
+ * list_page, before the consumer digests a page). */
+void mgo_kube__kick(struct mgo_kube_client *c);
 /* Calls `done` once (body and err borrowed) and frees the request. */
 void mgo_kube__finish(struct mgo_kube_req *r, long http_code, json_t *body,
 		      const struct mgo_kube_error *err);
