@@ -49,6 +49,25 @@ static bool alive(pid_t pid)
 	return kill(pid, 0) == 0 || errno != ESRCH;
 }
 
+/* Gone: no such process, or a zombie waiting for init to reap it. */
+static bool gone(pid_t pid)
+{
+	char path[64], buf[512];
+	FILE *f;
+	bool z = false;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return true;
+	if (fgets(buf, sizeof(buf), f)) {
+		const char *p = strrchr(buf, ')');
+		z = p && p[1] == ' ' && p[2] == 'Z';
+	}
+	fclose(f);
+	return z;
+}
+
 Test(supervisor, sigterm_stops_in_order_and_leaves_nothing_behind)
 {
 	struct mgo_test_operator_opts o = {.env = &env, .supervisor_yaml = FAST};
@@ -266,6 +285,44 @@ Test(supervisor, a_bad_notification_frame_gets_a_child_killed_and_restarted)
 	json_decref(started);
 	int status = mgo_test_operator_stop(&op, 10000);
 	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %#x", status);
+	free(bin);
+}
+
+/* The harness itself: a process of the operator's tree that does not act
+ * on SIGTERM (here a stray that ignores it; in session 6 a watcher hung in
+ * its shutdown) is not left running when a test ends without a graceful
+ * stop. */
+Test(supervisor, the_harness_leaves_nothing_of_a_killed_supervisor)
+{
+	char *bin = wrapper("validator",
+			    "(trap '' TERM HUP; sleep 1000 </dev/null >/dev/null 2>&1 3<&- 4>&- &"
+			    " echo $! >\"$0.stray\")",
+			    MGO_VALIDATOR_BIN);
+	struct mgo_test_operator_opts o = {.supervisor_yaml = FAST, .validator_bin = bin};
+	char *pidfile = NULL, *text = NULL;
+	pid_t stray = 0;
+
+	mgo_test_operator_spawn(&op, &o);
+	cr_assert(mgo_test_operator_wait_ready(&op, "validator", 0, 30000) > 0);
+	cr_assert(asprintf(&pidfile, "%s.stray", bin) > 0);
+	uint64_t end = mgo_now_ms() + 30000;
+	while (!stray && mgo_now_ms() < end) {
+		free(text);
+		text = slurp(pidfile);
+		if (text && strchr(text, '\n'))
+			stray = (pid_t)atoi(text);
+		else
+			usleep(10000); /* a file written by a shell: nothing to wait on */
+	}
+	cr_assert_gt(stray, 0, "the stray never started");
+	cr_assert_not(gone(stray));
+	mgo_test_operator_free(&op);
+	end = mgo_now_ms() + 10000;
+	while (!gone(stray) && mgo_now_ms() < end)
+		usleep(10000); /* no descriptor to wait on for a stranger's exit */
+	cr_assert(gone(stray), "pid %d outlived the test", (int)stray);
+	free(text);
+	free(pidfile);
 	free(bin);
 }
 

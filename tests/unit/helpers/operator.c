@@ -2,6 +2,7 @@
 #include "leadership.h"
 
 #include <criterion/criterion.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -105,14 +106,115 @@ void mgo_test_operator_start(struct mgo_test_operator *op, const struct mgo_test
 			  "the launcher never led");
 }
 
+/* ---- the whole process tree ----
+ *
+ * The supervisor's children each lead their own process group and get
+ * SIGTERM when it dies (supervisor/sup_spawn.c), which a child hung in its
+ * shutdown does not act on: killing the supervisor alone can leave it
+ * running after the test. So the harness notes the tree before it stops
+ * the supervisor and kills whatever of it is left after. */
+
+#define TREE_MAX 64
+
+struct tree {
+	size_t n;
+	pid_t pid[TREE_MAX];
+	unsigned long long start[TREE_MAX]; /* to tell a reused pid */
+};
+
+/* ppid and start time (clock ticks since boot) from /proc/PID/stat. */
+static bool proc_stat(pid_t pid, pid_t *ppid, unsigned long long *start)
+{
+	char path[64], buf[1024];
+	int fd, ppid_i;
+	ssize_t len;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	len = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (len <= 0)
+		return false;
+	buf[len] = '\0';
+	/* after the command's closing parenthesis: state ppid ... field 22 */
+	char *p = strrchr(buf, ')');
+	if (!p || sscanf(p + 2, "%*c %d %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s "
+			 "%*s %*s %*s %llu", &ppid_i, start) != 2)
+		return false;
+	*ppid = (pid_t)ppid_i;
+	return true;
+}
+
+/* root's descendants now (not root). */
+static void tree_note(struct tree *t, pid_t root)
+{
+	bool grew = true;
+
+	t->n = 0;
+	/* breadth by passes: a process's parent is noted before it, or a
+	 * later pass finds it; the tree is a handful of processes */
+	while (grew && t->n < TREE_MAX) {
+		DIR *d = opendir("/proc");
+		struct dirent *e;
+
+		grew = false;
+		cr_assert_not_null(d, "opendir /proc: %s", strerror(errno));
+		while ((e = readdir(d)) && t->n < TREE_MAX) {
+			pid_t pid = (pid_t)atoi(e->d_name), ppid;
+			unsigned long long start;
+			bool known = pid <= 0 || pid == root, parent = false;
+
+			for (size_t i = 0; i < t->n && !known; i++)
+				known = t->pid[i] == pid;
+			if (known || !proc_stat(pid, &ppid, &start))
+				continue;
+			parent = ppid == root;
+			for (size_t i = 0; i < t->n && !parent; i++)
+				parent = t->pid[i] == ppid;
+			if (!parent)
+				continue;
+			t->pid[t->n] = pid;
+			t->start[t->n++] = start;
+			grew = true;
+		}
+		closedir(d);
+	}
+}
+
+/* Kills what is left of the noted tree. After a graceful stop (`say`), a
+ * process that outlived its supervisor is a bug to hear about, not to
+ * leave running; after a SIGKILL of the supervisor its children are still
+ * on their way out, and are only made to hurry. */
+static void tree_kill(const struct tree *t, bool say)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		pid_t ppid;
+		unsigned long long start;
+
+		if (!proc_stat(t->pid[i], &ppid, &start) || start != t->start[i])
+			continue;
+		if (say)
+			fprintf(stderr,
+				"operator harness: pid %d outlived mgo-supervisor; killing it\n",
+				(int)t->pid[i]);
+		(void)kill(t->pid[i], SIGKILL);
+	}
+}
+
 int mgo_test_operator_stop(struct mgo_test_operator *op, int timeout_ms)
 {
 	int st;
 
+	struct tree t;
+
 	if (op->pid <= 0)
 		return -1;
+	tree_note(&t, op->pid);
 	st = stop_process(op->pid, SIGTERM, timeout_ms);
 	op->pid = 0;
+	tree_kill(&t, true);
 	return st;
 }
 
@@ -138,8 +240,13 @@ int mgo_test_operator_wait_exit(struct mgo_test_operator *op, int timeout_ms)
 
 void mgo_test_operator_free(struct mgo_test_operator *op)
 {
-	if (op->pid > 0)
+	if (op->pid > 0) {
+		struct tree t;
+
+		tree_note(&t, op->pid);
 		stop_process(op->pid, SIGKILL, 5000);
+		tree_kill(&t, false);
+	}
 	if (op->dir) {
 		mgo_test_rmtree(op->dir);
 		free(op->dir);
