@@ -39,9 +39,10 @@ const char *mgo_claim_condition(enum mgo_claim_phase phase, const char *claim, c
 			 "to bind (spec.mustGatherTimeout still applies)", claim);
 		return MGO_REASON_CLAIM_PENDING;
 	case MGO_CLAIM_LOST:
-		snprintf(msg, len, "PersistentVolumeClaim %s is Lost (its volume is gone): the "
-			 "Job's pod waits for it to bind (spec.mustGatherTimeout still applies)",
-			 claim);
+		/* a Lost claim never binds again: say so, not that the pod waits */
+		snprintf(msg, len, "PersistentVolumeClaim %s is Lost (its volume is gone) and will "
+			 "not bind again: results cannot be stored there "
+			 "(spec.mustGatherTimeout still ends the gather)", claim);
 		return MGO_REASON_CLAIM_LOST;
 	case MGO_CLAIM_BOUND:
 		snprintf(msg, len, "PersistentVolumeClaim %s is Bound", claim);
