@@ -4,7 +4,8 @@
  * alone and as both Job and Pod, and every value's ownerReferences are read
  * as a Job's and as a Pod's (mgo_owner_from_json), and its claim phase (a
  * PersistentVolumeClaim's, mgo_claim_phase_from_json). Crashes, leaks and sanitizer reports are the
- * findings; decoders must also leave their output zeroed when they fail. */
+ * findings; decoders must also leave their output zeroed when they fail, and
+ * mgo_json_size must count exactly what json_dumpb writes. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +50,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	_Static_assert(sizeof(zero) >= sizeof(struct mgo_owner), "zero too small");
 	if (mgo_json_parse((const char *)data, size, &root, err, sizeof(err)) != 0)
 		return 0;
+	if (mgo_json_size(root) != json_dumpb(root, NULL, 0, JSON_COMPACT | JSON_ENCODE_ANY))
+		abort();
 	if (mgo_mg_from_json(root, &m, err, sizeof(err)) != 0 && memcmp(&m, zero, sizeof(m)) != 0)
 		abort();
 	mgo_mg_free(&m);

@@ -2,6 +2,7 @@
  * (also the fuzz_apiobj seed corpus), and tables of mutations of them that
  * must each fail with an error naming the field. Labelled "valgrind". */
 #include <criterion/criterion.h>
+#include <dirent.h>
 #include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -729,4 +730,74 @@ Test(apiobj, owner_is_the_controller_reference)
 		mgo_owner_free(&o);
 		json_decref(j);
 	}
+}
+
+/* ---- mgo_json_size: what json_dumpb would write, without writing ---- */
+
+static size_t dumped(const json_t *j)
+{
+	return json_dumpb(j, NULL, 0, JSON_COMPACT | JSON_ENCODE_ANY);
+}
+
+Test(apiobj, json_size_counts_what_json_dumpb_writes)
+{
+	static const char *const texts[] = {
+		"{}", "[]", "\"\"", "0", "-1", "true", "false", "null",
+		"[1,-2,10,-10,99,100,9223372036854775807,-9223372036854775808]",
+		/* every escape: quote, backslash, the named controls, \u00XX,
+		 * and what is not escaped (slash, DEL, UTF-8 of 2, 3, 4 bytes) */
+		"\"\\\"\\\\\\b\\f\\n\\r\\t\\u0001\\u001f/\\u007f\\u00e9\\u20ac\\ud83d\\ude00\"",
+		"{\"k\\n\\\"\":{\"\":[[],{},[{}]]}}",
+		"[1.5,-0.0,1e300,1e-7,100.0,0.1,-2.5e-300,123456789.125]",
+		"{\"metadata\":{\"name\":\"a\",\"labels\":{\"x\":\"y\"}},\"spec\":{\"n\":[1,2,3]}}",
+	};
+
+	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		json_error_t e;
+		json_t *j = json_loads(texts[i], JSON_DECODE_ANY, &e);
+
+		cr_assert_not_null(j, "%s: %s", texts[i], e.text);
+		cr_assert_eq(mgo_json_size(j), dumped(j), "%s: %zu, json_dumpb %zu", texts[i],
+			     mgo_json_size(j), dumped(j));
+		json_decref(j);
+	}
+	cr_assert_eq(mgo_json_size(NULL), 0);
+}
+
+/* And on every JSON text of the fuzz_apiobj corpus (API objects as the
+ * server sends them, and what the fuzzer made of them). */
+Test(apiobj, json_size_counts_what_json_dumpb_writes_on_the_corpus)
+{
+	const char *dir = MGO_SOURCE_DIR "/tests/fuzz/corpus/fuzz_apiobj";
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	size_t checked = 0;
+
+	cr_assert_not_null(d, "%s: %s", dir, strerror(errno));
+	while ((e = readdir(d))) {
+		char path[4096], err[256];
+		json_t *j;
+		size_t len = 0;
+		char *buf;
+		FILE *f;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		f = fopen(path, "rb");
+		cr_assert_not_null(f, "%s", path);
+		buf = malloc(1 << 20);
+		cr_assert_not_null(buf);
+		len = fread(buf, 1, 1 << 20, f);
+		fclose(f);
+		if (mgo_json_parse(buf, len, &j, err, sizeof(err)) == 0) {
+			cr_assert_eq(mgo_json_size(j), dumped(j), "%s: %zu, json_dumpb %zu", path,
+				     mgo_json_size(j), dumped(j));
+			checked++;
+			json_decref(j);
+		}
+		free(buf);
+	}
+	closedir(d);
+	cr_assert_gt(checked, 10, "only %zu corpus files parsed", checked);
 }

@@ -333,9 +333,79 @@ int mgo_mg_meta_from_json(const json_t *obj, struct mgo_mg *out, char *err, size
 	return ret;
 }
 
+/* A string as json_dumpb writes it with JSON_COMPACT: quoted, with \\ and
+ * \" and the control characters escaped (\b \f \n \r \t, the others as
+ * \u00XX), everything else (UTF-8 included) as it is. */
+static size_t json_str_size(const char *s, size_t n)
+{
+	size_t out = n + 2;
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == '"' || c == '\\' || c == '\b' || c == '\f' || c == '\n' || c == '\r' ||
+		    c == '\t')
+			out += 1;
+		else if (c < 0x20)
+			out += 5;
+	}
+	return out;
+}
+
+static size_t json_int_size(json_int_t v)
+{
+	/* in unsigned arithmetic: -INT64_MIN does not fit an int64 */
+	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+	size_t n = v < 0 ? 2 : 1;
+
+	while (u >= 10) {
+		u /= 10;
+		n++;
+	}
+	return n;
+}
+
+/* Not json_dumpb(obj, NULL, 0, ...), which gives the same count by
+ * writing the object out: it formats every number and walks every string
+ * code point by code point, and the watcher measures every object it is
+ * sent (informer.c). This walk counts the same bytes about three times
+ * faster (bench/REPORT.md, "Start-up to ready"); tests/unit/test_apiobj.c
+ * and fuzz_apiobj hold it to json_dumpb's count. Reals, rare in API
+ * objects, are measured by jansson itself: its format for them is its
+ * own. Parsed strings are valid UTF-8 (jansson checks), which json_dumpb
+ * needs too. */
+static size_t json_size(const json_t *j)
+{
+	const char *key;
+	json_t *v;
+	size_t n = 2, i;
+
+	switch (json_typeof(j)) {
+	case JSON_OBJECT:
+		json_object_foreach((json_t *)j, key, v)
+			n += json_str_size(key, strlen(key)) + 1 + json_size(v);
+		return n + (json_object_size(j) ? json_object_size(j) - 1 : 0);
+	case JSON_ARRAY:
+		json_array_foreach(j, i, v)
+			n += json_size(v);
+		return n + (json_array_size(j) ? json_array_size(j) - 1 : 0);
+	case JSON_STRING:
+		return json_str_size(json_string_value(j), json_string_length(j));
+	case JSON_INTEGER:
+		return json_int_size(json_integer_value(j));
+	case JSON_REAL:
+		return json_dumpb(j, NULL, 0, JSON_COMPACT | JSON_ENCODE_ANY);
+	case JSON_TRUE:
+	case JSON_NULL:
+		return 4;
+	case JSON_FALSE:
+		return 5;
+	}
+	return 0;
+}
+
 size_t mgo_json_size(const json_t *obj)
 {
-	return obj ? json_dumpb(obj, NULL, 0, JSON_COMPACT | JSON_ENCODE_ANY) : 0;
+	return obj ? json_size(obj) : 0;
 }
 
 int mgo_allowlist_from_json(const json_t *obj, struct mgo_allowlist *out, char *err, size_t errlen)
