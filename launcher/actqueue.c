@@ -3,6 +3,7 @@
 #include "actqueue.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <uthash.h>
@@ -225,11 +226,21 @@ static int add(struct mgo_running *r, const char *ns, const char *key, const cha
 	return 0;
 }
 
+/* A reservation's key: never a Job UID (which has no colon). */
+#define RESERVED_PREFIX "mg:"
+
+static void reserved_key(char *buf, size_t len, const char *mg_uid)
+{
+	snprintf(buf, len, RESERVED_PREFIX "%s", mg_uid);
+}
+
 int mgo_running_job(struct mgo_running *r, const json_t *job, bool gone)
 {
 	const char *uid = meta(job, "uid"), *ns = meta(job, "namespace");
+	const char *owner = controller_uid(job);
 	struct mgo_running_job *j = NULL;
 	bool running;
+	int rc;
 
 	if (!uid || !ns)
 		return 0;
@@ -240,21 +251,35 @@ int mgo_running_job(struct mgo_running *r, const json_t *job, bool gone)
 			forget(r, j);
 		return 0;
 	}
-	return j ? 0 : add(r, ns, uid, controller_uid(job));
+	if (j)
+		return 0;
+	rc = add(r, ns, uid, owner);
+	/* the Job takes the place its launch's admission held */
+	if (!rc && owner)
+		mgo_running_release(r, owner);
+	return rc;
 }
 
-int mgo_running_reserve(struct mgo_running *r, const char *ns, const char *key)
+int mgo_running_reserve(struct mgo_running *r, const char *ns, const char *mg_uid)
 {
 	struct mgo_running_job *j = NULL;
+	char key[sizeof(RESERVED_PREFIX) + 256];
 
+	if (strlen(mg_uid) > 255)
+		return -EINVAL;
+	reserved_key(key, sizeof(key), mg_uid);
 	HASH_FIND_STR(r->jobs, key, j);
 	return j ? -EEXIST : add(r, ns, key, NULL);
 }
 
-void mgo_running_release(struct mgo_running *r, const char *key)
+void mgo_running_release(struct mgo_running *r, const char *mg_uid)
 {
 	struct mgo_running_job *j = NULL;
+	char key[sizeof(RESERVED_PREFIX) + 256];
 
+	if (strlen(mg_uid) > 255)
+		return;
+	reserved_key(key, sizeof(key), mg_uid);
 	HASH_FIND_STR(r->jobs, key, j);
 	if (j)
 		forget(r, j);

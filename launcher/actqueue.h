@@ -80,11 +80,14 @@ struct mgo_running {
  * ignored. 0 or -ENOMEM. */
 int mgo_running_job(struct mgo_running *r, const json_t *job, bool gone);
 
-/* Counts a launch admitted but whose Job is not created yet under `key`
- * (unique, not a Job UID: "mg:" and the MustGather's UID). 0, -EEXIST or
- * -ENOMEM. mgo_running_release forgets it; harmless when it is not there. */
-int mgo_running_reserve(struct mgo_running *r, const char *ns, const char *key);
-void mgo_running_release(struct mgo_running *r, const char *key);
+/* Counts the launch of MustGather `mg_uid`, admitted but whose Job is not
+ * recorded yet, in namespace `ns`. The Job, once recorded as running and
+ * controlled by that MustGather (mgo_running_job, from whichever comes
+ * first: the create's answer or the watch), takes the reservation's place:
+ * a gather is counted once. 0, -EEXIST or -ENOMEM. mgo_running_release
+ * forgets it; harmless when it is not there. */
+int mgo_running_reserve(struct mgo_running *r, const char *ns, const char *mg_uid);
+void mgo_running_release(struct mgo_running *r, const char *mg_uid);
 
 /* Gathers running in namespace `ns`, reservations included. */
 size_t mgo_running_in(const struct mgo_running *r, const char *ns);

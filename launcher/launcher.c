@@ -110,13 +110,12 @@ struct exec {
 	struct mgo_launcher *l;
 	struct mgo_actq_link link;      /* in l->queue or l->held */
 	bool active;                    /* counted in l->active */
-	bool reserved;                  /* counted in l->running under reserve_key */
+	bool reserved;                  /* counted in l->running (mgo_running_reserve) */
 	bool job_made;                  /* a launch found or made its Job */
 	bool job_known;                 /* the launcher's own watch shows the Job */
 	bool job_deleted;               /* its delete of act.job_uid succeeded, or
 					   found it gone */
 	unsigned holds;                 /* times held for its namespace */
-	char reserve_key[80];
 	char *rv_first;                 /* the act's resourceVersion as received */
 	struct mgo_ipc_msg msg;         /* owned: the act as received */
 	const struct act_rule *rule;
@@ -355,7 +354,7 @@ static void finish(struct exec *e)
 	}
 	HASH_DEL(l->inflight, e);
 	if (e->reserved) {
-		mgo_running_release(&l->running, e->reserve_key);
+		mgo_running_release(&l->running, e->msg.u.act.uid);
 		if (l->jobs_synced)
 			release_ns(l, e->msg.u.act.ns);
 	}
@@ -436,7 +435,9 @@ static size_t l_running(const struct exec *e)
 }
 
 /* The launch's Job exists (we made it, or found ours): it runs, as far as
- * the count of the namespace's gathers goes, from now on. */
+ * the count of the namespace's gathers goes, from now on, in the place the
+ * launch's admission held for it (mgo_running_job; the watch may have said
+ * so first). */
 static void job_made(struct exec *e, const json_t *job)
 {
 	e->job_made = true;
@@ -502,8 +503,7 @@ static int admit(struct exec *e)
 		return 1;
 	}
 	if (l_running(e) < l->ns_limit) {
-		snprintf(e->reserve_key, sizeof(e->reserve_key), "mg:%s", a->uid);
-		if (mgo_running_reserve(&l->running, a->ns, e->reserve_key) == 0)
+		if (mgo_running_reserve(&l->running, a->ns, a->uid) == 0)
 			e->reserved = true;
 		return 1;
 	}
@@ -716,6 +716,10 @@ static void on_step(void *ctx, const struct mgo_kube_result *res)
 		}
 		note(e, "held: namespace %s runs %zu gathers", a->ns, l_running(e));
 		park(e);
+		/* a gather that ended while the Queued status was being written
+		 * found nothing held to let go: look again now */
+		if (e->l->jobs_synced)
+			release_ns(e->l, a->ns);
 		return;
 	case STEP_ALLOWLIST_STATUS:
 	case STEP_STATUS:

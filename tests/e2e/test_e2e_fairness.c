@@ -4,7 +4,9 @@
  * say so in their status. Runs in external mode too (tests/e2e/README.md). */
 #include <criterion/criterion.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cluster.h"
 #include "mgo/clock.h"
@@ -130,4 +132,71 @@ Test(fairness, a_held_launch_starts_when_a_gather_ends)
 	cr_expect_null(cl_find(cl_at(mg, "status.conditions"), "type", "Queued"),
 		       "Running replaces Queued");
 	json_decref(mg);
+}
+
+/* The limit counts each gather once. A launch holds a place in its
+ * namespace's count from its admission until its Job is made, and the Job
+ * holds it from then on; were both counted at once (as they were, from the
+ * Job's creation to the act's end), a namespace with exactly the limit of
+ * MustGathers held some of them back, and one whose Queued status was
+ * being written as the others ended waited for the next gather to end.
+ * Events are slowed so that every launch is mid-way (Job made, Event not
+ * yet written) while the others are admitted. */
+Test(fairness, the_limit_counts_each_gather_once)
+{
+	const int limit = MGO_CFG_MAX_RUNNING_PER_NS;
+
+	cluster_require_test_server(&cl, "fault injection");
+	cluster_faults(&cl, "{\"latencyMs\":1000,\"match\":{\"verb\":\"create\","
+			    "\"resource\":\"events\"}}");
+	cluster_create_mgs(&cl, NULL, "exact", (size_t)limit, "{}");
+	json_decref(cluster_wait_jobs(&cl, (size_t)limit, 4 * CL_WAIT_MS));
+	for (int i = 0; i < limit; i++) {
+		char name[64], *result;
+
+		snprintf(name, sizeof(name), "exact-%d", i);
+		result = cluster_wait_act(&cl, name, "launch");
+		cr_expect_null(strstr(result, "held"), "%s was held: %s", name, result);
+		free(result);
+	}
+}
+
+/* A launch found the namespace full and is writing its Queued status when
+ * the gather that filled it ends: the end found nothing held to let go,
+ * and the launch, once its write was done, was held until the next gather
+ * of its namespace ended (none here: for ever). It looks again after the
+ * write. The server holds the Queued write long enough for the end to
+ * come first. */
+Test(fairness, a_gather_that_ends_during_a_queued_write_lets_it_go)
+{
+	struct cluster_opts o = {.max_running_per_ns = 1};
+	char faults[512];
+	uint64_t end;
+	json_int_t delayed = 0;
+
+	cluster_require_test_server(&cl, "fault injection");
+	cluster_stop(&cl);
+	cluster_start(&cl, &o);
+	json_decref(cluster_launch(&cl, "first", "{}"));
+	free(cluster_wait_act(&cl, "first", "launch"));
+	snprintf(faults, sizeof(faults),
+		 "{\"latencyMs\":1500,\"match\":{\"verb\":\"patch\",\"resource\":\"mustgathers\","
+		 "\"namespace\":\"%s\"}}", cl.ns);
+	cluster_faults(&cl, faults);
+	json_decref(cluster_create_mg(&cl, "second", "{}"));
+	/* the server holds second's Queued write now */
+	end = mgo_now_ms() + CL_WAIT_MS;
+	while (delayed < 1 && mgo_now_ms() < end) {
+		json_t *f = NULL;
+
+		cr_assert_eq(cluster_api(&cl, "GET", "/mgo-test/faults", NULL, NULL, &f), 200);
+		delayed = json_integer_value(cl_at(f, "injected.delayed"));
+		json_decref(f);
+		if (delayed < 1)
+			usleep(10000); /* the server's counter: nothing to wait on */
+	}
+	cr_assert_geq(delayed, 1, "second's status write never reached the server");
+	/* first's gather ends meanwhile: its Job counts no more */
+	cluster_job_succeed(&cl, "first");
+	json_decref(cluster_wait_job(&cl, "second"));
 }

@@ -170,27 +170,33 @@ Test(running, counts_running_jobs_per_namespace)
 }
 
 /* The limit as the launcher applies it: admitted launches count before
- * their Job exists, and the Job itself replaces the reservation. */
+ * their Job exists, and the Job itself replaces the reservation
+ * (test_e2e_fairness, the_limit_counts_each_gather_once). */
 Test(running, reservations_count_until_released)
 {
 	struct mgo_running r = {0};
 	const size_t limit = 2;
 
-	cr_assert_eq(mgo_running_reserve(&r, "a", "mg:m1"), 0);
-	cr_assert_eq(mgo_running_reserve(&r, "a", "mg:m1"), -EEXIST);
-	cr_assert_eq(mgo_running_reserve(&r, "a", "mg:m2"), 0);
+	cr_assert_eq(mgo_running_reserve(&r, "a", "m1"), 0);
+	cr_assert_eq(mgo_running_reserve(&r, "a", "m1"), -EEXIST);
+	cr_assert_eq(mgo_running_reserve(&r, "a", "m2"), 0);
 	cr_assert_eq(mgo_running_in(&r, "a"), limit, "two admitted: a third waits");
 	cr_assert_not(mgo_running_owned(&r, "m1"), "a reservation has no Job");
-	/* m1's Job is made: counted under its UID, the reservation released */
+	/* m1's Job is recorded (the create's answer or the watch, whichever
+	 * first): it takes the reservation's place, the gather counts once */
 	put(&r, job("a", "j1", "m1", NULL), false);
-	cr_assert_eq(mgo_running_in(&r, "a"), 3);
-	mgo_running_release(&r, "mg:m1");
-	cr_assert_eq(mgo_running_in(&r, "a"), limit);
+	cr_assert_eq(mgo_running_in(&r, "a"), limit, "m1 counted twice");
+	cr_assert(mgo_running_owned(&r, "m1"));
+	put(&r, job("a", "j1", "m1", NULL), false);
+	mgo_running_release(&r, "m1");
+	cr_assert_eq(mgo_running_in(&r, "a"), limit, "the act's end leaves its Job counted");
+	/* a Job another controller owns takes no reservation's place */
+	put(&r, job("a", "j9", "m9", NULL), false);
+	cr_assert_eq(mgo_running_in(&r, "a"), limit + 1);
 	/* m2's launch failed: its release frees the place */
-	mgo_running_release(&r, "mg:m2");
-	mgo_running_release(&r, "mg:m2");
-	cr_assert_eq(mgo_running_in(&r, "a"), 1);
-	cr_assert(mgo_running_in(&r, "a") < limit, "room for the next");
+	mgo_running_release(&r, "m2");
+	mgo_running_release(&r, "m2");
+	cr_assert_eq(mgo_running_in(&r, "a"), limit);
 	mgo_running_clear(&r);
 	cr_assert_eq(mgo_running_in(&r, "a"), 0);
 }
