@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <uthash.h>
+#include <utlist.h>
 
 #include "mgo/apiobj.h"
 #include "mgo/ipc_sock.h"
@@ -28,6 +29,7 @@ struct pending {
 	bool allowlist_ok;
 	uint64_t allowlist_need;        /* first allowlist read that may confirm it; 0: none */
 	struct sa_read *sa_wait;        /* the read of its ServiceAccount it waits for */
+	struct pending *sa_prev, *sa_next; /* in sa_wait's waiters */
 	uint64_t sa_seen;               /* ServiceAccount reads started before it was seen */
 	bool pods_ok;
 	struct mgo_kube_req *pods_req;  /* the fresh list of its pods */
@@ -47,6 +49,9 @@ struct sa_read {
 	struct mgo_kube_req *req;
 	uint64_t epoch;                 /* w->sa_epoch when it started */
 	bool again;                     /* someone seen since waits for a newer read */
+	/* those whose sa_wait it is: a read's end visits them, not every
+	 * pending MustGather (which it did, and showed in profiles) */
+	struct pending *waiters;
 	UT_hash_handle hh;
 };
 
@@ -96,6 +101,8 @@ static void pending_drop(struct mgo_watcher *w, struct pending *p)
 		mgo_kube_cancel(p->pods_req);
 	if (p->pvc_req)
 		mgo_kube_cancel(p->pvc_req);
+	if (p->sa_wait)
+		DL_DELETE2(p->sa_wait->waiters, p, sa_prev, sa_next);
 	HASH_DEL(w->pending, p);
 	mgo_timer_remove(p->timer);
 	mgo_timer_remove(p->pvc_timer);
@@ -250,9 +257,8 @@ static void sa_read_free(struct mgo_watcher *w, struct sa_read *r, bool retry)
 {
 	struct pending *p, *tmp;
 
-	HASH_ITER(hh, w->pending, p, tmp) {
-		if (p->sa_wait != r)
-			continue;
+	DL_FOREACH_SAFE2(r->waiters, p, tmp, sa_next) {
+		DL_DELETE2(r->waiters, p, sa_prev, sa_next);
 		p->sa_wait = NULL;
 		if (retry)
 			mgo_timer_start(p->timer, w->first_resend_ms);
@@ -301,13 +307,14 @@ static void sa_read(struct mgo_watcher *w, struct pending *p, const char *ns, co
 		r->again = true;
 	}
 	p->sa_wait = r;
+	DL_APPEND2(r->waiters, p, sa_prev, sa_next);
 }
 
 static void on_sa_read(void *ctx, const struct mgo_kube_result *res)
 {
 	struct sa_read *r = ctx;
 	struct mgo_watcher *w = r->w;
-	struct pending *p, *tmp;
+	struct pending *p;
 	char ns[MGO_NAME_MAX + 1];
 	const char *name = strchr(r->key, '/') + 1;
 	bool failed = res->error && res->error->http_code != 404;
@@ -317,10 +324,17 @@ static void on_sa_read(void *ctx, const struct mgo_kube_result *res)
 		mgo_warn("watcher.fresh_read", "cannot read ServiceAccount %s: %s %s", r->key,
 			 res->error->reason, res->error->message);
 	/* what this read says holds for those seen before it started; setting
-	 * it touches them, and they observe with it */
-	HASH_ITER(hh, w->pending, p, tmp) {
-		if (p->sa_wait != r || p->sa_seen >= r->epoch)
-			continue;
+	 * it touches them, and they observe with it. Each leaves the waiters
+	 * before it observes, and the walk starts over after: an observe may
+	 * join this read again or drop its own pending, and the list is never
+	 * held across one. */
+	for (;;) {
+		DL_FOREACH2(r->waiters, p, sa_next)
+			if (p->sa_seen < r->epoch)
+				break;
+		if (!p)
+			break;
+		DL_DELETE2(r->waiters, p, sa_prev, sa_next);
 		p->sa_wait = NULL;
 		if (failed)
 			mgo_timer_start(p->timer, w->first_resend_ms);
