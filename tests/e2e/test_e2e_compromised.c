@@ -571,13 +571,55 @@ Test(compromised, forged_status_writes_change_nothing)
 
 /* ---- forged Observes, through the real validator ---- */
 
+/* The validator's IPC log line for the Observe with this seq, waited for
+ * (a new reference). */
+static json_t *validator_line(uint64_t want)
+{
+	uint64_t end = mgo_now_ms() + CL_WAIT_MS;
+
+	for (;;) {
+		json_t *lines = cluster_log_events(&cl, "ipc"), *l, *found = NULL;
+		size_t i;
+
+		json_array_foreach(lines, i, l) {
+			const char *to = cl_str(l, "to");
+			if (to && strcmp(to, "validator") == 0 &&
+			    json_integer_value(json_object_get(l, "seq")) == (json_int_t)want)
+				found = json_incref(l);
+		}
+		json_decref(lines);
+		if (found)
+			return found;
+		cr_assert(mgo_now_ms() < end, "the validator never logged Observe %llu",
+			  (unsigned long long)want);
+		zmq_poll(NULL, 0, 10); /* a log file: nothing to wait on */
+	}
+}
+
+/* Sends o as the watcher would: again while the validator answers that
+ * its link to the launcher is not up yet (it says "the watcher will
+ * observe again"; the real one does, on its resend timer). */
 static void send_observe(struct mgo_observe *o)
 {
-	struct mgo_ipc_msg m = {.type = MGO_IPC_OBSERVE, .u.observe = *o};
+	uint64_t end = mgo_now_ms() + CL_WAIT_MS;
 
-	m.trace_uid = o->mg.uid;
-	m.trace_gen = o->mg.generation;
-	send_msg(as_watcher, &m);
+	for (;;) {
+		struct mgo_ipc_msg m = {.type = MGO_IPC_OBSERVE, .u.observe = *o};
+		json_t *line;
+		bool again;
+
+		m.trace_uid = o->mg.uid;
+		m.trace_gen = o->mg.generation;
+		send_msg(as_watcher, &m);
+		line = validator_line(m.seq);
+		again = cl_str(line, "result") &&
+			strstr(cl_str(line, "result"), "launcher unavailable") != NULL;
+		json_decref(line);
+		if (!again)
+			return;
+		cr_assert(mgo_now_ms() < end, "the validator's link to the launcher never came up");
+		zmq_poll(NULL, 0, 50);
+	}
 }
 
 Test(compromised, forged_observes_make_no_job_and_delete_nothing)
