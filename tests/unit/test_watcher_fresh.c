@@ -262,3 +262,59 @@ Test(watcher_fresh, failed_job_is_observed_with_the_pod_that_says_why)
 	mgo_ipc_msg_free(&m);
 	free(uid);
 }
+
+/* One read of an account in flight serves every MustGather seen before it
+ * started; those seen after it started wait together for the next one
+ * (watcher.c, sa_read). With each read held 1 s by the server, ten
+ * MustGathers naming one account created at once cost two reads (three
+ * if the creations straddle a read), and each is observed with what the
+ * read said. */
+Test(watcher_fresh, one_service_account_read_serves_many)
+{
+	enum { N = 10 };
+	bool seen[N] = {false};
+	size_t nseen = 0, gets = 0;
+	uint64_t end;
+	char *lines, *line, *save = NULL, err[256];
+
+	admin("POST", "/api/v1/namespaces/" NS "/serviceaccounts", NULL,
+	      "{\"metadata\":{\"name\":\"shared\"}}", 201);
+	admin("POST", "/mgo-test/faults", NULL,
+	      "{\"latencyMs\":1000,\"match\":{\"verb\":\"get\",\"resource\":\"serviceaccounts\"}}",
+	      200);
+	for (int i = 0; i < N; i++) {
+		char name[32];
+		snprintf(name, sizeof(name), "shared-%d", i);
+		free(create_mg(name, "{\"serviceAccountRef\":{\"name\":\"shared\"}}"));
+	}
+	end = mgo_now_ms() + 20000;
+	while (nseen < N && mgo_now_ms() < end) {
+		zmq_pollitem_t item = {.socket = pull, .events = ZMQ_POLLIN};
+		struct mgo_ipc_msg m;
+		int i;
+
+		if (zmq_poll(&item, 1, (long)(end - mgo_now_ms())) != 1)
+			continue;
+		cr_assert_eq(mgo_ipc_recv(pull, &m, err, sizeof(err)), 0, "%s", err);
+		if (m.type == MGO_IPC_OBSERVE && m.u.observe.subject == MGO_SUBJECT_MUSTGATHER &&
+		    sscanf(m.u.observe.mg.name, "shared-%d", &i) == 1 && i >= 0 && i < N &&
+		    !seen[i]) {
+			cr_expect_eq(m.u.observe.service_account, MGO_PRESENCE_PRESENT,
+				     "%s observed without its account", m.u.observe.mg.name);
+			seen[i] = true;
+			nseen++;
+		}
+		mgo_ipc_msg_free(&m);
+	}
+	cr_assert_eq(nseen, N, "%zu of %d MustGathers observed", nseen, N);
+	lines = testenv_audit_grep(&env, "resource", "serviceaccounts");
+	for (line = strtok_r(lines, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		json_t *j = json_loads(line, 0, NULL);
+		const char *user = json_string_value(json_object_get(j, "user"));
+		if (user && strcmp(user, USER) == 0)
+			gets++;
+		json_decref(j);
+	}
+	free(lines);
+	cr_expect(gets >= 1 && gets <= 3, "%zu reads of the account for %d MustGathers", gets, N);
+}
