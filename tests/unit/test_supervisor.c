@@ -49,25 +49,6 @@ static bool alive(pid_t pid)
 	return kill(pid, 0) == 0 || errno != ESRCH;
 }
 
-/* Gone: no such process, or a zombie waiting for init to reap it. */
-static bool gone(pid_t pid)
-{
-	char path[64], buf[512];
-	FILE *f;
-	bool z = false;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	f = fopen(path, "r");
-	if (!f)
-		return true;
-	if (fgets(buf, sizeof(buf), f)) {
-		const char *p = strrchr(buf, ')');
-		z = p && p[1] == ' ' && p[2] == 'Z';
-	}
-	fclose(f);
-	return z;
-}
-
 Test(supervisor, sigterm_stops_in_order_and_leaves_nothing_behind)
 {
 	struct mgo_test_operator_opts o = {.env = &env, .supervisor_yaml = FAST};
@@ -315,12 +296,12 @@ Test(supervisor, the_harness_leaves_nothing_of_a_killed_supervisor)
 			usleep(10000); /* a file written by a shell: nothing to wait on */
 	}
 	cr_assert_gt(stray, 0, "the stray never started");
-	cr_assert_not(gone(stray));
+	cr_assert_not(mgo_test_proc_gone(stray));
 	mgo_test_operator_free(&op);
 	end = mgo_now_ms() + 10000;
-	while (!gone(stray) && mgo_now_ms() < end)
+	while (!mgo_test_proc_gone(stray) && mgo_now_ms() < end)
 		usleep(10000); /* no descriptor to wait on for a stranger's exit */
-	cr_assert(gone(stray), "pid %d outlived the test", (int)stray);
+	cr_assert(mgo_test_proc_gone(stray), "pid %d outlived the test", (int)stray);
 	free(text);
 	free(pidfile);
 	free(bin);

@@ -182,11 +182,31 @@ Test(watcher_fresh, observe_waits_for_an_allowlist_edit_made_before_the_mustgath
  * start-up would grow with the cluster): it reads the one a MustGather
  * names, so an account made just before the MustGather is found, and one
  * missing is reported so. */
+/* The watcher's requests about ServiceAccounts, by the audit log: each must
+ * be a GET (the accounts are read, never listed or watched). */
+static size_t sa_gets(void)
+{
+	char *lines = testenv_audit_grep(&env, "resource", "serviceaccounts"), *line, *save = NULL;
+	size_t gets = 0;
+
+	for (line = strtok_r(lines, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		json_t *j = json_loads(line, 0, NULL);
+		const char *user = json_string_value(json_object_get(j, "user"));
+		const char *verb = json_string_value(json_object_get(j, "verb"));
+		if (user && strcmp(user, USER) == 0) {
+			cr_expect_str_eq(verb, "get", "the watcher did %s serviceaccounts", verb);
+			gets++;
+		}
+		json_decref(j);
+	}
+	free(lines);
+	return gets;
+}
+
 Test(watcher_fresh, observe_reads_the_service_account_it_names)
 {
 	struct mgo_ipc_msg m;
-	char *lines, *line, *save = NULL;
-	size_t gets = 0;
+	size_t gets;
 
 	admin("POST", "/api/v1/namespaces/" NS "/serviceaccounts", NULL,
 	      "{\"metadata\":{\"name\":\"gatherer\"}}", 201);
@@ -202,19 +222,8 @@ Test(watcher_fresh, observe_reads_the_service_account_it_names)
 	mgo_ipc_msg_free(&m);
 
 	/* one GET each, no list, no watch */
-	lines = testenv_audit_grep(&env, "resource", "serviceaccounts");
-	for (line = strtok_r(lines, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		json_t *j = json_loads(line, 0, NULL);
-		const char *user = json_string_value(json_object_get(j, "user"));
-		const char *verb = json_string_value(json_object_get(j, "verb"));
-		if (user && strcmp(user, USER) == 0) {
-			cr_expect_str_eq(verb, "get", "the watcher did %s serviceaccounts", verb);
-			gets++;
-		}
-		json_decref(j);
-	}
+	gets = sa_gets();
 	cr_expect_eq(gets, 2, "%zu reads of ServiceAccounts", gets);
-	free(lines);
 }
 
 Test(watcher_fresh, failed_job_is_observed_with_the_pod_that_says_why)
@@ -273,9 +282,9 @@ Test(watcher_fresh, one_service_account_read_serves_many)
 {
 	enum { N = 10 };
 	bool seen[N] = {false};
-	size_t nseen = 0, gets = 0;
+	size_t nseen = 0, gets;
 	uint64_t end;
-	char *lines, *line, *save = NULL, err[256];
+	char err[256];
 
 	admin("POST", "/api/v1/namespaces/" NS "/serviceaccounts", NULL,
 	      "{\"metadata\":{\"name\":\"shared\"}}", 201);
@@ -307,14 +316,6 @@ Test(watcher_fresh, one_service_account_read_serves_many)
 		mgo_ipc_msg_free(&m);
 	}
 	cr_assert_eq(nseen, N, "%zu of %d MustGathers observed", nseen, N);
-	lines = testenv_audit_grep(&env, "resource", "serviceaccounts");
-	for (line = strtok_r(lines, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		json_t *j = json_loads(line, 0, NULL);
-		const char *user = json_string_value(json_object_get(j, "user"));
-		if (user && strcmp(user, USER) == 0)
-			gets++;
-		json_decref(j);
-	}
-	free(lines);
+	gets = sa_gets();
 	cr_expect(gets >= 1 && gets <= 3, "%zu reads of the account for %d MustGathers", gets, N);
 }

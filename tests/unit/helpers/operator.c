@@ -122,11 +122,11 @@ struct tree {
 	unsigned long long start[TREE_MAX]; /* to tell a reused pid */
 };
 
-/* ppid and start time (clock ticks since boot) from /proc/PID/stat. */
-static bool proc_stat(pid_t pid, pid_t *ppid, unsigned long long *start)
+bool mgo_test_proc_stat(pid_t pid, char *state, pid_t *ppid, unsigned long long *start)
 {
-	char path[64], buf[1024];
+	char path[64], buf[1024], st;
 	int fd, ppid_i;
+	unsigned long long start_v;
 	ssize_t len;
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
@@ -140,11 +140,23 @@ static bool proc_stat(pid_t pid, pid_t *ppid, unsigned long long *start)
 	buf[len] = '\0';
 	/* after the command's closing parenthesis: state ppid ... field 22 */
 	char *p = strrchr(buf, ')');
-	if (!p || sscanf(p + 2, "%*c %d %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s "
-			 "%*s %*s %*s %llu", &ppid_i, start) != 2)
+	if (!p || sscanf(p + 2, "%c %d %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s "
+			 "%*s %*s %*s %llu", &st, &ppid_i, &start_v) != 3)
 		return false;
-	*ppid = (pid_t)ppid_i;
+	if (state)
+		*state = st;
+	if (ppid)
+		*ppid = (pid_t)ppid_i;
+	if (start)
+		*start = start_v;
 	return true;
+}
+
+bool mgo_test_proc_gone(pid_t pid)
+{
+	char state;
+
+	return !mgo_test_proc_stat(pid, &state, NULL, NULL) || state == 'Z';
 }
 
 /* root's descendants now (not root). */
@@ -168,7 +180,7 @@ static void tree_note(struct tree *t, pid_t root)
 
 			for (size_t i = 0; i < t->n && !known; i++)
 				known = t->pid[i] == pid;
-			if (known || !proc_stat(pid, &ppid, &start))
+			if (known || !mgo_test_proc_stat(pid, NULL, &ppid, &start))
 				continue;
 			parent = ppid == root;
 			for (size_t i = 0; i < t->n && !parent; i++)
@@ -190,10 +202,11 @@ static void tree_note(struct tree *t, pid_t root)
 static void tree_kill(const struct tree *t, bool say)
 {
 	for (size_t i = 0; i < t->n; i++) {
-		pid_t ppid;
 		unsigned long long start;
+		char state;
 
-		if (!proc_stat(t->pid[i], &ppid, &start) || start != t->start[i])
+		if (!mgo_test_proc_stat(t->pid[i], &state, NULL, &start) || state == 'Z' ||
+		    start != t->start[i])
 			continue;
 		if (say)
 			fprintf(stderr,

@@ -86,6 +86,12 @@ int mgo_test_operator_wait_exit(struct mgo_test_operator *op, int timeout_ms);
 /* Kills a supervisor still running, and removes the directory. */
 void mgo_test_operator_free(struct mgo_test_operator *op);
 
+/* State letter, parent and start time (clock ticks since boot) of pid, from
+ * /proc/PID/stat; any may be NULL. False when there is no such process. */
+bool mgo_test_proc_stat(pid_t pid, char *state, pid_t *ppid, unsigned long long *start);
+/* No such process, or a zombie waiting for its parent (or init) to reap it. */
+bool mgo_test_proc_gone(pid_t pid);
+
 /* The log's JSON lines whose "event" is `event` and, if child is not NULL,
  * whose "child" is `child`, in order: a new array. */
 json_t *mgo_test_operator_events(const struct mgo_test_operator *op, const char *event,
