@@ -228,10 +228,14 @@ static int add(struct mgo_running *r, const char *ns, const char *key, const cha
 
 /* A reservation's key: never a Job UID (which has no colon). */
 #define RESERVED_PREFIX "mg:"
+#define RESERVED_KEY_MAX (sizeof(RESERVED_PREFIX) + 255)
 
-static void reserved_key(char *buf, size_t len, const char *mg_uid)
+/* The key of MustGather mg_uid's reservation in buf; false for a UID too
+ * long to be one (the IPC codec bounds UIDs far below). */
+static bool reserved_key(char buf[RESERVED_KEY_MAX], const char *mg_uid)
 {
-	snprintf(buf, len, RESERVED_PREFIX "%s", mg_uid);
+	return (size_t)snprintf(buf, RESERVED_KEY_MAX, RESERVED_PREFIX "%s", mg_uid) <
+	       RESERVED_KEY_MAX;
 }
 
 int mgo_running_job(struct mgo_running *r, const json_t *job, bool gone)
@@ -263,11 +267,10 @@ int mgo_running_job(struct mgo_running *r, const json_t *job, bool gone)
 int mgo_running_reserve(struct mgo_running *r, const char *ns, const char *mg_uid)
 {
 	struct mgo_running_job *j = NULL;
-	char key[sizeof(RESERVED_PREFIX) + 256];
+	char key[RESERVED_KEY_MAX];
 
-	if (strlen(mg_uid) > 255)
+	if (!reserved_key(key, mg_uid))
 		return -EINVAL;
-	reserved_key(key, sizeof(key), mg_uid);
 	HASH_FIND_STR(r->jobs, key, j);
 	return j ? -EEXIST : add(r, ns, key, NULL);
 }
@@ -275,12 +278,10 @@ int mgo_running_reserve(struct mgo_running *r, const char *ns, const char *mg_ui
 void mgo_running_release(struct mgo_running *r, const char *mg_uid)
 {
 	struct mgo_running_job *j = NULL;
-	char key[sizeof(RESERVED_PREFIX) + 256];
+	char key[RESERVED_KEY_MAX];
 
-	if (strlen(mg_uid) > 255)
-		return;
-	reserved_key(key, sizeof(key), mg_uid);
-	HASH_FIND_STR(r->jobs, key, j);
+	if (reserved_key(key, mg_uid))
+		HASH_FIND_STR(r->jobs, key, j);
 	if (j)
 		forget(r, j);
 }

@@ -84,8 +84,8 @@ int mgo_running_job(struct mgo_running *r, const json_t *job, bool gone);
  * recorded yet, in namespace `ns`. The Job, once recorded as running and
  * controlled by that MustGather (mgo_running_job, from whichever comes
  * first: the create's answer or the watch), takes the reservation's place:
- * a gather is counted once. 0, -EEXIST or -ENOMEM. mgo_running_release
- * forgets it; harmless when it is not there. */
+ * a gather is counted once. 0, -EEXIST, -EINVAL (a UID over 255 bytes) or
+ * -ENOMEM. mgo_running_release forgets it; harmless when it is not there. */
 int mgo_running_reserve(struct mgo_running *r, const char *ns, const char *mg_uid);
 void mgo_running_release(struct mgo_running *r, const char *mg_uid);
 

@@ -368,7 +368,8 @@ static size_t json_int_size(json_int_t v)
  * writing the object out: it formats every number and walks every string
  * code point by code point, and the watcher measures every object it is
  * sent (informer.c). This walk counts the same bytes about three times
- * faster (bench/REPORT.md, "Start-up to ready"); tests/unit/test_apiobj.c
+ * faster (bench/REPORT.md, "Later: the next page asked for early, and
+ * objects measured by a walk"); tests/unit/test_apiobj.c
  * and fuzz_apiobj hold it to json_dumpb's count. Reals, rare in API
  * objects, are measured by jansson itself: its format for them is its
  * own. Parsed strings are valid UTF-8 (jansson checks), which json_dumpb
