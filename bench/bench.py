@@ -29,6 +29,7 @@ import platform
 import re
 import select
 import signal
+import shlex
 import shutil
 import ssl
 import statistics
@@ -37,6 +38,9 @@ import sys
 import tempfile
 import threading
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import report as report_md  # noqa: E402  (keeps REPORT.md's hand-written parts)
 
 NS_OP = "must-gather-operator"
 NS_BENCH = "mgo-bench"
@@ -684,12 +688,29 @@ def per_lifecycle(life):
     return "\n".join(lines) + "\n"
 
 
+def run_options():
+    """This run's options as run.sh would be given them: without the
+    paths it adds (--source, --build, --update) or --out."""
+    out, skip = [], False
+    for a in sys.argv[1:]:
+        if skip:
+            skip = False
+        elif a in ("--source", "--build", "--update", "--out"):
+            skip = True
+        elif not a.split("=")[0] in ("--source", "--build", "--update", "--out"):
+            out.append(a)
+    return out
+
+
 def report(args, facts, empty, cached, paced, burst, stead, cached_n, cached_done, load_s):
     out = []
     w = out.append
     w("# mgo benchmarks\n")
     w("Written by `bash bench/run.sh` (bench/README.md says what each number is). "
-      "Not timed tests: numbers from one run on a shared machine.\n")
+      "Not timed tests: numbers from one run on a shared machine. The sections this "
+      "run wrote are rewritten by the next; other sections and each \"### Later\" "
+      "subsection are written by hand and kept (bench/report.py). This run:\n")
+    w("```\nbash bench/run.sh %s\n```\n" % " ".join(shlex.quote(a) for a in run_options()))
     w("## Machine\n")
     w("| | |\n|---|---|")
     w("| cores | %d (%s) |" % (facts["cores"], facts["cpu"]))
@@ -782,8 +803,9 @@ def report(args, facts, empty, cached, paced, burst, stead, cached_n, cached_don
         op_p, op_p * 1000 / paced["n"], op_b, op_b * 1000 / burst["n"]))
     w("")
 
-    w("## CPU and memory per process with %d MustGathers cached\n" % cached_n)
+    w("## CPU and memory per process with MustGathers cached\n")
     s_end = stead["after"]
+    w("With %d MustGathers cached. " % cached_n)
     w("Cumulative CPU since each process started (start-up, informer lists included) "
       "and memory after a %.0f s quiet window following `launcher.active`; the test API "
       "server holding the same objects beside them.\n" % stead["seconds"])
@@ -879,6 +901,9 @@ def main():
     ap.add_argument("--startups", type=int, default=3, help="start-up runs per server")
     ap.add_argument("--steady", type=float, default=20.0, help="quiet window, seconds")
     ap.add_argument("--out", help="write the report here (default: stdout)")
+    ap.add_argument("--update", metavar="REPORT",
+                    help="rewrite this report's generated sections, keeping every other "
+                    "section and each \"### Later\" subsection (bench/report.py)")
     ap.add_argument("--keep", action="store_true", help="keep the work directory")
     args = ap.parse_args()
     programs(args)
@@ -922,10 +947,12 @@ def main():
             raise BenchError("a child restarted; see %s" % op.logpath)
         text = report(args, facts, empty, cached, paced, burst, stead, cached_n, cached_done,
                       api.start_seconds)
+        if args.update:
+            report_md.update(args.update, text)
         if args.out:
             with open(args.out, "w") as f:
                 f.write(text + "\n")
-        else:
+        elif not args.update:
             print(text)
     except BenchError as e:
         print("bench: %s" % e, file=sys.stderr)

@@ -33,6 +33,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bench  # noqa: E402  (the drivers)
+import report as report_md  # noqa: E402
 
 NS = "mgo-failover"
 GRACE_US = 200000
@@ -195,21 +196,6 @@ def report(args, runs, cmd):
     return "\n".join(lines)
 
 
-def splice(path, section):
-    """Replaces the report's "## Failover" section (to the next "## " or the
-    end) with section, or appends it."""
-    with open(path) as f:
-        text = f.read()
-    start = text.find("\n## Failover\n")
-    if start < 0:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    else:
-        end = text.find("\n## ", start + 1)
-        text = text[:start + 1] + section + "\n" + (text[end:] if end >= 0 else "")
-    with open(path, "w") as f:
-        f.write(text)
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -217,7 +203,7 @@ def main():
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--mustgathers", type=int, default=300, help="created at once")
     ap.add_argument("--kill-after", type=int, default=30, help="Jobs made before the kill")
-    ap.add_argument("--report", help="replace the Failover section of this Markdown file")
+    ap.add_argument("--report", help="replace the Failover section of this Markdown file (bench/report.py)")
     ap.add_argument("--keep", action="store_true", help="keep the work directory")
     args = ap.parse_args()
     # the rate the backlog is sized for (the default was 20 before it kept
@@ -249,7 +235,7 @@ def main():
             shutil.rmtree(workdir, ignore_errors=True)
     text = report(args, runs, cmd)
     if args.report:
-        splice(args.report, text)
+        report_md.update(args.report, text, preamble=False)
     else:
         print(text)
     return 0 if all(r["overlaps"] == 0 and r["doubles"] == 0 for r in runs) else 1
