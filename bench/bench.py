@@ -690,14 +690,16 @@ def per_lifecycle(life):
 
 def run_options():
     """This run's options as run.sh would be given them: without the
-    paths it adds (--source, --build, --update) or --out."""
+    paths of the tree, the programs and the report."""
+    paths = {"--source", "--build", "--apiserver", "--health", "--update", "--out"}
+    paths |= {"--" + role for role in ROLES}
     out, skip = [], False
     for a in sys.argv[1:]:
         if skip:
             skip = False
-        elif a in ("--source", "--build", "--update", "--out"):
+        elif a in paths:
             skip = True
-        elif not a.split("=")[0] in ("--source", "--build", "--update", "--out"):
+        elif a.split("=")[0] not in paths:
             out.append(a)
     return out
 

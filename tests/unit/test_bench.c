@@ -24,6 +24,8 @@
 TestSuite(bench, .init = mgo_test_tmp_init, .fini = mgo_test_tmp_fini);
 
 #define BENCH_DEADLINE_MS 240000
+#define HAND_LATER "a note on the machine"
+#define HAND_SECTION "Written by hand"
 
 /* Waits for pid's exit through a pidfd (no polling loop); its wait status,
  * or -1 after timeout_ms (then it is killed). */
@@ -48,15 +50,21 @@ static char *run_bench(void)
 	char *out = NULL, *log = NULL, *text;
 	int st;
 
-	cr_assert(asprintf(&out, "%s/report.md", mgo_test_dir) > 0);
 	cr_assert(asprintf(&log, "%s/bench.log", mgo_test_dir) > 0);
+	/* what people wrote by hand, which the run must keep
+	 * (bench/report.py) */
+	out = mgo_test_write(mgo_test_dir, "report.md",
+			     "# mgo benchmarks\n\nold preamble\n\n## Machine\n\nold machine\n\n"
+			     "### Later: " HAND_LATER "\n\nby hand\n\n"
+			     "## " HAND_SECTION "\n\nby hand too\n");
+	cr_assert_not_null(out);
 	const char *argv[] = {"/usr/bin/python3", MGO_SOURCE_DIR "/bench/bench.py",
 			      "--source", MGO_SOURCE_DIR, "--apiserver", MGO_APISERVER_BIN,
 			      "--supervisor", MGO_SUPERVISOR_BIN, "--watcher", MGO_WATCHER_BIN,
 			      "--validator", MGO_VALIDATOR_BIN, "--launcher", MGO_LAUNCHER_BIN,
 			      "--health", MGO_HEALTH_BIN,
 			      "--mustgathers", "5", "--rate", "20", "--burst", "5", "--cached", "20",
-			      "--startups", "2", "--steady", "1", "--out", out, NULL};
+			      "--startups", "2", "--steady", "1", "--update", out, NULL};
 	pid_t pid = spawn_logged(argv, NULL, log);
 
 	cr_assert_gt(pid, 0, "cannot start bench.py");
@@ -89,7 +97,9 @@ Test(bench, tiny_run_prints_every_metric, .timeout = 300)
 		"| launcher | create | jobs | 201 | 5 | 1.00 |",
 		"| launcher | delete | jobs | 200 | 5 | 1.00 |",
 		"**all but leases and watches**",
-		"## CPU and memory per process with 20 MustGathers cached",
+		"## CPU and memory per process with MustGathers cached",
+		"With 20 MustGathers cached.",
+		"### Later: " HAND_LATER, "## " HAND_SECTION, "by hand too",
 		"| supervisor |", "| watcher |", "| validator |", "| launcher |", "| apiserver |",
 		"CPU while idle", "bytes per cached MustGather",
 		"## Sizing the operator's container", "| steady RSS, 20 MustGathers cached |",
@@ -99,6 +109,11 @@ Test(bench, tiny_run_prints_every_metric, .timeout = 300)
 
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
 		cr_expect(strstr(report, want[i]), "the report lacks \"%s\":\n%s", want[i], report);
+	cr_expect(!strstr(report, "old machine") && !strstr(report, "old preamble"),
+		  "generated text was kept:\n%s", report);
+	cr_expect(strstr(report, "### Later: " HAND_LATER) > strstr(report, "## Machine") &&
+			  strstr(report, "## Start-up to ready") > strstr(report, HAND_LATER),
+		  "the note is not under its section:\n%s", report);
 	/* no metric came out as a placeholder */
 	cr_expect(!strstr(report, "nan"), "a metric is missing:\n%s", report);
 	free(report);
