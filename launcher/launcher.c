@@ -839,11 +839,21 @@ static int start_step(struct exec *e, enum step step)
 		read_allowlist(e);
 		return 0;
 	}
-	case STEP_READ_JOB:
+	case STEP_READ_JOB: {
+		struct mgo_ended_job ended;
+
 		if (a->kind != MGO_ACT_FINISH && !a->job_name)
 			return 1;
+		/* our own watch has seen this Job end: the GET would say the
+		 * same (docs/monitor.md, "Reads the launcher need not make") */
+		if (mgo_ended_find(&l->ended, a->job_uid, &ended) &&
+		    mgo_monitor_job_ended_ok(a, e->job_name, &ended)) {
+			note(e, "Job %s: its end is on the launcher's own watch", e->job_name);
+			return 1;
+		}
 		rc = mgo_kube_get(l->client, &res_jobs, a->ns, e->job_name, on_step, e, NULL);
 		break;
+	}
 	case STEP_READ_CLAIM: {
 		const char *claim;
 		struct mgo_refusal why;
@@ -1206,15 +1216,17 @@ static int watch_allowlist(struct mgo_launcher *l)
 }
 
 /* The Jobs we made, as our own watch shows them: the count of gathers
- * running per namespace (mgo_running). A gather that ends lets a held
- * launch of its namespace go. */
+ * running per namespace (mgo_running), and those that ended (mgo_ended),
+ * which answer a finish act's Job check without a GET. A gather that ends
+ * lets a held launch of its namespace go. */
 static void on_job(void *ctx, enum mgo_informer_event ev, const json_t *obj)
 {
 	struct mgo_launcher *l = ctx;
 	const char *ns = meta_str(obj, "namespace");
 	size_t before = ns ? mgo_running_in(&l->running, ns) : 0;
 
-	if (mgo_running_job(&l->running, obj, ev == MGO_INFORMER_DELETED))
+	if (mgo_running_job(&l->running, obj, ev == MGO_INFORMER_DELETED) ||
+	    mgo_ended_note(&l->ended, obj, ev == MGO_INFORMER_DELETED))
 		mgo_warn("launcher.oom", "cannot count Job %s/%s", ns ? ns : "",
 			 meta_str(obj, "name") ? meta_str(obj, "name") : "");
 	if (ns && l->jobs_synced && mgo_running_in(&l->running, ns) < before)
@@ -1354,6 +1366,7 @@ void mgo_launcher_close(struct mgo_launcher *l)
 	while (l->launched)
 		launched_drop(l, l->launched);
 	mgo_running_clear(&l->running);
+	mgo_ended_clear(&l->ended);
 	mgo_informer_free(l->jobs_inf);
 	if (l->pump)
 		mgo_timer_remove(l->pump);

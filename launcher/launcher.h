@@ -8,6 +8,7 @@
 #include <stdbool.h>
 
 #include "actqueue.h"
+#include "ended.h"
 #include "job.h"
 #include "lease.h"
 #include "mgo/proc.h"
@@ -42,6 +43,7 @@ struct mgo_launcher {
 	struct mgo_informer *jobs_inf;  /* the Jobs we made, for `running` */
 	bool jobs_synced;
 	struct mgo_running running;     /* gathers running per namespace */
+	struct mgo_ended ended;         /* the ended Jobs the same watch shows */
 	struct launched *launched;      /* recent launches, oldest first */
 	struct launched *launched_by_uid;
 	size_t n_launched;

@@ -390,6 +390,20 @@ int mgo_monitor_check_job(const struct mgo_act *act, const json_t *job, struct m
 	return MGO_MONITOR_OK;
 }
 
+bool mgo_monitor_job_ended_ok(const struct mgo_act *act, const char *job_name,
+			      const struct mgo_ended_job *job)
+{
+	if (!act->uid || !act->job_uid || !job_name || !job->controller ||
+	    !same(job->uid, act->job_uid) || !same(job->ns, act->ns) ||
+	    !same(job->name, job_name) || !same(job->controller, act->uid))
+		return false;
+	if (act->kind != MGO_ACT_FINISH)
+		return true;
+	/* as check_outcome: success needs Complete; a failure is refused
+	 * only when the Job completed */
+	return act->succeeded ? job->phase == MGO_JOB_SUCCEEDED : job->phase != MGO_JOB_SUCCEEDED;
+}
+
 /* ---- a denial for a missing claim ---- */
 
 static const char *spec_claim(const json_t *mg)

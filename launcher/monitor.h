@@ -14,6 +14,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 
+#include "ended.h"
 #include "mgo/spec.h"
 #include "mgo/types.h"
 
@@ -54,6 +55,15 @@ int mgo_monitor_check_mg(const struct mgo_policy *policy, const struct mgo_act *
  * failure is refused only when the Job says it completed). A missing Job is
  * MGO_MONITOR_GONE, but refused for a FINISH that claims success. */
 int mgo_monitor_check_job(const struct mgo_act *act, const json_t *job, struct mgo_refusal *why);
+
+/* Whether the launcher's own record of an ended Job (ended.h) already
+ * answers that check with MGO_MONITOR_OK: the Job the act names (UID, and
+ * `job_name`, the name the launcher gives the MustGather's Job), in the
+ * act's namespace, controlled by its MustGather, and for FINISH with the
+ * outcome the act says. Only ever a yes: false sends the act to the GET,
+ * whose answer mgo_monitor_check_job judges (and refuses a lie with). */
+bool mgo_monitor_job_ended_ok(const struct mgo_act *act, const char *job_name,
+			      const struct mgo_ended_job *job);
 
 /* A DENY saying that the claim its MustGather's storage names does not
  * exist (InvalidSpec, MGO_DENY_CLAIM_MISSING), or a CLAIM_STATUS: *claim is

@@ -928,6 +928,27 @@ json_t *cluster_audit(const struct cluster *c)
 	return all;
 }
 
+static bool audit_field(const json_t *line, const char *key, const char *want)
+{
+	const char *got = cl_str(line, key);
+
+	return !want || (got && strcmp(got, want) == 0);
+}
+
+size_t cluster_audit_count(const struct cluster *c, const struct cl_audit_match *m)
+{
+	json_t *audit = cluster_audit(c), *line;
+	size_t i, n = 0;
+
+	json_array_foreach(audit, i, line)
+		n += audit_field(line, "user", m->user) && audit_field(line, "verb", m->verb) &&
+		     audit_field(line, "resource", m->resource) &&
+		     audit_field(line, "subresource", m->subresource) &&
+		     audit_field(line, "namespace", m->ns) && audit_field(line, "name", m->name);
+	json_decref(audit);
+	return n;
+}
+
 size_t cluster_jobs_created(const struct cluster *c)
 {
 	json_t *audit = cluster_audit(c), *line;

@@ -318,6 +318,13 @@ void cluster_drop_watches(const struct cluster *c);
 /* The audit log as a JSON array of its lines (test server only). */
 json_t *cluster_audit(const struct cluster *c);
 
+/* Requests in the audit log (test server only) matching every field that
+ * is not NULL. */
+struct cl_audit_match {
+	const char *user, *verb, *resource, *subresource, *ns, *name;
+};
+size_t cluster_audit_count(const struct cluster *c, const struct cl_audit_match *m);
+
 /* Jobs the launcher created (201) in the test's namespace, by the audit
  * log: the proof that a Job never existed, where a GET only says it does
  * not exist now (test server only). */

@@ -203,3 +203,32 @@ Test(lifecycle, restart_after_completion_creates_no_second_job)
 	json_decref(mg);
 	cr_expect_eq(cluster_api(&cl, "GET", cl_job_path(&cl, "once", path), NULL, NULL, NULL), 404);
 }
+
+/* A finish whose Job's end the launcher's own watch of its Jobs has shown
+ * checks the act against that (docs/monitor.md, "Reads the launcher need
+ * not make") and reads the Job no more: one request fewer a lifecycle. The
+ * server holds the finish's first read, of the MustGather, for half a
+ * second, so the Job's end, which the server sent the launcher's watch
+ * before the watcher could see it, is surely there first. */
+Test(lifecycle, a_finish_takes_the_jobs_end_from_the_launchers_watch)
+{
+	char faults[512], *result;
+	struct cl_audit_match gets = {.user = CL_LAUNCHER_USER, .verb = "get", .resource = "jobs",
+				      .ns = cl.ns, .name = "seen"};
+
+	cluster_require_test_server(&cl, "audit log, fault injection, " JOB_CONTROL);
+	json_decref(cluster_launch(&cl, "seen", "{}"));
+	free(cluster_wait_act(&cl, "seen", "launch"));
+	snprintf(faults, sizeof(faults),
+		 "{\"latencyMs\":500,\"match\":{\"verb\":\"get\",\"resource\":\"mustgathers\","
+		 "\"namespace\":\"%s\"}}", cl.ns);
+	cluster_faults(&cl, faults);
+	cluster_job_succeed(&cl, "seen");
+	json_decref(cluster_wait_mg(&cl, "seen", "Completed"));
+	result = cluster_wait_act(&cl, "seen", "finish:Completed");
+	cr_expect(strstr(result, "its end is on the launcher's own watch"), "the finish: %s",
+		  result);
+	free(result);
+	cr_expect_eq(cluster_audit_count(&cl, &gets), 0, "the launcher read the Job");
+	cluster_faults(&cl, "{}");
+}

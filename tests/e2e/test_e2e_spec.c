@@ -284,33 +284,19 @@ Test(spec, missing_claim_fails_naming_it)
 /* The watcher's reads of claim `name`, by the audit log. */
 static size_t claim_reads(const char *name)
 {
-	json_t *audit = cluster_audit(&cl), *line;
-	size_t i, n = 0;
+	struct cl_audit_match m = {.user = CL_WATCHER_USER, .resource = "persistentvolumeclaims",
+				   .name = name};
 
-	json_array_foreach(audit, i, line) {
-		const char *user = cl_str(line, "user"), *obj = cl_str(line, "name");
-		n += user && strcmp(user, CL_WATCHER_USER) == 0 && obj && strcmp(obj, name) == 0 &&
-		     strcmp(cl_str(line, "resource"), "persistentvolumeclaims") == 0;
-	}
-	json_decref(audit);
-	return n;
+	return cluster_audit_count(&cl, &m);
 }
 
 /* The launcher's writes of MustGather `name`'s status, by the audit log. */
 static size_t status_writes(const char *name)
 {
-	json_t *audit = cluster_audit(&cl), *line;
-	size_t i, n = 0;
+	struct cl_audit_match m = {.user = CL_LAUNCHER_USER, .verb = "patch",
+				   .resource = "mustgathers", .subresource = "status", .name = name};
 
-	json_array_foreach(audit, i, line) {
-		const char *user = cl_str(line, "user"), *obj = cl_str(line, "name");
-		const char *sub = cl_str(line, "subresource"), *verb = cl_str(line, "verb");
-		n += user && strcmp(user, CL_LAUNCHER_USER) == 0 && obj && strcmp(obj, name) == 0 &&
-		     sub && strcmp(sub, "status") == 0 && verb && strcmp(verb, "patch") == 0 &&
-		     strcmp(cl_str(line, "resource"), "mustgathers") == 0;
-	}
-	json_decref(audit);
-	return n;
+	return cluster_audit_count(&cl, &m);
 }
 
 static void log_condition(const char *when, const json_t *mg)

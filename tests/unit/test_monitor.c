@@ -408,6 +408,100 @@ Test(monitor, the_job_is_the_mustgathers_and_says_the_outcome)
 	mgo_act_free(&a);
 }
 
+/* COMPLETE without its opening brace, to follow other members */
+#define COMPLETE_TAIL "\"status\":{\"conditions\":[{\"type\":\"Complete\",\"status\":\"True\"}]}}"
+#define FAILED "{\"status\":{\"conditions\":[{\"type\":\"Failed\",\"status\":\"True\"}]}}"
+
+/* What the launcher's watch keeps of Job j (ended.c) answers the act as
+ * mgo_monitor_job_ended_ok says; returns that, or false with no record. */
+static bool ended_ok(const struct mgo_act *a, const char *job_name, const json_t *j)
+{
+	struct mgo_ended set = {0};
+	struct mgo_ended_job rec;
+	bool ok = false;
+
+	cr_assert_eq(mgo_ended_note(&set, j, false), 0);
+	if (mgo_ended_find(&set, a->job_uid, &rec))
+		ok = mgo_monitor_job_ended_ok(a, job_name, &rec);
+	mgo_ended_clear(&set);
+	return ok;
+}
+
+Test(monitor, an_ended_job_on_the_launchers_watch_answers_only_what_the_get_would)
+{
+	static const char *const jobs[] = {
+		COMPLETE, FAILED, NULL, /* running: never recorded */
+		"{\"metadata\":{\"namespace\":\"kube-system\"}," COMPLETE_TAIL,
+		"{\"metadata\":{\"ownerReferences\":[]}," COMPLETE_TAIL,
+		"{\"metadata\":{\"ownerReferences\":[{\"apiVersion\":\"operator.openshift.io/"
+		"v1alpha1\",\"kind\":\"MustGather\",\"name\":\"mg1\",\"uid\":\"uid-1\"}]},"
+		COMPLETE_TAIL, /* an owner, not the controller */
+		"{\"metadata\":{\"ownerReferences\":[{\"apiVersion\":\"operator.openshift.io/"
+		"v1alpha1\",\"kind\":\"MustGather\",\"name\":\"mg2\",\"uid\":\"uid-2\","
+		"\"controller\":true}]}," COMPLETE_TAIL,
+		"{\"metadata\":{\"uid\":\"other\"}," COMPLETE_TAIL,
+		"{\"metadata\":{\"deletionTimestamp\":\"2026-12-07T00:00:00Z\"}," COMPLETE_TAIL,
+	};
+	static const char *const names[] = {"mg1", "mg2"};
+	const enum mgo_act_kind kinds[] = {MGO_ACT_FINISH, MGO_ACT_FINISH, MGO_ACT_CLEANUP,
+					   MGO_ACT_DENY};
+	size_t yes = 0;
+
+	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+		for (size_t i = 0; i < sizeof(jobs) / sizeof(jobs[0]); i++) {
+			for (size_t n = 0; n < 2; n++) {
+				struct mgo_act a = act(kinds[k]);
+				struct mgo_refusal why;
+				json_t *j = job(jobs[i]);
+
+				if (k == 1)
+					a.succeeded = false;
+				if (kinds[k] == MGO_ACT_DENY) {
+					a.job_name = dup("mg1");
+					a.job_uid = dup(JOB_UID);
+				}
+				if (ended_ok(&a, names[n], j)) {
+					yes++;
+					/* the name checked is the launcher's own,
+					 * the one the GET reads */
+					cr_assert_str_eq(names[n], "mg1");
+					cr_assert_eq(mgo_monitor_check_job(&a, j, &why),
+						     MGO_MONITOR_OK, "kind %zu, job %zu: %s", k, i,
+						     why.detail);
+				}
+				json_decref(j);
+				mgo_act_free(&a);
+			}
+		}
+	}
+	/* finish: Complete for a success, Failed for a failure; cleanup and
+	 * deny: either ended Job */
+	cr_assert_eq(yes, 6, "%zu answers from the record", yes);
+}
+
+Test(monitor, the_launchers_record_follows_the_watch)
+{
+	struct mgo_ended set = {0};
+	struct mgo_ended_job rec;
+	json_t *done = job(COMPLETE), *running = job(NULL);
+
+	cr_assert_eq(mgo_ended_note(&set, running, false), 0);
+	cr_assert_not(mgo_ended_find(&set, JOB_UID, &rec), "a running Job is not recorded");
+	cr_assert_eq(mgo_ended_note(&set, done, false), 0);
+	cr_assert(mgo_ended_find(&set, JOB_UID, &rec));
+	cr_assert_str_eq(rec.ns, "team-a");
+	cr_assert_str_eq(rec.name, "mg1");
+	cr_assert_str_eq(rec.controller, "uid-1");
+	cr_assert_eq(rec.phase, MGO_JOB_SUCCEEDED);
+	cr_assert_eq(mgo_ended_note(&set, done, false), 0);
+	cr_assert_eq(set.n, 1, "a second event replaces, not adds");
+	cr_assert_eq(mgo_ended_note(&set, done, true), 0);
+	cr_assert_not(mgo_ended_find(&set, JOB_UID, &rec), "a deleted Job is forgotten");
+	cr_assert_eq(set.n, 0);
+	json_decref(done);
+	json_decref(running);
+}
+
 static void check_al(struct mgo_act *a, json_t *mgi, int want, const char *check)
 {
 	struct mgo_refusal why;
