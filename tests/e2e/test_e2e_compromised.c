@@ -436,6 +436,19 @@ Test(compromised, forged_launch_targets_make_no_job)
 
 /* ---- forged deletes ---- */
 
+/* A finish saying MustGather `name` completed, naming its Job `job`. */
+static struct mgo_act forged_success(const char *name, const json_t *job)
+{
+	struct mgo_act a = act_about(MGO_ACT_FINISH, name);
+
+	a.succeeded = true;
+	a.reason = dup(MGO_REASON_COMPLETED);
+	a.message = dup("the must-gather completed");
+	a.job_name = dup(name);
+	a.job_uid = dup(cl_uid(job));
+	return a;
+}
+
 Test(compromised, forged_deletes_delete_nothing)
 {
 	json_t *etcd, *squat;
@@ -474,12 +487,7 @@ Test(compromised, forged_deletes_delete_nothing)
 	json_t *job = cluster_wait_job(&cl, "runner");
 	json_decref(cluster_wait_mg(&cl, "runner", "Running"));
 	before = launcher_writes();
-	a = act_about(MGO_ACT_FINISH, "runner");
-	a.succeeded = true;
-	a.reason = dup(MGO_REASON_COMPLETED);
-	a.message = dup("the must-gather completed");
-	a.job_name = dup("runner");
-	a.job_uid = dup(cl_uid(job));
+	a = forged_success("runner", job);
 	expect_refused(&a, "outcome");
 	set(&a.job_uid, cl_uid(squat)); /* its Job's name, another Job's UID */
 	a.succeeded = false;
@@ -498,6 +506,38 @@ Test(compromised, forged_deletes_delete_nothing)
 	json_decref(job);
 	json_decref(squat);
 	json_decref(etcd);
+}
+
+/* The launcher's own watch has seen the MustGather's Job fail (the server
+ * holds each read of a MustGather half a second, so the Job's end is on
+ * that watch before the act's first check is answered): a forged success
+ * for it is refused all the same, by the Job read the record sends it to
+ * (docs/monitor.md, "Reads the launcher need not make"), and nothing is
+ * written. */
+Test(compromised, a_forged_success_for_a_job_seen_failing_is_refused)
+{
+	char faults[512];
+	struct mgo_act a;
+	json_t *job;
+	size_t before;
+
+	json_decref(cluster_create_mg(&cl, "loser", "{}"));
+	genuine_launch_obeyed("loser", CL_DEFAULT_IMAGE);
+	job = cluster_wait_job(&cl, "loser");
+	json_decref(cluster_wait_mg(&cl, "loser", "Running"));
+	snprintf(faults, sizeof(faults),
+		 "{\"latencyMs\":500,\"match\":{\"verb\":\"get\",\"resource\":\"mustgathers\","
+		 "\"namespace\":\"%s\"}}", cl.ns);
+	cluster_faults(&cl, faults);
+	cluster_job_fail(&cl, "loser", "BackoffLimitExceeded");
+	before = launcher_writes();
+	a = forged_success("loser", job);
+	expect_refused(&a, "outcome");
+	mgo_act_free(&a);
+	cluster_faults(&cl, "{}");
+	cr_assert_eq(launcher_writes(), before, "a forged act wrote something");
+	json_decref(cluster_wait_mg(&cl, "loser", "Running"));
+	json_decref(job);
 }
 
 /* ---- forged status writes ---- */
