@@ -130,6 +130,8 @@ struct exec {
 	char run_name[MGO_RUN_NAME_MAX + 1]; /* a launch's, from the cluster id */
 	char result[768];
 	json_t *mg;                     /* the MustGather as last read or written */
+	char *kept_mg;                  /* the launch's own copy, for STEP_READ_MG */
+	bool mg_kept;                   /* mg is that copy: not read by this act */
 	/* name_taken_rule's act: a denial of the launch's MustGather, its
 	 * strings borrowed from msg.u.act except these two */
 	struct mgo_act taken;
@@ -161,6 +163,7 @@ static void note(struct exec *e, const char *fmt, ...)
 static void exec_free(struct exec *e)
 {
 	free(e->rv_first);
+	free(e->kept_mg);
 	mgo_ipc_msg_free(&e->msg);
 	json_decref(e->mg);
 	free(e->taken_rv);
@@ -244,12 +247,41 @@ static double seconds_since(const struct timespec *t0)
 struct launched {
 	char *uid, *rv_first, *rv_after;
 	char *job_deleted;              /* the UID of its Job we deleted; NULL: none */
+	/* The MustGather as the launch last read or wrote it (version
+	 * rv_after), compact JSON, for its finish ("the launch's own copy"
+	 * below); NULL: none, or given away */
+	char *mg_after;
 	struct launched *prev, *next;   /* oldest first */
+	struct launched *kprev, *knext; /* those with mg_after, oldest first */
 	UT_hash_handle hh;
 };
 
+/* The launch's own copy. A gather's finish act reads the MustGather before
+ * it writes the outcome; when the act was decided on the very version the
+ * launch left (rv_after: nobody has written the object since), the copy the
+ * launch kept stands in for that read. It is the launcher's own read or
+ * write of the API, never a peer's, and the finish's first write, its
+ * status patch, carries that resourceVersion as its precondition: the
+ * server refuses it (409) if the object changed in between, and nothing
+ * else of the finish is written before it (docs/monitor.md, "Reads the
+ * launcher need not make"). The most recent copies are kept, KEPT_BYTES
+ * of them at most (about a KiB each: a thousand running gathers); a
+ * finish without one reads. */
+#define KEPT_BYTES (1u << 20)
+
+static void kept_forget(struct mgo_launcher *l, struct launched *x)
+{
+	if (!x->mg_after)
+		return;
+	DL_DELETE2(l->kept, x, kprev, knext);
+	l->kept_bytes -= strlen(x->mg_after);
+	free(x->mg_after);
+	x->mg_after = NULL;
+}
+
 static void launched_drop(struct mgo_launcher *l, struct launched *x)
 {
+	kept_forget(l, x);
 	HASH_DEL(l->launched_by_uid, x);
 	DL_DELETE(l->launched, x);
 	l->n_launched--;
@@ -302,6 +334,28 @@ static void launched_add(struct exec *e, const char *job_deleted)
 	HASH_ADD_KEYPTR(hh, l->launched_by_uid, x->uid, strlen(x->uid), x);
 	DL_APPEND(l->launched, x);
 	l->n_launched++;
+	/* also an optimisation: without a copy the finish reads */
+	if (!job_deleted && after && (x->mg_after = json_dumps(e->mg, JSON_COMPACT))) {
+		DL_APPEND2(l->kept, x, kprev, knext);
+		l->kept_bytes += strlen(x->mg_after);
+		while (l->kept_bytes > KEPT_BYTES)
+			kept_forget(l, l->kept);
+	}
+}
+
+/* The launch's own copy of MustGather `uid` for an act decided on version
+ * `rv`, taken from its record (the caller frees it); NULL: none. */
+static char *kept_take(struct mgo_launcher *l, struct launched *x, const char *rv)
+{
+	char *text;
+
+	if (!x || !x->mg_after || !same_str(rv, x->rv_after))
+		return NULL;
+	text = x->mg_after;
+	DL_DELETE2(l->kept, x, kprev, knext);
+	l->kept_bytes -= strlen(text);
+	x->mg_after = NULL;
+	return text;
 }
 
 /* ---- the queue ---- */
@@ -568,6 +622,24 @@ static int check_mg(struct exec *e)
 	return checked(e, v, &why);
 }
 
+/* STEP_READ_MG from the launch's own copy (struct launched): as
+ * check_mg says (1: go on; 0: ended), or -1 when the copy does not parse
+ * (the caller reads instead). */
+static int read_kept(struct exec *e)
+{
+	json_t *mg = json_loads(e->kept_mg, JSON_REJECT_DUPLICATES, NULL);
+
+	free(e->kept_mg);
+	e->kept_mg = NULL;
+	if (!mg)
+		return -1;
+	keep_mg(e, mg);
+	json_decref(mg);
+	e->mg_kept = true;
+	note(e, "MustGather as its launch left it (version %s)", act_of(e)->resource_version);
+	return check_mg(e);
+}
+
 /* A status write that failed ends the act (true): a Conflict is a stale
  * decision, a 404 an object gone, anything else a failure. */
 static bool status_failed(struct exec *e, const struct mgo_kube_error *err, const char *what)
@@ -822,6 +894,8 @@ static int start_step(struct exec *e, enum step step)
 	e->step = step;
 	switch (step) {
 	case STEP_READ_MG:
+		if (e->kept_mg && (rc = read_kept(e)) >= 0)
+			return rc;
 		rc = mgo_kube_get(l->client, &res_mustgathers, a->ns, a->name, on_step, e, NULL);
 		break;
 	case STEP_ADMIT:
@@ -875,6 +949,14 @@ static int start_step(struct exec *e, enum step step)
 	case STEP_STATUS:
 		body = mgo_status_patch(a, e->job_name, a->kind == MGO_ACT_LAUNCH ? e->run_name : NULL,
 					now, current);
+		if (body && e->mg && !mgo_status_patch_changes(body, current) && e->mg_kept) {
+			/* nothing would carry the copy's version to the server:
+			 * decided again, on a read, when the watcher observes */
+			note(e, "the launch's copy shows this status already; left to a read");
+			json_decref(body);
+			finish(e);
+			return 0;
+		}
 		if (body && e->mg && !mgo_status_patch_changes(body, current)) {
 			e->status_same = true;
 			note(e, "status unchanged");
@@ -1058,6 +1140,7 @@ static void accept_act(struct mgo_launcher *l, struct mgo_ipc_msg *msg)
 	struct exec *e = NULL;
 	const char *uid = msg->u.act.uid;
 	struct launched *done;
+	char *kept = NULL;
 
 	for (size_t i = 0; i < sizeof(act_rules) / sizeof(act_rules[0]); i++)
 		if (act_rules[i].kind == msg->u.act.kind)
@@ -1095,21 +1178,26 @@ static void accept_act(struct mgo_launcher *l, struct mgo_ipc_msg *msg)
 		mgo_ipc_log("validator", "launcher", msg, "ignored: its Job is deleted already");
 		return;
 	}
-	/* its life moved on; a status-only act about its claim is no step of
-	 * it, and a second launch decided before it is still dropped */
-	if (done && msg->u.act.kind != MGO_ACT_CLAIM_STATUS)
-		launched_drop(l, done);
 	if (HASH_COUNT(l->inflight) >= l->max_pending) {
 		shed(l, msg);
 		return;
 	}
+	/* a finish decided on the version its launch left */
+	if (msg->u.act.kind == MGO_ACT_FINISH)
+		kept = kept_take(l, done, msg->u.act.resource_version);
+	/* its life moved on; a status-only act about its claim is no step of
+	 * it, and a second launch decided before it is still dropped */
+	if (done && msg->u.act.kind != MGO_ACT_CLAIM_STATUS)
+		launched_drop(l, done);
 	e = calloc(1, sizeof(*e));
 	if (!e || (msg->u.act.resource_version &&
 		   !(e->rv_first = strdup(msg->u.act.resource_version)))) {
 		free(e);
+		free(kept);
 		mgo_ipc_log("validator", "launcher", msg, "dropped: out of memory");
 		return;
 	}
+	e->kept_mg = kept;
 	e->l = l;
 	e->rule = rule;
 	clock_gettime(CLOCK_MONOTONIC, &e->received);

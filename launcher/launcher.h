@@ -47,6 +47,8 @@ struct mgo_launcher {
 	struct launched *launched;      /* recent launches, oldest first */
 	struct launched *launched_by_uid;
 	size_t n_launched;
+	struct launched *kept;          /* launches holding their MustGather's copy */
+	size_t kept_bytes;              /* of those copies */
 	uint64_t refused_full;          /* acts refused: max_pending reached */
 	uint64_t full_logged_ms;        /* when launcher.acts_full was last logged */
 };

@@ -540,6 +540,45 @@ Test(compromised, a_forged_success_for_a_job_seen_failing_is_refused)
 	json_decref(job);
 }
 
+/* The launch kept its copy of the MustGather (version R); someone has
+ * labelled it since. A compromised validator sends a finish decided on R:
+ * the launcher takes its copy (the versions agree), but the status write
+ * carries R and the server refuses it, and nothing after it (the Event,
+ * the Job's deletion) happens. */
+Test(compromised, a_finish_on_an_old_copy_writes_nothing)
+{
+	char path[512], *result;
+	struct mgo_act a;
+	json_t *job, *patch, *mg;
+	size_t before;
+
+	json_decref(cluster_create_mg(&cl, "moved", "{}"));
+	genuine_launch_obeyed("moved", CL_DEFAULT_IMAGE);
+	job = cluster_wait_job(&cl, "moved");
+	json_decref(cluster_wait_mg(&cl, "moved", "Running"));
+	a = act_about(MGO_ACT_FINISH, "moved"); /* the version the launch left */
+	a.reason = dup(MGO_REASON_JOB_FAILED);
+	a.message = dup("forged");
+	a.job_name = dup("moved");
+	a.job_uid = dup(cl_uid(job));
+	patch = json_pack("{s:{s:{s:s}}}", "metadata", "labels", "team", "a");
+	cr_assert_eq(cluster_api(&cl, "PATCH", cl_mg_path(&cl, "moved", path),
+				 "application/merge-patch+json", patch, NULL), 200);
+	json_decref(patch);
+	before = launcher_writes();
+	send_act(&a);
+	result = cluster_wait_act(&cl, "moved", "finish:" MGO_REASON_JOB_FAILED);
+	cr_expect(strstr(result, "as its launch left it"), "the copy was not taken: %s", result);
+	cr_expect(strstr(result, "stale"), "the status write was not refused: %s", result);
+	free(result);
+	mgo_act_free(&a);
+	cr_assert_eq(launcher_writes(), before + 1, "more than the refused status write");
+	mg = cluster_wait_mg(&cl, "moved", "Running");
+	json_decref(mg);
+	expect_job_exists("moved");
+	json_decref(job);
+}
+
 /* ---- forged status writes ---- */
 
 Test(compromised, forged_status_writes_change_nothing)

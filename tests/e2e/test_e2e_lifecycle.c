@@ -204,21 +204,42 @@ Test(lifecycle, restart_after_completion_creates_no_second_job)
 	cr_expect_eq(cluster_api(&cl, "GET", cl_job_path(&cl, "once", path), NULL, NULL, NULL), 404);
 }
 
+/* Someone labels MustGather `name`: a write the operator did not make. */
+static void label(const char *name)
+{
+	char path[512];
+	json_t *patch = json_pack("{s:{s:{s:s}}}", "metadata", "labels", "team", "a");
+	long code = cluster_api(&cl, "PATCH", cl_mg_path(&cl, name, path),
+				"application/merge-patch+json", patch, NULL);
+
+	cr_assert_eq(code, 200, "PATCH %s: %ld", path, code);
+	json_decref(patch);
+}
+
+/* The launcher's GETs of `resource` `name` in the test's namespace. */
+static size_t launcher_gets(const char *resource, const char *name)
+{
+	struct cl_audit_match m = {.user = CL_LAUNCHER_USER, .verb = "get", .resource = resource,
+				   .ns = cl.ns, .name = name};
+
+	return cluster_audit_count(&cl, &m);
+}
+
 /* A finish whose Job's end the launcher's own watch of its Jobs has shown
  * checks the act against that (docs/monitor.md, "Reads the launcher need
- * not make") and reads the Job no more: one request fewer a lifecycle. The
- * server holds the finish's first read, of the MustGather, for half a
- * second, so the Job's end, which the server sent the launcher's watch
- * before the watcher could see it, is surely there first. */
+ * not make") and reads the Job no more. The MustGather is labelled after
+ * its launch, so the finish reads it (the launch's copy is of an older
+ * version), and the server holds that read half a second: the Job's end,
+ * which the server sent the launcher's watch before the watcher could see
+ * it, is surely there first. */
 Test(lifecycle, a_finish_takes_the_jobs_end_from_the_launchers_watch)
 {
 	char faults[512], *result;
-	struct cl_audit_match gets = {.user = CL_LAUNCHER_USER, .verb = "get", .resource = "jobs",
-				      .ns = cl.ns, .name = "seen"};
 
 	cluster_require_test_server(&cl, "audit log, fault injection, " JOB_CONTROL);
 	json_decref(cluster_launch(&cl, "seen", "{}"));
 	free(cluster_wait_act(&cl, "seen", "launch"));
+	label("seen");
 	snprintf(faults, sizeof(faults),
 		 "{\"latencyMs\":500,\"match\":{\"verb\":\"get\",\"resource\":\"mustgathers\","
 		 "\"namespace\":\"%s\"}}", cl.ns);
@@ -229,6 +250,27 @@ Test(lifecycle, a_finish_takes_the_jobs_end_from_the_launchers_watch)
 	cr_expect(strstr(result, "its end is on the launcher's own watch"), "the finish: %s",
 		  result);
 	free(result);
-	cr_expect_eq(cluster_audit_count(&cl, &gets), 0, "the launcher read the Job");
+	cr_expect_eq(launcher_gets("jobs", "seen"), 0, "the launcher read the Job");
+	cr_expect_geq(launcher_gets("mustgathers", "seen"), 2, "the finish took the old copy");
 	cluster_faults(&cl, "{}");
+}
+
+/* A finish decided on the version of the MustGather its launch left (nobody
+ * wrote it since) takes the copy the launch kept instead of reading it
+ * again: one read a lifecycle, the launch's. Its status write carries that
+ * version, so the server would refuse it had the object changed
+ * (compromised::a_finish_on_an_old_copy_writes_nothing). */
+Test(lifecycle, a_finish_takes_the_mustgather_as_its_launch_left_it)
+{
+	char *result;
+
+	cluster_require_test_server(&cl, "audit log, " JOB_CONTROL);
+	json_decref(cluster_launch(&cl, "kept", "{}"));
+	free(cluster_wait_act(&cl, "kept", "launch"));
+	cluster_job_succeed(&cl, "kept");
+	json_decref(cluster_wait_mg(&cl, "kept", "Completed"));
+	result = cluster_wait_act(&cl, "kept", "finish:Completed");
+	cr_expect(strstr(result, "as its launch left it"), "the finish: %s", result);
+	free(result);
+	cr_expect_eq(launcher_gets("mustgathers", "kept"), 1, "the finish read the MustGather");
 }
