@@ -19,6 +19,7 @@
 
 #include "cluster.h"
 #include "mgo/apiobj.h"
+#include "mgo/config.h"
 #include "mgo/ipc_sock.h"
 #include "mgo/loop.h"
 #include "mgo/spec.h"
@@ -577,6 +578,51 @@ Test(compromised, a_finish_on_an_old_copy_writes_nothing)
 	json_decref(mg);
 	expect_job_exists("moved");
 	json_decref(job);
+}
+
+/* ---- the namespace limit ---- */
+
+/* A compromised validator sends a genuine launch for every MustGather of a
+ * namespace at once, each twice. The launcher counts the gathers running
+ * there from its own watch of its Jobs and the launches it admitted, never
+ * from a peer: it runs gathers.maxRunningPerNamespace of them and holds the
+ * rest with Queued/NamespaceLimit. A held one goes when a gather ends as
+ * the launcher's watch sees it (the test plays the Job controller; no act
+ * says so), and only one. */
+Test(compromised, forged_launches_stay_within_the_namespace_limit)
+{
+	const size_t limit = MGO_CFG_MAX_RUNNING_PER_NS, n = limit + 3;
+	char name[64], first[64] = "";
+	json_t *jobs;
+	size_t held = 0;
+
+	cluster_create_mgs(&cl, NULL, "many", n, "{}");
+	for (size_t i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "many-%zu", i);
+		struct mgo_act a = genuine_launch(name);
+		send_act(&a);
+		send_act(&a);
+		mgo_act_free(&a);
+	}
+	jobs = cluster_wait_jobs(&cl, limit, 4 * CL_WAIT_MS);
+	for (size_t i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "many-%zu", i);
+		if (cl_find(json_object_get(jobs, "items"), "metadata.name", name)) {
+			if (!first[0])
+				snprintf(first, sizeof(first), "%s", name);
+			continue;
+		}
+		json_decref(cluster_wait_mg_reason(&cl, name, "NamespaceLimit", 0));
+		held++;
+	}
+	json_decref(jobs);
+	cr_assert_eq(held, n - limit, "%zu held, not %zu", held, n - limit);
+	cr_assert_eq(cluster_jobs_created(&cl), limit, "Jobs past the limit");
+
+	/* one gather ends: one held launch goes, the others still wait */
+	cluster_job_succeed(&cl, first);
+	json_decref(cluster_wait_jobs(&cl, limit + 1, 4 * CL_WAIT_MS));
+	cr_assert_eq(cluster_jobs_created(&cl), limit + 1, "more than one held launch went");
 }
 
 /* ---- forged status writes ---- */
