@@ -389,11 +389,16 @@ static const struct taken_over {
 	{"validator", "send the launcher any Act (its own key): deny or fail an unfinished MustGather",
 	 "launch with another image, account, Secret, host, proxy, claim or timeout, delete a Job "
 	 "the operator does not own, write another MustGather's status, say a claim is in another "
-	 "phase than it is (StorageReady), reach the network or a file",
+	 "phase than it is (StorageReady), say a Job succeeded that failed, write on a version of "
+	 "a MustGather that is not the current one, run more gathers in a namespace than its "
+	 "limit, reach the network or a file",
 	 "tests/e2e/test_e2e_compromised.c:compromised::forged_launch_fields_make_no_job, "
 	 "tests/e2e/test_e2e_compromised.c:compromised::a_forged_pending_claim_writes_nothing, "
 	 "tests/e2e/test_e2e_compromised.c:compromised::forged_launch_targets_make_no_job, "
 	 "tests/e2e/test_e2e_compromised.c:compromised::forged_deletes_delete_nothing, "
+	 "tests/e2e/test_e2e_compromised.c:compromised::a_forged_success_for_a_job_seen_failing_is_refused, "
+	 "tests/e2e/test_e2e_compromised.c:compromised::a_finish_on_an_old_copy_writes_nothing, "
+	 "tests/e2e/test_e2e_compromised.c:compromised::forged_launches_stay_within_the_namespace_limit, "
 	 "tests/e2e/test_e2e_compromised.c:compromised::forged_status_writes_change_nothing, "
 	 "tests/unit/test_sandbox.c:sandbox::validator_connects_nowhere_over_tcp"},
 	{"launcher", "use the writer's token: create Jobs, patch MustGather status, write Events; "
