@@ -242,8 +242,10 @@ static double seconds_since(const struct timespec *t0)
  * unchanged, the Job and the Event exist: 409s), so an act for a launch
  * made here, decided on the version before or after our own status write,
  * is dropped unread while the launcher's own view has that Job running.
- * Likewise a clean-up of the Job it deleted itself. Dropping is always
- * safe: it writes nothing, and any other act is obeyed as usual. */
+ * Likewise a clean-up of the Job it deleted itself, and a launch decided on
+ * the version its finish then wrote the outcome over (the watcher saw that
+ * Job gone first). Dropping is always safe: it writes nothing, and any
+ * other act is obeyed as usual. */
 struct launched {
 	char *uid, *rv_first, *rv_after;
 	char *job_deleted;              /* the UID of its Job we deleted; NULL: none */
@@ -1185,6 +1187,15 @@ static void accept_act(struct mgo_launcher *l, struct mgo_ipc_msg *msg)
 	/* a finish decided on the version its launch left */
 	if (msg->u.act.kind == MGO_ACT_FINISH)
 		kept = kept_take(l, done, msg->u.act.resource_version);
+	/* a launch decided on the version our own finish then wrote its
+	 * outcome over: the watcher saw the Job we deleted gone before the
+	 * outcome (two watch streams again). Read, it would be stale. */
+	if (done && msg->u.act.kind == MGO_ACT_LAUNCH && done->job_deleted &&
+	    same_str(msg->u.act.resource_version, done->rv_first)) {
+		mgo_ipc_log("validator", "launcher", msg,
+			    "ignored: decided before its outcome was written");
+		return;
+	}
 	/* its life moved on; a status-only act about its claim is no step of
 	 * it, and a second launch decided before it is still dropped */
 	if (done && msg->u.act.kind != MGO_ACT_CLAIM_STATUS)

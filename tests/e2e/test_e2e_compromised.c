@@ -437,8 +437,9 @@ Test(compromised, forged_launch_targets_make_no_job)
 
 /* ---- forged deletes ---- */
 
-/* A finish saying MustGather `name` completed, naming its Job `job`. */
-static struct mgo_act forged_success(const char *name, const json_t *job)
+/* A finish saying MustGather `name` completed, naming its Job `job`:
+ * forged, unless the Job did complete. */
+static struct mgo_act completed_act(const char *name, const json_t *job)
 {
 	struct mgo_act a = act_about(MGO_ACT_FINISH, name);
 
@@ -488,7 +489,7 @@ Test(compromised, forged_deletes_delete_nothing)
 	json_t *job = cluster_wait_job(&cl, "runner");
 	json_decref(cluster_wait_mg(&cl, "runner", "Running"));
 	before = launcher_writes();
-	a = forged_success("runner", job);
+	a = completed_act("runner", job);
 	expect_refused(&a, "outcome");
 	set(&a.job_uid, cl_uid(squat)); /* its Job's name, another Job's UID */
 	a.succeeded = false;
@@ -532,7 +533,7 @@ Test(compromised, a_forged_success_for_a_job_seen_failing_is_refused)
 	cluster_faults(&cl, faults);
 	cluster_job_fail(&cl, "loser", "BackoffLimitExceeded");
 	before = launcher_writes();
-	a = forged_success("loser", job);
+	a = completed_act("loser", job);
 	expect_refused(&a, "outcome");
 	mgo_act_free(&a);
 	cluster_faults(&cl, "{}");
@@ -577,6 +578,63 @@ Test(compromised, a_finish_on_an_old_copy_writes_nothing)
 	mg = cluster_wait_mg(&cl, "moved", "Running");
 	json_decref(mg);
 	expect_job_exists("moved");
+	json_decref(job);
+}
+
+/* The launcher's last IPC log line about MustGather `name`; the caller
+ * frees it. */
+static json_t *last_launcher_ipc(const char *name)
+{
+	json_t *lines = cluster_log_events(&cl, "ipc"), *line, *last = NULL;
+	char mg[300];
+	size_t i;
+
+	snprintf(mg, sizeof(mg), "%s/%s", cl.ns, name);
+	json_array_foreach(lines, i, line)
+		if (strcmp(cl_str(line, "to"), "launcher") == 0 && cl_str(line, "mg") &&
+		    strcmp(cl_str(line, "mg"), mg) == 0)
+			last = line;
+	json_incref(last);
+	json_decref(lines);
+	cr_assert_not_null(last, "no act about %s reached the launcher", mg);
+	return last;
+}
+
+/* After the launcher wrote a gather's outcome and deleted its Job, a launch
+ * decided on the version before that outcome (the watcher saw the Job gone
+ * first: two watch streams) is dropped unread: no read, no write. */
+Test(compromised, a_launch_decided_before_the_outcome_is_dropped_unread)
+{
+	struct mgo_act fin, again;
+	json_t *job, *line;
+	size_t acts, writes;
+	struct cl_audit_match reads = {.user = CL_LAUNCHER_USER, .verb = "get",
+				       .resource = "mustgathers", .name = "relaunch"};
+	size_t n_reads;
+
+	json_decref(cluster_create_mg(&cl, "relaunch", "{}"));
+	genuine_launch_obeyed("relaunch", CL_DEFAULT_IMAGE);
+	job = cluster_wait_job(&cl, "relaunch");
+	json_decref(cluster_wait_mg(&cl, "relaunch", "Running"));
+	again = genuine_launch("relaunch"); /* on the Running version */
+	fin = completed_act("relaunch", job); /* true: the Job completes */
+	cluster_job_succeed(&cl, "relaunch");
+	send_act(&fin);
+	free(cluster_wait_act(&cl, "relaunch", "finish:" MGO_REASON_COMPLETED));
+	cluster_wait_gone(&cl, cl_job_path(&cl, "relaunch", (char[512]){0}), "the Job");
+
+	n_reads = cluster_audit_count(&cl, &reads);
+	writes = launcher_writes();
+	acts = cluster_ipc_count(&cl, "relaunch", "launcher");
+	send_act(&again);
+	cluster_wait_ipc(&cl, "relaunch", "launcher", acts + 1);
+	line = last_launcher_ipc("relaunch");
+	cr_expect_str_eq(cl_str(line, "result"), "ignored: decided before its outcome was written");
+	json_decref(line);
+	cr_expect_eq(cluster_audit_count(&cl, &reads), n_reads, "the launch read the MustGather");
+	cr_expect_eq(launcher_writes(), writes, "the launch wrote something");
+	mgo_act_free(&again);
+	mgo_act_free(&fin);
 	json_decref(job);
 }
 
