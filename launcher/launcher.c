@@ -1323,9 +1323,12 @@ static void on_job(void *ctx, enum mgo_informer_event ev, const json_t *obj)
 	struct mgo_launcher *l = ctx;
 	const char *ns = meta_str(obj, "namespace");
 	size_t before = ns ? mgo_running_in(&l->running, ns) : 0;
+	bool gone = ev == MGO_INFORMER_DELETED;
+	/* both, even when the first fails */
+	int counted = mgo_running_job(&l->running, obj, gone);
+	int noted = mgo_ended_note(&l->ended, obj, gone);
 
-	if (mgo_running_job(&l->running, obj, ev == MGO_INFORMER_DELETED) ||
-	    mgo_ended_note(&l->ended, obj, ev == MGO_INFORMER_DELETED))
+	if (counted || noted)
 		mgo_warn("launcher.oom", "cannot count Job %s/%s", ns ? ns : "",
 			 meta_str(obj, "name") ? meta_str(obj, "name") : "");
 	if (ns && l->jobs_synced && mgo_running_in(&l->running, ns) < before)
