@@ -1116,6 +1116,11 @@ static int supersede(struct mgo_launcher *l, struct exec *e, struct mgo_ipc_msg 
 	memset(msg, 0, sizeof(*msg));
 	free(e->rv_first);
 	e->rv_first = rv;
+	/* the launch's copy was for the act decided on its version: the
+	 * newer act reads */
+	free(e->kept_mg);
+	e->kept_mg = NULL;
+	e->mg_kept = false;
 	e->rule = rule;
 	e->next = 0;
 	e->status_same = false;
