@@ -64,11 +64,13 @@ int mgo_ended_note(struct mgo_ended *s, const json_t *job, bool gone)
 	if (rc || (st.phase != MGO_JOB_SUCCEEDED && st.phase != MGO_JOB_FAILED))
 		goto out;
 	rc = mgo_owner_from_json(job, OWNER_API_VERSION, OWNER_KIND, &owner, err, sizeof(err));
-	if (rc)
+	/* without a MustGather for a controller no act's check can pass on
+	 * it: not kept, so labelled Jobs anyone makes cost nothing here */
+	if (rc || !owner.uid)
 		goto out;
 	r = calloc(1, sizeof(*r));
 	if (!r || !(r->uid = strdup(uid)) || !(r->ns = strdup(owner.ns)) ||
-	    !(r->name = strdup(name)) || (owner.uid && !(r->controller = strdup(owner.uid)))) {
+	    !(r->name = strdup(name)) || !(r->controller = strdup(owner.uid))) {
 		rc = -ENOMEM;
 		goto out;
 	}

@@ -8,7 +8,8 @@
  * (the Job deleted, its owner reference edited) the watch reports, and the
  * delete that follows carries the Job's UID as a precondition. A record
  * lives until its Job is deleted: the set holds as many entries as there
- * are ended Jobs of ours not yet deleted (retained ones included). */
+ * are ended Jobs controlled by a MustGather not yet deleted (retained ones
+ * included). */
 #ifndef MGO_LAUNCHER_ENDED_H
 #define MGO_LAUNCHER_ENDED_H
 
@@ -20,7 +21,7 @@
 
 struct mgo_ended_job {
 	const char *uid, *ns, *name;
-	const char *controller;         /* the controlling MustGather's UID; NULL: none */
+	const char *controller;         /* the controlling MustGather's UID */
 	enum mgo_job_phase phase;       /* MGO_JOB_SUCCEEDED or MGO_JOB_FAILED */
 };
 
@@ -33,8 +34,9 @@ struct mgo_ended {
 
 /* Records what a Job (core JSON, borrowed) says: an ended one is kept (or
  * replaced), a running one, one being deleted or one `gone` is forgotten.
- * A Job whose namespace, name, UID or owners cannot be read is forgotten
- * too (its acts take the GET). 0 or -ENOMEM (the set then lacks it). */
+ * A Job whose namespace, name, UID or owners cannot be read, or that no
+ * MustGather controls, is forgotten too (its acts take the GET). 0 or
+ * -ENOMEM (the set then lacks it). */
 int mgo_ended_note(struct mgo_ended *s, const json_t *job, bool gone);
 
 /* The record of the Job with UID `uid`, valid until the next note or clear;
