@@ -845,6 +845,15 @@ void cluster_job_status(const struct cluster *c, const char *job, const char *st
 	merge_patch(c, sub, json_pack("{s:o}", "status", parse(status_json, "the Job status")));
 }
 
+void cluster_label_mg(const struct cluster *c, const char *name, const char *key,
+		      const char *value)
+{
+	char path[512];
+
+	merge_patch(c, cl_mg_path(c, name, path),
+		    json_pack("{s:{s:{s:s}}}", "metadata", "labels", key, value));
+}
+
 void cluster_pvc_phase(const struct cluster *c, const char *claim, const char *phase)
 {
 	char sub[512];

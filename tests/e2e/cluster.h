@@ -264,6 +264,9 @@ void cluster_pvc_phase(const struct cluster *c, const char *claim, const char *p
  * ServiceAccount; deleted with the test's in external mode. Its name. */
 const char *cluster_second_namespace(struct cluster *c);
 
+/* Someone labels MustGather `name`: a write the operator did not make. */
+void cluster_label_mg(const struct cluster *c, const char *name, const char *key,
+		      const char *value);
 void cluster_job_status(const struct cluster *c, const char *job, const char *status_json);
 void cluster_job_succeed(const struct cluster *c, const char *job);
 /* Failed condition with this reason (e.g. "BackoffLimitExceeded",

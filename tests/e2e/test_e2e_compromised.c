@@ -549,9 +549,9 @@ Test(compromised, a_forged_success_for_a_job_seen_failing_is_refused)
  * the Job's deletion) happens. */
 Test(compromised, a_finish_on_an_old_copy_writes_nothing)
 {
-	char path[512], *result;
+	char *result;
 	struct mgo_act a;
-	json_t *job, *patch, *mg;
+	json_t *job, *mg;
 	size_t before;
 
 	json_decref(cluster_create_mg(&cl, "moved", "{}"));
@@ -563,10 +563,7 @@ Test(compromised, a_finish_on_an_old_copy_writes_nothing)
 	a.message = dup("forged");
 	a.job_name = dup("moved");
 	a.job_uid = dup(cl_uid(job));
-	patch = json_pack("{s:{s:{s:s}}}", "metadata", "labels", "team", "a");
-	cr_assert_eq(cluster_api(&cl, "PATCH", cl_mg_path(&cl, "moved", path),
-				 "application/merge-patch+json", patch, NULL), 200);
-	json_decref(patch);
+	cluster_label_mg(&cl, "moved", "team", "a");
 	before = launcher_writes();
 	send_act(&a);
 	result = cluster_wait_act(&cl, "moved", "finish:" MGO_REASON_JOB_FAILED);

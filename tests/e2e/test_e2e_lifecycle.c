@@ -204,18 +204,6 @@ Test(lifecycle, restart_after_completion_creates_no_second_job)
 	cr_expect_eq(cluster_api(&cl, "GET", cl_job_path(&cl, "once", path), NULL, NULL, NULL), 404);
 }
 
-/* Someone labels MustGather `name`: a write the operator did not make. */
-static void label(const char *name)
-{
-	char path[512];
-	json_t *patch = json_pack("{s:{s:{s:s}}}", "metadata", "labels", "team", "a");
-	long code = cluster_api(&cl, "PATCH", cl_mg_path(&cl, name, path),
-				"application/merge-patch+json", patch, NULL);
-
-	cr_assert_eq(code, 200, "PATCH %s: %ld", path, code);
-	json_decref(patch);
-}
-
 /* The launcher's GETs of `resource` `name` in the test's namespace. */
 static size_t launcher_gets(const char *resource, const char *name)
 {
@@ -239,7 +227,7 @@ Test(lifecycle, a_finish_takes_the_jobs_end_from_the_launchers_watch)
 	cluster_require_test_server(&cl, "audit log, fault injection, " JOB_CONTROL);
 	json_decref(cluster_launch(&cl, "seen", "{}"));
 	free(cluster_wait_act(&cl, "seen", "launch"));
-	label("seen");
+	cluster_label_mg(&cl, "seen", "team", "a");
 	snprintf(faults, sizeof(faults),
 		 "{\"latencyMs\":500,\"match\":{\"verb\":\"get\",\"resource\":\"mustgathers\","
 		 "\"namespace\":\"%s\"}}", cl.ns);
