@@ -30,11 +30,11 @@ static void *zctx, *as_validator, *as_watcher;
 static uint64_t seq;
 static size_t refusals;                 /* launcher.refused lines so far */
 
-static void setup(void)
+static void start_with(const struct cluster_opts *opts)
 {
 	char ep[600];
 
-	cluster_start(&cl, &(struct cluster_opts){.peers_by_test = true});
+	cluster_start(&cl, opts);
 	cluster_require_test_server(&cl, "the audit log");
 	mgo_test_keys_mint(&keys);
 	cluster_peers_start(&cl, &keys);
@@ -46,6 +46,11 @@ static void setup(void)
 	as_watcher = mgo_test_push_as(zctx, cl_validator_endpoint(&cl, ep), MGO_ROLE_WATCHER,
 				      keys.watcher_pub, keys.watcher_sec, MGO_ROLE_VALIDATOR,
 				      keys.validator_pub);
+}
+
+static void setup(void)
+{
+	start_with(&(struct cluster_opts){.peers_by_test = true});
 }
 
 static void teardown(void)
@@ -62,6 +67,14 @@ static void teardown(void)
 }
 
 TestSuite(compromised, .init = setup, .fini = teardown, .timeout = 240);
+
+/* The fixture again, with at most `limit` gathers running per namespace. */
+static void restart_with_limit(unsigned limit)
+{
+	teardown();
+	refusals = 0;
+	start_with(&(struct cluster_opts){.peers_by_test = true, .max_running_per_ns = limit});
+}
 
 /* ---- sending ---- */
 
@@ -510,33 +523,36 @@ Test(compromised, forged_deletes_delete_nothing)
 	json_decref(etcd);
 }
 
-/* The launcher's own watch has seen the MustGather's Job fail (the server
- * holds each read of a MustGather half a second, so the Job's end is on
- * that watch before the act's first check is answered): a forged success
- * for it is refused all the same, by the Job read the record sends it to
- * (docs/monitor.md, "Reads the launcher need not make"), and nothing is
- * written. */
+/* The launcher's own watch has seen the MustGather's Job fail: a forged
+ * success for it is refused all the same, by the Job read the record sends
+ * it to (docs/monitor.md, "Reads the launcher need not make"), and nothing
+ * is written. That the record is there when the act comes is made sure,
+ * not hoped for: with gathers.maxRunningPerNamespace 1 a second launch is
+ * held behind the first gather, and the launcher lets it go in the step in
+ * which its watch records the first Job's end (launcher.c, on_job). */
 Test(compromised, a_forged_success_for_a_job_seen_failing_is_refused)
 {
-	char faults[512];
-	struct mgo_act a;
+	struct mgo_act a, next;
 	json_t *job;
 	size_t before;
 
+	restart_with_limit(1);
 	json_decref(cluster_create_mg(&cl, "loser", "{}"));
 	genuine_launch_obeyed("loser", CL_DEFAULT_IMAGE);
 	job = cluster_wait_job(&cl, "loser");
 	json_decref(cluster_wait_mg(&cl, "loser", "Running"));
-	snprintf(faults, sizeof(faults),
-		 "{\"latencyMs\":500,\"match\":{\"verb\":\"get\",\"resource\":\"mustgathers\","
-		 "\"namespace\":\"%s\"}}", cl.ns);
-	cluster_faults(&cl, faults);
+	json_decref(cluster_create_mg(&cl, "next", "{}"));
+	next = genuine_launch("next");
+	send_act(&next);
+	mgo_act_free(&next);
+	json_decref(cluster_wait_mg_reason(&cl, "next", "NamespaceLimit", 0));
 	cluster_job_fail(&cl, "loser", "BackoffLimitExceeded");
+	json_decref(cluster_wait_job(&cl, "next"));
+	free(cluster_wait_act(&cl, "next", "launch")); /* its writes are done */
 	before = launcher_writes();
 	a = completed_act("loser", job);
 	expect_refused(&a, "outcome");
 	mgo_act_free(&a);
-	cluster_faults(&cl, "{}");
 	cr_assert_eq(launcher_writes(), before, "a forged act wrote something");
 	json_decref(cluster_wait_mg(&cl, "loser", "Running"));
 	json_decref(job);
