@@ -9,6 +9,8 @@
 #include <uthash.h>
 #include <utlist.h>
 
+#include "mgo/apiobj.h"
+
 struct mgo_actq_ns {
 	char *name;
 	struct mgo_actq_link *head;     /* utlist DL: head->prev is the tail */
@@ -132,11 +134,6 @@ struct mgo_running_job {
 	UT_hash_handle hh, hho;
 };
 
-static const char *meta(const json_t *obj, const char *key)
-{
-	return json_string_value(json_object_get(json_object_get(obj, "metadata"), key));
-}
-
 /* Finished: a Complete or Failed condition that is True (what the Job
  * controller writes, and what the watcher reads: mgo/apiobj.h). */
 static bool job_ended(const json_t *job)
@@ -240,7 +237,7 @@ static bool reserved_key(char buf[RESERVED_KEY_MAX], const char *mg_uid)
 
 int mgo_running_job(struct mgo_running *r, const json_t *job, bool gone)
 {
-	const char *uid = meta(job, "uid"), *ns = meta(job, "namespace");
+	const char *uid = mgo_meta_str(job, "uid"), *ns = mgo_meta_str(job, "namespace");
 	const char *owner = controller_uid(job);
 	struct mgo_running_job *j = NULL;
 	bool running;
@@ -248,7 +245,7 @@ int mgo_running_job(struct mgo_running *r, const json_t *job, bool gone)
 
 	if (!uid || !ns)
 		return 0;
-	running = !gone && !job_ended(job) && !meta(job, "deletionTimestamp");
+	running = !gone && !job_ended(job) && !mgo_meta_str(job, "deletionTimestamp");
 	HASH_FIND_STR(r->jobs, uid, j);
 	if (!running) {
 		if (j)

@@ -41,14 +41,9 @@ static void forget(struct mgo_ended *s, const char *uid)
 	rec_free(r);
 }
 
-static const char *meta(const json_t *obj, const char *key)
-{
-	return json_string_value(json_object_get(json_object_get(obj, "metadata"), key));
-}
-
 int mgo_ended_note(struct mgo_ended *s, const json_t *job, bool gone)
 {
-	const char *uid = meta(job, "uid"), *name = meta(job, "name");
+	const char *uid = mgo_meta_str(job, "uid"), *name = mgo_meta_str(job, "name");
 	struct mgo_job_state st = {0};
 	struct mgo_owner owner = {0};
 	struct mgo_ended_rec *r = NULL;
@@ -58,7 +53,7 @@ int mgo_ended_note(struct mgo_ended *s, const json_t *job, bool gone)
 	if (!uid)
 		return 0;
 	forget(s, uid);
-	if (gone || meta(job, "deletionTimestamp") || !name)
+	if (gone || mgo_meta_str(job, "deletionTimestamp") || !name)
 		return 0;
 	rc = mgo_job_state_from_json(job, NULL, &st, err, sizeof(err));
 	if (rc || (st.phase != MGO_JOB_SUCCEEDED && st.phase != MGO_JOB_FAILED))

@@ -12,6 +12,7 @@
 
 #include "mg_status.h"
 #include "monitor.h"
+#include "mgo/apiobj.h"
 #include "mgo/informer.h"
 #include "mgo/ipc_sock.h"
 #include "mgo/kube.h"
@@ -182,17 +183,12 @@ static void keep_mg(struct exec *e, const json_t *obj)
 	e->mg = json_incref((json_t *)obj);
 }
 
-static const char *meta_str(const json_t *obj, const char *key)
-{
-	return json_string_value(json_object_get(json_object_get(obj, "metadata"), key));
-}
-
 /* Turns the rest of the launch into name_taken_rule, the existing Job `job`
  * named in the message with its controller, if any. Returns -ENOMEM. */
 static int name_taken(struct exec *e, const json_t *job)
 {
 	const struct mgo_act *a = &e->msg.u.act;
-	const char *rv = e->mg ? meta_str(e->mg, "resourceVersion") : NULL;
+	const char *rv = e->mg ? mgo_meta_str(e->mg, "resourceVersion") : NULL;
 	char owner[2 * MGO_NAME_MAX + 32] = "no controller";
 	const json_t *o;
 	size_t i;
@@ -313,7 +309,7 @@ static void launched_add(struct exec *e, const char *job_deleted)
 {
 	struct mgo_launcher *l = e->l;
 	const struct mgo_act *a = &e->msg.u.act;
-	const char *after = e->mg ? meta_str(e->mg, "resourceVersion") : NULL;
+	const char *after = e->mg ? mgo_meta_str(e->mg, "resourceVersion") : NULL;
 	struct launched *x = launched_find(l, a->uid);
 
 	if (x)
@@ -506,7 +502,7 @@ static void job_made(struct exec *e, const json_t *job)
  * Returns -ENOMEM. */
 static int follow_own_write(struct exec *e)
 {
-	const char *rv = e->mg ? meta_str(e->mg, "resourceVersion") : NULL;
+	const char *rv = e->mg ? mgo_meta_str(e->mg, "resourceVersion") : NULL;
 	char *dup;
 
 	if (!rv)
@@ -1326,7 +1322,7 @@ static int watch_allowlist(struct mgo_launcher *l)
 static void on_job(void *ctx, enum mgo_informer_event ev, const json_t *obj)
 {
 	struct mgo_launcher *l = ctx;
-	const char *ns = meta_str(obj, "namespace");
+	const char *ns = mgo_meta_str(obj, "namespace");
 	size_t before = ns ? mgo_running_in(&l->running, ns) : 0;
 	bool gone = ev == MGO_INFORMER_DELETED;
 	/* both, even when the first fails */
@@ -1335,7 +1331,7 @@ static void on_job(void *ctx, enum mgo_informer_event ev, const json_t *obj)
 
 	if (counted || noted)
 		mgo_warn("launcher.oom", "cannot count Job %s/%s", ns ? ns : "",
-			 meta_str(obj, "name") ? meta_str(obj, "name") : "");
+			 mgo_meta_str(obj, "name") ? mgo_meta_str(obj, "name") : "");
 	if (ns && l->jobs_synced && mgo_running_in(&l->running, ns) < before)
 		release_ns(l, ns);
 }

@@ -40,11 +40,6 @@ static bool same(const char *a, const char *b)
 	return a == b || (a && b && strcmp(a, b) == 0);
 }
 
-static const char *meta(const json_t *obj, const char *key)
-{
-	return json_string_value(json_object_get(json_object_get(obj, "metadata"), key));
-}
-
 /* ---- a LAUNCH's intent, field by field ---- */
 
 enum field_type { F_STR, F_BOOL, F_INT, F_STRV };
@@ -363,7 +358,7 @@ static int check_outcome(const struct mgo_act *act, const json_t *job, struct mg
 
 int mgo_monitor_check_job(const struct mgo_act *act, const json_t *job, struct mgo_refusal *why)
 {
-	const char *uid = meta(job, "uid");
+	const char *uid = mgo_meta_str(job, "uid");
 	int rc;
 
 	memset(why, 0, sizeof(*why));
@@ -373,17 +368,17 @@ int mgo_monitor_check_job(const struct mgo_act *act, const json_t *job, struct m
 			return rc;
 		return MGO_MONITOR_GONE;
 	}
-	if (!same(meta(job, "namespace"), act->ns) &&
+	if (!same(mgo_meta_str(job, "namespace"), act->ns) &&
 	    (rc = refuse(why, "job_namespace", "the Job is in %.63s, the MustGather in %.63s",
-			 or_unset(meta(job, "namespace")), act->ns)))
+			 or_unset(mgo_meta_str(job, "namespace")), act->ns)))
 		return rc;
 	if (!controlled_by(job, act->uid) &&
 	    (rc = refuse(why, "job_owner", "Job %.253s is not controlled by MustGather UID %.64s",
-			 or_unset(meta(job, "name")), act->uid)))
+			 or_unset(mgo_meta_str(job, "name")), act->uid)))
 		return rc;
 	if (act->job_uid && !same(uid, act->job_uid) &&
 	    (rc = refuse(why, "job_uid", "the act names Job UID %.64s, Job %.253s is %.64s",
-			 act->job_uid, or_unset(meta(job, "name")), or_unset(uid))))
+			 act->job_uid, or_unset(mgo_meta_str(job, "name")), or_unset(uid))))
 		return rc;
 	if (act->kind == MGO_ACT_FINISH)
 		return check_outcome(act, job, why);
@@ -518,9 +513,9 @@ int mgo_monitor_check_allowlist(const struct mgo_act *act, const json_t *mgi,
 		return refuse(why, "allowlist", "MustGatherImage/cluster does not exist");
 	if ((rc = mgo_allowlist_from_json(mgi, &obs.allowlist, err, sizeof(err))))
 		return rc == -ENOMEM ? rc : refuse(why, "allowlist", "cannot read it: %s", err);
-	if (!same(meta(mgi, "name"), "cluster") &&
+	if (!same(mgo_meta_str(mgi, "name"), "cluster") &&
 	    (rc = refuse(why, "allowlist", "the API answered with %.253s",
-			 or_unset(meta(mgi, "name")))))
+			 or_unset(mgo_meta_str(mgi, "name")))))
 		goto out;
 	if (!same(obs.allowlist.uid, act->uid) &&
 	    (rc = refuse(why, "uid", "the act is about UID %.64s, MustGatherImage/cluster is %s",

@@ -582,8 +582,8 @@ static void resend_all(struct mgo_watcher *w)
 
 static const char *meta_str(const json_t *obj, const char *key)
 {
-	const char *s = json_string_value(json_object_get(json_object_get(obj, "metadata"), key));
-	return s ? s : "";
+	const char *s = mgo_meta_str(obj, key);
+	return s ? s : ""; /* for log lines */
 }
 
 static void log_bad(const char *what, const json_t *obj, const char *err)

@@ -119,6 +119,11 @@ static const struct mgo_field pod_fields[] = {
 };
 static const struct mgo_schema pod_schema = MGO_SCHEMA(pod_fields);
 
+const char *mgo_meta_str(const json_t *obj, const char *key)
+{
+	return json_string_value(json_object_get(json_object_get(obj, "metadata"), key));
+}
+
 static const char *type_name(json_type t)
 {
 	switch (t) {

@@ -31,6 +31,11 @@
  * -EMSGSIZE, -EBADMSG or -ENOMEM; err may be NULL. */
 int mgo_json_parse(const char *buf, size_t len, json_t **out, char *err, size_t errlen);
 
+/* obj's metadata.<key> when it is a string, else NULL; borrowed from obj.
+ * For reading what an already decoded object names (its uid, namespace,
+ * name) without decoding the rest. */
+const char *mgo_meta_str(const json_t *obj, const char *key);
+
 /* A MustGather: metadata (namespace, name, uid, generation required;
  * deletionTimestamp), every spec field of struct mgo_mg_spec, and the phase
  * from status.status ("Running", "Completed", "Failed"; absent: MGO_MG_NEW),
