@@ -12,23 +12,44 @@
 
 struct tas_faults {
 	pthread_mutex_t mu;
+	/* signalled at each new configuration: what it held is let go */
+	pthread_cond_t changed;
+	uint64_t generation;  /* configurations set so far */
 	json_t *cfg;          /* as given, for describe */
 	double error_rate, throttle_rate;
 	long error_count, throttle_count; /* the next N matching requests */
 	int error_code, retry_after;
 	unsigned latency_ms;
-	char user[256], verb[32], resource[256], ns[256];
+	bool hold;            /* until the next configuration or hold_ms */
+	unsigned hold_ms;
+	char user[256], verb[32], resource[256], ns[256], name[256];
 	uint64_t rng;
-	unsigned long errors, throttles, delayed;
+	unsigned long errors, throttles, delayed, held;
 };
 
 struct tas_faults *tas_faults_new(void)
 {
 	struct tas_faults *f = calloc(1, sizeof(*f));
+	pthread_condattr_t ca;
+	bool ok;
 
 	if (!f)
 		return NULL;
 	pthread_mutex_init(&f->mu, NULL);
+	/* a hold's limit is measured on the monotonic clock */
+	if (pthread_condattr_init(&ca) != 0) {
+		pthread_mutex_destroy(&f->mu);
+		free(f);
+		return NULL;
+	}
+	ok = pthread_condattr_setclock(&ca, CLOCK_MONOTONIC) == 0 &&
+	     pthread_cond_init(&f->changed, &ca) == 0;
+	pthread_condattr_destroy(&ca);
+	if (!ok) {
+		pthread_mutex_destroy(&f->mu);
+		free(f);
+		return NULL;
+	}
 	f->cfg = json_object();
 	f->rng = 0x9e3779b97f4a7c15ull;
 	if (!f->cfg) {
@@ -43,6 +64,7 @@ void tas_faults_free(struct tas_faults *f)
 	if (!f)
 		return;
 	json_decref(f->cfg);
+	pthread_cond_destroy(&f->changed);
 	pthread_mutex_destroy(&f->mu);
 	free(f);
 }
@@ -109,12 +131,13 @@ int tas_faults_set(struct tas_faults *f, const json_t *cfg, char *err, size_t er
 {
 	static const char *const keys[] = {"errorRate", "errorCode", "throttleRate",
 					   "retryAfterSeconds", "latencyMs", "errorCount",
-					   "throttleCount", "seed", "match", NULL};
+					   "throttleCount", "seed", "hold", "holdMs", "match", NULL};
 	struct tas_faults n = {0};
 	const json_t *match = json_object_get(cfg, "match");
 	const char *k;
 	json_t *v;
-	long code, retry, latency, seed;
+	long code, retry, latency, seed, hold_ms;
+	const json_t *hold = json_object_get(cfg, "hold");
 
 	if (!json_is_object(cfg)) {
 		snprintf(err, errlen, "the fault configuration must be a JSON object");
@@ -129,6 +152,10 @@ int tas_faults_set(struct tas_faults *f, const json_t *cfg, char *err, size_t er
 			return -EINVAL;
 		}
 	}
+	if (hold && !json_is_boolean(hold)) {
+		snprintf(err, errlen, "hold must be true or false");
+		return -EINVAL;
+	}
 	if (match && !json_is_object(match)) {
 		snprintf(err, errlen, "match must be an object");
 		return -EINVAL;
@@ -141,10 +168,12 @@ int tas_faults_set(struct tas_faults *f, const json_t *cfg, char *err, size_t er
 	    get_int(cfg, "errorCount", 0, 1000000000, 0, &n.error_count, err, errlen) ||
 	    get_int(cfg, "throttleCount", 0, 1000000000, 0, &n.throttle_count, err, errlen) ||
 	    get_int(cfg, "seed", 0, 0x7fffffff, 1, &seed, err, errlen) ||
+	    get_int(cfg, "holdMs", 1, 600000, 60000, &hold_ms, err, errlen) ||
 	    get_match(match, "user", n.user, sizeof(n.user), err, errlen) ||
 	    get_match(match, "verb", n.verb, sizeof(n.verb), err, errlen) ||
 	    get_match(match, "resource", n.resource, sizeof(n.resource), err, errlen) ||
-	    get_match(match, "namespace", n.ns, sizeof(n.ns), err, errlen))
+	    get_match(match, "namespace", n.ns, sizeof(n.ns), err, errlen) ||
+	    get_match(match, "name", n.name, sizeof(n.name), err, errlen))
 		return -EINVAL;
 	pthread_mutex_lock(&f->mu);
 	json_decref(f->cfg);
@@ -156,13 +185,29 @@ int tas_faults_set(struct tas_faults *f, const json_t *cfg, char *err, size_t er
 	f->error_code = (int)code;
 	f->retry_after = (int)retry;
 	f->latency_ms = (unsigned)latency;
+	f->hold = json_is_true(hold);
+	f->hold_ms = (unsigned)hold_ms;
 	memcpy(f->user, n.user, sizeof(f->user));
 	memcpy(f->verb, n.verb, sizeof(f->verb));
 	memcpy(f->resource, n.resource, sizeof(f->resource));
 	memcpy(f->ns, n.ns, sizeof(f->ns));
+	memcpy(f->name, n.name, sizeof(f->name));
 	f->rng = 0x9e3779b97f4a7c15ull * (uint64_t)seed;
+	f->generation++;
+	pthread_cond_broadcast(&f->changed);
 	pthread_mutex_unlock(&f->mu);
 	return 0;
+}
+
+void tas_faults_release(struct tas_faults *f)
+{
+	if (!f)
+		return;
+	pthread_mutex_lock(&f->mu);
+	f->hold = false;
+	f->generation++;
+	pthread_cond_broadcast(&f->changed);
+	pthread_mutex_unlock(&f->mu);
 }
 
 json_t *tas_faults_describe(struct tas_faults *f)
@@ -170,10 +215,10 @@ json_t *tas_faults_describe(struct tas_faults *f)
 	json_t *out;
 
 	pthread_mutex_lock(&f->mu);
-	out = json_pack("{s:O, s:{s:I, s:I, s:I}, s:{s:I, s:I}}", "config",
+	out = json_pack("{s:O, s:{s:I, s:I, s:I, s:I}, s:{s:I, s:I}}", "config",
 			f->cfg ? f->cfg : json_null(), "injected", "errors",
 			(json_int_t)f->errors, "throttles", (json_int_t)f->throttles, "delayed",
-			(json_int_t)f->delayed, "remaining", "errorCount",
+			(json_int_t)f->delayed, "held", (json_int_t)f->held, "remaining", "errorCount",
 			(json_int_t)f->error_count, "throttleCount", (json_int_t)f->throttle_count);
 	pthread_mutex_unlock(&f->mu);
 	return out;
@@ -185,7 +230,28 @@ static bool matches(const struct tas_faults *f, const struct tas_user *u,
 	return (!f->user[0] || strcmp(f->user, u->name) == 0) &&
 	       (!f->verb[0] || strcmp(f->verb, ri->verb) == 0) &&
 	       (!f->resource[0] || strcmp(f->resource, ri->resource) == 0) &&
-	       (!f->ns[0] || strcmp(f->ns, ri->ns) == 0);
+	       (!f->ns[0] || strcmp(f->ns, ri->ns) == 0) &&
+	       (!f->name[0] || strcmp(f->name, ri->name) == 0);
+}
+
+/* Holds the request until the configuration changes or hold_ms pass;
+ * with f->mu held. */
+static void hold(struct tas_faults *f)
+{
+	const uint64_t generation = f->generation;
+	struct timespec until;
+
+	f->held++;
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_sec += f->hold_ms / 1000;
+	until.tv_nsec += (long)(f->hold_ms % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	while (f->generation == generation)
+		if (pthread_cond_timedwait(&f->changed, &f->mu, &until) == ETIMEDOUT)
+			break;
 }
 
 int tas_faults_apply(struct tas_faults *f, const struct tas_user *u,
@@ -195,6 +261,13 @@ int tas_faults_apply(struct tas_faults *f, const struct tas_user *u,
 	int code = 0, retry = 0;
 
 	pthread_mutex_lock(&f->mu);
+	if (f->hold && matches(f, u, ri)) {
+		/* let go as it came: what the new configuration says is for
+		 * the requests after it */
+		hold(f);
+		pthread_mutex_unlock(&f->mu);
+		return 0;
+	}
 	if (matches(f, u, ri)) {
 		latency = f->latency_ms;
 		if (latency)

@@ -99,6 +99,7 @@ int tas_server_start(struct tas_server *s, char *url, size_t urllen, char *err,
 
 void tas_server_stop(struct tas_server *s)
 {
+	tas_faults_release(s->faults); /* the held requests' threads end too */
 	tas_http_stop(s);
 }
 

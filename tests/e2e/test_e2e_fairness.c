@@ -165,38 +165,59 @@ Test(fairness, the_limit_counts_each_gather_once)
  * the gather that filled it ends: the end found nothing held to let go,
  * and the launch, once its write was done, was held until the next gather
  * of its namespace ended (none here: for ever). It looks again after the
- * write. The server holds the Queued write long enough for the end to
- * come first. */
+ * write.
+ *
+ * The order is made, not hoped for. The server holds second's Queued write
+ * until the test lets it go. A witness in another namespace shows when the
+ * launcher's watch of its Jobs has seen first's end: one gather runs there
+ * and one waits behind it, and the witness's Job ends after first's, so
+ * when the waiting witness starts (the launcher lets it go as its watch
+ * shows the end), that watch, one stream in the server's order, has
+ * brought first's end before. */
 Test(fairness, a_gather_that_ends_during_a_queued_write_lets_it_go)
 {
 	struct cluster_opts o = {.max_running_per_ns = 1};
-	char faults[512];
+	char faults[512], w_run[128], w_wait[128];
 	uint64_t end;
-	json_int_t delayed = 0;
+	json_int_t held = 0;
+	const char *other;
 
 	cluster_require_test_server(&cl, "fault injection");
 	cluster_stop(&cl);
 	cluster_start(&cl, &o);
+	other = cluster_second_namespace(&cl);
+	snprintf(w_run, sizeof(w_run), "%s/witness-runs", other);
+	snprintf(w_wait, sizeof(w_wait), "%s/witness-waits", other);
+	json_decref(cluster_launch(&cl, w_run, "{}"));
+	json_decref(cluster_create_mg(&cl, w_wait, "{}"));
+	json_decref(cluster_wait_mg_reason(&cl, w_wait, "NamespaceLimit", 0));
+
 	json_decref(cluster_launch(&cl, "first", "{}"));
 	free(cluster_wait_act(&cl, "first", "launch"));
 	snprintf(faults, sizeof(faults),
-		 "{\"latencyMs\":1500,\"match\":{\"verb\":\"patch\",\"resource\":\"mustgathers\","
-		 "\"namespace\":\"%s\"}}", cl.ns);
+		 "{\"hold\":true,\"holdMs\":%d,\"match\":{\"verb\":\"patch\","
+		 "\"resource\":\"mustgathers\",\"namespace\":\"%s\",\"name\":\"second\"}}",
+		 4 * CL_WAIT_MS, cl.ns);
 	cluster_faults(&cl, faults);
 	json_decref(cluster_create_mg(&cl, "second", "{}"));
-	/* the server holds second's Queued write now */
 	end = mgo_now_ms() + CL_WAIT_MS;
-	while (delayed < 1 && mgo_now_ms() < end) {
+	while (held < 1 && mgo_now_ms() < end) {
 		json_t *f = NULL;
 
 		cr_assert_eq(cluster_api(&cl, "GET", "/mgo-test/faults", NULL, NULL, &f), 200);
-		delayed = json_integer_value(cl_at(f, "injected.delayed"));
+		held = json_integer_value(cl_at(f, "injected.held"));
 		json_decref(f);
-		if (delayed < 1)
+		if (held < 1)
 			usleep(10000); /* the server's counter: nothing to wait on */
 	}
-	cr_assert_geq(delayed, 1, "second's status write never reached the server");
-	/* first's gather ends meanwhile: its Job counts no more */
+	cr_assert_geq(held, 1, "second's status write never reached the server");
+	/* the server holds second's Queued write: first's gather ends, then
+	 * the witness's */
 	cluster_job_succeed(&cl, "first");
+	cluster_job_succeed(&cl, w_run);
+	json_decref(cluster_wait_job(&cl, w_wait));
+	cr_assert_eq(cluster_api(&cl, "GET", cl_job_path(&cl, "second", faults), NULL, NULL,
+				 NULL), 404, "second started before its write was answered");
+	cluster_faults(&cl, "{}"); /* second's write is answered now */
 	json_decref(cluster_wait_job(&cl, "second"));
 }

@@ -107,6 +107,62 @@ Test(faults, latency_delays_matching_requests)
 	cr_assert(ms >= 300, "took %ld ms", ms);
 }
 
+/* Waits (10 s at most) for the child that made `what` to exit 0. */
+static void expect_child_ok(pid_t child, const char *what)
+{
+	int status = -1, i;
+
+	for (i = 0; i < 1000 && waitpid(child, &status, WNOHANG) == 0; i++)
+		usleep(10000);
+	if (i == 1000) {
+		kill(child, SIGKILL);
+		waitpid(child, &status, 0);
+		cr_assert_fail("%s did not end within 10 s", what);
+	}
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "%s failed", what);
+}
+
+/* Requests the server holds now, by its counter. */
+static json_int_t held(void)
+{
+	struct testenv_resp r;
+	json_int_t n;
+
+	testenv_request(&env, env.admin_token, "GET", "/mgo-test/faults", NULL, NULL, &r);
+	cr_assert_eq(r.code, 200, "%s", r.body);
+	n = json_integer_value(json_object_get(json_object_get(r.json, "injected"), "held"));
+	testenv_resp_free(&r);
+	return n;
+}
+
+/* A hold keeps the matching request (its name matched too) until the next
+ * configuration, and no other. */
+Test(faults, a_hold_keeps_a_request_until_the_next_configuration)
+{
+	struct testenv_resp r;
+	pid_t child;
+	int status = -1, i;
+
+	set_faults("{\"hold\":true,\"holdMs\":30000,\"match\":{\"verb\":\"get\","
+		   "\"resource\":\"configmaps\",\"name\":\"held\"}}");
+	child = fork();
+	cr_assert(child >= 0);
+	if (child == 0) {
+		testenv_request(&env, env.admin_token, "GET",
+				"/api/v1/namespaces/default/configmaps/held", NULL, NULL, &r);
+		_exit(r.code == 404 ? 0 : 1);
+	}
+	for (i = 0; i < 500 && held() < 1; i++)
+		usleep(10000); /* the server's counter: nothing to wait on */
+	cr_assert_lt(i, 500, "the request was never held");
+	cr_assert_eq(waitpid(child, &status, WNOHANG), 0, "the held request was answered");
+	cr_assert_eq(get(env.admin_token, "/api/v1/namespaces/default/configmaps/free", NULL),
+		     404, "another name is not held");
+	cr_assert_eq(held(), 1, "another name was held");
+	set_faults("{}");
+	expect_child_ok(child, "the held request");
+}
+
 Test(faults, bad_configurations_are_refused)
 {
 	struct testenv_resp r;
@@ -125,7 +181,7 @@ Test(faults, drop_watches_ends_open_streams)
 {
 	struct testenv_resp r;
 	pid_t child;
-	int status = -1, i;
+	int i;
 
 	child = fork();
 	cr_assert(child >= 0);
@@ -150,14 +206,7 @@ Test(faults, drop_watches_ends_open_streams)
 	testenv_request(&env, env.admin_token, "POST", "/mgo-test/drop-watches", NULL, "", &r);
 	cr_assert_eq(r.code, 200);
 	testenv_resp_free(&r);
-	for (i = 0; i < 1000 && waitpid(child, &status, WNOHANG) == 0; i++)
-		usleep(10000);
-	if (i == 1000) {
-		kill(child, SIGKILL);
-		waitpid(child, &status, 0);
-		cr_assert_fail("the watch was not dropped within 10 s");
-	}
-	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	expect_child_ok(child, "the dropped watch");
 }
 
 Test(faults, stats_count_requests_and_objects)
