@@ -925,6 +925,50 @@ void cluster_drop_watches(const struct cluster *c)
 	admin_post(c, "/mgo-test/drop-watches", "{}");
 }
 
+static json_t *look_held(const struct cluster *c, const void *arg, char *last, size_t len)
+{
+	json_int_t want = *(const json_int_t *)arg, held;
+	json_t *f = NULL;
+
+	cr_assert_eq(cluster_api(c, "GET", "/mgo-test/faults", NULL, NULL, &f), 200);
+	held = json_integer_value(cl_at(f, "injected.held"));
+	json_decref(f);
+	snprintf(last, len, "%lld held", (long long)held);
+	return held >= want ? json_integer(held) : NULL;
+}
+
+void cluster_wait_held(const struct cluster *c, json_int_t n)
+{
+	char what[64];
+
+	snprintf(what, sizeof(what), "the server to hold %lld requests", (long long)n);
+	json_decref(wait_until(c, look_held, &n, what));
+}
+
+struct audit_want {
+	struct cl_audit_match m;
+	size_t n;
+};
+
+static json_t *look_audit(const struct cluster *c, const void *arg, char *last, size_t len)
+{
+	const struct audit_want *w = arg;
+	size_t n = cluster_audit_count(c, &w->m);
+
+	snprintf(last, len, "%zu requests", n);
+	return n >= w->n ? json_integer((json_int_t)n) : NULL;
+}
+
+void cluster_wait_audit(const struct cluster *c, const struct cl_audit_match *m, size_t n)
+{
+	struct audit_want w = {.m = *m, .n = n};
+	char what[300];
+
+	snprintf(what, sizeof(what), "%zu %s %s by %s in the audit log", n, m->verb ? m->verb : "",
+		 m->resource ? m->resource : "", m->user ? m->user : "anyone");
+	json_decref(wait_until(c, look_audit, &w, what));
+}
+
 json_t *cluster_audit(const struct cluster *c)
 {
 	char *text = slurp(c->env.audit_log), *save = NULL, *line;

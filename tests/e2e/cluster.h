@@ -317,6 +317,8 @@ char *cluster_fail_by_pod(const struct cluster *c, const char *name, const char 
  * them from their last resourceVersion). */
 void cluster_faults(const struct cluster *c, const char *faults_json);
 void cluster_drop_watches(const struct cluster *c);
+/* Until the server has held n requests so far (a fault with "hold"). */
+void cluster_wait_held(const struct cluster *c, json_int_t n);
 
 /* The audit log as a JSON array of its lines (test server only). */
 json_t *cluster_audit(const struct cluster *c);
@@ -327,6 +329,8 @@ struct cl_audit_match {
 	const char *user, *verb, *resource, *subresource, *ns, *name;
 };
 size_t cluster_audit_count(const struct cluster *c, const struct cl_audit_match *m);
+/* Until at least n such requests are in the audit log. */
+void cluster_wait_audit(const struct cluster *c, const struct cl_audit_match *m, size_t n);
 
 /* Jobs the launcher created (201) in the test's namespace, by the audit
  * log: the proof that a Job never existed, where a GET only says it does

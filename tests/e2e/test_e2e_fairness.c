@@ -178,8 +178,6 @@ Test(fairness, a_gather_that_ends_during_a_queued_write_lets_it_go)
 {
 	struct cluster_opts o = {.max_running_per_ns = 1};
 	char faults[512], w_run[128], w_wait[128];
-	uint64_t end;
-	json_int_t held = 0;
 	const char *other;
 
 	cluster_require_test_server(&cl, "fault injection");
@@ -200,17 +198,7 @@ Test(fairness, a_gather_that_ends_during_a_queued_write_lets_it_go)
 		 4 * CL_WAIT_MS, cl.ns);
 	cluster_faults(&cl, faults);
 	json_decref(cluster_create_mg(&cl, "second", "{}"));
-	end = mgo_now_ms() + CL_WAIT_MS;
-	while (held < 1 && mgo_now_ms() < end) {
-		json_t *f = NULL;
-
-		cr_assert_eq(cluster_api(&cl, "GET", "/mgo-test/faults", NULL, NULL, &f), 200);
-		held = json_integer_value(cl_at(f, "injected.held"));
-		json_decref(f);
-		if (held < 1)
-			usleep(10000); /* the server's counter: nothing to wait on */
-	}
-	cr_assert_geq(held, 1, "second's status write never reached the server");
+	cluster_wait_held(&cl, 1);
 	/* the server holds second's Queued write: first's gather ends, then
 	 * the witness's */
 	cluster_job_succeed(&cl, "first");

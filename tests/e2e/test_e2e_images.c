@@ -185,6 +185,11 @@ Test(images, allowlist_edit_seen_late_is_still_honoured)
 {
 	static const char *const before[] = {CUSTOM, NULL};
 	static const char *const after[] = {CUSTOM, "quay.io/my-org/late:v1", NULL};
+	const struct cl_audit_match read = {.user = CL_WATCHER_USER, .verb = "get",
+					    .resource = "mustgatherimages", .name = "cluster"};
+	char path[512];
+	size_t reads;
+	json_t *mg = NULL;
 
 	cluster_require_test_server(&cl, "fault injection");
 	cluster_set_allowlist(&cl, before);
@@ -193,11 +198,21 @@ Test(images, allowlist_edit_seen_late_is_still_honoured)
 
 	/* from now on the operator's view of the allowlist lags behind its view
 	 * of MustGathers, as separate watch streams may on any cluster: the
-	 * MustGather below arrives before the edit that allows it */
-	cluster_faults(&cl, "{\"latencyMs\":1500,\"match\":{\"verb\":\"watch\","
+	 * server holds the watch of the allowlist, so the MustGather below
+	 * arrives before the edit that allows it */
+	cluster_faults(&cl, "{\"hold\":true,\"match\":{\"verb\":\"watch\","
 			    "\"resource\":\"mustgatherimages\"}}");
 	cluster_drop_watches(&cl);
+	cluster_wait_held(&cl, 1);
 	cluster_set_allowlist(&cl, after);
+	reads = cluster_audit_count(&cl, &read);
 	json_decref(cluster_create_mg(&cl, "late", "{\"mustGatherImage\":\"quay.io/my-org/late:v1\"}"));
+	/* the watcher read the allowlist, found its cache behind, read again */
+	cluster_wait_audit(&cl, &read, reads + 2);
+	cr_assert_eq(cluster_api(&cl, "GET", cl_mg_path(&cl, "late", path), NULL, NULL, &mg), 200);
+	cr_expect_null(cl_at(mg, "status"), "decided on the old allowlist: %s",
+		       cl_str(mg, "status.reason") ? cl_str(mg, "status.reason") : "");
+	json_decref(mg);
+	cluster_faults(&cl, "{}"); /* the watch brings the edit */
 	expect_runs("late", "quay.io/my-org/late:v1");
 }
