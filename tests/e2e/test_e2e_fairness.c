@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cluster.h"
+#include "sanitized.h"
 #include "mgo/clock.h"
 #include "mgo/config.h"
 
@@ -16,14 +17,7 @@
  * sanitizers slow every process of the operator several times over: under
  * them the crowd is 400 and the bound 4 s, still far below the 19.4 s such
  * a crowd cost before fair service. */
-#if defined(__SANITIZE_ADDRESS__)
-#define MGO_TEST_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define MGO_TEST_ASAN 1
-#endif
-#endif
-#ifdef MGO_TEST_ASAN
+#if MGO_TEST_SANITIZED
 #define CROWD 400
 #define WITHIN_MS 4000
 #else

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cluster.h"
+#include "sanitized.h"
 #include "mgo/loop.h"
 #include "mgo/spec.h"
 
@@ -32,14 +33,7 @@ TestSuite(too_large, .init = setup, .fini = cluster_teardown, .timeout = 240);
 /* The issue's bound for the other namespace's MustGather, from the
  * operator's start; the processes built with AddressSanitizer are about
  * three times slower, which is not what is measured here. */
-#if defined(__SANITIZE_ADDRESS__)
-#define SANITIZED 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define SANITIZED 1
-#endif
-#endif
-#ifdef SANITIZED
+#if MGO_TEST_SANITIZED
 #define RUNNING_WITHIN_MS 15000u
 #else
 #define RUNNING_WITHIN_MS 5000u

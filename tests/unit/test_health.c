@@ -18,6 +18,7 @@
 #include "health.h"
 #include "health_feed.h"
 #include "healthprobe.h"
+#include "sanitized.h"
 #include "mgo/loop.h"
 #include "mgo/metrics.h"
 #include "mgo/sandbox.h"
@@ -543,20 +544,10 @@ Test(health_proc, a_bad_frame_ends_it)
  * memcheck (scripts/valgrind.sh) slows mgo-health tenfold and more, and the
  * sanitizers several times (one probe took over 1 s under ASan with both
  * cores busy). A wedged mgo-health answers never, whatever the bound. */
-#if defined(__SANITIZE_ADDRESS__)
-#define SANITIZED 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define SANITIZED 1
-#endif
-#endif
-#ifndef SANITIZED
-#define SANITIZED 0
-#endif
 Test(health_proc, idle_connections_are_shed_not_queued)
 {
 	enum { N = 200 };
-	long within = RUNNING_ON_VALGRIND ? 10000 : SANITIZED ? 3000 : 1000;
+	long within = RUNNING_ON_VALGRIND ? 10000 : MGO_TEST_SANITIZED ? 3000 : 1000;
 	int idle[N];
 
 	start_health();
