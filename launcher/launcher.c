@@ -13,6 +13,7 @@
 #include "mg_status.h"
 #include "monitor.h"
 #include "mgo/apiobj.h"
+#include "mgo/config.h"
 #include "mgo/informer.h"
 #include "mgo/ipc_sock.h"
 #include "mgo/kube.h"
@@ -33,11 +34,6 @@ static const struct mgo_kube_resource res_clusterversions = {"config.openshift.i
 							     "clusterversions", false};
 static const struct mgo_kube_resource res_namespaces = {"", "v1", "namespaces", false};
 
-/* Acts carrying out their steps at once: each has one request in flight at
- * most, so this keeps the client's own FIFO short (within its cap on
- * requests in flight, mgo/kube.h) and the order acts are served in is the
- * fair queue's, not the client's. */
-#define MAX_ACTIVE 32
 /* Launches made and Jobs deleted, remembered to drop the second act the
  * watcher's view of our own writes causes (accept_act). */
 #define LAUNCHED_MAX 4096
@@ -1425,7 +1421,7 @@ int mgo_launcher_open(struct mgo_launcher *l, struct mgo_proc *proc,
 			  strerror(-rc));
 		return rc;
 	}
-	l->max_active = MAX_ACTIVE;
+	l->max_active = MGO_LAUNCHER_MAX_ACTIVE; /* mgo/config.h */
 	l->max_pending = cfg->gathers.max_pending_acts ? cfg->gathers.max_pending_acts
 						       : MGO_CFG_MAX_PENDING_ACTS;
 	l->ns_limit = cfg->gathers.max_running_per_ns ? cfg->gathers.max_running_per_ns

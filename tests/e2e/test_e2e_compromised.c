@@ -613,6 +613,67 @@ static json_t *last_launcher_ipc(const char *name)
 	return last;
 }
 
+/* A finish decided on the version its launch left takes the launch's copy
+ * when it comes, and waits in the queue: the server holds the first read
+ * of each of MGO_LAUNCHER_MAX_ACTIVE launches in another namespace, so no
+ * act can start. Someone labels the MustGather, and a finish decided on
+ * the new version takes the older one's place in the queue. It must not
+ * inherit the copy, which is of the older version: checked against it, it
+ * would end stale and write nothing. It reads, and the outcome is written. */
+Test(compromised, a_newer_act_in_the_queue_reads_rather_than_take_the_older_copy)
+{
+	const char *other = cluster_second_namespace(&cl);
+	char faults[512], name[128];
+	struct mgo_act older, newer;
+	json_t *job, *line;
+	char *result;
+	size_t lines;
+
+	json_decref(cluster_create_mg(&cl, "queued", "{}"));
+	genuine_launch_obeyed("queued", CL_DEFAULT_IMAGE);
+	job = cluster_wait_job(&cl, "queued");
+	json_decref(cluster_wait_mg(&cl, "queued", "Running"));
+	cluster_job_succeed(&cl, "queued");
+
+	/* the launcher's hands full */
+	snprintf(faults, sizeof(faults),
+		 "{\"hold\":true,\"holdMs\":%d,\"match\":{\"user\":\"" CL_LAUNCHER_USER "\","
+		 "\"verb\":\"get\",\"namespace\":\"%s\"}}", 6 * CL_WAIT_MS, other);
+	cluster_faults(&cl, faults);
+	cluster_create_mgs(&cl, other, "busy", MGO_LAUNCHER_MAX_ACTIVE, "{}");
+	for (int i = 0; i < MGO_LAUNCHER_MAX_ACTIVE; i++) {
+		snprintf(name, sizeof(name), "%s/busy-%d", other, i);
+		struct mgo_act a = genuine_launch(name);
+		send_act(&a);
+		mgo_act_free(&a);
+	}
+	cluster_wait_held(&cl, MGO_LAUNCHER_MAX_ACTIVE);
+
+	lines = cluster_ipc_count(&cl, "queued", "launcher");
+	older = completed_act("queued", job); /* the version the launch left */
+	send_act(&older);
+	cluster_label_mg(&cl, "queued", "team", "a");
+	newer = completed_act("queued", job);
+	send_act(&newer);
+	cluster_wait_ipc(&cl, "queued", "launcher", lines + 1);
+	line = last_launcher_ipc("queued");
+	cr_assert(strstr(cl_str(line, "result"), "superseded"), "the older act: %s",
+		  cl_str(line, "result"));
+	json_decref(line);
+
+	cluster_faults(&cl, "{}");
+	json_decref(cluster_wait_mg(&cl, "queued", "Completed"));
+	line = last_launcher_ipc("queued");
+	result = strdup(cl_str(line, "result"));
+	json_decref(line);
+	cr_expect_null(strstr(result, "as its launch left it"), "the newer act took the copy: %s",
+		       result);
+	free(result);
+	mgo_act_free(&older);
+	mgo_act_free(&newer);
+	json_decref(job);
+}
+
 /* After the launcher wrote a gather's outcome and deleted its Job, a launch
  * decided on the version before that outcome (the watcher saw the Job gone
  * first: two watch streams) is dropped unread: no read, no write. */

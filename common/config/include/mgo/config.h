@@ -159,6 +159,12 @@ struct mgo_cfg_health {
 
 #define MGO_CFG_MAX_RUNNING_PER_NS 10
 #define MGO_CFG_MAX_PENDING_ACTS 10000
+/* Not a setting: the acts the launcher carries out at once. Each has one
+ * request in flight at most, so this keeps the client's own FIFO short
+ * (within its cap on requests in flight, mgo/kube.h) and the order acts are
+ * served in is the fair queue's, not the client's; the rest wait in that
+ * queue, gathers.maxPendingActs of them at most. */
+#define MGO_LAUNCHER_MAX_ACTIVE 32
 
 /* The launcher's fairness; see the `gathers` key above. */
 struct mgo_cfg_gathers {
