@@ -319,18 +319,32 @@ char *cluster_fail_by_pod(const struct cluster *c, const char *name, const char 
 			  const char *pod_status, const char *job_reason, const char *reason,
 			  bool lag)
 {
-	char path[512], pod[128], *msg;
+	char path[512], pod[128], ns[64], *msg;
+	const char *base;
 	json_t *job = cluster_launch(c, name, spec_json);
+	struct cl_audit_match fresh = {.user = CL_WATCHER_USER, .verb = "list",
+				       .resource = "pods", .ns = ns};
+	size_t reads = 0;
 
+	split(c, name, ns, &base);
 	if (lag) {
-		cluster_faults(c, "{\"latencyMs\":1500,\"match\":{\"verb\":\"watch\","
+		/* the server holds the watch of pods: the watcher's view of
+		 * them stays behind its view of Jobs until the test lets go */
+		cluster_faults(c, "{\"hold\":true,\"match\":{\"verb\":\"watch\","
 				  "\"resource\":\"pods\"}}");
 		cluster_drop_watches(c);
+		cluster_wait_held(c, 1);
+		reads = cluster_audit_count(c, &fresh);
 	}
 	snprintf(pod, sizeof(pod), "%s-x1", name);
 	json_decref(cluster_create_pod(c, pod, job, pod_status));
 	if (job_reason)
 		cluster_job_fail(c, name, job_reason);
+	if (lag) {
+		/* it read the pods anew and found its cache behind */
+		cluster_wait_audit(c, &fresh, reads + 1);
+		cluster_faults(c, "{}");
+	}
 	msg = cluster_expect_outcome(c, name, "Failed", reason, "Warning");
 	/* nothing stuck or failed is left behind under a Failed MustGather */
 	cluster_wait_gone(c, cl_job_path(c, name, path), "the Job");

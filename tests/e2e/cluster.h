@@ -306,8 +306,9 @@ char *cluster_expect_outcome(const struct cluster *c, const char *name, const ch
  * the kubelet would) and, if job_reason is not NULL, the Job controller
  * gives up for that reason; then checks it Failed for `reason` and its Job
  * went. With lag, the operator's watch of pods falls behind its watch of
- * Jobs from the moment the Job runs (test server only). Returns the
- * condition's message (caller frees). */
+ * Jobs from the moment the Job runs (the server holds it) until the watcher
+ * has read the pods anew (test server only). Returns the condition's
+ * message (caller frees). */
 char *cluster_fail_by_pod(const struct cluster *c, const char *name, const char *spec_json,
 			  const char *pod_status, const char *job_reason, const char *reason,
 			  bool lag);

@@ -134,17 +134,19 @@ Test(fairness, a_held_launch_starts_when_a_gather_ends)
  * Job's creation to the act's end), a namespace with exactly the limit of
  * MustGathers held some of them back, and one whose Queued status was
  * being written as the others ended waited for the next gather to end.
- * Events are slowed so that every launch is mid-way (Job made, Event not
- * yet written) while the others are admitted. */
+ * The server holds the Events, so that every launch is mid-way (Job made,
+ * Event not yet written) while the others are admitted. */
 Test(fairness, the_limit_counts_each_gather_once)
 {
 	const int limit = MGO_CFG_MAX_RUNNING_PER_NS;
 
 	cluster_require_test_server(&cl, "fault injection");
-	cluster_faults(&cl, "{\"latencyMs\":1000,\"match\":{\"verb\":\"create\","
+	cluster_faults(&cl, "{\"hold\":true,\"match\":{\"verb\":\"create\","
 			    "\"resource\":\"events\"}}");
 	cluster_create_mgs(&cl, NULL, "exact", (size_t)limit, "{}");
 	json_decref(cluster_wait_jobs(&cl, (size_t)limit, 4 * CL_WAIT_MS));
+	cluster_wait_held(&cl, limit); /* every launch mid-way at once */
+	cluster_faults(&cl, "{}");
 	for (int i = 0; i < limit; i++) {
 		char name[64], *result;
 
