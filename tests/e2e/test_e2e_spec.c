@@ -396,8 +396,8 @@ Test(spec, service_account_seen_late_is_still_found)
 	cluster_require_test_server(&cl, "fault injection");
 	/* the account is created just before the MustGather that names it; the
 	 * watcher reads it when it needs it, so a watch of accounts, were there
-	 * one, lagging behind the watch of MustGathers changes nothing */
-	cluster_faults(&cl, "{\"latencyMs\":1500,\"match\":{\"verb\":\"watch\","
+	 * one, held behind the watch of MustGathers changes nothing */
+	cluster_faults(&cl, "{\"hold\":true,\"match\":{\"verb\":\"watch\","
 			    "\"resource\":\"serviceaccounts\"}}");
 	cluster_drop_watches(&cl);
 	create_sa("fresh");
