@@ -1,14 +1,17 @@
 /* The watcher process against the test API server, with this test as its
  * validator: an Observe never rests on a view of the allowlist or of a pod
  * older than the MustGather it is about, even when the watch of those lags
- * behind the watch of MustGathers (forced here with the server's fault
- * injection), and the ServiceAccount it names is read, not watched. */
+ * behind the watch of MustGathers (forced here: the server holds that
+ * watch until the watcher has read anew), and the ServiceAccount it names
+ * is read, not watched. */
 #include <criterion/criterion.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <unistd.h>
 #include <zmq.h>
 
 #include "mgo/ipc.h"
@@ -140,16 +143,64 @@ static char *create_mg(const char *name, const char *spec)
 	return uid;
 }
 
-/* From now on the watch of `resource` answers 1.5 s late, so its informer
- * falls behind the one of MustGathers. */
+/* The watcher's reads (get or list) of `resource`, by the audit log. */
+static size_t watcher_reads(const char *resource)
+{
+	char *lines = testenv_audit_grep(&env, "resource", resource), *line, *save = NULL;
+	size_t n = 0;
+
+	for (line = strtok_r(lines, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		json_t *j = json_loads(line, 0, NULL);
+		const char *user = json_string_value(json_object_get(j, "user"));
+		const char *verb = json_string_value(json_object_get(j, "verb"));
+		if (user && verb && strcmp(user, USER) == 0 &&
+		    (strcmp(verb, "get") == 0 || strcmp(verb, "list") == 0))
+			n++;
+		json_decref(j);
+	}
+	free(lines);
+	return n;
+}
+
+/* Requests the server has held so far. */
+static json_int_t held(void)
+{
+	json_t *f = NULL;
+	json_int_t n;
+
+	cr_assert_eq(testenv_call(&env, env.admin_token, "GET", "/mgo-test/faults", NULL, NULL, &f),
+		     200);
+	n = json_integer_value(json_object_get(json_object_get(f, "injected"), "held"));
+	json_decref(f);
+	return n;
+}
+
+/* From now on the server holds the watch of `resource`, so its informer
+ * stays behind the one of MustGathers until let_go_after. */
 static void lag(const char *resource)
 {
 	char faults[256];
+	uint64_t end = mgo_now_ms() + 10000;
 
 	snprintf(faults, sizeof(faults),
-		 "{\"latencyMs\":1500,\"match\":{\"verb\":\"watch\",\"resource\":\"%s\"}}", resource);
+		 "{\"hold\":true,\"match\":{\"verb\":\"watch\",\"resource\":\"%s\"}}", resource);
 	admin("POST", "/mgo-test/faults", NULL, faults, 200);
 	admin("POST", "/mgo-test/drop-watches", NULL, "{}", 200);
+	while (held() < 1 && mgo_now_ms() < end)
+		usleep(10000); /* the server's counter: nothing to wait on */
+	cr_assert_geq(held(), 1, "the watch of %s was never held", resource);
+}
+
+/* Once the watcher has read `resource` at least `n` times (it found its
+ * cache behind that read, and waits for the watch), lets the watch go. */
+static void let_go_after(const char *resource, size_t n)
+{
+	uint64_t end = mgo_now_ms() + 10000;
+
+	while (watcher_reads(resource) < n && mgo_now_ms() < end)
+		usleep(10000); /* the audit log: nothing to wait on */
+	cr_assert_geq(watcher_reads(resource), n, "the watcher did not read %s anew", resource);
+	admin("POST", "/mgo-test/faults", NULL, "{}", 200);
 }
 
 #define ALLOWLIST "/apis/operator.openshift.io/v1alpha1/mustgatherimages"
@@ -157,6 +208,7 @@ static void lag(const char *resource)
 Test(watcher_fresh, observe_waits_for_an_allowlist_edit_made_before_the_mustgather)
 {
 	struct mgo_ipc_msg m;
+	size_t reads;
 
 	admin("POST", ALLOWLIST, NULL,
 	      "{\"apiVersion\":\"operator.openshift.io/v1alpha1\",\"kind\":\"MustGatherImage\","
@@ -170,7 +222,10 @@ Test(watcher_fresh, observe_waits_for_an_allowlist_edit_made_before_the_mustgath
 	lag("mustgatherimages");
 	admin("PATCH", ALLOWLIST "/cluster", "application/merge-patch+json",
 	      "{\"spec\":{\"images\":[\"quay.io/a/g:1\",\"quay.io/b/g:1\"]}}", 200);
+	reads = watcher_reads("mustgatherimages");
 	free(create_mg("second", "{\"mustGatherImage\":\"quay.io/b/g:1\"}"));
+	/* a read, its cache found behind, a read again */
+	let_go_after("mustgatherimages", reads + 2);
 	first_observe("second", &m);
 	cr_expect(m.u.observe.allowlist.present);
 	cr_expect_eq(m.u.observe.allowlist.n_images, 2,
@@ -231,6 +286,7 @@ Test(watcher_fresh, failed_job_is_observed_with_the_pod_that_says_why)
 	char body[1024], *uid;
 	json_t *job = NULL;
 	struct mgo_ipc_msg m;
+	size_t reads;
 
 	uid = create_mg("failing", "{}");
 	/* the launcher's Job and the Job controller's pod (labels and
@@ -246,6 +302,7 @@ Test(watcher_fresh, failed_job_is_observed_with_the_pod_that_says_why)
 	cr_assert_eq(testenv_call(&env, env.admin_token, "POST",
 				  "/apis/batch/v1/namespaces/" NS "/jobs", NULL, body, &job), 201);
 	lag("pods");
+	reads = watcher_reads("pods");
 	snprintf(body, sizeof(body),
 		 "{\"metadata\":{\"name\":\"failing-x1\",\"labels\":{\"app.kubernetes.io/managed-by\":"
 		 "\"mgo\",\"must-gather.openshift.io/uid\":\"%s\"},\"ownerReferences\":[{"
@@ -265,6 +322,7 @@ Test(watcher_fresh, failed_job_is_observed_with_the_pod_that_says_why)
 	      "{\"status\":{\"failed\":1,\"conditions\":[{\"type\":\"Failed\",\"status\":"
 	      "\"True\",\"reason\":\"BackoffLimitExceeded\"}]}}",
 	      200);
+	let_go_after("pods", reads + 1); /* the pods listed anew, its cache behind */
 	first_observe_with("failing", MGO_JOB_FAILED, &m);
 	cr_expect_eq(m.u.observe.job.gather_exit, 2,
 		     "the failed Job is observed without its pod's exit status");
