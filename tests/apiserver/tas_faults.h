@@ -22,8 +22,10 @@ int tas_faults_set(struct tas_faults *f, const json_t *cfg, char *err, size_t er
 void tas_faults_release(struct tas_faults *f);
 /* The configuration and counters (new reference). */
 json_t *tas_faults_describe(struct tas_faults *f);
-/* Sleeps for the configured latency, then decides: 0 lets the request
- * through, 1 means resp holds the injected reply. */
+/* A request the configuration holds waits for the next configuration (or
+ * holdMs) and goes through; any other sleeps for the configured latency,
+ * then is decided: 0 lets the request through, 1 means resp holds the
+ * injected reply. */
 int tas_faults_apply(struct tas_faults *f, const struct tas_user *u,
 		     const struct tas_reqinfo *ri, struct tas_resp *resp);
 
