@@ -705,6 +705,10 @@ static int open_informers(struct mgo_watcher *w)
 		if (i == MGO_INF_MUSTGATHERS) {
 			o.max_object = MGO_MG_MAX_BYTES;
 			o.on_too_large = on_too_large;
+			/* the cache keeps namespace and name, and forgets a
+			 * MustGather by uid (mgo_wcache_mg_del): ~50 bytes
+			 * less for each (bench/REPORT.md) */
+			o.keys_uid_only = true;
 		}
 		if ((rc = mgo_informer_new(w->client, &o, &w->inf[i])) ||
 		    (rc = mgo_informer_start(w->inf[i])))

@@ -76,6 +76,7 @@ static void reply_script(struct fake *f, const struct fake_req *req, int n,
 
 struct seen {
 	char log[4096];
+	char deleted[1024];             /* "uid ns/name;" of each DELETED */
 	int events, synced;
 };
 
@@ -95,6 +96,11 @@ static void on_event(void *ctx, enum mgo_informer_event ev, const json_t *obj)
 		 str(md, "name"), str(md, "resourceVersion"), str(obj, "apiVersion"),
 		 str(obj, "kind"));
 	s->events++;
+	if (ev == MGO_INFORMER_DELETED) {
+		len = strlen(s->deleted);
+		snprintf(s->deleted + len, sizeof(s->deleted) - len, "%s %s/%s;", str(md, "uid"),
+			 str(md, "namespace"), str(md, "name"));
+	}
 }
 
 static void on_synced(void *ctx)
@@ -108,18 +114,25 @@ static void on_synced(void *ctx)
 
 static const struct mgo_kube_resource pods = {"", "v1", "pods", true};
 
-static struct mgo_informer *informer(struct env *e, struct seen *s, size_t max_line)
+static struct mgo_informer *informer_with(struct env *e, struct seen *s, size_t max_line,
+					  bool uid_only)
 {
 	struct mgo_informer *inf;
 	const struct mgo_informer_opts o = {.res = &pods, .ns = "ns", .label_selector = "app=x",
 					    .watch_timeout_s = 60, .max_line = max_line,
 					    .backoff_base_ms = 200, .backoff_cap_ms = 400,
+					    .keys_uid_only = uid_only,
 					    .on_event = on_event, .on_synced = on_synced, .ctx = s};
 
 	cr_assert_eq(mgo_informer_new(e->client, &o, &inf), 0);
 	cr_assert_eq(mgo_informer_start(inf), 0);
 	cr_assert_eq(mgo_informer_start(inf), -EALREADY);
 	return inf;
+}
+
+static struct mgo_informer *informer(struct env *e, struct seen *s, size_t max_line)
+{
+	return informer_with(e, s, max_line, false);
 }
 
 /* The resourceVersion the k-th request asked for ("" if none). */
@@ -183,7 +196,7 @@ Test(informer, lists_then_watches_and_resumes_from_the_last_resource_version)
 	env_stop(e);
 }
 
-static void relist_after_gone(bool as_http_status)
+static void relist_after_gone(bool as_http_status, bool uid_only)
 {
 	static const char *const gone[] = {GONE, NULL};
 	struct script sc = {
@@ -202,13 +215,18 @@ static void relist_after_gone(bool as_http_status)
 	else
 		sc.watches[0] = (struct watch_reply){.chunks = gone};
 	struct env *e = env_start(reply_script, &sc, &fast_opts);
-	struct mgo_informer *inf = informer(e, &s, 0);
+	struct mgo_informer *inf = informer_with(e, &s, 0, uid_only);
 
 	cr_assert(run_until_count(e, &s.events, 6));
 	cr_assert(wait_requests(e, 4));
-	/* a is unchanged: not delivered again; c went while we were away */
-	cr_assert_str_eq(s.log, "ADDED a 1 v1/Pod;ADDED b 2 v1/Pod;ADDED c 3 v1/Pod;SYNCED;"
-				"MODIFIED b 7 v1/Pod;ADDED d 8 v1/Pod;DELETED c 3 v1/Pod;");
+	/* a is unchanged: not delivered again; c went while we were away,
+	 * named only when the informer remembers names */
+	cr_assert_str_eq(s.log, uid_only
+			 ? "ADDED a 1 v1/Pod;ADDED b 2 v1/Pod;ADDED c 3 v1/Pod;SYNCED;"
+			   "MODIFIED b 7 v1/Pod;ADDED d 8 v1/Pod;DELETED  3 v1/Pod;"
+			 : "ADDED a 1 v1/Pod;ADDED b 2 v1/Pod;ADDED c 3 v1/Pod;SYNCED;"
+			   "MODIFIED b 7 v1/Pod;ADDED d 8 v1/Pod;DELETED c 3 v1/Pod;");
+	cr_assert_str_eq(s.deleted, uid_only ? "uc /;" : "uc ns/c;");
 	cr_assert_null(strstr(e->fake.reqs[2].query, "watch=true"), "the third request relists");
 	cr_assert_str_eq(rv_of(e, 2, rv, sizeof(rv)), "", "a relist reads the latest");
 	cr_assert_str_eq(rv_of(e, 3, rv, sizeof(rv)), "20");
@@ -224,12 +242,18 @@ static void relist_after_gone(bool as_http_status)
 
 Test(informer, relist_after_a_gone_event_delivers_only_the_difference)
 {
-	relist_after_gone(false);
+	relist_after_gone(false, false);
 }
 
 Test(informer, relist_after_http_410_delivers_only_the_difference)
 {
-	relist_after_gone(true);
+	relist_after_gone(true, false);
+}
+
+/* keys_uid_only: the same difference, a vanished object told by its uid */
+Test(informer, relist_with_uid_only_keys_tells_a_vanished_object_by_uid)
+{
+	relist_after_gone(false, true);
 }
 
 Test(informer, broken_watch_resumes_without_relist_or_duplicate)

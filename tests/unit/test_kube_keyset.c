@@ -144,3 +144,27 @@ Test(kube_keyset, bounds)
 	cr_assert_eq(mgo_keyset_count(ks), 1);
 	mgo_keyset_free(ks);
 }
+
+/* Without a namespace and name (NULL, an informer's keys_uid_only) an entry
+ * keeps the uid and resourceVersion, in fewer bytes. */
+Test(kube_keyset, an_entry_without_names_keeps_uid_and_rv)
+{
+	struct mgo_keyset *ks;
+	struct mgo_keyset_entry e;
+	size_t named, bare;
+
+	cr_assert_eq(mgo_keyset_new(&ks), 0);
+	cr_assert_eq(mgo_keyset_put(ks, "u1", "a-namespace", "a-name", "7", 3), 0);
+	named = mgo_keyset_bytes(ks);
+	cr_assert_eq(mgo_keyset_put(ks, "u1", NULL, NULL, "8", 4), 0);
+	bare = mgo_keyset_bytes(ks);
+	cr_assert_lt(bare, named, "%zu bytes without names, %zu with", bare, named);
+	cr_assert(mgo_keyset_get(ks, "u1", &e));
+	cr_assert_str_eq(e.uid, "u1");
+	cr_assert_str_eq(e.ns, "");
+	cr_assert_str_eq(e.name, "");
+	cr_assert_str_eq(e.rv, "8");
+	cr_assert_eq(e.gen, 4);
+	cr_assert_eq(mgo_keyset_count(ks), 1);
+	mgo_keyset_free(ks);
+}

@@ -107,12 +107,12 @@ static int set_type(struct mgo_informer *inf, json_t *obj);
 static json_t *stub_of(struct mgo_informer *inf, const char *uid, const char *ns,
 		       const char *name, const char *rv)
 {
-	json_t *obj = json_pack("{s:{s:s, s:s, s:s}}", "metadata", "uid", uid, "name", name,
-				"resourceVersion", rv);
+	json_t *obj = json_pack("{s:{s:s, s:s}}", "metadata", "uid", uid, "resourceVersion", rv);
+	json_t *md = json_object_get(obj, "metadata");
 
-	if (obj && ns && ns[0] &&
-	    json_object_set_new(json_object_get(obj, "metadata"), "namespace",
-				json_string(ns)) != 0) {
+	/* "" for what keys_uid_only does not remember */
+	if (obj && ((name && name[0] && json_object_set_new(md, "name", json_string(name)) != 0) ||
+		    (ns && ns[0] && json_object_set_new(md, "namespace", json_string(ns)) != 0))) {
 		json_decref(obj);
 		obj = NULL;
 	}
@@ -121,8 +121,8 @@ static json_t *stub_of(struct mgo_informer *inf, const char *uid, const char *ns
 		obj = NULL;
 	}
 	if (!obj)
-		mgo_error("informer.event_lost", "%s %s/%s: out of memory delivering DELETED",
-			  what(inf), ns ? ns : "", name);
+		mgo_error("informer.event_lost", "%s %s/%s (uid %s): out of memory delivering "
+			  "DELETED", what(inf), ns ? ns : "", name ? name : "", uid);
 	return obj;
 }
 
@@ -186,7 +186,8 @@ static int apply(struct mgo_informer *inf, const json_t *obj, bool deleted)
 	size_t bytes = mgo_json_size(obj);
 	/* known, so that a relist, a duplicate event or its deletion is
 	 * handled as for any other object */
-	rc = mgo_keyset_put(inf->keys, m.uid, m.ns, m.name, m.rv, inf->gen);
+	rc = mgo_keyset_put(inf->keys, m.uid, inf->o.keys_uid_only ? NULL : m.ns,
+			    inf->o.keys_uid_only ? NULL : m.name, m.rv, inf->gen);
 	if (rc == -EINVAL) {
 		mgo_warn("informer.bad_object", "%s %s: uid, name or resourceVersion too long, "
 			 "skipped", what(inf), m.name);

@@ -123,13 +123,17 @@ static int grow(struct mgo_keyset *ks)
 int mgo_keyset_put(struct mgo_keyset *ks, const char *uid, const char *ns, const char *name,
 		   const char *rv, uint32_t gen)
 {
+	const bool named = name != NULL;
+
 	if (!ns)
 		ns = "";
-	if (!uid || !name || !rv)
+	if (!name)
+		name = "";
+	if (!uid || !rv)
 		return -EINVAL;
 	size_t lu = strlen(uid), ln = strlen(ns), lm = strlen(name), lr = strlen(rv);
-	if (!lu || lu > MGO_KEYSET_UID_MAX || ln > MGO_NAME_MAX || !lm || lm > MGO_NAME_MAX ||
-	    !lr || lr > MGO_KEYSET_RV_MAX)
+	if (!lu || lu > MGO_KEYSET_UID_MAX || ln > MGO_NAME_MAX || (named && !lm) ||
+	    lm > MGO_NAME_MAX || !lr || lr > MGO_KEYSET_RV_MAX)
 		return -EINVAL;
 	if ((ks->count + 1) * 4 > ks->cap * 3) {
 		int rc = grow(ks);

@@ -19,7 +19,9 @@
  *     too large to read").
  * It remembers only uid -> namespace/name/resourceVersion of each object
  * (mgo/keyset.h), not the objects: a consumer that wants a cache keeps its
- * own.
+ * own. One that keys that cache by uid and keeps the names itself can ask
+ * for uid -> resourceVersion alone (keys_uid_only): a relist's DELETED then
+ * carries only the uid and resourceVersion.
  *
  * Callbacks run from the loop; they may use the client (start and cancel
  * requests) but must not free the informer. */
@@ -77,6 +79,9 @@ struct mgo_informer_opts {
 	size_t max_object;              /* [MGO_KUBE_OBJECT_MAX] largest object
 					 * delivered, as compact JSON */
 	mgo_informer_too_large_fn on_too_large;
+	bool keys_uid_only;             /* remember no namespace and name: the
+					 * DELETED of an object a relist no longer
+					 * has carries only uid and resourceVersion */
 	uint64_t backoff_base_ms;       /* [500] */
 	uint64_t backoff_cap_ms;        /* [30000] */
 	mgo_informer_event_fn on_event; /* required */

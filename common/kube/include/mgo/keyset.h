@@ -22,7 +22,7 @@ struct mgo_keyset;
 struct mgo_keyset_entry {
 	const char *uid;
 	const char *ns;         /* "" for cluster-scoped objects */
-	const char *name;
+	const char *name;       /* "" when put without one */
 	const char *rv;
 	uint32_t gen;           /* the relist generation that last saw it */
 };
@@ -32,9 +32,10 @@ void mgo_keyset_free(struct mgo_keyset *ks);
 
 /* Returns false when `uid` is not there (*out untouched). */
 bool mgo_keyset_get(const struct mgo_keyset *ks, const char *uid, struct mgo_keyset_entry *out);
-/* Inserts or replaces. Strings are copied; ns may be NULL (""). Returns 0,
- * -EINVAL for an empty or over-long uid, name or rv, or -ENOMEM (the set is
- * then unchanged). */
+/* Inserts or replaces. Strings are copied; ns and name may be NULL (kept
+ * as "": not remembered, for a consumer that needs only the uid). Returns
+ * 0, -EINVAL for an empty or over-long uid or rv, or an empty (not NULL)
+ * or over-long name, or -ENOMEM (the set is then unchanged). */
 int mgo_keyset_put(struct mgo_keyset *ks, const char *uid, const char *ns, const char *name,
 		   const char *rv, uint32_t gen);
 /* Marks `uid` as seen by relist generation `gen` without copying anything;
