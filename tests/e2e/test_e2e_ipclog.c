@@ -77,6 +77,11 @@ Test(ipclog, a_launched_and_a_denied_mustgather_read_back_from_the_run_log)
 				      "{\"mustGatherImage\":\"quay.io/evil/not-listed:1\"}"));
 	free(cluster_wait_act(&cl, "traced", "launch"));
 	free(cluster_wait_act(&cl, "refused", "deny:InvalidImage"));
+	/* and the validator's lines about the Observes: each process writes
+	 * its own, and the supervisor relays them in the order it reads its
+	 * pipes, so the launcher's can be in the file first */
+	cluster_wait_ipc(&cl, "traced", "validator", 1);
+	cluster_wait_ipc(&cl, "refused", "validator", 1);
 	snprintf(allowed, sizeof(allowed), "%s/traced", cl.ns);
 	snprintf(denied, sizeof(denied), "%s/refused", cl.ns);
 
