@@ -260,17 +260,27 @@ struct launched {
  * else of the finish is written before it (docs/monitor.md, "Reads the
  * launcher need not make"). The most recent copies are kept, KEPT_BYTES
  * of them at most (about a KiB each: a thousand running gathers); a
- * finish without one reads. */
+ * finish without one reads. Kept as text, parsed again by the finish:
+ * jansson's tree of the same object is several times larger, and the
+ * bound is on bytes. */
 #define KEPT_BYTES (1u << 20)
+
+/* Takes x's copy out of the kept list; the caller owns it (NULL: none). */
+static char *kept_unlink(struct mgo_launcher *l, struct launched *x)
+{
+	char *text = x->mg_after;
+
+	if (!text)
+		return NULL;
+	DL_DELETE2(l->kept, x, kprev, knext);
+	l->kept_bytes -= strlen(text);
+	x->mg_after = NULL;
+	return text;
+}
 
 static void kept_forget(struct mgo_launcher *l, struct launched *x)
 {
-	if (!x->mg_after)
-		return;
-	DL_DELETE2(l->kept, x, kprev, knext);
-	l->kept_bytes -= strlen(x->mg_after);
-	free(x->mg_after);
-	x->mg_after = NULL;
+	free(kept_unlink(l, x));
 }
 
 static void launched_drop(struct mgo_launcher *l, struct launched *x)
@@ -341,15 +351,7 @@ static void launched_add(struct exec *e, const char *job_deleted)
  * `rv`, taken from its record (the caller frees it); NULL: none. */
 static char *kept_take(struct mgo_launcher *l, struct launched *x, const char *rv)
 {
-	char *text;
-
-	if (!x || !x->mg_after || !same_str(rv, x->rv_after))
-		return NULL;
-	text = x->mg_after;
-	DL_DELETE2(l->kept, x, kprev, knext);
-	l->kept_bytes -= strlen(text);
-	x->mg_after = NULL;
-	return text;
+	return x && same_str(rv, x->rv_after) ? kept_unlink(l, x) : NULL;
 }
 
 /* ---- the queue ---- */
@@ -943,18 +945,18 @@ static int start_step(struct exec *e, enum step step)
 	case STEP_STATUS:
 		body = mgo_status_patch(a, e->job_name, a->kind == MGO_ACT_LAUNCH ? e->run_name : NULL,
 					now, current);
-		if (body && e->mg && !mgo_status_patch_changes(body, current) && e->mg_kept) {
-			/* nothing would carry the copy's version to the server:
-			 * decided again, on a read, when the watcher observes */
-			note(e, "the launch's copy shows this status already; left to a read");
-			json_decref(body);
-			finish(e);
-			return 0;
-		}
 		if (body && e->mg && !mgo_status_patch_changes(body, current)) {
+			json_decref(body);
+			if (e->mg_kept) {
+				/* nothing would carry the copy's version to the
+				 * server: decided again, on a read, when the
+				 * watcher observes */
+				note(e, "the launch's copy shows this status already; left to a read");
+				finish(e);
+				return 0;
+			}
 			e->status_same = true;
 			note(e, "status unchanged");
-			json_decref(body);
 			return 1;
 		}
 		rc = body ? mgo_kube_merge_patch(l->client, &res_mustgathers, a->ns, a->name,
