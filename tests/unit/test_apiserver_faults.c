@@ -122,26 +122,13 @@ static void expect_child_ok(pid_t child, const char *what)
 	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "%s failed", what);
 }
 
-/* Requests the server holds now, by its counter. */
-static json_int_t held(void)
-{
-	struct testenv_resp r;
-	json_int_t n;
-
-	testenv_request(&env, env.admin_token, "GET", "/mgo-test/faults", NULL, NULL, &r);
-	cr_assert_eq(r.code, 200, "%s", r.body);
-	n = json_integer_value(json_object_get(json_object_get(r.json, "injected"), "held"));
-	testenv_resp_free(&r);
-	return n;
-}
-
 /* A hold keeps the matching request (its name matched too) until the next
  * configuration, and no other. */
 Test(faults, a_hold_keeps_a_request_until_the_next_configuration)
 {
 	struct testenv_resp r;
 	pid_t child;
-	int status = -1, i;
+	int status = -1;
 
 	set_faults("{\"hold\":true,\"holdMs\":30000,\"match\":{\"verb\":\"get\","
 		   "\"resource\":\"configmaps\",\"name\":\"held\"}}");
@@ -152,13 +139,11 @@ Test(faults, a_hold_keeps_a_request_until_the_next_configuration)
 				"/api/v1/namespaces/default/configmaps/held", NULL, NULL, &r);
 		_exit(r.code == 404 ? 0 : 1);
 	}
-	for (i = 0; i < 500 && held() < 1; i++)
-		usleep(10000); /* the server's counter: nothing to wait on */
-	cr_assert_lt(i, 500, "the request was never held");
+	cr_assert(testenv_wait_held(&env, 1, 5000), "the request was never held");
 	cr_assert_eq(waitpid(child, &status, WNOHANG), 0, "the held request was answered");
 	cr_assert_eq(get(env.admin_token, "/api/v1/namespaces/default/configmaps/free", NULL),
 		     404, "another name is not held");
-	cr_assert_eq(held(), 1, "another name was held");
+	cr_assert_not(testenv_wait_held(&env, 2, 0), "another name was held");
 	set_faults("{}");
 	expect_child_ok(child, "the held request");
 }

@@ -162,33 +162,17 @@ static size_t watcher_reads(const char *resource)
 	return n;
 }
 
-/* Requests the server has held so far. */
-static json_int_t held(void)
-{
-	json_t *f = NULL;
-	json_int_t n;
-
-	cr_assert_eq(testenv_call(&env, env.admin_token, "GET", "/mgo-test/faults", NULL, NULL, &f),
-		     200);
-	n = json_integer_value(json_object_get(json_object_get(f, "injected"), "held"));
-	json_decref(f);
-	return n;
-}
-
 /* From now on the server holds the watch of `resource`, so its informer
  * stays behind the one of MustGathers until let_go_after. */
 static void lag(const char *resource)
 {
 	char faults[256];
-	uint64_t end = mgo_now_ms() + 10000;
 
 	snprintf(faults, sizeof(faults),
 		 "{\"hold\":true,\"match\":{\"verb\":\"watch\",\"resource\":\"%s\"}}", resource);
 	admin("POST", "/mgo-test/faults", NULL, faults, 200);
 	admin("POST", "/mgo-test/drop-watches", NULL, "{}", 200);
-	while (held() < 1 && mgo_now_ms() < end)
-		usleep(10000); /* the server's counter: nothing to wait on */
-	cr_assert_geq(held(), 1, "the watch of %s was never held", resource);
+	cr_assert(testenv_wait_held(&env, 1, 10000), "the watch of %s was never held", resource);
 }
 
 /* Once the watcher has read `resource` at least `n` times (it found its

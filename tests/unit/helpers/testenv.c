@@ -482,6 +482,30 @@ bool testenv_header(const struct testenv_resp *r, const char *name, char *buf, s
 	return false;
 }
 
+static long held_so_far(const struct testenv *env)
+{
+	json_t *f = NULL;
+	long n;
+
+	cr_assert_eq(testenv_call(env, env->admin_token, "GET", "/mgo-test/faults", NULL, NULL, &f),
+		     200);
+	n = (long)json_integer_value(json_object_get(json_object_get(f, "injected"), "held"));
+	json_decref(f);
+	return n;
+}
+
+bool testenv_wait_held(const struct testenv *env, long n, int timeout_ms)
+{
+	uint64_t end = mgo_now_ms() + (uint64_t)timeout_ms;
+
+	while (held_so_far(env) < n) {
+		if (mgo_now_ms() >= end)
+			return false;
+		usleep(10000); /* the server's counter: nothing to wait on */
+	}
+	return true;
+}
+
 char *testenv_audit_grep(const struct testenv *env, const char *key, const char *value)
 {
 	char *all = read_whole(env->audit_log), *out = strdup(""), *save = NULL, *line;

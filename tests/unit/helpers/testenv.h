@@ -123,6 +123,9 @@ bool testenv_header(const struct testenv_resp *r, const char *name, char *buf, s
 /* Lines of the audit log whose JSON has key == value, joined by '\n'
  * (caller frees). */
 char *testenv_audit_grep(const struct testenv *env, const char *key, const char *value);
+/* Until the server has held n requests so far (a fault with "hold":
+ * tests/apiserver/README.md), or timeout_ms pass; returns whether it has. */
+bool testenv_wait_held(const struct testenv *env, long n, int timeout_ms);
 
 /* Whether kubectl is on PATH (tests skip with a message otherwise). */
 bool testenv_have_kubectl(void);
