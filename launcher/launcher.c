@@ -972,7 +972,8 @@ static int start_step(struct exec *e, enum step step)
 		}
 		body = mgo_job_render(a, e->run_name, &l->job_cfg);
 		rc = body ? mgo_kube_create(l->client, &res_jobs, a->ns, body,
-					    MGO_KUBE_F_RETRY_CONNECT, on_step, e, &e->req)
+					    MGO_KUBE_F_RETRY_CONNECT | MGO_KUBE_F_SPEC_UNREAD,
+					    on_step, e, &e->req)
 			  : -EINVAL; /* out of memory, or a timeout past its bound */
 		break;
 	case STEP_ALLOWLIST_STATUS:
@@ -1003,8 +1004,8 @@ static int start_step(struct exec *e, enum step step)
 		}
 		struct mgo_kube_delete_opts opts = {.propagation = MGO_KUBE_PROPAGATION_BACKGROUND,
 						    .uid = a->job_uid};
-		rc = mgo_kube_delete(l->client, &res_jobs, a->ns, a->job_name, &opts, 0, on_step, e,
-				     &e->req);
+		rc = mgo_kube_delete(l->client, &res_jobs, a->ns, a->job_name, &opts,
+				     MGO_KUBE_F_SPEC_UNREAD, on_step, e, &e->req);
 		break;
 	}
 	default:
@@ -1355,6 +1356,7 @@ static int watch_jobs(struct mgo_launcher *l)
 {
 	struct mgo_informer_opts o = {.res = &res_jobs,
 				      .label_selector = MGO_LABEL_MANAGED_BY "=" MGO_MANAGED_BY,
+				      .spec_unread = true, /* on_job reads metadata and status */
 				      .on_event = on_job,
 				      .on_synced = on_jobs_synced,
 				      .ctx = l};

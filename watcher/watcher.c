@@ -371,7 +371,8 @@ static void on_pods_read(void *ctx, const struct mgo_kube_result *res)
 static void pods_read(struct mgo_watcher *w, struct pending *p, const char *ns)
 {
 	char selector[sizeof(MGO_LABEL_UID) + MGO_NAME_MAX + 2];
-	struct mgo_kube_list_opts opts = {.label_selector = selector};
+	struct mgo_kube_list_opts opts = {.label_selector = selector,
+					  .flags = MGO_KUBE_F_SPEC_UNREAD};
 
 	snprintf(selector, sizeof(selector), "%s=%s", MGO_LABEL_UID, p->uid);
 	if (mgo_kube_list(w->client, &res_pods, ns, &opts, on_pods_read, p, &p->pods_req) != 0)
@@ -710,6 +711,9 @@ static int open_informers(struct mgo_watcher *w)
 			 * less for each (bench/REPORT.md) */
 			o.keys_uid_only = true;
 		}
+		/* a Job's or Pod's metadata and status are all the cache
+		 * keeps: their specs are not even parsed */
+		o.spec_unread = i == MGO_INF_JOBS || i == MGO_INF_PODS;
 		if ((rc = mgo_informer_new(w->client, &o, &w->inf[i])) ||
 		    (rc = mgo_informer_start(w->inf[i])))
 			return rc;

@@ -467,6 +467,69 @@ Test(kube_client, list_merges_every_page)
 	env_stop(e);
 }
 
+/* A Job or a JobList, whichever is asked for, each with a spec. */
+static void reply_jobs(struct fake *f, const struct fake_req *req, int n, struct fake_reply *out)
+{
+#define JOB_TEXT "{\"metadata\":{\"name\":\"j\"},\"spec\":{\"template\":{}}," \
+		 "\"status\":{\"active\":1}}"
+	if (strcmp(req->method, "GET") == 0 && strstr(req->path, "/jobs/j") == NULL)
+		out->body = "{\"kind\":\"JobList\",\"metadata\":{\"resourceVersion\":\"9\"},"
+			    "\"items\":[" JOB_TEXT "," JOB_TEXT "]}";
+	else
+		out->body = JOB_TEXT;
+	out->status = strcmp(req->method, "POST") == 0 ? 201 : 200;
+#undef JOB_TEXT
+}
+
+static void assert_job(const json_t *job, bool spec_read)
+{
+	cr_assert_str_eq(json_string_value(json_object_get(json_object_get(job, "metadata"),
+							   "name")), "j");
+	cr_assert_eq(json_integer_value(json_object_get(json_object_get(job, "status"),
+							"active")), 1);
+	if (spec_read)
+		cr_assert(json_is_object(json_object_get(json_object_get(job, "spec"), "template")));
+	else
+		cr_assert(json_is_null(json_object_get(job, "spec")), "the spec was parsed");
+}
+
+/* MGO_KUBE_F_SPEC_UNREAD: the answer's spec (each item's, for a list) is
+ * parsed as null; metadata and status as before; without it, all of it. */
+Test(kube_client, a_spec_the_caller_does_not_read_is_not_parsed)
+{
+	static const struct mgo_kube_resource jobs = {"batch", "v1", "jobs", true};
+	struct env *e = env_start(reply_jobs, NULL, &fast_opts);
+	const struct mgo_kube_list_opts lo = {.flags = MGO_KUBE_F_SPEC_UNREAD};
+	json_t *job = json_pack("{s:{s:s}}", "metadata", "name", "j");
+
+	for (int read = 0; read <= 1; read++) {
+		struct outcome o = {0}, l = {0}, c = {0};
+		const struct mgo_kube_call get = {.verb = MGO_KUBE_GET, .res = &jobs, .ns = "ns",
+						  .name = "j",
+						  .flags = read ? 0 : MGO_KUBE_F_SPEC_UNREAD};
+
+		cr_assert_eq(mgo_kube_request(e->client, &get, on_done, &o, NULL), 0);
+		cr_assert_eq(mgo_kube_list(e->client, &jobs, "ns", read ? NULL : &lo, on_done, &l,
+					   NULL), 0);
+		cr_assert_eq(mgo_kube_create(e->client, &jobs, "ns", job,
+					     read ? 0 : MGO_KUBE_F_SPEC_UNREAD, on_done, &c, NULL), 0);
+		cr_assert(run_until(e, &o.done, DEADLINE_MS));
+		cr_assert(run_until(e, &l.done, DEADLINE_MS));
+		cr_assert(run_until(e, &c.done, DEADLINE_MS));
+		cr_assert_not(o.failed || l.failed || c.failed);
+		assert_job(o.body, read);
+		assert_job(c.body, read);
+		cr_assert_eq(json_array_size(json_object_get(l.body, "items")), 2);
+		assert_job(json_array_get(json_object_get(l.body, "items"), 0), read);
+		assert_job(json_array_get(json_object_get(l.body, "items"), 1), read);
+		json_decref(o.body);
+		json_decref(l.body);
+		json_decref(c.body);
+	}
+	json_decref(job);
+	env_stop(e);
+}
+
 struct pages {
 	struct outcome o;
 	int pages, items, stop_at;

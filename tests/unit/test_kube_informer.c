@@ -196,6 +196,53 @@ Test(informer, lists_then_watches_and_resumes_from_the_last_resource_version)
 	env_stop(e);
 }
 
+#define POD_SPEC(name, uid, rv)                                                            \
+	"{\"metadata\":{\"name\":\"" name "\",\"namespace\":\"ns\",\"uid\":\"" uid          \
+	"\",\"resourceVersion\":\"" rv "\"},\"spec\":{\"containers\":[{\"name\":\"c\"}]},"  \
+	"\"status\":{\"phase\":\"Running\"}}"
+
+/* "name:spec:phase;" for each object delivered */
+static void on_spec_event(void *ctx, enum mgo_informer_event ev, const json_t *obj)
+{
+	struct seen *s = ctx;
+	const json_t *spec = json_object_get(obj, "spec");
+	size_t len = strlen(s->log);
+
+	(void)ev;
+	snprintf(s->log + len, sizeof(s->log) - len, "%s:%s:%s;",
+		 str(json_object_get(obj, "metadata"), "name"),
+		 !spec ? "none" : json_is_null(spec) ? "null" : "parsed",
+		 str(json_object_get(obj, "status"), "phase"));
+	s->events++;
+}
+
+/* spec_unread: what the list and the watch deliver has a null spec and
+ * the rest as sent; without it, the spec too. */
+Test(informer, an_informer_that_reads_no_spec_parses_none)
+{
+	static const char *const w0[] = {EV("MODIFIED", POD_SPEC("a", "ua", "12")), NULL};
+
+	for (int unread = 0; unread <= 1; unread++) {
+		struct script sc = {
+			.lists = {LIST("10", POD_SPEC("a", "ua", "5"))},
+			.watches = {{.chunks = w0, .hang = true}},
+		};
+		struct seen s = {0};
+		struct env *e = env_start(reply_script, &sc, &fast_opts);
+		struct mgo_informer *inf;
+		const struct mgo_informer_opts o = {.res = &pods, .ns = "ns", .spec_unread = unread,
+						    .on_event = on_spec_event, .ctx = &s};
+
+		cr_assert_eq(mgo_informer_new(e->client, &o, &inf), 0);
+		cr_assert_eq(mgo_informer_start(inf), 0);
+		cr_assert(run_until_count(e, &s.events, 2));
+		cr_assert_str_eq(s.log, unread ? "a:null:Running;a:null:Running;"
+					       : "a:parsed:Running;a:parsed:Running;");
+		mgo_informer_free(inf);
+		env_stop(e);
+	}
+}
+
 static void relist_after_gone(bool as_http_status, bool uid_only)
 {
 	static const char *const gone[] = {GONE, NULL};

@@ -10,6 +10,7 @@
 
 #include "mgo/apiobj.h"
 #include "mgo/backoff.h"
+#include "mgo/json_prune.h"
 #include "mgo/keyset.h"
 #include "mgo/linesplit.h"
 #include "mgo/log.h"
@@ -329,7 +330,8 @@ static void start_list(struct mgo_informer *inf)
 	const struct mgo_kube_list_opts lo = {.label_selector = inf->o.label_selector,
 					      .field_selector = inf->o.field_selector,
 					      .page_size = inf->o.page_size,
-					      .on_page = on_list_page};
+					      .on_page = on_list_page,
+					      .flags = inf->o.spec_unread ? MGO_KUBE_F_SPEC_UNREAD : 0};
 	int rc;
 
 	inf->gen++;
@@ -345,11 +347,31 @@ static void start_list(struct mgo_informer *inf)
 
 /* ---- watching ---- */
 
+/* One watch event, parsed without the spec when no reader wants it: the
+ * pruned text if the scan could place everything, else the line as it came
+ * (jansson then says what is wrong with it). */
+static json_t *parse_event(const struct mgo_informer *inf, const char *line, size_t len,
+			   json_error_t *je)
+{
+	static const char *const object_spec[] = {"object", "spec", NULL};
+	json_t *ev = NULL;
+
+	if (inf->o.spec_unread) {
+		char *text = malloc(len);
+		size_t n;
+
+		if (text && mgo_json_prune(line, len, object_spec, text, &n) >= 0)
+			ev = json_loadb(text, n, JSON_REJECT_DUPLICATES, je);
+		free(text);
+	}
+	return ev ? ev : json_loadb(line, len, JSON_REJECT_DUPLICATES, je);
+}
+
 static int on_line(void *ctx, const char *line, size_t len)
 {
 	struct mgo_informer *inf = ctx;
 	json_error_t je;
-	json_t *ev = json_loadb(line, len, JSON_REJECT_DUPLICATES, &je);
+	json_t *ev = parse_event(inf, line, len, &je);
 	const char *type = json_string_value(json_object_get(ev, "type"));
 	json_t *obj = json_object_get(ev, "object");
 	struct meta m;

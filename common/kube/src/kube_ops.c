@@ -100,7 +100,8 @@ int mgo_kube_list(struct mgo_kube_client *c, const struct mgo_kube_resource *res
 	const char *const page_q[] = {"labelSelector", opts->label_selector, "fieldSelector",
 				      opts->field_selector, NULL};
 	struct mgo_kube_call call = {.verb = MGO_KUBE_LIST, .res = res, .ns = ns,
-				     .query = page_q};
+				     .query = page_q,
+				     .flags = opts->flags & MGO_KUBE_F_SPEC_UNREAD};
 
 	rc = mgo_kube_path(&page_path, res, ns, NULL, NULL, page_q, err, sizeof(err));
 	if (rc) {

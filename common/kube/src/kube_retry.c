@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mgo/json_prune.h"
 #include "mgo/log.h"
 
 static void on_retry_timer(struct mgo_loop *loop, struct mgo_timer *t, void *ctx)
@@ -151,6 +152,21 @@ static int parse_body(struct mgo_kube_req *r, json_t **out, char *err, size_t er
 	*out = NULL;
 	if (r->resp_len == 0)
 		return 0;
+	if (r->flags & MGO_KUBE_F_SPEC_UNREAD) {
+		static const char *const object_spec[] = {"spec", NULL};
+		static const char *const items_spec[] = {"items", "*", "spec", NULL};
+		char *text = malloc(r->resp_len);
+		size_t len;
+
+		/* text the scan cannot place is parsed whole, below */
+		if (text && mgo_json_prune(r->resp, r->resp_len,
+					   r->verb == MGO_KUBE_LIST ? items_spec : object_spec,
+					   text, &len) >= 0)
+			*out = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+		free(text);
+		if (*out)
+			return 0;
+	}
 	/* jansson bounds nesting itself (JSON_PARSER_MAX_DEPTH) and rejects
 	 * trailing bytes; the size was bounded as it arrived */
 	*out = json_loadb(r->resp, r->resp_len, JSON_REJECT_DUPLICATES, &je);

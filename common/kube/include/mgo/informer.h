@@ -82,6 +82,9 @@ struct mgo_informer_opts {
 	bool keys_uid_only;             /* remember no namespace and name: the
 					 * DELETED of an object a relist no longer
 					 * has carries only uid and resourceVersion */
+	bool spec_unread;               /* no reader looks at the objects'
+					 * spec: lists and events are parsed
+					 * without it (MGO_KUBE_F_SPEC_UNREAD) */
 	uint64_t backoff_base_ms;       /* [500] */
 	uint64_t backoff_cap_ms;        /* [30000] */
 	mgo_informer_event_fn on_event; /* required */

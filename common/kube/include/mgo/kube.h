@@ -171,6 +171,11 @@ size_t mgo_kube_client_pending(const struct mgo_kube_client *c);
  * nothing a second client would add (its own TLS handshakes, token reloads
  * and metrics to merge). */
 #define MGO_KUBE_F_PRIORITY (1u << 2)
+/* The caller reads nothing of the spec of the object in the answer (of a
+ * List: of each item): it is parsed as null (mgo/json_prune.h), and costs
+ * no time in jansson. For the watcher and the launcher, which read a Job's
+ * or a Pod's metadata and status only. */
+#define MGO_KUBE_F_SPEC_UNREAD (1u << 3)
 
 /* Any request. Exactly one of `res` (with ns/name/subresource, as for
  * mgo_kube_path) or `path` (absolute, no query: "/version") says where.
@@ -209,6 +214,7 @@ struct mgo_kube_list_opts {
 	const char *resource_version;   /* first page only; NULL: most recent */
 	unsigned page_size;             /* [500] `limit` */
 	mgo_kube_page_fn on_page;       /* NULL: `done` gets the whole list */
+	unsigned flags;                 /* MGO_KUBE_F_SPEC_UNREAD or 0 */
 };
 /* Lists `res` in `ns` (NULL: all namespaces), page by page with
  * limit/continue. With on_page, each page goes there and `done` gets no
