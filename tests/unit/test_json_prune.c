@@ -1,4 +1,4 @@
-/* mgo_json_prune: the values at the path become null and nothing else of
+/* mgo_json_prune: the values at the paths become null and nothing else of
  * the text changes; text the scan cannot place is refused, so the caller
  * parses it whole. */
 #include <criterion/criterion.h>
@@ -212,4 +212,83 @@ Test(json_prune, a_path_that_is_empty_is_an_error)
 
 	cr_assert_eq(mgo_json_prune("{}", 2, empty, out, &n), -EINVAL);
 	cr_assert_eq(mgo_json_prune("{}", 2, NULL, out, &n), -EINVAL);
+}
+
+static const char *const fields[] = {"metadata", "managedFields", NULL};
+static const char *const items_fields[] = {"items", "*", "metadata", "managedFields", NULL};
+
+/* Prunes `in` along `paths` in place, in a copy that is NUL-ended. */
+static char *prune_in_place(const char *in, const char *const *const *paths, int *n)
+{
+	size_t len = strlen(in), out_len = 0;
+	char *buf = strdup(in);
+
+	cr_assert_not_null(buf);
+	*n = mgo_json_prune_paths(buf, len, paths, buf, &out_len);
+	if (*n >= 0)
+		buf[out_len] = '\0';
+	return buf;
+}
+
+Test(json_prune, several_paths_are_followed_in_one_scan)
+{
+	const char *const *const paths[] = {items_fields, items_spec, NULL};
+	const char *in = "{\"items\":[{\"metadata\":{\"name\":\"a\",\"managedFields\":[{\"manager\":"
+			 "\"kubectl\",\"fieldsV1\":{\"f:spec\":{}}}]},\"spec\":{\"x\":1},"
+			 "\"status\":{\"managedFields\":[1,2]}}]}";
+	size_t len = strlen(in), out_len;
+	char out[512];
+	int n = mgo_json_prune_paths(in, len, paths, out, &out_len);
+
+	cr_assert_eq(n, 2);
+	out[out_len] = '\0';
+	cr_assert_str_eq(out, "{\"items\":[{\"metadata\":{\"name\":\"a\",\"managedFields\":null},"
+			      "\"spec\":null,\"status\":{\"managedFields\":[1,2]}}]}");
+}
+
+Test(json_prune, a_path_that_ends_where_another_goes_on_prunes_the_whole)
+{
+	static const char *const metadata[] = {"metadata", NULL};
+	const char *const *const paths[] = {fields, metadata, NULL};
+	char out[128];
+	size_t out_len;
+	const char *in = "{\"metadata\":{\"managedFields\":[{}],\"name\":\"a\"},\"b\":1}";
+
+	cr_assert_eq(mgo_json_prune_paths(in, strlen(in), paths, out, &out_len), 1);
+	out[out_len] = '\0';
+	cr_assert_str_eq(out, "{\"metadata\":null,\"b\":1}");
+}
+
+Test(json_prune, in_place_it_prunes_and_what_it_refuses_is_left_as_it_came)
+{
+	const char *const *const paths[] = {fields, top_spec, NULL};
+	const char *bad = "{\"metadata\":{\"managedFields\":[{\"a\":1}]},\"spec\":{\"b\":2}} x";
+	int n;
+	char *got = prune_in_place("{\"metadata\":{\"managedFields\":[{\"a\":1}],\"uid\":\"u\"},"
+				   "\"spec\":{\"b\":2},\"status\":{}}", paths, &n);
+
+	cr_assert_eq(n, 2);
+	cr_assert_str_eq(got, "{\"metadata\":{\"managedFields\":null,\"uid\":\"u\"},\"spec\":null,"
+			      "\"status\":{}}");
+	free(got);
+	got = prune_in_place(bad, paths, &n);
+	cr_assert_eq(n, -EBADMSG);
+	cr_assert_str_eq(got, bad, "refused text was rewritten");
+	free(got);
+}
+
+Test(json_prune, too_many_or_empty_paths_are_an_error)
+{
+	static const char *const empty[] = {NULL};
+	const char *const *const five[] = {top_spec, top_spec, top_spec, top_spec, top_spec, NULL};
+	const char *const *const with_empty[] = {top_spec, empty, NULL};
+	const char *const *const none[] = {NULL};
+	char out[8];
+	size_t n;
+
+	cr_assert_eq(MGO_JSON_PRUNE_MAX_PATHS, 4);
+	cr_assert_eq(mgo_json_prune_paths("{}", 2, five, out, &n), -EINVAL);
+	cr_assert_eq(mgo_json_prune_paths("{}", 2, with_empty, out, &n), -EINVAL);
+	cr_assert_eq(mgo_json_prune_paths("{}", 2, none, out, &n), -EINVAL);
+	cr_assert_eq(mgo_json_prune_paths("{}", 2, NULL, out, &n), -EINVAL);
 }

@@ -470,8 +470,8 @@ Test(kube_client, list_merges_every_page)
 /* A Job or a JobList, whichever is asked for, each with a spec. */
 static void reply_jobs(struct fake *f, const struct fake_req *req, int n, struct fake_reply *out)
 {
-#define JOB_TEXT "{\"metadata\":{\"name\":\"j\"},\"spec\":{\"template\":{}}," \
-		 "\"status\":{\"active\":1}}"
+#define JOB_TEXT "{\"metadata\":{\"name\":\"j\",\"managedFields\":[{\"manager\":\"m\"}]}," \
+		 "\"spec\":{\"template\":{}},\"status\":{\"active\":1}}"
 	if (strcmp(req->method, "GET") == 0 && strstr(req->path, "/jobs/j") == NULL)
 		out->body = "{\"kind\":\"JobList\",\"metadata\":{\"resourceVersion\":\"9\"},"
 			    "\"items\":[" JOB_TEXT "," JOB_TEXT "]}";
@@ -487,6 +487,8 @@ static void assert_job(const json_t *job, bool spec_read)
 							   "name")), "j");
 	cr_assert_eq(json_integer_value(json_object_get(json_object_get(job, "status"),
 							"active")), 1);
+	/* never read by anyone: never parsed */
+	cr_assert(json_is_null(json_object_get(json_object_get(job, "metadata"), "managedFields")));
 	if (spec_read)
 		cr_assert(json_is_object(json_object_get(json_object_get(job, "spec"), "template")));
 	else
@@ -494,7 +496,8 @@ static void assert_job(const json_t *job, bool spec_read)
 }
 
 /* MGO_KUBE_F_SPEC_UNREAD: the answer's spec (each item's, for a list) is
- * parsed as null; metadata and status as before; without it, all of it. */
+ * parsed as null; metadata and status as before; without it, all of it.
+ * managedFields are left out either way. */
 Test(kube_client, a_spec_the_caller_does_not_read_is_not_parsed)
 {
 	static const struct mgo_kube_resource jobs = {"batch", "v1", "jobs", true};

@@ -198,10 +198,12 @@ Test(informer, lists_then_watches_and_resumes_from_the_last_resource_version)
 
 #define POD_SPEC(name, uid, rv)                                                            \
 	"{\"metadata\":{\"name\":\"" name "\",\"namespace\":\"ns\",\"uid\":\"" uid          \
-	"\",\"resourceVersion\":\"" rv "\"},\"spec\":{\"containers\":[{\"name\":\"c\"}]},"  \
+	"\",\"resourceVersion\":\"" rv "\",\"managedFields\":[{\"manager\":\"m\"}]},"        \
+	"\"spec\":{\"containers\":[{\"name\":\"c\"}]},"                                      \
 	"\"status\":{\"phase\":\"Running\"}}"
 
-/* "name:spec:phase;" for each object delivered */
+/* "name:spec:phase;" for each object delivered; managedFields are never
+ * parsed */
 static void on_spec_event(void *ctx, enum mgo_informer_event ev, const json_t *obj)
 {
 	struct seen *s = ctx;
@@ -209,6 +211,8 @@ static void on_spec_event(void *ctx, enum mgo_informer_event ev, const json_t *o
 	size_t len = strlen(s->log);
 
 	(void)ev;
+	cr_assert(json_is_null(json_object_get(json_object_get(obj, "metadata"),
+					       "managedFields")));
 	snprintf(s->log + len, sizeof(s->log) - len, "%s:%s:%s;",
 		 str(json_object_get(obj, "metadata"), "name"),
 		 !spec ? "none" : json_is_null(spec) ? "null" : "parsed",

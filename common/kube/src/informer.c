@@ -347,23 +347,23 @@ static void start_list(struct mgo_informer *inf)
 
 /* ---- watching ---- */
 
-/* One watch event, parsed without the spec when no reader wants it: the
- * pruned text if the scan could place everything, else the line as it came
- * (jansson then says what is wrong with it). */
+/* One watch event, parsed without what no reader looks at (mgo/kube.h,
+ * "What a response leaves out"): the pruned text if the scan could place
+ * everything, else the line as it came (jansson then says what is wrong
+ * with it). */
 static json_t *parse_event(const struct mgo_informer *inf, const char *line, size_t len,
 			   json_error_t *je)
 {
-	static const char *const object_spec[] = {"object", "spec", NULL};
+	static const char *const spec[] = {"object", "spec", NULL};
+	static const char *const fields[] = {"object", "metadata", "managedFields", NULL};
+	const char *const *paths[] = {fields, inf->o.spec_unread ? spec : NULL, NULL};
+	char *text = malloc(len);
 	json_t *ev = NULL;
+	size_t n;
 
-	if (inf->o.spec_unread) {
-		char *text = malloc(len);
-		size_t n;
-
-		if (text && mgo_json_prune(line, len, object_spec, text, &n) >= 0)
-			ev = json_loadb(text, n, JSON_REJECT_DUPLICATES, je);
-		free(text);
-	}
+	if (text && mgo_json_prune_paths(line, len, paths, text, &n) >= 0)
+		ev = json_loadb(text, n, JSON_REJECT_DUPLICATES, je);
+	free(text);
 	return ev ? ev : json_loadb(line, len, JSON_REJECT_DUPLICATES, je);
 }
 

@@ -102,26 +102,34 @@ static int skip_value(struct scan *s)
 	return -EBADMSG;
 }
 
+/* Writes in[from..to) at the end of out (a dry run writes nothing). In
+ * place, out never passes in: what is written is never longer than what
+ * was read. */
+static void emit(struct scan *s, size_t from, size_t to)
+{
+	if (s->out)
+		memmove(s->out + s->out_len, s->in + from, to - from);
+	s->out_len += to - from;
+}
+
 /* The value at s->pos is to go: what precedes it is copied, then null in
  * its place (or the value itself when shorter). */
 static int prune_value(struct scan *s)
 {
-	size_t start, n;
+	size_t start;
 
 	skip_ws(s);
 	start = s->pos;
 	if (skip_value(s))
 		return -EBADMSG;
-	n = s->pos - start;
-	memcpy(s->out + s->out_len, s->in + s->copied, start - s->copied);
-	s->out_len += start - s->copied;
-	if (n >= 4) {
-		memcpy(s->out + s->out_len, "null", 4);
+	emit(s, s->copied, start);
+	if (s->pos - start >= 4) {
+		if (s->out)
+			memcpy(s->out + s->out_len, "null", 4);
 		s->out_len += 4;
 		s->pruned++;
 	} else {
-		memcpy(s->out + s->out_len, s->in + start, n);
-		s->out_len += n;
+		emit(s, start, s->pos);
 	}
 	s->copied = s->pos;
 	return 0;
@@ -142,16 +150,27 @@ static int next_or_close(struct scan *s, char close)
 	return -EBADMSG;
 }
 
-/* A value on the path; path[0] is the step into it. Recursion is as deep
- * as the path is long: values off the path are skipped. */
-static int on_path(struct scan *s, const char *const *path)
+/* A value on some of the paths; each paths[i] is the rest of one path,
+ * paths[i][0] the step into this value. Recursion is as deep as the
+ * longest path: values off every path are skipped. */
+static int on_paths(struct scan *s, const char *const *const *paths, size_t n)
 {
-	bool into_array = strcmp(path[0], "*") == 0;
-	size_t klen = strlen(path[0]);
+	const char *const *here[MGO_JSON_PRUNE_MAX_PATHS];
+	size_t k = 0;
+	bool into_array;
+	char c;
 	int more;
 
 	skip_ws(s);
-	if (s->pos >= s->len || s->in[s->pos] != (into_array ? '[' : '{'))
+	if (s->pos >= s->len)
+		return -EBADMSG;
+	c = s->in[s->pos];
+	into_array = c == '[';
+	if (c == '[' || c == '{')
+		for (size_t i = 0; i < n; i++)
+			if ((strcmp(paths[i][0], "*") == 0) == into_array)
+				here[k++] = paths[i];
+	if (k == 0)
 		return skip_value(s);
 	s->pos++;
 	skip_ws(s);
@@ -160,51 +179,79 @@ static int on_path(struct scan *s, const char *const *path)
 		return 0;
 	}
 	do {
-		bool match = into_array;
+		const char *const *next[MGO_JSON_PRUNE_MAX_PATHS];
+		size_t m = 0, key = 0, klen = 0;
+		bool prune = false;
 
 		if (!into_array) {
-			size_t k;
-
 			skip_ws(s);
 			if (s->pos >= s->len || s->in[s->pos] != '"')
 				return -EBADMSG;
-			k = s->pos + 1;
+			key = s->pos + 1;
 			if (skip_string(s))
 				return -EBADMSG;
-			match = s->pos - 1 - k == klen && memcmp(s->in + k, path[0], klen) == 0;
+			klen = s->pos - 1 - key;
 			skip_ws(s);
 			if (s->pos >= s->len || s->in[s->pos] != ':')
 				return -EBADMSG;
 			s->pos++;
 		}
-		if (match && !path[1]) {
-			if (prune_value(s))
-				return -EBADMSG;
-		} else if (match) {
-			if (on_path(s, path + 1))
-				return -EBADMSG;
-		} else if (skip_value(s)) {
-			return -EBADMSG;
+		for (size_t j = 0; j < k; j++) {
+			if (!into_array && (strlen(here[j][0]) != klen ||
+					    memcmp(s->in + key, here[j][0], klen) != 0))
+				continue;
+			if (!here[j][1])
+				prune = true;
+			else
+				next[m++] = here[j] + 1;
 		}
+		if (prune ? prune_value(s) : m ? on_paths(s, next, m) : skip_value(s))
+			return -EBADMSG;
 		more = next_or_close(s, into_array ? ']' : '}');
 	} while (more == 1);
 	return more;
 }
 
-int mgo_json_prune(const char *in, size_t len, const char *const *path, char *out,
-		   size_t *out_len)
+static int run(const char *in, size_t len, const char *const *const *paths, size_t n, char *out,
+	       size_t *out_len)
 {
 	struct scan s = {.in = in, .len = len, .out = out};
 
-	*out_len = 0;
-	if (!path || !path[0])
-		return -EINVAL;
-	if (on_path(&s, path))
+	if (on_paths(&s, paths, n))
 		return -EBADMSG;
 	skip_ws(&s);
 	if (s.pos != len)
 		return -EBADMSG;
-	memcpy(out + s.out_len, in + s.copied, len - s.copied);
-	*out_len = s.out_len + (len - s.copied);
+	emit(&s, s.copied, len);
+	*out_len = s.out_len;
 	return s.pruned;
+}
+
+int mgo_json_prune_paths(const char *in, size_t len, const char *const *const *paths, char *out,
+			 size_t *out_len)
+{
+	size_t n = 0;
+	int rc;
+
+	*out_len = 0;
+	while (paths && paths[n]) {
+		if (n == MGO_JSON_PRUNE_MAX_PATHS || !paths[n][0])
+			return -EINVAL;
+		n++;
+	}
+	if (n == 0)
+		return -EINVAL;
+	/* in place, text refused half-way would be half rewritten: a dry
+	 * run first leaves it as it came */
+	if (out == in && (rc = run(in, len, paths, n, NULL, out_len)) < 0)
+		return rc;
+	return run(in, len, paths, n, out, out_len);
+}
+
+int mgo_json_prune(const char *in, size_t len, const char *const *path, char *out,
+		   size_t *out_len)
+{
+	const char *const *const paths[] = {path, NULL};
+
+	return mgo_json_prune_paths(in, len, paths, out, out_len);
 }

@@ -144,32 +144,32 @@ static void transport_failed(struct mgo_kube_req *r, CURLcode res, long code)
 	mgo_kube__finish(r, code, NULL, &e);
 }
 
-/* Parses the body collected so far; NULL for an empty one. */
+/* Parses the body collected so far; NULL for an empty one. What no
+ * caller reads is left out (mgo/kube.h, "What a response leaves out"):
+ * the body is pruned where it lies, which it may be, as nothing reads it
+ * after; text the scan cannot place is parsed as it came. */
 static int parse_body(struct mgo_kube_req *r, json_t **out, char *err, size_t errlen)
 {
+	static const char *const spec[] = {"spec", NULL};
+	static const char *const fields[] = {"metadata", "managedFields", NULL};
+	static const char *const items_spec[] = {"items", "*", "spec", NULL};
+	static const char *const items_fields[] = {"items", "*", "metadata", "managedFields",
+						   NULL};
+	bool list = r->verb == MGO_KUBE_LIST;
+	const char *const *paths[] = {list ? items_fields : fields, NULL, NULL};
+	size_t len = r->resp_len;
 	json_error_t je;
 
 	*out = NULL;
 	if (r->resp_len == 0)
 		return 0;
-	if (r->flags & MGO_KUBE_F_SPEC_UNREAD) {
-		static const char *const object_spec[] = {"spec", NULL};
-		static const char *const items_spec[] = {"items", "*", "spec", NULL};
-		char *text = malloc(r->resp_len);
-		size_t len;
-
-		/* text the scan cannot place is parsed whole, below */
-		if (text && mgo_json_prune(r->resp, r->resp_len,
-					   r->verb == MGO_KUBE_LIST ? items_spec : object_spec,
-					   text, &len) >= 0)
-			*out = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
-		free(text);
-		if (*out)
-			return 0;
-	}
+	if (r->flags & MGO_KUBE_F_SPEC_UNREAD)
+		paths[1] = list ? items_spec : spec;
+	if (mgo_json_prune_paths(r->resp, r->resp_len, paths, r->resp, &len) < 0)
+		len = r->resp_len;
 	/* jansson bounds nesting itself (JSON_PARSER_MAX_DEPTH) and rejects
 	 * trailing bytes; the size was bounded as it arrived */
-	*out = json_loadb(r->resp, r->resp_len, JSON_REJECT_DUPLICATES, &je);
+	*out = json_loadb(r->resp, len, JSON_REJECT_DUPLICATES, &je);
 	if (!*out) {
 		snprintf(err, errlen, "response is not JSON: %.80s at byte %d", je.text,
 			 je.position);

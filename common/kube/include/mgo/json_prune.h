@@ -14,6 +14,8 @@
 
 /* Deeper text is left to jansson, which refuses it (its own bound is 2048). */
 #define MGO_JSON_PRUNE_MAX_DEPTH 2048
+/* Paths one scan follows at most. */
+#define MGO_JSON_PRUNE_MAX_PATHS 4
 
 /* Copies the JSON text in[0..len) to out, which has room for len bytes,
  * with the value of every member at `path` replaced by null, and sets
@@ -31,9 +33,16 @@
  * `in` itself, and jansson says what is wrong. Everything kept is copied
  * byte for byte and is parsed by jansson as before; a replaced value is
  * only checked for closed strings and paired brackets, so text that is
- * malformed only inside it is read as if it were well-formed. out and in
- * must not overlap. */
+ * malformed only inside it is read as if it were well-formed. out may be
+ * in itself (the text is then scanned twice, so that text refused is left
+ * as it came), or must not overlap it. */
 int mgo_json_prune(const char *in, size_t len, const char *const *path, char *out,
 		   size_t *out_len);
+
+/* The same for several paths at once: `paths` is a NULL-ended list of at
+ * most MGO_JSON_PRUNE_MAX_PATHS paths; -EINVAL for more, none, or an empty
+ * one. */
+int mgo_json_prune_paths(const char *in, size_t len, const char *const *const *paths, char *out,
+			 size_t *out_len);
 
 #endif

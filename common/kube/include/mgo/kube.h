@@ -171,10 +171,16 @@ size_t mgo_kube_client_pending(const struct mgo_kube_client *c);
  * nothing a second client would add (its own TLS handshakes, token reloads
  * and metrics to merge). */
 #define MGO_KUBE_F_PRIORITY (1u << 2)
+/* What a response leaves out. No body this client hands out (a response,
+ * a List's items, a watch event's object) carries metadata.managedFields:
+ * nothing in the operator reads them, and a real API server adds them to
+ * every object, where they are often its largest part after the spec. They
+ * are parsed as null (mgo/json_prune.h) and cost no time in jansson.
+ * MGO_KUBE_F_SPEC_UNREAD, and an informer's spec_unread, leave out the
+ * spec too. */
 /* The caller reads nothing of the spec of the object in the answer (of a
- * List: of each item): it is parsed as null (mgo/json_prune.h), and costs
- * no time in jansson. For the watcher and the launcher, which read a Job's
- * or a Pod's metadata and status only. */
+ * List: of each item). For the watcher and the launcher, which read a
+ * Job's or a Pod's metadata and status only. */
 #define MGO_KUBE_F_SPEC_UNREAD (1u << 3)
 
 /* Any request. Exactly one of `res` (with ns/name/subresource, as for
