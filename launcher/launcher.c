@@ -992,7 +992,8 @@ static int start_step(struct exec *e, enum step step)
 			return 1;
 		body = mgo_event_render(a, e->job_name, now, l->identity);
 		rc = body ? mgo_kube_create(l->client, &res_events, a->ns, body,
-					    MGO_KUBE_F_RETRY_CONNECT, on_step, e, &e->req)
+					    MGO_KUBE_F_RETRY_CONNECT | MGO_KUBE_F_BODY_UNREAD,
+					    on_step, e, &e->req)
 			  : -ENOMEM;
 		break;
 	case STEP_DELETE_JOB: {
@@ -1005,7 +1006,7 @@ static int start_step(struct exec *e, enum step step)
 		struct mgo_kube_delete_opts opts = {.propagation = MGO_KUBE_PROPAGATION_BACKGROUND,
 						    .uid = a->job_uid};
 		rc = mgo_kube_delete(l->client, &res_jobs, a->ns, a->job_name, &opts,
-				     MGO_KUBE_F_SPEC_UNREAD, on_step, e, &e->req);
+				     MGO_KUBE_F_BODY_UNREAD, on_step, e, &e->req);
 		break;
 	}
 	default:

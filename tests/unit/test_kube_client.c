@@ -533,6 +533,49 @@ Test(kube_client, a_spec_the_caller_does_not_read_is_not_parsed)
 	env_stop(e);
 }
 
+/* 201 with a body that is not JSON, or 409 with a Status. */
+static void reply_unread(struct fake *f, const struct fake_req *req, int n,
+			 struct fake_reply *out)
+{
+	if (strstr(req->path, "/taken")) {
+		out->status = 409;
+		out->body = "{\"kind\":\"Status\",\"code\":409,\"reason\":\"AlreadyExists\"}";
+	} else {
+		out->status = 201;
+		out->body = "not JSON at all";
+	}
+}
+
+/* MGO_KUBE_F_BODY_UNREAD: a 2xx body is not parsed (one that is not JSON
+ * does not fail the request); an error's Status still is. */
+Test(kube_client, a_body_the_caller_does_not_read_is_not_parsed)
+{
+	static const struct mgo_kube_resource events = {"", "v1", "events", true};
+	struct env *e = env_start(reply_unread, NULL, &fast_opts);
+	json_t *ev = json_pack("{s:{s:s}}", "metadata", "name", "x");
+	struct outcome plain = {0}, unread = {0}, taken = {0};
+	const struct mgo_kube_delete_opts none = {0};
+
+	cr_assert_eq(mgo_kube_create(e->client, &events, "ns", ev, 0, on_done, &plain, NULL), 0);
+	cr_assert_eq(mgo_kube_create(e->client, &events, "ns", ev, MGO_KUBE_F_BODY_UNREAD, on_done,
+				     &unread, NULL), 0);
+	cr_assert_eq(mgo_kube_delete(e->client, &events, "ns", "taken", &none,
+				     MGO_KUBE_F_BODY_UNREAD, on_done, &taken, NULL), 0);
+	cr_assert(run_until(e, &plain.done, DEADLINE_MS));
+	cr_assert(run_until(e, &unread.done, DEADLINE_MS));
+	cr_assert(run_until(e, &taken.done, DEADLINE_MS));
+	cr_assert(plain.failed, "a body that is not JSON fails a request that reads it");
+	cr_assert_not(unread.failed, "%s", unread.err.message);
+	cr_assert_eq(unread.http, 201);
+	cr_assert_null(unread.body);
+	cr_assert(taken.failed);
+	cr_assert_eq(taken.err.http_code, 409);
+	cr_assert_str_eq(taken.err.reason, "AlreadyExists");
+	json_decref(plain.body);
+	json_decref(ev);
+	env_stop(e);
+}
+
 struct pages {
 	struct outcome o;
 	int pages, items, stop_at;

@@ -499,7 +499,7 @@ void mgo_kube__attempt_done(struct mgo_kube_req *r, CURLcode res)
 		http_failed(r, code);
 		return;
 	}
-	if (r->on_data) {
+	if (r->on_data || ((r->flags & MGO_KUBE_F_BODY_UNREAD) && r->verb != MGO_KUBE_LIST)) {
 		mgo_kube__finish(r, code, NULL, NULL);
 		return;
 	}

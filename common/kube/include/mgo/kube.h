@@ -182,6 +182,11 @@ size_t mgo_kube_client_pending(const struct mgo_kube_client *c);
  * List: of each item). For the watcher and the launcher, which read a
  * Job's or a Pod's metadata and status only. */
 #define MGO_KUBE_F_SPEC_UNREAD (1u << 3)
+/* The caller reads nothing of a 2xx answer: its body is not parsed at all,
+ * and `done` gets none. An error's Status is read as always. For the
+ * launcher's Events and Job deletions, whose outcome is the code. Not for
+ * a LIST. */
+#define MGO_KUBE_F_BODY_UNREAD (1u << 4)
 
 /* Any request. Exactly one of `res` (with ns/name/subresource, as for
  * mgo_kube_path) or `path` (absolute, no query: "/version") says where.
