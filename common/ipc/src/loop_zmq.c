@@ -24,8 +24,9 @@ static_assert(MGO_POLLIN == ZMQ_POLLIN && MGO_POLLOUT == ZMQ_POLLOUT &&
  * library's own calls on it or through a command from libzmq's I/O thread,
  * and every such command makes the socket's ZMQ_FD readable. So this asks
  * ZMQ_EVENTS only of a socket the library sent or received on since
- * (mgo_ipc__touched), of all when the items changed, and of one whose
- * ZMQ_FD polled readable; else one poll(2) is the whole turn. */
+ * (mgo_ipc__touched), of all when a socket was added or its wanted
+ * events changed, and of one whose ZMQ_FD polled readable; else one
+ * poll(2) is the whole turn, however often the plain descriptors change. */
 #define TOUCHED_MAX 16
 static void *touched[TOUCHED_MAX];
 static size_t n_touched;

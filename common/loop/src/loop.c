@@ -128,6 +128,8 @@ int mgo_loop__add_watch(struct mgo_loop *loop, int fd, void *zsock, short events
 				.fn = fn, .ctx = ctx};
 	loop->watches[loop->n_watches++] = w;
 	loop->dirty = true;
+	if (zsock)
+		loop->pstate.items_changed = true;
 	if (out)
 		*out = w;
 	return 0;
@@ -157,6 +159,8 @@ void mgo_watch_set_events(struct mgo_watch *w, short events)
 	if (w->events != events) {
 		w->events = events;
 		w->loop->dirty = true;
+		if (w->zsock)
+			w->loop->pstate.items_changed = true;
 	}
 }
 
@@ -392,7 +396,6 @@ static int rebuild_items(struct mgo_loop *loop)
 	}
 	loop->n_items = n;
 	loop->dirty = false;
-	loop->pstate.items_changed = true;
 	return 0;
 }
 

@@ -25,7 +25,10 @@ void mgo_loop__set_poller(struct mgo_loop *loop, mgo_loop_poller_fn fn);
 
 /* What a poller keeps between its calls on one loop. */
 struct mgo_loop_poller_state {
-	bool items_changed;     /* set by the loop when it rebuilds the items */
+	bool items_changed;     /* set by the loop when a ZeroMQ socket was
+				 * added or its events changed: each is to be
+				 * asked again (the kube client's descriptors
+				 * come and go every request, and need not) */
 	struct pollfd *pfds;    /* room for as many as the items */
 };
 struct mgo_loop_poller_state *mgo_loop__poller_state(struct mgo_loop *loop);
