@@ -572,6 +572,7 @@ Test(kube_client, a_body_the_caller_does_not_read_is_not_parsed)
 	cr_assert_eq(taken.err.http_code, 409);
 	cr_assert_str_eq(taken.err.reason, "AlreadyExists");
 	json_decref(plain.body);
+	json_decref(taken.body);
 	json_decref(ev);
 	env_stop(e);
 }
