@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kube_unread.h"
 #include "mgo/apiobj.h"
 #include "mgo/backoff.h"
 #include "mgo/json_prune.h"
@@ -347,21 +348,19 @@ static void start_list(struct mgo_informer *inf)
 
 /* ---- watching ---- */
 
-/* One watch event, parsed without what no reader looks at (mgo/kube.h,
- * "What a response leaves out"): the pruned text if the scan could place
- * everything, else the line as it came (jansson then says what is wrong
- * with it). */
+/* One watch event, parsed without what no reader looks at
+ * (mgo_kube__unread): the pruned text if the scan could place everything,
+ * else the line as it came (jansson then says what is wrong with it). */
 static json_t *parse_event(const struct mgo_informer *inf, const char *line, size_t len,
 			   json_error_t *je)
 {
-	static const char *const spec[] = {"object", "spec", NULL};
-	static const char *const fields[] = {"object", "metadata", "managedFields", NULL};
-	const char *const *paths[] = {fields, inf->o.spec_unread ? spec : NULL, NULL};
 	char *text = malloc(len);
 	json_t *ev = NULL;
 	size_t n;
 
-	if (text && mgo_json_prune_paths(line, len, paths, text, &n) >= 0)
+	if (text && mgo_json_prune_paths(line, len, mgo_kube__unread(MGO_KUBE__EVENT,
+								      inf->o.spec_unread),
+					 text, &n) >= 0)
 		ev = json_loadb(text, n, JSON_REJECT_DUPLICATES, je);
 	free(text);
 	return ev ? ev : json_loadb(line, len, JSON_REJECT_DUPLICATES, je);

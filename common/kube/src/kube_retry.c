@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kube_unread.h"
 #include "mgo/json_prune.h"
 #include "mgo/log.h"
 
@@ -144,28 +145,46 @@ static void transport_failed(struct mgo_kube_req *r, CURLcode res, long code)
 	mgo_kube__finish(r, code, NULL, &e);
 }
 
+const char *const *const *mgo_kube__unread(enum mgo_kube__body body, bool spec_unread)
+{
+	static const char *const fields[][5] = {
+		[MGO_KUBE__OBJECT] = {"metadata", "managedFields", NULL},
+		[MGO_KUBE__LIST] = {"items", "*", "metadata", "managedFields", NULL},
+		[MGO_KUBE__EVENT] = {"object", "metadata", "managedFields", NULL},
+	};
+	static const char *const spec[][4] = {
+		[MGO_KUBE__OBJECT] = {"spec", NULL},
+		[MGO_KUBE__LIST] = {"items", "*", "spec", NULL},
+		[MGO_KUBE__EVENT] = {"object", "spec", NULL},
+	};
+	static const char *const *const paths[][2][3] = {
+		[MGO_KUBE__OBJECT] = {{fields[MGO_KUBE__OBJECT]},
+				      {fields[MGO_KUBE__OBJECT], spec[MGO_KUBE__OBJECT]}},
+		[MGO_KUBE__LIST] = {{fields[MGO_KUBE__LIST]},
+				    {fields[MGO_KUBE__LIST], spec[MGO_KUBE__LIST]}},
+		[MGO_KUBE__EVENT] = {{fields[MGO_KUBE__EVENT]},
+				     {fields[MGO_KUBE__EVENT], spec[MGO_KUBE__EVENT]}},
+	};
+
+	return paths[body][spec_unread];
+}
+
 /* Parses the body collected so far; NULL for an empty one. What no
- * caller reads is left out (mgo/kube.h, "What a response leaves out"):
- * the body is pruned where it lies, which it may be, as nothing reads it
- * after; text the scan cannot place is parsed as it came. */
+ * caller reads is left out (mgo_kube__unread): the body is pruned where it
+ * lies, which it may be, as nothing reads it after; text the scan cannot
+ * place is parsed as it came. */
 static int parse_body(struct mgo_kube_req *r, json_t **out, char *err, size_t errlen)
 {
-	static const char *const spec[] = {"spec", NULL};
-	static const char *const fields[] = {"metadata", "managedFields", NULL};
-	static const char *const items_spec[] = {"items", "*", "spec", NULL};
-	static const char *const items_fields[] = {"items", "*", "metadata", "managedFields",
-						   NULL};
-	bool list = r->verb == MGO_KUBE_LIST;
-	const char *const *paths[] = {list ? items_fields : fields, NULL, NULL};
+	enum mgo_kube__body body = r->verb == MGO_KUBE_LIST ? MGO_KUBE__LIST : MGO_KUBE__OBJECT;
 	size_t len = r->resp_len;
 	json_error_t je;
 
 	*out = NULL;
 	if (r->resp_len == 0)
 		return 0;
-	if (r->flags & MGO_KUBE_F_SPEC_UNREAD)
-		paths[1] = list ? items_spec : spec;
-	if (mgo_json_prune_paths(r->resp, r->resp_len, paths, r->resp, &len) < 0)
+	if (mgo_json_prune_paths(r->resp, r->resp_len,
+				 mgo_kube__unread(body, r->flags & MGO_KUBE_F_SPEC_UNREAD), r->resp,
+				 &len) < 0)
 		len = r->resp_len;
 	/* jansson bounds nesting itself (JSON_PARSER_MAX_DEPTH) and rejects
 	 * trailing bytes; the size was bounded as it arrived */
