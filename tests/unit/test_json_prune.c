@@ -1,4 +1,4 @@
-/* mgo_json_prune: the values at the paths become null and nothing else of
+/* mgo_json_prune_paths: the values at the paths become null and nothing else of
  * the text changes; text the scan cannot place is refused, so the caller
  * parses it whole. */
 #include <criterion/criterion.h>
@@ -17,11 +17,12 @@ static const char *const top_spec[] = {"spec", NULL};
  * refused) and the count into *n. */
 static char *prune(const char *in, const char *const *path, int *n)
 {
+	const char *const *const paths[] = {path, NULL};
 	size_t len = strlen(in), out_len = 0;
 	char *out = malloc(len + 1);
 
 	cr_assert_not_null(out);
-	*n = mgo_json_prune(in, len, path, out, &out_len);
+	*n = mgo_json_prune_paths(in, len, paths, out, &out_len);
 	if (*n < 0) {
 		free(out);
 		return NULL;
@@ -153,6 +154,7 @@ Test(json_prune, malformed_text_only_inside_a_pruned_value_is_read_as_null)
 
 Test(json_prune, nesting_past_the_bound_is_refused_and_up_to_it_is_not)
 {
+	const char *const *const top_only[] = {top_spec, NULL};
 	size_t deep = MGO_JSON_PRUNE_MAX_DEPTH;
 	char *in = malloc(2 * deep + 32);
 	char *out = malloc(2 * deep + 32);
@@ -170,7 +172,8 @@ Test(json_prune, nesting_past_the_bound_is_refused_and_up_to_it_is_not)
 		memset(in + len, ']', d);
 		len += d;
 		in[len++] = '}';
-		cr_assert_eq(mgo_json_prune(in, len, top_spec, out, &out_len), extra ? -EBADMSG : 1,
+		cr_assert_eq(mgo_json_prune_paths(in, len, top_only, out, &out_len),
+			     extra ? -EBADMSG : 1,
 			     "depth %zu", d);
 	}
 	free(in);
@@ -207,11 +210,13 @@ Test(json_prune, jansson_reads_the_pruned_text_as_the_original_with_nulls)
 Test(json_prune, a_path_that_is_empty_is_an_error)
 {
 	static const char *const empty[] = {NULL};
+	const char *const *const just_empty[] = {empty, NULL};
+	const char *const *const no_path[] = {NULL, NULL};
 	char out[8];
 	size_t n;
 
-	cr_assert_eq(mgo_json_prune("{}", 2, empty, out, &n), -EINVAL);
-	cr_assert_eq(mgo_json_prune("{}", 2, NULL, out, &n), -EINVAL);
+	cr_assert_eq(mgo_json_prune_paths("{}", 2, just_empty, out, &n), -EINVAL);
+	cr_assert_eq(mgo_json_prune_paths("{}", 2, no_path, out, &n), -EINVAL);
 }
 
 static const char *const fields[] = {"metadata", "managedFields", NULL};

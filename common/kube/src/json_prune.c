@@ -247,11 +247,3 @@ int mgo_json_prune_paths(const char *in, size_t len, const char *const *const *p
 		return rc;
 	return run(in, len, paths, n, out, out_len);
 }
-
-int mgo_json_prune(const char *in, size_t len, const char *const *path, char *out,
-		   size_t *out_len)
-{
-	const char *const *const paths[] = {path, NULL};
-
-	return mgo_json_prune_paths(in, len, paths, out, out_len);
-}
