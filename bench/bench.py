@@ -807,10 +807,10 @@ def report(args, facts, empty, cached, paced, burst, stead, cached_n, cached_don
 
     w("## CPU and memory per process with MustGathers cached\n")
     s_end = stead["after"]
-    w("With %d MustGathers cached. " % cached_n)
-    w("Cumulative CPU since each process started (start-up, informer lists included) "
-      "and memory after a %.0f s quiet window following `launcher.active`; the test API "
-      "server holding the same objects beside them.\n" % stead["seconds"])
+    w("With %d MustGathers cached. Cumulative CPU since each process started (start-up, "
+      "informer lists included) and memory after a %.0f s quiet window following "
+      "`launcher.active`; the test API server holding the same objects beside them.\n"
+      % (cached_n, stead["seconds"]))
     w(proc_table(s_end, "steady RSS"))
     w("")
     w("CPU while idle with everything cached (over %.0f s):\n" % stead["seconds"])
