@@ -38,6 +38,7 @@ struct mgo_lease {
 	bool known;                     /* leader or not has been decided once */
 	bool must_read;                 /* our view is stale (a write conflicted) */
 	uint64_t attempt_ms;            /* our clock when the request in flight started */
+	int64_t attempt_us;             /* and the wall clock then, for the logs */
 	uint64_t renewed_ms;            /* start of the last write that held it */
 	/* the interval led, for the lines that open and close it */
 	int64_t acquired_us, renewed_us;        /* wall clock, microseconds */
@@ -198,6 +199,9 @@ static void schedule(struct mgo_lease *l)
  * bounds it; otherwise it gets as long as a renewal would. */
 static void attempt_begins(struct mgo_lease *l)
 {
+	/* the wall clock first: the stamp the logs give is then never later
+	 * than the start the deadline counts from */
+	l->attempt_us = wall_us();
 	l->attempt_ms = mgo_now_ms();
 	if (!l->leader)
 		mgo_timer_start(l->deadline, MGO_LEASE_RENEW_DEADLINE_MS);
@@ -236,7 +240,7 @@ static void on_written(void *ctx, const struct mgo_kube_result *res)
 		/* counted from the start: the server wrote it after that. Set
 		 * before anybody hears of the leadership, which they may check */
 		l->renewed_ms = l->attempt_ms;
-		l->renewed_us = wall_us() - (int64_t)(mgo_now_ms() - l->attempt_ms) * 1000;
+		l->renewed_us = l->attempt_us;
 		arm_renew_deadline(l);
 		if (!l->leader) {
 			begin_interval(l);
