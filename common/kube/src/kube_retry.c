@@ -157,16 +157,14 @@ const char *const *const *mgo_kube__unread(enum mgo_kube__body body, bool spec_u
 		[MGO_KUBE__LIST] = {"items", "*", "spec", NULL},
 		[MGO_KUBE__EVENT] = {"object", "spec", NULL},
 	};
-	static const char *const *const paths[][2][3] = {
-		[MGO_KUBE__OBJECT] = {{fields[MGO_KUBE__OBJECT]},
-				      {fields[MGO_KUBE__OBJECT], spec[MGO_KUBE__OBJECT]}},
-		[MGO_KUBE__LIST] = {{fields[MGO_KUBE__LIST]},
-				    {fields[MGO_KUBE__LIST], spec[MGO_KUBE__LIST]}},
-		[MGO_KUBE__EVENT] = {{fields[MGO_KUBE__EVENT]},
-				     {fields[MGO_KUBE__EVENT], spec[MGO_KUBE__EVENT]}},
+	/* the spec's path first: leaving the spec in is starting one later */
+	static const char *const *const paths[][3] = {
+		[MGO_KUBE__OBJECT] = {spec[MGO_KUBE__OBJECT], fields[MGO_KUBE__OBJECT]},
+		[MGO_KUBE__LIST] = {spec[MGO_KUBE__LIST], fields[MGO_KUBE__LIST]},
+		[MGO_KUBE__EVENT] = {spec[MGO_KUBE__EVENT], fields[MGO_KUBE__EVENT]},
 	};
 
-	return paths[body][spec_unread];
+	return spec_unread ? paths[body] : paths[body] + 1;
 }
 
 /* Parses the body collected so far; NULL for an empty one. What no
